@@ -1,0 +1,168 @@
+//! The engine configuration file (`/etc/rpod/rpod.conf`, TOML).
+//!
+//! Key names follow Podman's `containers.conf` where one exists, so a user
+//! can carry settings over; sections rpod does not know are an error rather
+//! than silently ignored.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+
+/// Where the configuration is read from when neither `--config` nor
+/// `RPOD_CONFIG` names a file.
+pub const DEFAULT_CONFIG_PATH: &str = "/etc/rpod/rpod.conf";
+
+/// The whole configuration file.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EngineConfig {
+    pub containers: ContainersSection,
+    pub engine: EngineSection,
+    pub storage: StorageSection,
+}
+
+/// `[containers]`: defaults for new containers.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ContainersSection {
+    /// `name=soft:hard` entries, as `--ulimit` takes them.
+    pub default_ulimits: Vec<String>,
+    /// `k8s-file`, `json-file` or `none`.
+    pub log_driver: String,
+    /// Maximum log file size in bytes; negative means unlimited.
+    pub log_size_max: i64,
+    /// Size of /dev/shm, e.g. `64m`.
+    pub shm_size: String,
+    /// Environment added to every container.
+    pub env: Vec<String>,
+    /// The init binary for `--init`.
+    pub init_path: String,
+}
+
+impl Default for ContainersSection {
+    fn default() -> Self {
+        ContainersSection {
+            default_ulimits: Vec::new(),
+            log_driver: "k8s-file".into(),
+            log_size_max: -1,
+            shm_size: "64m".into(),
+            env: vec!["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".into()],
+            init_path: "/usr/libexec/podman/catatonit".into(),
+        }
+    }
+}
+
+/// `[engine]`: the runtime, events and timeouts.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EngineSection {
+    /// The default OCI runtime's name.
+    pub runtime: String,
+    /// Paths of runtimes by name (as containers.conf `[engine.runtimes]`).
+    pub runtimes: std::collections::BTreeMap<String, Vec<PathBuf>>,
+    /// `file` or `none`.
+    pub events_logger: String,
+    /// The events file; defaults to `<runroot>/events/events.log`.
+    pub events_logfile_path: Option<PathBuf>,
+    /// Seconds `stop` waits before SIGKILL.
+    pub stop_timeout: u32,
+    /// The rpod-monitor binary; defaults to the one next to the rpod binary.
+    pub monitor_path: Option<PathBuf>,
+}
+
+impl Default for EngineSection {
+    fn default() -> Self {
+        EngineSection {
+            runtime: "runc".into(),
+            runtimes: Default::default(),
+            events_logger: "file".into(),
+            events_logfile_path: None,
+            stop_timeout: 10,
+            monitor_path: None,
+        }
+    }
+}
+
+/// `[storage]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StorageSection {
+    /// `overlay` or `vfs`; empty picks overlay when the kernel has it.
+    pub driver: String,
+}
+
+impl EngineConfig {
+    /// Reads `path`; a missing file is only an error when `required`.
+    pub fn load(path: &Path, required: bool) -> Result<Self> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => {
+                return Ok(Self::default())
+            }
+            Err(e) => {
+                return Err(Error::Config {
+                    path: path.to_path_buf(),
+                    message: e.to_string(),
+                })
+            }
+        };
+        Self::parse(&text).map_err(|message| Error::Config {
+            path: path.to_path_buf(),
+            message,
+        })
+    }
+
+    /// Parses configuration text.
+    pub fn parse(text: &str) -> std::result::Result<Self, String> {
+        let cfg: EngineConfig = toml::from_str(text).map_err(|e| e.message().to_string())?;
+        crate::container::options::parse_size(&cfg.containers.shm_size)
+            .map_err(|e| format!("containers.shm_size: {e}"))?;
+        for u in &cfg.containers.default_ulimits {
+            crate::container::options::Ulimit::parse(u)
+                .map_err(|e| format!("containers.default_ulimits: {e}"))?;
+        }
+        match cfg.containers.log_driver.as_str() {
+            "k8s-file" | "json-file" | "none" => {}
+            other => {
+                return Err(format!(
+                    "containers.log_driver: unknown log driver {other:?}"
+                ))
+            }
+        }
+        Ok(cfg)
+    }
+
+    /// The configured path of runtime `name`, if any.
+    pub fn runtime_path(&self, name: &str) -> Option<&Path> {
+        self.engine
+            .runtimes
+            .get(name)
+            .and_then(|paths| paths.iter().find(|p| p.is_file()).or(paths.first()))
+            .map(PathBuf::as_path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn podman_key_names_are_read() {
+        let cfg = EngineConfig::parse(
+            "[containers]\ndefault_ulimits=[\"nofile=1024:2048\"]\nlog_driver=\"json-file\"\n[engine]\nruntime=\"crun\"\n[engine.runtimes]\ncrun=[\"/usr/bin/crun\"]\n",
+        )
+        .unwrap();
+        assert_eq!(cfg.engine.runtime, "crun");
+        assert_eq!(cfg.containers.log_driver, "json-file");
+        assert_eq!(cfg.runtime_path("crun"), Some(Path::new("/usr/bin/crun")));
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_errors() {
+        assert!(EngineConfig::parse("[containers]\nbogus=1\n").is_err());
+        assert!(EngineConfig::parse("[containers]\nlog_driver=\"syslogx\"\n").is_err());
+        assert!(EngineConfig::parse("[containers]\ndefault_ulimits=[\"nofile=x\"]\n").is_err());
+    }
+}

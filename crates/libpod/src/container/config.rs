@@ -1,0 +1,67 @@
+//! A container's configuration: written once at creation, never changed
+//! afterwards (except its name by `rename`).
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::options::{MountSpec, Resources, Ulimit};
+
+/// Everything needed to (re)create the container in the runtime, resolved
+/// against its image and the engine defaults at creation time.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ContainerConfig {
+    pub id: String,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+    /// Image ID, when made from an image.
+    pub image_id: Option<String>,
+    /// The image reference as the user gave it.
+    pub image_name: Option<String>,
+    /// A host directory used as the root file system (`--rootfs`).
+    pub rootfs: Option<PathBuf>,
+    pub entrypoint: Vec<String>,
+    pub cmd: Vec<String>,
+    pub env: Vec<String>,
+    pub workdir: String,
+    pub user: String,
+    pub hostname: String,
+    pub labels: BTreeMap<String, String>,
+    pub annotations: BTreeMap<String, String>,
+    pub stop_signal: i32,
+    pub stop_timeout: u32,
+    pub read_only: bool,
+    pub privileged: bool,
+    pub cap_add: Vec<String>,
+    pub cap_drop: Vec<String>,
+    pub ulimits: Vec<Ulimit>,
+    pub resources: Resources,
+    pub shm_size: u64,
+    pub init: bool,
+    pub mounts: Vec<MountSpec>,
+    pub network: network::NetworkMode,
+    pub tty: bool,
+    pub interactive: bool,
+    pub log_driver: String,
+    pub log_path: Option<PathBuf>,
+    pub log_max_size: Option<u64>,
+    pub auto_remove: bool,
+}
+
+impl ContainerConfig {
+    /// The process the container runs: entrypoint followed by cmd.
+    pub fn command(&self) -> Vec<String> {
+        self.entrypoint
+            .iter()
+            .chain(self.cmd.iter())
+            .cloned()
+            .collect()
+    }
+
+    /// The first 12 characters of the ID.
+    pub fn short_id(&self) -> &str {
+        &self.id[..self.id.len().min(12)]
+    }
+}

@@ -1,0 +1,272 @@
+//! Creating a container: resolving the request against the image and the
+//! engine defaults, then recording it (database first, then storage, undone
+//! on failure so nothing half-made remains).
+
+use std::collections::BTreeMap;
+
+use chrono::Utc;
+
+use super::options::{parse_size, CreateOptions, Ulimit};
+use super::{Container, ContainerConfig, ContainerState};
+use crate::error::{Error, IoContext, Result};
+use crate::ids::{new_id, random_name, validate_name};
+use crate::runtime::Runtime;
+
+/// What an image contributes to a new container.
+#[derive(Default)]
+struct ImageDefaults {
+    /// The image's name as `ps` shows it (its first name, normalised).
+    name: String,
+    id: Option<String>,
+    entrypoint: Vec<String>,
+    cmd: Vec<String>,
+    env: Vec<String>,
+    workdir: Option<String>,
+    user: Option<String>,
+    labels: BTreeMap<String, String>,
+    stop_signal: Option<String>,
+}
+
+impl Runtime {
+    /// Creates a container (state `configured`) and its writable layer.
+    pub fn create_container(&self, opts: CreateOptions) -> Result<Container<'_>> {
+        let config = self.resolve_config(opts)?;
+        let state = ContainerState::default();
+        self.db.add_container(&config, &state)?;
+        let ctr = Container {
+            rt: self,
+            config,
+            state,
+        };
+        if let Err(e) = ctr.prepare_files() {
+            ctr.discard_files();
+            let _ = self.db.remove_container(ctr.id());
+            return Err(e);
+        }
+        ctr.event("create");
+        Ok(ctr)
+    }
+
+    fn resolve_config(&self, opts: CreateOptions) -> Result<ContainerConfig> {
+        let name = match &opts.name {
+            Some(n) => {
+                validate_name(n)?;
+                if self.db.name_exists(n)? {
+                    return Err(Error::NameInUse(n.clone()));
+                }
+                n.clone()
+            }
+            None => random_name(|n| self.db.name_exists(n))?,
+        };
+        let image = match (&opts.image, &opts.rootfs) {
+            (Some(_), Some(_)) => {
+                return Err(Error::InvalidArgument(
+                    "--rootfs and an image are mutually exclusive".into(),
+                ))
+            }
+            (None, None) => {
+                return Err(Error::InvalidArgument(
+                    "an image or --rootfs is required".into(),
+                ))
+            }
+            (Some(reference), None) => self.image_defaults(reference)?,
+            (None, Some(rootfs)) => {
+                if !rootfs.is_dir() {
+                    return Err(Error::InvalidArgument(format!(
+                        "--rootfs {}: not a directory",
+                        rootfs.display()
+                    )));
+                }
+                ImageDefaults::default()
+            }
+        };
+        let (entrypoint, cmd) = match opts.entrypoint {
+            Some(ep) => (ep, opts.command.clone()),
+            None if !opts.command.is_empty() => (image.entrypoint.clone(), opts.command.clone()),
+            None => (image.entrypoint.clone(), image.cmd.clone()),
+        };
+        if entrypoint.is_empty() && cmd.is_empty() {
+            return Err(Error::InvalidArgument(
+                "no command or entrypoint provided, and no CMD or ENTRYPOINT from the image".into(),
+            ));
+        }
+        let mut env = merge_env(&self.config.containers.env, &image.env);
+        if opts.tty {
+            env = merge_env(&env, &["TERM=xterm".to_string()]);
+        }
+        env = merge_env(&env, &["container=rpod".to_string()]);
+        env = merge_env(&env, &opts.env);
+        let stop_signal_text = opts
+            .stop_signal
+            .clone()
+            .or(image.stop_signal.clone())
+            .unwrap_or_else(|| "SIGTERM".into());
+        let stop_signal = ocirt::spec::parse_signal(&stop_signal_text)
+            .map_err(|e| Error::InvalidArgument(e.to_string()))?;
+        let mut ulimits: Vec<Ulimit> = self
+            .config
+            .containers
+            .default_ulimits
+            .iter()
+            .map(|u| Ulimit::parse(u))
+            .collect::<Result<_>>()?;
+        for u in opts.ulimits {
+            ulimits.retain(|x| x.name != u.name);
+            ulimits.push(u);
+        }
+        for c in opts.cap_add.iter().chain(opts.cap_drop.iter()) {
+            ocirt::spec::normalize_capability(c)
+                .map_err(|e| Error::InvalidArgument(e.to_string()))?;
+        }
+        let log_driver = opts
+            .log_driver
+            .clone()
+            .unwrap_or_else(|| self.config.containers.log_driver.clone());
+        if !matches!(log_driver.as_str(), "k8s-file" | "json-file" | "none") {
+            return Err(Error::InvalidArgument(format!(
+                "unknown log driver {log_driver:?} (supported: k8s-file, json-file, none)"
+            )));
+        }
+        let configured_max = self.config.containers.log_size_max;
+        let log_max_size = opts
+            .log_max_size
+            .or((configured_max > 0).then_some(configured_max as u64));
+        if let Some(cpus) = opts.resources.cpus {
+            if !(cpus > 0.0 && cpus.is_finite()) {
+                return Err(Error::InvalidArgument(format!(
+                    "invalid --cpus {cpus}: must be above 0"
+                )));
+            }
+        }
+        if opts.init && !std::path::Path::new(&self.config.containers.init_path).is_file() {
+            return Err(Error::InvalidArgument(format!(
+                "--init: init binary {} not found (install catatonit or set containers.init_path)",
+                self.config.containers.init_path
+            )));
+        }
+        let id = new_id()?;
+        let mut labels = image.labels;
+        labels.extend(opts.labels);
+        Ok(ContainerConfig {
+            hostname: opts.hostname.unwrap_or_else(|| id[..12].to_string()),
+            id,
+            name,
+            created_at: Utc::now(),
+            image_id: image.id,
+            image_name: opts.image.map(|_| image.name.clone()),
+            rootfs: opts.rootfs,
+            entrypoint,
+            cmd,
+            env,
+            workdir: opts.workdir.or(image.workdir).unwrap_or_else(|| "/".into()),
+            user: opts.user.or(image.user).unwrap_or_default(),
+            labels,
+            annotations: opts.annotations,
+            stop_signal,
+            stop_timeout: opts.stop_timeout.unwrap_or(self.config.engine.stop_timeout),
+            read_only: opts.read_only,
+            privileged: opts.privileged,
+            cap_add: opts.cap_add,
+            cap_drop: opts.cap_drop,
+            ulimits,
+            resources: opts.resources,
+            shm_size: match opts.shm_size {
+                Some(s) => s,
+                None => parse_size(&self.config.containers.shm_size)?,
+            },
+            init: opts.init,
+            mounts: opts.mounts,
+            network: opts.network,
+            tty: opts.tty,
+            interactive: opts.interactive,
+            log_driver,
+            log_path: None,
+            log_max_size,
+            auto_remove: opts.auto_remove,
+        })
+    }
+
+    fn image_defaults(&self, reference: &str) -> Result<ImageDefaults> {
+        let store = self.store()?;
+        let image = store.lookup_image(reference).map_err(|e| match e {
+            storage::Error::ImageNotFound(_) => Error::NoSuchImage(reference.to_string()),
+            other => Error::Storage(other),
+        })?;
+        let cfg = store.image_config(&image)?;
+        let c = cfg.config().clone().unwrap_or_default();
+        Ok(ImageDefaults {
+            name: image
+                .names
+                .first()
+                .cloned()
+                .unwrap_or_else(|| reference.to_string()),
+            id: Some(image.id.clone()),
+            entrypoint: c.entrypoint().clone().unwrap_or_default(),
+            cmd: c.cmd().clone().unwrap_or_default(),
+            env: c.env().clone().unwrap_or_default(),
+            workdir: c.working_dir().clone().filter(|w| !w.is_empty()),
+            user: c.user().clone().filter(|u| !u.is_empty()),
+            labels: c.labels().clone().unwrap_or_default().into_iter().collect(),
+            stop_signal: c.stop_signal().clone().filter(|s| !s.is_empty()),
+        })
+    }
+}
+
+impl Container<'_> {
+    /// Makes the container's directories and writable layer.
+    fn prepare_files(&self) -> Result<()> {
+        let artifacts = self.artifacts_dir();
+        std::fs::create_dir_all(&artifacts).ctx(|| format!("creating {}", artifacts.display()))?;
+        if self.config.image_id.is_some() {
+            self.rt
+                .store()?
+                .create_container(self.id(), self.config.image_id.as_deref())?;
+        }
+        Ok(())
+    }
+
+    /// Removes whatever [`Self::prepare_files`] and later operations made,
+    /// except the exit file: a foreground `run --rm` may still need to read
+    /// the exit code of a container the monitor's exit command removed
+    /// (the run root is emptied at boot, so it cannot pile up for long).
+    pub(crate) fn discard_files(&self) {
+        if self.config.image_id.is_some() {
+            if let Ok(store) = self.rt.store() {
+                let _ = store.remove_container(self.id());
+            }
+        }
+        if let Some(dir) = self.bundle().parent() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+        let _ = std::fs::remove_dir_all(self.rundir());
+        let _ = std::fs::remove_file(self.rt.paths.container_lock(self.id()));
+    }
+}
+
+/// Merges `KEY=VALUE` lists: later lists override earlier keys, order kept.
+pub(crate) fn merge_env(base: &[String], overrides: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = base.to_vec();
+    for kv in overrides {
+        let key = kv.split('=').next().unwrap_or(kv);
+        if let Some(slot) = out.iter_mut().find(|e| e.split('=').next() == Some(key)) {
+            *slot = kv.clone();
+        } else {
+            out.push(kv.clone());
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::merge_env;
+
+    #[test]
+    fn env_merges_by_key() {
+        let merged = merge_env(
+            &["PATH=/bin".into(), "A=1".into()],
+            &["A=2".into(), "B=3".into()],
+        );
+        assert_eq!(merged, vec!["PATH=/bin", "A=2", "B=3"]);
+    }
+}

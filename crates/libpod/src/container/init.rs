@@ -1,0 +1,265 @@
+//! `init`: mount the root file system, write the run-time files and the
+//! runtime spec, and have a new rpod-monitor create the container in the
+//! OCI runtime (configured/stopped/exited → created).
+
+use std::fs::File;
+use std::os::fd::AsRawFd;
+use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+use monitor::{LogDriver, MonitorArgs, SyncMessage};
+use nix::fcntl::{fcntl, FcntlArg, FdFlag, OFlag};
+
+use super::{Container, ContainerStatus};
+use crate::error::{Error, IoContext, Result};
+use crate::fsutil::write_atomic;
+
+impl Container<'_> {
+    /// Initialises the container in the runtime (state `created`).
+    pub fn init(&mut self) -> Result<()> {
+        let _guard = self.lock()?;
+        if !self.state.status.can_init() {
+            return Err(self.invalid_state(
+                "only configured, stopped or exited containers can be initialised",
+            ));
+        }
+        self.init_locked()
+    }
+
+    /// [`Self::init`] with the lock held; from stopped it cleans up first.
+    pub(crate) fn init_locked(&mut self) -> Result<()> {
+        if self.state.status == ContainerStatus::Stopped {
+            self.cleanup_locked()?;
+        }
+        match self.create_in_runtime() {
+            Ok(()) => {
+                self.event("init");
+                Ok(())
+            }
+            Err(e) => {
+                self.undo_init();
+                Err(e)
+            }
+        }
+    }
+
+    fn create_in_runtime(&mut self) -> Result<()> {
+        let rundir = self.rundir();
+        if rundir.exists() {
+            std::fs::remove_dir_all(&rundir).ctx(|| format!("clearing {}", rundir.display()))?;
+        }
+        std::fs::create_dir_all(&rundir).ctx(|| format!("creating {}", rundir.display()))?;
+        let exit = self.exit_file();
+        if exit.exists() {
+            std::fs::remove_file(&exit).ctx(|| format!("removing stale {}", exit.display()))?;
+        }
+        let rootfs = self.mount_rootfs()?;
+        self.write_rundir_files()?;
+        let spec = self.build_spec(&rootfs)?;
+        let bundle = self.bundle();
+        std::fs::create_dir_all(&bundle).ctx(|| format!("creating {}", bundle.display()))?;
+        let json = serde_json::to_vec_pretty(&spec).map_err(|source| Error::Json {
+            context: "encoding the runtime spec".into(),
+            source,
+        })?;
+        write_atomic(&bundle.join("config.json"), &json)?;
+        let pid = self.spawn_monitor()?;
+        self.state.status = ContainerStatus::Created;
+        self.state.pid = pid;
+        self.state.monitor_pid = read_pid(&rundir.join(monitor::MONITOR_PID_FILE)).unwrap_or(0);
+        self.state.exit_code = 0;
+        self.state.oom_killed = false;
+        self.state.stopped_by_user = false;
+        self.state.error.clear();
+        self.save()
+    }
+
+    /// Mounts the root file system (or uses `--rootfs`) and records where.
+    pub(crate) fn mount_rootfs(&mut self) -> Result<PathBuf> {
+        let path = match &self.config.rootfs {
+            Some(p) => p.clone(),
+            None => {
+                let store = self.rt.store()?;
+                match store.mount_container(self.id()) {
+                    // Its layer was never made (creation was interrupted): make it now.
+                    Err(storage::Error::ContainerNotFound(_)) => {
+                        store.create_container(self.id(), self.config.image_id.as_deref())?;
+                        store.mount_container(self.id())?
+                    }
+                    other => other?,
+                }
+            }
+        };
+        self.state.mount_point = Some(path.display().to_string());
+        self.save()?;
+        Ok(path)
+    }
+
+    /// Writes `hosts`, `resolv.conf` and `hostname` into the rundir.
+    fn write_rundir_files(&self) -> Result<()> {
+        let rundir = self.rundir();
+        let host_network = self.config.network == network::NetworkMode::Host;
+        let host_hosts = if host_network {
+            std::fs::read_to_string("/etc/hosts").unwrap_or_default()
+        } else {
+            String::new()
+        };
+        let base = if host_network {
+            network::HostsBase::Host(&host_hosts)
+        } else {
+            network::HostsBase::Loopback
+        };
+        let hosts = network::hosts_file(base, &self.config.hostname, None, &[]);
+        write_atomic(&rundir.join("hosts"), hosts.as_bytes())?;
+        let host_resolv = std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default();
+        let resolv = network::resolv_conf(&host_resolv, &[], &[], &[], host_network);
+        write_atomic(&rundir.join("resolv.conf"), resolv.as_bytes())?;
+        write_atomic(
+            &rundir.join("hostname"),
+            format!("{}\n", self.config.hostname).as_bytes(),
+        )
+    }
+
+    /// Starts an rpod-monitor for this container and waits for it to report
+    /// the container's pid (or the runtime's error).
+    fn spawn_monitor(&self) -> Result<i32> {
+        let oci = self.rt.oci()?;
+        let rundir = self.rundir();
+        let mut args = MonitorArgs::new(
+            self.id(),
+            self.name(),
+            oci.path(),
+            self.bundle(),
+            rundir.join("pidfile"),
+            self.rt.paths.exit_dir(),
+            rundir.clone(),
+            rundir.clone(),
+        );
+        args.runtime_args = oci.global_args().into_iter().map(Into::into).collect();
+        args.runtime_args.extend([
+            "--log".into(),
+            rundir.join("runtime.log").into_os_string(),
+            "--log-format".into(),
+            "json".into(),
+        ]);
+        args.log_driver = match self.config.log_driver.as_str() {
+            "json-file" => LogDriver::JsonFile,
+            "none" => LogDriver::None,
+            _ => LogDriver::K8sFile,
+        };
+        args.log_path = self.log_path();
+        args.log_max_size = self.config.log_max_size.unwrap_or(0);
+        args.terminal = self.config.tty;
+        args.stdin = self.config.interactive;
+        let (exe, mut exit_args) = self.rt.exit_command()?;
+        exit_args.extend([
+            "container".into(),
+            "cleanup".into(),
+            "--from-monitor".into(),
+        ]);
+        if self.config.auto_remove {
+            exit_args.push("--rm".into());
+        }
+        exit_args.push(self.id().to_string());
+        args.exit_command = Some(exe);
+        args.exit_command_args = exit_args.into_iter().map(Into::into).collect();
+
+        let (read_end, write_end) =
+            nix::unistd::pipe2(OFlag::O_CLOEXEC).map_err(|e| Error::Io {
+                context: "creating the monitor's sync pipe".into(),
+                source: e.into(),
+            })?;
+        let write_raw = write_end.as_raw_fd();
+        args.sync_fd = Some(write_raw);
+        let monitor_path = self.rt.monitor_path()?;
+        let mut cmd = Command::new(&monitor_path);
+        cmd.args(args.to_args())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        // SAFETY: the closure only calls fcntl, which is async-signal-safe.
+        unsafe {
+            cmd.pre_exec(move || {
+                let fd = std::os::fd::BorrowedFd::borrow_raw(write_raw);
+                fcntl(fd.as_raw_fd(), FcntlArg::F_SETFD(FdFlag::empty()))
+                    .map(drop)
+                    .map_err(std::io::Error::from)
+            });
+        }
+        let mut child = cmd
+            .spawn()
+            .ctx(|| format!("starting {}", monitor_path.display()))?;
+        drop(write_end);
+        child
+            .wait()
+            .ctx(|| "waiting for rpod-monitor to detach".to_string())?;
+        let message =
+            monitor::read_sync_message(File::from(read_end)).map_err(|e| Error::Monitor {
+                id: self.id().to_string(),
+                message: format!(
+                    "{e} (see {})",
+                    rundir.join(monitor::MONITOR_LOG_FILE).display()
+                ),
+            })?;
+        match message {
+            SyncMessage::Pid(pid) => Ok(pid),
+            SyncMessage::Error(text) => Err(self.runtime_create_error(text)),
+        }
+    }
+
+    /// Classifies a `runtime create` failure: a missing or non-executable
+    /// command gets Podman's exit codes 127/126.
+    fn runtime_create_error(&self, text: String) -> Error {
+        let lower = text.to_ascii_lowercase();
+        if lower.contains("executable file not found")
+            || lower.contains("no such file or directory") && lower.contains("exec")
+        {
+            Error::CommandNotFound(text)
+        } else if lower.contains("permission denied") && lower.contains("exec") {
+            Error::CommandNotExecutable(text)
+        } else {
+            Error::Runtime(ocirt::Error::Command {
+                runtime: self
+                    .rt
+                    .oci()
+                    .map(|o| o.name().to_string())
+                    .unwrap_or_default(),
+                action: "create".into(),
+                id: self.id().to_string(),
+                message: text,
+            })
+        }
+    }
+
+    /// Best-effort undo of a failed init: the runtime forgets the container,
+    /// storage is unmounted, and the saved state says so.
+    fn undo_init(&mut self) {
+        if let Ok(oci) = self.rt.oci() {
+            let _ = oci.delete(self.id(), true);
+        }
+        self.unmount_rootfs();
+        self.state.pid = 0;
+        self.state.monitor_pid = 0;
+        if self.state.status == ContainerStatus::Created {
+            self.state.status = ContainerStatus::Configured;
+        }
+        let _ = self.save();
+    }
+
+    /// Unmounts the root file system if rpod mounted it.
+    pub(crate) fn unmount_rootfs(&mut self) {
+        if self.config.rootfs.is_none() {
+            if let Ok(store) = self.rt.store() {
+                if let Err(e) = store.unmount_container(self.id()) {
+                    eprintln!("rpod: warning: unmounting container {}: {e}", self.id());
+                }
+            }
+        }
+        self.state.mount_point = None;
+    }
+}
+
+fn read_pid(path: &std::path::Path) -> Option<i32> {
+    std::fs::read_to_string(path).ok()?.trim().parse().ok()
+}

@@ -1,0 +1,448 @@
+//! What `inspect` and `ps` show of a container, in the shapes Podman and
+//! Docker clients expect.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::{Container, ContainerStatus, MountKind};
+use crate::error::Result;
+use crate::humanize::human_duration;
+
+/// `inspect` output (Podman's field names).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ContainerInspect {
+    pub id: String,
+    pub created: DateTime<Utc>,
+    pub path: String,
+    pub args: Vec<String>,
+    pub state: InspectState,
+    pub image: String,
+    pub image_name: String,
+    pub rootfs: String,
+    pub resolv_conf_path: String,
+    pub hostname_path: String,
+    pub hosts_path: String,
+    pub log_path: String,
+    pub name: String,
+    pub restart_count: u32,
+    pub driver: String,
+    pub oci_runtime: String,
+    pub mounts: Vec<InspectMount>,
+    pub config: InspectConfig,
+    pub host_config: InspectHostConfig,
+    pub graph_driver: GraphDriver,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size_rw: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none", rename = "SizeRootFs")]
+    pub size_root_fs: Option<u64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct InspectState {
+    pub oci_version: String,
+    pub status: String,
+    pub running: bool,
+    pub paused: bool,
+    pub restarting: bool,
+    #[serde(rename = "OOMKilled")]
+    pub oom_killed: bool,
+    pub dead: bool,
+    pub pid: i32,
+    pub conmon_pid: i32,
+    pub exit_code: i32,
+    pub error: String,
+    pub started_at: String,
+    pub finished_at: String,
+    pub restart_count: u32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct InspectMount {
+    #[serde(rename = "Type")]
+    pub kind: String,
+    pub source: String,
+    pub destination: String,
+    pub driver: String,
+    pub mode: String,
+    pub options: Vec<String>,
+    #[serde(rename = "RW")]
+    pub rw: bool,
+    pub propagation: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct InspectConfig {
+    pub hostname: String,
+    pub domainname: String,
+    pub user: String,
+    pub attach_stdin: bool,
+    pub attach_stdout: bool,
+    pub attach_stderr: bool,
+    pub tty: bool,
+    pub open_stdin: bool,
+    pub stdin_once: bool,
+    pub env: Vec<String>,
+    pub cmd: Vec<String>,
+    pub image: String,
+    pub working_dir: String,
+    pub entrypoint: Vec<String>,
+    pub labels: BTreeMap<String, String>,
+    pub annotations: BTreeMap<String, String>,
+    pub stop_signal: String,
+    pub stop_timeout: u32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct InspectHostConfig {
+    pub binds: Vec<String>,
+    pub network_mode: String,
+    pub auto_remove: bool,
+    pub privileged: bool,
+    pub readonly_rootfs: bool,
+    pub cap_add: Vec<String>,
+    pub cap_drop: Vec<String>,
+    pub memory: u64,
+    pub nano_cpus: u64,
+    pub pids_limit: i64,
+    pub shm_size: u64,
+    pub ulimits: Vec<InspectUlimit>,
+    pub tmpfs: BTreeMap<String, String>,
+    pub init: bool,
+    pub log_config: LogConfig,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct InspectUlimit {
+    pub name: String,
+    pub soft: u64,
+    pub hard: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct LogConfig {
+    #[serde(rename = "Type")]
+    pub kind: String,
+    pub path: String,
+    pub size: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GraphDriver {
+    pub name: String,
+    pub data: BTreeMap<String, String>,
+}
+
+/// One `ps` row (Podman's `ps --format json` field names).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PsEntry {
+    pub auto_remove: bool,
+    pub command: Vec<String>,
+    pub created: i64,
+    pub created_at: String,
+    pub exited: bool,
+    pub exited_at: i64,
+    pub exit_code: i32,
+    pub id: String,
+    pub image: String,
+    #[serde(rename = "ImageID")]
+    pub image_id: String,
+    pub labels: BTreeMap<String, String>,
+    pub mounts: Vec<String>,
+    pub names: Vec<String>,
+    pub pid: i32,
+    pub ports: Vec<String>,
+    pub restarts: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size: Option<PsSize>,
+    pub started_at: i64,
+    pub state: String,
+    pub status: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PsSize {
+    pub rw_size: u64,
+    pub root_fs_size: u64,
+}
+
+fn go_time(t: Option<DateTime<Utc>>) -> String {
+    t.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true))
+        .unwrap_or_else(|| "0001-01-01T00:00:00Z".into())
+}
+
+impl Container<'_> {
+    /// The human status column of `ps`: `Up 3 seconds`, `Exited (0) 2 minutes ago`, `Created`.
+    pub fn status_text(&self) -> String {
+        let now = Utc::now();
+        match self.state.status {
+            ContainerStatus::Running | ContainerStatus::Stopping => {
+                let since = self.state.started_at.unwrap_or(now);
+                format!("Up {} ago", human_duration(now - since))
+            }
+            ContainerStatus::Paused => "Paused".into(),
+            ContainerStatus::Stopped | ContainerStatus::Exited => {
+                let since = self.state.finished_at.unwrap_or(now);
+                format!(
+                    "Exited ({}) {} ago",
+                    self.state.exit_code,
+                    human_duration(now - since)
+                )
+            }
+            ContainerStatus::Configured | ContainerStatus::Created => "Created".into(),
+            ContainerStatus::Removing => "Removing".into(),
+            ContainerStatus::Unknown => "Unknown".into(),
+        }
+    }
+
+    fn inspect_mounts(&self) -> Vec<InspectMount> {
+        self.config
+            .mounts
+            .iter()
+            .filter(|m| m.kind == MountKind::Bind)
+            .map(|m| InspectMount {
+                kind: "bind".into(),
+                source: m
+                    .source
+                    .as_ref()
+                    .map(|s| s.display().to_string())
+                    .unwrap_or_default(),
+                destination: m.destination.clone(),
+                driver: String::new(),
+                mode: String::new(),
+                options: m
+                    .options
+                    .iter()
+                    .filter(|o| *o != "ro" && *o != "rw")
+                    .cloned()
+                    .collect(),
+                rw: !m.read_only(),
+                propagation: m
+                    .options
+                    .iter()
+                    .find(|o| o.contains("private") || o.contains("shared") || o.contains("slave"))
+                    .cloned()
+                    .unwrap_or_else(|| "rprivate".into()),
+            })
+            .collect()
+    }
+
+    /// The `inspect` document; `size` adds SizeRw and SizeRootFs.
+    pub fn inspect(&self, size: bool) -> Result<ContainerInspect> {
+        let c = &self.config;
+        let s = &self.state;
+        let cmd = c.command();
+        let rundir = self.rundir();
+        let driver = match &c.rootfs {
+            Some(_) => String::new(),
+            None => self
+                .rt
+                .store()
+                .map(|st| st.driver().to_string())
+                .unwrap_or_default(),
+        };
+        let mut graph = BTreeMap::new();
+        if c.rootfs.is_none() {
+            if let Ok(store) = self.rt.store() {
+                graph.insert(
+                    "MergedDir".into(),
+                    store.container_mount_point(self.id()).display().to_string(),
+                );
+            }
+        }
+        let (size_rw, size_root_fs) = if size {
+            (Some(self.rw_size()?), Some(self.rootfs_size()?))
+        } else {
+            (None, None)
+        };
+        Ok(ContainerInspect {
+            id: c.id.clone(),
+            created: c.created_at,
+            path: cmd.first().cloned().unwrap_or_default(),
+            args: cmd.iter().skip(1).cloned().collect(),
+            state: InspectState {
+                oci_version: "1.0.2".into(),
+                status: s.status.as_str().into(),
+                running: s.status == ContainerStatus::Running,
+                paused: s.status == ContainerStatus::Paused,
+                restarting: false,
+                oom_killed: s.oom_killed,
+                dead: s.status == ContainerStatus::Unknown,
+                pid: s.pid,
+                conmon_pid: s.monitor_pid,
+                exit_code: s.exit_code,
+                error: s.error.clone(),
+                started_at: go_time(s.started_at),
+                finished_at: go_time(s.finished_at),
+                restart_count: s.restart_count,
+            },
+            image: c.image_id.clone().unwrap_or_default(),
+            image_name: c.image_name.clone().unwrap_or_default(),
+            rootfs: c
+                .rootfs
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default(),
+            resolv_conf_path: rundir.join("resolv.conf").display().to_string(),
+            hostname_path: rundir.join("hostname").display().to_string(),
+            hosts_path: rundir.join("hosts").display().to_string(),
+            log_path: self
+                .log_path()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default(),
+            name: c.name.clone(),
+            restart_count: s.restart_count,
+            driver: driver.clone(),
+            oci_runtime: self
+                .rt
+                .oci()
+                .map(|o| o.name().to_string())
+                .unwrap_or_default(),
+            mounts: self.inspect_mounts(),
+            config: InspectConfig {
+                hostname: c.hostname.clone(),
+                domainname: String::new(),
+                user: c.user.clone(),
+                attach_stdin: c.interactive,
+                attach_stdout: true,
+                attach_stderr: true,
+                tty: c.tty,
+                open_stdin: c.interactive,
+                stdin_once: false,
+                env: c.env.clone(),
+                cmd: c.cmd.clone(),
+                image: c.image_name.clone().unwrap_or_default(),
+                working_dir: c.workdir.clone(),
+                entrypoint: c.entrypoint.clone(),
+                labels: c.labels.clone(),
+                annotations: c.annotations.clone(),
+                stop_signal: signal_name(c.stop_signal),
+                stop_timeout: c.stop_timeout,
+            },
+            host_config: InspectHostConfig {
+                binds: c
+                    .mounts
+                    .iter()
+                    .filter(|m| m.kind == MountKind::Bind)
+                    .map(|m| {
+                        let src = m
+                            .source
+                            .as_ref()
+                            .map(|s| s.display().to_string())
+                            .unwrap_or_default();
+                        if m.options.is_empty() {
+                            format!("{src}:{}", m.destination)
+                        } else {
+                            format!("{src}:{}:{}", m.destination, m.options.join(","))
+                        }
+                    })
+                    .collect(),
+                network_mode: c.network.as_str().into(),
+                auto_remove: c.auto_remove,
+                privileged: c.privileged,
+                readonly_rootfs: c.read_only,
+                cap_add: c.cap_add.clone(),
+                cap_drop: c.cap_drop.clone(),
+                memory: c.resources.memory.unwrap_or(0),
+                nano_cpus: c.resources.cpus.map(|x| (x * 1e9) as u64).unwrap_or(0),
+                pids_limit: c.resources.pids_limit.unwrap_or(0),
+                shm_size: c.shm_size,
+                ulimits: c
+                    .ulimits
+                    .iter()
+                    .map(|u| InspectUlimit {
+                        name: format!("RLIMIT_{}", u.name.to_ascii_uppercase()),
+                        soft: u.soft,
+                        hard: u.hard,
+                    })
+                    .collect(),
+                tmpfs: c
+                    .mounts
+                    .iter()
+                    .filter(|m| m.kind == MountKind::Tmpfs)
+                    .map(|m| (m.destination.clone(), m.options.join(",")))
+                    .collect(),
+                init: c.init,
+                log_config: LogConfig {
+                    kind: c.log_driver.clone(),
+                    path: self
+                        .log_path()
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_default(),
+                    size: c
+                        .log_max_size
+                        .map(|n| n.to_string())
+                        .unwrap_or_else(|| "0B".into()),
+                },
+            },
+            graph_driver: GraphDriver {
+                name: driver,
+                data: graph,
+            },
+            size_rw,
+            size_root_fs,
+        })
+    }
+
+    /// The `ps` row; `size` adds the sizes.
+    pub fn ps_entry(&self, size: bool) -> Result<PsEntry> {
+        let c = &self.config;
+        let s = &self.state;
+        let exited = matches!(s.status, ContainerStatus::Stopped | ContainerStatus::Exited);
+        Ok(PsEntry {
+            auto_remove: c.auto_remove,
+            command: c.command(),
+            created: c.created_at.timestamp(),
+            created_at: c
+                .created_at
+                .format("%Y-%m-%d %H:%M:%S%.f %z UTC")
+                .to_string(),
+            exited,
+            exited_at: s.finished_at.map(|t| t.timestamp()).unwrap_or(-62135596800),
+            exit_code: s.exit_code,
+            id: c.id.clone(),
+            image: c.image_name.clone().unwrap_or_else(|| {
+                c.rootfs
+                    .as_ref()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default()
+            }),
+            image_id: c.image_id.clone().unwrap_or_default(),
+            labels: c.labels.clone(),
+            mounts: c.mounts.iter().map(|m| m.destination.clone()).collect(),
+            names: vec![c.name.clone()],
+            pid: s.pid,
+            ports: Vec::new(),
+            restarts: s.restart_count,
+            size: if size {
+                Some(PsSize {
+                    rw_size: self.rw_size()?,
+                    root_fs_size: self.rootfs_size()?,
+                })
+            } else {
+                None
+            },
+            started_at: s.started_at.map(|t| t.timestamp()).unwrap_or(-62135596800),
+            state: s.status.docker_status().into(),
+            status: self.status_text(),
+        })
+    }
+}
+
+/// `SIGTERM` for 15 and so on; the number when it has no name.
+pub fn signal_name(sig: i32) -> String {
+    nix::sys::signal::Signal::try_from(sig)
+        .map(|s| s.as_str().to_string())
+        .unwrap_or_else(|_| sig.to_string())
+}

@@ -1,0 +1,57 @@
+//! `kill`, `pause`, `unpause`.
+
+use super::{Container, ContainerStatus};
+use crate::error::Result;
+
+impl Container<'_> {
+    /// Sends `signal` to the container's process.
+    pub fn kill(&mut self, signal: i32) -> Result<()> {
+        let _guard = self.lock()?;
+        if !matches!(
+            self.state.status,
+            ContainerStatus::Running | ContainerStatus::Paused | ContainerStatus::Stopping
+        ) {
+            return Err(self.invalid_state("can only kill running containers"));
+        }
+        self.state.stopped_by_user = true;
+        self.save()?;
+        self.send_signal(signal)?;
+        self.event_with("kill", None);
+        Ok(())
+    }
+
+    pub(crate) fn send_signal(&self, signal: i32) -> Result<()> {
+        match self.rt.oci()?.kill(self.id(), signal, false) {
+            Ok(()) => Ok(()),
+            // Gone in the meantime: the exit file will tell.
+            Err(e) if e.to_string().contains("not running") || e.is_not_found() => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Freezes every process of the container.
+    pub fn pause(&mut self) -> Result<()> {
+        let _guard = self.lock()?;
+        if self.state.status != ContainerStatus::Running {
+            return Err(self.invalid_state("can only pause running containers"));
+        }
+        self.rt.oci()?.pause(self.id())?;
+        self.state.status = ContainerStatus::Paused;
+        self.save()?;
+        self.event("pause");
+        Ok(())
+    }
+
+    /// Thaws a paused container.
+    pub fn unpause(&mut self) -> Result<()> {
+        let _guard = self.lock()?;
+        if self.state.status != ContainerStatus::Paused {
+            return Err(self.invalid_state("can only unpause paused containers"));
+        }
+        self.rt.oci()?.resume(self.id())?;
+        self.state.status = ContainerStatus::Running;
+        self.save()?;
+        self.event("unpause");
+        Ok(())
+    }
+}

@@ -1,0 +1,99 @@
+//! Smaller operations: rename, mount/unmount for users, export, sizes.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use super::{Container, ContainerStatus};
+use crate::error::{Error, IoContext, Result};
+use crate::ids::validate_name;
+
+impl Container<'_> {
+    /// Gives the container a new name.
+    pub fn rename(&mut self, new_name: &str) -> Result<()> {
+        validate_name(new_name)?;
+        let _guard = self.lock()?;
+        let old = std::mem::replace(&mut self.config.name, new_name.to_string());
+        if let Err(e) = self.rt.db.rename(&self.config) {
+            self.config.name = old;
+            return Err(e);
+        }
+        self.event("rename");
+        Ok(())
+    }
+
+    /// Mounts the root file system for the user (`rpod mount`) and returns where.
+    pub fn mount(&mut self) -> Result<PathBuf> {
+        let _guard = self.lock()?;
+        let path = self.mount_rootfs()?;
+        self.event("mount");
+        Ok(path)
+    }
+
+    /// Unmounts the root file system (`rpod umount`); refused while the
+    /// container runs, since its processes use it.
+    pub fn unmount(&mut self, force: bool) -> Result<()> {
+        let _guard = self.lock()?;
+        if self.state.status.is_active() || self.state.status == ContainerStatus::Created {
+            if !force {
+                return Err(self.invalid_state(
+                    "cannot unmount the storage of a container that is created or running",
+                ));
+            }
+            return Err(self.invalid_state("stop the container before unmounting its storage"));
+        }
+        self.unmount_rootfs();
+        self.save()?;
+        self.event("unmount");
+        Ok(())
+    }
+
+    /// Writes the container's file system as a tar stream.
+    pub fn export(&mut self, out: &mut dyn Write) -> Result<()> {
+        let was_mounted;
+        let root = {
+            let _guard = self.lock()?;
+            was_mounted = self.state.mount_point.is_some();
+            self.mount_rootfs()?
+        };
+        let mut builder = tar::Builder::new(out);
+        builder.follow_symlinks(false);
+        let result = builder
+            .append_dir_all(".", &root)
+            .and_then(|_| builder.finish())
+            .ctx(|| format!("exporting container {}", self.name()));
+        if !was_mounted {
+            let _guard = self.lock()?;
+            if !self.state.status.is_active() && self.state.status != ContainerStatus::Created {
+                self.unmount_rootfs();
+                self.save()?;
+            }
+        }
+        result
+    }
+
+    /// Bytes in the container's writable layer (the whole tree for `--rootfs`).
+    pub fn rw_size(&self) -> Result<u64> {
+        match &self.config.rootfs {
+            Some(p) => Ok(storage::du(p)?),
+            None => match self.rt.store()?.container_rw_size(self.id()) {
+                Ok(n) => Ok(n),
+                Err(e) => Err(Error::Storage(e)),
+            },
+        }
+    }
+
+    /// Bytes of the whole root file system: image plus writable layer.
+    pub fn rootfs_size(&self) -> Result<u64> {
+        match &self.config.rootfs {
+            Some(p) => Ok(storage::du(p)?),
+            None => {
+                let store = self.rt.store()?;
+                let image = match &self.config.image_id {
+                    Some(id) => store.lookup_image(id).map(|i| i.size).unwrap_or(0),
+                    None => 0,
+                };
+                Ok(image + self.rw_size()?)
+            }
+        }
+    }
+}

@@ -1,0 +1,274 @@
+//! What a user asks for when creating a container, and the parsers for the
+//! flag values (sizes, ulimits, volumes, tmpfs, env files).
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// The user's request for a new container, before it is resolved against
+/// the image and the engine's defaults.
+#[derive(Debug, Clone, Default)]
+pub struct CreateOptions {
+    pub name: Option<String>,
+    /// Image reference; exclusive with `rootfs`.
+    pub image: Option<String>,
+    /// A directory used as the root file system instead of an image.
+    pub rootfs: Option<PathBuf>,
+    /// Arguments after the image: they replace the image's Cmd.
+    pub command: Vec<String>,
+    /// `--entrypoint`: `Some(vec![])` clears the image's entrypoint.
+    pub entrypoint: Option<Vec<String>>,
+    pub env: Vec<String>,
+    pub workdir: Option<String>,
+    pub user: Option<String>,
+    pub hostname: Option<String>,
+    pub labels: BTreeMap<String, String>,
+    pub annotations: BTreeMap<String, String>,
+    pub stop_signal: Option<String>,
+    pub stop_timeout: Option<u32>,
+    pub read_only: bool,
+    pub privileged: bool,
+    pub cap_add: Vec<String>,
+    pub cap_drop: Vec<String>,
+    pub ulimits: Vec<Ulimit>,
+    pub resources: Resources,
+    pub shm_size: Option<u64>,
+    pub init: bool,
+    pub mounts: Vec<MountSpec>,
+    pub network: network::NetworkMode,
+    pub tty: bool,
+    pub interactive: bool,
+    pub log_driver: Option<String>,
+    pub log_max_size: Option<u64>,
+    /// `--rm`: remove the container when it exits.
+    pub auto_remove: bool,
+}
+
+/// Resource limits.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Resources {
+    /// Memory limit in bytes.
+    pub memory: Option<u64>,
+    /// CPUs as a fraction (`--cpus 1.5`).
+    pub cpus: Option<f64>,
+    /// Maximum number of processes; -1 for unlimited.
+    pub pids_limit: Option<i64>,
+}
+
+/// One `--ulimit name=soft[:hard]`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Ulimit {
+    pub name: String,
+    pub soft: u64,
+    pub hard: u64,
+}
+
+impl Ulimit {
+    /// Parses `nofile=1024:2048`, `nproc=100`, `core=-1` (unlimited).
+    pub fn parse(text: &str) -> Result<Self> {
+        let bad = |why: &str| Error::InvalidArgument(format!("invalid ulimit {text:?}: {why}"));
+        let (name, values) = text
+            .split_once('=')
+            .ok_or_else(|| bad("expected name=soft[:hard]"))?;
+        ocirt::spec::parse_rlimit_type(name).map_err(|_| bad("unknown resource"))?;
+        let num = |v: &str| -> Result<u64> {
+            if v == "-1" || v == "unlimited" {
+                Ok(u64::MAX)
+            } else {
+                v.parse().map_err(|_| bad("limits must be numbers"))
+            }
+        };
+        let (soft, hard) = match values.split_once(':') {
+            Some((s, h)) => (num(s)?, num(h)?),
+            None => (num(values)?, num(values)?),
+        };
+        if soft > hard {
+            return Err(bad("soft limit is above the hard limit"));
+        }
+        Ok(Ulimit {
+            name: name
+                .to_ascii_lowercase()
+                .trim_start_matches("rlimit_")
+                .to_string(),
+            soft,
+            hard,
+        })
+    }
+}
+
+/// What kind of mount a [`MountSpec`] is.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum MountKind {
+    Bind,
+    Tmpfs,
+}
+
+/// A mount into the container (`-v`, `--tmpfs`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct MountSpec {
+    pub kind: MountKind,
+    pub source: Option<PathBuf>,
+    pub destination: String,
+    pub options: Vec<String>,
+}
+
+impl MountSpec {
+    /// Parses `-v /host:/ctr[:opts]`. Named volumes come later; a source that
+    /// is not an absolute path is refused with a clear message.
+    pub fn parse_volume(text: &str) -> Result<Self> {
+        let bad = |why: &str| Error::InvalidArgument(format!("invalid volume {text:?}: {why}"));
+        let parts: Vec<&str> = text.split(':').collect();
+        let (src, dst, opts) = match parts.as_slice() {
+            [src, dst] => (*src, *dst, ""),
+            [src, dst, opts] => (*src, *dst, *opts),
+            _ => return Err(bad("expected /host/path:/container/path[:options]")),
+        };
+        if !src.starts_with('/') {
+            return Err(bad(
+                "named volumes are not supported yet; give an absolute host path",
+            ));
+        }
+        if !dst.starts_with('/') {
+            return Err(bad("the container path must be absolute"));
+        }
+        let mut options = Vec::new();
+        for o in opts.split(',').filter(|o| !o.is_empty()) {
+            match o {
+                "ro" | "rw" | "z" | "Z" | "rbind" | "bind" | "nosuid" | "suid" | "nodev"
+                | "dev" | "noexec" | "exec" | "private" | "rprivate" | "shared" | "rshared"
+                | "slave" | "rslave" => options.push(o.to_string()),
+                other => return Err(bad(&format!("unknown option {other:?}"))),
+            }
+        }
+        Ok(MountSpec {
+            kind: MountKind::Bind,
+            source: Some(PathBuf::from(src)),
+            destination: dst.to_string(),
+            options,
+        })
+    }
+
+    /// Parses `--tmpfs /path[:opts]`.
+    pub fn parse_tmpfs(text: &str) -> Result<Self> {
+        let (dst, opts) = text.split_once(':').unwrap_or((text, ""));
+        if !dst.starts_with('/') {
+            return Err(Error::InvalidArgument(format!(
+                "invalid tmpfs {text:?}: the container path must be absolute"
+            )));
+        }
+        Ok(MountSpec {
+            kind: MountKind::Tmpfs,
+            source: None,
+            destination: dst.to_string(),
+            options: opts
+                .split(',')
+                .filter(|o| !o.is_empty())
+                .map(str::to_string)
+                .collect(),
+        })
+    }
+
+    pub fn read_only(&self) -> bool {
+        self.options.iter().any(|o| o == "ro")
+    }
+}
+
+/// Parses a size such as `64m`, `1g`, `512k`, `1024`, `2GB` into bytes.
+pub fn parse_size(text: &str) -> Result<u64> {
+    let t = text.trim().to_ascii_lowercase();
+    let bad = || {
+        Error::InvalidArgument(format!(
+            "invalid size {text:?}: expected a number with an optional unit b, k, m or g"
+        ))
+    };
+    let t = t
+        .strip_suffix("ib")
+        .or_else(|| t.strip_suffix('b'))
+        .unwrap_or(&t);
+    let (num, mult) = match t.chars().last() {
+        Some('k') => (&t[..t.len() - 1], 1u64 << 10),
+        Some('m') => (&t[..t.len() - 1], 1 << 20),
+        Some('g') => (&t[..t.len() - 1], 1 << 30),
+        Some('t') => (&t[..t.len() - 1], 1 << 40),
+        Some(_) => (t, 1),
+        None => return Err(bad()),
+    };
+    let value: f64 = num.trim().parse().map_err(|_| bad())?;
+    if !value.is_finite() || value < 0.0 {
+        return Err(bad());
+    }
+    Ok((value * mult as f64) as u64)
+}
+
+/// Reads an env file: `KEY=VALUE` lines, `#` comments, and bare `KEY` taken
+/// from the caller's environment (as Docker does).
+pub fn parse_env_file(path: &std::path::Path) -> Result<Vec<String>> {
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+        context: format!("reading env file {}", path.display()),
+        source,
+    })?;
+    Ok(text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .filter_map(|l| {
+            if l.contains('=') {
+                Some(l.to_string())
+            } else {
+                std::env::var(l).ok().map(|v| format!("{l}={v}"))
+            }
+        })
+        .collect())
+}
+
+/// Splits `KEY=VALUE` (labels, annotations); a bare key gets an empty value.
+pub fn parse_key_value(text: &str) -> (String, String) {
+    match text.split_once('=') {
+        Some((k, v)) => (k.to_string(), v.to_string()),
+        None => (text.to_string(), String::new()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("64m").unwrap(), 64 << 20);
+        assert_eq!(parse_size("1g").unwrap(), 1 << 30);
+        assert_eq!(parse_size("512k").unwrap(), 512 << 10);
+        assert_eq!(parse_size("100").unwrap(), 100);
+        assert_eq!(parse_size("2GB").unwrap(), 2 << 30);
+        assert!(parse_size("lots").is_err());
+        assert!(parse_size("").is_err());
+        assert!(parse_size("-1m").is_err());
+    }
+
+    #[test]
+    fn ulimits() {
+        let u = Ulimit::parse("nofile=1024:2048").unwrap();
+        assert_eq!((u.name.as_str(), u.soft, u.hard), ("nofile", 1024, 2048));
+        assert_eq!(Ulimit::parse("core=-1").unwrap().hard, u64::MAX);
+        assert!(Ulimit::parse("nofile=10:5").is_err());
+        assert!(Ulimit::parse("bogus=1").is_err());
+        assert!(Ulimit::parse("nofile").is_err());
+    }
+
+    #[test]
+    fn volumes_and_tmpfs() {
+        let m = MountSpec::parse_volume("/tmp:/data:ro").unwrap();
+        assert!(m.read_only());
+        assert_eq!(m.destination, "/data");
+        assert!(MountSpec::parse_volume("name:/data").is_err());
+        assert!(MountSpec::parse_volume("/a:rel").is_err());
+        assert!(MountSpec::parse_volume("/a:/b:bogus").is_err());
+        let t = MountSpec::parse_tmpfs("/run:size=1m,mode=700").unwrap();
+        assert_eq!(t.options, vec!["size=1m", "mode=700"]);
+        assert!(MountSpec::parse_tmpfs("run").is_err());
+    }
+}

@@ -1,0 +1,327 @@
+//! The runtime spec (`config.json`) of a container: ocirt's shared parts
+//! plus everything this container's configuration asks for.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use oci_spec::runtime::{
+    LinuxBuilder, LinuxCpuBuilder, LinuxDeviceCgroupBuilder, LinuxMemoryBuilder, LinuxPidsBuilder,
+    LinuxResourcesBuilder, Mount, MountBuilder, PosixRlimitType, ProcessBuilder, RootBuilder, Spec,
+    UserBuilder,
+};
+use ocirt::spec as base;
+
+use super::options::MountKind;
+use super::Container;
+use crate::error::{Error, Result};
+
+/// Where `--init`'s binary is mounted inside the container.
+const INIT_PATH_IN_CONTAINER: &str = "/run/rpod-init";
+
+impl Container<'_> {
+    /// Builds the runtime spec for a root file system at `rootfs`.
+    pub(crate) fn build_spec(&self, rootfs: &Path) -> Result<Spec> {
+        let c = &self.config;
+        let spec_err = |e: oci_spec::OciSpecError| Error::Runtime(ocirt::Error::Spec(e));
+        let rt_err = |e: ocirt::Error| Error::InvalidArgument(e.to_string());
+
+        let mut args = c.command();
+        if c.init {
+            args.splice(0..0, [INIT_PATH_IN_CONTAINER.to_string(), "--".to_string()]);
+        }
+        let (uid, gid) = resolve_user(rootfs, &c.user)?;
+        let caps = base::capability_set(&c.cap_add, &c.cap_drop, c.privileged).map_err(rt_err)?;
+        let mut rlimits = Vec::new();
+        let mut have = Vec::new();
+        for u in &c.ulimits {
+            let typ = base::parse_rlimit_type(&u.name).map_err(rt_err)?;
+            have.push(typ);
+            rlimits.push(base::rlimit(typ, u.soft, u.hard).map_err(rt_err)?);
+        }
+        for (typ, value) in [
+            (PosixRlimitType::RlimitNofile, 1_048_576u64),
+            (PosixRlimitType::RlimitNproc, 4_194_304),
+        ] {
+            if !have.contains(&typ) {
+                rlimits.push(base::rlimit(typ, value, value).map_err(rt_err)?);
+            }
+        }
+        let process = ProcessBuilder::default()
+            .terminal(c.tty)
+            .args(args)
+            .env(c.env.clone())
+            .cwd(c.workdir.clone())
+            .user(
+                UserBuilder::default()
+                    .uid(uid)
+                    .gid(gid)
+                    .build()
+                    .map_err(spec_err)?,
+            )
+            .capabilities(base::linux_capabilities(&caps).map_err(rt_err)?)
+            .rlimits(rlimits)
+            .no_new_privileges(false)
+            .build()
+            .map_err(spec_err)?;
+
+        let mut mounts = base::default_mounts(c.shm_size, !c.privileged).map_err(rt_err)?;
+        let user_dests: Vec<&str> = c.mounts.iter().map(|m| m.destination.as_str()).collect();
+        let rundir = self.rundir();
+        for file in ["hosts", "resolv.conf", "hostname"] {
+            let dest = format!("/etc/{file}");
+            if !user_dests.contains(&dest.as_str()) {
+                mounts.push(bind(&rundir.join(file), &dest, &["rbind", "rprivate"])?);
+            }
+        }
+        if c.read_only {
+            for dest in ["/tmp", "/var/tmp", "/run"] {
+                if !user_dests.contains(&dest) {
+                    mounts.push(tmpfs(dest, &["rw", "rprivate", "nosuid", "nodev"])?);
+                }
+            }
+        }
+        if c.init {
+            let init = PathBuf::from(&self.rt.config.containers.init_path);
+            mounts.push(bind(
+                &init,
+                INIT_PATH_IN_CONTAINER,
+                &["bind", "ro", "nosuid", "nodev"],
+            )?);
+        }
+        for m in &c.mounts {
+            match m.kind {
+                MountKind::Bind => {
+                    let source = m.source.clone().unwrap_or_default();
+                    if !source.exists() {
+                        return Err(Error::InvalidArgument(format!(
+                            "bind mount source {} does not exist",
+                            source.display()
+                        )));
+                    }
+                    let mut opts: Vec<&str> = vec!["rbind"];
+                    opts.extend(
+                        m.options
+                            .iter()
+                            .map(String::as_str)
+                            .filter(|o| !matches!(*o, "z" | "Z" | "bind" | "rbind")),
+                    );
+                    if !opts.iter().any(|o| {
+                        o.contains("private") || o.contains("shared") || o.contains("slave")
+                    }) {
+                        opts.push("rprivate");
+                    }
+                    mounts.push(bind(&source, &m.destination, &opts)?);
+                }
+                MountKind::Tmpfs => {
+                    let mut opts: Vec<&str> = vec!["rw", "nosuid", "nodev"];
+                    opts.extend(m.options.iter().map(String::as_str));
+                    mounts.push(tmpfs(&m.destination, &opts)?);
+                }
+            }
+        }
+
+        let mut resources = LinuxResourcesBuilder::default();
+        resources = if c.privileged {
+            resources.devices(vec![LinuxDeviceCgroupBuilder::default()
+                .allow(true)
+                .access("rwm")
+                .build()
+                .map_err(spec_err)?])
+        } else {
+            resources.devices(base::deny_all_devices().map_err(rt_err)?)
+        };
+        if let Some(mem) = c.resources.memory {
+            resources = resources.memory(
+                LinuxMemoryBuilder::default()
+                    .limit(mem as i64)
+                    .build()
+                    .map_err(spec_err)?,
+            );
+        }
+        if let Some(cpus) = c.resources.cpus {
+            let period = 100_000u64;
+            resources = resources.cpu(
+                LinuxCpuBuilder::default()
+                    .period(period)
+                    .quota((cpus * period as f64) as i64)
+                    .build()
+                    .map_err(spec_err)?,
+            );
+        }
+        if let Some(pids) = c.resources.pids_limit {
+            resources = resources.pids(
+                LinuxPidsBuilder::default()
+                    .limit(pids)
+                    .build()
+                    .map_err(spec_err)?,
+            );
+        }
+        let plan = base::NamespacePlan {
+            host_network: c.network == network::NetworkMode::Host,
+            network_path: None,
+        };
+        let mut linux = LinuxBuilder::default()
+            .namespaces(base::namespaces(&plan).map_err(rt_err)?)
+            .resources(resources.build().map_err(spec_err)?)
+            .cgroups_path(PathBuf::from(format!("/rpod/rpod-{}", c.id)));
+        if !c.privileged {
+            linux = linux
+                .masked_paths(
+                    base::MASKED_PATHS
+                        .iter()
+                        .map(|s| s.to_string())
+                        .collect::<Vec<_>>(),
+                )
+                .readonly_paths(
+                    base::READONLY_PATHS
+                        .iter()
+                        .map(|s| s.to_string())
+                        .collect::<Vec<_>>(),
+                );
+        }
+        let mut spec = base::empty_spec();
+        spec.set_process(Some(process));
+        spec.set_root(Some(
+            RootBuilder::default()
+                .path(rootfs.to_path_buf())
+                .readonly(c.read_only)
+                .build()
+                .map_err(spec_err)?,
+        ));
+        spec.set_hostname(Some(c.hostname.clone()));
+        spec.set_mounts(Some(mounts));
+        spec.set_linux(Some(linux.build().map_err(spec_err)?));
+        spec.set_annotations(Some(
+            c.annotations
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect::<HashMap<_, _>>(),
+        ));
+        Ok(spec)
+    }
+}
+
+fn bind(source: &Path, dest: &str, options: &[&str]) -> Result<Mount> {
+    MountBuilder::default()
+        .destination(PathBuf::from(dest))
+        .typ("bind")
+        .source(source.to_path_buf())
+        .options(options.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+        .build()
+        .map_err(|e| Error::Runtime(ocirt::Error::Spec(e)))
+}
+
+fn tmpfs(dest: &str, options: &[&str]) -> Result<Mount> {
+    MountBuilder::default()
+        .destination(PathBuf::from(dest))
+        .typ("tmpfs")
+        .source(PathBuf::from("tmpfs"))
+        .options(options.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+        .build()
+        .map_err(|e| Error::Runtime(ocirt::Error::Spec(e)))
+}
+
+/// Resolves `user[:group]` (names or numbers) against the container's
+/// `/etc/passwd` and `/etc/group`, read without following symlinks out of
+/// the root file system.
+pub(crate) fn resolve_user(rootfs: &Path, user: &str) -> Result<(u32, u32)> {
+    if user.is_empty() {
+        return Ok((0, 0));
+    }
+    let (u, g) = match user.split_once(':') {
+        Some((u, g)) => (u, Some(g)),
+        None => (user, None),
+    };
+    let passwd = read_in_rootfs(rootfs, "etc/passwd");
+    let (uid, primary_gid) = match u.parse::<u32>() {
+        Ok(n) => (
+            n,
+            lookup(&passwd, 2, |f| f[2] == u)
+                .and_then(|f| f[3].parse().ok())
+                .unwrap_or(n),
+        ),
+        Err(_) => {
+            let fields = lookup(&passwd, 3, |f| f[0] == u).ok_or_else(|| {
+                Error::InvalidArgument(format!(
+                    "unable to find user {u}: no matching entries in passwd file"
+                ))
+            })?;
+            let uid = fields[2]
+                .parse()
+                .map_err(|_| Error::InvalidArgument(format!("bad passwd entry for {u}")))?;
+            let gid = fields[3]
+                .parse()
+                .map_err(|_| Error::InvalidArgument(format!("bad passwd entry for {u}")))?;
+            (uid, gid)
+        }
+    };
+    let gid = match g {
+        None => primary_gid,
+        Some(g) => match g.parse::<u32>() {
+            Ok(n) => n,
+            Err(_) => {
+                let group = read_in_rootfs(rootfs, "etc/group");
+                lookup(&group, 2, |f| f[0] == g)
+                    .and_then(|f| f[2].parse().ok())
+                    .ok_or_else(|| {
+                        Error::InvalidArgument(format!(
+                            "unable to find group {g}: no matching entries in group file"
+                        ))
+                    })?
+            }
+        },
+    };
+    Ok((uid, gid))
+}
+
+fn lookup(text: &str, min_fields: usize, pred: impl Fn(&[&str]) -> bool) -> Option<Vec<String>> {
+    text.lines()
+        .map(|l| l.split(':').collect::<Vec<_>>())
+        .filter(|f| f.len() > min_fields)
+        .find(|f| pred(f))
+        .map(|f| f.into_iter().map(str::to_string).collect())
+}
+
+/// Reads a file inside `rootfs` only if no component of its path is a symlink.
+fn read_in_rootfs(rootfs: &Path, rel: &str) -> String {
+    let mut path = rootfs.to_path_buf();
+    for part in rel.split('/') {
+        path.push(part);
+        match std::fs::symlink_metadata(&path) {
+            Ok(m) if !m.file_type().is_symlink() => {}
+            _ => return String::new(),
+        }
+    }
+    std::fs::read_to_string(&path).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn users_resolve_by_name_and_number() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("etc")).unwrap();
+        std::fs::write(
+            dir.path().join("etc/passwd"),
+            "root:x:0:0::/root:/bin/sh\nweb:x:33:44::/w:/bin/sh\n",
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("etc/group"), "root:x:0:\nstaff:x:50:\n").unwrap();
+        assert_eq!(resolve_user(dir.path(), "").unwrap(), (0, 0));
+        assert_eq!(resolve_user(dir.path(), "web").unwrap(), (33, 44));
+        assert_eq!(resolve_user(dir.path(), "33").unwrap(), (33, 44));
+        assert_eq!(resolve_user(dir.path(), "1000:1000").unwrap(), (1000, 1000));
+        assert_eq!(resolve_user(dir.path(), "web:staff").unwrap(), (33, 50));
+        assert!(resolve_user(dir.path(), "nobody").is_err());
+        assert!(resolve_user(dir.path(), "web:nogroup").is_err());
+    }
+
+    #[test]
+    fn passwd_behind_a_symlink_is_not_read() {
+        let dir = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink("/etc", dir.path().join("etc")).unwrap();
+        assert!(resolve_user(dir.path(), "root").is_err());
+    }
+}

@@ -1,0 +1,50 @@
+//! `start`: run the container's process (initialising it first if needed).
+
+use chrono::Utc;
+
+use super::{Container, ContainerStatus};
+use crate::error::Result;
+
+impl Container<'_> {
+    /// Starts the container: from configured/stopped/exited it is
+    /// initialised first; from created it is started directly.
+    pub fn start(&mut self) -> Result<()> {
+        let _guard = self.lock()?;
+        self.start_locked()
+    }
+
+    pub(crate) fn start_locked(&mut self) -> Result<()> {
+        if !self.state.status.can_start() {
+            return Err(self.invalid_state(
+                "only configured, created, stopped or exited containers can be started",
+            ));
+        }
+        if self.state.status != ContainerStatus::Created {
+            self.init_locked()?;
+        }
+        if let Err(e) = self.rt.oci()?.start(self.id()) {
+            // The process may already have exited (it failed at once).
+            self.sync_locked()?;
+            return Err(e.into());
+        }
+        self.state.status = ContainerStatus::Running;
+        self.state.started_at = Some(Utc::now());
+        self.state.finished_at = None;
+        self.save()?;
+        self.event("start");
+        Ok(())
+    }
+}
+
+impl Container<'_> {
+    /// Stops the container if it runs (waiting `timeout` seconds before
+    /// SIGKILL) and starts it again.
+    pub fn restart(&mut self, timeout: Option<u32>) -> Result<()> {
+        if self.state.status.is_active() {
+            self.stop(timeout)?;
+        }
+        self.start()?;
+        self.event("restart");
+        Ok(())
+    }
+}

@@ -1,0 +1,223 @@
+//! The state database: SQLite in WAL mode under the root directory.
+//!
+//! A container's configuration is written once; its state row changes with
+//! every transition. Writes are single statements or short transactions, so a
+//! process killed at any point leaves either the old or the new record.
+
+use std::path::Path;
+use std::time::Duration;
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+use crate::container::{ContainerConfig, ContainerState};
+use crate::error::{Error, Result};
+
+/// Schema migrations, applied in order; the index + 1 is the schema version
+/// (SQLite's `user_version`).
+const MIGRATIONS: &[&str] = &["CREATE TABLE containers (
+        id      TEXT PRIMARY KEY NOT NULL,
+        name    TEXT NOT NULL UNIQUE,
+        config  TEXT NOT NULL,
+        state   TEXT NOT NULL,
+        created INTEGER NOT NULL
+    );"];
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: usize = MIGRATIONS.len();
+
+/// An open state database.
+pub struct Db {
+    conn: Connection,
+}
+
+impl Db {
+    /// Opens (creating if needed) and migrates the database at `path`.
+    pub fn open(path: &Path) -> Result<Self> {
+        let conn = Connection::open(path)?;
+        conn.busy_timeout(Duration::from_secs(30))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        let db = Db { conn };
+        db.migrate()?;
+        Ok(db)
+    }
+
+    fn migrate(&self) -> Result<()> {
+        let version: usize = self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if version > SCHEMA_VERSION {
+            return Err(Error::InvalidArgument(format!(
+                "the state database has schema version {version}, newer than this rpod understands ({SCHEMA_VERSION}); upgrade rpod"
+            )));
+        }
+        if version == SCHEMA_VERSION {
+            return Ok(());
+        }
+        let tx = self.conn.unchecked_transaction()?;
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", i + 1)?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Adds a new container; fails with `NameInUse` if the name is taken.
+    pub fn add_container(&self, config: &ContainerConfig, state: &ContainerState) -> Result<()> {
+        let res = self.conn.execute(
+            "INSERT INTO containers (id, name, config, state, created) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                config.id,
+                config.name,
+                to_json(config)?,
+                to_json(state)?,
+                config.created_at.timestamp_nanos_opt().unwrap_or_default()
+            ],
+        );
+        match res {
+            Ok(_) => Ok(()),
+            Err(rusqlite::Error::SqliteFailure(e, Some(msg)))
+                if e.code == rusqlite::ErrorCode::ConstraintViolation && msg.contains("name") =>
+            {
+                Err(Error::NameInUse(config.name.clone()))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Saves a container's state.
+    pub fn save_state(&self, id: &str, state: &ContainerState) -> Result<()> {
+        let n = self.conn.execute(
+            "UPDATE containers SET state = ?1 WHERE id = ?2",
+            params![to_json(state)?, id],
+        )?;
+        if n == 0 {
+            return Err(Error::NoSuchContainer(id.to_string()));
+        }
+        Ok(())
+    }
+
+    /// Renames a container (its configuration carries the name too).
+    pub fn rename(&self, config: &ContainerConfig) -> Result<()> {
+        let res = self.conn.execute(
+            "UPDATE containers SET name = ?1, config = ?2 WHERE id = ?3",
+            params![config.name, to_json(config)?, config.id],
+        );
+        match res {
+            Ok(_) => Ok(()),
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::ConstraintViolation =>
+            {
+                Err(Error::NameInUse(config.name.clone()))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    pub fn remove_container(&self, id: &str) -> Result<()> {
+        self.conn
+            .execute("DELETE FROM containers WHERE id = ?1", params![id])?;
+        Ok(())
+    }
+
+    /// One container by full ID.
+    pub fn container(&self, id: &str) -> Result<Option<(ContainerConfig, ContainerState)>> {
+        self.conn
+            .query_row(
+                "SELECT config, state FROM containers WHERE id = ?1",
+                params![id],
+                |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
+            )
+            .optional()?
+            .map(|(c, s)| Ok((from_json(&c)?, from_json(&s)?)))
+            .transpose()
+    }
+
+    /// Resolves a name, full ID or unique ID prefix to a full ID.
+    pub fn resolve(&self, name_or_id: &str) -> Result<String> {
+        if name_or_id.is_empty() {
+            return Err(Error::NoSuchContainer(String::new()));
+        }
+        let by_name: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT id FROM containers WHERE name = ?1",
+                params![name_or_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(id) = by_name {
+            return Ok(id);
+        }
+        if !name_or_id.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(Error::NoSuchContainer(name_or_id.to_string()));
+        }
+        let pattern = format!("{}%", name_or_id.to_ascii_lowercase());
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id FROM containers WHERE id LIKE ?1 LIMIT 10")?;
+        let ids: Vec<String> = stmt
+            .query_map(params![pattern], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        match ids.len() {
+            0 => Err(Error::NoSuchContainer(name_or_id.to_string())),
+            1 => Ok(ids.into_iter().next().unwrap_or_default()),
+            _ => Err(Error::AmbiguousContainer {
+                prefix: name_or_id.to_string(),
+                candidates: ids,
+            }),
+        }
+    }
+
+    /// Every container, oldest first.
+    pub fn all_containers(&self) -> Result<Vec<(ContainerConfig, ContainerState)>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT config, state FROM containers ORDER BY created")?;
+        let rows: Vec<(String, String)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        rows.into_iter()
+            .map(|(c, s)| Ok((from_json(&c)?, from_json(&s)?)))
+            .collect()
+    }
+
+    /// IDs of containers made from `image_id`.
+    pub fn containers_using_image(&self, image_id: &str) -> Result<Vec<(String, String)>> {
+        Ok(self
+            .all_containers()?
+            .into_iter()
+            .filter(|(c, _)| c.image_id.as_deref() == Some(image_id))
+            .map(|(c, _)| (c.id, c.name))
+            .collect())
+    }
+
+    /// True when `name` is taken.
+    pub fn name_exists(&self, name: &str) -> Result<bool> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT 1 FROM containers WHERE name = ?1",
+                params![name],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some())
+    }
+}
+
+fn to_json<T: serde::Serialize>(v: &T) -> Result<String> {
+    serde_json::to_string(v).map_err(|source| Error::Json {
+        context: "encoding a database record".into(),
+        source,
+    })
+}
+
+fn from_json<T: serde::de::DeserializeOwned>(s: &str) -> Result<T> {
+    serde_json::from_str(s).map_err(|source| Error::Json {
+        context: "decoding a database record".into(),
+        source,
+    })
+}

@@ -1,0 +1,105 @@
+//! The engine's error type.
+
+use std::path::PathBuf;
+
+use crate::container::ContainerStatus;
+
+/// Everything that can go wrong in the engine. The CLI maps these to Podman's
+/// exit codes with [`Error::exit_code`].
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("no container with name or ID {0:?} found: no such container")]
+    NoSuchContainer(String),
+    #[error("no such image: {0}")]
+    NoSuchImage(String),
+    #[error("container ID prefix {prefix:?} is ambiguous: it matches {}", candidates.join(", "))]
+    AmbiguousContainer {
+        prefix: String,
+        candidates: Vec<String>,
+    },
+    #[error(
+        "the container name {0:?} is already in use; remove that container or choose another name"
+    )]
+    NameInUse(String),
+    #[error("invalid container name {0:?}: names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*")]
+    InvalidName(String),
+    #[error("container {id} is {state}: {action}")]
+    InvalidState {
+        id: String,
+        state: ContainerStatus,
+        action: String,
+    },
+    #[error("{0}")]
+    InvalidArgument(String),
+    #[error("{0}: OCI runtime attempted to invoke a command that was not found")]
+    CommandNotFound(String),
+    #[error("{0}: OCI runtime attempted to invoke a command that is not executable")]
+    CommandNotExecutable(String),
+    #[error("image {image} is in use by container(s) {}: remove them first or use --force", containers.join(", "))]
+    ImageInUse {
+        image: String,
+        containers: Vec<String>,
+    },
+    #[error("timed out after {0:?} waiting for {1}")]
+    Timeout(std::time::Duration, String),
+    #[error("configuration file {path}: {message}")]
+    Config { path: PathBuf, message: String },
+    #[error("state database: {0}")]
+    Database(#[from] rusqlite::Error),
+    #[error("storage: {0}")]
+    Storage(#[from] storage::Error),
+    #[error("OCI runtime: {0}")]
+    Runtime(#[from] ocirt::Error),
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{context}: {source}")]
+    Json {
+        context: String,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error("rpod-monitor for container {id}: {message}")]
+    Monitor { id: String, message: String },
+}
+
+impl Error {
+    /// Podman's exit code for this error: 125 for engine errors, 126 when
+    /// the container command cannot be invoked, 127 when it does not exist.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::CommandNotFound(_) => 127,
+            Error::CommandNotExecutable(_) => 126,
+            _ => 125,
+        }
+    }
+
+    /// True for errors that mean "this object does not exist".
+    pub fn is_not_found(&self) -> bool {
+        matches!(
+            self,
+            Error::NoSuchContainer(_)
+                | Error::NoSuchImage(_)
+                | Error::Storage(storage::Error::ImageNotFound(_))
+        )
+    }
+}
+
+/// Adds a description of what was being done to an I/O error.
+pub(crate) trait IoContext<T> {
+    fn ctx(self, context: impl FnOnce() -> String) -> Result<T>;
+}
+
+impl<T> IoContext<T> for std::io::Result<T> {
+    fn ctx(self, context: impl FnOnce() -> String) -> Result<T> {
+        self.map_err(|source| Error::Io {
+            context: context(),
+            source,
+        })
+    }
+}
+
+pub type Result<T> = std::result::Result<T, Error>;

@@ -1,0 +1,369 @@
+//! Image operations of the engine: import, list, inspect, remove, with the
+//! checks that need the container database (images in use).
+
+use std::collections::HashMap;
+use std::io::Read;
+
+use chrono::{DateTime, Utc};
+use oci_spec::image::{Config, ConfigBuilder};
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::runtime::Runtime;
+
+/// A row of `images`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ImageSummary {
+    pub id: String,
+    pub names: Vec<String>,
+    pub digest: String,
+    pub created: i64,
+    pub created_at: DateTime<Utc>,
+    pub size: u64,
+    pub containers: usize,
+}
+
+impl ImageSummary {
+    /// `(repository, tag)` pairs of its names; `<none>` for an untagged image.
+    pub fn repo_tags(&self) -> Vec<(String, String)> {
+        if self.names.is_empty() {
+            return vec![("<none>".into(), "<none>".into())];
+        }
+        self.names.iter().map(|n| split_name(n)).collect()
+    }
+}
+
+/// Splits `host/repo:tag` into repository and tag.
+pub fn split_name(name: &str) -> (String, String) {
+    let slash = name.rfind('/').map_or(0, |i| i + 1);
+    match name[slash..].rfind(':') {
+        Some(i) => (
+            name[..slash + i].to_string(),
+            name[slash + i + 1..].to_string(),
+        ),
+        None => (name.to_string(), "latest".into()),
+    }
+}
+
+/// `image inspect` output.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ImageInspect {
+    pub id: String,
+    pub digest: String,
+    pub repo_tags: Vec<String>,
+    pub repo_digests: Vec<String>,
+    pub created: DateTime<Utc>,
+    pub config: serde_json::Value,
+    pub architecture: String,
+    pub os: String,
+    pub size: u64,
+    pub virtual_size: u64,
+    pub root_fs: serde_json::Value,
+    pub history: serde_json::Value,
+    pub labels: serde_json::Value,
+}
+
+impl Runtime {
+    /// Imports a root file system tarball as a one-layer image.
+    pub fn import_image(
+        &self,
+        tar: &mut dyn Read,
+        name: Option<&str>,
+        changes: &[String],
+        message: Option<String>,
+    ) -> Result<storage::Image> {
+        let config = apply_changes(changes)?;
+        let names = match name {
+            Some(n) => vec![storage::normalize_name(n)?],
+            None => Vec::new(),
+        };
+        let image = self.store()?.import(
+            tar,
+            storage::ImportOptions {
+                names,
+                config,
+                comment: message,
+                created_by: Some("rpod import".into()),
+            },
+        )?;
+        self.image_event(
+            &image.id,
+            image.names.first().map(String::as_str).unwrap_or(""),
+            "import",
+        );
+        Ok(image)
+    }
+
+    /// Every image, newest first.
+    pub fn images(&self) -> Result<Vec<ImageSummary>> {
+        let containers = self.db.all_containers()?;
+        Ok(self
+            .store()?
+            .images()?
+            .into_iter()
+            .map(|i| ImageSummary {
+                containers: containers
+                    .iter()
+                    .filter(|(c, _)| c.image_id.as_deref() == Some(i.id.as_str()))
+                    .count(),
+                id: i.id,
+                names: i.names,
+                digest: i.digest,
+                created: i.created.timestamp(),
+                created_at: i.created,
+                size: i.size,
+            })
+            .collect())
+    }
+
+    /// Looks an image up by name, ID or ID prefix.
+    pub fn image(&self, reference: &str) -> Result<storage::Image> {
+        self.store()?.lookup_image(reference).map_err(|e| match e {
+            storage::Error::ImageNotFound(_) => Error::NoSuchImage(reference.to_string()),
+            other => Error::Storage(other),
+        })
+    }
+
+    /// True when the reference resolves.
+    pub fn image_exists(&self, reference: &str) -> Result<bool> {
+        match self.image(reference) {
+            Ok(_) => Ok(true),
+            Err(Error::NoSuchImage(_)) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// `image inspect`.
+    pub fn inspect_image(&self, reference: &str) -> Result<ImageInspect> {
+        let image = self.image(reference)?;
+        let config = self.store()?.image_config(&image)?;
+        let value = serde_json::to_value(&config).map_err(|source| Error::Json {
+            context: "encoding an image config".into(),
+            source,
+        })?;
+        let field = |k: &str| value.get(k).cloned().unwrap_or(serde_json::Value::Null);
+        let repo = image.names.first().map(|n| split_name(n).0);
+        Ok(ImageInspect {
+            id: image.id.clone(),
+            digest: image.digest.clone(),
+            repo_tags: image.names.clone(),
+            repo_digests: repo
+                .map(|r| vec![format!("{r}@{}", image.digest)])
+                .unwrap_or_default(),
+            created: image.created,
+            labels: field("config")
+                .get("Labels")
+                .cloned()
+                .unwrap_or(serde_json::Value::Null),
+            config: field("config"),
+            architecture: config.architecture().to_string(),
+            os: config.os().to_string(),
+            size: image.size,
+            virtual_size: image.size,
+            root_fs: field("rootfs"),
+            history: field("history"),
+        })
+    }
+
+    /// Removes an image (or, given a name of an image with several names,
+    /// just that name). Images used by containers are refused unless
+    /// `force`, which removes those containers first. Returns Podman's
+    /// `Untagged:`/`Deleted:` lines.
+    pub fn remove_image(&self, reference: &str, force: bool) -> Result<Vec<String>> {
+        let image = self.image(reference)?;
+        let store = self.store()?;
+        let mut report = Vec::new();
+        let normalized = storage::normalize_name(reference).ok();
+        let by_name = normalized
+            .as_ref()
+            .filter(|n| image.names.contains(n))
+            .cloned()
+            .or_else(|| {
+                image
+                    .names
+                    .iter()
+                    .find(|n| n.ends_with(&format!("/{reference}")) || **n == reference)
+                    .cloned()
+            });
+        if let Some(name) = &by_name {
+            if image.names.len() > 1 {
+                store.untag_image(&image.id, name)?;
+                self.image_event(&image.id, name, "untag");
+                return Ok(vec![format!("Untagged: {name}")]);
+            }
+        }
+        let users = self.db.containers_using_image(&image.id)?;
+        if !users.is_empty() {
+            if !force {
+                return Err(Error::ImageInUse {
+                    image: image
+                        .names
+                        .first()
+                        .cloned()
+                        .unwrap_or_else(|| image.id[..12].to_string()),
+                    containers: users
+                        .iter()
+                        .map(|(id, name)| format!("{} ({name})", &id[..12]))
+                        .collect(),
+                });
+            }
+            for (id, _) in &users {
+                self.container(id)?.remove(true, Some(0))?;
+            }
+        }
+        store.remove_image(&image.id)?;
+        for n in &image.names {
+            report.push(format!("Untagged: {n}"));
+        }
+        report.push(format!("Deleted: {}", image.id));
+        self.image_event(
+            &image.id,
+            image.names.first().map(String::as_str).unwrap_or(""),
+            "remove",
+        );
+        Ok(report)
+    }
+
+    pub(crate) fn image_event(&self, id: &str, name: &str, status: &str) {
+        self.events.write(&crate::events::Event {
+            id: id.to_string(),
+            image: String::new(),
+            name: name.to_string(),
+            status: status.to_string(),
+            time: Utc::now(),
+            kind: "image".into(),
+            exit_code: None,
+            attributes: Default::default(),
+        });
+    }
+}
+
+/// Applies `--change` instructions (Dockerfile syntax, `KEY=value` or
+/// `KEY value`) to a fresh image config.
+pub fn apply_changes(changes: &[String]) -> Result<Config> {
+    let mut b = ConfigBuilder::default();
+    let mut env: Vec<String> = Vec::new();
+    let mut labels: HashMap<String, String> = HashMap::new();
+    let mut exposed: Vec<String> = Vec::new();
+    let mut volumes: Vec<String> = Vec::new();
+    for change in changes {
+        let change = change.trim();
+        let split = change
+            .find(['=', ' '])
+            .ok_or_else(|| bad_change(change, "expected INSTRUCTION=value"))?;
+        let (key, value) = (&change[..split], change[split + 1..].trim());
+        match key.to_ascii_uppercase().as_str() {
+            "CMD" => b = b.cmd(command_form(value)),
+            "ENTRYPOINT" => b = b.entrypoint(command_form(value)),
+            "ENV" => {
+                let kv = match value.split_once('=') {
+                    Some((k, v)) => format!("{}={}", k.trim(), v.trim_matches('"')),
+                    None => match value.split_once(' ') {
+                        Some((k, v)) => format!("{k}={}", v.trim()),
+                        None => return Err(bad_change(change, "ENV needs NAME=value")),
+                    },
+                };
+                env.push(kv);
+            }
+            "WORKDIR" => b = b.working_dir(value.to_string()),
+            "USER" => b = b.user(value.to_string()),
+            "STOPSIGNAL" => {
+                ocirt::spec::parse_signal(value).map_err(|e| bad_change(change, &e.to_string()))?;
+                b = b.stop_signal(value.to_string());
+            }
+            "LABEL" => {
+                let (k, v) = value
+                    .split_once('=')
+                    .ok_or_else(|| bad_change(change, "LABEL needs key=value"))?;
+                labels.insert(k.trim().to_string(), v.trim().trim_matches('"').to_string());
+            }
+            "EXPOSE" => exposed.extend(value.split_whitespace().map(|p| {
+                if p.contains('/') {
+                    p.to_string()
+                } else {
+                    format!("{p}/tcp")
+                }
+            })),
+            "VOLUME" => volumes.extend(command_form(value)),
+            other => {
+                return Err(bad_change(
+                    change,
+                    &format!("unsupported instruction {other}"),
+                ))
+            }
+        }
+    }
+    if !env.is_empty() {
+        b = b.env(env);
+    }
+    if !labels.is_empty() {
+        b = b.labels(labels);
+    }
+    if !exposed.is_empty() {
+        b = b.exposed_ports(exposed);
+    }
+    if !volumes.is_empty() {
+        b = b.volumes(volumes);
+    }
+    b.build()
+        .map_err(|e| Error::InvalidArgument(format!("invalid --change: {e}")))
+}
+
+fn bad_change(change: &str, why: &str) -> Error {
+    Error::InvalidArgument(format!("invalid --change {change:?}: {why}"))
+}
+
+/// `["a","b"]` (exec form) or `a b` (shell form, run by /bin/sh -c).
+fn command_form(value: &str) -> Vec<String> {
+    if value.starts_with('[') {
+        if let Ok(list) = serde_json::from_str::<Vec<String>>(value) {
+            return list;
+        }
+    }
+    vec!["/bin/sh".into(), "-c".into(), value.to_string()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn changes_apply() {
+        let cfg = apply_changes(&[
+            "CMD=[\"sh\",\"-c\",\"echo hi\"]".into(),
+            "ENV=A=1".into(),
+            "ENV B 2".into(),
+            "WORKDIR=/srv".into(),
+            "ENTRYPOINT /bin/true".into(),
+            "LABEL=a=b".into(),
+        ])
+        .unwrap();
+        assert_eq!(cfg.cmd().clone().unwrap(), vec!["sh", "-c", "echo hi"]);
+        assert_eq!(cfg.env().clone().unwrap(), vec!["A=1", "B=2"]);
+        assert_eq!(cfg.working_dir().clone().unwrap(), "/srv");
+        assert_eq!(
+            cfg.entrypoint().clone().unwrap(),
+            vec!["/bin/sh", "-c", "/bin/true"]
+        );
+        assert!(apply_changes(&["BOGUS=1".into()]).is_err());
+        assert!(apply_changes(&["CMD".into()]).is_err());
+    }
+
+    #[test]
+    fn names_split() {
+        assert_eq!(
+            split_name("localhost/busybox:latest"),
+            ("localhost/busybox".into(), "latest".into())
+        );
+        assert_eq!(
+            split_name("localhost:5000/a/b:1"),
+            ("localhost:5000/a/b".into(), "1".into())
+        );
+        assert_eq!(
+            split_name("localhost:5000/a"),
+            ("localhost:5000/a".into(), "latest".into())
+        );
+    }
+}

@@ -1,0 +1,32 @@
+//! The rpod engine.
+//!
+//! [`Runtime`] is the entry point: it opens the configuration, the state
+//! database and (lazily) the image store and OCI runtime. Containers are
+//! [`Container`] values with one module per operation; every state
+//! transition lives here, never in the CLI or the API.
+
+pub mod config;
+pub mod container;
+mod db;
+pub mod events;
+mod fsutil;
+pub mod humanize;
+mod ids;
+pub mod images;
+mod lock;
+pub mod paths;
+mod runtime;
+pub mod system;
+
+mod error;
+
+pub use container::{Container, ContainerStatus, CreateOptions};
+pub use error::{Error, Result};
+pub use runtime::{Runtime, RuntimeOptions};
+
+/// Re-exported for the CLI's attach (frames) and log time formats.
+pub use monitor;
+/// Re-exported network types used in [`CreateOptions`].
+pub use network::NetworkMode;
+/// Re-exported so the CLI can use the same signal parser.
+pub use ocirt::spec::parse_signal;

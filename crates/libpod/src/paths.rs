@@ -1,0 +1,82 @@
+//! Where the engine keeps its files.
+//!
+//! Root (persistent): the state database, image storage, per-container
+//! userdata (bundle `config.json`, artifacts, logs). Run root (gone after a
+//! reboot): exit files, lock files, per-container rundirs (hosts,
+//! resolv.conf, hostname, monitor files, attach socket), the runtime's state.
+
+use std::path::{Path, PathBuf};
+
+/// The default root directory.
+pub const DEFAULT_ROOT: &str = "/var/lib/rpod";
+/// The default run root directory.
+pub const DEFAULT_RUN_ROOT: &str = "/run/rpod";
+
+/// All paths the engine derives from its two roots.
+#[derive(Debug, Clone)]
+pub struct Paths {
+    pub root: PathBuf,
+    pub run_root: PathBuf,
+}
+
+impl Paths {
+    pub fn new(root: PathBuf, run_root: PathBuf) -> Self {
+        Paths { root, run_root }
+    }
+
+    pub fn db(&self) -> PathBuf {
+        self.root.join("rpod.db")
+    }
+
+    pub fn storage_root(&self) -> PathBuf {
+        self.root.join("storage")
+    }
+
+    pub fn storage_run_root(&self) -> PathBuf {
+        self.run_root.join("storage")
+    }
+
+    /// Persistent per-container directory; also the OCI bundle.
+    pub fn userdata(&self, id: &str) -> PathBuf {
+        self.root.join("containers").join(id).join("userdata")
+    }
+
+    /// Per-container run-time directory.
+    pub fn rundir(&self, id: &str) -> PathBuf {
+        self.run_root.join("containers").join(id)
+    }
+
+    pub fn exit_dir(&self) -> PathBuf {
+        self.run_root.join("exits")
+    }
+
+    pub fn exit_file(&self, id: &str) -> PathBuf {
+        self.exit_dir().join(id)
+    }
+
+    pub fn lock_dir(&self) -> PathBuf {
+        self.run_root.join("locks")
+    }
+
+    pub fn container_lock(&self, id: &str) -> PathBuf {
+        self.lock_dir().join(format!("{id}.lock"))
+    }
+
+    /// The OCI runtime's `--root`, kept apart from other engines on the host.
+    pub fn runtime_state(&self, runtime: &str) -> PathBuf {
+        self.run_root.join(runtime)
+    }
+
+    pub fn default_events_file(&self) -> PathBuf {
+        self.run_root.join("events").join("events.log")
+    }
+
+    /// Present while the run root has been initialised since the last boot.
+    pub fn alive_file(&self) -> PathBuf {
+        self.run_root.join("alive")
+    }
+
+    pub fn is_under_root(&self, p: &Path) -> bool {
+        p.starts_with(&self.root) || p.starts_with(&self.run_root)
+    }
+}

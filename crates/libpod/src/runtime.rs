@@ -1,0 +1,243 @@
+//! The engine's entry point: configuration, paths, the state database, and
+//! lazily opened storage and OCI runtime.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use ocirt::OciRuntime;
+use storage::{DriverKind, Store, StoreOptions};
+
+use crate::config::{EngineConfig, DEFAULT_CONFIG_PATH};
+use crate::db::Db;
+use crate::error::{Error, IoContext, Result};
+use crate::events::EventLog;
+use crate::lock::lock_exclusive;
+use crate::paths::{Paths, DEFAULT_ROOT, DEFAULT_RUN_ROOT};
+
+/// How the engine was asked to start (the global CLI flags).
+#[derive(Debug, Clone, Default)]
+pub struct RuntimeOptions {
+    pub root: Option<PathBuf>,
+    pub run_root: Option<PathBuf>,
+    /// A configuration file that must exist (`--config`, `RPOD_CONFIG`).
+    pub config_path: Option<PathBuf>,
+    pub storage_driver: Option<String>,
+    /// OCI runtime name or path (`--runtime`).
+    pub runtime: Option<String>,
+    pub events_backend: Option<String>,
+}
+
+impl RuntimeOptions {
+    /// The global flags that make another rpod process (the monitor's exit
+    /// command) open the same engine.
+    pub fn to_cli_args(&self, paths: &Paths) -> Vec<String> {
+        let mut args = vec![
+            "--root".to_string(),
+            paths.root.display().to_string(),
+            "--runroot".to_string(),
+            paths.run_root.display().to_string(),
+        ];
+        if let Some(c) = &self.config_path {
+            args.extend(["--config".to_string(), c.display().to_string()]);
+        }
+        if let Some(d) = &self.storage_driver {
+            args.extend(["--storage-driver".to_string(), d.clone()]);
+        }
+        if let Some(r) = &self.runtime {
+            args.extend(["--runtime".to_string(), r.clone()]);
+        }
+        if let Some(e) = &self.events_backend {
+            args.extend(["--events-backend".to_string(), e.clone()]);
+        }
+        args
+    }
+}
+
+/// An open engine.
+pub struct Runtime {
+    pub(crate) options: RuntimeOptions,
+    pub(crate) config: EngineConfig,
+    pub(crate) paths: Paths,
+    pub(crate) db: Db,
+    pub(crate) events: EventLog,
+    store: OnceLock<Store>,
+    oci: OnceLock<OciRuntime>,
+}
+
+impl Runtime {
+    /// Opens the engine: reads the configuration, creates the directories,
+    /// opens the state database, and refreshes container states when the
+    /// run root is new (after a reboot).
+    pub fn new(options: RuntimeOptions) -> Result<Self> {
+        let config = match &options.config_path {
+            Some(p) => EngineConfig::load(p, true)?,
+            None => EngineConfig::load(Path::new(DEFAULT_CONFIG_PATH), false)?,
+        };
+        let paths = Paths::new(
+            options
+                .root
+                .clone()
+                .unwrap_or_else(|| PathBuf::from(DEFAULT_ROOT)),
+            options
+                .run_root
+                .clone()
+                .unwrap_or_else(|| PathBuf::from(DEFAULT_RUN_ROOT)),
+        );
+        for dir in [
+            &paths.root,
+            &paths.run_root,
+            &paths.exit_dir(),
+            &paths.lock_dir(),
+        ] {
+            std::fs::create_dir_all(dir).ctx(|| format!("creating {}", dir.display()))?;
+        }
+        let db = Db::open(&paths.db())?;
+        let backend = options
+            .events_backend
+            .clone()
+            .unwrap_or_else(|| config.engine.events_logger.clone());
+        let events = match backend.as_str() {
+            "none" => EventLog::new(None),
+            "file" => EventLog::new(Some(
+                config
+                    .engine
+                    .events_logfile_path
+                    .clone()
+                    .unwrap_or_else(|| paths.default_events_file()),
+            )),
+            other => {
+                return Err(Error::InvalidArgument(format!(
+                    "unknown events backend {other:?} (supported: file, none)"
+                )))
+            }
+        };
+        let rt = Runtime {
+            options,
+            config,
+            paths,
+            db,
+            events,
+            store: OnceLock::new(),
+            oci: OnceLock::new(),
+        };
+        rt.refresh_if_rebooted()?;
+        Ok(rt)
+    }
+
+    pub fn config(&self) -> &EngineConfig {
+        &self.config
+    }
+
+    pub fn paths(&self) -> &Paths {
+        &self.paths
+    }
+
+    pub fn events(&self) -> &EventLog {
+        &self.events
+    }
+
+    /// The image store, opened on first use.
+    pub fn store(&self) -> Result<&Store> {
+        if let Some(s) = self.store.get() {
+            return Ok(s);
+        }
+        let name = self
+            .options
+            .storage_driver
+            .clone()
+            .unwrap_or_else(|| self.config.storage.driver.clone());
+        let driver = match name.as_str() {
+            "" => None,
+            other => Some(other.parse::<DriverKind>().map_err(|_| {
+                Error::InvalidArgument(format!(
+                    "unknown storage driver {other:?} (supported: overlay, vfs)"
+                ))
+            })?),
+        };
+        let store = Store::open(StoreOptions {
+            root: self.paths.storage_root(),
+            run_root: self.paths.storage_run_root(),
+            driver,
+        })?;
+        Ok(self.store.get_or_init(|| store))
+    }
+
+    /// The OCI runtime, found on first use.
+    pub fn oci(&self) -> Result<&OciRuntime> {
+        if let Some(r) = self.oci.get() {
+            return Ok(r);
+        }
+        let wanted = self
+            .options
+            .runtime
+            .clone()
+            .unwrap_or_else(|| self.config.engine.runtime.clone());
+        let (name, path) = if wanted.contains('/') {
+            let p = PathBuf::from(&wanted);
+            let name = p
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| wanted.clone());
+            (name, Some(p))
+        } else {
+            let p = self.config.runtime_path(&wanted).map(Path::to_path_buf);
+            (wanted, p)
+        };
+        let oci = OciRuntime::find(&name, path.as_deref(), &self.paths.runtime_state(&name))?;
+        Ok(self.oci.get_or_init(|| oci))
+    }
+
+    /// The rpod-monitor binary: configured, next to this executable, or in
+    /// the usual libexec directories.
+    pub fn monitor_path(&self) -> Result<PathBuf> {
+        if let Some(p) = &self.config.engine.monitor_path {
+            return Ok(p.clone());
+        }
+        let mut candidates = Vec::new();
+        if let Ok(exe) = std::env::current_exe() {
+            if let Some(dir) = exe.parent() {
+                candidates.push(dir.join("rpod-monitor"));
+            }
+        }
+        candidates.push(PathBuf::from("/usr/local/libexec/rpod/rpod-monitor"));
+        candidates.push(PathBuf::from("/usr/libexec/rpod/rpod-monitor"));
+        candidates.push(PathBuf::from("/usr/local/bin/rpod-monitor"));
+        candidates.push(PathBuf::from("/usr/bin/rpod-monitor"));
+        candidates
+            .iter()
+            .find(|p| p.is_file())
+            .cloned()
+            .ok_or_else(|| Error::InvalidArgument(format!(
+                "rpod-monitor not found (looked at {}); install it next to rpod or set engine.monitor_path",
+                candidates.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+            )))
+    }
+
+    /// The command the monitor runs when its container exits.
+    pub(crate) fn exit_command(&self) -> Result<(PathBuf, Vec<String>)> {
+        let exe = std::env::current_exe().ctx(|| "finding the rpod executable".to_string())?;
+        Ok((exe, self.options.to_cli_args(&self.paths)))
+    }
+
+    /// After a reboot (the run root has no `alive` file) every container's
+    /// run-time state is stale: reset it, as the seed's refresh does.
+    fn refresh_if_rebooted(&self) -> Result<()> {
+        let alive = self.paths.alive_file();
+        if alive.exists() {
+            return Ok(());
+        }
+        let _guard = lock_exclusive(&self.paths.lock_dir().join("refresh.lock"))?;
+        if alive.exists() {
+            return Ok(());
+        }
+        for (config, mut state) in self.db.all_containers()? {
+            state.reset_runtime_fields();
+            self.db.save_state(&config.id, &state)?;
+            let exit = self.paths.exit_file(&config.id);
+            if exit.exists() {
+                let _ = std::fs::rename(&exit, exit.with_extension("old"));
+            }
+        }
+        std::fs::write(&alive, b"").ctx(|| format!("writing {}", alive.display()))
+    }
+}

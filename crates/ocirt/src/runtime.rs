@@ -1,0 +1,246 @@
+//! One OCI runtime binary and the commands rpod runs with it.
+
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+use crate::host::{cgroup_mode, CgroupMode};
+
+/// Where runtimes are looked for when the configuration names no path.
+const SEARCH_DIRS: &[&str] = &[
+    "/usr/local/sbin",
+    "/usr/local/bin",
+    "/usr/sbin",
+    "/usr/bin",
+    "/sbin",
+    "/bin",
+];
+
+/// An OCI runtime binary with rpod's own state root.
+#[derive(Debug, Clone)]
+pub struct OciRuntime {
+    name: String,
+    path: PathBuf,
+    state_root: PathBuf,
+}
+
+/// The status an OCI runtime reports for a container.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RuntimeStatus {
+    Creating,
+    Created,
+    Running,
+    Paused,
+    Stopped,
+}
+
+/// The output of `runtime state`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct RuntimeState {
+    pub id: String,
+    #[serde(default)]
+    pub pid: i32,
+    pub status: RuntimeStatus,
+}
+
+impl OciRuntime {
+    /// Finds the runtime `name` (or uses `path` when given), checks that it can
+    /// work on this host, and keeps its state under `state_root`.
+    pub fn find(name: &str, path: Option<&Path>, state_root: &Path) -> Result<Self> {
+        let path = match path {
+            Some(p) if p.is_file() => p.to_path_buf(),
+            Some(p) => {
+                return Err(Error::RuntimeNotFound {
+                    name: name.to_string(),
+                    searched: p.display().to_string(),
+                })
+            }
+            None => SEARCH_DIRS
+                .iter()
+                .map(|d| Path::new(d).join(name))
+                .find(|p| p.is_file())
+                .ok_or_else(|| Error::RuntimeNotFound {
+                    name: name.to_string(),
+                    searched: SEARCH_DIRS.join(":"),
+                })?,
+        };
+        check_host_support(name)?;
+        Ok(OciRuntime {
+            name: name.to_string(),
+            path,
+            state_root: state_root.to_path_buf(),
+        })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The directory the runtime keeps its container state in (`--root`).
+    pub fn state_root(&self) -> &Path {
+        &self.state_root
+    }
+
+    /// Global arguments put before every subcommand.
+    pub fn global_args(&self) -> Vec<String> {
+        vec!["--root".to_string(), self.state_root.display().to_string()]
+    }
+
+    /// The first line of `runtime --version`.
+    pub fn version(&self) -> Result<String> {
+        let out = self.run_raw("version", "", &["--version"])?;
+        Ok(out.lines().next().unwrap_or_default().trim().to_string())
+    }
+
+    /// `runtime start ID`.
+    pub fn start(&self, id: &str) -> Result<()> {
+        self.run("start", id, &["start", id]).map(drop)
+    }
+
+    /// `runtime kill [--all] ID SIGNAL`.
+    pub fn kill(&self, id: &str, signal: i32, all: bool) -> Result<()> {
+        let sig = signal.to_string();
+        let mut args = vec!["kill"];
+        if all {
+            args.push("--all");
+        }
+        args.push(id);
+        args.push(&sig);
+        self.run("kill", id, &args).map(drop)
+    }
+
+    /// `runtime delete [--force] ID`; a container the runtime does not know is not an error.
+    pub fn delete(&self, id: &str, force: bool) -> Result<()> {
+        let mut args = vec!["delete"];
+        if force {
+            args.push("--force");
+        }
+        args.push(id);
+        match self.run("delete", id, &args) {
+            Err(e) if e.is_not_found() => Ok(()),
+            other => other.map(drop),
+        }
+    }
+
+    pub fn pause(&self, id: &str) -> Result<()> {
+        self.run("pause", id, &["pause", id]).map(drop)
+    }
+
+    pub fn resume(&self, id: &str) -> Result<()> {
+        self.run("resume", id, &["resume", id]).map(drop)
+    }
+
+    /// `runtime state ID`; `None` when the runtime does not know the container.
+    pub fn state(&self, id: &str) -> Result<Option<RuntimeState>> {
+        match self.run("state", id, &["state", id]) {
+            Ok(out) => serde_json::from_str(&out)
+                .map(Some)
+                .map_err(|source| Error::Parse {
+                    runtime: self.name.clone(),
+                    action: "state".into(),
+                    source,
+                }),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn run<S: AsRef<OsStr>>(&self, action: &str, id: &str, args: &[S]) -> Result<String> {
+        let mut cmd = Command::new(&self.path);
+        cmd.args(self.global_args()).args(args);
+        self.output(cmd, action, id)
+    }
+
+    fn run_raw(&self, action: &str, id: &str, args: &[&str]) -> Result<String> {
+        let mut cmd = Command::new(&self.path);
+        cmd.args(args);
+        self.output(cmd, action, id)
+    }
+
+    fn output(&self, mut cmd: Command, action: &str, id: &str) -> Result<String> {
+        let out = cmd
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|source| Error::Spawn {
+                path: self.path.clone(),
+                source,
+            })?;
+        if out.status.success() {
+            return Ok(String::from_utf8_lossy(&out.stdout).into_owned());
+        }
+        Err(Error::Command {
+            runtime: self.name.clone(),
+            action: action.to_string(),
+            id: id.to_string(),
+            message: error_message(&out.stderr),
+        })
+    }
+}
+
+/// Extracts the human part of a runtime's error output: runc prints
+/// `time="…" level=error msg="…"` lines; crun and youki print plain text.
+pub(crate) fn error_message(stderr: &[u8]) -> String {
+    let text = String::from_utf8_lossy(stderr);
+    let line = text
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("exited with an error")
+        .trim();
+    match line.find("msg=\"") {
+        Some(start) => {
+            let rest = &line[start + 5..];
+            let end = rest.rfind('"').unwrap_or(rest.len());
+            rest[..end].replace("\\\"", "\"")
+        }
+        None => line.to_string(),
+    }
+}
+
+fn check_host_support(name: &str) -> Result<()> {
+    if name == "crun" && cgroup_mode() == CgroupMode::Hybrid {
+        let controllers = std::fs::read_to_string("/sys/fs/cgroup/unified/cgroup.controllers")
+            .unwrap_or_default();
+        if !controllers.trim().is_empty() {
+            return Err(Error::RuntimeUnsupported {
+                name: name.to_string(),
+                reason: format!(
+                    "cgroups are in hybrid mode with controllers ({}) on the v2 hierarchy, which crun refuses; use runc",
+                    controllers.trim()
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runc_error_lines_are_reduced_to_their_message() {
+        let stderr = b"time=\"2026-11-29T07:00:00Z\" level=error msg=\"container \\\"x\\\" does not exist\"\n";
+        assert_eq!(error_message(stderr), "container \"x\" does not exist");
+    }
+
+    #[test]
+    fn plain_errors_are_kept() {
+        assert_eq!(error_message(b"boom\n\n"), "boom");
+        assert_eq!(error_message(b""), "exited with an error");
+    }
+
+    #[test]
+    fn missing_runtime_is_a_clear_error() {
+        let err = OciRuntime::find("no-such-runtime-x", None, Path::new("/tmp")).unwrap_err();
+        assert!(err.to_string().contains("no-such-runtime-x"));
+    }
+}

@@ -1,0 +1,399 @@
+//! Building blocks of a runtime spec (`config.json`): the parts every
+//! container shares, capabilities, rlimits and signals. The container-specific
+//! parts are filled in by the engine.
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use oci_spec::runtime::{
+    Capabilities, Capability, LinuxCapabilities, LinuxCapabilitiesBuilder,
+    LinuxDeviceCgroupBuilder, LinuxNamespaceBuilder, LinuxNamespaceType, Mount, MountBuilder,
+    PosixRlimit, PosixRlimitBuilder, PosixRlimitType, Spec,
+};
+
+use crate::error::{Error, Result};
+use crate::host::{cgroup_mode, CgroupMode};
+
+/// The capabilities a container gets by default (the same set as Podman).
+pub const DEFAULT_CAPABILITIES: &[&str] = &[
+    "CHOWN",
+    "DAC_OVERRIDE",
+    "FOWNER",
+    "FSETID",
+    "KILL",
+    "NET_BIND_SERVICE",
+    "SETFCAP",
+    "SETGID",
+    "SETPCAP",
+    "SETUID",
+    "SYS_CHROOT",
+];
+
+/// The capabilities this build knows, for `--privileged` and `--cap-add ALL`.
+const ALL_CAPABILITIES: &[&str] = &[
+    "AUDIT_CONTROL",
+    "AUDIT_READ",
+    "AUDIT_WRITE",
+    "BLOCK_SUSPEND",
+    "BPF",
+    "CHECKPOINT_RESTORE",
+    "CHOWN",
+    "DAC_OVERRIDE",
+    "DAC_READ_SEARCH",
+    "FOWNER",
+    "FSETID",
+    "IPC_LOCK",
+    "IPC_OWNER",
+    "KILL",
+    "LEASE",
+    "LINUX_IMMUTABLE",
+    "MAC_ADMIN",
+    "MAC_OVERRIDE",
+    "MKNOD",
+    "NET_ADMIN",
+    "NET_BIND_SERVICE",
+    "NET_BROADCAST",
+    "NET_RAW",
+    "PERFMON",
+    "SETFCAP",
+    "SETGID",
+    "SETPCAP",
+    "SETUID",
+    "SYS_ADMIN",
+    "SYS_BOOT",
+    "SYS_CHROOT",
+    "SYS_MODULE",
+    "SYS_NICE",
+    "SYS_PACCT",
+    "SYS_PTRACE",
+    "SYS_RAWIO",
+    "SYS_RESOURCE",
+    "SYS_TIME",
+    "SYS_TTY_CONFIG",
+    "SYSLOG",
+    "WAKE_ALARM",
+];
+
+/// Normalises a capability name (`net_admin`, `CAP_NET_ADMIN`) to `NET_ADMIN`,
+/// or `ALL`.
+pub fn normalize_capability(name: &str) -> Result<String> {
+    let upper = name.trim().to_ascii_uppercase();
+    let bare = upper.strip_prefix("CAP_").unwrap_or(&upper).to_string();
+    if bare == "ALL" || ALL_CAPABILITIES.contains(&bare.as_str()) {
+        Ok(bare)
+    } else {
+        Err(Error::Invalid {
+            what: "capability",
+            value: name.to_string(),
+            reason: "unknown capability".into(),
+        })
+    }
+}
+
+/// The effective capability set from the defaults, `--cap-add`, `--cap-drop`
+/// and `--privileged`, in the order Podman applies them (drop ALL first, then add).
+pub fn capability_set(add: &[String], drop: &[String], privileged: bool) -> Result<Vec<String>> {
+    let add: Vec<String> = add
+        .iter()
+        .map(|c| normalize_capability(c))
+        .collect::<Result<_>>()?;
+    let drop: Vec<String> = drop
+        .iter()
+        .map(|c| normalize_capability(c))
+        .collect::<Result<_>>()?;
+    let mut set: Vec<String> = if privileged || add.iter().any(|c| c == "ALL") {
+        ALL_CAPABILITIES.iter().map(|s| s.to_string()).collect()
+    } else if drop.iter().any(|c| c == "ALL") {
+        Vec::new()
+    } else {
+        DEFAULT_CAPABILITIES.iter().map(|s| s.to_string()).collect()
+    };
+    if !privileged {
+        set.retain(|c| !drop.contains(c));
+    }
+    for cap in add.into_iter().filter(|c| c != "ALL") {
+        if !set.contains(&cap) {
+            set.push(cap);
+        }
+    }
+    set.sort();
+    Ok(set)
+}
+
+/// Turns capability names into the spec's capability sets (ambient stays empty
+/// for root, as runc expects).
+pub fn linux_capabilities(names: &[String]) -> Result<LinuxCapabilities> {
+    let caps: Capabilities = names
+        .iter()
+        .filter_map(|n| Capability::from_str(n).ok())
+        .collect::<HashSet<_>>();
+    Ok(LinuxCapabilitiesBuilder::default()
+        .bounding(caps.clone())
+        .effective(caps.clone())
+        .permitted(caps)
+        .inheritable(Capabilities::new())
+        .ambient(Capabilities::new())
+        .build()?)
+}
+
+/// Parses a signal given as a name (`TERM`, `SIGTERM`, `sigterm`) or a number.
+pub fn parse_signal(text: &str) -> Result<i32> {
+    let t = text.trim();
+    let invalid = || Error::Invalid {
+        what: "signal",
+        value: text.to_string(),
+        reason: "not a signal name or number".into(),
+    };
+    if let Ok(n) = t.parse::<i32>() {
+        return if (1..=64).contains(&n) {
+            Ok(n)
+        } else {
+            Err(invalid())
+        };
+    }
+    let upper = t.to_ascii_uppercase();
+    let name = if upper.starts_with("SIG") {
+        upper
+    } else {
+        format!("SIG{upper}")
+    };
+    if let Some(rest) = name.strip_prefix("SIGRTMIN+") {
+        let n: i32 = rest.parse().map_err(|_| invalid())?;
+        return Ok(libc::SIGRTMIN() + n);
+    }
+    nix::sys::signal::Signal::from_str(&name)
+        .map(|s| s as i32)
+        .map_err(|_| invalid())
+}
+
+/// Parses an rlimit name as `--ulimit` takes it (`nofile`, `RLIMIT_NOFILE`).
+pub fn parse_rlimit_type(name: &str) -> Result<PosixRlimitType> {
+    let upper = name.trim().to_ascii_uppercase();
+    let full = if upper.starts_with("RLIMIT_") {
+        upper
+    } else {
+        format!("RLIMIT_{upper}")
+    };
+    PosixRlimitType::from_str(&full).map_err(|_| Error::Invalid {
+        what: "ulimit",
+        value: name.to_string(),
+        reason: "unknown resource".into(),
+    })
+}
+
+/// The current process's hard limit for `typ`, if it can be read.
+fn own_hard_limit(typ: PosixRlimitType) -> Option<u64> {
+    let resource = match typ {
+        PosixRlimitType::RlimitNofile => libc::RLIMIT_NOFILE,
+        PosixRlimitType::RlimitNproc => libc::RLIMIT_NPROC,
+        PosixRlimitType::RlimitCore => libc::RLIMIT_CORE,
+        PosixRlimitType::RlimitMemlock => libc::RLIMIT_MEMLOCK,
+        PosixRlimitType::RlimitStack => libc::RLIMIT_STACK,
+        _ => return None,
+    };
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit writes into the struct we pass and has no other effect.
+    let rc = unsafe { libc::getrlimit(resource, &mut lim) };
+    (rc == 0).then_some(lim.rlim_max)
+}
+
+/// Builds an rlimit, lowering both values to the engine's own hard limit so
+/// the runtime's `setrlimit` can never fail for want of privilege.
+pub fn rlimit(typ: PosixRlimitType, soft: u64, hard: u64) -> Result<PosixRlimit> {
+    let cap = own_hard_limit(typ).unwrap_or(u64::MAX);
+    let hard = hard.min(cap);
+    let soft = soft.min(hard);
+    Ok(PosixRlimitBuilder::default()
+        .typ(typ)
+        .soft(soft)
+        .hard(hard)
+        .build()?)
+}
+
+fn mount(dest: &str, typ: &str, source: &str, options: &[&str]) -> Result<Mount> {
+    Ok(MountBuilder::default()
+        .destination(PathBuf::from(dest))
+        .typ(typ)
+        .source(PathBuf::from(source))
+        .options(options.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+        .build()?)
+}
+
+/// The kernel file systems every container gets; `/dev/shm` has `shm_size` bytes.
+pub fn default_mounts(shm_size: u64, read_only_sysfs: bool) -> Result<Vec<Mount>> {
+    let shm = format!("size={}k", shm_size.div_ceil(1024));
+    let sys_mode = if read_only_sysfs { "ro" } else { "rw" };
+    Ok(vec![
+        mount("/proc", "proc", "proc", &["nosuid", "noexec", "nodev"])?,
+        mount(
+            "/dev",
+            "tmpfs",
+            "tmpfs",
+            &["nosuid", "strictatime", "mode=755", "size=65536k"],
+        )?,
+        mount(
+            "/dev/pts",
+            "devpts",
+            "devpts",
+            &[
+                "nosuid",
+                "noexec",
+                "newinstance",
+                "ptmxmode=0666",
+                "mode=0620",
+                "gid=5",
+            ],
+        )?,
+        mount(
+            "/dev/shm",
+            "tmpfs",
+            "shm",
+            &["nosuid", "noexec", "nodev", "mode=1777", &shm],
+        )?,
+        mount(
+            "/dev/mqueue",
+            "mqueue",
+            "mqueue",
+            &["nosuid", "noexec", "nodev"],
+        )?,
+        mount(
+            "/sys",
+            "sysfs",
+            "sysfs",
+            &["nosuid", "noexec", "nodev", sys_mode],
+        )?,
+        mount(
+            "/sys/fs/cgroup",
+            "cgroup",
+            "cgroup",
+            &["nosuid", "noexec", "nodev", "relatime", sys_mode],
+        )?,
+    ])
+}
+
+/// Which namespaces a container gets, and where an existing one is joined.
+#[derive(Debug, Clone, Default)]
+pub struct NamespacePlan {
+    /// Share the host's network namespace (`--network host`).
+    pub host_network: bool,
+    /// Join this network namespace path instead of creating one.
+    pub network_path: Option<PathBuf>,
+}
+
+/// The spec's namespace list for `plan`.
+pub fn namespaces(plan: &NamespacePlan) -> Result<Vec<oci_spec::runtime::LinuxNamespace>> {
+    let mut list = Vec::new();
+    for typ in [
+        LinuxNamespaceType::Pid,
+        LinuxNamespaceType::Ipc,
+        LinuxNamespaceType::Uts,
+        LinuxNamespaceType::Mount,
+    ] {
+        list.push(LinuxNamespaceBuilder::default().typ(typ).build()?);
+    }
+    if cgroup_mode() == CgroupMode::Unified {
+        list.push(
+            LinuxNamespaceBuilder::default()
+                .typ(LinuxNamespaceType::Cgroup)
+                .build()?,
+        );
+    }
+    if !plan.host_network {
+        let mut ns = LinuxNamespaceBuilder::default().typ(LinuxNamespaceType::Network);
+        if let Some(path) = &plan.network_path {
+            ns = ns.path(path.clone());
+        }
+        list.push(ns.build()?);
+    }
+    Ok(list)
+}
+
+/// The device cgroup rule list: deny everything; the runtime adds its
+/// standard allowed devices (null, zero, full, random, urandom, tty, pts).
+pub fn deny_all_devices() -> Result<Vec<oci_spec::runtime::LinuxDeviceCgroup>> {
+    Ok(vec![LinuxDeviceCgroupBuilder::default()
+        .allow(false)
+        .access("rwm")
+        .build()?])
+}
+
+/// Paths hidden from unprivileged containers.
+pub const MASKED_PATHS: &[&str] = &[
+    "/proc/acpi",
+    "/proc/kcore",
+    "/proc/keys",
+    "/proc/latency_stats",
+    "/proc/timer_list",
+    "/proc/timer_stats",
+    "/proc/sched_debug",
+    "/proc/scsi",
+    "/sys/firmware",
+    "/sys/fs/selinux",
+    "/sys/dev/block",
+];
+
+/// Paths made read-only in unprivileged containers.
+pub const READONLY_PATHS: &[&str] = &[
+    "/proc/asound",
+    "/proc/bus",
+    "/proc/fs",
+    "/proc/irq",
+    "/proc/sys",
+    "/proc/sysrq-trigger",
+];
+
+/// An empty spec to fill in: version set, everything else to be decided by the caller.
+pub fn empty_spec() -> Spec {
+    let mut spec = Spec::default();
+    spec.set_version("1.0.2".to_string());
+    spec.set_hooks(None);
+    spec
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signals_parse_by_name_and_number() {
+        assert_eq!(parse_signal("TERM").unwrap(), libc::SIGTERM);
+        assert_eq!(parse_signal("sigkill").unwrap(), libc::SIGKILL);
+        assert_eq!(parse_signal("SIGHUP").unwrap(), libc::SIGHUP);
+        assert_eq!(parse_signal("9").unwrap(), 9);
+        assert!(parse_signal("NOPE").is_err());
+        assert!(parse_signal("0").is_err());
+    }
+
+    #[test]
+    fn capabilities_follow_podman_rules() {
+        let set = capability_set(&["net_admin".into()], &["CAP_CHOWN".into()], false).unwrap();
+        assert!(set.contains(&"NET_ADMIN".to_string()));
+        assert!(!set.contains(&"CHOWN".to_string()));
+        let none = capability_set(&[], &["all".into()], false).unwrap();
+        assert!(none.is_empty());
+        let all = capability_set(&[], &[], true).unwrap();
+        assert!(all.contains(&"SYS_ADMIN".to_string()));
+        assert!(capability_set(&["bogus".into()], &[], false).is_err());
+    }
+
+    #[test]
+    fn rlimits_never_exceed_own_hard_limit() {
+        let lim = rlimit(PosixRlimitType::RlimitNofile, u64::MAX, u64::MAX).unwrap();
+        let own = own_hard_limit(PosixRlimitType::RlimitNofile).unwrap();
+        assert_eq!(lim.hard(), own);
+        assert!(lim.soft() <= lim.hard());
+    }
+
+    #[test]
+    fn rlimit_names_parse() {
+        assert_eq!(
+            parse_rlimit_type("nofile").unwrap(),
+            PosixRlimitType::RlimitNofile
+        );
+        assert!(parse_rlimit_type("bogus").is_err());
+    }
+}

@@ -1,0 +1,671 @@
+//! The command line, as clap types. Flag names, short forms and defaults
+//! follow Podman's.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// rpod: manage OCI containers and images without a daemon.
+#[derive(Debug, Parser)]
+#[command(
+    name = "rpod",
+    version,
+    about,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args, Clone)]
+pub struct GlobalArgs {
+    /// Root directory of persistent state (database, images, containers)
+    #[arg(long, global = true, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+    /// Run-time state directory (exit files, locks, sockets)
+    #[arg(long, global = true, value_name = "DIR")]
+    pub runroot: Option<PathBuf>,
+    /// Configuration file (default /etc/rpod/rpod.conf)
+    #[arg(long, global = true, env = "RPOD_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Storage driver: overlay or vfs
+    #[arg(long, global = true, value_name = "NAME")]
+    pub storage_driver: Option<String>,
+    /// OCI runtime name or path (runc, crun, youki)
+    #[arg(long, global = true, value_name = "NAME")]
+    pub runtime: Option<String>,
+    /// Where events go: file or none
+    #[arg(long, global = true, value_name = "NAME")]
+    pub events_backend: Option<String>,
+    /// Log level (accepted for compatibility)
+    #[arg(long, global = true, value_name = "LEVEL", hide = true)]
+    pub log_level: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    #[command(flatten)]
+    Container(Box<ContainerCommand>),
+    /// Manage containers
+    #[command(name = "container", subcommand)]
+    ContainerGroup(ContainerGroup),
+    /// Import a root file system tarball as an image
+    Import(ImportArgs),
+    /// List images
+    Images(ImagesArgs),
+    /// Remove images
+    Rmi(RmiArgs),
+    /// Manage images
+    #[command(subcommand)]
+    Image(ImageGroup),
+    /// Show container or image details
+    Inspect(InspectArgs),
+    /// Show the version
+    Version(FormatOnly),
+    /// Show information about the host and the engine
+    Info(FormatOnly),
+    /// Manage the engine
+    #[command(subcommand)]
+    System(SystemGroup),
+    /// Show events
+    Events(EventsArgs),
+    /// Print a shell completion script
+    Completion(CompletionArgs),
+}
+
+/// Commands that exist both at the top level and under `container`.
+#[derive(Debug, Subcommand)]
+pub enum ContainerCommand {
+    /// Create a container without starting it
+    Create(CreateArgs),
+    /// Create and start a container
+    Run(RunArgs),
+    /// Initialise containers in the runtime without starting them
+    Init(NamesAll),
+    /// Start containers
+    Start(StartArgs),
+    /// Stop containers
+    Stop(StopArgs),
+    /// Send a signal to containers
+    Kill(KillArgs),
+    /// Restart containers
+    Restart(StopArgs),
+    /// Remove containers
+    #[command(visible_alias = "remove")]
+    Rm(RmArgs),
+    /// List containers
+    #[command(visible_alias = "ls", visible_alias = "list")]
+    Ps(PsArgs),
+    /// Fetch a container's logs
+    Logs(LogsArgs),
+    /// Wait for containers to stop and print their exit codes
+    Wait(WaitArgs),
+    /// Attach to a running container
+    Attach(AttachArgs),
+    /// Pause containers
+    Pause(NamesAll),
+    /// Unpause containers
+    Unpause(NamesAll),
+    /// Rename a container
+    Rename(RenameArgs),
+    /// Mount a container's root file system and print where
+    Mount(MountArgs),
+    /// Unmount containers' root file systems
+    #[command(visible_alias = "unmount")]
+    Umount(UmountArgs),
+    /// Export a container's file system as a tar archive
+    Export(ExportArgs),
+    /// List a container's port mappings
+    Port(PortArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ContainerGroup {
+    #[command(flatten)]
+    Common(Box<ContainerCommand>),
+    /// Show container details
+    Inspect(InspectArgs),
+    /// Exit 0 if the container exists, 1 if not
+    Exists(NameArg),
+    /// Remove all stopped containers
+    Prune(PruneArgs),
+    /// Clean up a container whose process exited (unmount, runtime delete)
+    Cleanup(CleanupArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImageGroup {
+    /// List images
+    #[command(visible_alias = "ls", visible_alias = "list")]
+    Images(ImagesArgs),
+    /// Remove images
+    #[command(visible_alias = "rm")]
+    Rmi(RmiArgs),
+    /// Show image details
+    Inspect(InspectArgs),
+    /// Exit 0 if the image exists, 1 if not
+    Exists(NameArg),
+    /// Import a root file system tarball as an image
+    Import(ImportArgs),
+    /// Remove unused images
+    Prune(ImagePruneArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SystemGroup {
+    /// Show disk usage
+    Df(FormatOnly),
+    /// Remove stopped containers and dangling images
+    Prune(SystemPruneArgs),
+    /// Remove every container and image and all state
+    Reset(ForceArgs),
+    /// Show information about the host and the engine
+    Info(FormatOnly),
+}
+
+/// Flags shared by `create` and `run`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct CreateFlags {
+    /// Name of the container
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Set an environment variable (KEY=VALUE, or KEY to copy it from here)
+    #[arg(short = 'e', long = "env", value_name = "KEY=VALUE")]
+    pub env: Vec<String>,
+    /// Read environment variables from a file
+    #[arg(long, value_name = "FILE")]
+    pub env_file: Vec<PathBuf>,
+    /// Working directory inside the container
+    #[arg(short = 'w', long, value_name = "DIR")]
+    pub workdir: Option<String>,
+    /// User (name or UID) and optional group to run as
+    #[arg(short = 'u', long, value_name = "USER[:GROUP]")]
+    pub user: Option<String>,
+    /// Override the image's entrypoint ('' clears it)
+    #[arg(long, value_name = "CMD")]
+    pub entrypoint: Option<String>,
+    /// Container host name
+    #[arg(long, short = 'h', value_name = "NAME")]
+    pub hostname: Option<String>,
+    /// Set a label (KEY=VALUE)
+    #[arg(short = 'l', long = "label", value_name = "KEY=VALUE")]
+    pub labels: Vec<String>,
+    /// Set an OCI annotation (KEY=VALUE)
+    #[arg(long = "annotation", value_name = "KEY=VALUE")]
+    pub annotations: Vec<String>,
+    /// Signal that stops the container
+    #[arg(long, value_name = "SIGNAL")]
+    pub stop_signal: Option<String>,
+    /// Seconds to wait after the stop signal before SIGKILL
+    #[arg(long, value_name = "SECONDS")]
+    pub stop_timeout: Option<u32>,
+    /// Use a host directory as the root file system instead of an image
+    #[arg(long)]
+    pub rootfs: bool,
+    /// Mount the root file system read-only
+    #[arg(long)]
+    pub read_only: bool,
+    /// Give the container all capabilities and devices
+    #[arg(long)]
+    pub privileged: bool,
+    /// Add a capability
+    #[arg(long, value_name = "CAP")]
+    pub cap_add: Vec<String>,
+    /// Drop a capability
+    #[arg(long, value_name = "CAP")]
+    pub cap_drop: Vec<String>,
+    /// Resource limit: NAME=SOFT[:HARD]
+    #[arg(long, value_name = "NAME=SOFT[:HARD]")]
+    pub ulimit: Vec<String>,
+    /// Memory limit (e.g. 64m)
+    #[arg(short = 'm', long, value_name = "SIZE")]
+    pub memory: Option<String>,
+    /// Number of CPUs (e.g. 1.5)
+    #[arg(long, value_name = "N")]
+    pub cpus: Option<f64>,
+    /// Maximum number of processes (-1 for unlimited)
+    #[arg(long, value_name = "N", allow_hyphen_values = true)]
+    pub pids_limit: Option<i64>,
+    /// Size of /dev/shm
+    #[arg(long, value_name = "SIZE")]
+    pub shm_size: Option<String>,
+    /// Run an init process that reaps zombies and forwards signals
+    #[arg(long)]
+    pub init: bool,
+    /// Write the container ID to this file
+    #[arg(long, value_name = "FILE")]
+    pub cidfile: Option<PathBuf>,
+    /// Bind mount: /host/path:/container/path[:ro,...]
+    #[arg(short = 'v', long = "volume", value_name = "SRC:DST[:OPTS]")]
+    pub volumes: Vec<String>,
+    /// Mount a tmpfs: /path[:options]
+    #[arg(long, value_name = "PATH[:OPTS]")]
+    pub tmpfs: Vec<String>,
+    /// Network mode: none or host
+    #[arg(
+        long = "network",
+        alias = "net",
+        value_name = "MODE",
+        default_value = "none"
+    )]
+    pub network: String,
+    /// Allocate a pseudo-terminal
+    #[arg(short = 't', long)]
+    pub tty: bool,
+    /// Keep stdin open
+    #[arg(short = 'i', long)]
+    pub interactive: bool,
+    /// Log driver: k8s-file, json-file or none
+    #[arg(long, value_name = "DRIVER")]
+    pub log_driver: Option<String>,
+    /// Log driver option (max-size=SIZE, path=FILE)
+    #[arg(long, value_name = "OPT=VALUE")]
+    pub log_opt: Vec<String>,
+    /// Remove the container when it exits
+    #[arg(long)]
+    pub rm: bool,
+    /// Image (or root file system directory with --rootfs)
+    pub image: String,
+    /// Command and arguments
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub command: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+#[command(disable_help_flag = true)]
+pub struct CreateArgs {
+    /// Print help
+    #[arg(long, action = clap::ArgAction::Help)]
+    pub help: Option<bool>,
+    #[command(flatten)]
+    pub flags: CreateFlags,
+}
+
+#[derive(Debug, Args)]
+#[command(disable_help_flag = true)]
+pub struct RunArgs {
+    /// Print help
+    #[arg(long, action = clap::ArgAction::Help)]
+    pub help: Option<bool>,
+    /// Run in the background and print the container ID
+    #[arg(short = 'd', long)]
+    pub detach: bool,
+    /// Keys that detach from the container
+    #[arg(long, default_value = "ctrl-p,ctrl-q", value_name = "KEYS")]
+    pub detach_keys: String,
+    #[command(flatten)]
+    pub flags: CreateFlags,
+}
+
+#[derive(Debug, Args)]
+pub struct NamesAll {
+    /// Act on all containers
+    #[arg(short = 'a', long)]
+    pub all: bool,
+    /// Act on the latest container
+    #[arg(short = 'l', long)]
+    pub latest: bool,
+    /// Containers (names or IDs)
+    pub names: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct StartArgs {
+    /// Attach to the container's output
+    #[arg(short = 'a', long)]
+    pub attach: bool,
+    /// Keep stdin open and forward it
+    #[arg(short = 'i', long)]
+    pub interactive: bool,
+    /// Keys that detach from the container
+    #[arg(long, default_value = "ctrl-p,ctrl-q", value_name = "KEYS")]
+    pub detach_keys: String,
+    /// Start all containers
+    #[arg(long)]
+    pub all: bool,
+    /// Containers (names or IDs)
+    pub names: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct StopArgs {
+    /// Seconds to wait before killing
+    #[arg(short = 't', long = "time", alias = "timeout", value_name = "SECONDS")]
+    pub time: Option<u32>,
+    /// Act on all containers
+    #[arg(short = 'a', long)]
+    pub all: bool,
+    /// Act on the latest container
+    #[arg(short = 'l', long)]
+    pub latest: bool,
+    /// Ignore containers that do not exist
+    #[arg(short = 'i', long)]
+    pub ignore: bool,
+    /// Containers (names or IDs)
+    pub names: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct KillArgs {
+    /// Signal to send (name or number)
+    #[arg(short = 's', long, default_value = "KILL")]
+    pub signal: String,
+    /// Act on all running containers
+    #[arg(short = 'a', long)]
+    pub all: bool,
+    /// Act on the latest container
+    #[arg(short = 'l', long)]
+    pub latest: bool,
+    /// Containers (names or IDs)
+    pub names: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RmArgs {
+    /// Stop running containers first
+    #[arg(short = 'f', long)]
+    pub force: bool,
+    /// Seconds to wait for stop before killing (with --force)
+    #[arg(short = 't', long = "time", value_name = "SECONDS")]
+    pub time: Option<u32>,
+    /// Remove all containers
+    #[arg(short = 'a', long)]
+    pub all: bool,
+    /// Ignore containers that do not exist
+    #[arg(short = 'i', long)]
+    pub ignore: bool,
+    /// Remove anonymous volumes too (accepted; rpod has none yet)
+    #[arg(short = 'v', long)]
+    pub volumes: bool,
+    /// Act on the latest container
+    #[arg(short = 'l', long)]
+    pub latest: bool,
+    /// Containers (names or IDs)
+    pub names: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct PsArgs {
+    /// Show all containers, not only running ones
+    #[arg(short = 'a', long)]
+    pub all: bool,
+    /// Show only IDs
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// Show the latest container
+    #[arg(short = 'l', long)]
+    pub latest: bool,
+    /// Show the last N containers
+    #[arg(short = 'n', long, value_name = "N")]
+    pub last: Option<usize>,
+    /// Do not truncate IDs and commands
+    #[arg(long)]
+    pub no_trunc: bool,
+    /// Show sizes
+    #[arg(short = 's', long)]
+    pub size: bool,
+    /// Filter: id, name, label, status, exited, ancestor
+    #[arg(short = 'f', long, value_name = "KEY=VALUE")]
+    pub filter: Vec<String>,
+    /// Go template or json
+    #[arg(long)]
+    pub format: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct LogsArgs {
+    /// Follow new output
+    #[arg(short = 'f', long)]
+    pub follow: bool,
+    /// Show timestamps
+    #[arg(short = 't', long)]
+    pub timestamps: bool,
+    /// Only logs since this time (RFC 3339, Unix time or a duration such as 10m)
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Only logs until this time
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+    /// Only the last N lines
+    #[arg(long, value_name = "N")]
+    pub tail: Option<i64>,
+    /// Prefix each line with the container's name
+    #[arg(short = 'n', long)]
+    pub names: bool,
+    /// Act on the latest container
+    #[arg(short = 'l', long)]
+    pub latest: bool,
+    /// Containers (names or IDs)
+    pub containers: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct WaitArgs {
+    /// State to wait for (stopped, exited, running, created, paused, configured); repeatable
+    #[arg(long, value_name = "STATE")]
+    pub condition: Vec<String>,
+    /// Act on the latest container
+    #[arg(short = 'l', long)]
+    pub latest: bool,
+    /// Containers (names or IDs)
+    pub names: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct AttachArgs {
+    /// Keys that detach from the container
+    #[arg(long, default_value = "ctrl-p,ctrl-q", value_name = "KEYS")]
+    pub detach_keys: String,
+    /// Do not forward stdin
+    #[arg(long)]
+    pub no_stdin: bool,
+    /// Container (name or ID)
+    pub name: String,
+}
+
+#[derive(Debug, Args)]
+pub struct RenameArgs {
+    /// Container (name or ID)
+    pub container: String,
+    /// New name
+    pub new_name: String,
+}
+
+#[derive(Debug, Args)]
+pub struct MountArgs {
+    /// Go template or json (when listing)
+    #[arg(long)]
+    pub format: Option<String>,
+    /// Do not truncate IDs when listing
+    #[arg(long)]
+    pub no_trunc: bool,
+    /// Containers; without any, list mounted containers
+    pub names: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct UmountArgs {
+    /// Unmount all containers
+    #[arg(short = 'a', long)]
+    pub all: bool,
+    /// Unmount even if the mount count is above one (accepted)
+    #[arg(short = 'f', long)]
+    pub force: bool,
+    /// Containers (names or IDs)
+    pub names: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Write to this file instead of stdout
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Container (name or ID)
+    pub name: String,
+}
+
+#[derive(Debug, Args)]
+pub struct PortArgs {
+    /// Every container
+    #[arg(short = 'a', long)]
+    pub all: bool,
+    /// Container (name or ID)
+    pub name: Option<String>,
+    /// Only this private port
+    pub port: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct NameArg {
+    /// Name or ID
+    pub name: String,
+}
+
+#[derive(Debug, Args)]
+pub struct PruneArgs {
+    /// Do not ask for confirmation
+    #[arg(short = 'f', long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CleanupArgs {
+    /// Remove the container after cleaning up
+    #[arg(long)]
+    pub rm: bool,
+    /// Set by rpod-monitor: a container that is already gone is not an error
+    #[arg(long, hide = true)]
+    pub from_monitor: bool,
+    /// Containers (names or IDs)
+    pub names: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Apply a Dockerfile instruction (CMD, ENTRYPOINT, ENV, WORKDIR, USER, LABEL, EXPOSE, VOLUME, STOPSIGNAL)
+    #[arg(short = 'c', long, value_name = "INSTRUCTION")]
+    pub change: Vec<String>,
+    /// Commit message recorded in the image history
+    #[arg(short = 'm', long)]
+    pub message: Option<String>,
+    /// Print only the image ID
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// Tarball path, or - for stdin
+    pub source: String,
+    /// Name for the image
+    pub reference: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ImagesArgs {
+    /// Show all images
+    #[arg(short = 'a', long)]
+    pub all: bool,
+    /// Show only IDs
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// Do not truncate IDs
+    #[arg(long)]
+    pub no_trunc: bool,
+    /// Show digests
+    #[arg(long)]
+    pub digests: bool,
+    /// Go template or json
+    #[arg(long)]
+    pub format: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RmiArgs {
+    /// Remove containers using the image, too
+    #[arg(short = 'f', long)]
+    pub force: bool,
+    /// Remove all images
+    #[arg(short = 'a', long)]
+    pub all: bool,
+    /// Images (names or IDs)
+    pub names: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ImagePruneArgs {
+    /// Remove all unused images, not only dangling ones
+    #[arg(short = 'a', long)]
+    pub all: bool,
+    /// Do not ask for confirmation
+    #[arg(short = 'f', long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// Go template or json
+    #[arg(short = 'f', long)]
+    pub format: Option<String>,
+    /// Show sizes (containers)
+    #[arg(short = 's', long)]
+    pub size: bool,
+    /// What to inspect: container, image or all
+    #[arg(short = 't', long = "type", default_value = "all")]
+    pub kind: String,
+    /// Inspect the latest container
+    #[arg(short = 'l', long)]
+    pub latest: bool,
+    /// Names or IDs
+    pub names: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct FormatOnly {
+    /// Go template or json
+    #[arg(short = 'f', long)]
+    pub format: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SystemPruneArgs {
+    /// Remove all unused images, not only dangling ones
+    #[arg(short = 'a', long)]
+    pub all: bool,
+    /// Do not ask for confirmation
+    #[arg(short = 'f', long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ForceArgs {
+    /// Do not ask for confirmation
+    #[arg(short = 'f', long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct EventsArgs {
+    /// Only events since this time
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Only events until this time
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+    /// Filter: container, event, type, label, image
+    #[arg(short = 'f', long, value_name = "KEY=VALUE")]
+    pub filter: Vec<String>,
+    /// Go template or json
+    #[arg(long)]
+    pub format: Option<String>,
+    /// Keep streaming new events (default true)
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    pub stream: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionArgs {
+    /// Shell: bash, zsh or fish
+    pub shell: clap_complete::Shell,
+}

@@ -1,0 +1,614 @@
+//! Container commands other than create/run.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use anyhow::{bail, Context, Result};
+use libpod::container::{parse_detach_keys, pump, AttachOutcome, AttachStreams, LogOptions};
+use libpod::{Container, ContainerStatus, Runtime};
+use serde::Serialize;
+
+use super::create::{self, exit_code_byte, start_attached};
+use crate::cli::*;
+use crate::format::{print_table, OutputFormat};
+use crate::terminal::{stdin_is_tty, window_size, RawMode};
+use crate::timeparse::parse_time;
+
+pub fn run_common(rt: &Runtime, cmd: ContainerCommand) -> Result<u8> {
+    match cmd {
+        ContainerCommand::Create(a) => create::create(rt, a),
+        ContainerCommand::Run(a) => create::run(rt, a),
+        ContainerCommand::Init(a) => each(rt, &a.names, a.all, a.latest, |c| {
+            c.init()?;
+            println!("{}", c.id());
+            Ok(())
+        }),
+        ContainerCommand::Start(a) => start(rt, a),
+        ContainerCommand::Stop(a) => {
+            each_named(rt, &a.names, a.all, a.latest, a.ignore, |c, given| {
+                c.stop(a.time)?;
+                println!("{given}");
+                Ok(())
+            })
+        }
+        ContainerCommand::Restart(a) => {
+            each_named(rt, &a.names, a.all, a.latest, a.ignore, |c, _| {
+                c.restart(a.time)?;
+                println!("{}", c.id());
+                Ok(())
+            })
+        }
+        ContainerCommand::Kill(a) => {
+            let sig = libpod::parse_signal(&a.signal).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let names = if a.all {
+                running_ids(rt)?
+            } else {
+                a.names.clone()
+            };
+            each_named(rt, &names, false, a.latest, false, |c, given| {
+                c.kill(sig)?;
+                println!("{given}");
+                Ok(())
+            })
+        }
+        ContainerCommand::Rm(a) => each_named(rt, &a.names, a.all, a.latest, a.ignore, |c, _| {
+            c.remove(a.force, a.time)?;
+            println!("{}", c.id());
+            Ok(())
+        }),
+        ContainerCommand::Ps(a) => ps(rt, a),
+        ContainerCommand::Logs(a) => logs(rt, a),
+        ContainerCommand::Wait(a) => wait(rt, a),
+        ContainerCommand::Attach(a) => attach(rt, a),
+        ContainerCommand::Pause(a) => each(rt, &a.names, a.all, a.latest, |c| {
+            c.pause()?;
+            println!("{}", c.id());
+            Ok(())
+        }),
+        ContainerCommand::Unpause(a) => each(rt, &a.names, a.all, a.latest, |c| {
+            c.unpause()?;
+            println!("{}", c.id());
+            Ok(())
+        }),
+        ContainerCommand::Rename(a) => {
+            rt.container(&a.container)?.rename(&a.new_name)?;
+            Ok(0)
+        }
+        ContainerCommand::Mount(a) => mount(rt, a),
+        ContainerCommand::Umount(a) => each(rt, &a.names, a.all, false, |c| {
+            if c.state().mount_point.is_some() || !a.all {
+                c.unmount(a.force)?;
+                println!("{}", c.id());
+            }
+            Ok(())
+        }),
+        ContainerCommand::Export(a) => export(rt, a),
+        ContainerCommand::Port(a) => {
+            if let Some(n) = &a.name {
+                rt.container(n)?;
+            } else if !a.all {
+                bail!("a container name or --all is required");
+            }
+            // Published ports arrive with bridge networking; none and host
+            // networks publish nothing.
+            Ok(0)
+        }
+    }
+}
+
+fn running_ids(rt: &Runtime) -> Result<Vec<String>> {
+    Ok(rt
+        .containers()?
+        .into_iter()
+        .filter(|c| c.status() == ContainerStatus::Running)
+        .map(|c| c.id().to_string())
+        .collect())
+}
+
+/// Runs `f` on each named container (or all / the latest), going on after
+/// an error and reporting the last one, as Podman does.
+fn each(
+    rt: &Runtime,
+    names: &[String],
+    all: bool,
+    latest: bool,
+    mut f: impl FnMut(&mut Container<'_>) -> Result<()>,
+) -> Result<u8> {
+    each_named(rt, names, all, latest, false, |c, _| f(c))
+}
+
+fn each_named(
+    rt: &Runtime,
+    names: &[String],
+    all: bool,
+    latest: bool,
+    ignore_missing: bool,
+    mut f: impl FnMut(&mut Container<'_>, &str) -> Result<()>,
+) -> Result<u8> {
+    let targets: Vec<String> = if all {
+        rt.containers()?
+            .iter()
+            .map(|c| c.id().to_string())
+            .collect()
+    } else if latest {
+        vec![rt.latest_container()?.id().to_string()]
+    } else {
+        if names.is_empty() {
+            bail!("at least one container name or ID must be given");
+        }
+        names.to_vec()
+    };
+    let mut last_err: Option<anyhow::Error> = None;
+    for name in &targets {
+        let result = match rt.container(name) {
+            Ok(mut c) => f(&mut c, name),
+            Err(libpod::Error::NoSuchContainer(_)) if ignore_missing => Ok(()),
+            Err(e) => Err(e.into()),
+        };
+        if let Err(e) = result {
+            if let Some(prev) = last_err.take() {
+                eprintln!("Error: {}", crate::error_chain(&prev));
+            }
+            last_err = Some(e);
+        }
+    }
+    match last_err {
+        Some(e) => Err(e),
+        None => Ok(0),
+    }
+}
+
+fn start(rt: &Runtime, a: StartArgs) -> Result<u8> {
+    let names = if a.all {
+        rt.containers()?
+            .iter()
+            .filter(|c| !c.status().is_active())
+            .map(|c| c.id().to_string())
+            .collect()
+    } else {
+        a.names.clone()
+    };
+    if names.is_empty() {
+        bail!("at least one container name or ID must be given");
+    }
+    if a.attach || a.interactive {
+        if names.len() > 1 {
+            bail!("you cannot start and attach multiple containers at once");
+        }
+        let mut c = rt.container(&names[0])?;
+        if !c.status().can_start() {
+            return Err(libpod::Error::InvalidState {
+                id: c.id().to_string(),
+                state: c.status(),
+                action: "only configured, created, stopped or exited containers can be started"
+                    .into(),
+            }
+            .into());
+        }
+        return start_attached(&mut c, a.interactive, parse_detach_keys(&a.detach_keys)?);
+    }
+    each_named(rt, &names, false, false, false, |c, given| {
+        c.start()?;
+        println!("{given}");
+        Ok(())
+    })
+}
+
+fn attach(rt: &Runtime, a: AttachArgs) -> Result<u8> {
+    let mut c = rt.container(&a.name)?;
+    if !matches!(
+        c.status(),
+        ContainerStatus::Running | ContainerStatus::Paused
+    ) {
+        return Err(libpod::Error::InvalidState {
+            id: c.id().to_string(),
+            state: c.status(),
+            action: "you can only attach to running containers".into(),
+        }
+        .into());
+    }
+    let client = c.attach_client()?;
+    let stdin = !a.no_stdin && c.config().interactive;
+    let raw = if c.config().tty && stdin && stdin_is_tty() {
+        RawMode::enable()
+    } else {
+        None
+    };
+    let streams = AttachStreams {
+        stdin,
+        tty: raw.is_some(),
+        detach_keys: parse_detach_keys(&a.detach_keys)?,
+    };
+    let outcome = pump(&client, &streams, window_size);
+    drop(raw);
+    match outcome? {
+        AttachOutcome::Detached => Ok(0),
+        AttachOutcome::Exited => Ok(exit_code_byte(c.wait(&[])?)),
+    }
+}
+
+/// The fields `ps --format` templates see (Podman's names).
+#[derive(Serialize)]
+#[allow(non_snake_case)]
+struct PsTemplateRow {
+    ID: String,
+    Image: String,
+    ImageID: String,
+    Command: String,
+    CreatedAt: String,
+    CreatedHuman: String,
+    Created: i64,
+    Status: String,
+    State: String,
+    Names: String,
+    Ports: String,
+    Size: String,
+    Labels: BTreeMap<String, String>,
+    Mounts: String,
+    Pid: i32,
+    ExitCode: i32,
+    Exited: bool,
+    AutoRemove: bool,
+    Restarts: u32,
+}
+
+fn matches_filter(c: &Container<'_>, key: &str, value: &str) -> Result<bool> {
+    Ok(match key {
+        "id" => c.id().starts_with(value),
+        "name" => c.name().contains(value),
+        "label" => {
+            let (k, v) = value.split_once('=').unwrap_or((value, ""));
+            c.config()
+                .labels
+                .get(k)
+                .is_some_and(|x| v.is_empty() || x == v)
+        }
+        "status" => {
+            let s = c.status();
+            value == s.docker_status() || value == s.as_str()
+        }
+        "exited" => {
+            let code: i32 = value
+                .parse()
+                .with_context(|| format!("invalid exited filter {value:?}"))?;
+            matches!(
+                c.status(),
+                ContainerStatus::Stopped | ContainerStatus::Exited
+            ) && c.state().exit_code == code
+        }
+        "ancestor" => {
+            c.config().image_name.as_deref() == Some(value)
+                || c.config()
+                    .image_id
+                    .as_deref()
+                    .is_some_and(|id| id.starts_with(value))
+                || c.config().image_name.as_deref().is_some_and(|n| {
+                    n.trim_start_matches("localhost/") == value
+                        || n.split(':').next() == Some(value)
+                })
+        }
+        other => bail!(
+            "invalid filter {other:?}: supported are id, name, label, status, exited, ancestor"
+        ),
+    })
+}
+
+fn ps(rt: &Runtime, a: PsArgs) -> Result<u8> {
+    let mut filters: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for f in &a.filter {
+        let (k, v) = f
+            .split_once('=')
+            .with_context(|| format!("invalid filter {f:?}: expected KEY=VALUE"))?;
+        filters
+            .entry(k.to_string())
+            .or_default()
+            .push(v.to_string());
+    }
+    let show_all = a.all
+        || a.latest
+        || a.last.is_some()
+        || filters.contains_key("status")
+        || filters.contains_key("exited");
+    let mut list = Vec::new();
+    for c in rt.containers()? {
+        if !show_all && c.status() != ContainerStatus::Running {
+            continue;
+        }
+        let mut keep = true;
+        for (k, values) in &filters {
+            let mut any = false;
+            for v in values {
+                any |= matches_filter(&c, k, v)?;
+            }
+            keep &= any;
+        }
+        if keep {
+            list.push(c);
+        }
+    }
+    list.reverse();
+    if a.latest {
+        list.truncate(1);
+    }
+    if let Some(n) = a.last {
+        list.truncate(n);
+    }
+    if a.quiet {
+        for c in &list {
+            println!("{}", if a.no_trunc { c.id() } else { &c.id()[..12] });
+        }
+        return Ok(0);
+    }
+    let format = OutputFormat::parse(a.format.as_deref())?;
+    if matches!(format, OutputFormat::Json) {
+        let entries: Vec<_> = list
+            .iter()
+            .map(|c| c.ps_entry(a.size))
+            .collect::<libpod::Result<_>>()?;
+        format.print_items(&entries)?;
+        return Ok(0);
+    }
+    let mut rows = Vec::new();
+    for c in &list {
+        let e = c.ps_entry(a.size)?;
+        let mut command = e.command.join(" ");
+        if !a.no_trunc && command.chars().count() > 20 {
+            command = command.chars().take(17).collect::<String>() + "...";
+        }
+        rows.push(PsTemplateRow {
+            ID: if a.no_trunc {
+                e.id.clone()
+            } else {
+                e.id[..12].to_string()
+            },
+            Image: e.image.clone(),
+            ImageID: e.image_id.clone(),
+            Command: command,
+            CreatedAt: e.created_at.clone(),
+            CreatedHuman: format!(
+                "{} ago",
+                libpod::humanize::human_duration(chrono::Utc::now() - c.config().created_at)
+            ),
+            Created: e.created,
+            Status: e.status.clone(),
+            State: e.state.clone(),
+            Names: e.names.join(","),
+            Ports: String::new(),
+            Size: e
+                .size
+                .as_ref()
+                .map(|s| {
+                    format!(
+                        "{} (virtual {})",
+                        libpod::humanize::human_size(s.rw_size),
+                        libpod::humanize::human_size(s.root_fs_size)
+                    )
+                })
+                .unwrap_or_default(),
+            Labels: e.labels.clone(),
+            Mounts: e.mounts.join(","),
+            Pid: e.pid,
+            ExitCode: e.exit_code,
+            Exited: e.exited,
+            AutoRemove: e.auto_remove,
+            Restarts: e.restarts,
+        });
+    }
+    if format.print_items(&rows)? {
+        return Ok(0);
+    }
+    let mut lines = vec![if a.size {
+        "CONTAINER ID\tIMAGE\tCOMMAND\tCREATED\tSTATUS\tPORTS\tNAMES\tSIZE".to_string()
+    } else {
+        "CONTAINER ID\tIMAGE\tCOMMAND\tCREATED\tSTATUS\tPORTS\tNAMES".to_string()
+    }];
+    for r in rows {
+        let mut line = format!(
+            "{}\t{}\t{}\t{}\t{}\t{}\t{}",
+            r.ID, r.Image, r.Command, r.CreatedHuman, r.Status, r.Ports, r.Names
+        );
+        if a.size {
+            line.push('\t');
+            line.push_str(&r.Size);
+        }
+        lines.push(line);
+    }
+    print_table(&lines);
+    Ok(0)
+}
+
+fn logs(rt: &Runtime, a: LogsArgs) -> Result<u8> {
+    let names = if a.latest {
+        vec![rt.latest_container()?.id().to_string()]
+    } else {
+        a.containers.clone()
+    };
+    if names.is_empty() {
+        bail!("at least one container name or ID must be given");
+    }
+    let opts = LogOptions {
+        follow: a.follow,
+        timestamps: a.timestamps,
+        since: a
+            .since
+            .as_deref()
+            .map(parse_time)
+            .transpose()?
+            .map(Into::into),
+        until: a
+            .until
+            .as_deref()
+            .map(parse_time)
+            .transpose()?
+            .map(Into::into),
+        tail: a.tail.and_then(|n| usize::try_from(n).ok()),
+    };
+    for name in &names {
+        let mut c = rt.container(name)?;
+        let stdout = std::io::stdout();
+        let stderr = std::io::stderr();
+        if a.names {
+            let mut out = Prefixed::new(stdout.lock(), c.name());
+            let mut err = Prefixed::new(stderr.lock(), c.name());
+            c.logs(&opts, &mut out, &mut err)?;
+        } else {
+            c.logs(&opts, &mut stdout.lock(), &mut stderr.lock())?;
+        }
+    }
+    Ok(0)
+}
+
+/// Prefixes every line with a container name (`logs --names`).
+struct Prefixed<W: Write> {
+    inner: W,
+    prefix: String,
+    at_start: bool,
+}
+
+impl<W: Write> Prefixed<W> {
+    fn new(inner: W, name: &str) -> Self {
+        Prefixed {
+            inner,
+            prefix: format!("{name} "),
+            at_start: true,
+        }
+    }
+}
+
+impl<W: Write> Write for Prefixed<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        for line in buf.split_inclusive(|b| *b == b'\n') {
+            if self.at_start {
+                self.inner.write_all(self.prefix.as_bytes())?;
+            }
+            self.inner.write_all(line)?;
+            self.at_start = line.ends_with(b"\n");
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+fn parse_condition(text: &str) -> Result<ContainerStatus> {
+    Ok(match text {
+        "configured" => ContainerStatus::Configured,
+        "created" => ContainerStatus::Created,
+        "running" => ContainerStatus::Running,
+        "paused" => ContainerStatus::Paused,
+        "stopped" => ContainerStatus::Stopped,
+        "exited" => ContainerStatus::Exited,
+        "removing" => ContainerStatus::Removing,
+        other => bail!("invalid condition {other:?}: use configured, created, running, paused, stopped or exited"),
+    })
+}
+
+fn wait(rt: &Runtime, a: WaitArgs) -> Result<u8> {
+    let conditions: Vec<ContainerStatus> = a
+        .condition
+        .iter()
+        .map(|c| parse_condition(c))
+        .collect::<Result<_>>()?;
+    let names = if a.latest {
+        vec![rt.latest_container()?.id().to_string()]
+    } else {
+        a.names.clone()
+    };
+    if names.is_empty() {
+        bail!("at least one container name or ID must be given");
+    }
+    let mut status = 0;
+    for name in &names {
+        match rt.container(name).and_then(|mut c| c.wait(&conditions)) {
+            Ok(code) => println!("{code}"),
+            Err(e) => {
+                eprintln!("Error: {e}");
+                status = 125;
+            }
+        }
+    }
+    Ok(status)
+}
+
+fn mount(rt: &Runtime, a: MountArgs) -> Result<u8> {
+    if a.names.is_empty() {
+        let rows: Vec<(String, String)> = rt
+            .containers()?
+            .into_iter()
+            .filter_map(|c| {
+                c.state().mount_point.clone().map(|m| {
+                    (
+                        if a.no_trunc {
+                            c.id().to_string()
+                        } else {
+                            c.id()[..12].to_string()
+                        },
+                        m,
+                    )
+                })
+            })
+            .collect();
+        for (id, m) in rows {
+            println!("{id} {m}");
+        }
+        return Ok(0);
+    }
+    each(rt, &a.names, false, false, |c| {
+        println!("{}", c.mount()?.display());
+        Ok(())
+    })
+}
+
+fn export(rt: &Runtime, a: ExportArgs) -> Result<u8> {
+    let mut c = rt.container(&a.name)?;
+    match &a.output {
+        Some(path) => {
+            let tmp = path.with_extension("rpod-partial");
+            let mut file = std::fs::File::create(&tmp)
+                .with_context(|| format!("creating {}", tmp.display()))?;
+            if let Err(e) = c.export(&mut file) {
+                let _ = std::fs::remove_file(&tmp);
+                return Err(e.into());
+            }
+            std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))?;
+        }
+        None => {
+            if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+                bail!(
+                    "refusing to write a tar archive to a terminal: use -o FILE or redirect stdout"
+                );
+            }
+            let stdout = std::io::stdout();
+            let mut lock = stdout.lock();
+            c.export(&mut lock)?;
+        }
+    }
+    Ok(0)
+}
+
+pub fn exists(rt: &Runtime, name: &str) -> Result<u8> {
+    match rt.container(name) {
+        Ok(_) => Ok(0),
+        Err(libpod::Error::NoSuchContainer(_)) => Ok(1),
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub fn prune(rt: &Runtime) -> Result<u8> {
+    for id in rt.prune_containers()? {
+        println!("{id}");
+    }
+    Ok(0)
+}
+
+pub fn cleanup(rt: &Runtime, a: CleanupArgs) -> Result<u8> {
+    each_named(rt, &a.names, false, false, a.from_monitor, |c, _| {
+        match c.cleanup(a.rm) {
+            Ok(_) => Ok(()),
+            Err(libpod::Error::NoSuchContainer(_)) if a.from_monitor => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    })
+}

@@ -1,0 +1,210 @@
+//! `create`, `run`, and attaching to a container's stdio (`run`, `start -a`, `attach`).
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Context, Result};
+use libpod::container::options::{parse_env_file, parse_key_value, parse_size, MountSpec, Ulimit};
+use libpod::container::{parse_detach_keys, pump, AttachOutcome, AttachStreams};
+use libpod::{Container, CreateOptions, Runtime};
+
+use crate::cli::{CreateArgs, CreateFlags, RunArgs};
+use crate::terminal::{stdin_is_tty, window_size, RawMode};
+
+/// Turns `create`/`run` flags into the engine's request.
+pub fn create_options(f: &CreateFlags) -> Result<CreateOptions> {
+    let mut env = Vec::new();
+    for file in &f.env_file {
+        env.extend(parse_env_file(file)?);
+    }
+    for e in &f.env {
+        if e.contains('=') {
+            env.push(e.clone());
+        } else if let Ok(v) = std::env::var(e) {
+            env.push(format!("{e}={v}"));
+        }
+    }
+    let mut mounts = Vec::new();
+    for v in &f.volumes {
+        mounts.push(MountSpec::parse_volume(v)?);
+    }
+    for t in &f.tmpfs {
+        mounts.push(MountSpec::parse_tmpfs(t)?);
+    }
+    let mut log_max_size = None;
+    let mut log_path = None;
+    for opt in &f.log_opt {
+        match opt.split_once('=') {
+            Some(("max-size", v)) => log_max_size = Some(parse_size(v)?),
+            Some(("path", v)) => log_path = Some(PathBuf::from(v)),
+            _ => bail!("invalid --log-opt {opt:?}: supported are max-size=SIZE and path=FILE"),
+        }
+    }
+    if log_path.is_some() {
+        bail!("--log-opt path= is not supported yet; logs live in the container's directory");
+    }
+    let (image, rootfs) = if f.rootfs {
+        (None, Some(PathBuf::from(&f.image)))
+    } else {
+        (Some(f.image.clone()), None)
+    };
+    let entrypoint = f.entrypoint.as_ref().map(|e| {
+        if e.is_empty() {
+            Vec::new()
+        } else if e.starts_with('[') {
+            serde_json::from_str::<Vec<String>>(e).unwrap_or_else(|_| vec![e.clone()])
+        } else {
+            vec![e.clone()]
+        }
+    });
+    Ok(CreateOptions {
+        name: f.name.clone(),
+        image,
+        rootfs,
+        command: f.command.clone(),
+        entrypoint,
+        env,
+        workdir: f.workdir.clone(),
+        user: f.user.clone(),
+        hostname: f.hostname.clone(),
+        labels: f.labels.iter().map(|l| parse_key_value(l)).collect(),
+        annotations: f.annotations.iter().map(|l| parse_key_value(l)).collect(),
+        stop_signal: f.stop_signal.clone(),
+        stop_timeout: f.stop_timeout,
+        read_only: f.read_only,
+        privileged: f.privileged,
+        cap_add: f.cap_add.clone(),
+        cap_drop: f.cap_drop.clone(),
+        ulimits: f
+            .ulimit
+            .iter()
+            .map(|u| Ulimit::parse(u))
+            .collect::<libpod::Result<_>>()?,
+        resources: libpod::container::Resources {
+            memory: f.memory.as_deref().map(parse_size).transpose()?,
+            cpus: f.cpus,
+            pids_limit: f.pids_limit,
+        },
+        shm_size: f.shm_size.as_deref().map(parse_size).transpose()?,
+        init: f.init,
+        mounts,
+        network: f
+            .network
+            .parse::<libpod::NetworkMode>()
+            .map_err(|e| anyhow::anyhow!("{e}"))?,
+        tty: f.tty,
+        interactive: f.interactive,
+        log_driver: f.log_driver.clone(),
+        log_max_size,
+        auto_remove: f.rm,
+    })
+}
+
+fn check_cidfile(f: &CreateFlags) -> Result<()> {
+    if let Some(p) = &f.cidfile {
+        if p.exists() {
+            bail!(
+                "container id file {} exists: remove it or choose another file",
+                p.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+fn write_cidfile(f: &CreateFlags, ctr: &Container<'_>) -> Result<()> {
+    if let Some(p) = &f.cidfile {
+        std::fs::write(p, ctr.id())
+            .with_context(|| format!("writing container id file {}", p.display()))?;
+    }
+    Ok(())
+}
+
+/// `create`.
+pub fn create(rt: &Runtime, args: CreateArgs) -> Result<u8> {
+    check_cidfile(&args.flags)?;
+    let opts = create_options(&args.flags)?;
+    let ctr = rt.create_container(opts)?;
+    write_cidfile(&args.flags, &ctr)?;
+    println!("{}", ctr.id());
+    Ok(0)
+}
+
+/// `run`.
+pub fn run(rt: &Runtime, args: RunArgs) -> Result<u8> {
+    check_cidfile(&args.flags)?;
+    let opts = create_options(&args.flags)?;
+    let detach_keys = parse_detach_keys(&args.detach_keys)?;
+    let mut ctr = rt.create_container(opts)?;
+    write_cidfile(&args.flags, &ctr)?;
+    if args.detach {
+        if let Err(e) = ctr.start() {
+            remove_after_failure(&mut ctr, args.flags.rm);
+            return Err(e.into());
+        }
+        println!("{}", ctr.id());
+        return Ok(0);
+    }
+    let code = match start_attached(&mut ctr, args.flags.interactive, detach_keys) {
+        Ok(c) => c,
+        Err(e) => {
+            remove_after_failure(&mut ctr, args.flags.rm);
+            return Err(e);
+        }
+    };
+    Ok(code)
+}
+
+/// A `--rm` container that failed to start is removed, as Podman does.
+fn remove_after_failure(ctr: &mut Container<'_>, rm: bool) {
+    if rm {
+        let _ = ctr.remove(true, Some(0));
+    }
+}
+
+/// Initialises (if needed), attaches, starts, copies I/O until exit or
+/// detach, and returns the exit code to report (0 when detached).
+pub fn start_attached(ctr: &mut Container<'_>, stdin: bool, detach_keys: Vec<u8>) -> Result<u8> {
+    if ctr.status() != libpod::ContainerStatus::Created {
+        ctr.init()?;
+    }
+    let client = ctr.attach_client()?;
+    let tty = ctr.config().tty;
+    let raw = if tty && stdin && stdin_is_tty() {
+        RawMode::enable()
+    } else {
+        None
+    };
+    ctr.start()?;
+    let streams = AttachStreams {
+        stdin: stdin && ctr.config().interactive,
+        tty: raw.is_some(),
+        detach_keys,
+    };
+    let outcome = pump(&client, &streams, window_size);
+    drop(raw);
+    match outcome? {
+        AttachOutcome::Detached => {
+            eprintln!();
+            Ok(0)
+        }
+        AttachOutcome::Exited => finish(ctr),
+    }
+}
+
+/// After the output ended: the exit code, and `--rm` removal.
+fn finish(ctr: &mut Container<'_>) -> Result<u8> {
+    let code = ctr.wait(&[])?;
+    if ctr.config().auto_remove {
+        match ctr.remove(false, None) {
+            Ok(()) | Err(libpod::Error::NoSuchContainer(_)) => {}
+            Err(e) => return Err(e.into()),
+        }
+        let _ = std::fs::remove_file(ctr.exit_file());
+    }
+    Ok(exit_code_byte(code))
+}
+
+/// A container exit code as a process exit code (-1, unknown, becomes 255).
+pub fn exit_code_byte(code: i32) -> u8 {
+    u8::try_from(code).unwrap_or(255)
+}

@@ -1,0 +1,160 @@
+//! Image commands.
+
+use std::fs::File;
+use std::io::Read;
+
+use anyhow::{bail, Context, Result};
+use libpod::humanize::{human_duration, human_size};
+use libpod::Runtime;
+use serde::Serialize;
+
+use crate::cli::{ImagesArgs, ImportArgs, RmiArgs};
+use crate::format::{print_table, OutputFormat};
+
+pub fn import(rt: &Runtime, a: ImportArgs) -> Result<u8> {
+    let mut reader: Box<dyn Read> = if a.source == "-" {
+        Box::new(std::io::stdin().lock())
+    } else {
+        Box::new(File::open(&a.source).with_context(|| format!("opening {}", a.source))?)
+    };
+    let image = rt.import_image(
+        &mut reader,
+        a.reference.as_deref(),
+        &a.change,
+        a.message.clone(),
+    )?;
+    if a.quiet {
+        println!("{}", image.id);
+    } else {
+        println!("sha256:{}", image.id);
+    }
+    Ok(0)
+}
+
+/// The fields `images --format` templates see (Podman's names).
+#[derive(Serialize)]
+#[allow(non_snake_case)]
+struct ImageRow {
+    ID: String,
+    Id: String,
+    Repository: String,
+    Tag: String,
+    Digest: String,
+    Names: Vec<String>,
+    Created: i64,
+    CreatedAt: String,
+    CreatedSince: String,
+    Size: String,
+    VirtualSize: u64,
+    Containers: usize,
+}
+
+pub fn list(rt: &Runtime, a: ImagesArgs) -> Result<u8> {
+    let images = rt.images()?;
+    if a.quiet {
+        let mut seen = std::collections::BTreeSet::new();
+        for i in &images {
+            let id = if a.no_trunc {
+                format!("sha256:{}", i.id)
+            } else {
+                i.id[..12].to_string()
+            };
+            if seen.insert(id.clone()) {
+                println!("{id}");
+            }
+        }
+        return Ok(0);
+    }
+    let format = OutputFormat::parse(a.format.as_deref())?;
+    if matches!(format, OutputFormat::Json) {
+        format.print_items(&images)?;
+        return Ok(0);
+    }
+    let mut rows = Vec::new();
+    for i in &images {
+        for (repo, tag) in i.repo_tags() {
+            rows.push(ImageRow {
+                ID: if a.no_trunc {
+                    format!("sha256:{}", i.id)
+                } else {
+                    i.id[..12].to_string()
+                },
+                Id: i.id.clone(),
+                Repository: repo,
+                Tag: tag,
+                Digest: i.digest.clone(),
+                Names: i.names.clone(),
+                Created: i.created,
+                CreatedAt: i.created_at.format("%Y-%m-%d %H:%M:%S %z UTC").to_string(),
+                CreatedSince: format!("{} ago", human_duration(chrono::Utc::now() - i.created_at)),
+                Size: human_size(i.size),
+                VirtualSize: i.size,
+                Containers: i.containers,
+            });
+        }
+    }
+    if format.print_items(&rows)? {
+        return Ok(0);
+    }
+    let mut lines = vec![if a.digests {
+        "REPOSITORY\tTAG\tDIGEST\tIMAGE ID\tCREATED\tSIZE".to_string()
+    } else {
+        "REPOSITORY\tTAG\tIMAGE ID\tCREATED\tSIZE".to_string()
+    }];
+    for r in rows {
+        lines.push(if a.digests {
+            format!(
+                "{}\t{}\t{}\t{}\t{}\t{}",
+                r.Repository, r.Tag, r.Digest, r.ID, r.CreatedSince, r.Size
+            )
+        } else {
+            format!(
+                "{}\t{}\t{}\t{}\t{}",
+                r.Repository, r.Tag, r.ID, r.CreatedSince, r.Size
+            )
+        });
+    }
+    print_table(&lines);
+    Ok(0)
+}
+
+pub fn remove(rt: &Runtime, a: RmiArgs) -> Result<u8> {
+    let names: Vec<String> = if a.all {
+        rt.images()?.into_iter().map(|i| i.id).collect()
+    } else {
+        a.names.clone()
+    };
+    if names.is_empty() && !a.all {
+        bail!("at least one image name or ID must be given");
+    }
+    let mut last_err = None;
+    for n in &names {
+        match rt.remove_image(n, a.force) {
+            Ok(lines) => {
+                for l in lines {
+                    println!("{l}");
+                }
+            }
+            Err(e) => {
+                if let Some(prev) = last_err.replace(anyhow::Error::from(e)) {
+                    eprintln!("Error: {}", crate::error_chain(&prev));
+                }
+            }
+        }
+    }
+    match last_err {
+        Some(e) => Err(e),
+        None => Ok(0),
+    }
+}
+
+pub fn exists(rt: &Runtime, name: &str) -> Result<u8> {
+    Ok(if rt.image_exists(name)? { 0 } else { 1 })
+}
+
+pub fn prune(rt: &Runtime, all: bool) -> Result<u8> {
+    for id in rt.prune_images(all)? {
+        println!("{id}");
+    }
+    Ok(0)
+}

@@ -1,0 +1,74 @@
+//! One module per group of commands; each turns parsed flags into libpod
+//! calls and prints the result.
+
+mod containers;
+mod create;
+mod images;
+mod system;
+
+use anyhow::Result;
+use libpod::{Runtime, RuntimeOptions};
+
+use crate::cli::{Cli, Command, ContainerGroup, GlobalArgs, ImageGroup, SystemGroup};
+
+/// Opens the engine with the global flags.
+pub fn open_runtime(g: &GlobalArgs) -> Result<Runtime> {
+    Ok(Runtime::new(RuntimeOptions {
+        root: g.root.clone(),
+        run_root: g.runroot.clone(),
+        config_path: g.config.clone(),
+        storage_driver: g.storage_driver.clone(),
+        runtime: g.runtime.clone(),
+        events_backend: g.events_backend.clone(),
+    })?)
+}
+
+/// Runs the command; returns the process exit code.
+pub fn dispatch(cli: Cli) -> Result<u8> {
+    if let Command::Completion(args) = &cli.command {
+        return system::completion(args.shell);
+    }
+    if let Command::Version(args) = &cli.command {
+        return system::version(args);
+    }
+    let rt = open_runtime(&cli.global)?;
+    match cli.command {
+        Command::Container(c) => containers::run_common(&rt, *c),
+        Command::ContainerGroup(g) => match g {
+            ContainerGroup::Common(c) => containers::run_common(&rt, *c),
+            ContainerGroup::Inspect(a) => system::inspect(&rt, a, Some("container")),
+            ContainerGroup::Exists(a) => containers::exists(&rt, &a.name),
+            ContainerGroup::Prune(_) => containers::prune(&rt),
+            ContainerGroup::Cleanup(a) => containers::cleanup(&rt, a),
+        },
+        Command::Import(a) => images::import(&rt, a),
+        Command::Images(a) => images::list(&rt, a),
+        Command::Rmi(a) => images::remove(&rt, a),
+        Command::Image(g) => match g {
+            ImageGroup::Images(a) => images::list(&rt, a),
+            ImageGroup::Rmi(a) => images::remove(&rt, a),
+            ImageGroup::Inspect(a) => system::inspect(&rt, a, Some("image")),
+            ImageGroup::Exists(a) => images::exists(&rt, &a.name),
+            ImageGroup::Import(a) => images::import(&rt, a),
+            ImageGroup::Prune(a) => images::prune(&rt, a.all),
+        },
+        Command::Inspect(a) => {
+            let kind = match a.kind.as_str() {
+                "all" => None,
+                "container" => Some("container"),
+                "image" => Some("image"),
+                other => anyhow::bail!("invalid --type {other:?}: use container, image or all"),
+            };
+            system::inspect(&rt, a, kind)
+        }
+        Command::Info(a) => system::info(&rt, &a),
+        Command::System(g) => match g {
+            SystemGroup::Df(a) => system::df(&rt, &a),
+            SystemGroup::Prune(a) => system::prune(&rt, &a),
+            SystemGroup::Reset(_) => system::reset(rt),
+            SystemGroup::Info(a) => system::info(&rt, &a),
+        },
+        Command::Events(a) => system::events(&rt, a),
+        Command::Version(_) | Command::Completion(_) => Ok(0),
+    }
+}

@@ -1,0 +1,258 @@
+//! Engine-wide commands: version, info, df, prune, reset, inspect, events,
+//! completion.
+
+use anyhow::{bail, Result};
+use clap::CommandFactory;
+use libpod::events::EventFilter;
+use libpod::humanize::human_size;
+use libpod::Runtime;
+use serde::Serialize;
+
+use crate::cli::{Cli, EventsArgs, FormatOnly, InspectArgs, SystemPruneArgs};
+use crate::format::{print_table, OutputFormat};
+use crate::timeparse::parse_time;
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Version {
+    client: VersionDetails,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct VersionDetails {
+    version: String,
+    #[serde(rename = "APIVersion")]
+    api_version: String,
+    rust_version: String,
+    built: String,
+    os_arch: String,
+}
+
+pub fn version(a: &FormatOnly) -> Result<u8> {
+    let v = Version {
+        client: VersionDetails {
+            version: libpod::system::VERSION.into(),
+            api_version: libpod::system::VERSION.into(),
+            rust_version: option_env!("CARGO_PKG_RUST_VERSION").unwrap_or("").into(),
+            built: String::new(),
+            os_arch: format!(
+                "linux/{}",
+                std::env::consts::ARCH.replace("x86_64", "amd64")
+            ),
+        },
+    };
+    match OutputFormat::parse(a.format.as_deref())? {
+        OutputFormat::Default => {
+            println!("Version:      {}", v.client.version);
+            println!("API Version:  {}", v.client.api_version);
+            println!("OS/Arch:      {}", v.client.os_arch);
+        }
+        OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&v)?),
+        f => println!("{}", f.render(&serde_json::to_value(&v)?)?),
+    }
+    Ok(0)
+}
+
+pub fn info(rt: &Runtime, a: &FormatOnly) -> Result<u8> {
+    let info = rt.info()?;
+    match OutputFormat::parse(a.format.as_deref())? {
+        OutputFormat::Default | OutputFormat::Json => {
+            println!("{}", serde_json::to_string_pretty(&info)?)
+        }
+        f => println!("{}", f.render(&serde_json::to_value(&info)?)?),
+    }
+    Ok(0)
+}
+
+pub fn df(rt: &Runtime, a: &FormatOnly) -> Result<u8> {
+    let usage = rt.disk_usage()?;
+    let format = OutputFormat::parse(a.format.as_deref())?;
+    #[derive(Serialize)]
+    #[allow(non_snake_case)]
+    struct Row {
+        Type: String,
+        Total: usize,
+        Active: usize,
+        Size: String,
+        Reclaimable: String,
+    }
+    if matches!(format, OutputFormat::Json) {
+        format.print_items(&usage)?;
+        return Ok(0);
+    }
+    let rows: Vec<Row> = usage
+        .iter()
+        .map(|u| Row {
+            Type: u.kind.clone(),
+            Total: u.total,
+            Active: u.active,
+            Size: human_size(u.size),
+            Reclaimable: format!(
+                "{} ({}%)",
+                human_size(u.reclaimable),
+                (u.reclaimable * 100).checked_div(u.size).unwrap_or(0)
+            ),
+        })
+        .collect();
+    if format.print_items(&rows)? {
+        return Ok(0);
+    }
+    let mut lines = vec!["TYPE\tTOTAL\tACTIVE\tSIZE\tRECLAIMABLE".to_string()];
+    for r in rows {
+        lines.push(format!(
+            "{}\t{}\t{}\t{}\t{}",
+            r.Type, r.Total, r.Active, r.Size, r.Reclaimable
+        ));
+    }
+    print_table(&lines);
+    Ok(0)
+}
+
+pub fn prune(rt: &Runtime, a: &SystemPruneArgs) -> Result<u8> {
+    let containers = rt.prune_containers()?;
+    let images = rt.prune_images(a.all)?;
+    println!("Deleted Containers");
+    for id in containers {
+        println!("{id}");
+    }
+    println!("Deleted Images");
+    for id in images {
+        println!("{id}");
+    }
+    Ok(0)
+}
+
+pub fn reset(rt: Runtime) -> Result<u8> {
+    rt.reset()?;
+    Ok(0)
+}
+
+pub fn inspect(rt: &Runtime, a: InspectArgs, kind: Option<&str>) -> Result<u8> {
+    let names = if a.latest {
+        vec![rt.latest_container()?.id().to_string()]
+    } else {
+        a.names.clone()
+    };
+    if names.is_empty() {
+        bail!("at least one name or ID must be given");
+    }
+    let mut docs = Vec::new();
+    let mut last_err = None;
+    for name in &names {
+        let doc = match kind {
+            Some("container") => rt
+                .container(name)
+                .and_then(|c| c.inspect(a.size))
+                .map(serde_json::to_value),
+            Some("image") => rt.inspect_image(name).map(serde_json::to_value),
+            _ => match rt.container(name) {
+                Ok(c) => c.inspect(a.size).map(serde_json::to_value),
+                Err(libpod::Error::NoSuchContainer(_)) => rt
+                    .inspect_image(name)
+                    .map(serde_json::to_value)
+                    .map_err(|_| {
+                        libpod::Error::InvalidArgument(format!("no such object: {name:?}"))
+                    }),
+                Err(e) => Err(e),
+            },
+        };
+        match doc {
+            Ok(v) => docs.push(v?),
+            Err(e) => {
+                if let Some(prev) = last_err.replace(anyhow::Error::from(e)) {
+                    eprintln!("Error: {}", crate::error_chain(&prev));
+                }
+            }
+        }
+    }
+    match OutputFormat::parse(a.format.as_deref())? {
+        OutputFormat::Default | OutputFormat::Json => {
+            println!("{}", serde_json::to_string_pretty(&docs)?)
+        }
+        f => {
+            for d in &docs {
+                println!("{}", f.render(d)?);
+            }
+        }
+    }
+    match last_err {
+        Some(e) => Err(e),
+        None => Ok(0),
+    }
+}
+
+pub fn events(rt: &Runtime, a: EventsArgs) -> Result<u8> {
+    let mut filter = EventFilter {
+        since: a.since.as_deref().map(parse_time).transpose()?,
+        until: a.until.as_deref().map(parse_time).transpose()?,
+        filters: Vec::new(),
+    };
+    for f in &a.filter {
+        let (k, v) = f
+            .split_once('=')
+            .ok_or_else(|| anyhow::anyhow!("invalid filter {f:?}: expected KEY=VALUE"))?;
+        if !matches!(
+            k,
+            "container" | "event" | "status" | "type" | "label" | "image"
+        ) {
+            bail!("invalid filter {k:?}: supported are container, event, type, label, image");
+        }
+        filter.filters.push((k.to_string(), v.to_string()));
+    }
+    let format = OutputFormat::parse(a.format.as_deref())?;
+    let follow = a.stream && filter.until.is_none();
+    let mut failure = None;
+    rt.events().read(&filter, follow, |e| {
+        let line = match &format {
+            OutputFormat::Json => serde_json::to_string(e).map_err(anyhow::Error::from),
+            OutputFormat::Default => {
+                let mut attrs: Vec<String> = Vec::new();
+                if !e.image.is_empty() {
+                    attrs.push(format!("image={}", e.image));
+                }
+                attrs.push(format!("name={}", e.name));
+                if let Some(code) = e.exit_code {
+                    attrs.push(format!("containerExitCode={code}"));
+                }
+                for (k, v) in &e.attributes {
+                    if k != "image" && k != "name" {
+                        attrs.push(format!("{k}={v}"));
+                    }
+                }
+                Ok(format!(
+                    "{} {} {} {} ({})",
+                    e.time.format("%Y-%m-%d %H:%M:%S%.9f %z UTC"),
+                    e.kind,
+                    e.status,
+                    e.id,
+                    attrs.join(", ")
+                ))
+            }
+            f => serde_json::to_value(e)
+                .map_err(anyhow::Error::from)
+                .and_then(|v| f.render(&v)),
+        };
+        match line {
+            Ok(l) => {
+                use std::io::Write;
+                let mut out = std::io::stdout().lock();
+                writeln!(out, "{l}").is_ok() && out.flush().is_ok()
+            }
+            Err(err) => {
+                failure = Some(err);
+                false
+            }
+        }
+    })?;
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    Ok(0)
+}
+
+pub fn completion(shell: clap_complete::Shell) -> Result<u8> {
+    let mut cmd = Cli::command();
+    clap_complete::generate(shell, &mut cmd, "rpod", &mut std::io::stdout());
+    Ok(0)
+}

@@ -1,0 +1,61 @@
+//! `rpod`: the command line. Parsing, output and exit codes only; every
+//! operation is a call into libpod.
+
+mod cli;
+mod commands;
+mod format;
+mod terminal;
+mod timeparse;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use cli::Cli;
+
+/// Podman's exit code for errors of the engine itself.
+pub const ENGINE_ERROR: u8 = 125;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = match e.kind() {
+                clap::error::ErrorKind::DisplayHelp
+                | clap::error::ErrorKind::DisplayVersion
+                | clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => 0,
+                _ => ENGINE_ERROR,
+            };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match commands::dispatch(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(err) => {
+            eprintln!("Error: {}", error_chain(&err));
+            ExitCode::from(exit_code_of(&err))
+        }
+    }
+}
+
+/// The error and its causes on one line, without repeating a cause that
+/// the message already contains.
+fn error_chain(err: &anyhow::Error) -> String {
+    let mut text = err.to_string();
+    for cause in err.chain().skip(1) {
+        let c = cause.to_string();
+        if !text.contains(&c) {
+            text.push_str(": ");
+            text.push_str(&c);
+        }
+    }
+    text
+}
+
+fn exit_code_of(err: &anyhow::Error) -> u8 {
+    err.chain()
+        .find_map(|c| c.downcast_ref::<libpod::Error>())
+        .map(|e| e.exit_code() as u8)
+        .unwrap_or(ENGINE_ERROR)
+}

@@ -1,0 +1,561 @@
+//! Shared harness for rpod's integration tests: one [`Engine`] per test,
+//! with its own root, run root and (empty) configuration file inside a
+//! temporary directory, cleaned up completely on drop.
+#![allow(dead_code)]
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// How long any single rpod command may take before the test fails.
+pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(90);
+/// How long polled conditions are given.
+pub const POLL_TIMEOUT: Duration = Duration::from_secs(20);
+
+pub const RPOD: &str = env!("CARGO_BIN_EXE_rpod");
+
+/// The busybox root file system script.
+pub fn script() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/busybox-rootfs.sh")
+}
+
+/// Polls `f` until it returns true; panics naming `what` after `timeout`.
+pub fn wait_until(what: &str, timeout: Duration, mut f: impl FnMut() -> bool) {
+    let start = Instant::now();
+    loop {
+        if f() {
+            return;
+        }
+        if start.elapsed() > timeout {
+            panic!("timed out after {timeout:?} waiting for {what}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Like [`wait_until`] but returns a value.
+pub fn wait_for<T>(what: &str, timeout: Duration, mut f: impl FnMut() -> Option<T>) -> T {
+    let start = Instant::now();
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        if start.elapsed() > timeout {
+            panic!("timed out after {timeout:?} waiting for {what}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Runs a command with optional stdin, collecting its output, failing the
+/// test if it takes longer than `timeout`.
+pub fn run_with_timeout(mut cmd: Command, input: Option<&[u8]>, timeout: Duration) -> Output {
+    cmd.stdin(if input.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    })
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
+    let desc = format!("{cmd:?}");
+    let mut child = cmd
+        .spawn()
+        .unwrap_or_else(|e| panic!("spawning {desc}: {e}"));
+    if let Some(data) = input {
+        let mut stdin = child.stdin.take().unwrap();
+        let data = data.to_vec();
+        std::thread::spawn(move || {
+            let _ = stdin.write_all(&data);
+        });
+    }
+    let mut out = child.stdout.take().unwrap();
+    let mut err = child.stderr.take().unwrap();
+    let t_out = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = out.read_to_end(&mut v);
+        v
+    });
+    let t_err = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = err.read_to_end(&mut v);
+        v
+    });
+    let start = Instant::now();
+    let status = loop {
+        if let Some(st) = child.try_wait().expect("try_wait") {
+            break st;
+        }
+        if start.elapsed() > timeout {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("command timed out after {timeout:?}: {desc}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    Output {
+        status,
+        stdout: t_out.join().unwrap(),
+        stderr: t_err.join().unwrap(),
+    }
+}
+
+/// Waits for a child with a timeout; kills it and panics on timeout.
+pub fn wait_child(child: &mut Child, timeout: Duration) -> ExitStatus {
+    let start = Instant::now();
+    loop {
+        if let Some(st) = child.try_wait().expect("try_wait") {
+            return st;
+        }
+        if start.elapsed() > timeout {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("child {} did not exit within {timeout:?}", child.id());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+pub fn describe(out: &Output) -> String {
+    format!(
+        "exit: {:?}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// Mount points under `dir` in this mount namespace, deepest first.
+pub fn mounts_under(dir: &Path) -> Vec<PathBuf> {
+    let text = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
+    let mut v: Vec<PathBuf> = text
+        .lines()
+        .filter_map(|l| l.split(' ').nth(4))
+        .map(unescape_mountinfo)
+        .map(PathBuf::from)
+        .filter(|p| p.starts_with(dir))
+        .collect();
+    v.sort_by_key(|p| std::cmp::Reverse(p.components().count()));
+    v.dedup();
+    v
+}
+
+fn unescape_mountinfo(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\\'
+            && i + 3 < b.len() + 0
+            && b[i + 1..i + 4].iter().all(|c| (b'0'..=b'7').contains(c))
+        {
+            let n = u8::from_str_radix(std::str::from_utf8(&b[i + 1..i + 4]).unwrap(), 8)
+                .unwrap_or(b'?');
+            out.push(n);
+            i += 4;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// True if a process with this pid exists (zombies count as gone).
+pub fn pid_alive(pid: i32) -> bool {
+    if pid <= 0 {
+        return false;
+    }
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => {
+            // state is the field after the parenthesised command name
+            let after = stat.rsplit_once(')').map(|x| x.1).unwrap_or("");
+            !after.trim_start().starts_with('Z') && !after.trim_start().starts_with('X')
+        }
+        Err(_) => false,
+    }
+}
+
+/// A field of /proc/PID/status, e.g. "PPid".
+pub fn proc_status_field(pid: i32, field: &str) -> Option<String> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    text.lines().find_map(|l| {
+        l.strip_prefix(&format!("{field}:"))
+            .map(|v| v.trim().to_string())
+    })
+}
+
+pub fn kill_pid(pid: i32, sig: i32) {
+    if pid > 0 {
+        // SAFETY: plain kill(2).
+        unsafe {
+            libc::kill(pid, sig);
+        }
+    }
+}
+
+/// One isolated engine: a temporary directory with `root/`, `runroot/` and
+/// `rpod.conf`.
+pub struct Engine {
+    dir: Option<tempfile::TempDir>,
+    tarball: std::sync::OnceLock<PathBuf>,
+}
+
+impl Engine {
+    pub fn new() -> Engine {
+        let dir = tempfile::Builder::new()
+            .prefix("rpod-it-")
+            .tempdir()
+            .expect("tempdir");
+        std::fs::create_dir_all(dir.path().join("root")).unwrap();
+        std::fs::create_dir_all(dir.path().join("runroot")).unwrap();
+        std::fs::write(dir.path().join("rpod.conf"), "").unwrap();
+        Engine {
+            dir: Some(dir),
+            tarball: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// An engine with the busybox image imported as `busybox` (CMD sh).
+    pub fn with_image() -> Engine {
+        let e = Engine::new();
+        let tar = e.busybox_tar();
+        e.ok(&[
+            "import",
+            "--change",
+            "CMD=sh",
+            tar.to_str().unwrap(),
+            "busybox",
+        ]);
+        e
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.as_ref().unwrap().path()
+    }
+
+    pub fn root(&self) -> PathBuf {
+        self.path().join("root")
+    }
+
+    pub fn runroot(&self) -> PathBuf {
+        self.path().join("runroot")
+    }
+
+    pub fn config_path(&self) -> PathBuf {
+        self.path().join("rpod.conf")
+    }
+
+    /// Writes the engine configuration file.
+    pub fn set_config(&self, text: &str) {
+        std::fs::write(self.config_path(), text).unwrap();
+    }
+
+    /// The busybox root file system tarball (built once per engine).
+    pub fn busybox_tar(&self) -> PathBuf {
+        self.tarball
+            .get_or_init(|| {
+                let out = self.path().join("busybox.tar");
+                let st = Command::new("sh")
+                    .arg(script())
+                    .arg(&out)
+                    .stdin(Stdio::null())
+                    .status()
+                    .expect("running busybox-rootfs.sh");
+                assert!(st.success(), "busybox-rootfs.sh failed");
+                out
+            })
+            .clone()
+    }
+
+    /// A scratch path inside the test's directory.
+    pub fn file(&self, name: &str) -> PathBuf {
+        self.path().join(name)
+    }
+
+    /// The rpod command with this engine's global flags.
+    pub fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(RPOD);
+        c.arg("--root")
+            .arg(self.root())
+            .arg("--runroot")
+            .arg(self.runroot())
+            .arg("--config")
+            .arg(self.config_path())
+            .args(args)
+            .env_remove("RPOD_CONFIG");
+        c
+    }
+
+    pub fn rpod(&self, args: &[&str]) -> Output {
+        run_with_timeout(self.cmd(args), None, COMMAND_TIMEOUT)
+    }
+
+    pub fn rpod_stdin(&self, args: &[&str], input: &[u8]) -> Output {
+        run_with_timeout(self.cmd(args), Some(input), COMMAND_TIMEOUT)
+    }
+
+    /// Runs and asserts success; returns trimmed stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.rpod(args);
+        assert!(
+            out.status.success(),
+            "rpod {args:?} failed\n{}",
+            describe(&out)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    /// Runs and asserts failure; returns (exit code, stderr).
+    pub fn fails(&self, args: &[&str]) -> (i32, String) {
+        let out = self.rpod(args);
+        assert!(
+            !out.status.success(),
+            "rpod {args:?} unexpectedly succeeded\n{}",
+            describe(&out)
+        );
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stderr).trim().to_string(),
+        )
+    }
+
+    /// Spawns rpod with piped stdout/stderr and null stdin.
+    pub fn spawn(&self, args: &[&str]) -> Child {
+        let mut c = self.cmd(args);
+        c.stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        c.spawn().expect("spawn rpod")
+    }
+
+    /// `inspect --format TEMPLATE NAME`.
+    pub fn inspect_fmt(&self, name: &str, template: &str) -> String {
+        self.ok(&["inspect", "--format", template, name])
+    }
+
+    pub fn status(&self, name: &str) -> String {
+        self.inspect_fmt(name, "{{.State.Status}}")
+    }
+
+    /// The container's inspect document.
+    pub fn inspect(&self, name: &str) -> serde_json::Value {
+        let text = self.ok(&["container", "inspect", name]);
+        let v: serde_json::Value =
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("inspect json: {e}\n{text}"));
+        v[0].clone()
+    }
+
+    pub fn wait_status(&self, name: &str, want: &str) {
+        let mut last = String::new();
+        let start = Instant::now();
+        loop {
+            last = self.status(name);
+            if last == want {
+                return;
+            }
+            if start.elapsed() > POLL_TIMEOUT {
+                panic!("container {name} did not reach {want}: last status {last}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Starts a detached, long-sleeping container; returns its ID.
+    pub fn sleeper(&self, name: &str) -> String {
+        self.ok(&["run", "-d", "--name", name, "busybox", "sleep", "1000"])
+    }
+
+    /// `ps -a -q --no-trunc`, as a list.
+    pub fn all_ids(&self) -> Vec<String> {
+        self.ok(&["ps", "-a", "-q", "--no-trunc"])
+            .lines()
+            .map(str::to_string)
+            .collect()
+    }
+
+    pub fn exists(&self, name: &str) -> bool {
+        match self.rpod(&["container", "exists", name]).status.code() {
+            Some(0) => true,
+            Some(1) => false,
+            other => panic!("container exists {name}: exit {other:?}"),
+        }
+    }
+
+    /// The container's logs (stdout and stderr).
+    pub fn logs(&self, name: &str) -> String {
+        let out = self.rpod(&["logs", name]);
+        assert!(out.status.success(), "logs {name}\n{}", describe(&out));
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    }
+
+    /// Polls the logs until they contain `needle`.
+    pub fn wait_logs(&self, name: &str, needle: &str) -> String {
+        wait_for(
+            &format!("{needle:?} in the logs of {name}"),
+            POLL_TIMEOUT,
+            || {
+                let l = self.logs(name);
+                l.contains(needle).then_some(l)
+            },
+        )
+    }
+
+    /// Mounts still present under the test directory.
+    pub fn leftover_mounts(&self) -> Vec<PathBuf> {
+        mounts_under(self.path())
+    }
+
+    fn cleanup(&mut self) {
+        let Some(dir) = self.dir.as_ref() else { return };
+        let path = dir.path().to_path_buf();
+        if Path::new(RPOD).exists() {
+            let mut cmd = self.cmd(&["rm", "-a", "-f", "-t", "0"]);
+            cmd.stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null());
+            if let Ok(mut child) = cmd.spawn() {
+                let start = Instant::now();
+                loop {
+                    match child.try_wait() {
+                        Ok(Some(_)) | Err(_) => break,
+                        Ok(None) if start.elapsed() > Duration::from_secs(60) => {
+                            let _ = child.kill();
+                            let _ = child.wait();
+                            break;
+                        }
+                        Ok(None) => std::thread::sleep(Duration::from_millis(20)),
+                    }
+                }
+            }
+        }
+        // Leftover processes: monitors and container processes whose files
+        // are in this run root, checked before killing so a reused pid of an
+        // unrelated process is never hit.
+        let containers = path.join("runroot/containers");
+        if let Ok(rd) = std::fs::read_dir(&containers) {
+            for entry in rd.flatten() {
+                let id = entry.file_name().to_string_lossy().into_owned();
+                if let Some(pid) = read_pid(&entry.path().join("monitor.pid")) {
+                    let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+                    let cmdline = String::from_utf8_lossy(&cmdline);
+                    if cmdline.contains("rpod-monitor") && cmdline.contains(&id) {
+                        kill_pid(pid, libc::SIGKILL);
+                    }
+                }
+                if let Some(pid) = read_pid(&entry.path().join("pidfile")) {
+                    if let Ok(root) = std::fs::read_link(format!("/proc/{pid}/root")) {
+                        if root.starts_with(&path) {
+                            kill_pid(pid, libc::SIGKILL);
+                        }
+                    }
+                }
+            }
+        }
+        for m in mounts_under(&path) {
+            if let Ok(c) = std::ffi::CString::new(m.as_os_str().as_encoded_bytes()) {
+                // SAFETY: umount2 with a valid C string.
+                unsafe {
+                    libc::umount2(c.as_ptr(), libc::MNT_DETACH);
+                }
+            }
+        }
+        if let Some(dir) = self.dir.take() {
+            let p = dir.path().to_path_buf();
+            if dir.close().is_err() {
+                let _ = std::fs::remove_dir_all(&p);
+            }
+        }
+    }
+}
+
+impl Drop for Engine {
+    fn drop(&mut self) {
+        self.cleanup();
+    }
+}
+
+pub fn read_pid(path: &Path) -> Option<i32> {
+    std::fs::read_to_string(path)
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+        .filter(|p: &i32| *p > 0)
+}
+
+/// A tar archive with one regular file at an arbitrary (even hostile)
+/// path, built by hand so nothing sanitises the name.
+pub fn tar_with_entry(name: &str, content: &[u8]) -> Vec<u8> {
+    let mut header = [0u8; 512];
+    header[..name.len()].copy_from_slice(name.as_bytes());
+    let put_octal = |h: &mut [u8; 512], off: usize, len: usize, v: u64| {
+        let s = format!("{:0width$o}\0", v, width = len - 1);
+        h[off..off + len].copy_from_slice(s.as_bytes());
+    };
+    put_octal(&mut header, 100, 8, 0o644);
+    put_octal(&mut header, 108, 8, 0);
+    put_octal(&mut header, 116, 8, 0);
+    put_octal(&mut header, 124, 12, content.len() as u64);
+    put_octal(&mut header, 136, 12, 0);
+    header[156] = b'0';
+    header[257..263].copy_from_slice(b"ustar\0");
+    header[263..265].copy_from_slice(b"00");
+    header[148..156].copy_from_slice(b"        ");
+    let sum: u32 = header.iter().map(|b| *b as u32).sum();
+    let s = format!("{:06o}\0 ", sum);
+    header[148..156].copy_from_slice(s.as_bytes());
+    let mut out = header.to_vec();
+    out.extend_from_slice(content);
+    let pad = (512 - content.len() % 512) % 512;
+    out.extend(std::iter::repeat(0).take(pad));
+    out.extend(std::iter::repeat(0).take(1024));
+    out
+}
+
+/// Reads the names of the entries of a (plain, ustar/gnu) tar archive.
+pub fn tar_entry_names(data: &[u8]) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut off = 0;
+    let mut long_name: Option<String> = None;
+    while off + 512 <= data.len() {
+        let h = &data[off..off + 512];
+        if h.iter().all(|b| *b == 0) {
+            break;
+        }
+        let field = |a: usize, b: usize| {
+            let raw = &h[a..b];
+            let end = raw.iter().position(|c| *c == 0).unwrap_or(raw.len());
+            String::from_utf8_lossy(&raw[..end]).into_owned()
+        };
+        let size = u64::from_str_radix(field(124, 136).trim(), 8).unwrap_or(0) as usize;
+        let typ = h[156];
+        let prefix = field(345, 500);
+        let mut name = field(0, 100);
+        if &h[257..262] == b"ustar" && !prefix.is_empty() {
+            name = format!("{prefix}/{name}");
+        }
+        let body = off + 512;
+        if typ == b'L' {
+            let raw = &data[body..body + size];
+            let end = raw.iter().position(|c| *c == 0).unwrap_or(raw.len());
+            long_name = Some(String::from_utf8_lossy(&raw[..end]).into_owned());
+        } else if typ == b'x' || typ == b'g' {
+            // PAX headers: look for a path record.
+            let text = String::from_utf8_lossy(&data[body..body + size]).into_owned();
+            for rec in text.lines() {
+                if let Some(p) = rec.split_once(" path=") {
+                    long_name = Some(p.1.to_string());
+                }
+            }
+        } else {
+            names.push(long_name.take().unwrap_or(name));
+        }
+        off = body + size.div_ceil(512) * 512;
+    }
+    names
+}

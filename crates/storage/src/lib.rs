@@ -1,0 +1,35 @@
+//! Image, layer and container-layer storage for rpod.
+//!
+//! A [`Store`] keeps content-addressed layers (extracted in overlay format), image metadata
+//! and blobs, and per-container writable layers managed by a storage driver (overlay or
+//! vfs). See [`Store`] for the on-disk layout and the consistency rules.
+
+mod blob;
+mod container;
+mod digest;
+mod driver;
+mod error;
+mod extract;
+mod fsutil;
+mod image;
+mod layer;
+mod lock;
+mod mountinfo;
+mod names;
+mod oci;
+mod options;
+mod store;
+mod xattr;
+
+#[cfg(test)]
+mod testutil;
+
+pub use container::Container;
+pub use driver::DriverKind;
+pub use error::{Error, Result};
+pub use fsutil::du;
+pub use image::Image;
+pub use layer::Layer;
+pub use names::{normalize_name, Reference};
+pub use options::{ImportOptions, StoreOptions};
+pub use store::Store;

@@ -1,0 +1,141 @@
+//! Building the OCI image config and manifest of locally created images.
+
+use std::str::FromStr;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use oci_spec::image::{
+    Arch, Descriptor, Digest, HistoryBuilder, ImageConfigurationBuilder, ImageManifestBuilder,
+    MediaType, Os, RootFsBuilder,
+};
+
+use crate::digest::SHA256_PREFIX;
+use crate::error::Result;
+use crate::layer::Layer;
+use crate::options::ImportOptions;
+
+/// The GOARCH name of the architecture this binary runs on.
+pub(crate) fn host_architecture() -> Arch {
+    let little_endian = cfg!(target_endian = "little");
+    let goarch = match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "x86" => "386",
+        "aarch64" => "arm64",
+        "powerpc64" if little_endian => "ppc64le",
+        "powerpc64" => "ppc64",
+        "mips64" if little_endian => "mips64le",
+        "loongarch64" => "loong64",
+        other => other,
+    };
+    Arch::from(goarch)
+}
+
+/// The config JSON of an image made of `layers`: host architecture, linux, the caller's
+/// execution config, the layers' diff IDs and one history entry per layer.
+pub(crate) fn image_config(
+    opts: &ImportOptions,
+    layers: &[Layer],
+    created: DateTime<Utc>,
+) -> Result<Vec<u8>> {
+    let created = created.to_rfc3339_opts(SecondsFormat::Nanos, true);
+    let mut history = HistoryBuilder::default().created(created.clone());
+    if let Some(created_by) = &opts.created_by {
+        history = history.created_by(created_by.clone());
+    }
+    if let Some(comment) = &opts.comment {
+        history = history.comment(comment.clone());
+    }
+    let history = history.build()?;
+    let rootfs = RootFsBuilder::default()
+        .typ("layers")
+        .diff_ids(layers.iter().map(|l| l.diff_id.clone()).collect::<Vec<_>>())
+        .build()?;
+    let config = ImageConfigurationBuilder::default()
+        .created(created)
+        .architecture(host_architecture())
+        .os(Os::Linux)
+        .config(opts.config.clone())
+        .rootfs(rootfs)
+        .history(vec![history; layers.len()])
+        .build()?;
+    Ok(config.to_string()?.into_bytes())
+}
+
+/// The OCI manifest JSON for a config blob with sha256 `config_hex` and uncompressed layers.
+pub(crate) fn image_manifest(config: &[u8], config_hex: &str, layers: &[Layer]) -> Result<Vec<u8>> {
+    let config_descriptor = Descriptor::new(
+        MediaType::ImageConfig,
+        config.len() as u64,
+        Digest::from_str(&format!("{SHA256_PREFIX}{config_hex}"))?,
+    );
+    let layer_descriptors = layers
+        .iter()
+        .map(|layer| {
+            Ok(Descriptor::new(
+                MediaType::ImageLayer,
+                layer.tar_size,
+                Digest::from_str(&layer.diff_id)?,
+            ))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let manifest = ImageManifestBuilder::default()
+        .schema_version(2u32)
+        .media_type(MediaType::ImageManifest)
+        .config(config_descriptor)
+        .layers(layer_descriptors)
+        .build()?;
+    Ok(manifest.to_string()?.into_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use oci_spec::image::{ConfigBuilder, ImageConfiguration, ImageManifest};
+
+    fn layer() -> Layer {
+        Layer {
+            chain_id: "ab".repeat(32),
+            diff_id: format!("sha256:{}", "ab".repeat(32)),
+            parent: None,
+            size: 10,
+            tar_size: 2048,
+            created: Utc::now(),
+        }
+    }
+
+    #[test]
+    fn config_describes_the_import() {
+        let opts = ImportOptions {
+            names: vec![],
+            config: ConfigBuilder::default()
+                .cmd(vec!["/bin/sh".to_string()])
+                .build()
+                .unwrap(),
+            comment: Some("imported".into()),
+            created_by: Some("rpod import".into()),
+        };
+        let bytes = image_config(&opts, &[layer()], Utc::now()).unwrap();
+        let config: ImageConfiguration = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(config.os(), &Os::Linux);
+        assert_eq!(config.architecture(), &host_architecture());
+        assert_eq!(config.rootfs().typ(), "layers");
+        assert_eq!(config.rootfs().diff_ids(), &vec![layer().diff_id]);
+        assert_eq!(config.history()[0].comment().as_deref(), Some("imported"));
+        assert_eq!(
+            config.config().as_ref().unwrap().cmd(),
+            &Some(vec!["/bin/sh".to_string()])
+        );
+        if cfg!(target_arch = "x86_64") {
+            assert_eq!(host_architecture(), Arch::Amd64);
+        }
+    }
+
+    #[test]
+    fn manifest_references_config_and_layers() {
+        let bytes = image_manifest(b"{}", &"cd".repeat(32), &[layer()]).unwrap();
+        let manifest: ImageManifest = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(manifest.schema_version(), 2);
+        assert_eq!(manifest.config().size(), 2);
+        assert_eq!(manifest.layers()[0].size(), 2048);
+        assert_eq!(manifest.layers()[0].digest().to_string(), layer().diff_id);
+    }
+}

@@ -1,0 +1,30 @@
+//! Options for opening a store and importing images.
+
+use std::path::PathBuf;
+
+use crate::driver::DriverKind;
+
+/// Where a store lives and which driver it uses.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoreOptions {
+    /// Persistent data, e.g. `/var/lib/rpod/storage`.
+    pub root: PathBuf,
+    /// Volatile state, e.g. `/run/rpod/storage`.
+    pub run_root: PathBuf,
+    /// `None`: the driver the store was initialised with, or for a new store overlay if the
+    /// kernel supports it on the root's filesystem, else vfs.
+    pub driver: Option<DriverKind>,
+}
+
+/// How to describe an image created by [`crate::Store::import`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ImportOptions {
+    /// Names to give the image (normalised; moved away from images that had them).
+    pub names: Vec<String>,
+    /// Execution defaults (entrypoint, cmd, env, working dir, …).
+    pub config: oci_spec::image::Config,
+    /// Comment recorded in the image history.
+    pub comment: Option<String>,
+    /// "Created by" recorded in the image history.
+    pub created_by: Option<String>,
+}
