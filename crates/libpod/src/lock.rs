@@ -6,6 +6,7 @@
 use std::fs::{File, OpenOptions};
 use std::path::Path;
 
+use nix::errno::Errno;
 use nix::fcntl::{Flock, FlockArg};
 
 use crate::error::{Error, IoContext, Result};
@@ -15,35 +16,34 @@ pub struct LockGuard {
     _lock: Flock<File>,
 }
 
-/// Takes the exclusive lock on `path`, creating the file if needed.
-pub fn lock_exclusive(path: &Path) -> Result<LockGuard> {
-    let file = OpenOptions::new()
+fn open_lock_file(path: &Path) -> Result<File> {
+    OpenOptions::new()
         .create(true)
         .truncate(false)
         .write(true)
         .open(path)
-        .ctx(|| format!("opening lock file {}", path.display()))?;
-    let lock = Flock::lock(file, FlockArg::LockExclusive).map_err(|(_, errno)| Error::Io {
+        .ctx(|| format!("opening lock file {}", path.display()))
+}
+
+fn lock_error(path: &Path, errno: Errno) -> Error {
+    Error::Io {
         context: format!("locking {}", path.display()),
         source: std::io::Error::from(errno),
-    })?;
-    Ok(LockGuard { _lock: lock })
+    }
+}
+
+/// Takes the exclusive lock on `path`, creating the file if needed.
+pub fn lock_exclusive(path: &Path) -> Result<LockGuard> {
+    Flock::lock(open_lock_file(path)?, FlockArg::LockExclusive)
+        .map(|lock| LockGuard { _lock: lock })
+        .map_err(|(_, errno)| lock_error(path, errno))
 }
 
 /// Takes the lock on `path` if nobody holds it; `None` when it is busy.
 pub fn try_lock_exclusive(path: &Path) -> Result<Option<LockGuard>> {
-    let file = OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(path)
-        .ctx(|| format!("opening lock file {}", path.display()))?;
-    match Flock::lock(file, FlockArg::LockExclusiveNonblock) {
+    match Flock::lock(open_lock_file(path)?, FlockArg::LockExclusiveNonblock) {
         Ok(lock) => Ok(Some(LockGuard { _lock: lock })),
-        Err((_, nix::errno::Errno::EWOULDBLOCK)) => Ok(None),
-        Err((_, errno)) => Err(Error::Io {
-            context: format!("locking {}", path.display()),
-            source: std::io::Error::from(errno),
-        }),
+        Err((_, Errno::EWOULDBLOCK)) => Ok(None),
+        Err((_, errno)) => Err(lock_error(path, errno)),
     }
 }

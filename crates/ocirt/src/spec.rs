@@ -121,11 +121,77 @@ pub fn capability_set(add: &[String], drop: &[String], privileged: bool) -> Resu
     Ok(set)
 }
 
+/// Kernel numbers of the capabilities, in order (`capability.h`).
+const CAPABILITY_NUMBERS: &[&str] = &[
+    "CHOWN",
+    "DAC_OVERRIDE",
+    "DAC_READ_SEARCH",
+    "FOWNER",
+    "FSETID",
+    "KILL",
+    "SETGID",
+    "SETUID",
+    "SETPCAP",
+    "LINUX_IMMUTABLE",
+    "NET_BIND_SERVICE",
+    "NET_BROADCAST",
+    "NET_ADMIN",
+    "NET_RAW",
+    "IPC_LOCK",
+    "IPC_OWNER",
+    "SYS_MODULE",
+    "SYS_RAWIO",
+    "SYS_CHROOT",
+    "SYS_PTRACE",
+    "SYS_PACCT",
+    "SYS_ADMIN",
+    "SYS_BOOT",
+    "SYS_NICE",
+    "SYS_RESOURCE",
+    "SYS_TIME",
+    "SYS_TTY_CONFIG",
+    "MKNOD",
+    "LEASE",
+    "AUDIT_WRITE",
+    "AUDIT_CONTROL",
+    "SETFCAP",
+    "MAC_OVERRIDE",
+    "MAC_ADMIN",
+    "SYSLOG",
+    "WAKE_ALARM",
+    "BLOCK_SUSPEND",
+    "AUDIT_READ",
+    "PERFMON",
+    "BPF",
+    "CHECKPOINT_RESTORE",
+];
+
+/// The engine's own capability bounding set (`CapBnd` of /proc/self/status):
+/// a container can never get a capability outside it, so asking the runtime
+/// for one only makes `runc create` fail.
+fn own_bounding_set() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let hex = status
+        .lines()
+        .find_map(|l| l.strip_prefix("CapBnd:"))?
+        .trim();
+    u64::from_str_radix(hex, 16).ok()
+}
+
+fn in_bounding_set(name: &str, bounding: Option<u64>) -> bool {
+    match (bounding, CAPABILITY_NUMBERS.iter().position(|c| *c == name)) {
+        (Some(set), Some(bit)) => set & (1u64 << bit) != 0,
+        _ => true,
+    }
+}
+
 /// Turns capability names into the spec's capability sets (ambient stays empty
-/// for root, as runc expects).
+/// for root, as runc expects), leaving out those the engine itself lacks.
 pub fn linux_capabilities(names: &[String]) -> Result<LinuxCapabilities> {
+    let bounding = own_bounding_set();
     let caps: Capabilities = names
         .iter()
+        .filter(|n| in_bounding_set(n, bounding))
         .filter_map(|n| Capability::from_str(n).ok())
         .collect::<HashSet<_>>();
     Ok(LinuxCapabilitiesBuilder::default()
@@ -378,6 +444,15 @@ mod tests {
         let all = capability_set(&[], &[], true).unwrap();
         assert!(all.contains(&"SYS_ADMIN".to_string()));
         assert!(capability_set(&["bogus".into()], &[], false).is_err());
+    }
+
+    #[test]
+    fn capabilities_outside_the_bounding_set_are_left_out() {
+        let without_sys_resource = !(1u64 << 24);
+        assert!(!in_bounding_set("SYS_RESOURCE", Some(without_sys_resource)));
+        assert!(in_bounding_set("CHOWN", Some(without_sys_resource)));
+        assert!(in_bounding_set("CHOWN", None));
+        assert_eq!(CAPABILITY_NUMBERS.len(), ALL_CAPABILITIES.len());
     }
 
     #[test]

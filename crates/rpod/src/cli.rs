@@ -226,7 +226,7 @@ pub struct CreateFlags {
     #[arg(short = 'm', long, value_name = "SIZE")]
     pub memory: Option<String>,
     /// Number of CPUs (e.g. 1.5)
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub cpus: Option<f64>,
     /// Maximum number of processes (-1 for unlimited)
     #[arg(long, value_name = "N", allow_hyphen_values = true)]
@@ -431,8 +431,8 @@ pub struct LogsArgs {
     /// Only logs until this time
     #[arg(long, value_name = "TIME")]
     pub until: Option<String>,
-    /// Only the last N lines
-    #[arg(long, value_name = "N")]
+    /// Only the last N lines (-1: all)
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub tail: Option<i64>,
     /// Prefix each line with the container's name
     #[arg(short = 'n', long)]
@@ -493,7 +493,7 @@ pub struct UmountArgs {
     /// Unmount all containers
     #[arg(short = 'a', long)]
     pub all: bool,
-    /// Unmount even if the mount count is above one (accepted)
+    /// Accepted for compatibility (rpod keeps no mount count)
     #[arg(short = 'f', long)]
     pub force: bool,
     /// Containers (names or IDs)

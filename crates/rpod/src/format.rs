@@ -258,6 +258,13 @@ mod tests {
     }
 
     #[test]
+    fn camel_case_documents_answer_to_go_field_names() {
+        let f = OutputFormat::parse(Some("{{.Host.OciRuntime.Name}}")).unwrap();
+        let v = serde_json::json!({"host": {"ociRuntime": {"name": "runc"}}});
+        assert_eq!(f.render(&v).unwrap(), "runc");
+    }
+
+    #[test]
     fn table_headers_come_from_fields() {
         assert_eq!(
             header_from_template("{{.ID}}\t{{.Names}}\t{{.Image}}"),

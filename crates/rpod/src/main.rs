@@ -20,14 +20,18 @@ fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
-            let code = match e.kind() {
-                clap::error::ErrorKind::DisplayHelp
-                | clap::error::ErrorKind::DisplayVersion
-                | clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => 0,
-                _ => ENGINE_ERROR,
-            };
-            let _ = e.print();
-            return ExitCode::from(code);
+            use clap::error::ErrorKind;
+            if matches!(
+                e.kind(),
+                ErrorKind::DisplayHelp
+                    | ErrorKind::DisplayVersion
+                    | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+            ) {
+                let _ = e.print();
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("Error: {}", one_line_usage_error(&e));
+            return ExitCode::from(ENGINE_ERROR);
         }
     };
     match commands::dispatch(cli) {
@@ -37,6 +41,14 @@ fn main() -> ExitCode {
             ExitCode::from(exit_code_of(&err))
         }
     }
+}
+
+/// A clap error as one line: its message and where to find help.
+fn one_line_usage_error(e: &clap::Error) -> String {
+    let text = e.render().to_string();
+    let first = text.lines().next().unwrap_or("invalid command line");
+    let message = first.strip_prefix("error: ").unwrap_or(first).trim();
+    format!("{message} (see 'rpod --help' or the command's --help)")
 }
 
 /// The error and its causes on one line, without repeating a cause that

@@ -658,14 +658,13 @@ fn port_lists_nothing_for_none_network() {
     assert_eq!(e.fails(&["port", "nothere"]).0, 125);
 }
 
-/// Runs `args` `n` times, two at a time; returns the failures' output.
+/// Runs `args` `n` rounds of four concurrent runs; returns the failures' output.
 fn run_pairs(e: &Engine, args: &[&str], n: usize, expect_stdout: &str) -> Vec<String> {
     let mut failures = Vec::new();
     for _ in 0..n {
         let outs: Vec<std::process::Output> = std::thread::scope(|s| {
-            let h1 = s.spawn(|| e.rpod(args));
-            let h2 = s.spawn(|| e.rpod(args));
-            vec![h1.join().unwrap(), h2.join().unwrap()]
+            let handles: Vec<_> = (0..4).map(|_| s.spawn(|| e.rpod(args))).collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
         });
         for o in outs {
             if !o.status.success() || String::from_utf8_lossy(&o.stdout).trim() != expect_stdout {
@@ -677,10 +676,9 @@ fn run_pairs(e: &Engine, args: &[&str], n: usize, expect_stdout: &str) -> Vec<St
 }
 
 #[test]
-#[ignore = "BUG: concurrent `run --rm` sometimes fails with 'no container ... found: no such container' (monitor's cleanup --rm removes it before the CLI's wait)"]
 fn concurrent_run_rm_always_succeeds() {
     let e = Engine::with_image();
-    let failures = run_pairs(&e, &["run", "--rm", "busybox", "echo", "hi"], 25, "hi");
+    let failures = run_pairs(&e, &["run", "--rm", "busybox", "echo", "hi"], 15, "hi");
     assert!(
         failures.is_empty(),
         "{} failures, first:\n{}",
@@ -691,14 +689,35 @@ fn concurrent_run_rm_always_succeeds() {
 }
 
 #[test]
-#[ignore = "BUG: concurrent `run` sometimes fails with 'copying container I/O: Connection reset by peer (os error 104)'"]
 fn concurrent_run_always_delivers_output() {
     let e = Engine::with_image();
-    let failures = run_pairs(&e, &["run", "busybox", "echo", "hi"], 25, "hi");
+    let failures = run_pairs(&e, &["run", "busybox", "echo", "hi"], 15, "hi");
     assert!(
         failures.is_empty(),
         "{} failures, first:\n{}",
         failures.len(),
         failures[0]
     );
+}
+
+#[test]
+fn concurrent_create_with_generated_names_never_collides() {
+    let e = Engine::with_image();
+    let mut failures = Vec::new();
+    for _ in 0..20 {
+        let outs: Vec<std::process::Output> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..8)
+                .map(|_| s.spawn(|| e.rpod(&["create", "busybox", "true"])))
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        failures.extend(outs.iter().filter(|o| !o.status.success()).map(describe));
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of 160 creates failed, first:\n{}",
+        failures.len(),
+        failures[0]
+    );
+    assert_eq!(e.all_ids().len(), 160);
 }

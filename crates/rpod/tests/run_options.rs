@@ -431,7 +431,6 @@ fn unknown_capability_is_refused() {
 }
 
 #[test]
-#[ignore = "BUG: --privileged (and --cap-add ALL) fail when rpod's own bounding set lacks a capability: runc: unable to apply caps: operation not permitted"]
 fn privileged_gets_all_capabilities() {
     let e = Engine::with_image();
     let caps = cap_eff(&sh(&e, &["--privileged"], "cat /proc/self/status"));

@@ -61,11 +61,13 @@ impl ContainerStore {
             .unwrap_or_else(|_| self.dir.join(".invalid-id"))
     }
 
-    /// Writes the record into a (staging) container directory; fsynced, not atomic: the
-    /// directory itself is renamed into place afterwards.
+    /// Writes the record into a (staging) container directory; not atomic: the directory
+    /// itself is renamed into place afterwards. Not fsynced either: a container layer is
+    /// run-time data that a killed process cannot lose (only a power loss could), and
+    /// `create` is on the hot path.
     pub(crate) fn write_record(dir: &Path, container: &Container) -> Result<()> {
         let path = dir.join(CONTAINER_JSON);
-        fsutil::write_new_synced(&path, &fsutil::to_json(&path, container)?)
+        fsutil::write_new(&path, &fsutil::to_json(&path, container)?).map(drop)
     }
 
     /// The record of container `id`, if it exists.

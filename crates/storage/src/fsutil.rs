@@ -29,6 +29,11 @@ pub(crate) fn unique_name(prefix: &str) -> String {
 
 /// Creates `path` (which must not exist) with `data`, and fsyncs it.
 pub(crate) fn write_new_synced(path: &Path, data: &[u8]) -> Result<()> {
+    write_new(path, data)?.sync_all().at("fsync", path)
+}
+
+/// Creates `path` (which must not exist) with `data`, without waiting for the disk.
+pub(crate) fn write_new(path: &Path, data: &[u8]) -> Result<File> {
     let mut file = OpenOptions::new()
         .write(true)
         .create_new(true)
@@ -37,7 +42,7 @@ pub(crate) fn write_new_synced(path: &Path, data: &[u8]) -> Result<()> {
         .open(path)
         .at("create", path)?;
     file.write_all(data).at("write", path)?;
-    file.sync_all().at("fsync", path)
+    Ok(file)
 }
 
 /// Replaces `path` atomically: writes a temporary file in the same directory, fsyncs it and

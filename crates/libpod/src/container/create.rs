@@ -30,9 +30,20 @@ struct ImageDefaults {
 impl Runtime {
     /// Creates a container (state `configured`) and its writable layer.
     pub fn create_container(&self, opts: CreateOptions) -> Result<Container<'_>> {
-        let config = self.resolve_config(opts)?;
+        let generated_name = opts.name.is_none();
+        let mut config = self.resolve_config(opts)?;
         let state = ContainerState::default();
-        self.db.add_container(&config, &state)?;
+        let mut attempts = 0;
+        loop {
+            match self.db.add_container(&config, &state) {
+                // Another process took the generated name since we checked: pick another.
+                Err(Error::NameInUse(_)) if generated_name && attempts < 16 => {
+                    attempts += 1;
+                    config.name = random_name(|n| self.db.name_exists(n))?;
+                }
+                other => break other?,
+            }
+        }
         let ctr = Container {
             rt: self,
             config,

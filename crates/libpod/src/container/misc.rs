@@ -30,16 +30,13 @@ impl Container<'_> {
     }
 
     /// Unmounts the root file system (`rpod umount`); refused while the
-    /// container runs, since its processes use it.
-    pub fn unmount(&mut self, force: bool) -> Result<()> {
+    /// container is created or running, since its processes use it.
+    pub fn unmount(&mut self) -> Result<()> {
         let _guard = self.lock()?;
         if self.state.status.is_active() || self.state.status == ContainerStatus::Created {
-            if !force {
-                return Err(self.invalid_state(
-                    "cannot unmount the storage of a container that is created or running",
-                ));
-            }
-            return Err(self.invalid_state("stop the container before unmounting its storage"));
+            return Err(self.invalid_state(
+                "cannot unmount the storage of a created or running container; stop it first",
+            ));
         }
         self.unmount_rootfs();
         self.save()?;

@@ -127,5 +127,8 @@ pub(crate) fn resize(master: BorrowedFd<'_>, rows: u16, cols: u16) -> io::Result
 pub(crate) fn eof_char(master: impl AsFd) -> u8 {
     tcgetattr(master)
         .map(|t| t.control_chars[SpecialCharacterIndices::VEOF as usize])
+        // 0 means "disabled" (or a terminal not set up yet): use ^D.
+        .ok()
+        .filter(|c| *c != 0)
         .unwrap_or(0x04)
 }

@@ -217,6 +217,11 @@ impl<'d> EventLoop<'d> {
 
     /// Serves the container until it exited, then drains its output.
     pub(crate) fn run(mut self) -> Finished {
+        // The caller may have connected, started the container and seen it
+        // exit before this loop first runs (the sync message went out
+        // already): accept those clients before anything else, so they get
+        // all the output and an orderly EOF rather than a reset.
+        self.accept_clients();
         // Children that exited while `create` ran have already signalled.
         self.on_sigchld();
         while self.exit_code.is_none() {
@@ -227,6 +232,7 @@ impl<'d> EventLoop<'d> {
                 self.exit_code = Some(self.wait_blocking());
             }
         }
+        self.accept_clients();
         self.drain_outputs();
         self.stdin = None;
         Finished {
@@ -307,14 +313,16 @@ impl<'d> EventLoop<'d> {
                     self.after_stdin(state);
                 }
             }
-            Token::Listener => {
-                if let Err(e) = self.attach.accept_pending() {
-                    self.diag
-                        .log(format_args!("cannot accept an attach client: {e}"));
-                }
-            }
+            Token::Listener => self.accept_clients(),
             Token::Client(i) => self.on_client(i, revents),
             Token::Oom => self.oom.refresh(),
+        }
+    }
+
+    fn accept_clients(&mut self) {
+        if let Err(e) = self.attach.accept_pending() {
+            self.diag
+                .log(format_args!("cannot accept an attach client: {e}"));
         }
     }
 

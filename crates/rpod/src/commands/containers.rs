@@ -77,7 +77,7 @@ pub fn run_common(rt: &Runtime, cmd: ContainerCommand) -> Result<u8> {
         ContainerCommand::Mount(a) => mount(rt, a),
         ContainerCommand::Umount(a) => each(rt, &a.names, a.all, false, |c| {
             if c.state().mount_point.is_some() || !a.all {
-                c.unmount(a.force)?;
+                c.unmount()?;
                 println!("{}", c.id());
             }
             Ok(())

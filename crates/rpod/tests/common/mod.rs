@@ -146,7 +146,7 @@ fn unescape_mountinfo(s: &str) -> String {
     let mut i = 0;
     while i < b.len() {
         if b[i] == b'\\'
-            && i + 3 < b.len() + 0
+            && i + 3 < b.len()
             && b[i + 1..i + 4].iter().all(|c| (b'0'..=b'7').contains(c))
         {
             let n = u8::from_str_radix(std::str::from_utf8(&b[i + 1..i + 4]).unwrap(), 8)
@@ -347,10 +347,9 @@ impl Engine {
     }
 
     pub fn wait_status(&self, name: &str, want: &str) {
-        let mut last = String::new();
         let start = Instant::now();
         loop {
-            last = self.status(name);
+            let last = self.status(name);
             if last == want {
                 return;
             }
@@ -512,8 +511,8 @@ pub fn tar_with_entry(name: &str, content: &[u8]) -> Vec<u8> {
     let mut out = header.to_vec();
     out.extend_from_slice(content);
     let pad = (512 - content.len() % 512) % 512;
-    out.extend(std::iter::repeat(0).take(pad));
-    out.extend(std::iter::repeat(0).take(1024));
+    out.extend(std::iter::repeat_n(0, pad));
+    out.extend(std::iter::repeat_n(0, 1024));
     out
 }
 

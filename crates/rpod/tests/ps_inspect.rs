@@ -1,0 +1,439 @@
+//! `ps` listings and filters; container `inspect`.
+
+mod common;
+
+use common::*;
+
+/// Two containers: `up` running (label app=web) and `done` exited with 3.
+fn two(e: &Engine) -> (String, String) {
+    let up = e.ok(&[
+        "run", "-d", "--name", "up", "-l", "app=web", "busybox", "sleep", "1000",
+    ]);
+    let out = e.rpod(&[
+        "run", "--name", "done", "-l", "app=db", "busybox", "sh", "-c", "exit 3",
+    ]);
+    assert_eq!(out.status.code(), Some(3));
+    let done = e.inspect_fmt("done", "{{.Id}}");
+    (up, done)
+}
+
+fn names(e: &Engine, extra: &[&str]) -> Vec<String> {
+    let mut args = vec!["ps", "--format", "{{.Names}}"];
+    args.extend_from_slice(extra);
+    let mut v: Vec<String> = e.ok(&args).lines().map(str::to_string).collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn ps_shows_running_and_all_shows_exited() {
+    let e = Engine::with_image();
+    two(&e);
+    assert_eq!(names(&e, &[]), vec!["up"]);
+    assert_eq!(names(&e, &["-a"]), vec!["done", "up"]);
+}
+
+#[test]
+fn ps_default_table_has_header_and_columns() {
+    let e = Engine::with_image();
+    two(&e);
+    let out = e.ok(&["ps", "-a"]);
+    let mut lines = out.lines();
+    let header = lines.next().unwrap();
+    for col in [
+        "CONTAINER ID",
+        "IMAGE",
+        "COMMAND",
+        "CREATED",
+        "STATUS",
+        "NAMES",
+    ] {
+        assert!(header.contains(col), "{header}");
+    }
+    assert!(out.contains("Exited (3)"), "{out}");
+    assert!(out.contains("Up "), "{out}");
+}
+
+#[test]
+fn ps_quiet_prints_short_ids_newest_first() {
+    let e = Engine::with_image();
+    let (up, done) = two(&e);
+    let out = e.ok(&["ps", "-a", "-q"]);
+    assert_eq!(out, format!("{}\n{}", &done[..12], &up[..12]));
+    let full = e.ok(&["ps", "-a", "-q", "--no-trunc"]);
+    assert_eq!(full, format!("{done}\n{up}"));
+}
+
+#[test]
+fn ps_latest_and_last() {
+    let e = Engine::with_image();
+    two(&e);
+    e.ok(&["create", "--name", "newest", "busybox", "true"]);
+    assert_eq!(e.ok(&["ps", "-l", "--format", "{{.Names}}"]), "newest");
+    assert_eq!(
+        e.ok(&["ps", "-n", "2", "--format", "{{.Names}}"]),
+        "newest\ndone"
+    );
+}
+
+#[test]
+fn ps_no_trunc_shows_full_id_and_command() {
+    let e = Engine::with_image();
+    let id = e.ok(&[
+        "create",
+        "--name",
+        "long",
+        "busybox",
+        "sh",
+        "-c",
+        "echo a very long command line indeed",
+    ]);
+    let short = e.ok(&["ps", "-a", "--format", "{{.ID}} {{.Command}}"]);
+    assert!(short.starts_with(&format!("{} ", &id[..12])), "{short}");
+    assert!(short.contains("..."), "{short}");
+    let long = e.ok(&["ps", "-a", "--no-trunc", "--format", "{{.ID}} {{.Command}}"]);
+    assert_eq!(
+        long,
+        format!("{id} sh -c echo a very long command line indeed")
+    );
+}
+
+#[test]
+fn ps_size_adds_a_size_column() {
+    let e = Engine::with_image();
+    e.ok(&[
+        "run",
+        "--name",
+        "s",
+        "busybox",
+        "sh",
+        "-c",
+        "dd if=/dev/zero of=/big bs=1024 count=100 2>/dev/null",
+    ]);
+    let out = e.ok(&["ps", "-a", "-s"]);
+    assert!(out.lines().next().unwrap().contains("SIZE"), "{out}");
+    assert!(out.contains("virtual"), "{out}");
+}
+
+#[test]
+fn ps_filter_by_id_name_label() {
+    let e = Engine::with_image();
+    let (up, _done) = two(&e);
+    assert_eq!(
+        names(&e, &["-a", "--filter", &format!("id={}", &up[..8])]),
+        vec!["up"]
+    );
+    assert_eq!(names(&e, &["-a", "--filter", "name=don"]), vec!["done"]);
+    assert_eq!(names(&e, &["-a", "--filter", "label=app=db"]), vec!["done"]);
+    assert_eq!(
+        names(&e, &["-a", "--filter", "label=app"]),
+        vec!["done", "up"]
+    );
+    assert!(names(&e, &["-a", "--filter", "label=app=none"]).is_empty());
+}
+
+#[test]
+fn ps_filter_by_status_and_exited() {
+    let e = Engine::with_image();
+    two(&e);
+    e.ok(&["create", "--name", "fresh", "busybox", "true"]);
+    assert_eq!(names(&e, &["--filter", "status=exited"]), vec!["done"]);
+    assert_eq!(names(&e, &["--filter", "status=running"]), vec!["up"]);
+    assert_eq!(names(&e, &["--filter", "status=created"]), vec!["fresh"]);
+    assert_eq!(names(&e, &["--filter", "exited=3"]), vec!["done"]);
+    assert!(names(&e, &["--filter", "exited=0"]).is_empty());
+}
+
+#[test]
+fn ps_filter_by_ancestor() {
+    let e = Engine::with_image();
+    two(&e);
+    let tar = e.busybox_tar();
+    e.ok(&[
+        "import",
+        "--change",
+        "CMD=true",
+        tar.to_str().unwrap(),
+        "other",
+    ]);
+    e.ok(&["create", "--name", "o", "other"]);
+    assert_eq!(
+        names(&e, &["-a", "--filter", "ancestor=localhost/other"]),
+        vec!["o"]
+    );
+    assert_eq!(
+        names(&e, &["-a", "--filter", "ancestor=other:latest"]),
+        vec!["o"]
+    );
+    assert_eq!(
+        names(&e, &["-a", "--filter", "ancestor=localhost/busybox:latest"]),
+        vec!["done", "up"]
+    );
+}
+
+#[test]
+fn ps_repeated_filter_keys_or_and_different_keys_and() {
+    let e = Engine::with_image();
+    two(&e);
+    assert_eq!(
+        names(&e, &["-a", "--filter", "name=up", "--filter", "name=done"]),
+        vec!["done", "up"]
+    );
+    assert!(names(
+        &e,
+        &["-a", "--filter", "name=up", "--filter", "status=exited"]
+    )
+    .is_empty());
+}
+
+#[test]
+fn ps_unknown_filter_is_refused() {
+    let e = Engine::with_image();
+    two(&e);
+    let (code, err) = e.fails(&["ps", "--filter", "color=blue"]);
+    assert_eq!(code, 125);
+    assert!(err.contains("color"), "{err}");
+}
+
+#[test]
+fn ps_format_json_is_an_array_with_id_names_state() {
+    let e = Engine::with_image();
+    let (up, done) = two(&e);
+    let out = e.ok(&["ps", "-a", "--format", "json"]);
+    let v: serde_json::Value =
+        serde_json::from_str(&out).unwrap_or_else(|err| panic!("{err}: {out}"));
+    let arr = v.as_array().unwrap();
+    assert_eq!(arr.len(), 2);
+    let by_id = |id: &str| {
+        arr.iter()
+            .find(|x| x["Id"] == id)
+            .unwrap_or_else(|| panic!("{id} not in {out}"))
+            .clone()
+    };
+    let u = by_id(&up);
+    assert_eq!(u["Names"], serde_json::json!(["up"]));
+    assert_eq!(u["State"], "running");
+    let d = by_id(&done);
+    assert_eq!(d["State"], "exited");
+    assert_eq!(d["ExitCode"], 3);
+}
+
+#[test]
+fn ps_format_json_with_no_containers_is_empty_array() {
+    let e = Engine::new();
+    let out = e.ok(&["ps", "-a", "--format", "json"]);
+    let v: serde_json::Value =
+        serde_json::from_str(&out).unwrap_or_else(|err| panic!("{err}: {out:?}"));
+    assert_eq!(v, serde_json::json!([]));
+}
+
+#[test]
+fn ps_format_template() {
+    let e = Engine::with_image();
+    let (up, _) = two(&e);
+    let out = e.ok(&["ps", "--format", "{{.ID}} {{.Names}}"]);
+    assert_eq!(out, format!("{} up", &up[..12]));
+}
+
+#[test]
+fn ps_format_table_prints_a_header() {
+    let e = Engine::with_image();
+    two(&e);
+    let out = e.ok(&["ps", "-a", "--format", "table {{.Names}}"]);
+    let lines: Vec<&str> = out.lines().map(str::trim).collect();
+    assert_eq!(lines.len(), 3, "{out}");
+    assert_eq!(lines[0].to_uppercase(), "NAMES", "{out}");
+}
+
+#[test]
+fn ps_format_bad_template_is_an_error() {
+    let e = Engine::with_image();
+    two(&e);
+    let (code, err) = e.fails(&["ps", "--format", "{{.Nope"]);
+    assert_eq!(code, 125);
+    assert!(!err.is_empty());
+}
+
+#[test]
+fn inspect_state_fields_of_a_running_container() {
+    let e = Engine::with_image();
+    e.sleeper("r");
+    let doc = e.inspect("r");
+    let st = &doc["State"];
+    assert_eq!(st["Status"], "running");
+    assert_eq!(st["Running"], true);
+    assert_eq!(st["Paused"], false);
+    assert_eq!(st["OOMKilled"], false);
+    assert!(st["Pid"].as_i64().unwrap() > 0, "{st}");
+    assert!(pid_alive(st["Pid"].as_i64().unwrap() as i32));
+    assert_eq!(st["ExitCode"], 0);
+    assert!(
+        !st["StartedAt"].as_str().unwrap().starts_with("0001"),
+        "{st}"
+    );
+    assert!(
+        st["FinishedAt"].as_str().unwrap().starts_with("0001"),
+        "{st}"
+    );
+    assert_eq!(st["RestartCount"], 0);
+    assert!(st["ConmonPid"].as_i64().unwrap() > 0);
+}
+
+#[test]
+fn inspect_state_fields_of_an_exited_container() {
+    let e = Engine::with_image();
+    let _ = e.rpod(&["run", "--name", "x", "busybox", "sh", "-c", "exit 2"]);
+    let st = e.inspect("x")["State"].clone();
+    assert_eq!(st["Status"], "exited");
+    assert_eq!(st["Running"], false);
+    assert_eq!(st["ExitCode"], 2);
+    assert_eq!(st["Pid"], 0);
+    let started = chrono_like(st["StartedAt"].as_str().unwrap());
+    let finished = chrono_like(st["FinishedAt"].as_str().unwrap());
+    assert!(!finished.starts_with("0001"));
+    assert!(
+        finished >= started,
+        "FinishedAt {finished} before StartedAt {started}"
+    );
+}
+
+/// RFC 3339 UTC timestamps with nanoseconds compare as strings once the
+/// fraction is padded to the same width.
+fn chrono_like(s: &str) -> String {
+    let (main, rest) = s.split_once('.').unwrap_or((s.trim_end_matches('Z'), "Z"));
+    let frac = rest.trim_end_matches('Z');
+    format!("{main}.{frac:0<9}")
+}
+
+#[test]
+fn inspect_format_state_status() {
+    let e = Engine::with_image();
+    e.ok(&["create", "--name", "c", "busybox", "true"]);
+    assert_eq!(e.inspect_fmt("c", "{{.State.Status}}"), "configured");
+    assert_eq!(
+        e.ok(&["container", "inspect", "--format", "{{.Name}}", "c"]),
+        "c"
+    );
+}
+
+#[test]
+fn inspect_size_has_sizerw_and_sizerootfs() {
+    let e = Engine::with_image();
+    e.ok(&[
+        "run",
+        "--name",
+        "s",
+        "busybox",
+        "sh",
+        "-c",
+        "dd if=/dev/zero of=/big bs=1024 count=64 2>/dev/null",
+    ]);
+    let out = e.ok(&["inspect", "-s", "s"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let rw = v[0]["SizeRw"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("no SizeRw: {out}"));
+    let rootfs = v[0]["SizeRootFs"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("no SizeRootFs: {out}"));
+    assert!(rw >= 64 * 1024, "SizeRw {rw}");
+    assert!(rootfs >= rw, "SizeRootFs {rootfs} < SizeRw {rw}");
+    let plain = e.inspect("s");
+    assert!(plain.get("SizeRw").is_none());
+}
+
+#[test]
+fn inspect_hostconfig_mounts_graphdriver() {
+    let e = Engine::with_image();
+    let host = e.file("d");
+    std::fs::create_dir(&host).unwrap();
+    let vol = format!("{}:/d", host.display());
+    e.ok(&[
+        "create",
+        "--name",
+        "h",
+        "--memory",
+        "32m",
+        "--pids-limit",
+        "20",
+        "--shm-size",
+        "1m",
+        "-v",
+        &vol,
+        "--tmpfs",
+        "/t",
+        "busybox",
+        "true",
+    ]);
+    let doc = e.inspect("h");
+    let hc = &doc["HostConfig"];
+    assert_eq!(hc["Memory"], 32 * 1024 * 1024);
+    assert_eq!(hc["PidsLimit"], 20);
+    assert_eq!(hc["ShmSize"], 1024 * 1024);
+    assert!(hc["Tmpfs"].get("/t").is_some(), "{hc}");
+    assert_eq!(doc["Mounts"].as_array().unwrap().len(), 1);
+    let gd = doc["GraphDriver"]["Name"].as_str().unwrap();
+    assert!(gd == "overlay" || gd == "vfs", "{gd}");
+    assert_eq!(doc["Name"], "h");
+    assert_eq!(doc["ImageName"], "localhost/busybox:latest");
+}
+
+#[test]
+fn inspect_multiple_gives_an_array() {
+    let e = Engine::with_image();
+    e.ok(&["create", "--name", "a", "busybox", "true"]);
+    e.ok(&["create", "--name", "b", "busybox", "true"]);
+    let out = e.ok(&["inspect", "a", "b"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn inspect_type_selects_object_kind() {
+    let e = Engine::with_image();
+    e.ok(&["create", "--name", "c", "busybox", "true"]);
+    let (code, _) = e.fails(&["inspect", "--type", "image", "c"]);
+    assert_eq!(code, 125);
+    let (code, _) = e.fails(&["inspect", "--type", "container", "busybox"]);
+    assert_eq!(code, 125);
+    let (code, err) = e.fails(&["inspect", "--type", "volume", "c"]);
+    assert_eq!(code, 125);
+    assert!(err.contains("volume"), "{err}");
+}
+
+#[test]
+fn inspect_unknown_object_fails_with_no_such() {
+    let e = Engine::new();
+    let (code, err) = e.fails(&["inspect", "nothere"]);
+    assert_eq!(code, 125);
+    assert!(err.to_lowercase().contains("no such"), "{err}");
+}
+
+#[test]
+fn ps_filter_by_ancestor_short_name() {
+    let e = Engine::with_image();
+    two(&e);
+    assert_eq!(
+        names(&e, &["-a", "--filter", "ancestor=busybox"]),
+        vec!["done", "up"]
+    );
+}
+
+#[test]
+fn ps_filter_by_ancestor_image_id_prefix() {
+    let e = Engine::with_image();
+    two(&e);
+    let id = e.ok(&["images", "-q"]);
+    assert_eq!(
+        names(&e, &["-a", "--filter", &format!("ancestor={id}")]),
+        vec!["done", "up"]
+    );
+}
+
+#[test]
+fn ps_unknown_filter_is_refused_without_containers() {
+    let e = Engine::new();
+    let (code, err) = e.fails(&["ps", "-a", "--filter", "color=blue"]);
+    assert_eq!(code, 125);
+    assert!(err.contains("color"), "{err}");
+}
