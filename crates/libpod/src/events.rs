@@ -218,13 +218,13 @@ mod tests {
             filters: vec![
                 ("event".into(), "start".into()),
                 ("event".into(), "die".into()),
-                ("container".into(), "a".into()),
+                ("container".into(), "web".into()),
             ],
             ..Default::default()
         };
-        assert!(f.matches(&ev("start", "a")));
-        assert!(f.matches(&ev("die", "a")));
-        assert!(!f.matches(&ev("die", "b")));
+        assert!(f.matches(&ev("start", "web")));
+        assert!(f.matches(&ev("die", "web")));
+        assert!(!f.matches(&ev("die", "db")));
         let label = EventFilter {
             filters: vec![("label".into(), "app=web".into())],
             ..Default::default()

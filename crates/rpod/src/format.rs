@@ -31,6 +31,30 @@ pub fn to_gtmpl(v: &serde_json::Value) -> Value {
     }
 }
 
+/// Renames a camelCase document's keys (`info`'s JSON) to the Go field names
+/// Podman's templates use: `{{.Host.OciRuntime.Name}}`.
+pub fn go_field_names(v: &serde_json::Value) -> serde_json::Value {
+    match v {
+        serde_json::Value::Object(o) => serde_json::Value::Object(
+            o.iter()
+                .map(|(k, v)| (pascal_case(k), go_field_names(v)))
+                .collect(),
+        ),
+        serde_json::Value::Array(a) => {
+            serde_json::Value::Array(a.iter().map(go_field_names).collect())
+        }
+        other => other.clone(),
+    }
+}
+
+fn pascal_case(key: &str) -> String {
+    let mut chars = key.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
 fn to_json(v: &Value) -> serde_json::Value {
     match v {
         Value::NoValue | Value::Nil | Value::Function(_) => serde_json::Value::Null,
@@ -261,7 +285,7 @@ mod tests {
     fn camel_case_documents_answer_to_go_field_names() {
         let f = OutputFormat::parse(Some("{{.Host.OciRuntime.Name}}")).unwrap();
         let v = serde_json::json!({"host": {"ociRuntime": {"name": "runc"}}});
-        assert_eq!(f.render(&v).unwrap(), "runc");
+        assert_eq!(f.render(&go_field_names(&v)).unwrap(), "runc");
     }
 
     #[test]

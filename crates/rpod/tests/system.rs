@@ -33,7 +33,7 @@ fn info_format_podman_template() {
 fn info_names_runc_and_the_test_store() {
     let e = Engine::with_image();
     assert_eq!(
-        e.ok(&["info", "--format", "{{.host.ociRuntime.name}}"]),
+        e.ok(&["info", "--format", "{{.Host.OciRuntime.Name}}"]),
         "runc"
     );
     let info = e.ok(&["info"]);

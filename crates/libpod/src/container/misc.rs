@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use super::{Container, ContainerStatus};
-use crate::error::{Error, IoContext, Result};
+use crate::error::{IoContext, Result};
 use crate::ids::validate_name;
 
 impl Container<'_> {
@@ -72,10 +72,7 @@ impl Container<'_> {
     pub fn rw_size(&self) -> Result<u64> {
         match &self.config.rootfs {
             Some(p) => Ok(storage::du(p)?),
-            None => match self.rt.store()?.container_rw_size(self.id()) {
-                Ok(n) => Ok(n),
-                Err(e) => Err(Error::Storage(e)),
-            },
+            None => Ok(self.rt.store()?.container_rw_size(self.id())?),
         }
     }
 

@@ -22,13 +22,16 @@ impl Container<'_> {
         if self.state.status != ContainerStatus::Created {
             self.init_locked()?;
         }
+        // Taken before the process runs, so a quick exit never finishes
+        // before it started.
+        let started = Utc::now();
         if let Err(e) = self.rt.oci()?.start(self.id()) {
             // The process may already have exited (it failed at once).
             self.sync_locked()?;
             return Err(e.into());
         }
         self.state.status = ContainerStatus::Running;
-        self.state.started_at = Some(Utc::now());
+        self.state.started_at = Some(started);
         self.state.finished_at = None;
         self.save()?;
         self.event("start");

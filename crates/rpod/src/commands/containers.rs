@@ -277,20 +277,39 @@ fn matches_filter(c: &Container<'_>, key: &str, value: &str) -> Result<bool> {
             ) && c.state().exit_code == code
         }
         "ancestor" => {
-            c.config().image_name.as_deref() == Some(value)
+            c.config()
+                .image_id
+                .as_deref()
+                .is_some_and(|id| id.starts_with(value))
                 || c.config()
-                    .image_id
+                    .image_name
                     .as_deref()
-                    .is_some_and(|id| id.starts_with(value))
-                || c.config().image_name.as_deref().is_some_and(|n| {
-                    n.trim_start_matches("localhost/") == value
-                        || n.split(':').next() == Some(value)
-                })
+                    .is_some_and(|n| image_name_matches(n, value))
         }
         other => bail!(
-            "invalid filter {other:?}: supported are id, name, label, status, exited, ancestor"
+            "invalid filter {other:?}: supported are {}",
+            PS_FILTERS.join(", ")
         ),
     })
+}
+
+const PS_FILTERS: &[&str] = &["id", "name", "label", "status", "exited", "ancestor"];
+
+/// Whether a stored image name (`localhost/busybox:latest`) is what the user
+/// wrote: the full name, or without its registry, tag, or path.
+fn image_name_matches(full: &str, wanted: &str) -> bool {
+    let (repo, tag) = libpod::images::split_name(full);
+    let short_repo = repo.rsplit('/').next().unwrap_or(&repo).to_string();
+    let without_registry = full.split_once('/').map_or(full, |(_, rest)| rest);
+    [
+        full.to_string(),
+        without_registry.to_string(),
+        repo.clone(),
+        format!("{short_repo}:{tag}"),
+        short_repo,
+    ]
+    .iter()
+    .any(|candidate| candidate == wanted)
 }
 
 fn ps(rt: &Runtime, a: PsArgs) -> Result<u8> {
@@ -299,6 +318,12 @@ fn ps(rt: &Runtime, a: PsArgs) -> Result<u8> {
         let (k, v) = f
             .split_once('=')
             .with_context(|| format!("invalid filter {f:?}: expected KEY=VALUE"))?;
+        if !PS_FILTERS.contains(&k) {
+            bail!(
+                "invalid filter {k:?}: supported are {}",
+                PS_FILTERS.join(", ")
+            );
+        }
         filters
             .entry(k.to_string())
             .or_default()

@@ -191,9 +191,15 @@ pub fn start_attached(ctr: &mut Container<'_>, stdin: bool, detach_keys: Vec<u8>
     }
 }
 
-/// After the output ended: the exit code, and `--rm` removal.
+/// After the output ended: the exit code, clean-up (as Podman's `run`
+/// does, so the container is `exited` when the command returns), and
+/// `--rm` removal.
 fn finish(ctr: &mut Container<'_>) -> Result<u8> {
     let code = ctr.wait(&[])?;
+    match ctr.cleanup(false) {
+        Ok(_) | Err(libpod::Error::NoSuchContainer(_)) => {}
+        Err(e) => return Err(e.into()),
+    }
     if ctr.config().auto_remove {
         match ctr.remove(false, None) {
             Ok(()) | Err(libpod::Error::NoSuchContainer(_)) => {}

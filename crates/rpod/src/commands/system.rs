@@ -60,7 +60,12 @@ pub fn info(rt: &Runtime, a: &FormatOnly) -> Result<u8> {
         OutputFormat::Default | OutputFormat::Json => {
             println!("{}", serde_json::to_string_pretty(&info)?)
         }
-        f => println!("{}", f.render(&serde_json::to_value(&info)?)?),
+        f => println!(
+            "{}",
+            f.render(&crate::format::go_field_names(&serde_json::to_value(
+                &info
+            )?))?
+        ),
     }
     Ok(0)
 }
