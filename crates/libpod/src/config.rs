@@ -70,6 +70,8 @@ pub struct EngineSection {
     pub stop_timeout: u32,
     /// The rpod-monitor binary; defaults to the one next to the rpod binary.
     pub monitor_path: Option<PathBuf>,
+    /// OCI hook directories (later ones mask files of the same name in earlier ones).
+    pub hooks_dir: Vec<PathBuf>,
 }
 
 impl Default for EngineSection {
@@ -81,6 +83,10 @@ impl Default for EngineSection {
             events_logfile_path: None,
             stop_timeout: 10,
             monitor_path: None,
+            hooks_dir: crate::hooks::DEFAULT_HOOKS_DIRS
+                .iter()
+                .map(PathBuf::from)
+                .collect(),
         }
     }
 }

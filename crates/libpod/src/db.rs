@@ -99,8 +99,9 @@ impl Db {
         Ok(())
     }
 
-    /// Renames a container (its configuration carries the name too).
-    pub fn rename(&self, config: &ContainerConfig) -> Result<()> {
+    /// Rewrites a container's configuration (and name): only `rename` and
+    /// `update` change a configuration after creation.
+    pub fn save_config(&self, config: &ContainerConfig) -> Result<()> {
         let res = self.conn.execute(
             "UPDATE containers SET name = ?1, config = ?2 WHERE id = ?3",
             params![config.name, to_json(config)?, config.id],

@@ -10,6 +10,7 @@ pub mod container;
 mod db;
 pub mod events;
 mod fsutil;
+pub mod hooks;
 pub mod humanize;
 mod ids;
 pub mod images;

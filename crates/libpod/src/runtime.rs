@@ -11,6 +11,7 @@ use crate::config::{EngineConfig, DEFAULT_CONFIG_PATH};
 use crate::db::Db;
 use crate::error::{Error, IoContext, Result};
 use crate::events::EventLog;
+use crate::hooks::HookSet;
 use crate::lock::lock_exclusive;
 use crate::paths::{Paths, DEFAULT_ROOT, DEFAULT_RUN_ROOT};
 
@@ -25,6 +26,8 @@ pub struct RuntimeOptions {
     /// OCI runtime name or path (`--runtime`).
     pub runtime: Option<String>,
     pub events_backend: Option<String>,
+    /// `--hooks-dir`: replaces the configured hook directories when given.
+    pub hooks_dirs: Vec<PathBuf>,
 }
 
 impl RuntimeOptions {
@@ -49,9 +52,16 @@ impl RuntimeOptions {
         if let Some(e) = &self.events_backend {
             args.extend(["--events-backend".to_string(), e.clone()]);
         }
+        for d in &self.hooks_dirs {
+            args.extend(["--hooks-dir".to_string(), d.display().to_string()]);
+        }
         args
     }
 }
+
+/// What `boot` did: the IDs of the containers it started, and the names
+/// and errors of those it could not start.
+pub type BootReport = (Vec<String>, Vec<(String, Error)>);
 
 /// An open engine.
 pub struct Runtime {
@@ -62,6 +72,7 @@ pub struct Runtime {
     pub(crate) events: EventLog,
     store: OnceLock<Store>,
     oci: OnceLock<OciRuntime>,
+    hooks: OnceLock<HookSet>,
 }
 
 impl Runtime {
@@ -119,6 +130,7 @@ impl Runtime {
             events,
             store: OnceLock::new(),
             oci: OnceLock::new(),
+            hooks: OnceLock::new(),
         };
         rt.refresh_if_rebooted()?;
         Ok(rt)
@@ -160,6 +172,20 @@ impl Runtime {
             driver,
         })?;
         Ok(self.store.get_or_init(|| store))
+    }
+
+    /// The OCI hooks of the configured directories, read on first use.
+    pub fn hooks(&self) -> Result<&HookSet> {
+        if let Some(h) = self.hooks.get() {
+            return Ok(h);
+        }
+        let dirs = if self.options.hooks_dirs.is_empty() {
+            &self.config.engine.hooks_dir
+        } else {
+            &self.options.hooks_dirs
+        };
+        let set = HookSet::load(dirs)?;
+        Ok(self.hooks.get_or_init(|| set))
     }
 
     /// The OCI runtime, found on first use.
@@ -219,17 +245,63 @@ impl Runtime {
         Ok((exe, self.options.to_cli_args(&self.paths)))
     }
 
+    /// What an init system runs at boot (`rpod system boot`): the refresh
+    /// if this boot has not had it yet, then start every container whose
+    /// restart policy says so and that is not running. Returns the IDs
+    /// started and the errors of those that failed.
+    pub fn boot(&self) -> Result<BootReport> {
+        self.refresh_if_rebooted()?;
+        self.start_boot_containers()
+    }
+
+    fn start_boot_containers(&self) -> Result<BootReport> {
+        let mut started = Vec::new();
+        let mut failed = Vec::new();
+        for (config, state) in self.db.all_containers()? {
+            if state.status.is_active()
+                || !config.restart_policy.starts_at_boot(state.stopped_by_user)
+            {
+                continue;
+            }
+            let result = self.container(&config.id).and_then(|mut c| {
+                if c.status().is_active() {
+                    return Ok(());
+                }
+                c.start()
+            });
+            match result {
+                Ok(()) => started.push(config.id),
+                Err(e) => failed.push((config.name, e)),
+            }
+        }
+        Ok((started, failed))
+    }
+
     /// After a reboot (the run root has no `alive` file) every container's
-    /// run-time state is stale: reset it, as the seed's refresh does.
+    /// run-time state is stale: reset it, as the seed's refresh does, then
+    /// start the containers whose restart policy asks for it.
     fn refresh_if_rebooted(&self) -> Result<()> {
         let alive = self.paths.alive_file();
         if alive.exists() {
             return Ok(());
         }
-        let _guard = lock_exclusive(&self.paths.lock_dir().join("refresh.lock"))?;
-        if alive.exists() {
-            return Ok(());
+        {
+            let _guard = lock_exclusive(&self.paths.lock_dir().join("refresh.lock"))?;
+            if alive.exists() {
+                return Ok(());
+            }
+            self.refresh()?;
         }
+        let (_, failed) = self.start_boot_containers()?;
+        for (name, e) in failed {
+            eprintln!("rpod: warning: starting container {name} after reboot: {e}");
+        }
+        Ok(())
+    }
+
+    /// The seed's refresh: reset every container's run-time state.
+    fn refresh(&self) -> Result<()> {
+        let alive = self.paths.alive_file();
         for (config, mut state) in self.db.all_containers()? {
             state.reset_runtime_fields();
             self.db.save_state(&config.id, &state)?;

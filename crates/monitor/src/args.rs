@@ -56,6 +56,14 @@ pub struct MonitorArgs {
     pub exit_command: Option<PathBuf>,
     /// Arguments of the exit command (`--exit-command-arg`, repeatable).
     pub exit_command_args: Vec<OsString>,
+    /// Run the health command every this many milliseconds while the
+    /// container runs (`--health-interval-ms`); 0 means never.
+    pub health_interval_ms: u64,
+    /// The health command (`--health-command`): the monitor only schedules
+    /// it; the command records the result itself.
+    pub health_command: Option<PathBuf>,
+    /// Arguments of the health command (`--health-command-arg`, repeatable).
+    pub health_command_args: Vec<OsString>,
 }
 
 /// A command line the monitor cannot use.
@@ -90,6 +98,8 @@ struct Single {
     log_max_size: Option<OsString>,
     sync_fd: Option<OsString>,
     exit_command: Option<OsString>,
+    health_interval_ms: Option<OsString>,
+    health_command: Option<OsString>,
 }
 
 impl MonitorArgs {
@@ -125,6 +135,9 @@ impl MonitorArgs {
             sync_fd: None,
             exit_command: None,
             exit_command_args: Vec::new(),
+            health_interval_ms: 0,
+            health_command: None,
+            health_command_args: Vec::new(),
         }
     }
 
@@ -137,6 +150,7 @@ impl MonitorArgs {
         let mut single = Single::default();
         let mut runtime_args = Vec::new();
         let mut exit_command_args = Vec::new();
+        let mut health_command_args = Vec::new();
         let mut terminal = false;
         let mut stdin = false;
 
@@ -172,6 +186,12 @@ impl MonitorArgs {
                     exit_command_args.push(value()?);
                     continue;
                 }
+                "--health-command-arg" => {
+                    health_command_args.push(value()?);
+                    continue;
+                }
+                "--health-interval-ms" => &mut single.health_interval_ms,
+                "--health-command" => &mut single.health_command,
                 "--cid" => &mut single.cid,
                 "--name" => &mut single.name,
                 "--runtime" => &mut single.runtime,
@@ -193,7 +213,9 @@ impl MonitorArgs {
             *slot = Some(value()?);
         }
 
-        let parsed = Self::from_parts(single, runtime_args, exit_command_args, terminal, stdin)?;
+        let mut parsed =
+            Self::from_parts(single, runtime_args, exit_command_args, terminal, stdin)?;
+        parsed.health_command_args = health_command_args;
         parsed.validate()?;
         Ok(parsed)
     }
@@ -224,6 +246,12 @@ impl MonitorArgs {
                 .map_err(|_| err("option --log-max-size needs a number of bytes"))?,
             None => 0,
         };
+        let health_interval_ms = match s.health_interval_ms {
+            Some(v) => utf8(v, "--health-interval-ms")?
+                .parse::<u64>()
+                .map_err(|_| err("option --health-interval-ms needs a number of milliseconds"))?,
+            None => 0,
+        };
         let sync_fd = match s.sync_fd {
             Some(v) => Some(
                 utf8(v, "--sync-fd")?
@@ -252,6 +280,9 @@ impl MonitorArgs {
             sync_fd,
             exit_command: s.exit_command.map(PathBuf::from),
             exit_command_args,
+            health_interval_ms,
+            health_command: s.health_command.map(PathBuf::from),
+            health_command_args: Vec::new(),
         })
     }
 
@@ -274,6 +305,12 @@ impl MonitorArgs {
         }
         if self.exit_command.is_none() && !self.exit_command_args.is_empty() {
             return Err(err("--exit-command-arg given without --exit-command"));
+        }
+        if self.health_command.is_none() && !self.health_command_args.is_empty() {
+            return Err(err("--health-command-arg given without --health-command"));
+        }
+        if (self.health_interval_ms > 0) != self.health_command.is_some() {
+            return Err(err("--health-interval-ms and --health-command go together"));
         }
         Ok(())
     }
@@ -311,6 +348,16 @@ impl MonitorArgs {
             push("--exit-command", cmd.as_os_str());
             for arg in &self.exit_command_args {
                 push("--exit-command-arg", arg);
+            }
+        }
+        if let Some(cmd) = &self.health_command {
+            push(
+                "--health-interval-ms",
+                self.health_interval_ms.to_string().as_ref(),
+            );
+            push("--health-command", cmd.as_os_str());
+            for arg in &self.health_command_args {
+                push("--health-command-arg", arg);
             }
         }
         if self.terminal {

@@ -138,6 +138,54 @@ impl OciRuntime {
         self.run("resume", id, &["resume", id]).map(drop)
     }
 
+    /// The command line of `runtime exec` for a process described by the
+    /// JSON file `process` (an OCI `process` object). The caller sets up
+    /// stdio and runs it: in the foreground it is the process's parent and
+    /// exits with its code; `detach` returns once the process runs, after
+    /// writing its pid to `pid_file`.
+    /// The runtime's own errors go to `log` (JSON lines) when given.
+    pub fn exec_command(
+        &self,
+        id: &str,
+        process: &Path,
+        detach: bool,
+        pid_file: Option<&Path>,
+        log: Option<&Path>,
+    ) -> Command {
+        let mut cmd = Command::new(&self.path);
+        cmd.args(self.global_args());
+        if let Some(log) = log {
+            cmd.arg("--log").arg(log).arg("--log-format").arg("json");
+        }
+        cmd.arg("exec").arg("--process").arg(process);
+        if detach {
+            cmd.arg("--detach");
+        }
+        if let Some(p) = pid_file {
+            cmd.arg("--pid-file").arg(p);
+        }
+        cmd.arg(id);
+        cmd
+    }
+
+    /// `runtime update --resources FILE ID`: new resource limits (an OCI
+    /// `linux.resources` object) for a running container.
+    pub fn update(&self, id: &str, resources: &Path) -> Result<()> {
+        let path = resources.display().to_string();
+        self.run("update", id, &["update", "--resources", &path, id])
+            .map(drop)
+    }
+
+    /// `runtime ps --format json ID`: the host pids of the container's processes.
+    pub fn pids(&self, id: &str) -> Result<Vec<i32>> {
+        let out = self.run("ps", id, &["ps", "--format", "json", id])?;
+        serde_json::from_str(&out).map_err(|source| Error::Parse {
+            runtime: self.name.clone(),
+            action: "ps".into(),
+            source,
+        })
+    }
+
     /// `runtime state ID`; `None` when the runtime does not know the container.
     pub fn state(&self, id: &str) -> Result<Option<RuntimeState>> {
         match self.run("state", id, &["state", id]) {

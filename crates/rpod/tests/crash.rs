@@ -106,34 +106,6 @@ fn killing_the_monitor_then_rm_force_stops_the_container() {
 
 /// Simulates a reboot: every process of the engine is gone, mounts are
 /// gone, and the run root is empty.
-fn reboot(e: &Engine) {
-    for name in e.ok(&["ps", "-a", "--format", "{{.Names}}"]).lines() {
-        let pid: i32 = e.inspect_fmt(name, "{{.State.Pid}}").parse().unwrap_or(0);
-        let monitor: i32 = e
-            .inspect_fmt(name, "{{.State.ConmonPid}}")
-            .parse()
-            .unwrap_or(0);
-        // The monitor first, so it cannot record the container's death.
-        if monitor > 0 && pid_alive(monitor) {
-            kill_pid(monitor, libc::SIGKILL);
-            wait_until("monitor to die", POLL_TIMEOUT, || !pid_alive(monitor));
-        }
-        if pid > 0 {
-            kill_pid(pid, libc::SIGKILL);
-            wait_until("container process to die", POLL_TIMEOUT, || !pid_alive(pid));
-        }
-    }
-    for m in e.leftover_mounts() {
-        let c = std::ffi::CString::new(m.as_os_str().as_encoded_bytes()).unwrap();
-        // SAFETY: umount2 with a valid path.
-        unsafe {
-            libc::umount2(c.as_ptr(), libc::MNT_DETACH);
-        }
-    }
-    std::fs::remove_dir_all(e.runroot()).unwrap();
-    std::fs::create_dir(e.runroot()).unwrap();
-}
-
 #[test]
 fn after_a_reboot_a_created_container_is_configured_and_starts() {
     let e = Engine::with_image();

@@ -205,3 +205,18 @@ fn run_t_without_terminal_stdin_still_runs() {
         "{text}"
     );
 }
+
+#[test]
+fn exec_it_gives_a_terminal_and_passes_the_exit_code() {
+    let e = Engine::with_image();
+    e.ok(&["run", "-d", "--name", "x", "busybox", "sleep", "300"]);
+    let mut cli = PtyCli::spawn(&e, &["exec", "-it", "x", "sh"]);
+    cli.expect("#", 0);
+    let mark = cli.text().len();
+    cli.send(b"tty; echo $((6*7))\r");
+    let t = cli.expect("42", mark);
+    assert!(t[mark..].contains("/dev/pts/"), "{t:?}");
+    cli.send(b"exit 5\r");
+    assert_eq!(cli.wait(), Some(5), "{:?}", cli.text());
+    assert_eq!(e.status("x"), "running");
+}

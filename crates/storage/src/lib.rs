@@ -4,7 +4,9 @@
 //! and blobs, and per-container writable layers managed by a storage driver (overlay or
 //! vfs). See [`Store`] for the on-disk layout and the consistency rules.
 
+pub mod archive;
 mod blob;
+mod changes;
 mod container;
 mod digest;
 mod driver;
@@ -24,6 +26,7 @@ mod xattr;
 #[cfg(test)]
 mod testutil;
 
+pub use changes::{Change, ChangeKind};
 pub use container::Container;
 pub use driver::DriverKind;
 pub use error::{Error, Result};
@@ -31,5 +34,5 @@ pub use fsutil::du;
 pub use image::Image;
 pub use layer::Layer;
 pub use names::{normalize_name, Reference};
-pub use options::{ImportOptions, StoreOptions};
+pub use options::{CommitOptions, ImportOptions, StoreOptions};
 pub use store::Store;

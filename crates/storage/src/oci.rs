@@ -4,14 +4,14 @@ use std::str::FromStr;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use oci_spec::image::{
-    Arch, Descriptor, Digest, HistoryBuilder, ImageConfigurationBuilder, ImageManifestBuilder,
-    MediaType, Os, RootFsBuilder,
+    Arch, Descriptor, Digest, HistoryBuilder, ImageConfiguration, ImageConfigurationBuilder,
+    ImageManifestBuilder, MediaType, Os, RootFsBuilder,
 };
 
 use crate::digest::SHA256_PREFIX;
 use crate::error::Result;
 use crate::layer::Layer;
-use crate::options::ImportOptions;
+use crate::options::{CommitOptions, ImportOptions};
 
 /// The GOARCH name of the architecture this binary runs on.
 pub(crate) fn host_architecture() -> Arch {
@@ -57,6 +57,36 @@ pub(crate) fn image_config(
         .rootfs(rootfs)
         .history(vec![history; layers.len()])
         .build()?;
+    Ok(config.to_string()?.into_bytes())
+}
+
+/// The config JSON of a committed image: the base image's config with `opts.config`, one
+/// more diff ID and one more history entry.
+pub(crate) fn commit_config(
+    base: &ImageConfiguration,
+    opts: &CommitOptions,
+    layer: &Layer,
+    created: DateTime<Utc>,
+) -> Result<Vec<u8>> {
+    let created = created.to_rfc3339_opts(SecondsFormat::Nanos, true);
+    let mut history = HistoryBuilder::default().created(created.clone());
+    if let Some(created_by) = &opts.created_by {
+        history = history.created_by(created_by.clone());
+    }
+    if let Some(comment) = &opts.comment {
+        history = history.comment(comment.clone());
+    }
+    if let Some(author) = &opts.author {
+        history = history.author(author.clone());
+    }
+    let mut config = base.clone();
+    config.set_created(Some(created));
+    config.set_author(opts.author.clone());
+    config.set_config(Some(opts.config.clone()));
+    let mut diff_ids = config.rootfs().diff_ids().clone();
+    diff_ids.push(layer.diff_id.clone());
+    config.rootfs_mut().set_diff_ids(diff_ids);
+    config.history_mut().push(history.build()?);
     Ok(config.to_string()?.into_bytes())
 }
 

@@ -28,3 +28,20 @@ pub struct ImportOptions {
     /// "Created by" recorded in the image history.
     pub created_by: Option<String>,
 }
+
+/// How to describe an image made by [`crate::Store::commit_container`]: the base image's
+/// layers plus one layer of the container's changes.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CommitOptions {
+    /// Names to give the image (normalised; moved away from images that had them).
+    pub names: Vec<String>,
+    /// The new image's execution config (the caller merges the base image's, the
+    /// container's and any changes).
+    pub config: oci_spec::image::Config,
+    /// Comment (commit message) recorded in the new history entry.
+    pub comment: Option<String>,
+    /// "Created by" recorded in the new history entry.
+    pub created_by: Option<String>,
+    /// Author of the image and of the new history entry.
+    pub author: Option<String>,
+}

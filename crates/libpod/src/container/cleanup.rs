@@ -1,6 +1,9 @@
 //! `cleanup`: after the process is gone, take the container out of the
 //! runtime and unmount its storage (stopped → exited, created → configured).
 
+use std::time::Duration;
+
+use super::policy::{backoff, BACKOFF_RESET_AFTER};
 use super::{Container, ContainerStatus};
 use crate::error::Result;
 
@@ -22,6 +25,68 @@ impl Container<'_> {
         Ok(false)
     }
 
+    /// What rpod-monitor's exit command does when the container's process
+    /// has exited: clean up, then apply the restart policy (the seed's
+    /// handleRestartPolicy): a container that exited on its own is started
+    /// again when its policy says so, after a back-off that doubles with each
+    /// quick restart; a `stop` meanwhile wins. Otherwise `--rm` removes it.
+    pub fn handle_exit(&mut self) -> Result<()> {
+        let delay = {
+            let _guard = self.lock()?;
+            if self.state.status.is_active() {
+                return Ok(());
+            }
+            self.cleanup_locked()?;
+            let s = &self.state;
+            if !self.config.restart_policy.wants_restart(
+                s.exit_code,
+                s.restart_count,
+                s.stopped_by_user,
+            ) {
+                None
+            } else {
+                let ran = match (s.started_at, s.finished_at) {
+                    (Some(a), Some(b)) => (b - a).to_std().unwrap_or_default(),
+                    _ => Duration::ZERO,
+                };
+                let level = if ran >= BACKOFF_RESET_AFTER {
+                    0
+                } else {
+                    s.backoff_level
+                };
+                self.state.backoff_level = level + 1;
+                self.state.restarting = true;
+                self.save()?;
+                Some(if level == 0 {
+                    Duration::ZERO
+                } else {
+                    backoff(level - 1)
+                })
+            }
+        };
+        let Some(delay) = delay else {
+            if self.config.auto_remove {
+                self.remove(false, None)?;
+            }
+            return Ok(());
+        };
+        std::thread::sleep(delay);
+        let _guard = self.lock()?;
+        if !self.state.restarting || self.state.stopped_by_user || self.state.status.is_active() {
+            return Ok(());
+        }
+        self.state.restart_count += 1;
+        self.save()?;
+        self.event("restart");
+        if let Err(e) = self.start_locked() {
+            self.state.restarting = false;
+            self.state.error = e.to_string();
+            self.save()?;
+            return Err(e);
+        }
+        Ok(())
+    }
+
     /// The lock is held and the process is not running.
     pub(crate) fn cleanup_locked(&mut self) -> Result<()> {
         let was_mounted = self.state.mount_point.is_some();
@@ -31,6 +96,7 @@ impl Container<'_> {
         ) || self.state.monitor_pid != 0;
         if in_runtime {
             self.rt.oci()?.delete(self.id(), true)?;
+            self.run_poststop_hooks();
         }
         if was_mounted {
             self.unmount_rootfs();

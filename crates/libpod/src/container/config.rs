@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::options::{MountSpec, Resources, Ulimit};
+use super::policy::{HealthConfig, RestartPolicy};
 
 /// Everything needed to (re)create the container in the runtime, resolved
 /// against its image and the engine defaults at creation time.
@@ -48,6 +49,13 @@ pub struct ContainerConfig {
     pub log_path: Option<PathBuf>,
     pub log_max_size: Option<u64>,
     pub auto_remove: bool,
+    #[serde(default)]
+    pub restart_policy: RestartPolicy,
+    /// IDs of containers that must run before this one (`--requires`).
+    #[serde(default)]
+    pub dependencies: Vec<String>,
+    #[serde(default)]
+    pub health: Option<HealthConfig>,
 }
 
 impl ContainerConfig {

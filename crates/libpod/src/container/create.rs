@@ -6,7 +6,10 @@ use std::collections::BTreeMap;
 
 use chrono::Utc;
 
-use super::options::{parse_size, CreateOptions, Ulimit};
+use std::time::Duration;
+
+use super::options::{parse_size, CreateOptions, HealthOptions, Ulimit};
+use super::policy::{parse_duration, HealthConfig, HealthOnFailure, RestartPolicyName};
 use super::{Container, ContainerConfig, ContainerState};
 use crate::error::{Error, IoContext, Result};
 use crate::ids::{new_id, random_name, validate_name};
@@ -25,6 +28,7 @@ struct ImageDefaults {
     user: Option<String>,
     labels: BTreeMap<String, String>,
     stop_signal: Option<String>,
+    health: Option<HealthConfig>,
 }
 
 impl Runtime {
@@ -155,6 +159,18 @@ impl Runtime {
                 self.config.containers.init_path
             )));
         }
+        let restart_policy = opts.restart_policy.unwrap_or_default();
+        if opts.auto_remove && restart_policy.name != RestartPolicyName::No {
+            return Err(Error::InvalidArgument(
+                "the --rm option conflicts with --restart, unless the policy is \"no\"".into(),
+            ));
+        }
+        let dependencies = opts
+            .requires
+            .iter()
+            .map(|name| self.db.resolve(name))
+            .collect::<Result<Vec<_>>>()?;
+        let health = resolve_health(&opts.health, image.health.clone())?;
         let id = new_id()?;
         let mut labels = image.labels;
         labels.extend(opts.labels);
@@ -194,6 +210,9 @@ impl Runtime {
             log_path: None,
             log_max_size,
             auto_remove: opts.auto_remove,
+            restart_policy,
+            dependencies,
+            health,
         })
     }
 
@@ -219,6 +238,7 @@ impl Runtime {
             user: c.user().clone().filter(|u| !u.is_empty()),
             labels: c.labels().clone().unwrap_or_default().into_iter().collect(),
             stop_signal: c.stop_signal().clone().filter(|s| !s.is_empty()),
+            health: image_healthcheck(&store.image_config_blob(&image)?),
         })
     }
 }
@@ -254,6 +274,95 @@ impl Container<'_> {
     }
 }
 
+/// The image's HEALTHCHECK (Docker's config extension), read from the raw
+/// config since the OCI types do not carry it.
+fn image_healthcheck(config_blob: &[u8]) -> Option<HealthConfig> {
+    let v: serde_json::Value = serde_json::from_slice(config_blob).ok()?;
+    let hc = v.get("config")?.get("Healthcheck")?;
+    let test: Vec<String> = serde_json::from_value(hc.get("Test")?.clone()).ok()?;
+    if test.is_empty() || test[0] == "NONE" {
+        return None;
+    }
+    let nanos = |k: &str| {
+        hc.get(k)
+            .and_then(|x| x.as_u64())
+            .filter(|n| *n > 0)
+            .map(Duration::from_nanos)
+    };
+    Some(HealthConfig {
+        test,
+        interval: nanos("Interval").unwrap_or(HealthConfig::DEFAULT_INTERVAL),
+        timeout: nanos("Timeout").unwrap_or(HealthConfig::DEFAULT_TIMEOUT),
+        retries: hc
+            .get("Retries")
+            .and_then(|x| x.as_u64())
+            .filter(|n| *n > 0)
+            .map_or(HealthConfig::DEFAULT_RETRIES, |n| n as u32),
+        start_period: nanos("StartPeriod").unwrap_or(Duration::ZERO),
+        on_failure: HealthOnFailure::None,
+    })
+}
+
+/// The health check from the flags over the image's.
+fn resolve_health(
+    opts: &HealthOptions,
+    image: Option<HealthConfig>,
+) -> Result<Option<HealthConfig>> {
+    if opts.disabled || opts.interval.as_deref() == Some("disable") {
+        return Ok(None);
+    }
+    let mut hc = match (&opts.cmd, image) {
+        (Some(cmd), _) if cmd.is_empty() || cmd == "none" => return Ok(None),
+        (Some(cmd), _) => HealthConfig {
+            test: HealthConfig::test_from_flag(cmd),
+            interval: HealthConfig::DEFAULT_INTERVAL,
+            timeout: HealthConfig::DEFAULT_TIMEOUT,
+            retries: HealthConfig::DEFAULT_RETRIES,
+            start_period: Duration::ZERO,
+            on_failure: HealthOnFailure::None,
+        },
+        (None, Some(image)) => image,
+        (None, None) => {
+            if opts.interval.is_some()
+                || opts.timeout.is_some()
+                || opts.retries.is_some()
+                || opts.start_period.is_some()
+            {
+                return Err(Error::InvalidArgument(
+                    "--health-* options need a health check: give --health-cmd or use an image with HEALTHCHECK".into(),
+                ));
+            }
+            return Ok(None);
+        }
+    };
+    if let Some(i) = &opts.interval {
+        hc.interval = parse_duration(i)?;
+        if hc.interval < Duration::from_millis(100) {
+            return Err(Error::InvalidArgument(format!(
+                "--health-interval {i:?} is too short (minimum 100ms)"
+            )));
+        }
+    }
+    if let Some(t) = &opts.timeout {
+        hc.timeout = parse_duration(t)?;
+        if hc.timeout.is_zero() {
+            return Err(Error::InvalidArgument(
+                "--health-timeout must be above 0".into(),
+            ));
+        }
+    }
+    if let Some(r) = opts.retries {
+        hc.retries = r.max(1);
+    }
+    if let Some(s) = &opts.start_period {
+        hc.start_period = parse_duration(s)?;
+    }
+    if let Some(f) = &opts.on_failure {
+        hc.on_failure = f.parse()?;
+    }
+    Ok(Some(hc))
+}
+
 /// Merges `KEY=VALUE` lists: later lists override earlier keys, order kept.
 pub(crate) fn merge_env(base: &[String], overrides: &[String]) -> Vec<String> {
     let mut out: Vec<String> = base.to_vec();
@@ -270,7 +379,36 @@ pub(crate) fn merge_env(base: &[String], overrides: &[String]) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::merge_env;
+    use super::*;
+
+    #[test]
+    fn image_healthchecks_are_read_from_the_raw_config() {
+        let blob = br#"{"config":{"Healthcheck":{"Test":["CMD-SHELL","curl x"],"Interval":2000000000,"Retries":5}}}"#;
+        let hc = image_healthcheck(blob).unwrap();
+        assert_eq!(hc.test, vec!["CMD-SHELL", "curl x"]);
+        assert_eq!(hc.interval, Duration::from_secs(2));
+        assert_eq!(hc.timeout, HealthConfig::DEFAULT_TIMEOUT);
+        assert_eq!(hc.retries, 5);
+        assert!(image_healthcheck(br#"{"config":{"Healthcheck":{"Test":["NONE"]}}}"#).is_none());
+        assert!(image_healthcheck(br#"{"config":{}}"#).is_none());
+    }
+
+    #[test]
+    fn flags_override_the_image_check() {
+        let image = image_healthcheck(br#"{"config":{"Healthcheck":{"Test":["CMD","true"]}}}"#);
+        let opts = HealthOptions {
+            interval: Some("2s".into()),
+            retries: Some(1),
+            ..Default::default()
+        };
+        let hc = resolve_health(&opts, image.clone()).unwrap().unwrap();
+        assert_eq!((hc.interval, hc.retries), (Duration::from_secs(2), 1));
+        let off = HealthOptions {
+            disabled: true,
+            ..Default::default()
+        };
+        assert!(resolve_health(&off, image).unwrap().is_none());
+    }
 
     #[test]
     fn env_merges_by_key() {

@@ -24,6 +24,7 @@ impl Container<'_> {
                 "only configured, stopped or exited containers can be initialised",
             ));
         }
+        self.check_dependencies()?;
         self.init_locked()
     }
 
@@ -56,7 +57,8 @@ impl Container<'_> {
         }
         let rootfs = self.mount_rootfs()?;
         self.write_rundir_files()?;
-        let spec = self.build_spec(&rootfs)?;
+        let mut spec = self.build_spec(&rootfs)?;
+        self.apply_hooks(&mut spec)?;
         let bundle = self.bundle();
         std::fs::create_dir_all(&bundle).ctx(|| format!("creating {}", bundle.display()))?;
         let json = serde_json::to_vec_pretty(&spec).map_err(|source| Error::Json {
@@ -72,6 +74,7 @@ impl Container<'_> {
         self.state.oom_killed = false;
         self.state.stopped_by_user = false;
         self.state.error.clear();
+        self.state.health = self.config.health.as_ref().map(|_| Default::default());
         self.save()
     }
 
@@ -158,10 +161,16 @@ impl Container<'_> {
             "cleanup".into(),
             "--from-monitor".into(),
         ]);
-        if self.config.auto_remove {
-            exit_args.push("--rm".into());
-        }
         exit_args.push(self.id().to_string());
+        if let Some(hc) = &self.config.health {
+            let (health_exe, mut health_args) = self.rt.exit_command()?;
+            health_args.extend(["healthcheck".into(), "run".into(), self.id().to_string()]);
+            args.health_interval_ms = u64::try_from(hc.interval.as_millis())
+                .unwrap_or(u64::MAX)
+                .max(1);
+            args.health_command = Some(health_exe);
+            args.health_command_args = health_args.into_iter().map(Into::into).collect();
+        }
         args.exit_command = Some(exe);
         args.exit_command_args = exit_args.into_iter().map(Into::into).collect();
 

@@ -58,6 +58,37 @@ pub struct InspectState {
     pub started_at: String,
     pub finished_at: String,
     pub restart_count: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub health: Option<InspectHealth>,
+}
+
+/// Docker's `State.Health`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct InspectHealth {
+    pub status: String,
+    pub failing_streak: u32,
+    pub log: Vec<super::policy::HealthLogEntry>,
+}
+
+/// Docker's `Config.Healthcheck` (durations in nanoseconds).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct InspectHealthcheck {
+    pub test: Vec<String>,
+    pub interval: u128,
+    pub timeout: u128,
+    pub start_period: u128,
+    pub retries: u32,
+    pub on_failure: super::policy::HealthOnFailure,
+}
+
+/// Docker's `HostConfig.RestartPolicy`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct InspectRestartPolicy {
+    pub name: String,
+    pub maximum_retry_count: u32,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -96,6 +127,8 @@ pub struct InspectConfig {
     pub annotations: BTreeMap<String, String>,
     pub stop_signal: String,
     pub stop_timeout: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub healthcheck: Option<InspectHealthcheck>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -116,6 +149,9 @@ pub struct InspectHostConfig {
     pub tmpfs: BTreeMap<String, String>,
     pub init: bool,
     pub log_config: LogConfig,
+    pub restart_policy: InspectRestartPolicy,
+    /// Containers this one requires (`--requires`), by ID.
+    pub dependencies: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -189,7 +225,22 @@ impl Container<'_> {
         match self.state.status {
             ContainerStatus::Running | ContainerStatus::Stopping => {
                 let since = self.state.started_at.unwrap_or(now);
-                format!("Up {} ago", human_duration(now - since))
+                match &self.state.health {
+                    Some(h) => format!(
+                        "Up {} ago ({})",
+                        human_duration(now - since),
+                        h.status.as_str()
+                    ),
+                    None => format!("Up {} ago", human_duration(now - since)),
+                }
+            }
+            ContainerStatus::Stopped | ContainerStatus::Exited if self.state.restarting => {
+                let since = self.state.finished_at.unwrap_or(now);
+                format!(
+                    "Restarting ({}) {} ago",
+                    self.state.exit_code,
+                    human_duration(now - since)
+                )
             }
             ContainerStatus::Paused => "Paused".into(),
             ContainerStatus::Stopped | ContainerStatus::Exited => {
@@ -276,7 +327,7 @@ impl Container<'_> {
                 status: s.status.as_str().into(),
                 running: s.status == ContainerStatus::Running,
                 paused: s.status == ContainerStatus::Paused,
-                restarting: false,
+                restarting: s.restarting,
                 oom_killed: s.oom_killed,
                 dead: s.status == ContainerStatus::Unknown,
                 pid: s.pid,
@@ -286,6 +337,11 @@ impl Container<'_> {
                 started_at: go_time(s.started_at),
                 finished_at: go_time(s.finished_at),
                 restart_count: s.restart_count,
+                health: s.health.as_ref().map(|h| InspectHealth {
+                    status: h.status.as_str().into(),
+                    failing_streak: h.failing_streak,
+                    log: h.log.clone(),
+                }),
             },
             image: c.image_id.clone().unwrap_or_default(),
             image_name: c.image_name.clone().unwrap_or_default(),
@@ -329,6 +385,14 @@ impl Container<'_> {
                 annotations: c.annotations.clone(),
                 stop_signal: signal_name(c.stop_signal),
                 stop_timeout: c.stop_timeout,
+                healthcheck: c.health.as_ref().map(|h| InspectHealthcheck {
+                    test: h.test.clone(),
+                    interval: h.interval.as_nanos(),
+                    timeout: h.timeout.as_nanos(),
+                    start_period: h.start_period.as_nanos(),
+                    retries: h.retries,
+                    on_failure: h.on_failure,
+                }),
             },
             host_config: InspectHostConfig {
                 binds: c
@@ -385,6 +449,20 @@ impl Container<'_> {
                         .map(|n| n.to_string())
                         .unwrap_or_else(|| "0B".into()),
                 },
+                restart_policy: InspectRestartPolicy {
+                    name: match c.restart_policy.name {
+                        super::policy::RestartPolicyName::No => String::new(),
+                        _ => c
+                            .restart_policy
+                            .to_string()
+                            .split(':')
+                            .next()
+                            .unwrap_or_default()
+                            .to_string(),
+                    },
+                    maximum_retry_count: c.restart_policy.max_retries,
+                },
+                dependencies: c.dependencies.clone(),
             },
             graph_driver: GraphDriver {
                 name: driver,

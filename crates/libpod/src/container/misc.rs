@@ -13,7 +13,7 @@ impl Container<'_> {
         validate_name(new_name)?;
         let _guard = self.lock()?;
         let old = std::mem::replace(&mut self.config.name, new_name.to_string());
-        if let Err(e) = self.rt.db.rename(&self.config) {
+        if let Err(e) = self.rt.db.save_config(&self.config) {
             self.config.name = old;
             return Err(e);
         }

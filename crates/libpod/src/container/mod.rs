@@ -3,9 +3,16 @@
 //! Public operations take the container's lock, reload and sync its state,
 //! act, and save. The `*_locked` helpers assume the caller holds the lock.
 
+mod checkpoint;
 mod cleanup;
+mod commit;
 mod config;
+mod cp;
 mod create;
+mod deps;
+mod diff;
+mod exec;
+mod health;
 mod init;
 mod inspect;
 mod io;
@@ -13,24 +20,36 @@ mod kill;
 mod logs;
 mod misc;
 pub mod options;
+pub mod policy;
 mod remove;
 mod spec;
 mod start;
 mod state;
+mod stats;
 mod stop;
 mod sync;
+mod top;
+mod update;
 mod wait;
 
 use std::path::PathBuf;
 
 use chrono::Utc;
 
+pub use checkpoint::{criu_unavailable, CheckpointOptions, RestoreOptions};
+pub use commit::CommitOptions;
 pub use config::ContainerConfig;
+pub use cp::{CopySource, CopyTarget};
+pub use exec::ExecOptions;
 pub use inspect::{ContainerInspect, PsEntry};
 pub use io::{parse_detach_keys, pump, AttachOutcome, AttachStreams};
 pub use logs::LogOptions;
 pub use options::{CreateOptions, MountKind, MountSpec, Resources, Ulimit};
 pub use state::{ContainerState, ContainerStatus};
+pub use stats::{stats_size, ContainerStats, StatsSample};
+pub use storage::{Change, ChangeKind};
+pub use top::{parse_descriptors, DEFAULT_DESCRIPTORS};
+pub use update::UpdateOptions;
 
 use crate::error::{Error, Result};
 use crate::events::Event;

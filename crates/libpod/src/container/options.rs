@@ -45,6 +45,27 @@ pub struct CreateOptions {
     pub log_max_size: Option<u64>,
     /// `--rm`: remove the container when it exits.
     pub auto_remove: bool,
+    /// `--restart`.
+    pub restart_policy: Option<super::policy::RestartPolicy>,
+    /// `--requires`: names or IDs of containers to run first.
+    pub requires: Vec<String>,
+    pub health: HealthOptions,
+}
+
+/// The `--health-*` flags; unset ones come from the image's HEALTHCHECK or
+/// Docker's defaults.
+#[derive(Debug, Clone, Default)]
+pub struct HealthOptions {
+    /// `--health-cmd` (a JSON array is the exec form).
+    pub cmd: Option<String>,
+    /// `--health-interval`; `disable` turns checks off.
+    pub interval: Option<String>,
+    pub timeout: Option<String>,
+    pub retries: Option<u32>,
+    pub start_period: Option<String>,
+    pub on_failure: Option<String>,
+    /// `--no-healthcheck`.
+    pub disabled: bool,
 }
 
 /// Resource limits.

@@ -3,18 +3,54 @@
 //! interrupted removal is finished by the next `rm`).
 
 use super::{Container, ContainerStatus};
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 impl Container<'_> {
-    /// Removes the container. With `force`, a running or paused container is
-    /// stopped first (waiting `timeout` seconds before SIGKILL).
-    pub fn remove(&mut self, force: bool, timeout: Option<u32>) -> Result<()> {
+    /// Removes the container and returns the IDs of the containers removed
+    /// with it. Refused for a running or paused container, one with exec
+    /// sessions, or one others depend on; `force` stops it first (waiting
+    /// `timeout` seconds before SIGKILL) and removes its dependents first.
+    pub fn remove(&mut self, force: bool, timeout: Option<u32>) -> Result<Vec<String>> {
+        let dependents = self.rt.dependents_of(self.id())?;
         {
             let _guard = self.lock()?;
-            if !self.state.status.can_remove_unforced() && !force {
-                return Err(self.invalid_state(
-                    "cannot remove a running or paused container without --force (or stop it first)",
-                ));
+            if !force {
+                if !self.state.status.can_remove_unforced() {
+                    return Err(self.invalid_state(
+                        "cannot remove a running or paused container without --force (or stop it first)",
+                    ));
+                }
+                let sessions = self.live_exec_sessions();
+                if !sessions.is_empty() {
+                    return Err(Error::InvalidArgument(format!(
+                        "container {} has active exec sessions ({}): stop them or use --force",
+                        self.name(),
+                        sessions
+                            .iter()
+                            .map(|s| &s[..12])
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )));
+                }
+                if !dependents.is_empty() {
+                    return Err(Error::InvalidArgument(format!(
+                        "container {} has dependent containers which must be removed before it: {}",
+                        self.name(),
+                        dependents
+                            .iter()
+                            .map(|(_, n)| n.as_str())
+                            .collect::<Vec<_>>()
+                            .join(",")
+                    )));
+                }
+            }
+        }
+        let mut removed = Vec::new();
+        for (id, _) in &dependents {
+            match self.rt.container(id) {
+                Ok(mut dep) => removed.extend(dep.remove(true, timeout)?),
+                Err(Error::NoSuchContainer(_)) => {}
+                Err(e) => return Err(e),
             }
         }
         if force {
@@ -35,6 +71,7 @@ impl Container<'_> {
         self.discard_files();
         self.rt.db.remove_container(self.id())?;
         self.event("remove");
-        Ok(())
+        removed.push(self.id().to_string());
+        Ok(removed)
     }
 }

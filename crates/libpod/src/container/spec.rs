@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use oci_spec::runtime::{
     LinuxBuilder, LinuxCpuBuilder, LinuxDeviceCgroupBuilder, LinuxMemoryBuilder, LinuxPidsBuilder,
-    LinuxResourcesBuilder, Mount, MountBuilder, PosixRlimitType, ProcessBuilder, RootBuilder, Spec,
-    UserBuilder,
+    LinuxResourcesBuilder, Mount, MountBuilder, PosixRlimitType, Process, ProcessBuilder,
+    RootBuilder, Spec, UserBuilder,
 };
 use ocirt::spec as base;
 
@@ -29,40 +29,17 @@ impl Container<'_> {
         if c.init {
             args.splice(0..0, [INIT_PATH_IN_CONTAINER.to_string(), "--".to_string()]);
         }
-        let (uid, gid) = resolve_user(rootfs, &c.user)?;
-        let caps = base::capability_set(&c.cap_add, &c.cap_drop, c.privileged).map_err(rt_err)?;
-        let mut rlimits = Vec::new();
-        let mut have = Vec::new();
-        for u in &c.ulimits {
-            let typ = base::parse_rlimit_type(&u.name).map_err(rt_err)?;
-            have.push(typ);
-            rlimits.push(base::rlimit(typ, u.soft, u.hard).map_err(rt_err)?);
-        }
-        for (typ, value) in [
-            (PosixRlimitType::RlimitNofile, 1_048_576u64),
-            (PosixRlimitType::RlimitNproc, 4_194_304),
-        ] {
-            if !have.contains(&typ) {
-                rlimits.push(base::rlimit(typ, value, value).map_err(rt_err)?);
-            }
-        }
-        let process = ProcessBuilder::default()
-            .terminal(c.tty)
-            .args(args)
-            .env(c.env.clone())
-            .cwd(c.workdir.clone())
-            .user(
-                UserBuilder::default()
-                    .uid(uid)
-                    .gid(gid)
-                    .build()
-                    .map_err(spec_err)?,
-            )
-            .capabilities(base::linux_capabilities(&caps).map_err(rt_err)?)
-            .rlimits(rlimits)
-            .no_new_privileges(false)
-            .build()
-            .map_err(spec_err)?;
+        let process = self.process_spec(
+            rootfs,
+            &ProcessParams {
+                args,
+                env: c.env.clone(),
+                user: c.user.clone(),
+                cwd: c.workdir.clone(),
+                tty: c.tty,
+                privileged: c.privileged,
+            },
+        )?;
 
         let mut mounts = base::default_mounts(c.shm_size, !c.privileged).map_err(rt_err)?;
         let user_dests: Vec<&str> = c.mounts.iter().map(|m| m.destination.as_str()).collect();
@@ -201,6 +178,59 @@ impl Container<'_> {
     }
 }
 
+/// What differs between the container's process and an exec'd one.
+pub(crate) struct ProcessParams {
+    pub args: Vec<String>,
+    pub env: Vec<String>,
+    pub user: String,
+    pub cwd: String,
+    pub tty: bool,
+    pub privileged: bool,
+}
+
+impl Container<'_> {
+    /// The `process` part of a spec: the container's own, or an exec'd one.
+    pub(crate) fn process_spec(&self, rootfs: &Path, p: &ProcessParams) -> Result<Process> {
+        let c = &self.config;
+        let spec_err = |e: oci_spec::OciSpecError| Error::Runtime(ocirt::Error::Spec(e));
+        let rt_err = |e: ocirt::Error| Error::InvalidArgument(e.to_string());
+        let (uid, gid) = resolve_user(rootfs, &p.user)?;
+        let caps = base::capability_set(&c.cap_add, &c.cap_drop, p.privileged).map_err(rt_err)?;
+        let mut rlimits = Vec::new();
+        let mut have = Vec::new();
+        for u in &c.ulimits {
+            let typ = base::parse_rlimit_type(&u.name).map_err(rt_err)?;
+            have.push(typ);
+            rlimits.push(base::rlimit(typ, u.soft, u.hard).map_err(rt_err)?);
+        }
+        for (typ, value) in [
+            (PosixRlimitType::RlimitNofile, 1_048_576u64),
+            (PosixRlimitType::RlimitNproc, 4_194_304),
+        ] {
+            if !have.contains(&typ) {
+                rlimits.push(base::rlimit(typ, value, value).map_err(rt_err)?);
+            }
+        }
+        ProcessBuilder::default()
+            .terminal(p.tty)
+            .args(p.args.clone())
+            .env(p.env.clone())
+            .cwd(p.cwd.clone())
+            .user(
+                UserBuilder::default()
+                    .uid(uid)
+                    .gid(gid)
+                    .build()
+                    .map_err(spec_err)?,
+            )
+            .capabilities(base::linux_capabilities(&caps).map_err(rt_err)?)
+            .rlimits(rlimits)
+            .no_new_privileges(false)
+            .build()
+            .map_err(spec_err)
+    }
+}
+
 fn bind(source: &Path, dest: &str, options: &[&str]) -> Result<Mount> {
     MountBuilder::default()
         .destination(PathBuf::from(dest))
@@ -293,6 +323,115 @@ fn read_in_rootfs(rootfs: &Path, rel: &str) -> String {
         }
     }
     std::fs::read_to_string(&path).unwrap_or_default()
+}
+
+impl Container<'_> {
+    /// Applies the matching OCI hooks: `precreate` ones rewrite the spec
+    /// (spec JSON on stdin, the new spec on stdout); the runtime's stages go
+    /// into `spec.hooks`.
+    pub(crate) fn apply_hooks(&self, spec: &mut Spec) -> Result<()> {
+        let matching = self.rt.hooks()?.matching(spec)?;
+        for hook in matching.get("precreate").into_iter().flatten() {
+            let input = serde_json::to_vec(spec).map_err(|source| Error::Json {
+                context: "encoding the spec for a precreate hook".into(),
+                source,
+            })?;
+            let output = hook.run("precreate", &input)?;
+            *spec = serde_json::from_slice(&output).map_err(|source| Error::Json {
+                context: format!(
+                    "the spec returned by precreate hook {}",
+                    hook.path.display()
+                ),
+                source,
+            })?;
+        }
+        // Stages added after a precreate rewrite, matched on the final spec.
+        let matching = self.rt.hooks()?.matching(spec)?;
+        let to_spec = |stage: &str| -> Result<Option<Vec<oci_spec::runtime::Hook>>> {
+            let list = matching
+                .get(stage)
+                .map(|v| {
+                    v.iter()
+                        .map(|h| h.to_spec_hook())
+                        .collect::<Result<Vec<_>>>()
+                })
+                .transpose()?;
+            Ok(list.filter(|l| !l.is_empty()))
+        };
+        let (prestart, create_runtime, create_container, start_container, poststart) = (
+            to_spec("prestart")?,
+            to_spec("createRuntime")?,
+            to_spec("createContainer")?,
+            to_spec("startContainer")?,
+            to_spec("poststart")?,
+        );
+        if prestart.is_none()
+            && create_runtime.is_none()
+            && create_container.is_none()
+            && start_container.is_none()
+            && poststart.is_none()
+        {
+            return Ok(());
+        }
+        let mut hooks = spec.hooks().clone().unwrap_or_default();
+        #[allow(deprecated)]
+        if let Some(h) = prestart {
+            hooks.set_prestart(Some(h));
+        }
+        if let Some(h) = create_runtime {
+            hooks.set_create_runtime(Some(h));
+        }
+        if let Some(h) = create_container {
+            hooks.set_create_container(Some(h));
+        }
+        if let Some(h) = start_container {
+            hooks.set_start_container(Some(h));
+        }
+        if let Some(h) = poststart {
+            hooks.set_poststart(Some(h));
+        }
+        spec.set_hooks(Some(hooks));
+        Ok(())
+    }
+
+    /// Runs the `poststop` hooks that match the container's saved spec, with
+    /// the OCI state on stdin. Errors are reported, not returned: the
+    /// container is gone from the runtime either way.
+    pub(crate) fn run_poststop_hooks(&self) {
+        let Ok(text) = std::fs::read(self.bundle().join("config.json")) else {
+            return;
+        };
+        let Ok(spec) = serde_json::from_slice::<Spec>(&text) else {
+            return;
+        };
+        let matching = match self.rt.hooks().and_then(|h| h.matching(&spec)) {
+            Ok(m) => m,
+            Err(e) => {
+                eprintln!(
+                    "rpod: warning: poststop hooks of container {}: {e}",
+                    self.name()
+                );
+                return;
+            }
+        };
+        let Some(hooks) = matching.get("poststop") else {
+            return;
+        };
+        let state = serde_json::json!({
+            "ociVersion": "1.0.2",
+            "id": self.id(),
+            "status": "stopped",
+            "pid": 0,
+            "bundle": self.bundle(),
+            "annotations": self.config.annotations,
+        });
+        let input = state.to_string().into_bytes();
+        for hook in hooks {
+            if let Err(e) = hook.run("poststop", &input) {
+                eprintln!("rpod: warning: container {}: {e}", self.name());
+            }
+        }
+    }
 }
 
 #[cfg(test)]

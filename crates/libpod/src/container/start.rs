@@ -1,4 +1,5 @@
-//! `start`: run the container's process (initialising it first if needed).
+//! `start` and `restart`: run the container's process (initialising it
+//! first if needed), after its dependencies.
 
 use chrono::Utc;
 
@@ -6,9 +7,16 @@ use super::{Container, ContainerStatus};
 use crate::error::Result;
 
 impl Container<'_> {
-    /// Starts the container: from configured/stopped/exited it is
+    /// Starts the container and, first, every dependency that is not
+    /// running, in dependency order. From configured/stopped/exited it is
     /// initialised first; from created it is started directly.
     pub fn start(&mut self) -> Result<()> {
+        self.start_dependencies()?;
+        self.start_one()
+    }
+
+    /// Starts this container only; its dependencies must already run.
+    pub(crate) fn start_one(&mut self) -> Result<()> {
         let _guard = self.lock()?;
         self.start_locked()
     }
@@ -19,6 +27,7 @@ impl Container<'_> {
                 "only configured, created, stopped or exited containers can be started",
             ));
         }
+        self.check_dependencies()?;
         if self.state.status != ContainerStatus::Created {
             self.init_locked()?;
         }
@@ -33,13 +42,12 @@ impl Container<'_> {
         self.state.status = ContainerStatus::Running;
         self.state.started_at = Some(started);
         self.state.finished_at = None;
+        self.state.restarting = false;
         self.save()?;
         self.event("start");
         Ok(())
     }
-}
 
-impl Container<'_> {
     /// Stops the container if it runs (waiting `timeout` seconds before
     /// SIGKILL) and starts it again.
     pub fn restart(&mut self, timeout: Option<u32>) -> Result<()> {

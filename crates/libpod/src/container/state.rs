@@ -6,6 +6,8 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::policy::HealthState;
+
 /// Where a container is in its life.
 ///
 /// `configured` (only in the database) → `created` (exists in the OCI
@@ -118,6 +120,26 @@ pub struct ContainerState {
     pub mount_point: Option<String>,
     /// Last error from the runtime, for `inspect`.
     pub error: String,
+    /// A restart is pending (the monitor's exit command waits out the back-off).
+    #[serde(default)]
+    pub restarting: bool,
+    /// Quick restarts in a row, for the back-off.
+    #[serde(default)]
+    pub backoff_level: u32,
+    #[serde(default)]
+    pub health: Option<HealthState>,
+    /// Exec sessions: ID → session.
+    #[serde(default)]
+    pub exec_sessions: std::collections::BTreeMap<String, ExecSession>,
+}
+
+/// A process started in the container by `exec`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ExecSession {
+    /// The runtime's `exec` process (foreground) or the process itself (detached).
+    pub pid: i32,
+    pub command: Vec<String>,
+    pub started_at: DateTime<Utc>,
 }
 
 impl ContainerState {
@@ -128,6 +150,9 @@ impl ContainerState {
         self.monitor_pid = 0;
         self.mount_point = None;
         self.restart_count = 0;
+        self.restarting = false;
+        self.backoff_level = 0;
+        self.exec_sessions.clear();
         if self.status != ContainerStatus::Exited {
             self.status = ContainerStatus::Configured;
         }

@@ -25,7 +25,16 @@ impl Container<'_> {
                     self.cleanup_locked()?;
                     return Ok(());
                 }
-                _ => return Ok(()),
+                _ => {
+                    // Not running, maybe waiting out a restart back-off:
+                    // the user's stop wins over the restart policy.
+                    if self.state.restarting || !self.state.stopped_by_user {
+                        self.state.restarting = false;
+                        self.state.stopped_by_user = true;
+                        self.save()?;
+                    }
+                    return Ok(());
+                }
             }
             self.state.stopped_by_user = true;
             let signal = if timeout.is_zero() {

@@ -13,6 +13,7 @@ use nix::unistd::Pid;
 use super::attach_server::{AttachServer, Received, RECV_BUFFER};
 use super::console;
 use super::diag::Diag;
+use super::health::HealthSchedule;
 use super::oom::OomWatch;
 use super::reaper::{Reaped, Reaper};
 use super::stdio::PipeEnds;
@@ -45,6 +46,7 @@ pub(crate) struct LoopParts {
     pub(crate) attach: AttachServer,
     pub(crate) log: Option<LogWriter>,
     pub(crate) oom: OomWatch,
+    pub(crate) health: Option<HealthSchedule>,
 }
 
 /// The result of the loop: the container is gone and its output drained.
@@ -149,6 +151,7 @@ pub(crate) struct EventLoop<'d> {
     attach: AttachServer,
     log: Option<LogWriter>,
     oom: OomWatch,
+    health: Option<HealthSchedule>,
     diag: &'d Diag,
     exit_code: Option<i32>,
     lost_child: bool,
@@ -208,6 +211,7 @@ impl<'d> EventLoop<'d> {
             attach: parts.attach,
             log: parts.log,
             oom: parts.oom,
+            health: parts.health,
             diag,
             exit_code: None,
             lost_child: false,
@@ -244,15 +248,24 @@ impl<'d> EventLoop<'d> {
 
     /// One poll round.
     fn turn(&mut self) -> io::Result<()> {
-        let timeout = if self.lost_child {
-            PollTimeout::try_from(LOST_CHILD_CHECK).unwrap_or(PollTimeout::MAX)
-        } else {
-            PollTimeout::NONE
+        let lost_check = self.lost_child.then_some(LOST_CHILD_CHECK);
+        let health_due = self.health.as_ref().map(HealthSchedule::until_due);
+        let timeout = match lost_check.into_iter().chain(health_due).min() {
+            // Round up so a due check is not polled for in a busy loop.
+            Some(wait) => {
+                PollTimeout::try_from(wait + Duration::from_millis(1)).unwrap_or(PollTimeout::MAX)
+            }
+            None => PollTimeout::NONE,
         };
         for (token, revents) in self.poll(timeout)? {
             self.dispatch(token, revents);
         }
         self.attach.sweep();
+        if self.exit_code.is_none() {
+            if let Some(health) = &mut self.health {
+                health.tick(self.diag);
+            }
+        }
         if self.lost_child && self.exit_code.is_none() {
             self.check_lost_child();
         }
@@ -328,7 +341,12 @@ impl<'d> EventLoop<'d> {
 
     fn on_sigchld(&mut self) {
         self.reaper.clear();
-        match self.reaper.reap_all(self.container) {
+        let health = &mut self.health;
+        match self.reaper.reap_all(self.container, |pid| {
+            if let Some(h) = health.as_mut() {
+                h.reaped(pid);
+            }
+        }) {
             Reaped::Running => {}
             Reaped::Exited(code) => self.exit_code = Some(code),
             Reaped::NotAChild => {

@@ -14,6 +14,7 @@ mod console;
 mod daemon;
 mod diag;
 mod event_loop;
+mod health;
 mod oom;
 mod reaper;
 mod runtime;
@@ -212,6 +213,13 @@ fn start<'d>(args: &MonitorArgs, diag: &'d Diag) -> Result<(Pid, EventLoop<'d>),
         attach,
         log,
         oom,
+        health: args.health_command.as_ref().map(|cmd| {
+            health::HealthSchedule::new(
+                std::time::Duration::from_millis(args.health_interval_ms),
+                cmd.clone(),
+                args.health_command_args.clone(),
+            )
+        }),
     };
     let event_loop = EventLoop::new(parts, diag).context("cannot set up the event loop")?;
     Ok((pid, event_loop))

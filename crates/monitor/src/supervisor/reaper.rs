@@ -71,7 +71,7 @@ impl Reaper {
     }
 
     /// Reaps every exited child; reports the container's fate.
-    pub(crate) fn reap_all(&self, container: Pid) -> Reaped {
+    pub(crate) fn reap_all(&self, container: Pid, mut other: impl FnMut(Pid)) -> Reaped {
         loop {
             match waitpid(None, Some(WaitPidFlag::WNOHANG)) {
                 Ok(WaitStatus::StillAlive) => return Reaped::Running,
@@ -80,6 +80,8 @@ impl Reaper {
                         if let Some(code) = exit_code(status) {
                             return Reaped::Exited(code);
                         }
+                    } else if let Some(pid) = status.pid() {
+                        other(pid);
                     }
                 }
                 Err(Errno::EINTR) => continue,

@@ -51,11 +51,22 @@ pub fn run_common(rt: &Runtime, cmd: ContainerCommand) -> Result<u8> {
                 Ok(())
             })
         }
-        ContainerCommand::Rm(a) => each_named(rt, &a.names, a.all, a.latest, a.ignore, |c, _| {
-            c.remove(a.force, a.time)?;
-            println!("{}", c.id());
-            Ok(())
-        }),
+        ContainerCommand::Rm(a) => {
+            // Removing one container may take its dependents with it.
+            let mut gone = std::collections::BTreeSet::new();
+            each_named(rt, &a.names, a.all, a.latest, a.ignore, |c, _| {
+                if gone.contains(c.id()) {
+                    return Ok(());
+                }
+                for id in c.remove(a.force, a.time)? {
+                    println!("{id}");
+                    gone.insert(id);
+                }
+                Ok(())
+            })
+        }
+        ContainerCommand::Exec(a) => exec(rt, a),
+        ContainerCommand::Update(a) => update(rt, a),
         ContainerCommand::Ps(a) => ps(rt, a),
         ContainerCommand::Logs(a) => logs(rt, a),
         ContainerCommand::Wait(a) => wait(rt, a),
@@ -83,6 +94,7 @@ pub fn run_common(rt: &Runtime, cmd: ContainerCommand) -> Result<u8> {
             Ok(())
         }),
         ContainerCommand::Export(a) => export(rt, a),
+        ContainerCommand::Tools(t) => super::tools::run(rt, t),
         ContainerCommand::Port(a) => {
             if let Some(n) = &a.name {
                 rt.container(n)?;
@@ -630,10 +642,76 @@ pub fn prune(rt: &Runtime) -> Result<u8> {
 
 pub fn cleanup(rt: &Runtime, a: CleanupArgs) -> Result<u8> {
     each_named(rt, &a.names, false, false, a.from_monitor, |c, _| {
-        match c.cleanup(a.rm) {
-            Ok(_) => Ok(()),
+        let result = if a.from_monitor {
+            c.handle_exit()
+        } else {
+            c.cleanup(a.rm).map(drop)
+        };
+        match result {
+            Ok(()) => Ok(()),
             Err(libpod::Error::NoSuchContainer(_)) if a.from_monitor => Ok(()),
             Err(e) => Err(e.into()),
         }
     })
+}
+
+pub fn healthcheck(rt: &Runtime, name: &str) -> Result<u8> {
+    let mut c = rt.container(name)?;
+    match c.healthcheck_run()? {
+        libpod::container::policy::HealthStatus::Unhealthy => {
+            println!("unhealthy");
+            Ok(1)
+        }
+        _ => Ok(0),
+    }
+}
+
+fn exec(rt: &Runtime, a: ExecArgs) -> Result<u8> {
+    let (name, command) = if a.latest {
+        (rt.latest_container()?.id().to_string(), a.args.clone())
+    } else {
+        match a.args.split_first() {
+            Some((n, rest)) => (n.clone(), rest.to_vec()),
+            None => bail!("exec needs a container and a command"),
+        }
+    };
+    let mut env = Vec::new();
+    for file in &a.env_file {
+        env.extend(libpod::container::options::parse_env_file(file)?);
+    }
+    for e in &a.env {
+        if e.contains('=') {
+            env.push(e.clone());
+        } else if let Ok(v) = std::env::var(e) {
+            env.push(format!("{e}={v}"));
+        }
+    }
+    let mut c = rt.container(&name)?;
+    let code = c.exec(&libpod::container::ExecOptions {
+        command,
+        env,
+        user: a.user.clone(),
+        workdir: a.workdir.clone(),
+        tty: a.tty,
+        interactive: a.interactive,
+        detach: a.detach,
+        privileged: a.privileged,
+    })?;
+    Ok(exit_code_byte(code))
+}
+
+fn update(rt: &Runtime, a: UpdateArgs) -> Result<u8> {
+    let mut c = rt.container(&a.name)?;
+    c.update(&libpod::container::UpdateOptions {
+        memory: a
+            .memory
+            .as_deref()
+            .map(libpod::container::options::parse_size)
+            .transpose()?,
+        cpus: a.cpus,
+        pids_limit: a.pids_limit,
+        restart_policy: a.restart.as_deref().map(str::parse).transpose()?,
+    })?;
+    println!("{}", c.id());
+    Ok(0)
 }

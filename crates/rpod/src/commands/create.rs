@@ -96,6 +96,17 @@ pub fn create_options(f: &CreateFlags) -> Result<CreateOptions> {
         log_driver: f.log_driver.clone(),
         log_max_size,
         auto_remove: f.rm,
+        restart_policy: f.restart.as_deref().map(str::parse).transpose()?,
+        requires: f.requires.clone(),
+        health: libpod::container::options::HealthOptions {
+            cmd: f.health_cmd.clone(),
+            interval: f.health_interval.clone(),
+            timeout: f.health_timeout.clone(),
+            retries: f.health_retries,
+            start_period: f.health_start_period.clone(),
+            on_failure: f.health_on_failure.clone(),
+            disabled: f.no_healthcheck,
+        },
     })
 }
 
@@ -202,7 +213,7 @@ fn finish(ctr: &mut Container<'_>) -> Result<u8> {
     }
     if ctr.config().auto_remove {
         match ctr.remove(false, None) {
-            Ok(()) | Err(libpod::Error::NoSuchContainer(_)) => {}
+            Ok(_) | Err(libpod::Error::NoSuchContainer(_)) => {}
             Err(e) => return Err(e.into()),
         }
         let _ = std::fs::remove_file(ctr.exit_file());

@@ -5,11 +5,14 @@ mod containers;
 mod create;
 mod images;
 mod system;
+mod tools;
 
 use anyhow::Result;
 use libpod::{Runtime, RuntimeOptions};
 
-use crate::cli::{Cli, Command, ContainerGroup, GlobalArgs, ImageGroup, SystemGroup};
+use crate::cli::{
+    Cli, Command, ContainerGroup, GlobalArgs, HealthcheckGroup, ImageGroup, SystemGroup,
+};
 
 /// Opens the engine with the global flags.
 pub fn open_runtime(g: &GlobalArgs) -> Result<Runtime> {
@@ -20,6 +23,7 @@ pub fn open_runtime(g: &GlobalArgs) -> Result<Runtime> {
         storage_driver: g.storage_driver.clone(),
         runtime: g.runtime.clone(),
         events_backend: g.events_backend.clone(),
+        hooks_dirs: g.hooks_dirs.clone(),
     })?)
 }
 
@@ -40,6 +44,8 @@ pub fn dispatch(cli: Cli) -> Result<u8> {
             ContainerGroup::Exists(a) => containers::exists(&rt, &a.name),
             ContainerGroup::Prune(_) => containers::prune(&rt),
             ContainerGroup::Cleanup(a) => containers::cleanup(&rt, a),
+            ContainerGroup::Checkpoint(a) => tools::checkpoint(&rt, a),
+            ContainerGroup::Restore(a) => tools::restore(&rt, a),
         },
         Command::Import(a) => images::import(&rt, a),
         Command::Images(a) => images::list(&rt, a),
@@ -67,8 +73,10 @@ pub fn dispatch(cli: Cli) -> Result<u8> {
             SystemGroup::Prune(a) => system::prune(&rt, &a),
             SystemGroup::Reset(_) => system::reset(rt),
             SystemGroup::Info(a) => system::info(&rt, &a),
+            SystemGroup::Boot => system::boot(&rt),
         },
         Command::Events(a) => system::events(&rt, a),
+        Command::Healthcheck(HealthcheckGroup::Run(a)) => containers::healthcheck(&rt, &a.name),
         Command::Version(_) | Command::Completion(_) => Ok(0),
     }
 }

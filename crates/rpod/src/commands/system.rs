@@ -128,6 +128,18 @@ pub fn prune(rt: &Runtime, a: &SystemPruneArgs) -> Result<u8> {
     Ok(0)
 }
 
+pub fn boot(rt: &Runtime) -> Result<u8> {
+    let (started, failed) = rt.boot()?;
+    for id in started {
+        println!("{id}");
+    }
+    let status = if failed.is_empty() { 0 } else { 125 };
+    for (name, e) in failed {
+        eprintln!("Error: starting container {name}: {e}");
+    }
+    Ok(status)
+}
+
 pub fn reset(rt: Runtime) -> Result<u8> {
     rt.reset()?;
     Ok(0)

@@ -558,3 +558,33 @@ pub fn tar_entry_names(data: &[u8]) -> Vec<String> {
     }
     names
 }
+
+/// Simulates a reboot: kills every container and monitor of the engine,
+/// unmounts its storage and empties the run root.
+pub fn reboot(e: &Engine) {
+    for name in e.ok(&["ps", "-a", "--format", "{{.Names}}"]).lines() {
+        let pid: i32 = e.inspect_fmt(name, "{{.State.Pid}}").parse().unwrap_or(0);
+        let monitor: i32 = e
+            .inspect_fmt(name, "{{.State.ConmonPid}}")
+            .parse()
+            .unwrap_or(0);
+        // The monitor first, so it cannot record the container's death.
+        if monitor > 0 && pid_alive(monitor) {
+            kill_pid(monitor, libc::SIGKILL);
+            wait_until("monitor to die", POLL_TIMEOUT, || !pid_alive(monitor));
+        }
+        if pid > 0 {
+            kill_pid(pid, libc::SIGKILL);
+            wait_until("container process to die", POLL_TIMEOUT, || !pid_alive(pid));
+        }
+    }
+    for m in e.leftover_mounts() {
+        let c = std::ffi::CString::new(m.as_os_str().as_encoded_bytes()).unwrap();
+        // SAFETY: umount2 with a valid path.
+        unsafe {
+            libc::umount2(c.as_ptr(), libc::MNT_DETACH);
+        }
+    }
+    std::fs::remove_dir_all(e.runroot()).unwrap();
+    std::fs::create_dir(e.runroot()).unwrap();
+}

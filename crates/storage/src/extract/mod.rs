@@ -100,7 +100,7 @@ fn sniff_gzip(input: &mut dyn Read) -> io::Result<(bool, impl Read + '_)> {
 }
 
 /// Turns a raw archive path into a relative path of normal components (empty for the root).
-fn sanitize_path(raw: &[u8]) -> std::result::Result<PathBuf, &'static str> {
+pub(crate) fn sanitize_path(raw: &[u8]) -> std::result::Result<PathBuf, &'static str> {
     if raw.first() == Some(&b'/') {
         return Err("absolute path");
     }

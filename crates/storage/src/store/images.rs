@@ -186,7 +186,7 @@ impl Store {
 
     /// Gives `names` to `image` (not saved), first removing them from every other image (which
     /// is saved). The caller holds the lock.
-    fn assign_names(&self, image: &mut Image, names: &[String]) -> Result<()> {
+    pub(super) fn assign_names(&self, image: &mut Image, names: &[String]) -> Result<()> {
         for mut other in self.images.list()? {
             if other.id == image.id {
                 continue;
@@ -207,7 +207,7 @@ impl Store {
 }
 
 /// Normalises a name that is to be assigned to an image (names with digests cannot be).
-fn assignable_name(name: &str) -> Result<String> {
+pub(super) fn assignable_name(name: &str) -> Result<String> {
     let reference = Reference::parse(name)?;
     if reference.digest().is_some() {
         return Err(Error::InvalidReference {

@@ -1,5 +1,6 @@
 //! The [`Store`]: opening, layout and the shared plumbing of image and container operations.
 
+mod commit;
 mod containers;
 mod images;
 #[cfg(test)]

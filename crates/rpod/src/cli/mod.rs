@@ -1,9 +1,13 @@
 //! The command line, as clap types. Flag names, short forms and defaults
 //! follow Podman's.
 
+mod tools;
+
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+
+pub use tools::*;
 
 /// rpod: manage OCI containers and images without a daemon.
 #[derive(Debug, Parser)]
@@ -42,6 +46,9 @@ pub struct GlobalArgs {
     /// Where events go: file or none
     #[arg(long, global = true, value_name = "NAME")]
     pub events_backend: Option<String>,
+    /// OCI hooks directory (repeatable; replaces the configured ones)
+    #[arg(long = "hooks-dir", global = true, value_name = "DIR")]
+    pub hooks_dirs: Vec<PathBuf>,
     /// Log level (accepted for compatibility)
     #[arg(long, global = true, value_name = "LEVEL", hide = true)]
     pub log_level: Option<String>,
@@ -74,6 +81,9 @@ pub enum Command {
     System(SystemGroup),
     /// Show events
     Events(EventsArgs),
+    /// Run container health checks
+    #[command(subcommand)]
+    Healthcheck(HealthcheckGroup),
     /// Print a shell completion script
     Completion(CompletionArgs),
 }
@@ -122,6 +132,12 @@ pub enum ContainerCommand {
     Export(ExportArgs),
     /// List a container's port mappings
     Port(PortArgs),
+    /// Run a command in a running container
+    Exec(ExecArgs),
+    /// Change a container's resource limits or restart policy
+    Update(UpdateArgs),
+    #[command(flatten)]
+    Tools(ToolsCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -136,6 +152,10 @@ pub enum ContainerGroup {
     Prune(PruneArgs),
     /// Clean up a container whose process exited (unmount, runtime delete)
     Cleanup(CleanupArgs),
+    /// Checkpoint running containers with CRIU
+    Checkpoint(CheckpointArgs),
+    /// Restore containers from a checkpoint
+    Restore(RestoreArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -166,6 +186,73 @@ pub enum SystemGroup {
     Reset(ForceArgs),
     /// Show information about the host and the engine
     Info(FormatOnly),
+    /// Refresh after a reboot and start containers whose restart policy asks for it
+    Boot,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HealthcheckGroup {
+    /// Run a container's health check once (exit 0 healthy, 1 unhealthy)
+    Run(NameArg),
+}
+
+#[derive(Debug, Args)]
+#[command(disable_help_flag = true)]
+pub struct ExecArgs {
+    /// Print help
+    #[arg(long, action = clap::ArgAction::Help)]
+    pub help: Option<bool>,
+    /// Keep stdin open and forward it
+    #[arg(short = 'i', long)]
+    pub interactive: bool,
+    /// Allocate a pseudo-terminal
+    #[arg(short = 't', long)]
+    pub tty: bool,
+    /// Run in the background
+    #[arg(short = 'd', long)]
+    pub detach: bool,
+    /// Set an environment variable (KEY=VALUE, or KEY to copy it from here)
+    #[arg(short = 'e', long = "env", value_name = "KEY=VALUE")]
+    pub env: Vec<String>,
+    /// Read environment variables from a file
+    #[arg(long, value_name = "FILE")]
+    pub env_file: Vec<PathBuf>,
+    /// User (name or UID) and optional group
+    #[arg(short = 'u', long, value_name = "USER[:GROUP]")]
+    pub user: Option<String>,
+    /// Working directory
+    #[arg(short = 'w', long, value_name = "DIR")]
+    pub workdir: Option<String>,
+    /// Give the process all capabilities
+    #[arg(long)]
+    pub privileged: bool,
+    /// Keys that detach (accepted for compatibility; the runtime proxies the terminal)
+    #[arg(long, value_name = "KEYS")]
+    pub detach_keys: Option<String>,
+    /// Exec in the latest container
+    #[arg(short = 'l', long)]
+    pub latest: bool,
+    /// Container (name or ID), then the command and its arguments
+    #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true, num_args = 1..)]
+    pub args: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct UpdateArgs {
+    /// Memory limit (e.g. 64m)
+    #[arg(short = 'm', long, value_name = "SIZE")]
+    pub memory: Option<String>,
+    /// Number of CPUs (e.g. 1.5)
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub cpus: Option<f64>,
+    /// Maximum number of processes (-1 for unlimited)
+    #[arg(long, value_name = "N", allow_hyphen_values = true)]
+    pub pids_limit: Option<i64>,
+    /// Restart policy: no, on-failure[:N], always, unless-stopped
+    #[arg(long, value_name = "POLICY")]
+    pub restart: Option<String>,
+    /// Container (name or ID)
+    pub name: String,
 }
 
 /// Flags shared by `create` and `run`.
@@ -269,6 +356,33 @@ pub struct CreateFlags {
     /// Remove the container when it exits
     #[arg(long)]
     pub rm: bool,
+    /// Restart policy: no, on-failure[:N], always, unless-stopped
+    #[arg(long, value_name = "POLICY")]
+    pub restart: Option<String>,
+    /// Containers that must run before this one (comma-separated names or IDs)
+    #[arg(long, value_name = "CONTAINERS", value_delimiter = ',')]
+    pub requires: Vec<String>,
+    /// Health check command (a JSON array runs without a shell)
+    #[arg(long, value_name = "COMMAND")]
+    pub health_cmd: Option<String>,
+    /// Time between health checks (e.g. 30s), or "disable"
+    #[arg(long, value_name = "DURATION")]
+    pub health_interval: Option<String>,
+    /// Time a health check may take before it counts as failed
+    #[arg(long, value_name = "DURATION")]
+    pub health_timeout: Option<String>,
+    /// Failures in a row before the container is unhealthy
+    #[arg(long, value_name = "N")]
+    pub health_retries: Option<u32>,
+    /// Time after start during which failures do not count
+    #[arg(long, value_name = "DURATION")]
+    pub health_start_period: Option<String>,
+    /// What to do when the container turns unhealthy: none, kill, restart, stop
+    #[arg(long, value_name = "ACTION")]
+    pub health_on_failure: Option<String>,
+    /// Disable the image's health check
+    #[arg(long)]
+    pub no_healthcheck: bool,
     /// Image (or root file system directory with --rootfs)
     pub image: String,
     /// Command and arguments

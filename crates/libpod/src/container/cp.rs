@@ -1,0 +1,212 @@
+//! `cp`: copying files between a container's root file system and the host (or a tar
+//! stream), with Docker's rules for trailing `/` and `/.`, directories and existing
+//! destinations. Container paths are resolved inside the root file system (see
+//! [`storage::archive`]), so symlinks in the container never lead out of it.
+
+use std::io::{Read, Write};
+use std::path::Path;
+
+use storage::archive::{pack, unpack, DirHandle, Located, UnpackOptions};
+
+use super::{Container, ContainerStatus};
+use crate::error::{Error, IoContext, Result};
+
+/// The host side of a copy out of a container.
+pub enum CopyTarget<'a> {
+    /// A host path (file or directory, existing or not).
+    Path(&'a Path),
+    /// A tar stream (`-`).
+    Tar(&'a mut dyn Write),
+}
+
+/// The host side of a copy into a container.
+pub enum CopySource<'a> {
+    /// A host path.
+    Path(&'a Path),
+    /// A tar stream (`-`), unpacked into the destination directory.
+    Tar(&'a mut dyn Read),
+}
+
+impl Container<'_> {
+    /// Copies `src` (a path in the container) to the host or into a tar stream.
+    pub fn copy_out(&mut self, src: &str, target: CopyTarget<'_>) -> Result<()> {
+        let name = self.name().to_string();
+        self.with_rootfs(|root| {
+            let from = locate(Located::in_root(root, src), src, || {
+                format!("{src:?} could not be found on container {name}")
+            })?;
+            match target {
+                CopyTarget::Tar(out) => {
+                    pack(&from, Some(&base_name(src, "rootfs")), out).map_err(Error::from)
+                }
+                CopyTarget::Path(dest) => {
+                    let to = locate(Located::on_host(dest), &dest.display().to_string(), || {
+                        format!(
+                            "{:?} could not be found on the host",
+                            dest.display().to_string()
+                        )
+                    })?;
+                    let owner = (
+                        nix::unistd::geteuid().as_raw(),
+                        nix::unistd::getegid().as_raw(),
+                    );
+                    transfer(&from, src, &to, &dest.to_string_lossy(), owner)
+                }
+            }
+        })
+    }
+
+    /// Copies a host path or a tar stream to `dest` (a path in the container). Files
+    /// are owned by the container's user.
+    pub fn copy_in(&mut self, source: CopySource<'_>, dest: &str) -> Result<()> {
+        let name = self.name().to_string();
+        let user = self.config.user.clone();
+        self.with_rootfs(|root| {
+            let owner = super::spec::resolve_user(root, &user).unwrap_or((0, 0));
+            let to = locate(Located::in_root(root, dest), dest, || {
+                format!("{dest:?} could not be found on container {name}")
+            })?;
+            match source {
+                CopySource::Tar(input) => {
+                    let dir = to.as_dir()?.ok_or_else(|| {
+                        Error::InvalidArgument(format!(
+                            "destination {dest:?} must be a directory when copying from stdin"
+                        ))
+                    })?;
+                    unpack(input, &dir, UnpackOptions { owner: Some(owner) }).map_err(Error::from)
+                }
+                CopySource::Path(src) => {
+                    let text = src.to_string_lossy().into_owned();
+                    let from = locate(Located::on_host(src), &text, || {
+                        format!("{text:?} could not be found on the host")
+                    })?;
+                    if !from.exists() {
+                        return Err(Error::InvalidArgument(format!(
+                            "{text:?} could not be found on the host: no such file or directory"
+                        )));
+                    }
+                    transfer(&from, &text, &to, dest, owner)
+                }
+            }
+        })
+    }
+
+    /// Runs `f` with the root file system mounted; unmounts it afterwards if it was not
+    /// mounted before and the container is not running.
+    pub(crate) fn with_rootfs<T>(&mut self, f: impl FnOnce(&Path) -> Result<T>) -> Result<T> {
+        let (root, was_mounted) = {
+            let _guard = self.lock()?;
+            let was_mounted = self.state.mount_point.is_some();
+            (self.mount_rootfs()?, was_mounted)
+        };
+        let result = f(&root);
+        if !was_mounted {
+            let _guard = self.lock()?;
+            if !self.state.status.is_active() && self.state.status != ContainerStatus::Created {
+                self.unmount_rootfs();
+                self.save()?;
+            }
+        }
+        result
+    }
+}
+
+/// Turns a lookup failure whose parent directory is missing into a clear "not found".
+fn locate(
+    found: storage::Result<Located>,
+    _path: &str,
+    what: impl FnOnce() -> String,
+) -> Result<Located> {
+    match found {
+        Ok(l) => Ok(l),
+        Err(e) if e.is_not_found() => Err(Error::InvalidArgument(format!(
+            "{}: no such file or directory",
+            what()
+        ))),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The name a copied object gets: the last component of its path (`default` for `/`).
+fn base_name(path: &str, default: &str) -> String {
+    let trimmed = path.trim_end_matches("/.").trim_end_matches('/');
+    match trimmed.rsplit('/').next() {
+        Some("") | Some(".") | Some("..") | None => default.to_string(),
+        Some(name) => name.to_string(),
+    }
+}
+
+/// Where the copy of `from` goes below `to`: the directory to unpack in and the top-level
+/// name (`None`: the source directory's contents).
+fn plan(
+    from: &Located,
+    src: &str,
+    to: &Located,
+    dest: &str,
+) -> Result<(DirHandle, Option<String>)> {
+    let meta = from
+        .metadata()
+        .ok_or_else(|| Error::InvalidArgument(format!("{src:?}: no such file or directory")))?;
+    let src_is_dir = from.name().is_none() || meta.is_dir();
+    let contents_only = src.ends_with("/.") || src == "." || base_name(src, "").is_empty();
+    let dest_dir = to.as_dir()?;
+    if src_is_dir {
+        if let Some(dir) = dest_dir {
+            let top = (!contents_only).then(|| base_name(src, "rootfs"));
+            return Ok((dir, top));
+        }
+        if to.exists() {
+            return Err(Error::InvalidArgument(format!(
+                "cannot copy directory {src:?} to non-directory {dest:?}"
+            )));
+        }
+    } else if let Some(dir) = dest_dir {
+        return Ok((dir, Some(base_name(src, "rootfs"))));
+    } else if dest.ends_with('/') {
+        return Err(Error::InvalidArgument(format!(
+            "destination directory {dest:?} does not exist"
+        )));
+    }
+    let name = to
+        .name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .ok_or_else(|| Error::InvalidArgument(format!("invalid destination {dest:?}")))?;
+    let parent = to.parent().try_clone()?;
+    Ok((parent, Some(name)))
+}
+
+/// Packs `from` in one thread and unpacks it below `to` in this one, through a pipe.
+fn transfer(from: &Located, src: &str, to: &Located, dest: &str, owner: (u32, u32)) -> Result<()> {
+    let (dir, top) = plan(from, src, to, dest)?;
+    let (reader, writer) = nix::unistd::pipe()
+        .map_err(std::io::Error::from)
+        .ctx(|| "creating a pipe".to_string())?;
+    let mut reader = std::fs::File::from(reader);
+    let mut writer = std::fs::File::from(writer);
+    std::thread::scope(|scope| {
+        let packer = scope.spawn(move || pack(from, top.as_deref(), &mut writer));
+        let unpacked = unpack(&mut reader, &dir, UnpackOptions { owner: Some(owner) });
+        drop(reader);
+        let packed = packer.join().unwrap_or_else(|_| {
+            Err(storage::Error::Archive(std::io::Error::other(
+                "copy thread panicked",
+            )))
+        });
+        packed?;
+        unpacked?;
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_names() {
+        assert_eq!(base_name("/a/b", "x"), "b");
+        assert_eq!(base_name("/a/b/", "x"), "b");
+        assert_eq!(base_name("/a/b/.", "x"), "b");
+        assert_eq!(base_name("/", "x"), "x");
+    }
+}

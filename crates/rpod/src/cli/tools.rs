@@ -1,0 +1,110 @@
+//! Flags of the commands that look into or copy out of containers: cp, diff,
+//! commit, top, stats, checkpoint and restore.
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+
+#[derive(Debug, Subcommand)]
+pub enum ToolsCommand {
+    /// Copy files between a container and the host
+    Cp(CpArgs),
+    /// Show files added (A), changed (C) and deleted (D) in a container
+    Diff(DiffArgs),
+    /// Make an image from a container's changes
+    Commit(CommitArgs),
+    /// Show the processes of a container
+    Top(TopArgs),
+    /// Show resource usage of containers
+    Stats(StatsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CpArgs {
+    /// Source: CONTAINER:PATH or a host path (- for a tar stream on stdin)
+    pub source: String,
+    /// Destination: CONTAINER:PATH or a host path (- for a tar stream on stdout)
+    pub destination: String,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// Go template or json
+    #[arg(long)]
+    pub format: Option<String>,
+    /// Container (name or ID)
+    pub name: String,
+}
+
+#[derive(Debug, Args)]
+pub struct CommitArgs {
+    /// Apply a Dockerfile instruction (CMD, ENTRYPOINT, ENV, WORKDIR, USER, LABEL, EXPOSE, VOLUME, STOPSIGNAL)
+    #[arg(short = 'c', long, value_name = "INSTRUCTION")]
+    pub change: Vec<String>,
+    /// Commit message
+    #[arg(short = 'm', long)]
+    pub message: Option<String>,
+    /// Author
+    #[arg(short = 'a', long)]
+    pub author: Option<String>,
+    /// Pause the container while committing (default true)
+    #[arg(short = 'p', long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    pub pause: bool,
+    /// Print only the image ID
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// Container (name or ID)
+    pub container: String,
+    /// Name for the new image
+    pub image: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct TopArgs {
+    /// Container (name or ID)
+    pub container: String,
+    /// ps-style descriptors (pid, user, args, etime, comm, ppid, time, %cpu, …)
+    pub descriptors: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    /// Show all containers (default: running)
+    #[arg(short = 'a', long)]
+    pub all: bool,
+    /// Print one sample and exit
+    #[arg(long)]
+    pub no_stream: bool,
+    /// Go template or json
+    #[arg(long)]
+    pub format: Option<String>,
+    /// Containers (names or IDs)
+    pub names: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckpointArgs {
+    /// Write the checkpoint to this tarball
+    #[arg(short = 'e', long, value_name = "FILE")]
+    pub export: Option<PathBuf>,
+    /// Keep the container running after the checkpoint
+    #[arg(short = 'R', long)]
+    pub leave_running: bool,
+    /// Checkpoint established TCP connections
+    #[arg(long)]
+    pub tcp_established: bool,
+    /// Containers (names or IDs)
+    pub names: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// Restore from this tarball
+    #[arg(short = 'i', long, value_name = "FILE")]
+    pub import: Option<PathBuf>,
+    /// Restore established TCP connections
+    #[arg(long)]
+    pub tcp_established: bool,
+    /// Containers (names or IDs)
+    pub names: Vec<String>,
+}

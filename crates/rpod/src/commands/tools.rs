@@ -1,0 +1,295 @@
+//! cp, diff, commit, top, stats, checkpoint and restore.
+
+use std::collections::BTreeMap;
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::{bail, Result};
+use libpod::container::{
+    CheckpointOptions, CommitOptions, ContainerStats, CopySource, CopyTarget, RestoreOptions,
+    StatsSample,
+};
+use libpod::Runtime;
+use serde::Serialize;
+
+use crate::cli::{
+    CheckpointArgs, CommitArgs, CpArgs, DiffArgs, RestoreArgs, StatsArgs, ToolsCommand, TopArgs,
+};
+use crate::format::{print_table, OutputFormat};
+
+/// How long CPU use is sampled for.
+const STATS_INTERVAL: Duration = Duration::from_secs(1);
+
+pub fn run(rt: &Runtime, cmd: ToolsCommand) -> Result<u8> {
+    match cmd {
+        ToolsCommand::Cp(a) => cp(rt, a),
+        ToolsCommand::Diff(a) => diff(rt, a),
+        ToolsCommand::Commit(a) => commit(rt, a),
+        ToolsCommand::Top(a) => top(rt, a),
+        ToolsCommand::Stats(a) => stats(rt, a),
+    }
+}
+
+/// `CONTAINER:PATH` → (container, path); host paths (absolute, relative with `/` or `.`
+/// before any `:`) → `None`.
+fn split_container_path(arg: &str) -> Option<(&str, &str)> {
+    let (name, path) = arg.split_once(':')?;
+    if name.is_empty() || name.contains('/') || name.starts_with('.') {
+        return None;
+    }
+    Some((name, path))
+}
+
+fn cp(rt: &Runtime, a: CpArgs) -> Result<u8> {
+    match (
+        split_container_path(&a.source),
+        split_container_path(&a.destination),
+    ) {
+        (Some(_), Some(_)) => bail!("copying between containers is not supported"),
+        (None, None) => {
+            bail!("one of the source or the destination must be a container (CONTAINER:PATH)")
+        }
+        (Some((name, path)), None) => {
+            let mut c = rt.container(name)?;
+            if a.destination == "-" {
+                let stdout = std::io::stdout();
+                if stdout.is_terminal() {
+                    bail!("refusing to write a tar archive to a terminal: redirect stdout");
+                }
+                let mut lock = stdout.lock();
+                c.copy_out(path, CopyTarget::Tar(&mut lock))?;
+                lock.flush()?;
+            } else {
+                c.copy_out(path, CopyTarget::Path(Path::new(&a.destination)))?;
+            }
+        }
+        (None, Some((name, path))) => {
+            let mut c = rt.container(name)?;
+            if a.source == "-" {
+                let stdin = std::io::stdin();
+                let mut lock = stdin.lock();
+                c.copy_in(CopySource::Tar(&mut lock), path)?;
+            } else {
+                c.copy_in(CopySource::Path(Path::new(&a.source)), path)?;
+            }
+        }
+    }
+    Ok(0)
+}
+
+#[derive(Serialize)]
+#[allow(non_snake_case)]
+struct ChangeRow {
+    Path: String,
+    Kind: String,
+}
+
+fn diff(rt: &Runtime, a: DiffArgs) -> Result<u8> {
+    let changes = rt.container(&a.name)?.changes()?;
+    let format = OutputFormat::parse(a.format.as_deref())?;
+    if let OutputFormat::Json = format {
+        let mut groups: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for c in &changes {
+            let key = match c.kind {
+                storage_kind::Added => "added",
+                storage_kind::Modified => "changed",
+                storage_kind::Deleted => "deleted",
+            };
+            groups.entry(key).or_default().push(&c.path);
+        }
+        println!("{}", serde_json::to_string_pretty(&groups)?);
+        return Ok(0);
+    }
+    let rows: Vec<ChangeRow> = changes
+        .iter()
+        .map(|c| ChangeRow {
+            Path: c.path.clone(),
+            Kind: c.kind.to_string(),
+        })
+        .collect();
+    if !format.print_items(&rows)? {
+        let mut out = std::io::stdout().lock();
+        for c in &changes {
+            writeln!(out, "{} {}", c.kind, c.path)?;
+        }
+    }
+    Ok(0)
+}
+
+use libpod::container::ChangeKind as storage_kind;
+
+fn commit(rt: &Runtime, a: CommitArgs) -> Result<u8> {
+    let mut c = rt.container(&a.container)?;
+    let opts = CommitOptions {
+        name: a.image.clone(),
+        changes: a.change.clone(),
+        message: a.message.clone(),
+        author: a.author.clone(),
+        pause: a.pause,
+    };
+    let image = c.commit(&opts)?;
+    if !a.quiet {
+        eprintln!("Getting image source signatures");
+        eprintln!("Writing manifest to image destination");
+    }
+    println!("{}", image.id);
+    Ok(0)
+}
+
+fn top(rt: &Runtime, a: TopArgs) -> Result<u8> {
+    let rows = rt.container(&a.container)?.top(&a.descriptors)?;
+    let lines: Vec<String> = rows.iter().map(|r| r.join("\t")).collect();
+    print_table(&lines);
+    Ok(0)
+}
+
+/// The fields `stats --format` templates see (Podman's names).
+#[derive(Serialize)]
+#[allow(non_snake_case)]
+struct StatsRow {
+    ID: String,
+    ContainerID: String,
+    Name: String,
+    CPUPerc: String,
+    AVGCPU: String,
+    CPU: f64,
+    CPUNano: u64,
+    CPUTime: String,
+    MemUsage: String,
+    MemUsageBytes: String,
+    MemPerc: String,
+    MemLimit: u64,
+    NetIO: String,
+    BlockIO: String,
+    PIDs: String,
+}
+
+impl StatsRow {
+    fn new(s: &ContainerStats) -> StatsRow {
+        StatsRow {
+            ID: s.id.clone(),
+            ContainerID: s.raw.id.clone(),
+            Name: s.name.clone(),
+            CPUPerc: s.cpu_percent.clone(),
+            AVGCPU: s.avg_cpu.clone(),
+            CPU: s.cpu,
+            CPUNano: s.raw.cpu_nanos,
+            CPUTime: s.cpu_time.clone(),
+            MemUsage: s.mem_usage.clone(),
+            MemUsageBytes: format!(
+                "{} / {}",
+                libpod::humanize::human_size(s.raw.mem_usage),
+                libpod::humanize::human_size(s.raw.mem_limit)
+            ),
+            MemPerc: s.mem_percent.clone(),
+            MemLimit: s.raw.mem_limit,
+            NetIO: s.net_io.clone(),
+            BlockIO: s.block_io.clone(),
+            PIDs: s.pids.clone(),
+        }
+    }
+}
+
+/// Samples every selected container; named containers must be running.
+fn sample_all(rt: &Runtime, a: &StatsArgs) -> Result<Vec<StatsSample>> {
+    let mut out = Vec::new();
+    if a.names.is_empty() {
+        for mut c in rt.containers()? {
+            if let Some(s) = c.stats_sample()? {
+                out.push(s);
+            }
+        }
+    } else {
+        for name in &a.names {
+            let mut c = rt.container(name)?;
+            match c.stats_sample()? {
+                Some(s) => out.push(s),
+                None if a.all => {}
+                None => bail!("container {name} is not running"),
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn print_stats(format: &OutputFormat, stats: &[ContainerStats]) -> Result<()> {
+    if let OutputFormat::Json = format {
+        println!("{}", serde_json::to_string_pretty(stats)?);
+        return Ok(());
+    }
+    let rows: Vec<StatsRow> = stats.iter().map(StatsRow::new).collect();
+    if format.print_items(&rows)? {
+        return Ok(());
+    }
+    let mut lines =
+        vec!["ID\tNAME\tCPU %\tMEM USAGE / LIMIT\tMEM %\tNET IO\tBLOCK IO\tPIDS".to_string()];
+    for s in stats {
+        lines.push(format!(
+            "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+            s.id, s.name, s.cpu_percent, s.mem_usage, s.mem_percent, s.net_io, s.block_io, s.pids
+        ));
+    }
+    print_table(&lines);
+    Ok(())
+}
+
+fn stats(rt: &Runtime, a: StatsArgs) -> Result<u8> {
+    let format = OutputFormat::parse(a.format.as_deref())?;
+    let mut previous = sample_all(rt, &a)?;
+    let clear = std::io::stdout().is_terminal();
+    loop {
+        std::thread::sleep(STATS_INTERVAL);
+        let current = sample_all(rt, &a)?;
+        let stats: Vec<ContainerStats> = current
+            .iter()
+            .map(|cur| {
+                let prev = previous.iter().find(|p| p.id == cur.id);
+                ContainerStats::between(prev, cur)
+            })
+            .collect();
+        if clear && !a.no_stream {
+            print!("\x1b[2J\x1b[H");
+        }
+        print_stats(&format, &stats)?;
+        std::io::stdout().flush()?;
+        if a.no_stream {
+            return Ok(0);
+        }
+        previous = current;
+    }
+}
+
+pub fn checkpoint(rt: &Runtime, a: CheckpointArgs) -> Result<u8> {
+    if a.names.is_empty() {
+        bail!("checkpoint needs at least one container");
+    }
+    if a.export.is_some() && a.names.len() > 1 {
+        bail!("--export can only be used with a single container");
+    }
+    let opts = CheckpointOptions {
+        export: a.export.clone(),
+        leave_running: a.leave_running,
+        tcp_established: a.tcp_established,
+    };
+    for name in &a.names {
+        rt.container(name)?.checkpoint(&opts)?;
+        println!("{name}");
+    }
+    Ok(0)
+}
+
+pub fn restore(rt: &Runtime, a: RestoreArgs) -> Result<u8> {
+    if a.names.is_empty() {
+        bail!("restore needs at least one container");
+    }
+    let opts = RestoreOptions {
+        import: a.import.clone(),
+        tcp_established: a.tcp_established,
+    };
+    for name in &a.names {
+        rt.container(name)?.restore(&opts)?;
+        println!("{name}");
+    }
+    Ok(0)
+}

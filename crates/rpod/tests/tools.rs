@@ -1,0 +1,341 @@
+//! cp, diff, commit, top, stats, checkpoint.
+
+mod common;
+
+use std::fs;
+
+use common::*;
+
+fn out_of(e: &Engine, name: &str, path: &str) -> String {
+    let dest = e.file(&format!("out-{}", path.replace('/', "_")));
+    e.ok(&["cp", &format!("{name}:{path}"), dest.to_str().unwrap()]);
+    fs::read_to_string(&dest).unwrap()
+}
+
+#[test]
+fn cp_copies_files_and_directories_both_ways() {
+    let e = Engine::with_image();
+    e.sleeper("c");
+    let host = e.file("hello.txt");
+    fs::write(&host, "hello\n").unwrap();
+    // Into an existing directory: keeps its name; to a new path: takes that name.
+    e.ok(&["cp", host.to_str().unwrap(), "c:/tmp"]);
+    e.ok(&["cp", host.to_str().unwrap(), "c:/tmp/renamed"]);
+    assert_eq!(out_of(&e, "c", "/tmp/hello.txt"), "hello\n");
+    assert_eq!(out_of(&e, "c", "/tmp/renamed"), "hello\n");
+    // A file into a missing directory (trailing slash) is refused.
+    let (code, err) = e.fails(&["cp", host.to_str().unwrap(), "c:/nonexistent/"]);
+    assert_eq!(code, 125, "{err}");
+
+    // Directories: a new destination becomes the copy, an existing one receives it;
+    // DIR/. copies the contents.
+    let dir = e.file("tree");
+    fs::create_dir_all(dir.join("sub")).unwrap();
+    fs::write(dir.join("sub/f"), "x").unwrap();
+    e.ok(&["cp", dir.to_str().unwrap(), "c:/srv"]);
+    assert_eq!(out_of(&e, "c", "/srv/sub/f"), "x");
+    e.ok(&["cp", dir.to_str().unwrap(), "c:/srv"]);
+    assert_eq!(out_of(&e, "c", "/srv/tree/sub/f"), "x");
+    e.ok(&["cp", &format!("{}/.", dir.display()), "c:/tmp"]);
+    assert_eq!(out_of(&e, "c", "/tmp/sub/f"), "x");
+
+    // Out: a directory into a new host path, and into an existing one.
+    let back = e.file("back");
+    e.ok(&["cp", "c:/srv/tree", back.to_str().unwrap()]);
+    assert_eq!(fs::read_to_string(back.join("sub/f")).unwrap(), "x");
+    e.ok(&["cp", "c:/srv/tree", back.to_str().unwrap()]);
+    assert_eq!(fs::read_to_string(back.join("tree/sub/f")).unwrap(), "x");
+
+    // A directory onto a file is refused; a missing source says so.
+    let (code, err) = e.fails(&["cp", "c:/srv", host.to_str().unwrap()]);
+    assert_eq!(code, 125, "{err}");
+    let (code, err) = e.fails(&["cp", "c:/does/not/exist", back.to_str().unwrap()]);
+    assert_eq!(code, 125);
+    assert!(err.contains("could not be found"), "{err}");
+}
+
+#[test]
+fn cp_streams_tar_archives() {
+    let e = Engine::with_image();
+    e.sleeper("c");
+    let out = e.rpod(&["cp", "c:/etc/passwd", "-"]);
+    assert!(out.status.success(), "{}", describe(&out));
+    assert_eq!(tar_entry_names(&out.stdout), vec!["passwd"]);
+    let input = tar_with_entry("from-tar/file", b"data");
+    let out = e.rpod_stdin(&["cp", "-", "c:/tmp"], &input);
+    assert!(out.status.success(), "{}", describe(&out));
+    assert_eq!(out_of(&e, "c", "/tmp/from-tar/file"), "data");
+    // Hostile entries are refused.
+    let evil = tar_with_entry("../../../../evil-rpod-cp", b"x");
+    let out = e.rpod_stdin(&["cp", "-", "c:/tmp"], &evil);
+    assert_eq!(out.status.code(), Some(125), "{}", describe(&out));
+}
+
+#[test]
+fn cp_stays_inside_the_container_through_symlinks() {
+    let e = Engine::with_image();
+    e.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "c",
+        "busybox",
+        "sh",
+        "-c",
+        "ln -s / /escape; ln -s ../../../../../../../ /rel; ln -s /etc/passwd /pw; sleep 1000",
+    ]);
+    wait_until("symlinks", POLL_TIMEOUT, || {
+        e.rpod(&["cp", "c:/pw", e.file("pw").to_str().unwrap()])
+            .status
+            .success()
+    });
+    let marker = format!("rpod-cp-escape-{}", std::process::id());
+    let host = e.file(&marker);
+    fs::write(&host, "inside").unwrap();
+    e.ok(&["cp", host.to_str().unwrap(), "c:/escape/tmp/"]);
+    e.ok(&["cp", host.to_str().unwrap(), "c:/rel/tmp/"]);
+    assert!(!std::path::Path::new("/tmp").join(&marker).exists());
+    assert_eq!(out_of(&e, "c", &format!("/tmp/{marker}")), "inside");
+    // Reading through the symlinks reads the container's files.
+    assert_eq!(
+        out_of(&e, "c", "/rel/etc/passwd"),
+        out_of(&e, "c", "/etc/passwd")
+    );
+    // `cp c:/pw` copies the link itself.
+    let link = e.file("pw-link");
+    e.ok(&["cp", "c:/pw", link.to_str().unwrap()]);
+    assert!(fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+}
+
+#[test]
+fn cp_works_on_created_containers_and_unmounts() {
+    let e = Engine::with_image();
+    e.ok(&["create", "--name", "c", "busybox", "cat", "/copied"]);
+    let host = e.file("f");
+    fs::write(&host, "in a created container\n").unwrap();
+    e.ok(&["cp", host.to_str().unwrap(), "c:/copied"]);
+    assert!(e.leftover_mounts().is_empty(), "{:?}", e.leftover_mounts());
+    assert_eq!(out_of(&e, "c", "/copied"), "in a created container\n");
+    e.ok(&["start", "c"]);
+    e.wait_status("c", "exited");
+    assert!(e.logs("c").contains("in a created container"));
+}
+
+#[test]
+fn diff_lists_added_changed_and_deleted_paths() {
+    let e = Engine::with_image();
+    e.ok(&[
+        "run",
+        "--name",
+        "c",
+        "busybox",
+        "sh",
+        "-c",
+        "echo x > /tmp/new; rm /bin/ls; echo y >> /etc/passwd",
+    ]);
+    let out = e.ok(&["diff", "c"]);
+    let lines: Vec<&str> = out.lines().collect();
+    for want in [
+        "A /tmp/new",
+        "D /bin/ls",
+        "C /etc/passwd",
+        "C /tmp",
+        "C /bin",
+    ] {
+        assert!(lines.contains(&want), "{want} missing in\n{out}");
+    }
+    assert!(
+        !out.contains("/etc/hosts") && !out.contains("/proc"),
+        "{out}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&e.ok(&["diff", "--format", "json", "c"])).unwrap();
+    assert!(json["added"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p == "/tmp/new"));
+    assert!(json["deleted"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p == "/bin/ls"));
+    let (code, _) = e.fails(&["diff", "nosuch"]);
+    assert_eq!(code, 125);
+}
+
+#[test]
+fn commit_makes_a_runnable_image() {
+    let e = Engine::with_image();
+    e.ok(&[
+        "run",
+        "--name",
+        "c",
+        "--env",
+        "FROM_CTR=1",
+        "busybox",
+        "sh",
+        "-c",
+        "mkdir -p /data && echo committed > /data/file; rm /bin/ls",
+    ]);
+    let id = e.ok(&[
+        "commit",
+        "-q",
+        "-m",
+        "my message",
+        "-a",
+        "me",
+        "-c",
+        "ENV=FOO=bar",
+        "-c",
+        "CMD [\"cat\", \"/data/file\"]",
+        "c",
+        "snap",
+    ]);
+    assert_eq!(id.len(), 64, "{id}");
+    assert_eq!(e.ok(&["run", "--rm", "snap"]), "committed");
+    assert_eq!(
+        e.ok(&[
+            "run",
+            "--rm",
+            "snap",
+            "sh",
+            "-c",
+            "echo $FOO $FROM_CTR; ls /bin/ls || echo gone"
+        ]),
+        "bar 1\ngone"
+    );
+    let history = e.ok(&["image", "inspect", "snap", "--format", "{{json .History}}"]);
+    assert!(
+        history.contains("my message") && history.contains("me"),
+        "{history}"
+    );
+    // A running container is paused while committing, and keeps running.
+    e.sleeper("s");
+    e.ok(&["commit", "-q", "s", "snap2"]);
+    assert_eq!(e.status("s"), "running");
+    // Bad --change and --rootfs containers are refused.
+    let (code, _) = e.fails(&["commit", "-c", "BOGUS=1", "c", "x"]);
+    assert_eq!(code, 125);
+    let rootfs = e.file("rootfs");
+    fs::create_dir_all(&rootfs).unwrap();
+    e.ok(&[
+        "create",
+        "--name",
+        "r",
+        "--rootfs",
+        rootfs.to_str().unwrap(),
+        "/bin/true",
+    ]);
+    let (code, err) = e.fails(&["commit", "r", "x"]);
+    assert_eq!(code, 125);
+    assert!(err.contains("--rootfs"), "{err}");
+}
+
+#[test]
+fn top_lists_processes() {
+    let e = Engine::with_image();
+    e.sleeper("c");
+    let out = e.ok(&["top", "c"]);
+    let mut lines = out.lines();
+    let header: Vec<&str> = lines.next().unwrap().split_whitespace().collect();
+    assert_eq!(
+        header,
+        vec!["USER", "PID", "PPID", "%CPU", "ELAPSED", "TTY", "TIME", "COMMAND"]
+    );
+    let row = lines.next().unwrap();
+    assert!(
+        row.starts_with("root") && row.contains("sleep 1000"),
+        "{out}"
+    );
+    let out = e.ok(&["top", "c", "pid,comm", "%U"]);
+    let header: Vec<&str> = out.lines().next().unwrap().split_whitespace().collect();
+    assert_eq!(header, vec!["PID", "COMMAND", "USER"]);
+    assert!(
+        out.lines()
+            .nth(1)
+            .unwrap()
+            .split_whitespace()
+            .eq(["1", "sleep", "root"]),
+        "{out}"
+    );
+    let (code, err) = e.fails(&["top", "c", "bogus"]);
+    assert_eq!(code, 125);
+    assert!(err.contains("bogus"), "{err}");
+    e.ok(&["create", "--name", "idle", "busybox"]);
+    let (code, _) = e.fails(&["top", "idle"]);
+    assert_eq!(code, 125);
+}
+
+#[test]
+fn stats_reports_usage() {
+    let e = Engine::with_image();
+    e.sleeper("c");
+    let out = e.ok(&["stats", "--no-stream"]);
+    let mut lines = out.lines();
+    let header = lines.next().unwrap();
+    for col in [
+        "ID",
+        "NAME",
+        "CPU %",
+        "MEM USAGE / LIMIT",
+        "MEM %",
+        "NET IO",
+        "BLOCK IO",
+        "PIDS",
+    ] {
+        assert!(header.contains(col), "{header}");
+    }
+    let row = lines.next().unwrap();
+    assert!(
+        row.contains(" c ") && row.trim_end().ends_with('1'),
+        "{out}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&e.ok(&["stats", "--no-stream", "--format", "json", "c"])).unwrap();
+    assert_eq!(json[0]["name"], "c");
+    assert_eq!(json[0]["pids"], "1");
+    assert!(json[0]["mem_usage"].as_str().unwrap().contains(" / "));
+    let names = e.ok(&[
+        "stats",
+        "--no-stream",
+        "--format",
+        "{{.Name}} {{.PIDs}}",
+        "c",
+    ]);
+    assert_eq!(names, "c 1");
+    e.ok(&["create", "--name", "idle", "busybox"]);
+    let (code, _) = e.fails(&["stats", "--no-stream", "idle"]);
+    assert_eq!(code, 125);
+}
+
+#[test]
+fn checkpoint_is_refused_with_the_reason_when_criu_cannot_work() {
+    let e = Engine::with_image();
+    e.sleeper("c");
+    let criu_works = std::process::Command::new("criu")
+        .arg("check")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if criu_works {
+        return; // a working CRIU is exercised elsewhere
+    }
+    let pid_before = e.inspect_fmt("c", "{{.State.Pid}}");
+    let (code, err) = e.fails(&["container", "checkpoint", "c"]);
+    assert_eq!(code, 125);
+    assert!(
+        err.contains("checkpoint of container c is not possible on this host"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert_eq!(e.status("c"), "running");
+    assert_eq!(e.inspect_fmt("c", "{{.State.Pid}}"), pid_before);
+    let (code, _) = e.fails(&["container", "restore", "c"]);
+    assert_eq!(code, 125);
+    assert_eq!(e.status("c"), "running");
+}

@@ -1,0 +1,160 @@
+//! A container's changes: listing them (`diff`) and committing them as a new image.
+
+use std::ffi::OsStr;
+use std::fs::{File, OpenOptions};
+use std::io::{BufWriter, Seek, SeekFrom, Write};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Component, Path};
+
+use chrono::Utc;
+
+use super::Store;
+use crate::archive::pack::Packer;
+use crate::archive::DirHandle;
+use crate::changes::{copy_changes, overlay_changes, Change, ChangeKind, LowerView};
+use crate::driver::DriverKind;
+use crate::error::{Error, IoContext, Result};
+use crate::fsutil::StagingDir;
+use crate::image::Image;
+use crate::layer::Layer;
+use crate::oci;
+use crate::options::CommitOptions;
+
+const LAYER_TAR: &str = "layer.tar";
+
+impl Store {
+    /// The paths the container added, changed or deleted relative to its image, sorted.
+    /// Containers without an image report everything as added.
+    pub fn container_changes(&self, id: &str) -> Result<Vec<Change>> {
+        let dir = self.containers.container_dir(id)?;
+        let container = self.containers.get(id)?;
+        let lower = LowerView::new(&self.base_layer_dirs(container.image.as_deref())?)?;
+        let writable = self.driver.writable_dir(&dir);
+        match self.driver.kind() {
+            DriverKind::Overlay => overlay_changes(&writable, &lower),
+            DriverKind::Vfs => copy_changes(&writable, &lower),
+        }
+    }
+
+    /// Makes a new image from the container's image plus one layer holding the container's
+    /// changes (an OCI layer: whiteouts as `.wh.<name>`, opaque directories marked with
+    /// `.wh..wh..opq`). The layer is written to a staging file first, then extracted like any
+    /// imported layer.
+    pub fn commit_container(&self, id: &str, opts: CommitOptions) -> Result<Image> {
+        let dir = self.containers.container_dir(id)?;
+        let container = self.containers.get(id)?;
+        let image_id = container
+            .image
+            .clone()
+            .ok_or_else(|| Error::ContainerNotFound(format!("{id} (it has no image)")))?;
+        let base = self
+            .images
+            .find(&image_id)?
+            .ok_or_else(|| Error::ImageNotFound(image_id.clone()))?;
+        let base_config = self.image_config(&base)?;
+        let names = opts
+            .names
+            .iter()
+            .map(|n| super::images::assignable_name(n))
+            .collect::<Result<Vec<_>>>()?;
+
+        let staging = StagingDir::new(&self.tmp)?;
+        let tar_path = staging.path().join(LAYER_TAR);
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .custom_flags(libc::O_CLOEXEC)
+            .open(&tar_path)
+            .at("create", &tar_path)?;
+        self.write_layer_tar(&dir, base.clone(), &mut file)?;
+        file.seek(SeekFrom::Start(0)).at("seek", &tar_path)?;
+
+        let _guard = self.lock.lock()?;
+        let parents: Vec<Layer> = base
+            .layers
+            .iter()
+            .map(|chain_id| self.layers.get(chain_id))
+            .collect::<Result<_>>()?;
+        let layer = self.layers.put(&mut file, parents.last())?;
+        let created = Utc::now();
+        let config = oci::commit_config(&base_config, &opts, &layer, created)?;
+        let config_hex = self.blobs.put(&config)?;
+        let mut all_layers = parents;
+        all_layers.push(layer);
+        let manifest = oci::image_manifest(&config, &config_hex, &all_layers)?;
+        let manifest_hex = self.blobs.put(&manifest)?;
+        let mut image = match self.images.find(&config_hex)? {
+            Some(existing) => existing,
+            None => Image {
+                id: config_hex,
+                names: Vec::new(),
+                digest: format!("sha256:{manifest_hex}"),
+                layers: all_layers.iter().map(|l| l.chain_id.clone()).collect(),
+                created,
+                size: all_layers.iter().map(|l| l.size).sum(),
+            },
+        };
+        self.assign_names(&mut image, &names)?;
+        self.images.save(&image)?;
+        Ok(image)
+    }
+
+    /// The diff directories of the image `image_id` (none without an image).
+    fn base_layer_dirs(&self, image_id: Option<&str>) -> Result<Vec<std::path::PathBuf>> {
+        match image_id {
+            Some(image_id) => {
+                let image = self
+                    .images
+                    .find(image_id)?
+                    .ok_or_else(|| Error::ImageNotFound(image_id.to_string()))?;
+                self.layer_dirs(&image)
+            }
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// Writes the container's changes as an OCI layer tarball.
+    fn write_layer_tar(&self, container_dir: &Path, base: Image, out: &mut File) -> Result<()> {
+        let writable = self.driver.writable_dir(container_dir);
+        let root = DirHandle::open(&writable)?;
+        let mut packer = Packer::new(BufWriter::new(&mut *out), true);
+        match self.driver.kind() {
+            DriverKind::Overlay => packer.dir_contents(&root, Path::new(""))?,
+            DriverKind::Vfs => {
+                let lower = LowerView::new(&self.layer_dirs(&base)?)?;
+                for change in copy_changes(&writable, &lower)? {
+                    let rel = Path::new(change.path.trim_start_matches('/'));
+                    if change.kind == ChangeKind::Deleted {
+                        packer.whiteout(rel)?;
+                        continue;
+                    }
+                    let Some(name) = rel.file_name() else {
+                        continue;
+                    };
+                    let parent = open_below(&root, rel.parent().unwrap_or(Path::new("")))?;
+                    if let Some(meta) = parent.lstat(name)? {
+                        packer.entry(&parent, name, rel, &meta, false)?;
+                    }
+                }
+            }
+        }
+        packer.finish()?;
+        out.flush().at("write", container_dir)
+    }
+}
+
+/// Opens the directory `rel` below `root`, component by component, never following a
+/// symlink.
+fn open_below(root: &DirHandle, rel: &Path) -> Result<DirHandle> {
+    let mut dir = root.try_clone()?;
+    for component in rel.components() {
+        if let Component::Normal(name) = component {
+            dir = dir
+                .open_child_dir(OsStr::new(name))
+                .at("open directory", &dir.display_child(name))?;
+        }
+    }
+    Ok(dir)
+}
