@@ -307,7 +307,9 @@ impl Runtime {
             self.db.save_state(&config.id, &state)?;
             let exit = self.paths.exit_file(&config.id);
             if exit.exists() {
-                let _ = std::fs::rename(&exit, exit.with_extension("old"));
+                let mut old = exit.clone().into_os_string();
+                old.push("-old");
+                let _ = std::fs::rename(&exit, old);
             }
         }
         std::fs::write(&alive, b"").ctx(|| format!("writing {}", alive.display()))

@@ -8,10 +8,31 @@ use libpod::humanize::{human_duration, human_size};
 use libpod::Runtime;
 use serde::Serialize;
 
-use crate::cli::{ImagesArgs, ImportArgs, RmiArgs};
+use crate::cli::{ImageCommand, ImageGroup, ImagesArgs, ImportArgs, RmiArgs};
 use crate::format::{print_table, OutputFormat};
 
-pub fn import(rt: &Runtime, a: ImportArgs) -> Result<u8> {
+/// The top-level image commands.
+pub fn run(rt: &Runtime, cmd: ImageCommand) -> Result<u8> {
+    match cmd {
+        ImageCommand::Import(a) => import(rt, a),
+        ImageCommand::Images(a) => list(rt, a),
+        ImageCommand::Rmi(a) => remove(rt, a),
+    }
+}
+
+/// `rpod image ...` (`inspect` is shared with containers and handled by the caller).
+pub fn run_group(rt: &Runtime, cmd: ImageGroup) -> Result<u8> {
+    match cmd {
+        ImageGroup::Images(a) => list(rt, a),
+        ImageGroup::Rmi(a) => remove(rt, a),
+        ImageGroup::Inspect(_) => bail!("image inspect is handled by the inspect command"),
+        ImageGroup::Exists(a) => exists(rt, &a.name),
+        ImageGroup::Import(a) => import(rt, a),
+        ImageGroup::Prune(a) => prune(rt, a.all),
+    }
+}
+
+fn import(rt: &Runtime, a: ImportArgs) -> Result<u8> {
     let mut reader: Box<dyn Read> = if a.source == "-" {
         Box::new(std::io::stdin().lock())
     } else {
@@ -49,7 +70,7 @@ struct ImageRow {
     Containers: usize,
 }
 
-pub fn list(rt: &Runtime, a: ImagesArgs) -> Result<u8> {
+fn list(rt: &Runtime, a: ImagesArgs) -> Result<u8> {
     let images = rt.images()?;
     if a.quiet {
         let mut seen = std::collections::BTreeSet::new();
@@ -118,7 +139,7 @@ pub fn list(rt: &Runtime, a: ImagesArgs) -> Result<u8> {
     Ok(0)
 }
 
-pub fn remove(rt: &Runtime, a: RmiArgs) -> Result<u8> {
+fn remove(rt: &Runtime, a: RmiArgs) -> Result<u8> {
     let names: Vec<String> = if a.all {
         rt.images()?.into_iter().map(|i| i.id).collect()
     } else {
@@ -148,11 +169,11 @@ pub fn remove(rt: &Runtime, a: RmiArgs) -> Result<u8> {
     }
 }
 
-pub fn exists(rt: &Runtime, name: &str) -> Result<u8> {
+fn exists(rt: &Runtime, name: &str) -> Result<u8> {
     Ok(if rt.image_exists(name)? { 0 } else { 1 })
 }
 
-pub fn prune(rt: &Runtime, all: bool) -> Result<u8> {
+fn prune(rt: &Runtime, all: bool) -> Result<u8> {
     for id in rt.prune_images(all)? {
         println!("{id}");
     }

@@ -47,17 +47,9 @@ pub fn dispatch(cli: Cli) -> Result<u8> {
             ContainerGroup::Checkpoint(a) => tools::checkpoint(&rt, a),
             ContainerGroup::Restore(a) => tools::restore(&rt, a),
         },
-        Command::Import(a) => images::import(&rt, a),
-        Command::Images(a) => images::list(&rt, a),
-        Command::Rmi(a) => images::remove(&rt, a),
-        Command::Image(g) => match g {
-            ImageGroup::Images(a) => images::list(&rt, a),
-            ImageGroup::Rmi(a) => images::remove(&rt, a),
-            ImageGroup::Inspect(a) => system::inspect(&rt, a, Some("image")),
-            ImageGroup::Exists(a) => images::exists(&rt, &a.name),
-            ImageGroup::Import(a) => images::import(&rt, a),
-            ImageGroup::Prune(a) => images::prune(&rt, a.all),
-        },
+        Command::Images(c) => images::run(&rt, c),
+        Command::Image(ImageGroup::Inspect(a)) => system::inspect(&rt, a, Some("image")),
+        Command::Image(g) => images::run_group(&rt, g),
         Command::Inspect(a) => {
             let kind = match a.kind.as_str() {
                 "all" => None,
