@@ -14,13 +14,21 @@ use crate::error::{Error, Result};
 
 /// Schema migrations, applied in order; the index + 1 is the schema version
 /// (SQLite's `user_version`).
-const MIGRATIONS: &[&str] = &["CREATE TABLE containers (
+const MIGRATIONS: &[&str] = &[
+    "CREATE TABLE containers (
         id      TEXT PRIMARY KEY NOT NULL,
         name    TEXT NOT NULL UNIQUE,
         config  TEXT NOT NULL,
         state   TEXT NOT NULL,
         created INTEGER NOT NULL
-    );"];
+    );",
+    "CREATE TABLE volumes (
+        name    TEXT PRIMARY KEY NOT NULL,
+        config  TEXT NOT NULL,
+        state   TEXT NOT NULL,
+        created INTEGER NOT NULL
+    );",
+];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: usize = MIGRATIONS.len();
@@ -206,6 +214,71 @@ impl Db {
             )
             .optional()?
             .is_some())
+    }
+}
+
+impl Db {
+    /// Adds a volume; false when the name is taken.
+    pub fn add_volume(
+        &self,
+        name: &str,
+        config: &impl serde::Serialize,
+        state: &impl serde::Serialize,
+        created: i64,
+    ) -> Result<bool> {
+        let n = self.conn.execute(
+            "INSERT OR IGNORE INTO volumes (name, config, state, created) VALUES (?1, ?2, ?3, ?4)",
+            params![name, to_json(config)?, to_json(state)?, created],
+        )?;
+        Ok(n == 1)
+    }
+
+    pub fn save_volume_state(&self, name: &str, state: &impl serde::Serialize) -> Result<()> {
+        self.conn.execute(
+            "UPDATE volumes SET state = ?1 WHERE name = ?2",
+            params![to_json(state)?, name],
+        )?;
+        Ok(())
+    }
+
+    /// One volume's configuration and state.
+    pub fn volume<C, S>(&self, name: &str) -> Result<Option<(C, S)>>
+    where
+        C: serde::de::DeserializeOwned,
+        S: serde::de::DeserializeOwned,
+    {
+        self.conn
+            .query_row(
+                "SELECT config, state FROM volumes WHERE name = ?1",
+                params![name],
+                |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
+            )
+            .optional()?
+            .map(|(c, s)| Ok((from_json(&c)?, from_json(&s)?)))
+            .transpose()
+    }
+
+    /// Every volume, oldest first.
+    pub fn all_volumes<C, S>(&self) -> Result<Vec<(C, S)>>
+    where
+        C: serde::de::DeserializeOwned,
+        S: serde::de::DeserializeOwned,
+    {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT config, state FROM volumes ORDER BY created")?;
+        let rows: Vec<(String, String)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        rows.into_iter()
+            .map(|(c, s)| Ok((from_json(&c)?, from_json(&s)?)))
+            .collect()
+    }
+
+    pub fn remove_volume(&self, name: &str) -> Result<()> {
+        self.conn
+            .execute("DELETE FROM volumes WHERE name = ?1", params![name])?;
+        Ok(())
     }
 }
 

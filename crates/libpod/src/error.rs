@@ -62,6 +62,8 @@ pub enum Error {
         #[source]
         source: serde_json::Error,
     },
+    #[error(transparent)]
+    Network(#[from] network::Error),
     #[error("rpod-monitor for container {id}: {message}")]
     Monitor { id: String, message: String },
 }
@@ -84,6 +86,7 @@ impl Error {
             Error::NoSuchContainer(_)
                 | Error::NoSuchImage(_)
                 | Error::Storage(storage::Error::ImageNotFound(_))
+                | Error::Network(network::Error::NoSuchNetwork(_))
         )
     }
 }

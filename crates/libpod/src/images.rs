@@ -11,6 +11,44 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::runtime::Runtime;
 
+mod archive;
+pub mod auth;
+pub mod progress;
+pub mod registries;
+mod registry;
+mod transfer;
+
+pub use archive::{ArchiveFormat, SaveTarget};
+pub use progress::{NoProgress, Progress};
+pub use registry::{Platform, RegistryError, RegistryOptions};
+pub use transfer::PullPolicy;
+
+/// A row of `history`, newest first.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct HistoryEntry {
+    /// The image ID for the newest entry, `<missing>` for the others (Podman's convention).
+    pub id: String,
+    pub created: Option<DateTime<Utc>>,
+    pub created_by: String,
+    pub size: u64,
+    pub comment: String,
+    /// True when the step made no layer.
+    pub empty_layer: bool,
+}
+
+/// A layer of `image tree`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct TreeLayer {
+    /// Chain ID of the layer (its storage ID).
+    pub id: String,
+    pub diff_id: String,
+    pub size: u64,
+    /// Other images (names or short IDs) sharing this layer.
+    pub shared_with: Vec<String>,
+}
+
 /// A row of `images`.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
@@ -224,6 +262,112 @@ impl Runtime {
             "remove",
         );
         Ok(report)
+    }
+
+    /// Adds names to an image (`tag`).
+    pub fn tag_image(&self, reference: &str, names: &[String]) -> Result<()> {
+        let image = self.image(reference)?;
+        let store = self.store()?;
+        for name in names {
+            store.tag_image(&image.id, name)?;
+            self.image_event(&image.id, name, "tag");
+        }
+        Ok(())
+    }
+
+    /// Removes names from an image (`untag`); all of them when `names` is empty.
+    pub fn untag_image(&self, reference: &str, names: &[String]) -> Result<()> {
+        let image = self.image(reference)?;
+        let store = self.store()?;
+        let names = if names.is_empty() {
+            image.names.clone()
+        } else {
+            names.to_vec()
+        };
+        for name in &names {
+            store.untag_image(&image.id, name)?;
+            self.image_event(&image.id, name, "untag");
+        }
+        Ok(())
+    }
+
+    /// `history`: the config's history, newest first, with layer sizes.
+    pub fn image_history(&self, reference: &str) -> Result<Vec<HistoryEntry>> {
+        let image = self.image(reference)?;
+        let store = self.store()?;
+        let config = store.image_config(&image)?;
+        let mut layer_sizes = Vec::new();
+        for chain in &image.layers {
+            layer_sizes.push(store.layer(chain)?.size);
+        }
+        let mut next_layer = 0usize;
+        let mut entries = Vec::new();
+        for h in config.history() {
+            let empty = h.empty_layer().unwrap_or(false);
+            let size = if empty {
+                0
+            } else {
+                let size = layer_sizes.get(next_layer).copied().unwrap_or(0);
+                next_layer += 1;
+                size
+            };
+            entries.push(HistoryEntry {
+                id: "<missing>".into(),
+                created: h
+                    .created()
+                    .as_deref()
+                    .and_then(|c| DateTime::parse_from_rfc3339(c).ok())
+                    .map(|c| c.with_timezone(&Utc)),
+                created_by: h.created_by().clone().unwrap_or_default(),
+                size,
+                comment: h.comment().clone().unwrap_or_default(),
+                empty_layer: empty,
+            });
+        }
+        if entries.is_empty() {
+            for size in &layer_sizes {
+                entries.push(HistoryEntry {
+                    id: "<missing>".into(),
+                    created: Some(image.created),
+                    created_by: String::new(),
+                    size: *size,
+                    comment: String::new(),
+                    empty_layer: false,
+                });
+            }
+        }
+        entries.reverse();
+        if let Some(first) = entries.first_mut() {
+            first.id = image.id.clone();
+        }
+        Ok(entries)
+    }
+
+    /// `image tree`: the image's layers, bottom first, with the other images sharing each.
+    pub fn image_tree(&self, reference: &str) -> Result<(storage::Image, Vec<TreeLayer>)> {
+        let image = self.image(reference)?;
+        let store = self.store()?;
+        let others: Vec<storage::Image> = store
+            .images()?
+            .into_iter()
+            .filter(|i| i.id != image.id)
+            .collect();
+        let mut layers = Vec::new();
+        for chain in &image.layers {
+            let layer = store.layer(chain)?;
+            let shared_with = others
+                .iter()
+                .filter(|o| o.layers.contains(chain))
+                .map(|o| o.names.first().cloned().unwrap_or_else(|| o.id[..12].to_string()))
+                .collect();
+            layers.push(TreeLayer {
+                id: layer.chain_id,
+                diff_id: layer.diff_id,
+                size: layer.size,
+                shared_with,
+            });
+        }
+        Ok((image, layers))
     }
 
     pub(crate) fn image_event(&self, id: &str, name: &str, status: &str) {

@@ -18,6 +18,8 @@ mod lock;
 pub mod paths;
 mod runtime;
 pub mod system;
+pub mod volumes;
+pub mod networks;
 
 mod error;
 
@@ -28,6 +30,8 @@ pub use runtime::{Runtime, RuntimeOptions};
 /// Re-exported for the CLI's attach (frames) and log time formats.
 pub use monitor;
 /// Re-exported network types used in [`CreateOptions`].
-pub use network::NetworkMode;
+pub use network::{NetworkMode, NetworkRequest};
+/// Re-exported: network definitions and flag types for the CLI.
+pub use network;
 /// Re-exported so the CLI can use the same signal parser.
 pub use ocirt::spec::parse_signal;

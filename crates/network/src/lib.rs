@@ -1,49 +1,41 @@
 //! Network configuration for rpod containers.
 //!
-//! This first cut holds the content of the files every container gets in its
-//! run directory (`/etc/hosts`, `/etc/resolv.conf`); netavark-driven bridge
-//! networks build on it later.
+//! - what containers see: `/etc/hosts` ([`hosts_file`]) and `/etc/resolv.conf`
+//!   ([`resolv_conf`]);
+//! - how they are connected: [`NetworkMode`] and the per-container settings
+//!   ([`ContainerNetConfig`]: networks, published ports, DNS, extra hosts);
+//! - network definitions stored like Podman's, one JSON file per network
+//!   ([`NetworkStore`]), with rpod's own address allocation ([`Ipam`]);
+//! - network namespaces made by rpod ([`netns`]) and set up by netavark
+//!   ([`Netavark`]), with aardvark-dns answering container names.
 
+mod cidr;
+mod error;
 mod hosts;
+mod ipam;
+mod mode;
+pub mod netavark;
+pub mod netns;
+mod ports;
 mod resolv;
+mod store;
+mod types;
 
+pub use cidr::Ipv4Net;
+pub use error::{Error, Result};
 pub use hosts::{hosts_file, HostEntry, HostsBase};
-pub use resolv::resolv_conf;
-
-/// How a container is connected.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, Default)]
-#[serde(rename_all = "lowercase")]
-pub enum NetworkMode {
-    /// Its own network namespace with only a loopback interface.
-    #[default]
-    None,
-    /// The host's network namespace.
-    Host,
-}
-
-impl NetworkMode {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            NetworkMode::None => "none",
-            NetworkMode::Host => "host",
-        }
-    }
-}
-
-/// Errors in network settings given by the user.
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
-    #[error("network mode {0:?} is not supported (supported: none, host)")]
-    UnsupportedMode(String),
-}
-
-impl std::str::FromStr for NetworkMode {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self, Error> {
-        match s {
-            "none" => Ok(NetworkMode::None),
-            "host" => Ok(NetworkMode::Host),
-            other => Err(Error::UnsupportedMode(other.to_string())),
-        }
-    }
-}
+pub use ipam::Ipam;
+pub use mode::{parse_add_host, ContainerNetConfig, NetworkMode, NetworkRequest};
+pub use netavark::Netavark;
+pub use ports::{
+    assign_host_ports, conflicts, format_port, parse_expose, parse_publish, port_lines,
+    reserve_ports, PortProto,
+};
+pub use resolv::{host_search_domains, resolv_conf};
+pub use store::{
+    validate_name, CreateRequest, NetworkStore, DEFAULT_BRIDGE, DEFAULT_NETWORK, DEFAULT_SUBNET,
+};
+pub use types::{
+    LeaseRange, NetAddress, NetInterface, Network, NetworkOptions, PerNetworkOptions, PortMapping,
+    StatusBlock, Subnet,
+};

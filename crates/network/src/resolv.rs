@@ -58,6 +58,18 @@ pub fn resolv_conf(
     out
 }
 
+/// The search domains of a resolv.conf (`search` and `domain` lines).
+pub fn host_search_domains(host: &str) -> Vec<String> {
+    host.lines()
+        .filter_map(|l| {
+            let mut w = l.split_whitespace();
+            matches!(w.next(), Some("search") | Some("domain"))
+                .then(|| w.map(str::to_string).collect::<Vec<_>>())
+        })
+        .flatten()
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,7 +2,7 @@
 
 use std::fs;
 use std::io;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde::de::DeserializeOwned;
 
@@ -42,6 +42,33 @@ impl BlobStore {
             fsutil::atomic_write(&path, data)?;
         }
         Ok(hex)
+    }
+
+    /// Moves the file `staged` (on the store's filesystem, already verified to have sha256
+    /// `hex`) into place; if the blob exists, `staged` is removed instead.
+    pub(crate) fn put_file(&self, staged: &Path, hex: &str) -> Result<()> {
+        let path = self.path(hex)?;
+        if fsutil::exists_nofollow(&path)? {
+            return fsutil::remove_any(staged);
+        }
+        let file = fs::File::open(staged).at("open", staged)?;
+        file.sync_all().at("sync", staged)?;
+        fs::rename(staged, &path).at("rename blob to", &path)
+    }
+
+    /// True when the blob with sha256 `hex` is stored.
+    pub(crate) fn has(&self, hex: &str) -> Result<bool> {
+        fsutil::exists_nofollow(&self.path(hex)?)
+    }
+
+    /// The file of the blob with sha256 `hex`; [`Error::BlobNotFound`] if it is not stored.
+    pub(crate) fn file_path(&self, hex: &str) -> Result<PathBuf> {
+        let path = self.path(hex)?;
+        if fsutil::exists_nofollow(&path)? {
+            Ok(path)
+        } else {
+            Err(Error::BlobNotFound(format!("sha256:{hex}")))
+        }
     }
 
     /// Reads the blob with sha256 `hex`.

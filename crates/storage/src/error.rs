@@ -113,6 +113,32 @@ pub enum Error {
         #[source]
         source: serde_json::Error,
     },
+    /// Content does not have the digest it is referred to by.
+    #[error("{what}: digest mismatch: expected {expected}, got {actual}")]
+    DigestMismatch {
+        /// What was checked, e.g. "blob".
+        what: String,
+        /// The declared digest.
+        expected: String,
+        /// The digest of the content received.
+        actual: String,
+    },
+    /// Content does not have the size it is declared with.
+    #[error("{what}: size mismatch: declared {expected} bytes, got {actual}")]
+    SizeMismatch {
+        /// What was checked.
+        what: String,
+        /// The declared size.
+        expected: u64,
+        /// The size of the content received.
+        actual: u64,
+    },
+    /// An image's manifest or config is malformed or inconsistent.
+    #[error("invalid image: {0}")]
+    InvalidImage(String),
+    /// A blob an image refers to is not stored.
+    #[error("blob {0}: blob not known")]
+    BlobNotFound(String),
     /// Building an OCI config or manifest failed.
     #[error("building OCI metadata: {0}")]
     Spec(#[from] oci_spec::OciSpecError),

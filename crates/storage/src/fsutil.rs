@@ -168,6 +168,14 @@ impl StagingDir {
         }
     }
 
+    /// Takes charge of an existing directory below `tmp/` (removed on drop unless committed).
+    pub(crate) fn adopt(path: PathBuf) -> StagingDir {
+        StagingDir {
+            path,
+            committed: false,
+        }
+    }
+
     /// The staging directory.
     pub(crate) fn path(&self) -> &Path {
         &self.path

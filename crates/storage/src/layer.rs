@@ -1,18 +1,54 @@
 //! Content-addressed layers: `layers/<chain-id>/{diff/,layer.json}`.
 
-use std::io::Read;
+use std::io::{self, BufWriter, Read, Write};
 use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::digest::{chain_id, is_sha256_hex};
+use crate::blob::BlobStore;
+use crate::digest::{chain_id, is_sha256_hex, HashingReader, SHA256_PREFIX};
 use crate::error::{Error, IoContext, Result};
-use crate::extract::extract_layer;
+use crate::extract::{extract_layer_tee, ExtractedLayer};
 use crate::fsutil::{self, du, StagingDir};
 
 const DIFF_DIR: &str = "diff";
 const LAYER_JSON: &str = "layer.json";
+/// Name of the uncompressed tar copy in a staging directory.
+const TAR_COPY: &str = "layer.tar";
+/// Name of the directory assembled for renaming into `layers/` within a staging directory.
+const LAYER_SUBDIR: &str = "layer";
+
+/// What a layer blob must be: its digest and size as a manifest declares them, and the diff
+/// ID the image config lists for it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct LayerExpect<'a> {
+    /// `sha256:<hex>` of the blob as stored (compressed or not).
+    pub digest: &'a str,
+    /// Length of the blob.
+    pub size: u64,
+    /// `sha256:<hex>` of the uncompressed tar stream.
+    pub diff_id: &'a str,
+}
+
+/// Refuses a blob whose digest or size is not the declared one.
+pub(crate) fn check_blob(digest: &str, size: u64, actual: &str, actual_size: u64) -> Result<()> {
+    if actual_size != size {
+        return Err(Error::SizeMismatch {
+            what: format!("blob {digest}"),
+            expected: size,
+            actual: actual_size,
+        });
+    }
+    if actual != digest {
+        return Err(Error::DigestMismatch {
+            what: "blob".to_string(),
+            expected: digest.to_string(),
+            actual: actual.to_string(),
+        });
+    }
+    Ok(())
+}
 
 /// Metadata of an extracted layer (`layer.json`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -70,14 +106,68 @@ impl LayerStore {
 
     /// Extracts a layer tarball on top of `parent`. The layer is assembled in a staging
     /// directory and renamed into place only when complete; if a layer with the resulting
-    /// chain ID already exists, it is reused and the new copy discarded.
+    /// chain ID already exists, it is reused and the new copy discarded. The uncompressed
+    /// tar stream is kept as the blob named by its diff ID in `blobs` (for `save` and `push`).
     ///
     /// The caller must hold the store lock.
-    pub(crate) fn put(&self, tar: &mut dyn Read, parent: Option<&Layer>) -> Result<Layer> {
+    pub(crate) fn put(
+        &self,
+        tar: &mut dyn Read,
+        parent: Option<&Layer>,
+        blobs: &BlobStore,
+    ) -> Result<Layer> {
         let staging = StagingDir::new(&self.tmp)?;
+        let tar_path = staging.path().join(TAR_COPY);
+        let mut copy = BufWriter::new(fsutil::write_new(&tar_path, &[])?);
+        let mut tar = tar;
+        let layer = self.put_staged(&staging, &mut tar, parent, Some(&mut copy), |_, _| Ok(()))?;
+        copy.flush().at("write", &tar_path)?;
+        drop(copy);
+        blobs.put_file(&tar_path, layer.diff_id.trim_start_matches(SHA256_PREFIX))?;
+        Ok(layer)
+    }
+
+    /// Extracts a layer blob (plain, gzip or zstd) on top of `parent`, refusing it unless the
+    /// blob has `expect.digest` and `expect.size` and its uncompressed content the diff ID
+    /// `expect.diff_id`. Nothing is stored when a check fails.
+    ///
+    /// The caller must hold the store lock.
+    pub(crate) fn put_verified(
+        &self,
+        blob: &mut dyn Read,
+        parent: Option<&Layer>,
+        expect: &LayerExpect<'_>,
+    ) -> Result<Layer> {
+        let staging = StagingDir::new(&self.tmp)?;
+        let mut raw = HashingReader::new(blob);
+        self.put_staged(&staging, &mut raw, parent, None, |extracted, raw| {
+            if extracted.diff_id != expect.diff_id {
+                return Err(Error::DigestMismatch {
+                    what: format!("uncompressed content of layer {}", expect.digest),
+                    expected: expect.diff_id.to_string(),
+                    actual: extracted.diff_id.clone(),
+                });
+            }
+            // Trailing bytes after the compressed stream count towards the blob digest too.
+            io::copy(raw, &mut io::sink()).map_err(Error::Archive)?;
+            let (actual, actual_size) = raw.current();
+            check_blob(expect.digest, expect.size, &actual, actual_size)
+        })
+    }
+
+    /// Extracts into `staging`, runs `check`, then renames the layer into place.
+    fn put_staged<R: Read>(
+        &self,
+        staging: &StagingDir,
+        tar: &mut R,
+        parent: Option<&Layer>,
+        tee: Option<&mut dyn Write>,
+        check: impl FnOnce(&ExtractedLayer, &mut R) -> Result<()>,
+    ) -> Result<Layer> {
         let diff = staging.path().join(DIFF_DIR);
         std::fs::create_dir(&diff).at("create directory", &diff)?;
-        let extracted = extract_layer(tar, &diff)?;
+        let extracted = extract_layer_tee(tar, &diff, tee)?;
+        check(&extracted, tar)?;
         let parent_chain = parent.map(|p| p.chain_id.as_str());
         let chain_id = chain_id(parent_chain, &extracted.diff_id);
         if let Some(existing) = self.find(&chain_id)? {
@@ -95,7 +185,13 @@ impl LayerStore {
         fsutil::write_new_synced(&json_path, &fsutil::to_json(&json_path, &layer)?)?;
         fsutil::sync_dir(staging.path())?;
         let dest = self.layer_dir(&chain_id)?;
-        if !staging.commit(&dest)? {
+        // Only the layer's own files go into place; a kept tar copy stays in staging.
+        let layer_dir = staging.path().join(LAYER_SUBDIR);
+        std::fs::create_dir(&layer_dir).at("create directory", &layer_dir)?;
+        std::fs::rename(&diff, layer_dir.join(DIFF_DIR)).at("rename", &diff)?;
+        std::fs::rename(&json_path, layer_dir.join(LAYER_JSON)).at("rename", &json_path)?;
+        let inner = StagingDir::adopt(layer_dir);
+        if !inner.commit(&dest)? {
             return self.get(&chain_id);
         }
         fsutil::sync_dir(&self.dir)?;

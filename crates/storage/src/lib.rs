@@ -18,7 +18,7 @@ mod layer;
 mod lock;
 mod mountinfo;
 mod names;
-mod oci;
+pub mod oci;
 mod options;
 mod store;
 mod xattr;
@@ -32,7 +32,11 @@ pub use driver::DriverKind;
 pub use error::{Error, Result};
 pub use fsutil::du;
 pub use image::Image;
+pub use extract::decompressed as decompress;
 pub use layer::Layer;
 pub use names::{normalize_name, Reference};
 pub use options::{CommitOptions, ImportOptions, StoreOptions};
-pub use store::Store;
+pub use store::{
+    chain_ids, check_image, CheckedImage, NewImage, Staging, Store, MAX_CONFIG_SIZE,
+    MAX_MANIFEST_SIZE,
+};

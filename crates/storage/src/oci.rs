@@ -116,6 +116,44 @@ pub(crate) fn image_manifest(config: &[u8], config_hex: &str, layers: &[Layer]) 
     Ok(manifest.to_string()?.into_bytes())
 }
 
+/// One layer of a manifest built by [`build_manifest`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManifestLayer {
+    /// The layer's media type, e.g. `application/vnd.oci.image.layer.v1.tar`.
+    pub media_type: String,
+    /// `sha256:<hex>` of the blob.
+    pub digest: String,
+    /// Length of the blob.
+    pub size: u64,
+}
+
+/// An OCI manifest JSON for `config` and `layers`, byte-identical to what the store writes for
+/// images it creates itself when the layers are plain tar streams.
+pub fn build_manifest(config: &[u8], layers: &[ManifestLayer]) -> Result<Vec<u8>> {
+    let config_descriptor = Descriptor::new(
+        MediaType::ImageConfig,
+        config.len() as u64,
+        Digest::from_str(&format!("{SHA256_PREFIX}{}", crate::digest::sha256_hex(config)))?,
+    );
+    let layer_descriptors = layers
+        .iter()
+        .map(|layer| {
+            Ok(Descriptor::new(
+                MediaType::from(layer.media_type.as_str()),
+                layer.size,
+                Digest::from_str(&layer.digest)?,
+            ))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let manifest = ImageManifestBuilder::default()
+        .schema_version(2u32)
+        .media_type(MediaType::ImageManifest)
+        .config(config_descriptor)
+        .layers(layer_descriptors)
+        .build()?;
+    Ok(manifest.to_string()?.into_bytes())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -157,6 +195,26 @@ mod tests {
         if cfg!(target_arch = "x86_64") {
             assert_eq!(host_architecture(), Arch::Amd64);
         }
+    }
+
+    #[test]
+    fn built_manifest_matches_the_stored_one() {
+        let config = b"{}";
+        let stored = image_manifest(config, &sha256_hex_of(config), &[layer()]).unwrap();
+        let built = build_manifest(
+            config,
+            &[ManifestLayer {
+                media_type: "application/vnd.oci.image.layer.v1.tar".into(),
+                digest: layer().diff_id,
+                size: 2048,
+            }],
+        )
+        .unwrap();
+        assert_eq!(stored, built);
+    }
+
+    fn sha256_hex_of(data: &[u8]) -> String {
+        crate::digest::sha256_hex(data)
     }
 
     #[test]

@@ -19,7 +19,7 @@ impl Container<'_> {
             self.cleanup_locked()?;
         }
         if remove {
-            self.remove(false, None)?;
+            self.remove_with_volumes(false, None, true)?;
             return Ok(true);
         }
         Ok(false)
@@ -66,7 +66,7 @@ impl Container<'_> {
         };
         let Some(delay) = delay else {
             if self.config.auto_remove {
-                self.remove(false, None)?;
+                self.remove_with_volumes(false, None, true)?;
             }
             return Ok(());
         };
@@ -101,6 +101,7 @@ impl Container<'_> {
         if was_mounted {
             self.unmount_rootfs();
         }
+        self.teardown_network();
         self.state.status = match self.state.status {
             ContainerStatus::Stopped => ContainerStatus::Exited,
             ContainerStatus::Created => ContainerStatus::Configured,

@@ -43,6 +43,9 @@ pub struct ContainerConfig {
     pub init: bool,
     pub mounts: Vec<MountSpec>,
     pub network: network::NetworkMode,
+    /// Networks, published ports, DNS and extra hosts (bridge networking).
+    #[serde(default)]
+    pub net: network::ContainerNetConfig,
     pub tty: bool,
     pub interactive: bool,
     pub log_driver: String,

@@ -29,6 +29,8 @@ struct ImageDefaults {
     labels: BTreeMap<String, String>,
     stop_signal: Option<String>,
     health: Option<HealthConfig>,
+    /// The image's VOLUMEs.
+    volumes: Vec<String>,
 }
 
 impl Runtime {
@@ -55,6 +57,7 @@ impl Runtime {
         };
         if let Err(e) = ctr.prepare_files() {
             ctr.discard_files();
+            ctr.discard_new_volumes();
             let _ = self.db.remove_container(ctr.id());
             return Err(e);
         }
@@ -84,7 +87,7 @@ impl Runtime {
                     "an image or --rootfs is required".into(),
                 ))
             }
-            (Some(reference), None) => self.image_defaults(reference)?,
+            (Some(reference), None) => self.image_defaults(reference, &opts)?,
             (None, Some(rootfs)) => {
                 if !rootfs.is_dir() {
                     return Err(Error::InvalidArgument(format!(
@@ -171,6 +174,9 @@ impl Runtime {
             .map(|name| self.db.resolve(name))
             .collect::<Result<Vec<_>>>()?;
         let health = resolve_health(&opts.health, image.health.clone())?;
+        let (network, net) =
+            self.resolve_network(&opts.network, &opts.net, opts.image.as_deref())?;
+        let mounts = self.resolve_mounts(opts.mounts, &image.volumes)?;
         let id = new_id()?;
         let mut labels = image.labels;
         labels.extend(opts.labels);
@@ -202,8 +208,9 @@ impl Runtime {
                 None => parse_size(&self.config.containers.shm_size)?,
             },
             init: opts.init,
-            mounts: opts.mounts,
-            network: opts.network,
+            mounts,
+            network,
+            net,
             tty: opts.tty,
             interactive: opts.interactive,
             log_driver,
@@ -216,7 +223,9 @@ impl Runtime {
         })
     }
 
-    fn image_defaults(&self, reference: &str) -> Result<ImageDefaults> {
+    fn image_defaults(&self, reference: &str, opts: &CreateOptions) -> Result<ImageDefaults> {
+        // --pull: fetch the image first when the policy says so (no progress output here).
+        self.pull_for_create(reference, opts.pull, &opts.registry)?;
         let store = self.store()?;
         let image = store.lookup_image(reference).map_err(|e| match e {
             storage::Error::ImageNotFound(_) => Error::NoSuchImage(reference.to_string()),
@@ -239,6 +248,11 @@ impl Runtime {
             labels: c.labels().clone().unwrap_or_default().into_iter().collect(),
             stop_signal: c.stop_signal().clone().filter(|s| !s.is_empty()),
             health: image_healthcheck(&store.image_config_blob(&image)?),
+            volumes: {
+                let mut v = c.volumes().clone().unwrap_or_default();
+                v.sort();
+                v
+            },
         })
     }
 }
@@ -248,6 +262,7 @@ impl Container<'_> {
     fn prepare_files(&self) -> Result<()> {
         let artifacts = self.artifacts_dir();
         std::fs::create_dir_all(&artifacts).ctx(|| format!("creating {}", artifacts.display()))?;
+        self.create_volumes()?;
         if self.config.image_id.is_some() {
             self.rt
                 .store()?
@@ -271,6 +286,13 @@ impl Container<'_> {
         }
         let _ = std::fs::remove_dir_all(self.rundir());
         let _ = std::fs::remove_file(self.rt.paths.container_lock(self.id()));
+    }
+
+    /// After a failed create: the anonymous volumes made for it go too.
+    fn discard_new_volumes(&self) {
+        for name in self.anonymous_volumes() {
+            let _ = self.rt.remove_volume(&name, false);
+        }
     }
 }
 

@@ -56,6 +56,7 @@ impl Container<'_> {
             std::fs::remove_file(&exit).ctx(|| format!("removing stale {}", exit.display()))?;
         }
         let rootfs = self.mount_rootfs()?;
+        self.setup_network()?;
         self.write_rundir_files()?;
         let mut spec = self.build_spec(&rootfs)?;
         self.apply_hooks(&mut spec)?;
@@ -102,22 +103,7 @@ impl Container<'_> {
     /// Writes `hosts`, `resolv.conf` and `hostname` into the rundir.
     fn write_rundir_files(&self) -> Result<()> {
         let rundir = self.rundir();
-        let host_network = self.config.network == network::NetworkMode::Host;
-        let host_hosts = if host_network {
-            std::fs::read_to_string("/etc/hosts").unwrap_or_default()
-        } else {
-            String::new()
-        };
-        let base = if host_network {
-            network::HostsBase::Host(&host_hosts)
-        } else {
-            network::HostsBase::Loopback
-        };
-        let hosts = network::hosts_file(base, &self.config.hostname, None, &[]);
-        write_atomic(&rundir.join("hosts"), hosts.as_bytes())?;
-        let host_resolv = std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default();
-        let resolv = network::resolv_conf(&host_resolv, &[], &[], &[], host_network);
-        write_atomic(&rundir.join("resolv.conf"), resolv.as_bytes())?;
+        self.write_network_files()?;
         write_atomic(
             &rundir.join("hostname"),
             format!("{}\n", self.config.hostname).as_bytes(),
@@ -248,6 +234,7 @@ impl Container<'_> {
             let _ = oci.delete(self.id(), true);
         }
         self.unmount_rootfs();
+        self.teardown_network();
         self.state.pid = 0;
         self.state.monitor_pid = 0;
         if self.state.status == ContainerStatus::Created {

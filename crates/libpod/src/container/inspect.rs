@@ -33,6 +33,7 @@ pub struct ContainerInspect {
     pub mounts: Vec<InspectMount>,
     pub config: InspectConfig,
     pub host_config: InspectHostConfig,
+    pub network_settings: super::NetworkSettings,
     pub graph_driver: GraphDriver,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub size_rw: Option<u64>,
@@ -96,6 +97,8 @@ pub struct InspectRestartPolicy {
 pub struct InspectMount {
     #[serde(rename = "Type")]
     pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     pub source: String,
     pub destination: String,
     pub driver: String,
@@ -136,6 +139,7 @@ pub struct InspectConfig {
 pub struct InspectHostConfig {
     pub binds: Vec<String>,
     pub network_mode: String,
+    pub port_bindings: BTreeMap<String, Vec<super::PortBinding>>,
     pub auto_remove: bool,
     pub privileged: bool,
     pub readonly_rootfs: bool,
@@ -261,16 +265,21 @@ impl Container<'_> {
         self.config
             .mounts
             .iter()
-            .filter(|m| m.kind == MountKind::Bind)
+            .filter(|m| matches!(m.kind, MountKind::Bind | MountKind::Volume))
             .map(|m| InspectMount {
-                kind: "bind".into(),
-                source: m
-                    .source
-                    .as_ref()
-                    .map(|s| s.display().to_string())
-                    .unwrap_or_default(),
+                kind: if m.kind == MountKind::Volume { "volume" } else { "bind" }.into(),
+                name: m.volume.clone(),
+                source: match (&m.source, &m.volume) {
+                    (Some(s), _) => s.display().to_string(),
+                    (None, Some(v)) => self
+                        .rt
+                        .volume(v)
+                        .map(|v| v.mountpoint.display().to_string())
+                        .unwrap_or_default(),
+                    (None, None) => String::new(),
+                },
                 destination: m.destination.clone(),
-                driver: String::new(),
+                driver: if m.kind == MountKind::Volume { "local" } else { "" }.into(),
                 mode: String::new(),
                 options: m
                     .options
@@ -412,7 +421,8 @@ impl Container<'_> {
                         }
                     })
                     .collect(),
-                network_mode: c.network.as_str().into(),
+                network_mode: c.network.to_string(),
+                port_bindings: super::network::port_bindings(&c.net.ports),
                 auto_remove: c.auto_remove,
                 privileged: c.privileged,
                 readonly_rootfs: c.read_only,
@@ -464,6 +474,7 @@ impl Container<'_> {
                 },
                 dependencies: c.dependencies.clone(),
             },
+            network_settings: self.network_settings(),
             graph_driver: GraphDriver {
                 name: driver,
                 data: graph,
@@ -501,7 +512,7 @@ impl Container<'_> {
             mounts: c.mounts.iter().map(|m| m.destination.clone()).collect(),
             names: vec![c.name.clone()],
             pid: s.pid,
-            ports: Vec::new(),
+            ports: self.ports_display(),
             restarts: s.restart_count,
             size: if size {
                 Some(PsSize {

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+pub use super::mounts::{MountKind, MountSpec};
 use crate::error::{Error, Result};
 
 /// The user's request for a new container, before it is resolved against
@@ -15,6 +16,10 @@ pub struct CreateOptions {
     pub name: Option<String>,
     /// Image reference; exclusive with `rootfs`.
     pub image: Option<String>,
+    /// `--pull`: when to pull the image before creating the container.
+    pub pull: crate::images::PullPolicy,
+    /// Registry settings of that pull (`--tls-verify`, `--authfile`, `--creds`).
+    pub registry: crate::images::RegistryOptions,
     /// A directory used as the root file system instead of an image.
     pub rootfs: Option<PathBuf>,
     /// Arguments after the image: they replace the image's Cmd.
@@ -39,6 +44,8 @@ pub struct CreateOptions {
     pub init: bool,
     pub mounts: Vec<MountSpec>,
     pub network: network::NetworkMode,
+    /// `--network NAME,...`, `-p`, `--ip`, `--dns`...; names here override `network`.
+    pub net: network::NetworkRequest,
     pub tty: bool,
     pub interactive: bool,
     pub log_driver: Option<String>,
@@ -117,84 +124,6 @@ impl Ulimit {
             soft,
             hard,
         })
-    }
-}
-
-/// What kind of mount a [`MountSpec`] is.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
-pub enum MountKind {
-    Bind,
-    Tmpfs,
-}
-
-/// A mount into the container (`-v`, `--tmpfs`).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct MountSpec {
-    pub kind: MountKind,
-    pub source: Option<PathBuf>,
-    pub destination: String,
-    pub options: Vec<String>,
-}
-
-impl MountSpec {
-    /// Parses `-v /host:/ctr[:opts]`. Named volumes come later; a source that
-    /// is not an absolute path is refused with a clear message.
-    pub fn parse_volume(text: &str) -> Result<Self> {
-        let bad = |why: &str| Error::InvalidArgument(format!("invalid volume {text:?}: {why}"));
-        let parts: Vec<&str> = text.split(':').collect();
-        let (src, dst, opts) = match parts.as_slice() {
-            [src, dst] => (*src, *dst, ""),
-            [src, dst, opts] => (*src, *dst, *opts),
-            _ => return Err(bad("expected /host/path:/container/path[:options]")),
-        };
-        if !src.starts_with('/') {
-            return Err(bad(
-                "named volumes are not supported yet; give an absolute host path",
-            ));
-        }
-        if !dst.starts_with('/') {
-            return Err(bad("the container path must be absolute"));
-        }
-        let mut options = Vec::new();
-        for o in opts.split(',').filter(|o| !o.is_empty()) {
-            match o {
-                "ro" | "rw" | "z" | "Z" | "rbind" | "bind" | "nosuid" | "suid" | "nodev"
-                | "dev" | "noexec" | "exec" | "private" | "rprivate" | "shared" | "rshared"
-                | "slave" | "rslave" => options.push(o.to_string()),
-                other => return Err(bad(&format!("unknown option {other:?}"))),
-            }
-        }
-        Ok(MountSpec {
-            kind: MountKind::Bind,
-            source: Some(PathBuf::from(src)),
-            destination: dst.to_string(),
-            options,
-        })
-    }
-
-    /// Parses `--tmpfs /path[:opts]`.
-    pub fn parse_tmpfs(text: &str) -> Result<Self> {
-        let (dst, opts) = text.split_once(':').unwrap_or((text, ""));
-        if !dst.starts_with('/') {
-            return Err(Error::InvalidArgument(format!(
-                "invalid tmpfs {text:?}: the container path must be absolute"
-            )));
-        }
-        Ok(MountSpec {
-            kind: MountKind::Tmpfs,
-            source: None,
-            destination: dst.to_string(),
-            options: opts
-                .split(',')
-                .filter(|o| !o.is_empty())
-                .map(str::to_string)
-                .collect(),
-        })
-    }
-
-    pub fn read_only(&self) -> bool {
-        self.options.iter().any(|o| o == "ro")
     }
 }
 
@@ -280,16 +209,4 @@ mod tests {
         assert!(Ulimit::parse("nofile").is_err());
     }
 
-    #[test]
-    fn volumes_and_tmpfs() {
-        let m = MountSpec::parse_volume("/tmp:/data:ro").unwrap();
-        assert!(m.read_only());
-        assert_eq!(m.destination, "/data");
-        assert!(MountSpec::parse_volume("name:/data").is_err());
-        assert!(MountSpec::parse_volume("/a:rel").is_err());
-        assert!(MountSpec::parse_volume("/a:/b:bogus").is_err());
-        let t = MountSpec::parse_tmpfs("/run:size=1m,mode=700").unwrap();
-        assert_eq!(t.options, vec!["size=1m", "mode=700"]);
-        assert!(MountSpec::parse_tmpfs("run").is_err());
-    }
 }

@@ -11,6 +11,12 @@ impl Container<'_> {
     /// sessions, or one others depend on; `force` stops it first (waiting
     /// `timeout` seconds before SIGKILL) and removes its dependents first.
     pub fn remove(&mut self, force: bool, timeout: Option<u32>) -> Result<Vec<String>> {
+        self.remove_with_volumes(force, timeout, false)
+    }
+
+    /// [`Self::remove`], also removing the container's anonymous volumes
+    /// when `volumes` (`rm -v`, `--rm`).
+    pub fn remove_with_volumes(&mut self, force: bool, timeout: Option<u32>, volumes: bool) -> Result<Vec<String>> {
         let dependents = self.rt.dependents_of(self.id())?;
         {
             let _guard = self.lock()?;
@@ -71,6 +77,13 @@ impl Container<'_> {
         self.discard_files();
         self.rt.db.remove_container(self.id())?;
         self.event("remove");
+        if volumes {
+            for name in self.anonymous_volumes() {
+                if let Err(e) = self.rt.remove_volume(&name, false) {
+                    eprintln!("rpod: warning: removing anonymous volume {name}: {e}");
+                }
+            }
+        }
         removed.push(self.id().to_string());
         Ok(removed)
     }

@@ -67,8 +67,12 @@ impl Container<'_> {
         }
         for m in &c.mounts {
             match m.kind {
-                MountKind::Bind => {
-                    let source = m.source.clone().unwrap_or_default();
+                MountKind::Bind | MountKind::Volume => {
+                    let source = if m.kind == MountKind::Volume {
+                        self.prepare_volume(m, rootfs)?
+                    } else {
+                        m.source.clone().unwrap_or_default()
+                    };
                     if !source.exists() {
                         return Err(Error::InvalidArgument(format!(
                             "bind mount source {} does not exist",
@@ -80,7 +84,9 @@ impl Container<'_> {
                         m.options
                             .iter()
                             .map(String::as_str)
-                            .filter(|o| !matches!(*o, "z" | "Z" | "bind" | "rbind")),
+                            .filter(|o| {
+                                !matches!(*o, "z" | "Z" | "U" | "bind" | "rbind" | "copy" | "nocopy")
+                            }),
                     );
                     if !opts.iter().any(|o| {
                         o.contains("private") || o.contains("shared") || o.contains("slave")
@@ -93,6 +99,20 @@ impl Container<'_> {
                     let mut opts: Vec<&str> = vec!["rw", "nosuid", "nodev"];
                     opts.extend(m.options.iter().map(String::as_str));
                     mounts.push(tmpfs(&m.destination, &opts)?);
+                }
+                MountKind::Devpts => {
+                    let mut opts: Vec<&str> =
+                        vec!["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"];
+                    opts.extend(m.options.iter().map(String::as_str));
+                    mounts.push(
+                        MountBuilder::default()
+                            .destination(PathBuf::from(&m.destination))
+                            .typ("devpts")
+                            .source(PathBuf::from("devpts"))
+                            .options(opts.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+                            .build()
+                            .map_err(spec_err)?,
+                    );
                 }
             }
         }
@@ -134,8 +154,8 @@ impl Container<'_> {
             );
         }
         let plan = base::NamespacePlan {
-            host_network: c.network == network::NetworkMode::Host,
-            network_path: None,
+            host_network: self.uses_host_network(),
+            network_path: self.netns_for_spec()?,
         };
         let mut linux = LinuxBuilder::default()
             .namespaces(base::namespaces(&plan).map_err(rt_err)?)

@@ -13,6 +13,24 @@ pub enum ImageCommand {
     Images(ImagesArgs),
     /// Remove images
     Rmi(RmiArgs),
+    /// Pull an image from a registry
+    Pull(PullArgs),
+    /// Push an image to a registry
+    Push(PushArgs),
+    /// Save images to an archive
+    Save(SaveArgs),
+    /// Load images from an archive
+    Load(LoadArgs),
+    /// Add names to an image
+    Tag(TagArgs),
+    /// Remove names from an image
+    Untag(UntagArgs),
+    /// Show the history of an image
+    History(HistoryArgs),
+    /// Log in to a registry
+    Login(LoginArgs),
+    /// Log out of a registry
+    Logout(LogoutArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -31,6 +49,175 @@ pub enum ImageGroup {
     Import(ImportArgs),
     /// Remove unused images
     Prune(ImagePruneArgs),
+    /// Pull an image from a registry
+    Pull(PullArgs),
+    /// Push an image to a registry
+    Push(PushArgs),
+    /// Save images to an archive
+    Save(SaveArgs),
+    /// Load images from an archive
+    Load(LoadArgs),
+    /// Add names to an image
+    Tag(TagArgs),
+    /// Remove names from an image
+    Untag(UntagArgs),
+    /// Show the history of an image
+    History(HistoryArgs),
+    /// Show an image's layers and the images sharing them
+    Tree(TreeArgs),
+}
+
+/// Flags shared by the commands that talk to registries.
+#[derive(Debug, Args, Clone, Default)]
+pub struct RegistryFlags {
+    /// Require HTTPS and verify certificates (false: plain HTTP allowed)
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    pub tls_verify: Option<bool>,
+    /// Path of the authentication file (Podman's auth.json format)
+    #[arg(long, value_name = "PATH")]
+    pub authfile: Option<std::path::PathBuf>,
+    /// Credentials USERNAME:PASSWORD
+    #[arg(long, value_name = "USER:PASS")]
+    pub creds: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct PullArgs {
+    #[command(flatten)]
+    pub registry: RegistryFlags,
+    /// Platform OS/ARCH[/VARIANT] to pick from a manifest list
+    #[arg(long)]
+    pub platform: Option<String>,
+    /// Architecture to pick from a manifest list
+    #[arg(long)]
+    pub arch: Option<String>,
+    /// OS to pick from a manifest list
+    #[arg(long)]
+    pub os: Option<String>,
+    /// Variant to pick from a manifest list
+    #[arg(long)]
+    pub variant: Option<String>,
+    /// always, missing, never or newer
+    #[arg(long, default_value = "always")]
+    pub policy: String,
+    /// Print only the image ID
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// Image names to pull
+    #[arg(required = true)]
+    pub names: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct PushArgs {
+    #[command(flatten)]
+    pub registry: RegistryFlags,
+    /// Write the pushed manifest's digest to this file
+    #[arg(long, value_name = "PATH")]
+    pub digestfile: Option<std::path::PathBuf>,
+    /// Do not show progress
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// Local image
+    pub image: String,
+    /// Destination (default: the image name)
+    pub destination: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SaveArgs {
+    /// docker-archive, oci-archive or oci-dir
+    #[arg(long, default_value = "docker-archive")]
+    pub format: String,
+    /// Output file (directory for oci-dir); default stdout
+    #[arg(short = 'o', long)]
+    pub output: Option<std::path::PathBuf>,
+    /// Do not show progress
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// Images to save
+    #[arg(required = true)]
+    pub images: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct LoadArgs {
+    /// Archive file or OCI layout directory (default stdin)
+    #[arg(short = 'i', long)]
+    pub input: Option<std::path::PathBuf>,
+    /// Do not show progress
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TagArgs {
+    /// Image
+    pub image: String,
+    /// New names
+    #[arg(required = true)]
+    pub names: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct UntagArgs {
+    /// Image
+    pub image: String,
+    /// Names to remove (default: all)
+    pub names: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// Do not truncate
+    #[arg(long)]
+    pub no_trunc: bool,
+    /// Show only IDs
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// Show sizes in bytes
+    #[arg(long)]
+    pub human: Option<bool>,
+    /// Go template or json
+    #[arg(long)]
+    pub format: Option<String>,
+    /// Image
+    pub image: String,
+}
+
+#[derive(Debug, Args)]
+pub struct TreeArgs {
+    /// Image
+    pub image: String,
+}
+
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    #[command(flatten)]
+    pub registry: RegistryFlags,
+    /// User name
+    #[arg(short = 'u', long)]
+    pub username: Option<String>,
+    /// Password
+    #[arg(short = 'p', long)]
+    pub password: Option<String>,
+    /// Read the password from stdin
+    #[arg(long)]
+    pub password_stdin: bool,
+    /// Registry
+    pub registry_host: String,
+}
+
+#[derive(Debug, Args)]
+pub struct LogoutArgs {
+    /// Path of the authentication file
+    #[arg(long, value_name = "PATH")]
+    pub authfile: Option<std::path::PathBuf>,
+    /// Remove the credentials of every registry
+    #[arg(short = 'a', long)]
+    pub all: bool,
+    /// Registry
+    pub registry_host: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -67,6 +254,11 @@ pub struct ImagesArgs {
     /// Go template or json
     #[arg(long)]
     pub format: Option<String>,
+    /// Filter: reference=, label=, dangling=, before=, since=
+    #[arg(short = 'f', long = "filter")]
+    pub filter: Vec<String>,
+    /// Image name to list (like --filter reference=)
+    pub reference: Option<String>,
 }
 
 #[derive(Debug, Args)]

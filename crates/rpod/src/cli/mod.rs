@@ -2,6 +2,8 @@
 //! follow Podman's.
 
 mod images;
+pub mod network;
+mod volume;
 mod tools;
 
 use std::path::PathBuf;
@@ -9,6 +11,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 pub use images::*;
+pub use volume::*;
 pub use tools::*;
 
 /// rpod: manage OCI containers and images without a daemon.
@@ -82,6 +85,12 @@ pub enum Command {
     /// Run container health checks
     #[command(subcommand)]
     Healthcheck(HealthcheckGroup),
+    /// Manage networks
+    #[command(subcommand)]
+    Network(network::NetworkGroup),
+    /// Manage volumes
+    #[command(subcommand)]
+    Volume(VolumeGroup),
     /// Print a shell completion script
     Completion(CompletionArgs),
 }
@@ -168,6 +177,17 @@ pub enum SystemGroup {
     Info(FormatOnly),
     /// Refresh after a reboot and start containers whose restart policy asks for it
     Boot,
+    /// Serve the Docker and libpod REST APIs on a socket
+    Service(ServiceArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServiceArgs {
+    /// Where to listen: unix:///path/to/socket (default <runroot>/rpod.sock) or tcp://127.0.0.1:PORT
+    pub uri: Option<String>,
+    /// Seconds without activity before the service exits (0: never)
+    #[arg(short = 't', long = "time", value_name = "SECONDS", default_value_t = 5)]
+    pub time: u64,
 }
 
 #[derive(Debug, Subcommand)]
@@ -313,14 +333,11 @@ pub struct CreateFlags {
     /// Mount a tmpfs: /path[:options]
     #[arg(long, value_name = "PATH[:OPTS]")]
     pub tmpfs: Vec<String>,
-    /// Network mode: none or host
-    #[arg(
-        long = "network",
-        alias = "net",
-        value_name = "MODE",
-        default_value = "none"
-    )]
-    pub network: String,
+    /// Mount: type=bind|volume|tmpfs|devpts,source=…,destination=…[,ro][,…]
+    #[arg(long, value_name = "SPEC")]
+    pub mount: Vec<String>,
+    #[command(flatten)]
+    pub net: network::NetFlags,
     /// Allocate a pseudo-terminal
     #[arg(short = 't', long)]
     pub tty: bool,
@@ -363,6 +380,12 @@ pub struct CreateFlags {
     /// Disable the image's health check
     #[arg(long)]
     pub no_healthcheck: bool,
+    /// Pull the image: always, missing, never or newer
+    #[arg(long, default_value = "missing", value_name = "POLICY")]
+    pub pull: String,
+    /// Registry settings for --pull
+    #[command(flatten)]
+    pub registry: RegistryFlags,
     /// Image (or root file system directory with --rootfs)
     pub image: String,
     /// Command and arguments
@@ -473,7 +496,7 @@ pub struct RmArgs {
     /// Ignore containers that do not exist
     #[arg(short = 'i', long)]
     pub ignore: bool,
-    /// Remove anonymous volumes too (accepted; rpod has none yet)
+    /// Remove the container's anonymous volumes too
     #[arg(short = 'v', long)]
     pub volumes: bool,
     /// Act on the latest container

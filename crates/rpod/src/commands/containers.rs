@@ -58,7 +58,7 @@ pub fn run_common(rt: &Runtime, cmd: ContainerCommand) -> Result<u8> {
                 if gone.contains(c.id()) {
                     return Ok(());
                 }
-                for id in c.remove(a.force, a.time)? {
+                for id in c.remove_with_volumes(a.force, a.time, a.volumes)? {
                     println!("{id}");
                     gone.insert(id);
                 }
@@ -96,13 +96,21 @@ pub fn run_common(rt: &Runtime, cmd: ContainerCommand) -> Result<u8> {
         ContainerCommand::Export(a) => export(rt, a),
         ContainerCommand::Tools(t) => super::tools::run(rt, t),
         ContainerCommand::Port(a) => {
-            if let Some(n) = &a.name {
-                rt.container(n)?;
-            } else if !a.all {
-                bail!("a container name or --all is required");
+            let list = match &a.name {
+                Some(n) if !a.all => vec![rt.container(n)?],
+                _ if a.all => rt.containers()?,
+                _ => bail!("a container name or --all is required"),
+            };
+            let filter = if a.all { a.name.as_deref() } else { a.port.as_deref() };
+            for c in &list {
+                for line in c.port_lines(filter)? {
+                    if a.all {
+                        println!("{}\t{line}", c.config().short_id());
+                    } else {
+                        println!("{line}");
+                    }
+                }
             }
-            // Published ports arrive with bridge networking; none and host
-            // networks publish nothing.
             Ok(0)
         }
     }
@@ -410,7 +418,7 @@ fn ps(rt: &Runtime, a: PsArgs) -> Result<u8> {
             Status: e.status.clone(),
             State: e.state.clone(),
             Names: e.names.join(","),
-            Ports: String::new(),
+            Ports: e.ports.join(", "),
             Size: e
                 .size
                 .as_ref()

@@ -30,6 +30,9 @@ pub fn create_options(f: &CreateFlags) -> Result<CreateOptions> {
     for t in &f.tmpfs {
         mounts.push(MountSpec::parse_tmpfs(t)?);
     }
+    for m in &f.mount {
+        mounts.push(MountSpec::parse_mount(m)?);
+    }
     let mut log_max_size = None;
     let mut log_path = None;
     for opt in &f.log_opt {
@@ -87,10 +90,20 @@ pub fn create_options(f: &CreateFlags) -> Result<CreateOptions> {
         shm_size: f.shm_size.as_deref().map(parse_size).transpose()?,
         init: f.init,
         mounts,
-        network: f
-            .network
-            .parse::<libpod::NetworkMode>()
-            .map_err(|e| anyhow::anyhow!("{e}"))?,
+        network: libpod::NetworkMode::Bridge,
+        net: libpod::NetworkRequest {
+            networks: f.net.network.clone(),
+            ip: f.net.ip.clone(),
+            mac: f.net.mac_address.clone(),
+            aliases: f.net.network_alias.clone(),
+            publish: f.net.publish.clone(),
+            publish_all: f.net.publish_all,
+            expose: f.net.expose.clone(),
+            dns: f.net.dns.clone(),
+            dns_search: f.net.dns_search.clone(),
+            dns_options: f.net.dns_option.clone(),
+            add_hosts: f.net.add_host.clone(),
+        },
         tty: f.tty,
         interactive: f.interactive,
         log_driver: f.log_driver.clone(),
@@ -107,6 +120,8 @@ pub fn create_options(f: &CreateFlags) -> Result<CreateOptions> {
             on_failure: f.health_on_failure.clone(),
             disabled: f.no_healthcheck,
         },
+        pull: f.pull.parse()?,
+        registry: crate::commands::images::registry_options(&f.registry),
     })
 }
 
@@ -212,7 +227,7 @@ fn finish(ctr: &mut Container<'_>) -> Result<u8> {
         Err(e) => return Err(e.into()),
     }
     if ctr.config().auto_remove {
-        match ctr.remove(false, None) {
+        match ctr.remove_with_volumes(false, None, true) {
             Ok(_) | Err(libpod::Error::NoSuchContainer(_)) => {}
             Err(e) => return Err(e.into()),
         }

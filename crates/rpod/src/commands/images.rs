@@ -11,12 +11,27 @@ use serde::Serialize;
 use crate::cli::{ImageCommand, ImageGroup, ImagesArgs, ImportArgs, RmiArgs};
 use crate::format::{print_table, OutputFormat};
 
+mod filters;
+mod progress;
+mod transfer;
+
+pub use transfer::registry_options;
+
 /// The top-level image commands.
 pub fn run(rt: &Runtime, cmd: ImageCommand) -> Result<u8> {
     match cmd {
         ImageCommand::Import(a) => import(rt, a),
         ImageCommand::Images(a) => list(rt, a),
         ImageCommand::Rmi(a) => remove(rt, a),
+        ImageCommand::Pull(a) => transfer::pull(rt, a),
+        ImageCommand::Push(a) => transfer::push(rt, a),
+        ImageCommand::Save(a) => transfer::save(rt, a),
+        ImageCommand::Load(a) => transfer::load(rt, a),
+        ImageCommand::Tag(a) => transfer::tag(rt, a),
+        ImageCommand::Untag(a) => transfer::untag(rt, a),
+        ImageCommand::History(a) => transfer::history(rt, a),
+        ImageCommand::Login(a) => transfer::login(rt, a),
+        ImageCommand::Logout(a) => transfer::logout(rt, a),
     }
 }
 
@@ -29,6 +44,14 @@ pub fn run_group(rt: &Runtime, cmd: ImageGroup) -> Result<u8> {
         ImageGroup::Exists(a) => exists(rt, &a.name),
         ImageGroup::Import(a) => import(rt, a),
         ImageGroup::Prune(a) => prune(rt, a.all),
+        ImageGroup::Pull(a) => transfer::pull(rt, a),
+        ImageGroup::Push(a) => transfer::push(rt, a),
+        ImageGroup::Save(a) => transfer::save(rt, a),
+        ImageGroup::Load(a) => transfer::load(rt, a),
+        ImageGroup::Tag(a) => transfer::tag(rt, a),
+        ImageGroup::Untag(a) => transfer::untag(rt, a),
+        ImageGroup::History(a) => transfer::history(rt, a),
+        ImageGroup::Tree(a) => transfer::tree(rt, a),
     }
 }
 
@@ -71,7 +94,11 @@ struct ImageRow {
 }
 
 fn list(rt: &Runtime, a: ImagesArgs) -> Result<u8> {
-    let images = rt.images()?;
+    let mut filter_texts = a.filter.clone();
+    if let Some(reference) = &a.reference {
+        filter_texts.push(format!("reference={reference}"));
+    }
+    let images = filters::apply(rt, rt.images()?, &filter_texts, a.all)?;
     if a.quiet {
         let mut seen = std::collections::BTreeSet::new();
         for i in &images {

@@ -4,8 +4,11 @@
 mod containers;
 mod create;
 mod images;
+mod network;
+mod service;
 mod system;
 mod tools;
+mod volume;
 
 use anyhow::Result;
 use libpod::{Runtime, RuntimeOptions};
@@ -66,9 +69,12 @@ pub fn dispatch(cli: Cli) -> Result<u8> {
             SystemGroup::Reset(_) => system::reset(rt),
             SystemGroup::Info(a) => system::info(&rt, &a),
             SystemGroup::Boot => system::boot(&rt),
+            SystemGroup::Service(a) => service::run(&cli.global, &rt, a),
         },
         Command::Events(a) => system::events(&rt, a),
+        Command::Volume(g) => volume::run(&rt, g),
         Command::Healthcheck(HealthcheckGroup::Run(a)) => containers::healthcheck(&rt, &a.name),
+        Command::Network(g) => network::run(&rt, g),
         Command::Version(_) | Command::Completion(_) => Ok(0),
     }
 }

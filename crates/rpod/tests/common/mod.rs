@@ -588,3 +588,194 @@ pub fn reboot(e: &Engine) {
     std::fs::remove_dir_all(e.runroot()).unwrap();
     std::fs::create_dir(e.runroot()).unwrap();
 }
+
+/// A free TCP port on 127.0.0.1 (bound to port 0, then released).
+pub fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+    listener.local_addr().expect("local addr").port()
+}
+
+/// A registry v2 server (Debian's `docker-registry`) on 127.0.0.1 with its own storage in a
+/// temporary directory; killed by PID on drop.
+pub struct Registry {
+    child: Child,
+    dir: tempfile::TempDir,
+    pub port: u16,
+}
+
+impl Registry {
+    /// Starts a registry; with `auth`, requests need basic auth as `(user, password)`.
+    pub fn start(auth: Option<(&str, &str)>) -> Registry {
+        let dir = tempfile::Builder::new()
+            .prefix("rpod-registry-")
+            .tempdir()
+            .expect("tempdir");
+        let mut auth_section = String::new();
+        if let Some((user, password)) = auth {
+            let htpasswd = dir.path().join("htpasswd");
+            let out = Command::new("htpasswd")
+                .args(["-Bbn", user, password])
+                .output()
+                .expect("htpasswd (apache2-utils)");
+            assert!(out.status.success(), "htpasswd: {}", describe(&out));
+            std::fs::write(&htpasswd, &out.stdout).unwrap();
+            auth_section = format!(
+                "auth:\n  htpasswd:\n    realm: rpod-test\n    path: {}\n",
+                htpasswd.display()
+            );
+        }
+        for _ in 0..5 {
+            let port = free_port();
+            let config = dir.path().join("config.yml");
+            std::fs::write(
+                &config,
+                format!(
+                    "version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n  secret: rpod-test-secret\n{auth_section}",
+                    dir.path().join("data").display()
+                ),
+            )
+            .unwrap();
+            let mut child = Command::new("docker-registry")
+                .arg("serve")
+                .arg(&config)
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(std::fs::File::create(dir.path().join("registry.log")).unwrap())
+                .spawn()
+                .expect("docker-registry (apt-get install docker-registry)");
+            let deadline = Instant::now() + POLL_TIMEOUT;
+            let mut up = false;
+            while Instant::now() < deadline {
+                if let Ok(Some(_)) = child.try_wait() {
+                    break;
+                }
+                if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                    up = true;
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            if up {
+                return Registry { child, dir, port };
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        panic!("docker-registry did not start");
+    }
+
+    /// `127.0.0.1:PORT`.
+    pub fn host(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    /// The registry's log (errors only).
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("registry.log")).unwrap_or_default()
+    }
+}
+
+impl Drop for Registry {
+    fn drop(&mut self) {
+        kill_pid(self.child.id() as i32, libc::SIGKILL);
+        let _ = self.child.wait();
+    }
+}
+
+/// A tarball with one regular file per `(name, content)`.
+pub fn tar_with_files(files: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (name, content) in files {
+        let mut header = [0u8; 512];
+        header[..name.len()].copy_from_slice(name.as_bytes());
+        header[100..107].copy_from_slice(b"0000644");
+        header[108..115].copy_from_slice(b"0000000");
+        header[116..123].copy_from_slice(b"0000000");
+        let size = format!("{:011o}", content.len());
+        header[124..135].copy_from_slice(size.as_bytes());
+        header[136..147].copy_from_slice(b"00000000000");
+        header[156] = b'0';
+        header[257..263].copy_from_slice(b"ustar\0");
+        header[263..265].copy_from_slice(b"00");
+        header[148..156].copy_from_slice(b"        ");
+        let sum: u32 = header.iter().map(|b| *b as u32).sum();
+        header[148..155].copy_from_slice(format!("{sum:06o}\0").as_bytes());
+        out.extend_from_slice(&header);
+        out.extend_from_slice(content);
+        out.resize(out.len().div_ceil(512) * 512, 0);
+    }
+    out.resize(out.len() + 1024, 0);
+    out
+}
+
+/// sha256 hex of `data` (via sha256sum, to keep the tests free of crypto crates).
+pub fn sha256_hex(data: &[u8]) -> String {
+    let out = run_with_timeout(
+        {
+            let mut c = Command::new("sha256sum");
+            c.arg("-");
+            c
+        },
+        Some(data),
+        COMMAND_TIMEOUT,
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Writes an OCI layout at `dir` holding one image: `layers` (raw blobs, with their media
+/// types and diff IDs) and `config` (written verbatim). Returns the manifest's digest.
+/// `tamper` may change the manifest JSON before it is written.
+pub fn write_oci_layout(
+    dir: &Path,
+    config: &[u8],
+    layers: &[(Vec<u8>, &str)],
+    tamper: impl FnOnce(&mut serde_json::Value),
+) -> String {
+    let blobs = dir.join("blobs/sha256");
+    std::fs::create_dir_all(&blobs).unwrap();
+    std::fs::write(dir.join("oci-layout"), r#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
+    let mut layer_descs = Vec::new();
+    for (data, media_type) in layers {
+        let hex = sha256_hex(data);
+        std::fs::write(blobs.join(&hex), data).unwrap();
+        layer_descs.push(serde_json::json!({
+            "mediaType": media_type, "digest": format!("sha256:{hex}"), "size": data.len()
+        }));
+    }
+    let config_hex = sha256_hex(config);
+    std::fs::write(blobs.join(&config_hex), config).unwrap();
+    let mut manifest = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+                   "digest": format!("sha256:{config_hex}"), "size": config.len()},
+        "layers": layer_descs,
+    });
+    tamper(&mut manifest);
+    let manifest = serde_json::to_vec(&manifest).unwrap();
+    let manifest_hex = sha256_hex(&manifest);
+    std::fs::write(blobs.join(&manifest_hex), &manifest).unwrap();
+    let index = serde_json::json!({"schemaVersion": 2, "manifests": [{
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "digest": format!("sha256:{manifest_hex}"), "size": manifest.len(),
+        "annotations": {"org.opencontainers.image.ref.name": "localhost/crafted:latest"}}]});
+    std::fs::write(dir.join("index.json"), serde_json::to_vec(&index).unwrap()).unwrap();
+    format!("sha256:{manifest_hex}")
+}
+
+/// An image config JSON for layers with `diff_ids`.
+pub fn image_config_json(diff_ids: &[String], cmd: &[&str]) -> Vec<u8> {
+    serde_json::to_vec(&serde_json::json!({
+        "created": "2024-01-01T00:00:00Z",
+        "architecture": "amd64", "os": "linux",
+        "config": {"Cmd": cmd, "Env": ["PATH=/bin", "FROM_IMAGE=yes"], "WorkingDir": "/srv",
+                   "Labels": {"origin": "crafted"}, "StopSignal": "SIGUSR1"},
+        "rootfs": {"type": "layers", "diff_ids": diff_ids},
+        "history": diff_ids.iter().map(|_| serde_json::json!({"created_by": "test"})).collect::<Vec<_>>(),
+    }))
+    .unwrap()
+}

@@ -19,7 +19,7 @@
 use std::collections::BTreeMap;
 use std::ffi::OsStr;
 use std::fs::{self, OpenOptions, Permissions};
-use std::io::{self, BufReader, Read};
+use std::io::{self, BufReader, Read, Write};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{lchown, symlink, OpenOptionsExt, PermissionsExt};
 use std::path::{Component, Path, PathBuf};
@@ -42,6 +42,7 @@ const WHITEOUT_PREFIX: &[u8] = b".wh.";
 const OPAQUE_MARKER: &[u8] = b".wh..wh..opq";
 const PAX_XATTR_PREFIX: &[u8] = b"SCHILY.xattr.";
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+const ZSTD_MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
 
 /// What extraction learned about the layer stream.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,19 +53,26 @@ pub(crate) struct ExtractedLayer {
     pub tar_size: u64,
 }
 
-/// Extracts a plain or gzip-compressed (sniffed by magic bytes) layer tarball into `dest`,
-/// an existing empty directory, hashing the uncompressed stream on the way.
+/// Extracts a plain, gzip- or zstd-compressed (sniffed by magic bytes) layer tarball into
+/// `dest`, an existing empty directory, hashing the uncompressed stream on the way.
 ///
 /// On error `dest` is left in an undefined state; the caller discards it.
+#[cfg(test)]
 pub(crate) fn extract_layer(input: &mut dyn Read, dest: &Path) -> Result<ExtractedLayer> {
-    let (compressed, input) = sniff_gzip(input).map_err(Error::Archive)?;
-    let buffered = BufReader::with_capacity(128 * 1024, input);
-    let uncompressed: Box<dyn Read + '_> = if compressed {
-        Box::new(MultiGzDecoder::new(buffered))
-    } else {
-        Box::new(buffered)
-    };
-    let mut hashing = HashingReader::new(uncompressed);
+    extract_layer_tee(input, dest, None)
+}
+
+/// [`extract_layer`], also copying the uncompressed tar stream to `tee` when given.
+pub(crate) fn extract_layer_tee(
+    input: &mut dyn Read,
+    dest: &Path,
+    tee: Option<&mut dyn Write>,
+) -> Result<ExtractedLayer> {
+    let uncompressed = decompressed(input).map_err(Error::Archive)?;
+    let mut hashing = HashingReader::new(TeeReader {
+        inner: uncompressed,
+        tee,
+    });
     {
         let mut archive = tar::Archive::new(&mut hashing);
         let mut extractor = Extractor::new(dest);
@@ -81,10 +89,35 @@ pub(crate) fn extract_layer(input: &mut dyn Read, dest: &Path) -> Result<Extract
     Ok(ExtractedLayer { diff_id, tar_size })
 }
 
-/// Reads the first two bytes to recognise gzip, and returns a reader that yields the whole
-/// input again (those bytes included).
-fn sniff_gzip(input: &mut dyn Read) -> io::Result<(bool, impl Read + '_)> {
-    let mut magic = [0u8; 2];
+/// The compression of a layer stream, recognised by its first bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Compression {
+    /// A plain tar stream.
+    None,
+    /// gzip (`1f 8b`).
+    Gzip,
+    /// zstd (`28 b5 2f fd`).
+    Zstd,
+}
+
+/// A reader yielding the uncompressed content of `input` (plain, gzip or zstd, sniffed).
+pub fn decompressed<'a>(input: &'a mut dyn Read) -> io::Result<Box<dyn Read + 'a>> {
+    let (compression, input) = sniff_compression(input)?;
+    let buffered = BufReader::with_capacity(128 * 1024, input);
+    Ok(match compression {
+        Compression::None => Box::new(buffered),
+        Compression::Gzip => Box::new(MultiGzDecoder::new(buffered)),
+        Compression::Zstd => Box::new(
+            ruzstd::decoding::StreamingDecoder::new(buffered)
+                .map_err(|err| io::Error::new(io::ErrorKind::InvalidData, err.to_string()))?,
+        ),
+    })
+}
+
+/// Reads the first four bytes to recognise the compression, and returns a reader that yields
+/// the whole input again (those bytes included).
+pub(crate) fn sniff_compression(input: &mut dyn Read) -> io::Result<(Compression, impl Read + '_)> {
+    let mut magic = [0u8; 4];
     let mut filled = 0;
     while filled < magic.len() {
         match input.read(&mut magic[filled..]) {
@@ -94,9 +127,31 @@ fn sniff_gzip(input: &mut dyn Read) -> io::Result<(bool, impl Read + '_)> {
             Err(err) => return Err(err),
         }
     }
-    let is_gzip = filled == magic.len() && magic == GZIP_MAGIC;
+    let compression = if filled >= 2 && magic[..2] == GZIP_MAGIC {
+        Compression::Gzip
+    } else if filled == 4 && magic == ZSTD_MAGIC {
+        Compression::Zstd
+    } else {
+        Compression::None
+    };
     let head = io::Cursor::new(magic).take(filled as u64);
-    Ok((is_gzip, head.chain(input)))
+    Ok((compression, head.chain(input)))
+}
+
+/// Copies everything read through it to an optional writer.
+struct TeeReader<'a, R> {
+    inner: R,
+    tee: Option<&'a mut dyn Write>,
+}
+
+impl<R: Read> Read for TeeReader<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Some(tee) = self.tee.as_mut() {
+            tee.write_all(&buf[..n])?;
+        }
+        Ok(n)
+    }
 }
 
 /// Turns a raw archive path into a relative path of normal components (empty for the root).

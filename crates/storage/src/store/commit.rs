@@ -77,7 +77,7 @@ impl Store {
             .iter()
             .map(|chain_id| self.layers.get(chain_id))
             .collect::<Result<_>>()?;
-        let layer = self.layers.put(&mut file, parents.last())?;
+        let layer = self.layers.put(&mut file, parents.last(), &self.blobs)?;
         let created = Utc::now();
         let config = oci::commit_config(&base_config, &opts, &layer, created)?;
         let config_hex = self.blobs.put(&config)?;

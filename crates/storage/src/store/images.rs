@@ -35,7 +35,7 @@ impl Store {
         let _guard = self.lock.lock()?;
         let mut layers: Vec<Layer> = Vec::with_capacity(tars.len());
         for tar in tars.iter_mut() {
-            let layer = self.layers.put(&mut **tar, layers.last())?;
+            let layer = self.layers.put(&mut **tar, layers.last(), &self.blobs)?;
             layers.push(layer);
         }
         let created = Utc::now();
@@ -77,7 +77,7 @@ impl Store {
 
     /// The image's OCI config.
     pub fn image_config(&self, image: &Image) -> Result<ImageConfiguration> {
-        self.blobs.get_json(&image.id)
+        super::ingest::parse_config(&self.blobs.get(&image.id)?)
     }
 
     /// The image's config JSON exactly as stored (its sha256 is the image ID).
@@ -150,10 +150,29 @@ impl Store {
                 containers,
             });
         }
+        let layer_blobs: Vec<String> = self
+            .image_manifest(&image)
+            .map(|m| m.layers().iter().map(|l| l.digest().to_string()).collect())
+            .unwrap_or_default();
         // The record goes first: a crash later leaves unreferenced layers, never a dangling
         // reference.
         self.images.remove(&image.id)?;
         let remaining = self.images.list()?;
+        let used_blobs: HashSet<String> = remaining
+            .iter()
+            .filter_map(|other| self.image_manifest(other).ok())
+            .flat_map(|m| {
+                m.layers()
+                    .iter()
+                    .map(|l| l.digest().to_string())
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        for digest in layer_blobs.iter().filter(|d| !used_blobs.contains(*d)) {
+            if let Some(hex) = digest.strip_prefix("sha256:") {
+                self.blobs.remove(hex)?;
+            }
+        }
         let used: HashSet<&str> = remaining
             .iter()
             .flat_map(|other| other.layers.iter().map(String::as_str))

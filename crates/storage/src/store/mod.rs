@@ -3,8 +3,13 @@
 mod commit;
 mod containers;
 mod images;
+mod ingest;
 #[cfg(test)]
 mod tests;
+
+pub use ingest::{
+    chain_ids, check_image, CheckedImage, NewImage, Staging, MAX_CONFIG_SIZE, MAX_MANIFEST_SIZE,
+};
 
 use std::fs::{self, DirBuilder};
 use std::os::unix::fs::DirBuilderExt;

@@ -736,3 +736,75 @@ fn store_and_errors_can_cross_threads() {
     assert_send_sync::<Store>();
     assert_send_sync::<Error>();
 }
+
+/// An image given as blobs: a gzip layer, its config and manifest; files staged in the store.
+fn new_image(fx: &Fixture, layer_tar: &[u8], tamper: impl FnOnce(&mut serde_json::Value)) -> NewImage {
+    let blob = gzip(layer_tar);
+    let diff_id = format!("sha256:{}", sha256_hex(layer_tar));
+    let config = serde_json::to_vec(&serde_json::json!({
+        "architecture": "amd64", "os": "linux",
+        "rootfs": {"type": "layers", "diff_ids": [diff_id]},
+    }))
+    .unwrap();
+    let mut manifest = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+                   "digest": format!("sha256:{}", sha256_hex(&config)), "size": config.len()},
+        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
+                    "digest": format!("sha256:{}", sha256_hex(&blob)), "size": blob.len()}],
+    });
+    tamper(&mut manifest);
+    let staged = fx.store.root().join("tmp").join(format!("blob-{}", sha256_hex(&blob)));
+    fs::write(&staged, &blob).unwrap();
+    NewImage {
+        manifest: serde_json::to_vec(&manifest).unwrap(),
+        config,
+        layer_files: vec![Some(staged)],
+        names: vec!["example.com/blobs:1".into()],
+    }
+}
+
+#[test]
+fn put_image_keeps_blobs_for_save_and_push() {
+    let fx = Fixture::new(DriverKind::Vfs);
+    let layer = single_file_layer("hello", b"world");
+    let new = new_image(&fx, &layer, |_| {});
+    let manifest_digest = format!("sha256:{}", sha256_hex(&new.manifest));
+    let image = fx.store.put_image(new, &mut |_| {}).unwrap();
+    assert_eq!(image.digest, manifest_digest);
+    assert_eq!(image.names, vec!["example.com/blobs:1"]);
+    let manifest = fx.store.image_manifest(&image).unwrap();
+    let blob = fx.store.blob_path(&manifest.layers()[0].digest().to_string()).unwrap();
+    assert_eq!(fs::read(blob).unwrap(), gzip(&layer));
+    // Imported images keep their uncompressed layer as the blob of their diff ID.
+    let imported = fx.import_bytes(&single_file_layer("x", b"y"), &["imp"]);
+    let m = fx.store.image_manifest(&imported).unwrap();
+    assert!(fx.store.blob_path(&m.layers()[0].digest().to_string()).is_ok());
+    // Removing the image removes its layer blob too.
+    fx.store.remove_image(&image.id).unwrap();
+    assert!(fx.store.blob_path(&manifest.layers()[0].digest().to_string()).is_err());
+}
+
+#[test]
+fn put_image_refuses_inconsistent_blobs_and_stores_nothing() {
+    let fx = Fixture::new(DriverKind::Vfs);
+    let layer = single_file_layer("hello", b"world");
+    let cases: Vec<(Box<dyn FnOnce(&mut serde_json::Value)>, &str)> = vec![
+        (Box::new(|m| m["layers"][0]["size"] = serde_json::json!(10u64 << 30)), "size mismatch"),
+        (
+            Box::new(|m| m["layers"][0]["digest"] = serde_json::json!(format!("sha256:{}", "ab".repeat(32)))),
+            "digest mismatch",
+        ),
+        (Box::new(|m| m["config"]["size"] = serde_json::json!(3)), "config"),
+    ];
+    for (tamper, needle) in cases {
+        let new = new_image(&fx, &layer, tamper);
+        let err = fx.store.put_image(new, &mut |_| {}).unwrap_err().to_string();
+        assert!(err.contains(needle), "{needle}: {err}");
+        assert!(fx.store.images().unwrap().is_empty());
+        assert_eq!(fx.entries("layers"), 0, "{needle}");
+    }
+    let err = check_image(b"{}", b"not json").unwrap_err().to_string();
+    assert!(err.contains("manifest"), "{err}");
+}

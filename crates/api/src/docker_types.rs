@@ -1,0 +1,552 @@
+//! Docker's JSON shapes: the container-create request (mapped onto
+//! libpod's [`CreateOptions`]), and the inspect and list documents
+//! (translated from libpod's).
+
+use std::collections::BTreeMap;
+
+use libpod::container::options::{HealthOptions, MountSpec, Ulimit};
+use libpod::container::Resources;
+use libpod::{Container, CreateOptions, NetworkMode};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::error::{Error, Result};
+
+/// A string or a list of strings (Docker accepts both for Cmd/Entrypoint).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum StrOrList {
+    /// `"sh -c x"`: one word per whitespace-separated field.
+    Str(String),
+    /// `["sh", "-c", "x"]`.
+    List(Vec<String>),
+}
+
+impl StrOrList {
+    fn into_vec(self) -> Vec<String> {
+        match self {
+            StrOrList::Str(s) => s.split_whitespace().map(str::to_string).collect(),
+            StrOrList::List(v) => v,
+        }
+    }
+}
+
+/// `POST /containers/create` body.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct CreateRequest {
+    pub image: String,
+    pub cmd: Option<StrOrList>,
+    pub entrypoint: Option<StrOrList>,
+    pub env: Option<Vec<String>>,
+    pub working_dir: Option<String>,
+    pub user: Option<String>,
+    pub hostname: Option<String>,
+    pub labels: Option<BTreeMap<String, String>>,
+    pub tty: bool,
+    pub open_stdin: bool,
+    pub stop_signal: Option<String>,
+    pub stop_timeout: Option<i64>,
+    pub healthcheck: Option<Healthcheck>,
+    pub host_config: Option<HostConfig>,
+}
+
+/// Docker's `Healthcheck` (durations in nanoseconds).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct Healthcheck {
+    pub test: Option<Vec<String>>,
+    pub interval: i64,
+    pub timeout: i64,
+    pub start_period: i64,
+    pub retries: i64,
+}
+
+/// The parts of Docker's `HostConfig` rpod maps.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct HostConfig {
+    pub binds: Option<Vec<String>>,
+    pub mounts: Option<Vec<DockerMount>>,
+    pub auto_remove: bool,
+    pub privileged: bool,
+    pub readonly_rootfs: bool,
+    pub cap_add: Option<Vec<String>>,
+    pub cap_drop: Option<Vec<String>>,
+    pub memory: i64,
+    pub nano_cpus: i64,
+    pub pids_limit: Option<i64>,
+    pub shm_size: i64,
+    pub ulimits: Option<Vec<DockerUlimit>>,
+    pub tmpfs: Option<BTreeMap<String, String>>,
+    pub init: Option<bool>,
+    pub network_mode: Option<String>,
+    pub restart_policy: Option<DockerRestartPolicy>,
+    pub log_config: Option<DockerLogConfig>,
+}
+
+/// `HostConfig.Mounts[]` (bind and tmpfs types).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct DockerMount {
+    #[serde(rename = "Type")]
+    pub kind: String,
+    pub source: String,
+    pub target: String,
+    pub read_only: bool,
+}
+
+/// `HostConfig.Ulimits[]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct DockerUlimit {
+    pub name: String,
+    pub soft: i64,
+    pub hard: i64,
+}
+
+/// `HostConfig.RestartPolicy`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct DockerRestartPolicy {
+    pub name: String,
+    pub maximum_retry_count: i64,
+}
+
+/// `HostConfig.LogConfig`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct DockerLogConfig {
+    #[serde(rename = "Type")]
+    pub kind: String,
+    pub config: Option<BTreeMap<String, String>>,
+}
+
+fn network_mode(name: &str) -> Result<NetworkMode> {
+    name.parse::<NetworkMode>()
+        .map_err(|e| Error::BadRequest(format!("network mode {name}: {e}")))
+}
+
+fn bad(msg: String) -> Error {
+    Error::BadRequest(msg)
+}
+
+fn duration_ms(ns: i64) -> Option<String> {
+    (ns > 0).then(|| format!("{}ms", (ns / 1_000_000).max(1)))
+}
+
+impl CreateRequest {
+    /// The engine request for this body and `?name=`.
+    pub fn into_options(self, name: Option<String>) -> Result<CreateOptions> {
+        if self.image.is_empty() {
+            return Err(bad("config.Image is required".into()));
+        }
+        let hc = self.host_config.unwrap_or_default();
+        let mut mounts = Vec::new();
+        for b in hc.binds.unwrap_or_default() {
+            mounts.push(MountSpec::parse_volume(&b)?);
+        }
+        for m in hc.mounts.unwrap_or_default() {
+            let spec = match m.kind.as_str() {
+                "bind" => {
+                    let ro = if m.read_only { ":ro" } else { "" };
+                    MountSpec::parse_volume(&format!("{}:{}{ro}", m.source, m.target))?
+                }
+                "tmpfs" => MountSpec::parse_tmpfs(&m.target)?,
+                other => {
+                    return Err(bad(format!(
+                        "mount type {other:?} is not supported yet (supported: bind, tmpfs)"
+                    )))
+                }
+            };
+            mounts.push(spec);
+        }
+        for (path, opts) in hc.tmpfs.unwrap_or_default() {
+            let text = if opts.is_empty() {
+                path
+            } else {
+                format!("{path}:{opts}")
+            };
+            mounts.push(MountSpec::parse_tmpfs(&text)?);
+        }
+        let ulimits = hc
+            .ulimits
+            .unwrap_or_default()
+            .iter()
+            .map(|u| Ulimit::parse(&format!("{}={}:{}", u.name, u.soft, u.hard)))
+            .collect::<libpod::Result<Vec<_>>>()?;
+        let network = match hc.network_mode.as_deref().unwrap_or("") {
+            // Bridges are not there yet: the default network is none for now.
+            "" | "default" | "bridge" | "none" => network_mode("none")?,
+            "host" => network_mode("host")?,
+            other => {
+                return Err(Error::NotFound(format!(
+                    "network {other} not found (rpod supports none and host for now)"
+                )))
+            }
+        };
+        let restart_policy = match hc.restart_policy {
+            Some(p) if !p.name.is_empty() && p.name != "no" => {
+                let text = if p.name == "on-failure" && p.maximum_retry_count > 0 {
+                    format!("on-failure:{}", p.maximum_retry_count)
+                } else {
+                    p.name.clone()
+                };
+                Some(text.parse()?)
+            }
+            _ => None,
+        };
+        if hc.auto_remove && restart_policy.is_some() {
+            return Err(Error::Conflict(
+                "conflicting options: AutoRemove and RestartPolicy".into(),
+            ));
+        }
+        let (log_driver, log_max_size) = match hc.log_config {
+            Some(l) => {
+                let driver = match l.kind.as_str() {
+                    "" => None,
+                    "json-file" | "k8s-file" | "none" => Some(l.kind.clone()),
+                    other => {
+                        return Err(bad(format!(
+                            "log driver {other:?} is not supported (supported: json-file, k8s-file, none)"
+                        )))
+                    }
+                };
+                let size = match l.config.as_ref().and_then(|c| c.get("max-size")) {
+                    Some(s) => Some(libpod::container::options::parse_size(s)?),
+                    None => None,
+                };
+                (driver, size)
+            }
+            None => (None, None),
+        };
+        let health = match self.healthcheck {
+            None => HealthOptions::default(),
+            Some(h) => {
+                let test = h.test.unwrap_or_default();
+                let mut opts = HealthOptions {
+                    interval: duration_ms(h.interval),
+                    timeout: duration_ms(h.timeout),
+                    start_period: duration_ms(h.start_period),
+                    retries: u32::try_from(h.retries).ok().filter(|r| *r > 0),
+                    ..Default::default()
+                };
+                match test.split_first() {
+                    None => {}
+                    Some((kind, _)) if kind == "NONE" => opts.disabled = true,
+                    Some((kind, args)) if kind == "CMD" => {
+                        opts.cmd = Some(serde_json::to_string(args).map_err(|e| {
+                            Error::Internal(format!("encoding the health check: {e}"))
+                        })?);
+                    }
+                    Some((kind, args)) if kind == "CMD-SHELL" => opts.cmd = Some(args.join(" ")),
+                    Some((kind, _)) => {
+                        return Err(bad(format!(
+                            "invalid Healthcheck.Test {kind:?}: use NONE, CMD or CMD-SHELL"
+                        )))
+                    }
+                }
+                opts
+            }
+        };
+        let stop_timeout = match self.stop_timeout {
+            None => None,
+            Some(t) => Some(
+                u32::try_from(t).map_err(|_| bad(format!("invalid StopTimeout {t}")))?,
+            ),
+        };
+        Ok(CreateOptions {
+            name: name.filter(|n| !n.is_empty()),
+            image: Some(self.image),
+            command: self.cmd.map(StrOrList::into_vec).unwrap_or_default(),
+            entrypoint: self.entrypoint.map(StrOrList::into_vec),
+            env: self.env.unwrap_or_default(),
+            workdir: self.working_dir.filter(|w| !w.is_empty()),
+            user: self.user.filter(|u| !u.is_empty()),
+            hostname: self.hostname.filter(|h| !h.is_empty()),
+            labels: self.labels.unwrap_or_default(),
+            stop_signal: self.stop_signal.filter(|s| !s.is_empty()),
+            stop_timeout,
+            read_only: hc.readonly_rootfs,
+            privileged: hc.privileged,
+            cap_add: hc.cap_add.unwrap_or_default(),
+            cap_drop: hc.cap_drop.unwrap_or_default(),
+            ulimits,
+            resources: Resources {
+                memory: u64::try_from(hc.memory).ok().filter(|m| *m > 0),
+                cpus: (hc.nano_cpus > 0).then(|| hc.nano_cpus as f64 / 1e9),
+                pids_limit: hc.pids_limit.filter(|p| *p != 0),
+            },
+            shm_size: u64::try_from(hc.shm_size).ok().filter(|s| *s > 0),
+            init: hc.init.unwrap_or(false),
+            mounts,
+            network,
+            tty: self.tty,
+            interactive: self.open_stdin,
+            log_driver,
+            log_max_size,
+            auto_remove: hc.auto_remove,
+            restart_policy,
+            health,
+            ..Default::default()
+        })
+    }
+}
+
+/// `sha256:<id>` as Docker writes image IDs.
+pub fn image_id(id: &str) -> String {
+    if id.is_empty() || id.starts_with("sha256:") {
+        id.to_string()
+    } else {
+        format!("sha256:{id}")
+    }
+}
+
+/// The log driver as Docker clients know it: rpod's k8s-file logs are read
+/// through `/logs` just like json-file ones.
+fn docker_log_driver(driver: &str) -> &str {
+    match driver {
+        "k8s-file" => "json-file",
+        other => other,
+    }
+}
+
+/// Docker's status text: `Up 3 seconds`, `Exited (0) 2 minutes ago`.
+pub fn status_text(c: &Container<'_>) -> String {
+    let text = c.status_text();
+    match text.strip_prefix("Up ") {
+        Some(rest) => format!("Up {}", rest.replacen(" ago", "", 1)),
+        None => text,
+    }
+}
+
+fn network_settings(mode: &str) -> Value {
+    json!({
+        "Bridge": "",
+        "SandboxID": "",
+        "HairpinMode": false,
+        "Ports": {},
+        "SandboxKey": "",
+        "Gateway": "",
+        "IPAddress": "",
+        "IPPrefixLen": 0,
+        "MacAddress": "",
+        "Networks": { mode: {
+            "NetworkID": mode,
+            "EndpointID": "",
+            "Gateway": "",
+            "IPAddress": "",
+            "IPPrefixLen": 0,
+            "MacAddress": "",
+        } },
+    })
+}
+
+/// The Docker inspect document of a container.
+pub fn inspect(c: &Container<'_>, size: bool) -> Result<Value> {
+    let i = c.inspect(size)?;
+    let cfg = c.config();
+    let hc = &i.host_config;
+    let mode = hc.network_mode.clone();
+    let mut doc = json!({
+        "Id": i.id,
+        "Created": i.created.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true),
+        "Path": i.path,
+        "Args": i.args,
+        "State": {
+            "Status": c.status().docker_status(),
+            "Running": matches!(c.status(), libpod::ContainerStatus::Running | libpod::ContainerStatus::Paused | libpod::ContainerStatus::Stopping),
+            "Paused": i.state.paused,
+            "Restarting": i.state.restarting,
+            "OOMKilled": i.state.oom_killed,
+            "Dead": i.state.dead,
+            "Pid": i.state.pid,
+            "ExitCode": i.state.exit_code,
+            "Error": i.state.error,
+            "StartedAt": i.state.started_at,
+            "FinishedAt": i.state.finished_at,
+            "Health": i.state.health.as_ref().map(|h| json!({
+                "Status": h.status,
+                "FailingStreak": h.failing_streak,
+                "Log": h.log,
+            })),
+        },
+        "Image": image_id(&i.image),
+        "ResolvConfPath": i.resolv_conf_path,
+        "HostnamePath": i.hostname_path,
+        "HostsPath": i.hosts_path,
+        "LogPath": i.log_path,
+        "Name": format!("/{}", i.name),
+        "RestartCount": i.restart_count,
+        "Driver": i.driver,
+        "Platform": "linux",
+        "MountLabel": "",
+        "ProcessLabel": "",
+        "AppArmorProfile": "",
+        "ExecIDs": if c.state().exec_sessions.is_empty() { Value::Null } else { json!(c.state().exec_sessions.keys().collect::<Vec<_>>()) },
+        "HostConfig": {
+            "Binds": hc.binds,
+            "ContainerIDFile": "",
+            "LogConfig": { "Type": docker_log_driver(&hc.log_config.kind), "Config": {} },
+            "NetworkMode": mode,
+            "PortBindings": {},
+            "RestartPolicy": {
+                "Name": if hc.restart_policy.name.is_empty() { "no".to_string() } else { hc.restart_policy.name.clone() },
+                "MaximumRetryCount": hc.restart_policy.maximum_retry_count,
+            },
+            "AutoRemove": hc.auto_remove,
+            "VolumeDriver": "",
+            "VolumesFrom": null,
+            "CapAdd": hc.cap_add,
+            "CapDrop": hc.cap_drop,
+            "Dns": [],
+            "DnsOptions": [],
+            "DnsSearch": [],
+            "ExtraHosts": null,
+            "IpcMode": "private",
+            "PidMode": "",
+            "Privileged": hc.privileged,
+            "PublishAllPorts": false,
+            "ReadonlyRootfs": hc.readonly_rootfs,
+            "SecurityOpt": null,
+            "Tmpfs": hc.tmpfs,
+            "UTSMode": "",
+            "UsernsMode": "",
+            "ShmSize": hc.shm_size,
+            "Runtime": i.oci_runtime,
+            "Memory": hc.memory,
+            "NanoCpus": hc.nano_cpus,
+            "PidsLimit": if hc.pids_limit == 0 { Value::Null } else { json!(hc.pids_limit) },
+            "Ulimits": hc.ulimits.iter().map(|u| json!({
+                "Name": u.name.trim_start_matches("RLIMIT_").to_ascii_lowercase(),
+                "Soft": u.soft,
+                "Hard": u.hard,
+            })).collect::<Vec<_>>(),
+            "Init": hc.init,
+        },
+        "GraphDriver": { "Name": i.graph_driver.name, "Data": i.graph_driver.data },
+        "Mounts": i.mounts.iter().map(|m| json!({
+            "Type": m.kind,
+            "Source": m.source,
+            "Destination": m.destination,
+            "Mode": m.mode,
+            "RW": m.rw,
+            "Propagation": m.propagation,
+        })).collect::<Vec<_>>(),
+        "Config": {
+            "Hostname": i.config.hostname,
+            "Domainname": "",
+            "User": i.config.user,
+            "AttachStdin": i.config.attach_stdin,
+            "AttachStdout": true,
+            "AttachStderr": true,
+            "Tty": i.config.tty,
+            "OpenStdin": i.config.open_stdin,
+            "StdinOnce": false,
+            "Env": i.config.env,
+            "Cmd": cfg.cmd,
+            "Image": i.config.image,
+            "Volumes": null,
+            "WorkingDir": i.config.working_dir,
+            "Entrypoint": if cfg.entrypoint.is_empty() { Value::Null } else { json!(cfg.entrypoint) },
+            "OnBuild": null,
+            "Labels": i.config.labels,
+            "StopSignal": i.config.stop_signal,
+            "StopTimeout": i.config.stop_timeout,
+            "Healthcheck": i.config.healthcheck.as_ref().map(|h| json!({
+                "Test": h.test,
+                "Interval": h.interval as u64,
+                "Timeout": h.timeout as u64,
+                "StartPeriod": h.start_period as u64,
+                "Retries": h.retries,
+            })),
+        },
+        "NetworkSettings": network_settings(&mode),
+    });
+    if let (Some(rw), Some(rootfs)) = (i.size_rw, i.size_root_fs) {
+        doc["SizeRw"] = json!(rw);
+        doc["SizeRootFs"] = json!(rootfs);
+    }
+    Ok(doc)
+}
+
+/// A row of `GET /containers/json`.
+pub fn summary(c: &Container<'_>, size: bool) -> Result<Value> {
+    let e = c.ps_entry(size)?;
+    let cfg = c.config();
+    let mut doc = json!({
+        "Id": e.id,
+        "Names": e.names.iter().map(|n| format!("/{n}")).collect::<Vec<_>>(),
+        "Image": e.image,
+        "ImageID": image_id(&e.image_id),
+        "Command": e.command.join(" "),
+        "Created": e.created,
+        "Ports": [],
+        "Labels": e.labels,
+        "State": e.state,
+        "Status": status_text(c),
+        "HostConfig": { "NetworkMode": cfg.network.as_str() },
+        "NetworkSettings": { "Networks": network_settings(cfg.network.as_str())["Networks"].clone() },
+        "Mounts": cfg.mounts.iter().map(|m| json!({
+            "Type": match m.kind { libpod::container::MountKind::Bind => "bind", libpod::container::MountKind::Tmpfs => "tmpfs", libpod::container::MountKind::Volume => "volume", libpod::container::MountKind::Devpts => "devpts" },
+            "Source": m.source.as_ref().map(|s| s.display().to_string()).unwrap_or_default(),
+            "Destination": m.destination,
+            "Mode": "",
+            "RW": !m.read_only(),
+            "Propagation": "",
+        })).collect::<Vec<_>>(),
+    });
+    if let Some(s) = e.size {
+        doc["SizeRw"] = json!(s.rw_size);
+        doc["SizeRootFs"] = json!(s.root_fs_size);
+    }
+    Ok(doc)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn create_request_maps() {
+        let body = r#"{"Image":"busybox","Cmd":["echo","hi"],"Env":["A=1"],"Tty":true,
+            "HostConfig":{"AutoRemove":true,"Memory":1048576,"NanoCpus":1500000000,
+            "NetworkMode":"default","Binds":["/tmp:/data:ro"],"Tmpfs":{"/run":"size=1m"},
+            "Ulimits":[{"Name":"nofile","Soft":10,"Hard":20}],
+            "RestartPolicy":{"Name":"","MaximumRetryCount":0}},
+            "Healthcheck":{"Test":["CMD-SHELL","true"],"Interval":2000000000}}"#;
+        let req: CreateRequest = serde_json::from_str(body).unwrap();
+        let o = req.into_options(Some("x".into())).unwrap();
+        assert_eq!(o.command, vec!["echo", "hi"]);
+        assert!(o.tty && o.auto_remove);
+        assert_eq!(o.resources.memory, Some(1 << 20));
+        assert_eq!(o.resources.cpus, Some(1.5));
+        assert_eq!(o.network.as_str(), "none");
+        assert_eq!(o.mounts.len(), 2);
+        assert_eq!(o.ulimits[0].soft, 10);
+        assert_eq!(o.health.cmd.as_deref(), Some("true"));
+        assert_eq!(o.health.interval.as_deref(), Some("2000ms"));
+        assert_eq!(o.name.as_deref(), Some("x"));
+    }
+
+    #[test]
+    fn create_request_refuses() {
+        let r: CreateRequest = serde_json::from_str(r#"{"Cmd":"sh"}"#).unwrap();
+        assert!(r.into_options(None).is_err());
+        let r: CreateRequest =
+            serde_json::from_str(r#"{"Image":"b","HostConfig":{"NetworkMode":"mynet"}}"#).unwrap();
+        assert!(matches!(r.into_options(None), Err(Error::NotFound(_))));
+        let r: CreateRequest = serde_json::from_str(
+            r#"{"Image":"b","HostConfig":{"Binds":["rel:/x"]}}"#,
+        )
+        .unwrap();
+        assert!(r.into_options(None).is_err());
+    }
+
+    #[test]
+    fn ids() {
+        assert_eq!(image_id("abc"), "sha256:abc");
+        assert_eq!(image_id("sha256:abc"), "sha256:abc");
+        assert_eq!(image_id(""), "");
+    }
+}

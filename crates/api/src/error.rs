@@ -1,0 +1,98 @@
+//! The API's error type: every failure becomes Docker's `{"message": "..."}`
+//! body with the status code Docker uses for that kind of failure.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+/// What went wrong while serving a request.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The named object does not exist (404).
+    #[error("{0}")]
+    NotFound(String),
+    /// The request conflicts with the object's state (409).
+    #[error("{0}")]
+    Conflict(String),
+    /// Bad parameters or a malformed body (400).
+    #[error("{0}")]
+    BadRequest(String),
+    /// The body is larger than the service accepts (413).
+    #[error("{0}")]
+    TooLarge(String),
+    /// An endpoint or option rpod does not serve yet (501).
+    #[error("{0}")]
+    NotImplemented(String),
+    /// Anything else (500).
+    #[error("{0}")]
+    Internal(String),
+    /// An error of the engine, mapped by its variant.
+    #[error(transparent)]
+    Engine(#[from] libpod::Error),
+    /// Setting up the service (binding the socket, signals).
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done.
+        context: String,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// The API's result type.
+pub type Result<T> = std::result::Result<T, Error>;
+
+impl Error {
+    /// The HTTP status Docker answers with for this error.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Error::NotFound(_) => StatusCode::NOT_FOUND,
+            Error::Conflict(_) => StatusCode::CONFLICT,
+            Error::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Error::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Error::NotImplemented(_) => StatusCode::NOT_IMPLEMENTED,
+            Error::Internal(_) | Error::Io { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+            Error::Engine(e) => engine_status(e),
+        }
+    }
+
+    /// A "not implemented yet" error naming the endpoint.
+    pub fn not_yet(what: &str) -> Self {
+        Error::NotImplemented(format!("{what} is not implemented by rpod yet"))
+    }
+}
+
+/// Maps libpod's errors to Docker's status codes.
+fn engine_status(e: &libpod::Error) -> StatusCode {
+    use libpod::Error as E;
+    if e.is_not_found() {
+        return StatusCode::NOT_FOUND;
+    }
+    match e {
+        E::NameInUse(_) | E::InvalidState { .. } | E::ImageInUse { .. } => StatusCode::CONFLICT,
+        E::InvalidName(_)
+        | E::InvalidArgument(_)
+        | E::AmbiguousContainer { .. }
+        | E::CommandNotFound(_)
+        | E::CommandNotExecutable(_) => StatusCode::BAD_REQUEST,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// Docker's error body.
+pub fn error_body(message: &str) -> Vec<u8> {
+    serde_json::to_vec(&serde_json::json!({ "message": message }))
+        .unwrap_or_else(|_| b"{\"message\":\"internal error\"}".to_vec())
+}
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        (
+            status,
+            [(axum::http::header::CONTENT_TYPE, "application/json")],
+            error_body(&self.to_string()),
+        )
+            .into_response()
+    }
+}

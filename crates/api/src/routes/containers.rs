@@ -1,0 +1,584 @@
+//! Docker's container endpoints.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, RawQuery, Request, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use libpod::container::LogOptions;
+use libpod::{Container, ContainerStatus, Runtime, RuntimeOptions};
+use serde_json::{json, Value};
+use tokio::sync::mpsc;
+
+use super::{json, no_content, Params};
+use crate::body::{read_json, ChannelBody};
+use crate::docker_types::{self, CreateRequest};
+use crate::error::{Error, Result};
+use crate::hijack;
+use crate::state::AppState;
+use crate::stream::{self, FrameWriter};
+
+/// Every status: waiting for any of them just syncs the state.
+pub const ALL_STATUSES: [ContainerStatus; 9] = [
+    ContainerStatus::Configured,
+    ContainerStatus::Created,
+    ContainerStatus::Running,
+    ContainerStatus::Paused,
+    ContainerStatus::Stopping,
+    ContainerStatus::Stopped,
+    ContainerStatus::Exited,
+    ContainerStatus::Removing,
+    ContainerStatus::Unknown,
+];
+
+/// Brings a container's state up to date (exit files, runtime state).
+pub fn sync(c: &mut Container<'_>) -> Result<()> {
+    c.wait(&ALL_STATUSES)?;
+    Ok(())
+}
+
+const FILTERS: &[&str] = &[
+    "id", "name", "label", "status", "exited", "ancestor", "before", "since",
+];
+
+fn image_matches(full: &str, wanted: &str) -> bool {
+    let (repo, tag) = libpod::images::split_name(full);
+    let short = repo.rsplit('/').next().unwrap_or(&repo).to_string();
+    let no_registry = full.split_once('/').map_or(full, |(_, r)| r);
+    [
+        full.to_string(),
+        no_registry.to_string(),
+        repo.clone(),
+        format!("{short}:{tag}"),
+        short,
+    ]
+    .iter()
+    .any(|c| c == wanted)
+}
+
+fn created_at(rt: &Runtime, name: &str) -> Result<chrono::DateTime<chrono::Utc>> {
+    Ok(rt.container(name)?.config().created_at)
+}
+
+fn matches(rt: &Runtime, c: &Container<'_>, key: &str, value: &str) -> Result<bool> {
+    let cfg = c.config();
+    Ok(match key {
+        "id" => c.id().starts_with(value),
+        "name" => c.name().contains(value.trim_start_matches('/')),
+        "label" => {
+            let (k, v) = value.split_once('=').unwrap_or((value, ""));
+            cfg.labels.get(k).is_some_and(|x| v.is_empty() || x == v)
+        }
+        "status" => value == c.status().docker_status(),
+        "exited" => {
+            let code: i32 = value
+                .parse()
+                .map_err(|_| Error::BadRequest(format!("invalid exited filter {value:?}")))?;
+            matches!(c.status(), ContainerStatus::Stopped | ContainerStatus::Exited)
+                && c.state().exit_code == code
+        }
+        "ancestor" => {
+            cfg.image_id.as_deref().is_some_and(|id| {
+                id.starts_with(value.trim_start_matches("sha256:"))
+            }) || cfg
+                .image_name
+                .as_deref()
+                .is_some_and(|n| image_matches(n, value))
+        }
+        "before" => cfg.created_at < created_at(rt, value)?,
+        "since" => cfg.created_at > created_at(rt, value)?,
+        other => {
+            return Err(Error::BadRequest(format!(
+                "invalid filter {other:?}: supported are {}",
+                FILTERS.join(", ")
+            )))
+        }
+    })
+}
+
+/// Docker container summaries, newest first.
+pub async fn summaries(st: &AppState, all: bool, size: bool) -> Result<Vec<Value>> {
+    list_filtered(st, all, size, Vec::new(), None).await
+}
+
+async fn list_filtered(
+    st: &AppState,
+    all: bool,
+    size: bool,
+    filters: Vec<(String, String)>,
+    limit: Option<usize>,
+) -> Result<Vec<Value>> {
+    st.engine(move |rt| {
+        let show_all = all || limit.is_some() || filters.iter().any(|(k, _)| k == "status" || k == "exited");
+        let mut out = Vec::new();
+        let mut list = rt.containers()?;
+        list.reverse();
+        for c in &list {
+            if !show_all && !matches!(c.status(), ContainerStatus::Running | ContainerStatus::Paused | ContainerStatus::Stopping) {
+                continue;
+            }
+            let mut keep = true;
+            let mut keys: Vec<&str> = filters.iter().map(|(k, _)| k.as_str()).collect();
+            keys.dedup();
+            for key in keys {
+                let mut any = false;
+                for (k, v) in filters.iter().filter(|(k, _)| k == key) {
+                    any |= matches(rt, c, k, v)?;
+                }
+                keep &= any;
+            }
+            if keep {
+                out.push(docker_types::summary(c, size)?);
+            }
+            if limit.is_some_and(|l| out.len() >= l) {
+                break;
+            }
+        }
+        Ok(out)
+    })
+    .await
+}
+
+/// `GET /containers/json`.
+pub async fn list(State(st): State<AppState>, q: RawQuery) -> Result<Response> {
+    let p = Params::from_raw(q)?;
+    let mut filters = p.filters()?;
+    filters.sort_by(|a, b| a.0.cmp(&b.0));
+    for (k, _) in &filters {
+        if !FILTERS.contains(&k.as_str()) {
+            return Err(Error::BadRequest(format!(
+                "invalid filter {k:?}: supported are {}",
+                FILTERS.join(", ")
+            )));
+        }
+    }
+    let limit = p.num::<i64>("limit")?.and_then(|l| usize::try_from(l).ok()).filter(|l| *l > 0);
+    let out = list_filtered(&st, p.bool("all", false)?, p.bool("size", false)?, filters, limit).await?;
+    Ok(json(StatusCode::OK, &out))
+}
+
+/// `POST /containers/create?name=`.
+pub async fn create(State(st): State<AppState>, q: RawQuery, body: Body) -> Result<Response> {
+    let p = Params::from_raw(q)?;
+    let req: Option<CreateRequest> = read_json(body).await?;
+    let req = req.ok_or_else(|| Error::BadRequest("a JSON body is required".into()))?;
+    let opts = req.into_options(p.get("name").map(str::to_string))?;
+    let id = st
+        .engine(move |rt| Ok(rt.create_container(opts)?.id().to_string()))
+        .await?;
+    Ok(json(StatusCode::CREATED, &json!({ "Id": id, "Warnings": [] })))
+}
+
+/// `GET /containers/{id}/json?size=`.
+pub async fn inspect(State(st): State<AppState>, Path(id): Path<String>, q: RawQuery) -> Result<Response> {
+    let size = Params::from_raw(q)?.bool("size", false)?;
+    let doc = st
+        .engine(move |rt| docker_types::inspect(&rt.container(&id)?, size))
+        .await?;
+    Ok(json(StatusCode::OK, &doc))
+}
+
+/// `POST /containers/{id}/start`: 304 when already running.
+pub async fn start(State(st): State<AppState>, Path(id): Path<String>) -> Result<Response> {
+    let started = st
+        .engine(move |rt| {
+            let mut c = rt.container(&id)?;
+            sync(&mut c)?;
+            if c.status().is_active() {
+                return Ok(false);
+            }
+            c.start()?;
+            Ok(true)
+        })
+        .await?;
+    Ok(if started { no_content() } else { StatusCode::NOT_MODIFIED.into_response() })
+}
+
+fn timeout(p: &Params) -> Result<Option<u32>> {
+    Ok(p.num::<i64>("t")?.map(|t| u32::try_from(t.max(0)).unwrap_or(u32::MAX)))
+}
+
+/// `POST /containers/{id}/stop?t=`: 304 when not running.
+pub async fn stop(State(st): State<AppState>, Path(id): Path<String>, q: RawQuery) -> Result<Response> {
+    let p = Params::from_raw(q)?;
+    let t = match timeout(&p)? {
+        Some(t) => Some(t),
+        None => p.num::<i64>("timeout")?.map(|t| u32::try_from(t.max(0)).unwrap_or(u32::MAX)),
+    };
+    let stopped = st
+        .engine(move |rt| {
+            let mut c = rt.container(&id)?;
+            sync(&mut c)?;
+            if !c.status().is_active() {
+                return Ok(false);
+            }
+            c.stop(t)?;
+            Ok(true)
+        })
+        .await?;
+    Ok(if stopped { no_content() } else { StatusCode::NOT_MODIFIED.into_response() })
+}
+
+/// `POST /containers/{id}/restart?t=`.
+pub async fn restart(State(st): State<AppState>, Path(id): Path<String>, q: RawQuery) -> Result<Response> {
+    let t = timeout(&Params::from_raw(q)?)?;
+    st.engine(move |rt| Ok(rt.container(&id)?.restart(t)?)).await?;
+    Ok(no_content())
+}
+
+/// `POST /containers/{id}/kill?signal=`.
+pub async fn kill(State(st): State<AppState>, Path(id): Path<String>, q: RawQuery) -> Result<Response> {
+    let p = Params::from_raw(q)?;
+    let name = p.get("signal").filter(|s| !s.is_empty()).unwrap_or("SIGKILL");
+    let sig = libpod::parse_signal(name).map_err(|e| Error::BadRequest(e.to_string()))?;
+    st.engine(move |rt| {
+        let mut c = rt.container(&id)?;
+        sync(&mut c)?;
+        if !matches!(c.status(), ContainerStatus::Running | ContainerStatus::Paused | ContainerStatus::Stopping) {
+            return Err(Error::Conflict(format!("container {} is not running", c.id())));
+        }
+        Ok(c.kill(sig)?)
+    })
+    .await?;
+    Ok(no_content())
+}
+
+/// `POST /containers/{id}/pause`.
+pub async fn pause(State(st): State<AppState>, Path(id): Path<String>) -> Result<Response> {
+    st.engine(move |rt| Ok(rt.container(&id)?.pause()?)).await?;
+    Ok(no_content())
+}
+
+/// `POST /containers/{id}/unpause`.
+pub async fn unpause(State(st): State<AppState>, Path(id): Path<String>) -> Result<Response> {
+    st.engine(move |rt| Ok(rt.container(&id)?.unpause()?)).await?;
+    Ok(no_content())
+}
+
+/// `POST /containers/{id}/rename?name=`.
+pub async fn rename(State(st): State<AppState>, Path(id): Path<String>, q: RawQuery) -> Result<Response> {
+    let p = Params::from_raw(q)?;
+    let name = p
+        .get("name")
+        .filter(|n| !n.is_empty())
+        .ok_or_else(|| Error::BadRequest("the new name (name=) is required".into()))?
+        .trim_start_matches('/')
+        .to_string();
+    st.engine(move |rt| Ok(rt.container(&id)?.rename(&name)?)).await?;
+    Ok(no_content())
+}
+
+/// `DELETE /containers/{id}?force=&v=`.
+pub async fn remove(State(st): State<AppState>, Path(id): Path<String>, q: RawQuery) -> Result<Response> {
+    let p = Params::from_raw(q)?;
+    let force = p.bool("force", false)?;
+    st.engine(move |rt| {
+        let mut c = rt.container(&id)?;
+        c.remove(force, force.then_some(0))?;
+        Ok(())
+    })
+    .await?;
+    Ok(no_content())
+}
+
+/// `POST /containers/prune`.
+pub async fn prune(State(st): State<AppState>) -> Result<Response> {
+    let ids = st.engine(|rt| Ok(rt.prune_containers()?)).await?;
+    Ok(json(
+        StatusCode::OK,
+        &json!({ "ContainersDeleted": ids, "SpaceReclaimed": 0 }),
+    ))
+}
+
+/// `GET /containers/{id}/top?ps_args=`.
+pub async fn top(State(st): State<AppState>, Path(id): Path<String>, q: RawQuery) -> Result<Response> {
+    let p = Params::from_raw(q)?;
+    let args: Vec<String> = match p.get("ps_args").unwrap_or("") {
+        "" | "-ef" | "-e" | "aux" | "-aux" => Vec::new(),
+        other => other.split_whitespace().map(str::to_string).collect(),
+    };
+    let rows = st.engine(move |rt| Ok(rt.container(&id)?.top(&args)?)).await?;
+    let mut it = rows.into_iter();
+    let titles = it.next().unwrap_or_default();
+    let processes: Vec<Vec<String>> = it.collect();
+    Ok(json(StatusCode::OK, &json!({ "Titles": titles, "Processes": processes })))
+}
+
+/// `POST /containers/{id}/resize?h=&w=`.
+pub async fn resize(State(st): State<AppState>, Path(id): Path<String>, q: RawQuery) -> Result<Response> {
+    let p = Params::from_raw(q)?;
+    let h: u16 = p.num("h")?.unwrap_or(0);
+    let w: u16 = p.num("w")?.unwrap_or(0);
+    st.engine(move |rt| {
+        let mut c = rt.container(&id)?;
+        sync(&mut c)?;
+        if !matches!(c.status(), ContainerStatus::Running | ContainerStatus::Paused | ContainerStatus::Created) {
+            return Err(Error::Conflict(format!("cannot resize container {}: it is not running", c.id())));
+        }
+        let client = libpod::monitor::AttachClient::connect(&c.rundir())
+            .map_err(|e| Error::Internal(format!("connecting to the attach socket: {e}")))?;
+        client
+            .resize(h, w)
+            .map_err(|e| Error::Internal(format!("resizing the terminal: {e}")))
+    })
+    .await?;
+    Ok(StatusCode::OK.into_response())
+}
+
+/// Wait conditions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Condition {
+    NotRunning,
+    NextExit,
+    Removed,
+}
+
+/// `POST /containers/{id}/wait?condition=`: the headers go out at once,
+/// the body (`{"StatusCode": N}`) when the condition is met.
+pub async fn wait(State(st): State<AppState>, Path(id): Path<String>, q: RawQuery) -> Result<Response> {
+    let p = Params::from_raw(q)?;
+    let cond = match p.get("condition").unwrap_or("") {
+        "" | "not-running" => Condition::NotRunning,
+        "next-exit" => Condition::NextExit,
+        "removed" => Condition::Removed,
+        other => {
+            return Err(Error::BadRequest(format!(
+                "invalid condition {other:?}: use not-running, next-exit or removed"
+            )))
+        }
+    };
+    let (cid, finished) = st
+        .engine(move |rt| {
+            let mut c = rt.container(&id)?;
+            sync(&mut c)?;
+            Ok((c.id().to_string(), c.state().finished_at))
+        })
+        .await?;
+    let (tx, body) = ChannelBody::new(1);
+    let options = st.options().clone();
+    tokio::task::spawn_blocking(move || {
+        let result = wait_blocking(options, &cid, cond, finished, &tx);
+        let doc = match result {
+            Ok(Some(code)) => json!({ "StatusCode": code, "Error": null }),
+            Ok(None) => return,
+            Err(e) => json!({ "StatusCode": -1, "Error": { "Message": e.to_string() } }),
+        };
+        let mut bytes = serde_json::to_vec(&doc).unwrap_or_default();
+        bytes.push(b'\n');
+        let _ = tx.blocking_send(Bytes::from(bytes));
+    });
+    Ok(hijack::stream_response("application/json", body))
+}
+
+/// Polls until the condition holds; `None` when the client went away.
+fn wait_blocking(
+    options: RuntimeOptions,
+    id: &str,
+    cond: Condition,
+    initial_finish: Option<chrono::DateTime<chrono::Utc>>,
+    tx: &mpsc::Sender<Bytes>,
+) -> Result<Option<i32>> {
+    let rt = Runtime::new(options)?;
+    let mut pause = Duration::from_millis(5);
+    loop {
+        if tx.is_closed() {
+            return Ok(None);
+        }
+        match rt.container(id) {
+            Err(libpod::Error::NoSuchContainer(_)) => {
+                let exit = rt.paths().exit_file(id);
+                let code = libpod::monitor::read_exit_file(&exit)
+                    .ok()
+                    .flatten()
+                    .map(|(code, _)| code)
+                    .unwrap_or(0);
+                if cond == Condition::Removed {
+                    let _ = std::fs::remove_file(&exit);
+                }
+                return Ok(Some(code));
+            }
+            Err(e) => return Err(e.into()),
+            Ok(mut c) => {
+                match c.wait(&ALL_STATUSES) {
+                    Ok(_) => {}
+                    Err(libpod::Error::NoSuchContainer(_)) => continue,
+                    Err(e) => return Err(e.into()),
+                }
+                let s = c.status();
+                let exited = matches!(s, ContainerStatus::Stopped | ContainerStatus::Exited);
+                let done = match cond {
+                    Condition::NotRunning => {
+                        !s.is_active() && s != ContainerStatus::Removing && !c.state().restarting
+                    }
+                    Condition::NextExit => exited && c.state().finished_at != initial_finish,
+                    Condition::Removed => false,
+                };
+                if done {
+                    return Ok(Some(c.state().exit_code));
+                }
+            }
+        }
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(Duration::from_millis(100));
+    }
+}
+
+/// Parses Docker's `since`/`until`: Unix seconds, possibly fractional.
+fn parse_time(text: &str) -> Result<Option<SystemTime>> {
+    if text.is_empty() || text == "0" {
+        return Ok(None);
+    }
+    let secs: f64 = text
+        .parse()
+        .map_err(|_| Error::BadRequest(format!("invalid time {text:?}: expected Unix seconds")))?;
+    if !secs.is_finite() || secs < 0.0 {
+        return Err(Error::BadRequest(format!("invalid time {text:?}")));
+    }
+    Ok(Some(UNIX_EPOCH + Duration::from_secs_f64(secs)))
+}
+
+/// `GET /containers/{id}/logs`.
+pub async fn logs(State(st): State<AppState>, Path(id): Path<String>, q: RawQuery) -> Result<Response> {
+    let p = Params::from_raw(q)?;
+    let stdout = p.bool("stdout", false)?;
+    let stderr = p.bool("stderr", false)?;
+    if !stdout && !stderr {
+        return Err(Error::BadRequest(
+            "Bad parameters: you must choose at least one stream".into(),
+        ));
+    }
+    let tail = match p.get("tail").unwrap_or("all") {
+        "all" | "" => None,
+        n => Some(n.parse::<i64>().map_err(|_| Error::BadRequest(format!("invalid tail {n:?}")))?)
+            .and_then(|n| usize::try_from(n).ok()),
+    };
+    let opts = LogOptions {
+        follow: p.bool("follow", false)?,
+        timestamps: p.bool("timestamps", false)?,
+        since: parse_time(p.get("since").unwrap_or(""))?,
+        until: parse_time(p.get("until").unwrap_or(""))?,
+        tail,
+    };
+    let (cid, tty) = st
+        .engine(move |rt| {
+            let c = rt.container(&id)?;
+            if c.log_path().is_none() {
+                return Err(Error::BadRequest(format!(
+                    "configured logging driver does not support reading: container {} logs to \"none\"",
+                    c.name()
+                )));
+            }
+            Ok((c.id().to_string(), c.config().tty))
+        })
+        .await?;
+    let (tx, body) = ChannelBody::new(64);
+    let options = st.options().clone();
+    tokio::task::spawn_blocking(move || {
+        let Ok(rt) = Runtime::new(options) else { return };
+        let Ok(mut c) = rt.container(&cid) else { return };
+        let mut out = FrameWriter::new(tx.clone(), stream::STDOUT, tty, stdout);
+        let mut err = FrameWriter::new(tx, stream::STDERR, tty, stderr);
+        let _ = c.logs(&opts, &mut out, &mut err);
+    });
+    Ok(hijack::stream_response(stream::content_type(tty), body))
+}
+
+/// `GET /containers/{id}/export`: the root file system as a tar stream.
+pub async fn export(State(st): State<AppState>, Path(id): Path<String>) -> Result<Response> {
+    let cid = st
+        .engine(move |rt| Ok(rt.container(&id)?.id().to_string()))
+        .await?;
+    let (tx, body) = ChannelBody::new(16);
+    let options = st.options().clone();
+    tokio::task::spawn_blocking(move || {
+        let Ok(rt) = Runtime::new(options) else { return };
+        let Ok(mut c) = rt.container(&cid) else { return };
+        let mut w = std::io::BufWriter::with_capacity(
+            64 * 1024,
+            FrameWriter::new(tx, stream::STDOUT, true, true),
+        );
+        if c.export(&mut w).is_ok() {
+            let _ = std::io::Write::flush(&mut w);
+        }
+    });
+    Ok(hijack::stream_response("application/x-tar", body))
+}
+
+/// `POST /containers/{id}/attach`: a hijacked connection to the
+/// container's stdio (created containers are initialised first, so
+/// nothing is lost when the client starts them afterwards).
+pub async fn attach(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    q: RawQuery,
+    mut req: Request,
+) -> Result<Response> {
+    let p = Params::from_raw(q)?;
+    let want_stdin = p.bool("stdin", false)?;
+    let want_stdout = p.bool("stdout", false)?;
+    let want_stderr = p.bool("stderr", false)?;
+    let with_logs = p.bool("logs", false)?;
+    let detach_keys = match p.get("detachKeys") {
+        Some(k) => libpod::container::parse_detach_keys(k)?,
+        None => vec![16, 17],
+    };
+    let (client, tty, interactive, past) = st
+        .engine(move |rt| {
+            let mut c = rt.container(&id)?;
+            sync(&mut c)?;
+            if c.status().can_init() {
+                c.init()?;
+            }
+            let client = c.attach_client()?;
+            let tty = c.config().tty;
+            let mut past = Vec::new();
+            if with_logs {
+                let (tx, mut rx) = mpsc::channel(1024);
+                let mut out = FrameWriter::new(tx.clone(), stream::STDOUT, tty, want_stdout);
+                let mut err = FrameWriter::new(tx, stream::STDERR, tty, want_stderr);
+                let _ = c.logs(&LogOptions::default(), &mut out, &mut err);
+                drop((out, err));
+                while let Ok(b) = rx.try_recv() {
+                    past.push(b);
+                }
+            }
+            Ok((Arc::new(client), tty, c.config().interactive, past))
+        })
+        .await?;
+    let content_type = stream::content_type(tty);
+    let (tx, rx) = mpsc::channel::<Bytes>(64);
+    for b in past {
+        let _ = tx.send(b).await;
+    }
+    let out_client = Arc::clone(&client);
+    tokio::task::spawn_blocking(move || {
+        hijack::pump_attach_output(&out_client, &tx, tty, want_stdout, want_stderr);
+    });
+    if !hijack::wants_upgrade(req.headers()) {
+        let body = ChannelBody::from_receiver(rx);
+        return Ok(hijack::stream_response(content_type, body));
+    }
+    let on_upgrade = hyper::upgrade::on(&mut req);
+    let input = if want_stdin && interactive {
+        let (in_tx, in_rx) = mpsc::channel::<Option<Bytes>>(16);
+        let in_client = Arc::clone(&client);
+        tokio::task::spawn_blocking(move || hijack::pump_attach_input(&in_client, in_rx));
+        Some(in_tx)
+    } else {
+        None
+    };
+    let close_client = Arc::clone(&client);
+    hijack::spawn(
+        on_upgrade,
+        hijack::Bridge {
+            output: rx,
+            input,
+            on_close: Box::new(move || hijack::shutdown_attach(&close_client)),
+            detach_keys: if tty && want_stdin { detach_keys } else { Vec::new() },
+        },
+        st.tracker().begin(),
+    );
+    Ok(hijack::upgrade_response(content_type))
+}

@@ -1,0 +1,312 @@
+//! Docker's image endpoints.
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde_json::{json, Value};
+
+use super::{json, Params};
+use crate::body::{BodyReader, ChannelBody};
+use crate::docker_types::image_id;
+use crate::error::{Error, Result};
+use crate::hijack;
+use crate::state::AppState;
+
+fn summary(i: &libpod::images::ImageSummary, labels: Value) -> Value {
+    let tags: Vec<String> = if i.names.is_empty() {
+        vec!["<none>:<none>".into()]
+    } else {
+        i.names.clone()
+    };
+    let digests: Vec<String> = i
+        .names
+        .iter()
+        .map(|n| format!("{}@{}", libpod::images::split_name(n).0, i.digest))
+        .collect();
+    json!({
+        "Id": image_id(&i.id),
+        "ParentId": "",
+        "RepoTags": tags,
+        "RepoDigests": if digests.is_empty() { vec![format!("<none>@{}", i.digest)] } else { digests },
+        "Created": i.created,
+        "Size": i.size,
+        "SharedSize": -1,
+        "VirtualSize": i.size,
+        "Labels": labels,
+        "Containers": i.containers,
+    })
+}
+
+/// Docker image summaries, newest first.
+pub async fn summaries(st: &AppState) -> Result<Vec<Value>> {
+    st.engine(|rt| {
+        let mut out = Vec::new();
+        for i in rt.images()? {
+            let labels = rt
+                .inspect_image(&i.id)
+                .map(|x| x.labels)
+                .unwrap_or(Value::Null);
+            out.push(summary(&i, labels));
+        }
+        Ok(out)
+    })
+    .await
+}
+
+/// `GET /images/json?filters=`.
+pub async fn list(State(st): State<AppState>, q: RawQuery) -> Result<Response> {
+    let p = Params::from_raw(q)?;
+    let filters = p.filters()?;
+    for (k, _) in &filters {
+        if !["dangling", "reference", "label"].contains(&k.as_str()) {
+            return Err(Error::BadRequest(format!(
+                "invalid filter {k:?}: supported are dangling, reference, label"
+            )));
+        }
+    }
+    let all = summaries(&st).await?;
+    let out: Vec<Value> = all
+        .into_iter()
+        .filter(|img| {
+            filters.iter().all(|(k, v)| {
+                let tags: Vec<&str> = img["RepoTags"]
+                    .as_array()
+                    .map(|a| a.iter().filter_map(Value::as_str).collect())
+                    .unwrap_or_default();
+                let dangling = tags == ["<none>:<none>"];
+                match k.as_str() {
+                    "dangling" => (v == "true" || v == "1") == dangling,
+                    "reference" => tags.iter().any(|t| {
+                        let (repo, _) = libpod::images::split_name(t);
+                        *t == v || repo == *v || repo.rsplit('/').next() == Some(v.as_str())
+                            || t.split_once('/').is_some_and(|(_, rest)| rest == v)
+                    }),
+                    "label" => {
+                        let (lk, lv) = v.split_once('=').unwrap_or((v, ""));
+                        img["Labels"]
+                            .get(lk)
+                            .and_then(Value::as_str)
+                            .is_some_and(|x| lv.is_empty() || x == lv)
+                    }
+                    _ => false,
+                }
+            })
+        })
+        .collect();
+    Ok(json(StatusCode::OK, &out))
+}
+
+/// Splits `/images/NAME/ACTION` (NAME may contain slashes).
+fn split_action(rest: &str) -> (&str, &str) {
+    match rest.rsplit_once('/') {
+        Some((name, action)) => (name, action),
+        None => (rest, ""),
+    }
+}
+
+/// The Docker inspect document of an image.
+pub fn inspect_doc(rt: &libpod::Runtime, name: &str) -> Result<Value> {
+    let i = rt.inspect_image(name)?;
+    let driver = rt.store().map(|s| s.driver().to_string()).unwrap_or_default();
+    Ok(json!({
+        "Id": image_id(&i.id),
+        "RepoTags": i.repo_tags,
+        "RepoDigests": i.repo_digests,
+        "Parent": "",
+        "Comment": "",
+        "Created": i.created.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true),
+        "DockerVersion": "",
+        "Author": "",
+        "Config": i.config,
+        "Architecture": i.architecture,
+        "Os": i.os,
+        "Size": i.size,
+        "VirtualSize": i.virtual_size,
+        "GraphDriver": { "Name": driver, "Data": null },
+        "RootFS": {
+            "Type": i.root_fs.get("type").cloned().unwrap_or(json!("layers")),
+            "Layers": i.root_fs.get("diff_ids").cloned().unwrap_or(json!([])),
+        },
+        "Metadata": { "LastTagTime": "0001-01-01T00:00:00Z" },
+    }))
+}
+
+fn history_doc(rt: &libpod::Runtime, name: &str) -> Result<Value> {
+    let i = rt.inspect_image(name)?;
+    let entries = i.history.as_array().cloned().unwrap_or_default();
+    let n = entries.len();
+    let out: Vec<Value> = entries
+        .iter()
+        .enumerate()
+        .rev()
+        .map(|(idx, h)| {
+            let created = h
+                .get("created")
+                .and_then(Value::as_str)
+                .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                .map(|t| t.timestamp())
+                .unwrap_or(0);
+            let top = idx + 1 == n;
+            json!({
+                "Id": if top { image_id(&i.id) } else { "<missing>".into() },
+                "Created": created,
+                "CreatedBy": h.get("created_by").cloned().unwrap_or(json!("")),
+                "Tags": if top { json!(i.repo_tags) } else { Value::Null },
+                "Size": if top { i.size } else { 0 },
+                "Comment": h.get("comment").cloned().unwrap_or(json!("")),
+            })
+        })
+        .collect();
+    Ok(json!(out))
+}
+
+/// `GET /images/{name}/json|history|get`.
+pub async fn get_sub(State(st): State<AppState>, Path(rest): Path<String>) -> Result<Response> {
+    let (name, action) = split_action(&rest);
+    let name = name.to_string();
+    let doc = match action {
+        "json" => st.engine(move |rt| inspect_doc(rt, &name)).await?,
+        "history" => st.engine(move |rt| history_doc(rt, &name)).await?,
+        "get" => return Err(Error::not_yet("saving images (docker save)")),
+        _ => return Err(Error::NotFound("page not found".into())),
+    };
+    Ok(json(StatusCode::OK, &doc))
+}
+
+/// `POST /images/{name}/tag?repo=&tag=`, `/push`.
+pub async fn post_sub(State(st): State<AppState>, Path(rest): Path<String>, q: RawQuery) -> Result<Response> {
+    let (name, action) = split_action(&rest);
+    let name = name.to_string();
+    match action {
+        "tag" => {
+            let p = Params::from_raw(q)?;
+            let repo = p
+                .get("repo")
+                .filter(|r| !r.is_empty())
+                .ok_or_else(|| Error::BadRequest("repo is required".into()))?
+                .to_string();
+            let target = match p.get("tag").filter(|t| !t.is_empty()) {
+                Some(t) => format!("{repo}:{t}"),
+                None => repo,
+            };
+            st.engine(move |rt| {
+                let image = rt.image(&name)?;
+                rt.store()?
+                    .tag_image(&image.id, &target)
+                    .map_err(libpod::Error::from)?;
+                Ok(())
+            })
+            .await?;
+            Ok(json(StatusCode::CREATED, &Value::Null))
+        }
+        "push" => Err(Error::not_yet("pushing images (rpod has no registry client yet)")),
+        _ => Err(Error::NotFound("page not found".into())),
+    }
+}
+
+/// `DELETE /images/{name}?force=`.
+pub async fn remove(State(st): State<AppState>, Path(name): Path<String>, q: RawQuery) -> Result<Response> {
+    let force = Params::from_raw(q)?.bool("force", false)?;
+    let lines = st.engine(move |rt| Ok(rt.remove_image(&name, force)?)).await?;
+    let out: Vec<Value> = lines
+        .iter()
+        .filter_map(|l| {
+            if let Some(n) = l.strip_prefix("Untagged: ") {
+                Some(json!({ "Untagged": n }))
+            } else {
+                l.strip_prefix("Deleted: ")
+                    .map(|id| json!({ "Deleted": image_id(id) }))
+            }
+        })
+        .collect();
+    Ok(json(StatusCode::OK, &out))
+}
+
+/// `POST /images/prune?filters=` (`dangling=false` prunes every unused image).
+pub async fn prune(State(st): State<AppState>, q: RawQuery) -> Result<Response> {
+    let p = Params::from_raw(q)?;
+    let all = p
+        .filters()?
+        .iter()
+        .any(|(k, v)| k == "dangling" && (v == "false" || v == "0"));
+    let ids = st.engine(move |rt| Ok(rt.prune_images(all)?)).await?;
+    let deleted: Vec<Value> = ids.iter().map(|id| json!({ "Deleted": image_id(id) })).collect();
+    Ok(json(
+        StatusCode::OK,
+        &json!({ "ImagesDeleted": deleted, "SpaceReclaimed": 0 }),
+    ))
+}
+
+fn line(v: Value) -> Bytes {
+    let mut b = serde_json::to_vec(&v).unwrap_or_default();
+    b.push(b'\n');
+    Bytes::from(b)
+}
+
+fn error_line(message: &str) -> Bytes {
+    line(json!({ "errorDetail": { "message": message }, "error": message }))
+}
+
+/// `POST /images/create`: `fromSrc=-` imports the body as a root file
+/// system tarball; `fromImage` (pulling) answers with an error in the
+/// progress stream, unless the image is already here.
+pub async fn create(State(st): State<AppState>, q: RawQuery, body: Body) -> Result<Response> {
+    let p = Params::from_raw(q)?;
+    if let Some(src) = p.get("fromSrc") {
+        if src != "-" {
+            return Err(Error::not_yet("importing from a URL (fromSrc other than -)"));
+        }
+        let name = match (p.get("repo").filter(|r| !r.is_empty()), p.get("tag").filter(|t| !t.is_empty())) {
+            (Some(r), Some(t)) => Some(format!("{r}:{t}")),
+            (Some(r), None) => Some(r.to_string()),
+            _ => None,
+        };
+        let changes = p.all("changes");
+        let message = p.get("message").filter(|m| !m.is_empty()).map(str::to_string);
+        let mut reader = BodyReader::spawn(body);
+        let result = st
+            .engine(move |rt| {
+                Ok(rt.import_image(&mut reader, name.as_deref(), &changes, message)?)
+            })
+            .await;
+        let (tx, resp_body) = ChannelBody::new(2);
+        let chunk = match result {
+            Ok(image) => line(json!({ "status": image_id(&image.id) })),
+            Err(e) => error_line(&e.to_string()),
+        };
+        let _ = tx.send(chunk).await;
+        return Ok(hijack::stream_response("application/json", resp_body));
+    }
+    let image = p
+        .get("fromImage")
+        .filter(|i| !i.is_empty())
+        .ok_or_else(|| Error::BadRequest("fromImage or fromSrc is required".into()))?;
+    let reference = match p.get("tag").filter(|t| !t.is_empty()) {
+        Some(t) if !image.contains('@') => format!("{image}:{t}"),
+        _ => image.to_string(),
+    };
+    let wanted = reference.clone();
+    let exists = st.engine(move |rt| Ok(rt.image_exists(&wanted)?)).await?;
+    let (tx, resp_body) = ChannelBody::new(2);
+    let chunk = if exists {
+        line(json!({ "status": format!("Status: Image is up to date for {reference}") }))
+    } else {
+        error_line(&format!(
+            "pulling {reference} is not supported: rpod cannot pull from registries yet; \
+             import a root file system with `rpod import` or POST /images/create?fromSrc=-"
+        ))
+    };
+    let _ = tx.send(chunk).await;
+    Ok(hijack::stream_response("application/json", resp_body))
+}
+
+/// `POST /images/load`: image archives (docker-archive, oci-archive) need
+/// the registry/archive code that is not there yet.
+pub async fn load() -> Error {
+    Error::BadRequest(
+        "loading image archives (docker save / docker-archive / oci-archive) is not supported by rpod yet; \
+         import a root file system tarball with POST /images/create?fromSrc=- (docker import) instead"
+            .into(),
+    )
+}

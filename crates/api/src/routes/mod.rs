@@ -1,0 +1,302 @@
+//! The routes: Docker's endpoints at the top level, Podman's under
+//! `/libpod`. Version prefixes are removed before routing (see
+//! [`crate::server`]).
+
+pub mod containers;
+pub mod events;
+pub mod exec;
+pub mod images;
+pub mod libpod_api;
+pub mod network;
+pub mod system;
+
+use axum::extract::RawQuery;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, delete, get, post};
+use axum::Router;
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::state::AppState;
+
+/// Every route of the service.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/_ping", get(system::ping).head(system::ping))
+        .route("/version", get(system::version))
+        .route("/info", get(system::info))
+        .route("/system/df", get(system::df))
+        .route("/events", get(events::events))
+        .route("/containers/json", get(containers::list))
+        .route("/containers/create", post(containers::create))
+        .route("/containers/prune", post(containers::prune))
+        .route("/containers/{id}", delete(containers::remove))
+        .route("/containers/{id}/json", get(containers::inspect))
+        .route("/containers/{id}/top", get(containers::top))
+        .route("/containers/{id}/logs", get(containers::logs))
+        .route("/containers/{id}/export", get(containers::export))
+        .route("/containers/{id}/start", post(containers::start))
+        .route("/containers/{id}/stop", post(containers::stop))
+        .route("/containers/{id}/restart", post(containers::restart))
+        .route("/containers/{id}/kill", post(containers::kill))
+        .route("/containers/{id}/pause", post(containers::pause))
+        .route("/containers/{id}/unpause", post(containers::unpause))
+        .route("/containers/{id}/wait", post(containers::wait))
+        .route("/containers/{id}/rename", post(containers::rename))
+        .route("/containers/{id}/resize", post(containers::resize))
+        .route("/containers/{id}/attach", post(containers::attach))
+        .route("/containers/{id}/exec", post(exec::create))
+        .route("/containers/{id}/changes", get(not_yet))
+        .route("/containers/{id}/stats", get(not_yet))
+        .route("/containers/{id}/update", post(not_yet))
+        .route(
+            "/containers/{id}/archive",
+            get(not_yet).put(not_yet).head(not_yet),
+        )
+        .route("/containers/{id}/attach/ws", get(not_yet))
+        .route("/exec/{id}/start", post(exec::start))
+        .route("/exec/{id}/resize", post(exec::resize))
+        .route("/exec/{id}/json", get(exec::inspect))
+        .route("/images/json", get(images::list))
+        .route("/images/create", post(images::create))
+        .route("/images/load", post(images::load))
+        .route("/images/prune", post(images::prune))
+        .route("/images/get", get(not_yet))
+        .route("/images/search", get(not_yet))
+        .route("/build", post(not_yet))
+        .route("/build/prune", post(not_yet))
+        .route("/commit", post(not_yet))
+        .route(
+            "/images/{*rest}",
+            get(images::get_sub).post(images::post_sub).delete(images::remove),
+        )
+        .route("/networks", get(network::list))
+        .route("/networks/create", post(network::not_yet_networks))
+        .route("/networks/prune", post(network::not_yet_networks))
+        .route(
+            "/networks/{id}",
+            get(network::inspect).delete(network::not_yet_networks),
+        )
+        .route("/networks/{id}/connect", post(network::not_yet_networks))
+        .route("/networks/{id}/disconnect", post(network::not_yet_networks))
+        .route("/volumes", get(network::volumes))
+        .route("/volumes/create", post(network::not_yet_volumes))
+        .route("/volumes/prune", post(network::not_yet_volumes))
+        .route(
+            "/volumes/{name}",
+            get(network::volume_inspect).delete(network::volume_remove),
+        )
+        .route("/swarm", any(not_yet))
+        .route("/services", any(not_yet))
+        .route("/nodes", any(not_yet))
+        .route("/plugins", any(not_yet))
+        .route("/secrets", any(not_yet))
+        .route("/configs", any(not_yet))
+        .route("/session", any(not_yet))
+        .route("/distribution/{*rest}", any(not_yet))
+        .route("/auth", post(system::auth))
+        .route("/libpod/_ping", get(system::ping).head(system::ping))
+        .route("/libpod/info", get(libpod_api::info))
+        .route("/libpod/version", get(system::version))
+        .route("/libpod/containers/json", get(libpod_api::containers))
+        .route("/libpod/containers/{id}/json", get(libpod_api::inspect))
+        .route("/libpod/containers/{id}/exists", get(libpod_api::exists))
+        .route("/libpod/containers/{id}/start", post(containers::start))
+        .route("/libpod/containers/{id}/stop", post(containers::stop))
+        .route("/libpod/containers/{id}/kill", post(containers::kill))
+        .route("/libpod/containers/{id}/wait", post(libpod_api::wait))
+        .route("/libpod/images/json", get(libpod_api::images))
+        .route("/libpod/images/{*rest}", get(libpod_api::image_sub))
+        .route("/libpod/{*rest}", any(not_yet))
+        .fallback(page_not_found)
+        .with_state(state)
+}
+
+/// 404 for paths that are not routes.
+async fn page_not_found() -> Error {
+    Error::NotFound("page not found".into())
+}
+
+/// 501 for Docker endpoints rpod does not serve yet.
+async fn not_yet(uri: axum::http::Uri) -> Error {
+    Error::not_yet(uri.path())
+}
+
+/// A JSON response with a status.
+pub fn json<T: Serialize>(status: StatusCode, value: &T) -> Response {
+    match serde_json::to_vec(value) {
+        Ok(body) => (status, [(header::CONTENT_TYPE, "application/json")], body).into_response(),
+        Err(e) => Error::Internal(format!("encoding the response: {e}")).into_response(),
+    }
+}
+
+/// 204 No Content.
+pub fn no_content() -> Response {
+    StatusCode::NO_CONTENT.into_response()
+}
+
+/// Query parameters, decoded, in order (keys may repeat).
+#[derive(Debug, Default, Clone)]
+pub struct Params(Vec<(String, String)>);
+
+impl Params {
+    /// Parses the raw query string.
+    pub fn from_raw(raw: RawQuery) -> Result<Self> {
+        let Some(q) = raw.0 else {
+            return Ok(Params::default());
+        };
+        let mut out = Vec::new();
+        for pair in q.split('&').filter(|p| !p.is_empty()) {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            out.push((percent_decode(k)?, percent_decode(v)?));
+        }
+        Ok(Params(out))
+    }
+
+    /// The last value of `key`.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Every value of `key`.
+    pub fn all(&self, key: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+            .collect()
+    }
+
+    /// A boolean (`1`, `true`, `True`; absent is `default`).
+    pub fn bool(&self, key: &str, default: bool) -> Result<bool> {
+        match self.get(key) {
+            None => Ok(default),
+            Some("") => Ok(true),
+            Some(v) => match v.to_ascii_lowercase().as_str() {
+                "1" | "true" | "yes" => Ok(true),
+                "0" | "false" | "no" => Ok(false),
+                _ => Err(Error::BadRequest(format!(
+                    "invalid value {v:?} for {key}: expected a boolean"
+                ))),
+            },
+        }
+    }
+
+    /// A number, if given.
+    pub fn num<T: std::str::FromStr>(&self, key: &str) -> Result<Option<T>> {
+        match self.get(key) {
+            None | Some("") => Ok(None),
+            Some(v) => v.parse().map(Some).map_err(|_| {
+                Error::BadRequest(format!("invalid value {v:?} for {key}: expected a number"))
+            }),
+        }
+    }
+
+    /// Docker's `filters` parameter: `{"key": ["v1", "v2"]}` (or the old
+    /// `{"key": {"v1": true}}`), as (key, value) pairs.
+    pub fn filters(&self) -> Result<Vec<(String, String)>> {
+        let Some(text) = self.get("filters").filter(|t| !t.is_empty()) else {
+            return Ok(Vec::new());
+        };
+        let value: serde_json::Value = serde_json::from_str(text)
+            .map_err(|e| Error::BadRequest(format!("invalid filters {text:?}: {e}")))?;
+        let obj = value
+            .as_object()
+            .ok_or_else(|| Error::BadRequest(format!("invalid filters {text:?}: expected an object")))?;
+        let mut out = Vec::new();
+        for (k, v) in obj {
+            match v {
+                serde_json::Value::Array(items) => {
+                    for i in items {
+                        match i.as_str() {
+                            Some(s) => out.push((k.clone(), s.to_string())),
+                            None => {
+                                return Err(Error::BadRequest(format!(
+                                    "invalid filter value for {k:?}: expected strings"
+                                )))
+                            }
+                        }
+                    }
+                }
+                serde_json::Value::Object(map) => {
+                    for (val, on) in map {
+                        if on.as_bool().unwrap_or(false) {
+                            out.push((k.clone(), val.clone()));
+                        }
+                    }
+                }
+                serde_json::Value::String(s) => out.push((k.clone(), s.clone())),
+                _ => {
+                    return Err(Error::BadRequest(format!(
+                        "invalid filter value for {k:?}"
+                    )))
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn percent_decode(s: &str) -> Result<String> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            b'%' if i + 2 < b.len() => {
+                let hex = std::str::from_utf8(&b[i + 1..i + 3]).ok();
+                match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                    Some(v) => out.push(v),
+                    None => {
+                        return Err(Error::BadRequest(format!(
+                            "invalid percent-encoding in query {s:?}"
+                        )))
+                    }
+                }
+                i += 3;
+            }
+            b'%' => {
+                return Err(Error::BadRequest(format!(
+                    "invalid percent-encoding in query {s:?}"
+                )))
+            }
+            c => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).map_err(|_| Error::BadRequest(format!("query {s:?} is not UTF-8")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_decoding() {
+        let p = Params::from_raw(RawQuery(Some(
+            "all=1&filters=%7B%22status%22%3A%5B%22exited%22%5D%7D&a=x+y&c=1&c=2".into(),
+        )))
+        .unwrap();
+        assert!(p.bool("all", false).unwrap());
+        assert_eq!(p.get("a"), Some("x y"));
+        assert_eq!(p.all("c"), vec!["1", "2"]);
+        assert_eq!(
+            p.filters().unwrap(),
+            vec![("status".to_string(), "exited".to_string())]
+        );
+        assert!(Params::from_raw(RawQuery(Some("x=%zz".into()))).is_err());
+        assert!(Params::from_raw(RawQuery(Some("x=%4".into()))).is_err());
+        assert!(p.num::<u32>("a").is_err());
+    }
+}

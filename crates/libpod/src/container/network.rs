@@ -1,0 +1,667 @@
+//! A container's network: resolving the flags at creation, the namespace
+//! rpod makes and netavark sets up at init (torn down at cleanup or when
+//! init fails), the hosts and resolv.conf files for every mode, and what
+//! `inspect`, `ps` and `port` show.
+//!
+//! The namespace is pinned at `<runroot>/netns/rpod-<id>`; next to it,
+//! `rpod-<id>.json` records the options given to netavark and its result,
+//! so teardown uses exactly what setup used and a stale namespace from an
+//! interrupted run is torn down before the next setup.
+
+use std::collections::BTreeMap;
+use std::net::{IpAddr, Ipv4Addr};
+use std::path::PathBuf;
+
+use network::{
+    ContainerNetConfig, NetworkMode, NetworkOptions, NetworkRequest, PerNetworkOptions,
+    PortMapping, StatusBlock,
+};
+use serde::{Deserialize, Serialize};
+
+use super::{Container, ContainerStatus};
+use crate::error::{Error, Result};
+use crate::fsutil::write_atomic;
+use crate::runtime::Runtime;
+
+/// What was set up for a running container.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub(crate) struct NetStatus {
+    pub options: Option<NetworkOptions>,
+    #[serde(default)]
+    pub results: BTreeMap<String, StatusBlock>,
+}
+
+/// Docker's `NetworkSettings` (Podman's shape).
+#[derive(Debug, Clone, Serialize, Default)]
+#[serde(rename_all = "PascalCase")]
+pub struct NetworkSettings {
+    pub bridge: String,
+    #[serde(rename = "SandboxID")]
+    pub sandbox_id: String,
+    pub sandbox_key: String,
+    #[serde(rename = "IPAddress")]
+    pub ip_address: String,
+    #[serde(rename = "IPPrefixLen")]
+    pub ip_prefix_len: u8,
+    pub gateway: String,
+    pub mac_address: String,
+    pub ports: BTreeMap<String, Vec<PortBinding>>,
+    pub networks: BTreeMap<String, EndpointSettings>,
+}
+
+/// One host side of a published port.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "PascalCase")]
+pub struct PortBinding {
+    pub host_ip: String,
+    pub host_port: String,
+}
+
+/// A container's place on one network.
+#[derive(Debug, Clone, Serialize, Default)]
+#[serde(rename_all = "PascalCase")]
+pub struct EndpointSettings {
+    #[serde(rename = "NetworkID")]
+    pub network_id: String,
+    #[serde(rename = "IPAddress")]
+    pub ip_address: String,
+    #[serde(rename = "IPPrefixLen")]
+    pub ip_prefix_len: u8,
+    pub gateway: String,
+    pub mac_address: String,
+    pub aliases: Vec<String>,
+}
+
+/// `HostConfig.PortBindings` / `NetworkSettings.Ports`: `80/tcp` → bindings.
+pub fn port_bindings(ports: &[PortMapping]) -> BTreeMap<String, Vec<PortBinding>> {
+    let mut out: BTreeMap<String, Vec<PortBinding>> = BTreeMap::new();
+    for m in ports {
+        for i in 0..m.range {
+            out.entry(format!("{}/{}", m.container_port + i, m.protocol))
+                .or_default()
+                .push(PortBinding {
+                    host_ip: m.host_ip.clone(),
+                    host_port: (m.host_port + i).to_string(),
+                });
+        }
+    }
+    out
+}
+
+impl Runtime {
+    /// Resolves the network flags of a new container: the mode, and for
+    /// bridge mode the networks (which must exist), addresses, aliases and
+    /// ports (`-P` publishes the image's exposed ports on random host ports).
+    pub(crate) fn resolve_network(
+        &self,
+        mode: &NetworkMode,
+        req: &NetworkRequest,
+        image: Option<&str>,
+    ) -> Result<(NetworkMode, ContainerNetConfig)> {
+        req.validate_common()?;
+        let (mut mode, names) = if req.networks.is_empty() {
+            (mode.clone(), Vec::new())
+        } else {
+            req.mode_and_networks()?
+        };
+        if let NetworkMode::Container(other) = &mode {
+            mode = NetworkMode::Container(self.db.resolve(other)?);
+        }
+        if let NetworkMode::Ns(path) = &mode {
+            if !path.exists() {
+                return Err(Error::InvalidArgument(format!(
+                    "network namespace {} does not exist",
+                    path.display()
+                )));
+            }
+        }
+        let mut ports = Vec::new();
+        for p in &req.publish {
+            ports.extend(network::parse_publish(p)?);
+        }
+        if req.publish_all {
+            let mut exposed: Vec<String> = req.expose.clone();
+            if let Some(reference) = image {
+                exposed.extend(self.image_exposed_ports(reference)?);
+            }
+            for e in exposed {
+                let pp = network::parse_expose(&e)?;
+                for i in 0..pp.range {
+                    let port = pp.port + i;
+                    if !ports
+                        .iter()
+                        .any(|m| m.container_port <= port && port < m.container_port + m.range && m.protocol == pp.protocol)
+                    {
+                        ports.push(PortMapping {
+                            host_ip: String::new(),
+                            container_port: port,
+                            host_port: 0,
+                            range: 1,
+                            protocol: pp.protocol.clone(),
+                        });
+                    }
+                }
+            }
+        }
+        let mut net = ContainerNetConfig {
+            dns: req.dns.clone(),
+            dns_search: req.dns_search.clone(),
+            dns_options: req.dns_options.clone(),
+            add_hosts: req.add_hosts.clone(),
+            ..Default::default()
+        };
+        let wants_bridge = !ports.is_empty()
+            || req.ip.is_some()
+            || req.mac.is_some()
+            || !req.aliases.is_empty();
+        match &mode {
+            NetworkMode::Bridge => {}
+            NetworkMode::Host if wants_bridge => {
+                return Err(Error::InvalidArgument(
+                    "published ports, --ip, --mac-address and --network-alias need a bridge network, not the host network".into(),
+                ))
+            }
+            _ if wants_bridge => {
+                return Err(Error::InvalidArgument(format!(
+                    "published ports, --ip, --mac-address and --network-alias need a bridge network, not --network {mode}"
+                )))
+            }
+            _ => return Ok((mode, net)),
+        }
+        network::assign_host_ports(&mut ports)?;
+        net.ports = ports;
+        let store = self.network_store();
+        let names = if names.is_empty() {
+            vec![network::DEFAULT_NETWORK.to_string()]
+        } else {
+            names
+        };
+        if names.len() > 1 && (req.ip.is_some() || req.mac.is_some()) {
+            return Err(Error::InvalidArgument(
+                "--ip and --mac-address apply to a single network".into(),
+            ));
+        }
+        for (i, name) in names.iter().enumerate() {
+            let def = store.get(name)?;
+            let static_ips = match &req.ip {
+                Some(ip) => {
+                    let ip: IpAddr = ip.parse().map_err(|_| {
+                        Error::InvalidArgument(format!("invalid --ip {ip:?}"))
+                    })?;
+                    let IpAddr::V4(v4) = ip else {
+                        return Err(Error::InvalidArgument("--ip: only IPv4 networks are supported".into()));
+                    };
+                    if !def.subnets.iter().any(|s| s.subnet.contains(v4)) {
+                        return Err(Error::InvalidArgument(format!(
+                            "--ip {ip} is not in network {}'s subnet",
+                            def.name
+                        )));
+                    }
+                    vec![ip]
+                }
+                None => Vec::new(),
+            };
+            net.networks.insert(
+                def.name.clone(),
+                PerNetworkOptions {
+                    static_ips,
+                    aliases: req.aliases.clone(),
+                    static_mac: req.mac.clone(),
+                    interface_name: format!("eth{i}"),
+                },
+            );
+        }
+        Ok((mode, net))
+    }
+
+    /// The image's `ExposedPorts` keys (`80/tcp`).
+    fn image_exposed_ports(&self, reference: &str) -> Result<Vec<String>> {
+        let store = self.store()?;
+        let image = match store.lookup_image(reference) {
+            Ok(i) => i,
+            Err(_) => return Ok(Vec::new()),
+        };
+        let cfg = store.image_config(&image)?;
+        Ok(cfg
+            .config()
+            .as_ref()
+            .and_then(|c| c.exposed_ports().clone())
+            .unwrap_or_default())
+    }
+}
+
+impl Container<'_> {
+    /// True while the container's namespace is set up.
+    fn netns_live(&self) -> bool {
+        self.state.status.is_active() || self.state.status == ContainerStatus::Created
+    }
+
+    fn netns_path(&self) -> PathBuf {
+        self.rt.netns_dir().join(format!("rpod-{}", self.id()))
+    }
+
+    fn net_status_path(&self) -> PathBuf {
+        self.rt.netns_dir().join(format!("rpod-{}.json", self.id()))
+    }
+
+    pub(crate) fn net_status(&self) -> Option<NetStatus> {
+        let bytes = std::fs::read(self.net_status_path()).ok()?;
+        serde_json::from_slice(&bytes).ok()
+    }
+
+    fn save_net_status(&self, status: &NetStatus) -> Result<()> {
+        let json = serde_json::to_vec(status).map_err(|source| Error::Json {
+            context: "encoding the network status".into(),
+            source,
+        })?;
+        std::fs::create_dir_all(self.rt.netns_dir()).map_err(|source| Error::Io {
+            context: "creating the netns directory".into(),
+            source,
+        })?;
+        write_atomic(&self.net_status_path(), &json)
+    }
+
+    /// The namespace the runtime joins (`None`: a new one, or the host's).
+    pub(crate) fn netns_for_spec(&self) -> Result<Option<PathBuf>> {
+        match &self.config.network {
+            NetworkMode::None | NetworkMode::Host => Ok(None),
+            NetworkMode::Bridge => Ok(Some(self.netns_path())),
+            NetworkMode::Ns(p) => Ok(Some(p.clone())),
+            NetworkMode::Container(id) => {
+                let other = self.rt.container(id)?;
+                if !matches!(other.status(), ContainerStatus::Running | ContainerStatus::Paused | ContainerStatus::Created) {
+                    return Err(Error::InvalidArgument(format!(
+                        "--network container:{}: that container is not running",
+                        other.name()
+                    )));
+                }
+                match other.netns_for_spec()? {
+                    Some(p) => Ok(Some(p)),
+                    None if other.config.network == NetworkMode::Host => Ok(None),
+                    None => Ok(Some(PathBuf::from(format!("/proc/{}/ns/net", other.state.pid)))),
+                }
+            }
+        }
+    }
+
+    /// True when the container runs in the host's network namespace
+    /// (itself, or through `container:` a container that does).
+    pub(crate) fn uses_host_network(&self) -> bool {
+        match &self.config.network {
+            NetworkMode::Host => true,
+            NetworkMode::Container(id) => self
+                .rt
+                .container(id)
+                .map(|o| o.config.network == NetworkMode::Host)
+                .unwrap_or(false),
+            _ => false,
+        }
+    }
+
+    /// Makes the namespace and connects it to the container's networks
+    /// (bridge mode), after checking its host ports are free. Undone here
+    /// when it fails.
+    pub(crate) fn setup_network(&mut self) -> Result<()> {
+        if !self.config.network.is_bridge() {
+            return Ok(());
+        }
+        // A namespace left by an interrupted run goes first.
+        self.teardown_network();
+        self.check_ports()?;
+        let netns = self.netns_path();
+        network::netns::create(&netns)?;
+        match self.connect_all(&netns) {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                self.teardown_network();
+                let _ = network::netns::remove(&netns);
+                Err(e)
+            }
+        }
+    }
+
+    fn connect_all(&mut self, netns: &std::path::Path) -> Result<()> {
+        let opts = self.network_options(&self.config.net.networks.clone())?;
+        let mut status = NetStatus {
+            options: Some(opts.clone()),
+            results: BTreeMap::new(),
+        };
+        self.save_net_status(&status)?;
+        status.results = self.rt.netavark()?.setup(netns, &opts).map_err(port_error)?;
+        self.save_net_status(&status)
+    }
+
+    /// netavark's options for `networks`, allocating addresses.
+    fn network_options(&self, networks: &BTreeMap<String, PerNetworkOptions>) -> Result<NetworkOptions> {
+        let store = self.rt.network_store();
+        let ipam = self.rt.ipam();
+        let mut opts = NetworkOptions {
+            container_id: self.id().to_string(),
+            container_name: self.name().to_string(),
+            port_mappings: (!self.config.net.ports.is_empty()).then(|| self.config.net.ports.clone()),
+            networks: BTreeMap::new(),
+            network_info: BTreeMap::new(),
+        };
+        for (name, per) in networks {
+            let def = store.get(name)?;
+            let wanted = per.static_ips.iter().find_map(|ip| match ip {
+                IpAddr::V4(v4) => Some(*v4),
+                IpAddr::V6(_) => None,
+            });
+            let ip: Ipv4Addr = ipam.allocate(&def, self.id(), wanted)?;
+            let mut per = per.clone();
+            per.static_ips = vec![IpAddr::V4(ip)];
+            opts.networks.insert(name.clone(), per);
+            opts.network_info.insert(name.clone(), def);
+        }
+        Ok(opts)
+    }
+
+    /// Refuses host ports that another container of this engine publishes
+    /// or that something on the host listens on.
+    fn check_ports(&self) -> Result<()> {
+        let ports = &self.config.net.ports;
+        if ports.is_empty() {
+            return Ok(());
+        }
+        for (config, state) in self.rt.db.all_containers()? {
+            if config.id == self.id() || !(state.status.is_active() || state.status == ContainerStatus::Created) {
+                continue;
+            }
+            for m in ports {
+                if let Some(theirs) = config.net.ports.iter().find(|t| network::conflicts(m, t)) {
+                    return Err(Error::InvalidArgument(format!(
+                        "host port {}/{} is already published by container {} ({})",
+                        theirs.host_port,
+                        theirs.protocol,
+                        config.name,
+                        network::format_port(std::slice::from_ref(theirs))
+                    )));
+                }
+            }
+        }
+        drop(network::reserve_ports(ports)?);
+        Ok(())
+    }
+
+    /// Disconnects and removes the namespace, frees the addresses. Best
+    /// effort: problems are reported as warnings.
+    pub(crate) fn teardown_network(&mut self) {
+        let netns = self.netns_path();
+        let status_path = self.net_status_path();
+        if let Some(status) = self.net_status() {
+            if let Some(opts) = &status.options {
+                if network::netns::is_namespace(&netns) {
+                    match self.rt.netavark() {
+                        Ok(nv) => {
+                            if let Err(e) = nv.teardown(&netns, opts) {
+                                eprintln!("rpod: warning: network teardown of container {}: {e}", self.name());
+                            }
+                        }
+                        Err(e) => eprintln!("rpod: warning: {e}"),
+                    }
+                }
+                for name in opts.networks.keys() {
+                    let _ = self.rt.ipam().release(name, self.id());
+                }
+            }
+        }
+        if netns.exists() {
+            if let Err(e) = network::netns::remove(&netns) {
+                eprintln!("rpod: warning: container {}: {e}", self.name());
+            }
+        }
+        let _ = std::fs::remove_file(status_path);
+    }
+
+    /// Writes `hosts` and `resolv.conf` into the rundir for the mode.
+    pub(crate) fn write_network_files(&self) -> Result<()> {
+        let rundir = self.rundir();
+        let host_resolv = std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default();
+        let net = &self.config.net;
+        let extra = net.host_entries();
+        let (hosts, resolv) = match &self.config.network {
+            NetworkMode::Container(id) => {
+                let other = self.rt.container(id)?;
+                let dir = other.rundir();
+                let mut hosts = std::fs::read_to_string(dir.join("hosts")).unwrap_or_default();
+                for e in &extra {
+                    hosts.push_str(&format!("{}\t{}\n", e.ip, e.names.join(" ")));
+                }
+                let resolv = if net.dns.is_empty() && net.dns_search.is_empty() && net.dns_options.is_empty() {
+                    std::fs::read_to_string(dir.join("resolv.conf")).unwrap_or_default()
+                } else {
+                    network::resolv_conf(&host_resolv, &net.dns, &net.dns_search, &net.dns_options, other.uses_host_network())
+                };
+                (hosts, resolv)
+            }
+            NetworkMode::Host => {
+                let host_hosts = std::fs::read_to_string("/etc/hosts").unwrap_or_default();
+                (
+                    network::hosts_file(network::HostsBase::Host(&host_hosts), &self.config.hostname, None, &extra),
+                    network::resolv_conf(&host_resolv, &net.dns, &net.dns_search, &net.dns_options, true),
+                )
+            }
+            NetworkMode::None | NetworkMode::Ns(_) => (
+                network::hosts_file(network::HostsBase::Loopback, &self.config.hostname, None, &extra),
+                network::resolv_conf(&host_resolv, &net.dns, &net.dns_search, &net.dns_options, false),
+            ),
+            NetworkMode::Bridge => self.bridge_files(&host_resolv, extra),
+        };
+        write_atomic(&rundir.join("hosts"), hosts.as_bytes())?;
+        write_atomic(&rundir.join("resolv.conf"), resolv.as_bytes())
+    }
+
+    fn bridge_files(&self, host_resolv: &str, mut extra: Vec<network::HostEntry>) -> (String, String) {
+        let net = &self.config.net;
+        let status = self.net_status().unwrap_or_default();
+        let primary = status.results.values().find_map(|b| b.primary());
+        let own_ip = primary.as_ref().map(|p| p.0);
+        if let Some(gw) = primary.as_ref().and_then(|p| p.2) {
+            extra.push(network::HostEntry {
+                ip: gw,
+                names: vec!["host.containers.internal".into()],
+            });
+        }
+        let mut hostname = self.config.hostname.clone();
+        if own_ip.is_some() && self.name() != hostname {
+            hostname = format!("{hostname} {}", self.name());
+        }
+        let hosts = network::hosts_file(network::HostsBase::Loopback, &hostname, own_ip, &extra);
+        let dns_servers: Vec<String> = status
+            .results
+            .values()
+            .flat_map(|b| b.dns_server_ips.clone().unwrap_or_default())
+            .map(|ip| ip.to_string())
+            .collect();
+        let mut search: Vec<String> = status
+            .results
+            .values()
+            .flat_map(|b| b.dns_search_domains.clone().unwrap_or_default())
+            .collect();
+        search.dedup();
+        let dns = if net.dns.is_empty() { dns_servers } else { net.dns.clone() };
+        let search = if !net.dns_search.is_empty() {
+            net.dns_search.clone()
+        } else if search.is_empty() {
+            Vec::new()
+        } else {
+            search.extend(network::host_search_domains(host_resolv));
+            search
+        };
+        let resolv = network::resolv_conf(host_resolv, &dns, &search, &net.dns_options, false);
+        (hosts, resolv)
+    }
+
+    /// `NetworkSettings` for inspect: the addresses while set up, the
+    /// published ports always.
+    pub fn network_settings(&self) -> NetworkSettings {
+        let mut s = NetworkSettings {
+            ports: port_bindings(&self.config.net.ports),
+            ..Default::default()
+        };
+        let active = self.state.status.is_active() || self.state.status == ContainerStatus::Created;
+        let status = if active { self.net_status() } else { None };
+        if let Some(st) = &status {
+            s.sandbox_key = self.netns_path().display().to_string();
+            if let Some((ip, prefix, gw, mac)) = st.results.values().find_map(|b| b.primary()) {
+                s.ip_address = ip.to_string();
+                s.ip_prefix_len = prefix;
+                s.gateway = gw.map(|g| g.to_string()).unwrap_or_default();
+                s.mac_address = mac;
+            }
+        }
+        for (name, per) in &self.config.net.networks {
+            let mut ep = EndpointSettings {
+                aliases: per.aliases.clone(),
+                ..Default::default()
+            };
+            if let Ok(def) = self.rt.network_store().get(name) {
+                ep.network_id = def.id;
+            }
+            if let Some((ip, prefix, gw, mac)) = status
+                .as_ref()
+                .and_then(|st| st.results.get(name))
+                .and_then(|b| b.primary())
+            {
+                ep.ip_address = ip.to_string();
+                ep.ip_prefix_len = prefix;
+                ep.gateway = gw.map(|g| g.to_string()).unwrap_or_default();
+                ep.mac_address = mac;
+            }
+            s.networks.insert(name.clone(), ep);
+        }
+        s
+    }
+
+    /// `ps`'s PORTS entries (`0.0.0.0:8080->80/tcp`).
+    pub fn ports_display(&self) -> Vec<String> {
+        self.config
+            .net
+            .ports
+            .iter()
+            .map(|m| network::format_port(std::slice::from_ref(m)))
+            .collect()
+    }
+
+    /// `rpod port` lines, optionally for one container port (`80/tcp`).
+    pub fn port_lines(&self, filter: Option<&str>) -> Result<Vec<String>> {
+        Ok(network::port_lines(&self.config.net.ports, filter)?)
+    }
+
+    /// Connects a container to another network (`network connect`); a
+    /// running one is connected at once.
+    pub fn connect_network(&mut self, name: &str, per: PerNetworkOptions) -> Result<()> {
+        let _guard = self.lock()?;
+        if !self.config.network.is_bridge() {
+            return Err(Error::InvalidArgument(format!(
+                "container {} uses --network {}: only bridge-mode containers can be connected",
+                self.name(),
+                self.config.network
+            )));
+        }
+        let def = self.rt.network_store().get(name)?;
+        if self.config.net.networks.contains_key(&def.name) {
+            return Err(Error::InvalidArgument(format!(
+                "container {} is already connected to network {}",
+                self.name(),
+                def.name
+            )));
+        }
+        let mut per = per;
+        per.interface_name = (0..)
+            .map(|i| format!("eth{i}"))
+            .find(|n| !self.config.net.networks.values().any(|p| &p.interface_name == n))
+            .unwrap_or_else(|| "eth9".into());
+        if self.netns_live() {
+            let one: BTreeMap<String, PerNetworkOptions> = [(def.name.clone(), per.clone())].into();
+            let mut opts = self.network_options(&one)?;
+            opts.port_mappings = None;
+            let netns = self.netns_path();
+            let result = match self.rt.netavark()?.setup(&netns, &opts) {
+                Ok(r) => r,
+                Err(e) => {
+                    let _ = self.rt.ipam().release(&def.name, self.id());
+                    return Err(e.into());
+                }
+            };
+            let mut status = self.net_status().unwrap_or_default();
+            if let Some(all) = status.options.as_mut() {
+                all.networks.extend(opts.networks);
+                all.network_info.extend(opts.network_info);
+            }
+            status.results.extend(result);
+            self.save_net_status(&status)?;
+        }
+        self.config.net.networks.insert(def.name.clone(), per);
+        self.rt.db.save_config(&self.config)?;
+        Ok(())
+    }
+
+    /// Disconnects a container from a network (`network disconnect`).
+    pub fn disconnect_network(&mut self, name: &str) -> Result<()> {
+        let _guard = self.lock()?;
+        let def = self.rt.network_store().get(name)?;
+        let Some(per) = self.config.net.networks.get(&def.name).cloned() else {
+            return Err(Error::InvalidArgument(format!(
+                "container {} is not connected to network {}",
+                self.name(),
+                def.name
+            )));
+        };
+        if self.netns_live() {
+            let mut status = self.net_status().unwrap_or_default();
+            if let Some(all) = status.options.as_mut() {
+                let mut one = all.clone();
+                one.port_mappings = None;
+                one.networks.retain(|n, _| n == &def.name);
+                one.network_info.retain(|n, _| n == &def.name);
+                if one.networks.is_empty() {
+                    one.networks.insert(def.name.clone(), per);
+                    one.network_info.insert(def.name.clone(), def.clone());
+                }
+                self.rt.netavark()?.teardown(&self.netns_path(), &one)?;
+                all.networks.remove(&def.name);
+                all.network_info.remove(&def.name);
+            }
+            status.results.remove(&def.name);
+            self.save_net_status(&status)?;
+        }
+        self.rt.ipam().release(&def.name, self.id())?;
+        self.config.net.networks.remove(&def.name);
+        self.rt.db.save_config(&self.config)?;
+        Ok(())
+    }
+
+    /// `network reload`: tears the running container's networks down and
+    /// sets them up again with the same addresses, restoring firewall rules
+    /// (as Podman's reload does).
+    pub fn reload_network(&mut self) -> Result<bool> {
+        let _guard = self.lock()?;
+        if !self.config.network.is_bridge() || !self.state.status.is_active() {
+            return Ok(false);
+        }
+        let Some(mut status) = self.net_status() else {
+            return Ok(false);
+        };
+        let Some(opts) = status.options.clone() else {
+            return Ok(false);
+        };
+        let nv = self.rt.netavark()?;
+        let netns = self.netns_path();
+        let _ = nv.teardown(&netns, &opts);
+        status.results = nv.setup(&netns, &opts)?;
+        self.save_net_status(&status)?;
+        Ok(true)
+    }
+}
+
+/// A netavark failure about a busy port, said plainly.
+fn port_error(e: network::Error) -> Error {
+    match &e {
+        network::Error::Netavark { message, .. } if message.contains("in use") => {
+            Error::InvalidArgument(format!("a published host port is already in use: {message}"))
+        }
+        _ => e.into(),
+    }
+}

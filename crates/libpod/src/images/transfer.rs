@@ -1,0 +1,240 @@
+//! The engine's registry operations: pull (with pull policies), push, login, logout.
+
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use super::auth;
+use super::progress::{short_digest, Progress};
+use super::registries::has_registry;
+use super::registry::{parse_reference, Platform, RegistryOptions, Session};
+use crate::error::{Error, Result};
+use crate::runtime::Runtime;
+
+/// When `pull`, `create` and `run` fetch an image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PullPolicy {
+    /// Always pull (the layers already stored are not fetched again).
+    Always,
+    /// Pull only when no local image matches (the default of `create`/`run`).
+    #[default]
+    Missing,
+    /// Never pull; fail when the image is missing.
+    Never,
+    /// Pull when the registry has a different manifest than the local image.
+    Newer,
+}
+
+impl FromStr for PullPolicy {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "always" | "true" => Ok(PullPolicy::Always),
+            "missing" | "ifmissing" | "ifnotpresent" => Ok(PullPolicy::Missing),
+            "never" | "false" => Ok(PullPolicy::Never),
+            "newer" | "ifnewer" => Ok(PullPolicy::Newer),
+            other => Err(Error::InvalidArgument(format!(
+                "invalid pull policy {other:?}: expected always, missing, never or newer"
+            ))),
+        }
+    }
+}
+
+/// The registry host of a fully qualified name.
+fn host_of(name: &str) -> &str {
+    name.split('/').next().unwrap_or(name)
+}
+
+impl Runtime {
+    /// Pulls `name` (short names resolved with the registries configuration) and returns the
+    /// stored image. Tries each candidate name in turn and reports the last error.
+    pub fn pull_image(
+        &self,
+        name: &str,
+        opts: &RegistryOptions,
+        progress: &dyn Progress,
+    ) -> Result<storage::Image> {
+        self.pull_with_policy(name, PullPolicy::Always, opts, progress)?
+            .ok_or_else(|| Error::NoSuchImage(name.to_string()))
+    }
+
+    /// Applies a pull policy: returns the image to use, pulling it when the policy says so.
+    /// `None` only with [`PullPolicy::Never`] and no local image.
+    pub fn pull_with_policy(
+        &self,
+        name: &str,
+        policy: PullPolicy,
+        opts: &RegistryOptions,
+        progress: &dyn Progress,
+    ) -> Result<Option<storage::Image>> {
+        let local = match self.image(name) {
+            Ok(image) => Some(image),
+            Err(Error::NoSuchImage(_)) => None,
+            Err(e) => return Err(e),
+        };
+        match (policy, &local) {
+            (PullPolicy::Never, _) => return Ok(local),
+            (PullPolicy::Missing, Some(_)) => return Ok(local),
+            _ => {}
+        }
+        let conf = self.registries_conf()?;
+        let platform = opts.platform.clone().unwrap_or_else(Platform::host);
+        let mut last_err = None;
+        for candidate in conf.candidates(name)? {
+            let host = host_of(&candidate).to_string();
+            if conf.entry(&host).is_some_and(|e| e.blocked) {
+                last_err = Some(Error::InvalidArgument(format!(
+                    "registry {host} is blocked in the registries configuration"
+                )));
+                continue;
+            }
+            let reference = parse_reference(&candidate)?;
+            let session = Session::new(&host, opts, &conf)?;
+            if policy == PullPolicy::Newer {
+                if let Some(image) = &local {
+                    match session.remote_digest(&reference, &platform) {
+                        Ok(digest) if digest == image.digest => return Ok(local),
+                        Ok(_) => {}
+                        // Podman's "newer": a registry that cannot be asked keeps the local one.
+                        Err(_) => return Ok(local),
+                    }
+                }
+            }
+            progress.message(&format!("Trying to pull {candidate}..."));
+            match self.pull_one(&session, &candidate, &reference, &platform, progress) {
+                Ok(image) => return Ok(Some(image)),
+                Err(e) => last_err = Some(e),
+            }
+        }
+        Err(last_err.unwrap_or_else(|| Error::NoSuchImage(name.to_string())))
+    }
+
+    fn pull_one(
+        &self,
+        session: &Session,
+        candidate: &str,
+        reference: &oci_client::Reference,
+        platform: &Platform,
+        progress: &dyn Progress,
+    ) -> Result<storage::Image> {
+        let store = self.store()?;
+        let staging = store.staging()?;
+        let fetched = session.fetch(reference, platform, store, staging.path(), progress)?;
+        let names = if reference.digest().is_some() {
+            Vec::new()
+        } else {
+            vec![storage::normalize_name(candidate)?]
+        };
+        progress.message("Writing manifest to image destination");
+        let image = store.put_image(
+            storage::NewImage {
+                manifest: fetched.manifest,
+                config: fetched.config,
+                layer_files: fetched.layer_files,
+                names,
+            },
+            &mut |_| {},
+        )?;
+        drop(staging);
+        self.image_event(&image.id, candidate, "pull");
+        Ok(image)
+    }
+
+    /// `create`/`run --pull`: pulls `reference` when `policy` says so. Names that cannot come
+    /// from a registry (`localhost/…`, short names with no search registries configured) are
+    /// left to the image lookup, which reports them as unknown.
+    pub(crate) fn pull_for_create(
+        &self,
+        reference: &str,
+        policy: PullPolicy,
+        opts: &RegistryOptions,
+    ) -> Result<()> {
+        let local = self.image_exists(reference)?;
+        match policy {
+            PullPolicy::Never => return Ok(()),
+            PullPolicy::Missing if local => return Ok(()),
+            _ => {}
+        }
+        if reference.starts_with("localhost/") {
+            return Ok(());
+        }
+        if self.registries_conf()?.candidates(reference).is_err() {
+            return Ok(());
+        }
+        self.pull_with_policy(reference, policy, opts, &super::progress::NoProgress)
+            .map(|_| ())
+    }
+
+    /// Pushes the local image `source` to `destination` (default: the image's name, which
+    /// must then include a registry). Returns the manifest digest.
+    pub fn push_image(
+        &self,
+        source: &str,
+        destination: Option<&str>,
+        opts: &RegistryOptions,
+        progress: &dyn Progress,
+    ) -> Result<String> {
+        let image = self.image(source)?;
+        let dest = match destination {
+            Some(d) => d.strip_prefix("docker://").unwrap_or(d).to_string(),
+            None => {
+                if has_registry(source) {
+                    source.to_string()
+                } else {
+                    image.names.first().cloned().unwrap_or_else(|| source.to_string())
+                }
+            }
+        };
+        if !has_registry(&dest) || dest.starts_with("localhost/") {
+            return Err(Error::InvalidArgument(format!(
+                "{dest}: a destination with a registry host is needed (e.g. 127.0.0.1:5000/{})",
+                dest.trim_start_matches("localhost/")
+            )));
+        }
+        let store = self.store()?;
+        let manifest = store.image_manifest_blob(&image)?;
+        let config = store.image_config_blob(&image)?;
+        let checked = storage::check_image(&manifest, &config)?;
+        let mut blobs = Vec::new();
+        for layer in checked.manifest.layers() {
+            let digest = layer.digest().to_string();
+            blobs.push((digest.clone(), store.blob_path(&digest)?));
+        }
+        let config_digest = checked.manifest.config().digest().to_string();
+        blobs.push((config_digest.clone(), store.blob_path(&config_digest)?));
+        let conf = self.registries_conf()?;
+        let reference = parse_reference(&dest)?;
+        let session = Session::new(host_of(&dest), opts, &conf)?;
+        progress.message(&format!("Copying {} blobs to {dest}", blobs.len()));
+        let digest = session.push(&reference, &manifest, &blobs, progress)?;
+        progress.message(&format!("Pushed {dest}@{}", short_digest(&digest)));
+        self.image_event(&image.id, &dest, "push");
+        Ok(digest)
+    }
+
+    /// Checks credentials against `host` and stores them in the auth file.
+    pub fn login(&self, host: &str, user: &str, password: &str, opts: &RegistryOptions) -> Result<PathBuf> {
+        let host = registry_host(host);
+        let conf = self.registries_conf()?;
+        let mut with_creds = opts.clone();
+        with_creds.creds = Some(format!("{user}:{password}"));
+        Session::new(&host, &with_creds, &conf)?.login(&host)?;
+        let path = opts.authfile.clone().unwrap_or_else(auth::default_auth_file);
+        auth::store(&path, &host, user, password)?;
+        Ok(path)
+    }
+
+    /// Removes stored credentials of `host` (all with `None`). Returns whether any existed.
+    pub fn logout(&self, host: Option<&str>, authfile: Option<PathBuf>) -> Result<bool> {
+        let path = authfile.unwrap_or_else(auth::default_auth_file);
+        auth::remove(&path, host.map(registry_host).as_deref())
+    }
+}
+
+/// `https://host/v2/` or `host/path` → `host`.
+fn registry_host(text: &str) -> String {
+    let text = text
+        .trim_start_matches("https://")
+        .trim_start_matches("http://")
+        .trim_start_matches("docker://");
+    text.split('/').next().unwrap_or(text).to_string()
+}

@@ -1,0 +1,149 @@
+//! Networks as engine objects: where their files live, and `network
+//! create/ls/inspect/rm/prune/connect/disconnect/reload`.
+//!
+//! Definitions: `<root>/networks/NAME.json` (Podman's format). Address
+//! allocations and netavark's own configuration (aardvark-dns) live under
+//! `<runroot>/networks/`, namespaces under `<runroot>/netns/`: all of it is
+//! run-time state that a reboot wipes together with the bridges.
+
+use std::path::PathBuf;
+
+use network::{CreateRequest, Ipam, Netavark, Network, NetworkStore, PerNetworkOptions};
+
+use crate::error::{Error, Result};
+use crate::runtime::Runtime;
+
+impl Runtime {
+    /// The network definitions.
+    pub fn network_store(&self) -> NetworkStore {
+        NetworkStore::new(self.paths.root.join("networks"))
+    }
+
+    /// Address allocations.
+    pub(crate) fn ipam(&self) -> Ipam {
+        Ipam::new(self.paths.run_root.join("networks").join("ipam"))
+    }
+
+    /// Where container network namespaces are pinned.
+    pub(crate) fn netns_dir(&self) -> PathBuf {
+        self.paths.run_root.join("netns")
+    }
+
+    /// netavark with rpod's own configuration directory.
+    pub(crate) fn netavark(&self) -> Result<Netavark> {
+        Ok(Netavark::find(
+            self.paths.run_root.join("networks").join("netavark"),
+            None,
+            None,
+        )?)
+    }
+
+    /// `network create`.
+    pub fn create_network(&self, req: &CreateRequest) -> Result<Network> {
+        Ok(self.network_store().create(req)?)
+    }
+
+    /// Every network, the default first.
+    pub fn networks(&self) -> Result<Vec<Network>> {
+        Ok(self.network_store().list()?)
+    }
+
+    /// A network by name or ID (prefix).
+    pub fn network(&self, name_or_id: &str) -> Result<Network> {
+        Ok(self.network_store().get(name_or_id)?)
+    }
+
+    /// Names of the containers connected to `network`.
+    pub fn network_users(&self, network: &str) -> Result<Vec<(String, String)>> {
+        Ok(self
+            .db
+            .all_containers()?
+            .into_iter()
+            .filter(|(c, _)| c.network.is_bridge() && c.net.networks.contains_key(network))
+            .map(|(c, _)| (c.id, c.name))
+            .collect())
+    }
+
+    /// `network rm`: refuses a network in use unless `force`, which removes
+    /// its containers first. Returns the network's name.
+    pub fn remove_network(&self, name_or_id: &str, force: bool) -> Result<String> {
+        let net = self.network(name_or_id)?;
+        if net.name == network::DEFAULT_NETWORK {
+            return Err(Error::InvalidArgument(format!(
+                "default network {} cannot be removed",
+                net.name
+            )));
+        }
+        let users = self.network_users(&net.name)?;
+        if !users.is_empty() {
+            if !force {
+                return Err(network::Error::NetworkInUse {
+                    name: net.name.clone(),
+                    containers: users.into_iter().map(|(_, n)| n).collect(),
+                }
+                .into());
+            }
+            for (id, _) in users {
+                match self.container(&id) {
+                    Ok(mut c) => {
+                        c.remove(true, Some(0))?;
+                    }
+                    Err(e) if e.is_not_found() => {}
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        self.network_store().remove(&net.name)?;
+        self.ipam().forget(&net.name)?;
+        Ok(net.name)
+    }
+
+    /// `network prune`: removes every network no container uses; returns
+    /// their names.
+    pub fn prune_networks(&self) -> Result<Vec<String>> {
+        let mut removed = Vec::new();
+        for net in self.networks()? {
+            if net.name == network::DEFAULT_NETWORK || !self.network_users(&net.name)?.is_empty() {
+                continue;
+            }
+            self.network_store().remove(&net.name)?;
+            self.ipam().forget(&net.name)?;
+            removed.push(net.name);
+        }
+        Ok(removed)
+    }
+
+    /// `network connect`.
+    pub fn connect_network(&self, network: &str, container: &str, per: PerNetworkOptions) -> Result<()> {
+        self.container(container)?.connect_network(network, per)
+    }
+
+    /// `network disconnect`.
+    pub fn disconnect_network(&self, network: &str, container: &str) -> Result<()> {
+        self.container(container)?.disconnect_network(network)
+    }
+
+    /// `network reload`: the named containers (or all running ones) get
+    /// their networks set up again; returns the IDs reloaded.
+    pub fn reload_networks(&self, names: &[String]) -> Result<Vec<String>> {
+        let ids: Vec<String> = if names.is_empty() {
+            self.containers()?
+                .into_iter()
+                .filter(|c| c.status().is_active())
+                .map(|c| c.id().to_string())
+                .collect()
+        } else {
+            names
+                .iter()
+                .map(|n| self.container(n).map(|c| c.id().to_string()))
+                .collect::<Result<_>>()?
+        };
+        let mut done = Vec::new();
+        for id in ids {
+            if self.container(&id)?.reload_network()? {
+                done.push(id);
+            }
+        }
+        Ok(done)
+    }
+}

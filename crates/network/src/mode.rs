@@ -1,0 +1,298 @@
+//! How a container is connected ([`NetworkMode`]), what the user asked for
+//! ([`NetworkRequest`]) and what is kept with the container
+//! ([`ContainerNetConfig`]).
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::types::{PerNetworkOptions, PortMapping};
+
+/// How a container is connected. Stored as Podman's text form (`none`,
+/// `host`, `bridge`, `container:ID`, `ns:PATH`), so configurations written
+/// before bridge networks existed still load.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub enum NetworkMode {
+    /// Its own network namespace with only a loopback interface.
+    None,
+    /// The host's network namespace.
+    Host,
+    /// A namespace made by rpod, connected to one or more networks through
+    /// netavark (Podman's default).
+    #[default]
+    Bridge,
+    /// Another container's namespace (its full ID).
+    Container(String),
+    /// An existing namespace file.
+    Ns(PathBuf),
+}
+
+impl NetworkMode {
+    /// The kind of mode (`none`, `host`, `bridge`, `container`, `ns`);
+    /// [`std::fmt::Display`] gives the full text form.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            NetworkMode::None => "none",
+            NetworkMode::Host => "host",
+            NetworkMode::Bridge => "bridge",
+            NetworkMode::Container(_) => "container",
+            NetworkMode::Ns(_) => "ns",
+        }
+    }
+
+    /// True when rpod makes and sets up the namespace itself.
+    pub fn is_bridge(&self) -> bool {
+        matches!(self, NetworkMode::Bridge)
+    }
+}
+
+impl fmt::Display for NetworkMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NetworkMode::None => f.write_str("none"),
+            NetworkMode::Host => f.write_str("host"),
+            NetworkMode::Bridge => f.write_str("bridge"),
+            NetworkMode::Container(id) => write!(f, "container:{id}"),
+            NetworkMode::Ns(p) => write!(f, "ns:{}", p.display()),
+        }
+    }
+}
+
+impl From<NetworkMode> for String {
+    fn from(m: NetworkMode) -> String {
+        m.to_string()
+    }
+}
+
+impl TryFrom<String> for NetworkMode {
+    type Error = Error;
+    fn try_from(s: String) -> Result<Self> {
+        s.parse()
+    }
+}
+
+impl std::str::FromStr for NetworkMode {
+    type Err = Error;
+    /// Parses a single mode word; network names are handled by
+    /// [`NetworkRequest::mode_and_networks`].
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "none" => Ok(NetworkMode::None),
+            "host" => Ok(NetworkMode::Host),
+            "bridge" | "private" | "default" => Ok(NetworkMode::Bridge),
+            _ => {
+                if let Some(id) = s.strip_prefix("container:").filter(|x| !x.is_empty()) {
+                    Ok(NetworkMode::Container(id.to_string()))
+                } else if let Some(p) = s.strip_prefix("ns:").filter(|x| x.starts_with('/')) {
+                    Ok(NetworkMode::Ns(PathBuf::from(p)))
+                } else {
+                    Err(Error::UnsupportedMode(s.to_string()))
+                }
+            }
+        }
+    }
+}
+
+/// The user's network flags for a new container (`--network`, `--ip`,
+/// `--mac-address`, `--network-alias`, `-p`, `-P`, `--dns*`, `--add-host`).
+#[derive(Debug, Clone, Default)]
+pub struct NetworkRequest {
+    /// `--network` values (each may be comma-separated); empty: the default.
+    pub networks: Vec<String>,
+    pub ip: Option<String>,
+    pub mac: Option<String>,
+    pub aliases: Vec<String>,
+    /// `-p` values.
+    pub publish: Vec<String>,
+    /// `-P`: publish the image's exposed ports on random host ports.
+    pub publish_all: bool,
+    /// `--expose` values, published by `-P` too.
+    pub expose: Vec<String>,
+    pub dns: Vec<String>,
+    pub dns_search: Vec<String>,
+    pub dns_options: Vec<String>,
+    /// `--add-host host:ip` values.
+    pub add_hosts: Vec<String>,
+}
+
+impl NetworkRequest {
+    /// The mode and, for bridge mode, the network names asked for (empty
+    /// for the default network).
+    pub fn mode_and_networks(&self) -> Result<(NetworkMode, Vec<String>)> {
+        let words: Vec<&str> = self
+            .networks
+            .iter()
+            .flat_map(|n| n.split(','))
+            .map(str::trim)
+            .filter(|w| !w.is_empty())
+            .collect();
+        let mut names = Vec::new();
+        let mut special = None;
+        for w in &words {
+            match w.parse::<NetworkMode>() {
+                Ok(NetworkMode::Bridge) => {}
+                Ok(m) => special = Some(m),
+                Err(_) if w.contains(':') => return Err(Error::UnsupportedMode(w.to_string())),
+                Err(_) => {
+                    if !names.iter().any(|n: &String| n == w) {
+                        names.push(w.to_string());
+                    }
+                }
+            }
+        }
+        match special {
+            Some(m) if words.len() > 1 => Err(Error::Invalid(format!(
+                "--network {m} cannot be combined with other networks"
+            ))),
+            Some(m) => Ok((m, Vec::new())),
+            None => Ok((NetworkMode::Bridge, names)),
+        }
+    }
+
+    /// Validates the flags that do not depend on networks: addresses, MAC,
+    /// DNS servers, extra hosts.
+    pub fn validate_common(&self) -> Result<()> {
+        if let Some(ip) = &self.ip {
+            ip.parse::<IpAddr>()
+                .map_err(|_| Error::Invalid(format!("invalid --ip {ip:?}: not an IP address")))?;
+        }
+        if let Some(mac) = &self.mac {
+            validate_mac(mac)?;
+        }
+        for d in &self.dns {
+            d.parse::<IpAddr>()
+                .map_err(|_| Error::Invalid(format!("invalid --dns {d:?}: not an IP address")))?;
+        }
+        for h in &self.add_hosts {
+            parse_add_host(h)?;
+        }
+        Ok(())
+    }
+}
+
+/// Checks a MAC address such as `92:d0:c6:0a:29:33`.
+pub(crate) fn validate_mac(mac: &str) -> Result<()> {
+    let parts: Vec<&str> = mac.split(':').collect();
+    if parts.len() == 6
+        && parts
+            .iter()
+            .all(|p| p.len() == 2 && p.chars().all(|c| c.is_ascii_hexdigit()))
+    {
+        Ok(())
+    } else {
+        Err(Error::Invalid(format!(
+            "invalid MAC address {mac:?}: expected six hex pairs such as 92:d0:c6:0a:29:33"
+        )))
+    }
+}
+
+/// Parses `--add-host name:ip` (or `name=ip`); the IP may be IPv6.
+pub fn parse_add_host(text: &str) -> Result<(String, IpAddr)> {
+    let bad = || Error::Invalid(format!("invalid --add-host {text:?}: expected HOST:IP"));
+    let (name, ip) = text
+        .split_once('=')
+        .or_else(|| text.split_once(':'))
+        .ok_or_else(bad)?;
+    let ip = ip.trim_start_matches('[').trim_end_matches(']');
+    if name.is_empty() {
+        return Err(bad());
+    }
+    Ok((name.to_string(), ip.parse().map_err(|_| bad())?))
+}
+
+/// What a container keeps of its network settings (with its configuration).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ContainerNetConfig {
+    /// Bridge mode: network name → this container's options on it.
+    #[serde(default)]
+    pub networks: BTreeMap<String, PerNetworkOptions>,
+    #[serde(default)]
+    pub ports: Vec<PortMapping>,
+    #[serde(default)]
+    pub dns: Vec<String>,
+    #[serde(default)]
+    pub dns_search: Vec<String>,
+    #[serde(default)]
+    pub dns_options: Vec<String>,
+    /// `--add-host` entries, validated (`name:ip`).
+    #[serde(default)]
+    pub add_hosts: Vec<String>,
+}
+
+impl ContainerNetConfig {
+    /// The `--add-host` entries as hosts-file lines.
+    pub fn host_entries(&self) -> Vec<crate::HostEntry> {
+        self.add_hosts
+            .iter()
+            .filter_map(|h| parse_add_host(h).ok())
+            .map(|(name, ip)| crate::HostEntry {
+                ip,
+                names: vec![name],
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn req(nets: &[&str]) -> NetworkRequest {
+        NetworkRequest {
+            networks: nets.iter().map(|s| s.to_string()).collect(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn modes_parse_and_round_trip() {
+        for text in ["none", "host", "bridge", "container:abc", "ns:/run/netns/x"] {
+            let m: NetworkMode = text.parse().unwrap();
+            assert_eq!(m.to_string(), text);
+            let json = serde_json::to_string(&m).unwrap();
+            assert_eq!(serde_json::from_str::<NetworkMode>(&json).unwrap(), m);
+        }
+        assert!("ns:relative".parse::<NetworkMode>().is_err());
+        assert!(serde_json::from_str::<NetworkMode>("\"warp\"").is_err());
+        // Rows written before bridge networks existed.
+        assert_eq!(
+            serde_json::from_str::<NetworkMode>("\"none\"").unwrap(),
+            NetworkMode::None
+        );
+    }
+
+    #[test]
+    fn network_flags() {
+        assert_eq!(
+            req(&[]).mode_and_networks().unwrap(),
+            (NetworkMode::Bridge, vec![])
+        );
+        assert_eq!(
+            req(&["a,b", "a"]).mode_and_networks().unwrap(),
+            (NetworkMode::Bridge, vec!["a".to_string(), "b".to_string()])
+        );
+        assert_eq!(
+            req(&["host"]).mode_and_networks().unwrap().0,
+            NetworkMode::Host
+        );
+        assert!(req(&["host,a"]).mode_and_networks().is_err());
+        assert!(req(&["slirp4netns:x"]).mode_and_networks().is_err());
+    }
+
+    #[test]
+    fn add_host_and_mac() {
+        assert_eq!(
+            parse_add_host("db:10.1.2.3").unwrap(),
+            ("db".to_string(), "10.1.2.3".parse().unwrap())
+        );
+        assert!(parse_add_host("db").is_err());
+        assert!(parse_add_host("db:nope").is_err());
+        assert!(validate_mac("92:d0:c6:0a:29:33").is_ok());
+        assert!(validate_mac("92:d0:c6").is_err());
+    }
+}

@@ -1,0 +1,268 @@
+//! pull, push, save, load, tag, untag, history, tree, login, logout.
+
+use std::fs::File;
+use std::io::{BufWriter, IsTerminal, Read, Write};
+
+use anyhow::{bail, Context, Result};
+use libpod::humanize::{human_duration, human_size};
+use libpod::images::{ArchiveFormat, Platform, PullPolicy, RegistryOptions, SaveTarget};
+use libpod::Runtime;
+use serde::Serialize;
+
+use super::progress::CliProgress;
+use crate::cli::{
+    HistoryArgs, LoadArgs, LoginArgs, LogoutArgs, PullArgs, PushArgs, RegistryFlags, SaveArgs,
+    TagArgs, TreeArgs, UntagArgs,
+};
+use crate::format::{print_table, OutputFormat};
+
+/// The engine's registry options from the shared flags.
+pub fn registry_options(flags: &RegistryFlags) -> RegistryOptions {
+    RegistryOptions {
+        tls_verify: flags.tls_verify,
+        authfile: flags.authfile.clone(),
+        creds: flags.creds.clone(),
+        platform: None,
+    }
+}
+
+fn platform(a: &PullArgs) -> Result<Option<Platform>> {
+    if let Some(p) = &a.platform {
+        return Ok(Some(Platform::parse(p)?));
+    }
+    if a.arch.is_none() && a.os.is_none() && a.variant.is_none() {
+        return Ok(None);
+    }
+    let host = Platform::host();
+    Ok(Some(Platform {
+        os: a.os.clone().unwrap_or(host.os),
+        arch: a.arch.clone().unwrap_or(host.arch),
+        variant: a.variant.clone(),
+    }))
+}
+
+pub fn pull(rt: &Runtime, a: PullArgs) -> Result<u8> {
+    let mut opts = registry_options(&a.registry);
+    opts.platform = platform(&a)?;
+    let policy: PullPolicy = a.policy.parse()?;
+    let progress = CliProgress::new(a.quiet);
+    for name in &a.names {
+        match rt.pull_with_policy(name, policy, &opts, &progress)? {
+            Some(image) => println!("{}", image.id),
+            None => bail!("{name}: image not known and the pull policy is \"never\""),
+        }
+    }
+    Ok(0)
+}
+
+pub fn push(rt: &Runtime, a: PushArgs) -> Result<u8> {
+    let opts = registry_options(&a.registry);
+    let progress = CliProgress::new(a.quiet);
+    let digest = rt.push_image(&a.image, a.destination.as_deref(), &opts, &progress)?;
+    if let Some(path) = &a.digestfile {
+        std::fs::write(path, &digest).with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(0)
+}
+
+pub fn save(rt: &Runtime, a: SaveArgs) -> Result<u8> {
+    let format: ArchiveFormat = a.format.parse()?;
+    match (format, &a.output) {
+        (ArchiveFormat::OciDir, Some(dir)) => {
+            rt.save_images(&a.images, format, SaveTarget::Directory(dir))?;
+        }
+        (ArchiveFormat::OciDir, None) => bail!("oci-dir needs an output directory (-o DIR)"),
+        (_, Some(path)) => {
+            let file = File::create(path).with_context(|| format!("creating {}", path.display()))?;
+            let mut out = BufWriter::with_capacity(1 << 20, file);
+            let res = rt.save_images(&a.images, format, SaveTarget::Stream(&mut out));
+            if let Err(e) = res.and_then(|()| {
+                out.flush().map_err(|source| libpod::Error::Io {
+                    context: format!("writing {}", path.display()),
+                    source,
+                })
+            }) {
+                let _ = std::fs::remove_file(path);
+                return Err(e.into());
+            }
+        }
+        (_, None) => {
+            let stdout = std::io::stdout();
+            if stdout.is_terminal() {
+                bail!("refusing to write an archive to a terminal: use -o FILE or redirect stdout");
+            }
+            let mut out = BufWriter::with_capacity(1 << 20, stdout.lock());
+            rt.save_images(&a.images, format, SaveTarget::Stream(&mut out))?;
+            out.flush().context("writing to stdout")?;
+        }
+    }
+    Ok(0)
+}
+
+pub fn load(rt: &Runtime, a: LoadArgs) -> Result<u8> {
+    let progress = CliProgress::new(a.quiet);
+    let loaded = match &a.input {
+        Some(path) if path.is_dir() => rt.load_directory(path, &progress)?,
+        Some(path) => {
+            let mut file = File::open(path).with_context(|| format!("opening {}", path.display()))?;
+            rt.load_images(&mut file, &progress)?
+        }
+        None => {
+            let stdin = std::io::stdin();
+            if stdin.is_terminal() {
+                bail!("no archive: use -i FILE or pipe one to stdin");
+            }
+            let mut reader: Box<dyn Read> = Box::new(stdin.lock());
+            rt.load_images(&mut reader, &progress)?
+        }
+    };
+    for name in loaded {
+        println!("Loaded image: {name}");
+    }
+    Ok(0)
+}
+
+pub fn tag(rt: &Runtime, a: TagArgs) -> Result<u8> {
+    rt.tag_image(&a.image, &a.names)?;
+    Ok(0)
+}
+
+pub fn untag(rt: &Runtime, a: UntagArgs) -> Result<u8> {
+    rt.untag_image(&a.image, &a.names)?;
+    Ok(0)
+}
+
+/// The fields `history --format` templates see (Podman's names).
+#[derive(Serialize)]
+#[allow(non_snake_case)]
+struct HistoryRow {
+    ID: String,
+    Created: String,
+    CreatedSince: String,
+    CreatedBy: String,
+    Size: String,
+    Comment: String,
+}
+
+pub fn history(rt: &Runtime, a: HistoryArgs) -> Result<u8> {
+    let entries = rt.image_history(&a.image)?;
+    let short = |id: &str| {
+        if a.no_trunc || id == "<missing>" {
+            id.to_string()
+        } else {
+            id.chars().take(12).collect()
+        }
+    };
+    if a.quiet {
+        for e in &entries {
+            println!("{}", short(&e.id));
+        }
+        return Ok(0);
+    }
+    let format = OutputFormat::parse(a.format.as_deref())?;
+    if matches!(format, OutputFormat::Json) {
+        format.print_items(&entries)?;
+        return Ok(0);
+    }
+    let rows: Vec<HistoryRow> = entries
+        .iter()
+        .map(|e| {
+            let mut created_by = e.created_by.clone();
+            if !a.no_trunc && created_by.chars().count() > 45 {
+                created_by = created_by.chars().take(42).collect::<String>() + "...";
+            }
+            HistoryRow {
+                ID: short(&e.id),
+                Created: e.created.map(|c| c.to_rfc3339()).unwrap_or_default(),
+                CreatedSince: e
+                    .created
+                    .map(|c| format!("{} ago", human_duration(chrono::Utc::now() - c)))
+                    .unwrap_or_else(|| "<unknown>".into()),
+                CreatedBy: created_by,
+                Size: if a.human == Some(false) {
+                    e.size.to_string()
+                } else {
+                    human_size(e.size)
+                },
+                Comment: e.comment.clone(),
+            }
+        })
+        .collect();
+    if format.print_items(&rows)? {
+        return Ok(0);
+    }
+    let mut lines = vec!["ID\tCREATED\tCREATED BY\tSIZE\tCOMMENT".to_string()];
+    for r in rows {
+        lines.push(format!(
+            "{}\t{}\t{}\t{}\t{}",
+            r.ID, r.CreatedSince, r.CreatedBy, r.Size, r.Comment
+        ));
+    }
+    print_table(&lines);
+    Ok(0)
+}
+
+pub fn tree(rt: &Runtime, a: TreeArgs) -> Result<u8> {
+    let (image, layers) = rt.image_tree(&a.image)?;
+    println!("Image ID: {}", &image.id[..12]);
+    println!("Tags:     [{}]", image.names.join(" "));
+    println!("Size:     {}", human_size(image.size));
+    println!("Image Layers");
+    let count = layers.len();
+    for (i, layer) in layers.iter().enumerate() {
+        let branch = if i + 1 == count { "└──" } else { "├──" };
+        let shared = if layer.shared_with.is_empty() {
+            String::new()
+        } else {
+            format!(" shared with: [{}]", layer.shared_with.join(" "))
+        };
+        println!(
+            "{branch} ID: {} Size: {}{shared}",
+            &layer.id[..12.min(layer.id.len())],
+            human_size(layer.size)
+        );
+    }
+    Ok(0)
+}
+
+pub fn login(rt: &Runtime, a: LoginArgs) -> Result<u8> {
+    let opts = registry_options(&a.registry);
+    let (user, password) = match (&a.registry.creds, &a.username) {
+        (Some(creds), _) => {
+            let (u, p) = libpod::images::auth::parse_creds(creds)?;
+            (u, p)
+        }
+        (None, Some(user)) => {
+            let password = match (&a.password, a.password_stdin) {
+                (Some(p), false) => p.clone(),
+                (None, true) => {
+                    let mut text = String::new();
+                    std::io::stdin().read_to_string(&mut text).context("reading the password")?;
+                    text.trim_end_matches(['\n', '\r']).to_string()
+                }
+                (Some(_), true) => bail!("--password and --password-stdin are mutually exclusive"),
+                (None, false) => bail!("a password is needed: --password or --password-stdin"),
+            };
+            (user.clone(), password)
+        }
+        (None, None) => bail!("a user name is needed: --username or --creds"),
+    };
+    let mut opts = opts;
+    opts.creds = None;
+    rt.login(&a.registry_host, &user, &password, &opts)?;
+    println!("Login Succeeded!");
+    Ok(0)
+}
+
+pub fn logout(rt: &Runtime, a: LogoutArgs) -> Result<u8> {
+    let host = if a.all { None } else { a.registry_host.as_deref() };
+    if host.is_none() && !a.all {
+        bail!("a registry or --all is needed");
+    }
+    if rt.logout(host, a.authfile.clone())? {
+        println!("Removed login credentials for {}", host.unwrap_or("all registries"));
+        Ok(0)
+    } else {
+        bail!("not logged into {}", host.unwrap_or("any registry"))
+    }
+}

@@ -1,0 +1,195 @@
+//! `rpod network ...`.
+
+use std::collections::BTreeMap;
+
+use anyhow::{bail, Result};
+use libpod::container::options::parse_key_value;
+use libpod::Runtime;
+use libpod::network::{CreateRequest, Network, PerNetworkOptions};
+use serde_json::{json, Value};
+
+use crate::cli::network::{NetworkCreateArgs, NetworkGroup, NetworkLsArgs};
+use crate::format::{print_table, OutputFormat};
+
+/// Runs a `network` subcommand.
+pub fn run(rt: &Runtime, g: NetworkGroup) -> Result<u8> {
+    match g {
+        NetworkGroup::Create(a) => create(rt, a),
+        NetworkGroup::Ls(a) => ls(rt, &a),
+        NetworkGroup::Inspect(a) => {
+            let nets = a
+                .names
+                .iter()
+                .map(|n| rt.network(n))
+                .collect::<libpod::Result<Vec<_>>>()?;
+            let format = OutputFormat::parse(a.format.as_deref())?;
+            match format {
+                OutputFormat::Template { .. } => {
+                    let rows: Vec<Value> = nets.iter().map(go_fields).collect();
+                    format.print_items(&rows)?;
+                }
+                _ => println!("{}", serde_json::to_string_pretty(&nets)?),
+            }
+            Ok(0)
+        }
+        NetworkGroup::Rm(a) => {
+            let _ = a.time;
+            let mut code = 0;
+            for n in &a.names {
+                match rt.remove_network(n, a.force) {
+                    Ok(name) => println!("{name}"),
+                    Err(e) => {
+                        eprintln!("Error: {e}");
+                        code = if e.is_not_found() && code == 0 { 1 } else { 2 };
+                    }
+                }
+            }
+            Ok(code)
+        }
+        NetworkGroup::Prune(_) => {
+            for name in rt.prune_networks()? {
+                println!("{name}");
+            }
+            Ok(0)
+        }
+        NetworkGroup::Exists(a) => match rt.network(&a.name) {
+            Ok(_) => Ok(0),
+            Err(e) if e.is_not_found() => Ok(1),
+            Err(e) => Err(e.into()),
+        },
+        NetworkGroup::Connect(a) => {
+            let per = PerNetworkOptions {
+                static_ips: a
+                    .ip
+                    .as_deref()
+                    .map(|ip| ip.parse().map_err(|_| anyhow::anyhow!("invalid --ip {ip:?}")))
+                    .transpose()?
+                    .into_iter()
+                    .collect(),
+                aliases: a.aliases.clone(),
+                static_mac: a.mac_address.clone(),
+                interface_name: String::new(),
+            };
+            rt.connect_network(&a.network, &a.container, per)?;
+            Ok(0)
+        }
+        NetworkGroup::Disconnect(a) => {
+            rt.disconnect_network(&a.network, &a.container)?;
+            Ok(0)
+        }
+        NetworkGroup::Reload(a) => {
+            if !a.all && a.names.is_empty() {
+                bail!("give container names or --all");
+            }
+            let names = if a.all { Vec::new() } else { a.names.clone() };
+            for id in rt.reload_networks(&names)? {
+                println!("{id}");
+            }
+            Ok(0)
+        }
+    }
+}
+
+fn create(rt: &Runtime, a: NetworkCreateArgs) -> Result<u8> {
+    let mut options = BTreeMap::new();
+    for o in &a.opts {
+        let (k, v) = parse_key_value(o);
+        options.insert(k, v);
+    }
+    let req = CreateRequest {
+        name: a.name.clone(),
+        driver: a.driver.clone(),
+        subnet: a.subnet.clone(),
+        gateway: a.gateway.clone(),
+        ip_range: a.ip_range.clone(),
+        internal: a.internal,
+        disable_dns: a.disable_dns,
+        labels: a.labels.iter().map(|l| parse_key_value(l)).collect(),
+        options,
+        interface_name: a.interface_name.clone(),
+    };
+    let net = rt.create_network(&req)?;
+    println!("{}", net.name);
+    Ok(0)
+}
+
+/// A network with Go's field names, for templates.
+fn go_fields(n: &Network) -> Value {
+    json!({
+        "Name": n.name,
+        "ID": n.id,
+        "Id": n.id,
+        "Driver": n.driver,
+        "NetworkInterface": n.network_interface,
+        "Created": n.created,
+        "Subnets": n.subnets.iter().map(|s| json!({
+            "Subnet": s.subnet.to_string(),
+            "Gateway": s.gateway.map(|g| g.to_string()).unwrap_or_default(),
+            "LeaseRange": s.lease_range.as_ref().map(|r| json!({
+                "StartIP": r.start_ip.map(|i| i.to_string()).unwrap_or_default(),
+                "EndIP": r.end_ip.map(|i| i.to_string()).unwrap_or_default(),
+            })),
+        })).collect::<Vec<_>>(),
+        "IPv6Enabled": n.ipv6_enabled,
+        "Internal": n.internal,
+        "DNSEnabled": n.dns_enabled,
+        "Labels": n.labels,
+        "Options": n.options,
+        "IPAMOptions": n.ipam_options,
+    })
+}
+
+fn matches_filters(n: &Network, filters: &[String]) -> Result<bool> {
+    for f in filters {
+        let (k, v) = parse_key_value(f);
+        let ok = match k.as_str() {
+            "name" => n.name.contains(&v),
+            "id" => n.id.starts_with(&v),
+            "driver" => n.driver == v,
+            "label" => {
+                let (lk, lv) = parse_key_value(&v);
+                n.labels.get(&lk).is_some_and(|x| !v.contains('=') || *x == lv)
+            }
+            other => bail!("invalid filter {other:?}: supported are name, id, driver, label"),
+        };
+        if !ok {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+fn ls(rt: &Runtime, a: &NetworkLsArgs) -> Result<u8> {
+    let mut nets = Vec::new();
+    for n in rt.networks()? {
+        if matches_filters(&n, &a.filter)? {
+            nets.push(n);
+        }
+    }
+    if a.quiet {
+        for n in &nets {
+            println!("{}", n.name);
+        }
+        return Ok(0);
+    }
+    let format = OutputFormat::parse(a.format.as_deref())?;
+    match format {
+        OutputFormat::Json => {
+            println!("{}", serde_json::to_string_pretty(&nets)?);
+            return Ok(0);
+        }
+        OutputFormat::Template { .. } => {
+            let rows: Vec<Value> = nets.iter().map(go_fields).collect();
+            format.print_items(&rows)?;
+            return Ok(0);
+        }
+        OutputFormat::Default => {}
+    }
+    let mut rows = vec!["NETWORK ID\tNAME\tDRIVER".to_string()];
+    for n in &nets {
+        let id = if a.no_trunc { &n.id[..] } else { &n.id[..n.id.len().min(12)] };
+        rows.push(format!("{id}\t{}\t{}", n.name, n.driver));
+    }
+    print_table(&rows);
+    Ok(0)
+}

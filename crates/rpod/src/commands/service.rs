@@ -1,0 +1,35 @@
+//! `rpod system service`: serves the Docker and libpod REST APIs (crate
+//! `rpod-api`) until idle for `--time` seconds or signalled.
+
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use libpod::{Runtime, RuntimeOptions};
+
+use crate::cli::{GlobalArgs, ServiceArgs};
+
+/// Runs the service in the foreground.
+pub fn run(g: &GlobalArgs, rt: &Runtime, a: ServiceArgs) -> Result<u8> {
+    let uri = match &a.uri {
+        Some(u) => u.clone(),
+        None => format!("unix://{}", rt.paths().run_root.join("rpod.sock").display()),
+    };
+    let listen = api::Listen::parse(&uri)?;
+    let options = RuntimeOptions {
+        root: Some(rt.paths().root.clone()),
+        run_root: Some(rt.paths().run_root.clone()),
+        config_path: g.config.clone(),
+        storage_driver: g.storage_driver.clone(),
+        runtime: g.runtime.clone(),
+        events_backend: g.events_backend.clone(),
+        hooks_dirs: g.hooks_dirs.clone(),
+    };
+    let rpod_exe = std::env::current_exe().context("finding the rpod executable")?;
+    api::run(api::ServiceOptions {
+        runtime: options,
+        listen,
+        idle_timeout: (a.time > 0).then(|| Duration::from_secs(a.time)),
+        rpod_exe,
+    })?;
+    Ok(0)
+}

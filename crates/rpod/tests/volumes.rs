@@ -1,0 +1,332 @@
+//! Named and anonymous volumes, `--mount`, copy-up, and the volume commands.
+
+mod common;
+
+use common::*;
+
+#[test]
+fn a_named_volume_survives_container_removal() {
+    let e = Engine::with_image();
+    e.ok(&[
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "-v",
+        "data:/data",
+        "busybox",
+        "sh",
+        "-c",
+        "echo kept > /data/f",
+    ]);
+    assert_eq!(e.ok(&["volume", "ls", "-q"]), "data");
+    let out = e.ok(&[
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "-v",
+        "data:/data:ro",
+        "busybox",
+        "cat",
+        "/data/f",
+    ]);
+    assert_eq!(out, "kept");
+    let (code, _) = e.fails(&[
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "-v",
+        "data:/data:ro",
+        "busybox",
+        "touch",
+        "/data/x",
+    ]);
+    assert_ne!(code, 0);
+    let mountpoint = e.ok(&["volume", "inspect", "data", "--format", "{{.Mountpoint}}"]);
+    assert!(
+        mountpoint.starts_with(e.root().to_str().unwrap()),
+        "{mountpoint}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(format!("{mountpoint}/f")).unwrap(),
+        "kept\n"
+    );
+}
+
+#[test]
+fn volume_commands_create_inspect_exists_rm_prune() {
+    let e = Engine::with_image();
+    assert_eq!(e.ok(&["volume", "create", "--label", "a=b", "v1"]), "v1");
+    let (code, err) = e.fails(&["volume", "create", "v1"]);
+    assert_eq!(code, 125);
+    assert!(err.contains("already exists"), "{err}");
+    assert_eq!(e.ok(&["volume", "create", "--ignore", "v1"]), "v1");
+    let generated = e.ok(&["volume", "create"]);
+    assert_eq!(generated.len(), 64);
+    let doc: serde_json::Value = serde_json::from_str(&e.ok(&["volume", "inspect", "v1"])).unwrap();
+    assert_eq!(doc[0]["Name"], "v1");
+    assert_eq!(doc[0]["Driver"], "local");
+    assert_eq!(doc[0]["Labels"]["a"], "b");
+    assert_eq!(
+        e.ok(&[
+            "volume",
+            "ls",
+            "--filter",
+            "label=a=b",
+            "--format",
+            "{{.Name}}"
+        ]),
+        "v1"
+    );
+    e.ok(&["volume", "exists", "v1"]);
+    assert_eq!(e.fails(&["volume", "exists", "nope"]).0, 1);
+    e.ok(&["create", "--name", "user", "-v", "v1:/v", "busybox", "true"]);
+    let (code, err) = e.fails(&["volume", "rm", "v1"]);
+    assert_eq!(code, 125);
+    assert!(err.contains("user"), "in use, naming the container: {err}");
+    // prune keeps the used one
+    let pruned = e.ok(&["volume", "prune", "-f"]);
+    assert!(
+        pruned.contains(&generated) && !pruned.contains("v1"),
+        "{pruned}"
+    );
+    e.ok(&["volume", "rm", "-f", "v1"]);
+    assert!(!e.exists("user"), "rm -f removed the container using it");
+    assert_eq!(e.ok(&["volume", "ls", "-q"]), "");
+    let (code, _) = e.fails(&["volume", "create", "bad/name"]);
+    assert_eq!(code, 125);
+}
+
+#[test]
+fn anonymous_volumes_go_with_rm_v_only() {
+    let e = Engine::with_image();
+    e.ok(&["create", "--name", "a", "-v", "/cache", "busybox", "true"]);
+    e.ok(&[
+        "create",
+        "--name",
+        "b",
+        "--mount",
+        "type=volume,target=/cache",
+        "busybox",
+        "true",
+    ]);
+    e.ok(&["create", "--name", "n", "-v", "named:/x", "busybox", "true"]);
+    let vols = e.ok(&["volume", "ls", "-q"]);
+    assert_eq!(vols.lines().count(), 3, "{vols}");
+    e.ok(&["rm", "a"]);
+    assert_eq!(
+        e.ok(&["volume", "ls", "-q"]).lines().count(),
+        3,
+        "rm without -v keeps it"
+    );
+    e.ok(&["rm", "-v", "b"]);
+    e.ok(&["rm", "-v", "n"]);
+    let left = e.ok(&["volume", "ls", "-q"]);
+    assert_eq!(
+        left.lines().count(),
+        2,
+        "rm -v removed b's anonymous volume only: {left}"
+    );
+    assert!(left.contains("named"));
+}
+
+#[test]
+fn run_rm_removes_its_anonymous_volumes() {
+    let e = Engine::with_image();
+    e.ok(&[
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "-v",
+        "/scratch",
+        "busybox",
+        "touch",
+        "/scratch/x",
+    ]);
+    assert_eq!(e.ok(&["volume", "ls", "-q"]), "");
+}
+
+#[test]
+fn a_fresh_volume_gets_the_image_content_copied_up() {
+    let e = Engine::with_image();
+    let out = e.ok(&[
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "-v",
+        "etcvol:/etc",
+        "busybox",
+        "cat",
+        "/etc/passwd",
+    ]);
+    assert!(out.contains("root:x:0:0"), "{out}");
+    let mp = e.ok(&["volume", "inspect", "etcvol", "--format", "{{.Mountpoint}}"]);
+    assert!(std::path::Path::new(&mp).join("group").exists());
+    // nocopy leaves a new volume empty
+    let out = e.ok(&[
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "-v",
+        "empty:/etc:nocopy",
+        "busybox",
+        "ls",
+        "/etc",
+    ]);
+    assert_eq!(out, "");
+}
+
+#[test]
+fn mount_flag_types() {
+    let e = Engine::with_image();
+    let dir = e.file("bind");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("f"), "host").unwrap();
+    let spec = format!("type=bind,source={},target=/b,readonly", dir.display());
+    assert_eq!(
+        e.ok(&[
+            "run",
+            "--rm",
+            "--network",
+            "none",
+            "--mount",
+            &spec,
+            "busybox",
+            "cat",
+            "/b/f"
+        ]),
+        "host"
+    );
+    let (code, _) = e.fails(&[
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "--mount",
+        &spec,
+        "busybox",
+        "touch",
+        "/b/x",
+    ]);
+    assert_ne!(code, 0);
+    let out = e.ok(&[
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "--mount",
+        "type=tmpfs,target=/t,tmpfs-size=1m",
+        "busybox",
+        "sh",
+        "-c",
+        "grep ' /t ' /proc/mounts",
+    ]);
+    assert!(out.contains("tmpfs") && out.contains("size=1024k"), "{out}");
+    let out = e.ok(&[
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "--mount",
+        "type=devpts,destination=/dev/pts2",
+        "busybox",
+        "sh",
+        "-c",
+        "grep /dev/pts2 /proc/mounts",
+    ]);
+    assert!(out.contains("devpts"), "{out}");
+    let (code, err) = e.fails(&[
+        "create",
+        "--mount",
+        "type=bind,source=/no/such/dir,target=/x",
+        "busybox",
+        "true",
+    ]);
+    assert_eq!(code, 125);
+    assert!(err.contains("/no/such/dir"), "{err}");
+    let (code, _) = e.fails(&["create", "--mount", "type=nfs,target=/x", "busybox", "true"]);
+    assert_eq!(code, 125);
+    assert!(e.all_ids().is_empty());
+}
+
+#[test]
+fn tmpfs_volume_options_mount_a_tmpfs() {
+    let e = Engine::with_image();
+    e.ok(&[
+        "volume",
+        "create",
+        "--opt",
+        "type=tmpfs",
+        "--opt",
+        "device=tmpfs",
+        "--opt",
+        "o=size=2m",
+        "t",
+    ]);
+    let out = e.ok(&[
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "-v",
+        "t:/t",
+        "busybox",
+        "sh",
+        "-c",
+        "grep ' /t ' /proc/mounts",
+    ]);
+    assert!(out.contains("tmpfs") && out.contains("size=2048k"), "{out}");
+    e.ok(&["volume", "rm", "t"]);
+    assert!(e.leftover_mounts().is_empty(), "{:?}", e.leftover_mounts());
+}
+
+#[test]
+fn export_and_import_round_trip() {
+    let e = Engine::with_image();
+    e.ok(&[
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "-v",
+        "src:/d",
+        "busybox",
+        "sh",
+        "-c",
+        "mkdir -p /d/sub && echo hi > /d/sub/f",
+    ]);
+    let tar = e.file("vol.tar");
+    e.ok(&["volume", "export", "-o", tar.to_str().unwrap(), "src"]);
+    e.ok(&["volume", "create", "dst"]);
+    e.ok(&["volume", "import", "dst", tar.to_str().unwrap()]);
+    assert_eq!(
+        e.ok(&[
+            "run",
+            "--rm",
+            "--network",
+            "none",
+            "-v",
+            "dst:/d",
+            "busybox",
+            "cat",
+            "/d/sub/f"
+        ]),
+        "hi"
+    );
+}
+
+#[test]
+fn inspect_shows_volume_mounts() {
+    let e = Engine::with_image();
+    e.ok(&["create", "--name", "c", "-v", "vv:/data", "busybox", "true"]);
+    let m = e.inspect("c")["Mounts"][0].clone();
+    assert_eq!(m["Type"], "volume");
+    assert_eq!(m["Name"], "vv");
+    assert_eq!(m["Destination"], "/data");
+    assert_eq!(m["Driver"], "local");
+}
