@@ -23,7 +23,8 @@ pub const MAX_BODY: usize = 64 << 20;
 pub async fn read_body(mut body: Body, limit: usize) -> Result<Bytes> {
     let mut out = Vec::new();
     while let Some(frame) = next_frame(&mut body).await {
-        let frame = frame.map_err(|e| Error::BadRequest(format!("reading the request body: {e}")))?;
+        let frame =
+            frame.map_err(|e| Error::BadRequest(format!("reading the request body: {e}")))?;
         if let Ok(data) = frame.into_data() {
             if out.len() + data.len() > limit {
                 return Err(Error::TooLarge(format!(
@@ -108,7 +109,7 @@ pub struct ChannelBody {
 
 impl ChannelBody {
     /// A body and the sender that feeds it.
-    pub fn new(capacity: usize) -> (mpsc::Sender<Bytes>, Body) {
+    pub fn channel(capacity: usize) -> (mpsc::Sender<Bytes>, Body) {
         let (tx, rx) = mpsc::channel(capacity);
         (tx, Body::new(ChannelBody { rx }))
     }

@@ -251,9 +251,7 @@ impl CreateRequest {
         };
         let stop_timeout = match self.stop_timeout {
             None => None,
-            Some(t) => Some(
-                u32::try_from(t).map_err(|_| bad(format!("invalid StopTimeout {t}")))?,
-            ),
+            Some(t) => Some(u32::try_from(t).map_err(|_| bad(format!("invalid StopTimeout {t}")))?),
         };
         Ok(CreateOptions {
             name: name.filter(|n| !n.is_empty()),
@@ -536,10 +534,8 @@ mod tests {
         let r: CreateRequest =
             serde_json::from_str(r#"{"Image":"b","HostConfig":{"NetworkMode":"mynet"}}"#).unwrap();
         assert!(matches!(r.into_options(None), Err(Error::NotFound(_))));
-        let r: CreateRequest = serde_json::from_str(
-            r#"{"Image":"b","HostConfig":{"Binds":["rel:/x"]}}"#,
-        )
-        .unwrap();
+        let r: CreateRequest =
+            serde_json::from_str(r#"{"Image":"b","HostConfig":{"Binds":["/a:rel"]}}"#).unwrap();
         assert!(r.into_options(None).is_err());
     }
 

@@ -86,7 +86,8 @@ pub fn spawn(on_upgrade: OnUpgrade, bridge: Bridge, guard: ActivityGuard) {
                             return;
                         }
                         Ok(n) => {
-                            let (data, detached) = scan_detach(&buf[..n], &detach_keys, &mut matched);
+                            let (data, detached) =
+                                scan_detach(&buf[..n], &detach_keys, &mut matched);
                             if !data.is_empty() && tx.send(Some(Bytes::from(data))).await.is_err() {
                                 return;
                             }
@@ -215,10 +216,16 @@ mod tests {
         let keys = [16u8, 17];
         let mut m = 0;
         assert_eq!(scan_detach(b"ab", &keys, &mut m), (b"ab".to_vec(), false));
-        assert_eq!(scan_detach(&[b'x', 16], &keys, &mut m), (b"x".to_vec(), false));
+        assert_eq!(
+            scan_detach(&[b'x', 16], &keys, &mut m),
+            (b"x".to_vec(), false)
+        );
         assert_eq!(scan_detach(&[17, b'y'], &keys, &mut m), (vec![], true));
         let mut m = 0;
-        assert_eq!(scan_detach(&[16, b'z'], &keys, &mut m), (vec![16, b'z'], false));
+        assert_eq!(
+            scan_detach(&[16, b'z'], &keys, &mut m),
+            (vec![16, b'z'], false)
+        );
         assert_eq!(scan_detach(b"q", &[], &mut m), (b"q".to_vec(), false));
     }
 }

@@ -57,10 +57,11 @@ impl Listen {
                 Some(port) => format!("127.0.0.1:{port}"),
                 None => rest.to_string(),
             };
-            return rest
-                .parse()
-                .map(Listen::Tcp)
-                .map_err(|_| Error::BadRequest(format!("invalid tcp address in {uri:?}: expected tcp://IP:PORT")));
+            return rest.parse().map(Listen::Tcp).map_err(|_| {
+                Error::BadRequest(format!(
+                    "invalid tcp address in {uri:?}: expected tcp://IP:PORT"
+                ))
+            });
         }
         if uri.starts_with('/') {
             return Ok(Listen::Unix(PathBuf::from(uri)));
@@ -127,8 +128,10 @@ fn bind_unix(path: &Path) -> Result<tokio::net::UnixListener> {
                 path.display()
             )));
         }
-        std::fs::remove_file(path)
-            .map_err(io_err(format!("removing the stale socket {}", path.display())))?;
+        std::fs::remove_file(path).map_err(io_err(format!(
+            "removing the stale socket {}",
+            path.display()
+        )))?;
     }
     let listener = tokio::net::UnixListener::bind(path)
         .map_err(io_err(format!("binding {}", path.display())))?;
@@ -252,7 +255,10 @@ async fn handle(app: Router, state: AppState, req: Request<Incoming>) -> Respons
     h.insert("Api-Version", HeaderValue::from_static(DOCKER_API_VERSION));
     h.insert("Docker-Experimental", HeaderValue::from_static("false"));
     h.insert("Ostype", HeaderValue::from_static("linux"));
-    h.insert("Libpod-Api-Version", HeaderValue::from_static(LIBPOD_API_VERSION));
+    h.insert(
+        "Libpod-Api-Version",
+        HeaderValue::from_static(LIBPOD_API_VERSION),
+    );
     if let Ok(v) = HeaderValue::from_str(&format!("rpod/{} (linux)", libpod::system::VERSION)) {
         h.insert(axum::http::header::SERVER, v);
     }

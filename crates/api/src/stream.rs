@@ -113,10 +113,7 @@ mod tests {
         all.extend_from_slice(&encode(STDERR, b"err\n", false));
         all.extend_from_slice(&[1, 0, 0, 0, 0, 0]);
         let (frames, rest) = decode(&all);
-        assert_eq!(
-            frames,
-            vec![(1, b"out\n".to_vec()), (2, b"err\n".to_vec())]
-        );
+        assert_eq!(frames, vec![(1, b"out\n".to_vec()), (2, b"err\n".to_vec())]);
         assert_eq!(rest.len(), 6);
     }
 }

@@ -28,6 +28,12 @@ const MIGRATIONS: &[&str] = &[
         state   TEXT NOT NULL,
         created INTEGER NOT NULL
     );",
+    "CREATE TABLE pods (
+        id      TEXT PRIMARY KEY NOT NULL,
+        name    TEXT NOT NULL UNIQUE,
+        config  TEXT NOT NULL,
+        created INTEGER NOT NULL
+    );",
 ];
 
 /// The schema version this build writes.
@@ -278,6 +284,61 @@ impl Db {
     pub fn remove_volume(&self, name: &str) -> Result<()> {
         self.conn
             .execute("DELETE FROM volumes WHERE name = ?1", params![name])?;
+        Ok(())
+    }
+}
+
+impl Db {
+    /// Adds a pod; false when the name is taken.
+    pub fn add_pod(&self, id: &str, name: &str, config: &impl serde::Serialize, created: i64) -> Result<bool> {
+        let n = self.conn.execute(
+            "INSERT OR IGNORE INTO pods (id, name, config, created) VALUES (?1, ?2, ?3, ?4)",
+            params![id, name, to_json(config)?, created],
+        )?;
+        Ok(n == 1)
+    }
+
+    pub fn save_pod(&self, id: &str, config: &impl serde::Serialize) -> Result<()> {
+        self.conn
+            .execute("UPDATE pods SET config = ?1 WHERE id = ?2", params![to_json(config)?, id])?;
+        Ok(())
+    }
+
+    /// Resolves a pod name, ID or unique ID prefix to its configuration.
+    pub fn pod<C: serde::de::DeserializeOwned>(&self, name_or_id: &str) -> Result<Option<C>> {
+        let by_name: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT config FROM pods WHERE name = ?1 OR id = ?1",
+                params![name_or_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(c) = by_name {
+            return Ok(Some(from_json(&c)?));
+        }
+        if name_or_id.is_empty() || !name_or_id.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Ok(None);
+        }
+        let mut stmt = self.conn.prepare_cached("SELECT config FROM pods WHERE id LIKE ?1 LIMIT 2")?;
+        let rows: Vec<String> = stmt
+            .query_map(params![format!("{}%", name_or_id.to_ascii_lowercase())], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        match rows.len() {
+            1 => Ok(Some(from_json(&rows[0])?)),
+            0 => Ok(None),
+            _ => Err(Error::InvalidArgument(format!("pod ID prefix {name_or_id:?} is ambiguous"))),
+        }
+    }
+
+    pub fn all_pods<C: serde::de::DeserializeOwned>(&self) -> Result<Vec<C>> {
+        let mut stmt = self.conn.prepare_cached("SELECT config FROM pods ORDER BY created")?;
+        let rows: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        rows.iter().map(|c| from_json(c)).collect()
+    }
+
+    pub fn remove_pod(&self, id: &str) -> Result<()> {
+        self.conn.execute("DELETE FROM pods WHERE id = ?1", params![id])?;
         Ok(())
     }
 }

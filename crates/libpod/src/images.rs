@@ -358,7 +358,12 @@ impl Runtime {
             let shared_with = others
                 .iter()
                 .filter(|o| o.layers.contains(chain))
-                .map(|o| o.names.first().cloned().unwrap_or_else(|| o.id[..12].to_string()))
+                .map(|o| {
+                    o.names
+                        .first()
+                        .cloned()
+                        .unwrap_or_else(|| o.id[..12].to_string())
+                })
                 .collect();
             layers.push(TreeLayer {
                 id: layer.chain_id,

@@ -16,6 +16,7 @@ mod ids;
 pub mod images;
 mod lock;
 pub mod paths;
+pub mod pods;
 mod runtime;
 pub mod system;
 pub mod volumes;

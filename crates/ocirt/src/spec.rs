@@ -6,6 +6,7 @@ use std::collections::HashSet;
 use std::path::PathBuf;
 use std::str::FromStr;
 
+pub use oci_spec::runtime::LinuxNamespaceType as NamespaceType;
 use oci_spec::runtime::{
     Capabilities, Capability, LinuxCapabilities, LinuxCapabilitiesBuilder,
     LinuxDeviceCgroupBuilder, LinuxNamespaceBuilder, LinuxNamespaceType, Mount, MountBuilder,
@@ -348,6 +349,8 @@ pub struct NamespacePlan {
     pub host_network: bool,
     /// Join this network namespace path instead of creating one.
     pub network_path: Option<PathBuf>,
+    /// Other namespaces to join instead of creating them (a pod's ipc, uts, pid).
+    pub joined: Vec<(LinuxNamespaceType, PathBuf)>,
 }
 
 /// The spec's namespace list for `plan`.
@@ -359,7 +362,11 @@ pub fn namespaces(plan: &NamespacePlan) -> Result<Vec<oci_spec::runtime::LinuxNa
         LinuxNamespaceType::Uts,
         LinuxNamespaceType::Mount,
     ] {
-        list.push(LinuxNamespaceBuilder::default().typ(typ).build()?);
+        let mut ns = LinuxNamespaceBuilder::default().typ(typ);
+        if let Some((_, path)) = plan.joined.iter().find(|(t, _)| *t == typ) {
+            ns = ns.path(path.clone());
+        }
+        list.push(ns.build()?);
     }
     if cgroup_mode() == CgroupMode::Unified {
         list.push(

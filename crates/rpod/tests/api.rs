@@ -115,8 +115,12 @@ fn http(sock: &Path, method: &str, path: &str, body: Option<&[u8]>) -> (u16, Str
 }
 
 fn message(body: &[u8]) -> String {
-    let v: serde_json::Value = serde_json::from_slice(body)
-        .unwrap_or_else(|e| panic!("error body is not JSON ({e}): {:?}", String::from_utf8_lossy(body)));
+    let v: serde_json::Value = serde_json::from_slice(body).unwrap_or_else(|e| {
+        panic!(
+            "error body is not JSON ({e}): {:?}",
+            String::from_utf8_lossy(body)
+        )
+    });
     v["message"].as_str().expect("message field").to_string()
 }
 
@@ -136,15 +140,40 @@ fn docker_cli_lifecycle() {
     assert!(svc.docker_ok(&e, &["images"]).contains("busybox"));
 
     // Foreground run: output and exit codes pass through; --rm removes.
-    assert_eq!(svc.docker_ok(&e, &["run", "--rm", "busybox", "echo", "hi"]), "hi");
-    let out = svc.docker(&e, &["run", "--rm", "busybox", "sh", "-c", "echo out; echo err >&2; exit 3"]);
+    assert_eq!(
+        svc.docker_ok(&e, &["run", "--rm", "busybox", "echo", "hi"]),
+        "hi"
+    );
+    let out = svc.docker(
+        &e,
+        &[
+            "run",
+            "--rm",
+            "busybox",
+            "sh",
+            "-c",
+            "echo out; echo err >&2; exit 3",
+        ],
+    );
     assert_eq!(out.status.code(), Some(3), "{}", describe(&out));
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "out");
     assert_eq!(String::from_utf8_lossy(&out.stderr).trim(), "err");
     assert_eq!(e.ok(&["ps", "-a", "-q"]), "");
 
     // Detached, visible to rpod and docker alike.
-    let id = svc.docker_ok(&e, &["run", "-d", "--name", "web", "busybox", "sh", "-c", "echo started; exec sleep 1000"]);
+    let id = svc.docker_ok(
+        &e,
+        &[
+            "run",
+            "-d",
+            "--name",
+            "web",
+            "busybox",
+            "sh",
+            "-c",
+            "echo started; exec sleep 1000",
+        ],
+    );
     assert_eq!(id.len(), 64);
     assert!(e.ok(&["ps"]).contains("web"));
     assert!(svc.docker_ok(&e, &["ps"]).contains("web"));
@@ -153,13 +182,21 @@ fn docker_cli_lifecycle() {
     });
     let inspected = svc.docker_ok(
         &e,
-        &["inspect", "--format", "{{.State.Status}} {{.Name}} {{.Config.Image}}", "web"],
+        &[
+            "inspect",
+            "--format",
+            "{{.State.Status}} {{.Name}} {{.Config.Image}}",
+            "web",
+        ],
     );
     assert!(inspected.starts_with("running /web "), "{inspected}");
     assert!(inspected.ends_with("busybox:latest"), "{inspected}");
 
     // exec: output and exit code.
-    assert_eq!(svc.docker_ok(&e, &["exec", "web", "echo", "inside"]), "inside");
+    assert_eq!(
+        svc.docker_ok(&e, &["exec", "web", "echo", "inside"]),
+        "inside"
+    );
     let out = svc.docker(&e, &["exec", "web", "sh", "-c", "exit 4"]);
     assert_eq!(out.status.code(), Some(4), "{}", describe(&out));
 
@@ -179,13 +216,25 @@ fn docker_cli_lifecycle() {
     assert!(!e.exists("web2"));
 
     // logs -f ends when the container exits; created by rpod, read by docker.
-    e.ok(&["run", "-d", "--name", "counter", "busybox", "sh", "-c", "for i in 1 2 3; do echo line$i; sleep 0.2; done"]);
+    e.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "counter",
+        "busybox",
+        "sh",
+        "-c",
+        "for i in 1 2 3; do echo line$i; sleep 0.2; done",
+    ]);
     let logs = svc.docker_ok(&e, &["logs", "-f", "counter"]);
     assert_eq!(logs, "line1\nline2\nline3");
     svc.docker_ok(&e, &["rm", "-f", "counter"]);
 
     // A running container survives the service.
-    svc.docker_ok(&e, &["run", "-d", "--name", "keeper", "busybox", "sleep", "1000"]);
+    svc.docker_ok(
+        &e,
+        &["run", "-d", "--name", "keeper", "busybox", "sleep", "1000"],
+    );
     let mut svc = svc;
     svc.stop();
     assert_eq!(e.status("keeper"), "running");
@@ -252,7 +301,12 @@ fn http_errors_and_headers() {
     assert_eq!(status, 404);
     assert!(message(&body).contains("nope"));
 
-    let (status, _, body) = http(&sock, "POST", "/v1.44/containers/create", Some(b"{not json"));
+    let (status, _, body) = http(
+        &sock,
+        "POST",
+        "/v1.44/containers/create",
+        Some(b"{not json"),
+    );
     assert_eq!(status, 400);
     assert!(message(&body).contains("JSON"));
 
@@ -286,7 +340,10 @@ fn http_errors_and_headers() {
     let mut raw = Vec::new();
     let _ = s.read_to_end(&mut raw);
     let text = String::from_utf8_lossy(&raw);
-    assert!(text.starts_with("HTTP/1.0 413") || text.starts_with("HTTP/1.1 413"), "{text}");
+    assert!(
+        text.starts_with("HTTP/1.0 413") || text.starts_with("HTTP/1.1 413"),
+        "{text}"
+    );
 
     let (status, _, _) = http(&sock, "GET", "/v1.99/info", None);
     assert_eq!(status, 400);
@@ -305,7 +362,12 @@ fn http_errors_and_headers() {
     // libpod API.
     let (status, _, _) = http(&sock, "GET", "/v4.0.0/libpod/_ping", None);
     assert_eq!(status, 200);
-    let (status, _, body) = http(&sock, "GET", "/v4.0.0/libpod/containers/json?all=true", None);
+    let (status, _, body) = http(
+        &sock,
+        "GET",
+        "/v4.0.0/libpod/containers/json?all=true",
+        None,
+    );
     assert_eq!(status, 200);
     let list: serde_json::Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(list.as_array().map(|a| a.len()), Some(2), "{list}");
@@ -313,7 +375,12 @@ fn http_errors_and_headers() {
     assert_eq!(status, 204);
     let (status, _, _) = http(&sock, "GET", "/v4.0.0/libpod/containers/gone/exists", None);
     assert_eq!(status, 404);
-    let (status, _, _) = http(&sock, "GET", "/v4.0.0/libpod/images/localhost/busybox/exists", None);
+    let (status, _, _) = http(
+        &sock,
+        "GET",
+        "/v4.0.0/libpod/images/localhost/busybox/exists",
+        None,
+    );
     assert_eq!(status, 204);
 }
 
@@ -321,16 +388,35 @@ fn http_errors_and_headers() {
 fn logs_stream_framing() {
     let e = Engine::with_image();
     let svc = Service::start(&e);
-    e.ok(&["run", "--name", "mixed", "busybox", "sh", "-c", "echo out; echo err >&2"]);
-    let (status, head, body) = http(&svc.socket, "GET", "/containers/mixed/logs?stdout=1&stderr=1", None);
+    e.ok(&[
+        "run",
+        "--name",
+        "mixed",
+        "busybox",
+        "sh",
+        "-c",
+        "echo out; echo err >&2",
+    ]);
+    let (status, head, body) = http(
+        &svc.socket,
+        "GET",
+        "/containers/mixed/logs?stdout=1&stderr=1",
+        None,
+    );
     assert_eq!(status, 200);
-    assert!(head.contains("application/vnd.docker.multiplexed-stream"), "{head}");
+    assert!(
+        head.contains("application/vnd.docker.multiplexed-stream"),
+        "{head}"
+    );
     let mut frames = Vec::new();
     let mut rest = &body[..];
     while rest.len() >= 8 {
         let len = u32::from_be_bytes([rest[4], rest[5], rest[6], rest[7]]) as usize;
         assert_eq!(&rest[1..4], &[0, 0, 0]);
-        frames.push((rest[0], String::from_utf8_lossy(&rest[8..8 + len]).into_owned()));
+        frames.push((
+            rest[0],
+            String::from_utf8_lossy(&rest[8..8 + len]).into_owned(),
+        ));
         rest = &rest[8 + len..];
     }
     assert!(rest.is_empty());

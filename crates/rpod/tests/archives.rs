@@ -25,10 +25,20 @@ fn save_load_round_trips_keep_ids_and_digests() {
     let digest = image_digest(&src, "busybox");
     for format in ["docker-archive", "oci-archive", "oci-dir"] {
         let out = src.file(&format!("saved-{format}"));
-        src.ok(&["save", "--format", format, "-o", out.to_str().unwrap(), "busybox"]);
+        src.ok(&[
+            "save",
+            "--format",
+            format,
+            "-o",
+            out.to_str().unwrap(),
+            "busybox",
+        ]);
         let dst = Engine::new();
         let loaded = dst.ok(&["load", "-q", "-i", out.to_str().unwrap()]);
-        assert!(loaded.contains("localhost/busybox:latest"), "{format}: {loaded}");
+        assert!(
+            loaded.contains("localhost/busybox:latest"),
+            "{format}: {loaded}"
+        );
         assert_eq!(image_id(&dst, "busybox"), id, "{format}");
         assert_eq!(image_digest(&dst, "busybox"), digest, "{format}");
         assert_eq!(dst.ok(&["run", "--rm", "busybox", "echo", "hi"]), "hi");
@@ -39,7 +49,13 @@ fn save_load_round_trips_keep_ids_and_digests() {
 fn docker_archive_with_several_images_and_gzip_stdin() {
     let e = Engine::with_image();
     let tar = e.busybox_tar();
-    e.ok(&["import", "--change", "CMD=sh", tar.to_str().unwrap(), "second"]);
+    e.ok(&[
+        "import",
+        "--change",
+        "CMD=sh",
+        tar.to_str().unwrap(),
+        "second",
+    ]);
     e.ok(&["tag", "busybox", "third"]);
     let out = e.file("multi.tar");
     e.ok(&["save", "-o", out.to_str().unwrap(), "busybox", "second"]);
@@ -64,7 +80,14 @@ fn skopeo_reads_what_rpod_saves_and_rpod_loads_what_skopeo_writes() {
     let archive = e.file("bb-docker.tar");
     e.ok(&["save", "-o", archive.to_str().unwrap(), "busybox"]);
     let oci = e.file("bb-oci.tar");
-    e.ok(&["save", "--format", "oci-archive", "-o", oci.to_str().unwrap(), "busybox"]);
+    e.ok(&[
+        "save",
+        "--format",
+        "oci-archive",
+        "-o",
+        oci.to_str().unwrap(),
+        "busybox",
+    ]);
     for (source, dest) in [
         (format!("docker-archive:{}", archive.display()), "oci:"),
         (format!("oci-archive:{}", oci.display()), "docker-archive:"),
@@ -77,27 +100,42 @@ fn skopeo_reads_what_rpod_saves_and_rpod_loads_what_skopeo_writes() {
         let target = if dest == "oci:" {
             format!("oci:{}:bb", e.file("skopeo-oci").display())
         } else {
-            format!("docker-archive:{}:localhost/bb:latest", e.file("skopeo-docker.tar").display())
+            format!(
+                "docker-archive:{}:localhost/bb:latest",
+                e.file("skopeo-docker.tar").display()
+            )
         };
         let copy = std::process::Command::new("skopeo")
             .args(["copy", "-q", &source, &target])
             .output()
             .unwrap();
-        assert!(copy.status.success(), "{source} -> {target}: {}", describe(&copy));
+        assert!(
+            copy.status.success(),
+            "{source} -> {target}: {}",
+            describe(&copy)
+        );
     }
     let dst = Engine::new();
     dst.ok(&["load", "-i", e.file("skopeo-docker.tar").to_str().unwrap()]);
     assert_eq!(image_id(&dst, "localhost/bb:latest"), id);
     let dst2 = Engine::new();
     dst2.ok(&["load", "-i", e.file("skopeo-oci").to_str().unwrap()]);
-    assert_eq!(dst2.ok(&["images", "-q", "--no-trunc"]), format!("sha256:{id}"));
+    assert_eq!(
+        dst2.ok(&["images", "-q", "--no-trunc"]),
+        format!("sha256:{id}")
+    );
 }
 
 /// A crafted single-layer OCI layout in `dir`, with the layer given raw.
 fn crafted(dir: &std::path::Path, layer: Vec<u8>, tamper: impl FnOnce(&mut serde_json::Value)) {
     let diff_id = format!("sha256:{}", sha256_hex(&layer));
     let config = image_config_json(&[diff_id], &["sh"]);
-    write_oci_layout(dir, &config, &[(layer, "application/vnd.oci.image.layer.v1.tar")], tamper);
+    write_oci_layout(
+        dir,
+        &config,
+        &[(layer, "application/vnd.oci.image.layer.v1.tar")],
+        tamper,
+    );
 }
 
 fn refused(e: &Engine, dir: &std::path::Path, needle: &str) {
@@ -105,7 +143,9 @@ fn refused(e: &Engine, dir: &std::path::Path, needle: &str) {
     assert_eq!(code, 125, "{err}");
     assert!(err.contains(needle), "expected {needle:?} in: {err}");
     assert_eq!(image_count(e), 0, "nothing stored");
-    let layers = std::fs::read_dir(e.root().join("storage/layers")).map(|d| d.count()).unwrap_or(0);
+    let layers = std::fs::read_dir(e.root().join("storage/layers"))
+        .map(|d| d.count())
+        .unwrap_or(0);
     assert_eq!(layers, 0, "no layer stored");
 }
 
@@ -136,11 +176,21 @@ fn hostile_archives_are_refused_and_nothing_is_stored() {
 
     let dir = e.file("diffid");
     let config = image_config_json(&[format!("sha256:{}", "cd".repeat(32))], &["sh"]);
-    write_oci_layout(&dir, &config, &[(ok_layer.clone(), "application/vnd.oci.image.layer.v1.tar")], |_| {});
+    write_oci_layout(
+        &dir,
+        &config,
+        &[(ok_layer.clone(), "application/vnd.oci.image.layer.v1.tar")],
+        |_| {},
+    );
     refused(&e, &dir, "digest mismatch");
 
     let dir = e.file("notjson");
-    write_oci_layout(&dir, b"this is not json", &[(ok_layer, "application/vnd.oci.image.layer.v1.tar")], |_| {});
+    write_oci_layout(
+        &dir,
+        b"this is not json",
+        &[(ok_layer, "application/vnd.oci.image.layer.v1.tar")],
+        |_| {},
+    );
     refused(&e, &dir, "config is not JSON");
 
     // A symlink escape: a link to / followed by a file written through it.
@@ -151,11 +201,18 @@ fn hostile_archives_are_refused_and_nothing_is_stored() {
         h.set_entry_type(tar::EntryType::Symlink);
         h.set_size(0);
         h.set_mode(0o777);
+        h.set_uid(0);
+        h.set_gid(0);
+        h.set_mtime(0);
         b.append_link(&mut h, "link", "/").unwrap();
         let mut f = tar::Header::new_ustar();
         f.set_size(1);
         f.set_mode(0o644);
-        b.append_data(&mut f, "link/tmp/rpod-escape", &b"x"[..]).unwrap();
+        f.set_uid(0);
+        f.set_gid(0);
+        f.set_mtime(0);
+        b.append_data(&mut f, "link/tmp/rpod-escape", &b"x"[..])
+            .unwrap();
         b.finish().unwrap();
     }
     let dir = e.file("symlink");
@@ -171,7 +228,12 @@ fn image_config_is_honoured_by_run() {
     let diff_id = format!("sha256:{}", sha256_hex(&layer));
     let config = image_config_json(&[diff_id], &["sh", "-c", "echo $FROM_IMAGE; pwd"]);
     let dir = e.file("layout");
-    write_oci_layout(&dir, &config, &[(layer, "application/vnd.oci.image.layer.v1.tar")], |_| {});
+    write_oci_layout(
+        &dir,
+        &config,
+        &[(layer, "application/vnd.oci.image.layer.v1.tar")],
+        |_| {},
+    );
     e.ok(&["load", "-i", dir.to_str().unwrap()]);
     assert_eq!(e.ok(&["run", "--rm", "crafted"]), "yes\n/srv");
     e.ok(&["create", "--name", "c", "crafted"]);

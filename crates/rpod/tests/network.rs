@@ -300,15 +300,7 @@ fn network_commands_create_inspect_connect_rm_prune() {
     let a = TestNet::create(
         &e,
         2,
-        &[
-            "--label",
-            "team=x",
-            "--ip-range",
-            "",
-            "--disable-dns",
-            "-o",
-            "mtu=1400",
-        ],
+        &["--label", "team=x", "--disable-dns", "-o", "mtu=1400"],
     );
     let doc: serde_json::Value =
         serde_json::from_str(&e.ok(&["network", "inspect", &a.name])).unwrap();

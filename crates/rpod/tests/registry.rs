@@ -25,10 +25,19 @@ fn push_then_pull_keeps_id_and_digest_and_policies_apply() {
     let out = other.rpod(&["pull", "--tls-verify=false", &dest]);
     assert!(out.status.success(), "{}\n{}", describe(&out), reg.log());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("Copying blob"), "plain progress lines: {stderr}");
+    assert!(
+        stderr.contains("Copying blob"),
+        "plain progress lines: {stderr}"
+    );
     assert_eq!(id_of(&other, &dest), id);
-    assert_eq!(other.ok(&["image", "inspect", &dest, "--format", "{{.Digest}}"]), digest);
-    assert_eq!(other.ok(&["run", "--rm", &dest, "echo", "pulled"]), "pulled");
+    assert_eq!(
+        other.ok(&["image", "inspect", &dest, "--format", "{{.Digest}}"]),
+        digest
+    );
+    assert_eq!(
+        other.ok(&["run", "--rm", &dest, "echo", "pulled"]),
+        "pulled"
+    );
 
     // -q: only the ID.
     let quiet = other.rpod(&["pull", "-q", "--tls-verify=false", &dest]);
@@ -39,9 +48,25 @@ fn push_then_pull_keeps_id_and_digest_and_policies_apply() {
     let fresh = Engine::new();
     let (code, _) = fresh.fails(&["create", "--pull", "never", &dest, "true"]);
     assert_eq!(code, 125);
-    fresh.ok(&["create", "--pull", "missing", "--tls-verify=false", "--name", "c", &dest, "true"]);
+    fresh.ok(&[
+        "create",
+        "--pull",
+        "missing",
+        "--tls-verify=false",
+        "--name",
+        "c",
+        &dest,
+        "true",
+    ]);
     assert_eq!(id_of(&fresh, &dest), id);
-    fresh.ok(&["create", "--pull", "newer", "--tls-verify=false", &dest, "true"]);
+    fresh.ok(&[
+        "create",
+        "--pull",
+        "newer",
+        "--tls-verify=false",
+        &dest,
+        "true",
+    ]);
 }
 
 #[test]
@@ -56,15 +81,35 @@ fn registries_conf_insecure_alias_and_search() {
         ),
     )
     .unwrap();
-    e.ok(&["push", "-q", "busybox", &format!("{}/lib/busybox:latest", reg.host())]);
-    e.ok(&["push", "-q", "busybox", &format!("{}/searched:latest", reg.host())]);
+    e.ok(&[
+        "push",
+        "-q",
+        "busybox",
+        &format!("{}/lib/busybox:latest", reg.host()),
+    ]);
+    e.ok(&[
+        "push",
+        "-q",
+        "busybox",
+        &format!("{}/searched:latest", reg.host()),
+    ]);
     let other = Engine::new();
-    std::fs::copy(e.path().join("registries.conf"), other.path().join("registries.conf")).unwrap();
+    std::fs::copy(
+        e.path().join("registries.conf"),
+        other.path().join("registries.conf"),
+    )
+    .unwrap();
     other.ok(&["pull", "-q", "bb"]);
     other.ok(&["pull", "-q", "searched"]);
     let names = other.ok(&["images", "--format", "{{.Repository}}"]);
-    assert!(names.contains(&format!("{}/lib/busybox", reg.host())), "{names}");
-    assert!(names.contains(&format!("{}/searched", reg.host())), "{names}");
+    assert!(
+        names.contains(&format!("{}/lib/busybox", reg.host())),
+        "{names}"
+    );
+    assert!(
+        names.contains(&format!("{}/searched", reg.host())),
+        "{names}"
+    );
 }
 
 #[test]
@@ -74,18 +119,63 @@ fn login_with_basic_auth_and_authfile() {
     let authfile = e.file("auth.json");
     let af = authfile.to_str().unwrap();
     let dest = format!("{}/private/busybox:latest", reg.host());
-    let (code, _) = e.fails(&["push", "-q", "--tls-verify=false", "--authfile", af, "busybox", &dest]);
+    let (code, _) = e.fails(&[
+        "push",
+        "-q",
+        "--tls-verify=false",
+        "--authfile",
+        af,
+        "busybox",
+        &dest,
+    ]);
     assert_eq!(code, 125);
-    let (code, err) = e.fails(&["login", "--tls-verify=false", "--authfile", af, "-u", "alice", "-p", "wrong", &reg.host()]);
+    let (code, err) = e.fails(&[
+        "login",
+        "--tls-verify=false",
+        "--authfile",
+        af,
+        "-u",
+        "alice",
+        "-p",
+        "wrong",
+        &reg.host(),
+    ]);
     assert_eq!(code, 125, "{err}");
-    e.ok(&["login", "--tls-verify=false", "--authfile", af, "-u", "alice", "-p", "s3cret", &reg.host()]);
-    let saved: serde_json::Value = serde_json::from_slice(&std::fs::read(&authfile).unwrap()).unwrap();
+    e.ok(&[
+        "login",
+        "--tls-verify=false",
+        "--authfile",
+        af,
+        "-u",
+        "alice",
+        "-p",
+        "s3cret",
+        &reg.host(),
+    ]);
+    let saved: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&authfile).unwrap()).unwrap();
     assert!(saved["auths"][reg.host()]["auth"].is_string(), "{saved}");
-    e.ok(&["push", "-q", "--tls-verify=false", "--authfile", af, "busybox", &dest]);
+    e.ok(&[
+        "push",
+        "-q",
+        "--tls-verify=false",
+        "--authfile",
+        af,
+        "busybox",
+        &dest,
+    ]);
     let other = Engine::new();
-    other.ok(&["pull", "-q", "--tls-verify=false", "--creds", "alice:s3cret", &dest]);
+    other.ok(&[
+        "pull",
+        "-q",
+        "--tls-verify=false",
+        "--creds",
+        "alice:s3cret",
+        &dest,
+    ]);
     e.ok(&["logout", "--authfile", af, &reg.host()]);
-    let saved: serde_json::Value = serde_json::from_slice(&std::fs::read(&authfile).unwrap()).unwrap();
+    let saved: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&authfile).unwrap()).unwrap();
     assert!(saved["auths"].get(reg.host()).is_none());
 }
 
@@ -94,16 +184,39 @@ fn manifest_list_picks_the_platform() {
     let reg = Registry::start(None);
     let e = Engine::with_image();
     let host = reg.host();
-    e.ok(&["push", "-q", "--tls-verify=false", "busybox", &format!("{host}/multi:amd")]);
+    e.ok(&[
+        "push",
+        "-q",
+        "--tls-verify=false",
+        "busybox",
+        &format!("{host}/multi:amd"),
+    ]);
     let manifest_digest = e.ok(&["image", "inspect", "busybox", "--format", "{{.Digest}}"]);
     // A second "arm64" image: same layer, a different config.
     let tar = e.busybox_tar();
-    e.ok(&["import", "--change", "CMD=[\"echo\",\"arm\"]", tar.to_str().unwrap(), "armish"]);
-    e.ok(&["push", "-q", "--tls-verify=false", "armish", &format!("{host}/multi:arm")]);
+    e.ok(&[
+        "import",
+        "--change",
+        "CMD=[\"echo\",\"arm\"]",
+        tar.to_str().unwrap(),
+        "armish",
+    ]);
+    e.ok(&[
+        "push",
+        "-q",
+        "--tls-verify=false",
+        "armish",
+        &format!("{host}/multi:arm"),
+    ]);
     let arm_digest = e.ok(&["image", "inspect", "armish", "--format", "{{.Digest}}"]);
     let size = |name: &str| {
         let out = std::process::Command::new("skopeo")
-            .args(["inspect", "--raw", "--tls-verify=false", &format!("docker://{host}/multi:{name}")])
+            .args([
+                "inspect",
+                "--raw",
+                "--tls-verify=false",
+                &format!("docker://{host}/multi:{name}"),
+            ])
             .output()
             .unwrap();
         assert!(out.status.success(), "{}", describe(&out));
@@ -122,8 +235,14 @@ fn manifest_list_picks_the_platform() {
     let body = serde_json::to_vec(&index).unwrap();
     let put = std::process::Command::new("curl")
         .args([
-            "-sf", "-X", "PUT", "-H", "Content-Type: application/vnd.oci.image.index.v1+json",
-            "--data-binary", "@-", &format!("http://{host}/v2/multi/manifests/list"),
+            "-sf",
+            "-X",
+            "PUT",
+            "-H",
+            "Content-Type: application/vnd.oci.image.index.v1+json",
+            "--data-binary",
+            "@-",
+            &format!("http://{host}/v2/multi/manifests/list"),
         ])
         .stdin(std::process::Stdio::piped())
         .spawn()
@@ -131,13 +250,27 @@ fn manifest_list_picks_the_platform() {
             c.stdin.take().unwrap().write_all(&body)?;
             c.wait()
         });
-    assert!(put.map(|s| s.success()).unwrap_or(false), "PUT index: {}", reg.log());
+    assert!(
+        put.map(|s| s.success()).unwrap_or(false),
+        "PUT index: {}",
+        reg.log()
+    );
     let other = Engine::new();
     let list = format!("{host}/multi:list");
     other.ok(&["pull", "-q", "--tls-verify=false", "--arch", "arm64", &list]);
     assert_eq!(other.ok(&["run", "--rm", &list]), "arm");
-    other.ok(&["pull", "-q", "--tls-verify=false", "--platform", "linux/amd64", &list]);
-    assert_eq!(other.ok(&["image", "inspect", &list, "--format", "{{.Digest}}"]), manifest_digest);
+    other.ok(&[
+        "pull",
+        "-q",
+        "--tls-verify=false",
+        "--platform",
+        "linux/amd64",
+        &list,
+    ]);
+    assert_eq!(
+        other.ok(&["image", "inspect", &list, "--format", "{{.Digest}}"]),
+        manifest_digest
+    );
 }
 
 /// Serves canned responses: `/v2/` → 200, manifest → `manifest`, blobs by digest.
@@ -167,7 +300,11 @@ fn serve(routes: Vec<(String, String, Vec<u8>)>) -> (u16, std::thread::JoinHandl
             let (status, ctype, body) = match (path.as_str(), found) {
                 ("/v2/", _) => ("200 OK", "application/json".to_string(), b"{}".to_vec()),
                 (_, Some((_, ctype, body))) => ("200 OK", ctype.clone(), body.clone()),
-                _ => ("404 Not Found", "application/json".to_string(), br#"{"errors":[{"code":"NOT_FOUND","message":"no"}]}"#.to_vec()),
+                _ => (
+                    "404 Not Found",
+                    "application/json".to_string(),
+                    br#"{"errors":[{"code":"NOT_FOUND","message":"no"}]}"#.to_vec(),
+                ),
             };
             let head = format!(
                 "HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
@@ -191,12 +328,28 @@ fn stop(port: u16, handle: std::thread::JoinHandle<()>) {
 }
 
 /// Routes for one image `repo:tag` with the given (possibly inconsistent) manifest.
-fn image_routes(config: &[u8], layer: &[u8], manifest: serde_json::Value) -> Vec<(String, String, Vec<u8>)> {
+fn image_routes(
+    config: &[u8],
+    layer: &[u8],
+    manifest: serde_json::Value,
+) -> Vec<(String, String, Vec<u8>)> {
     let m = serde_json::to_vec(&manifest).unwrap();
     vec![
-        ("/v2/evil/manifests/latest".into(), "application/vnd.oci.image.manifest.v1+json".into(), m),
-        (format!("/v2/evil/blobs/sha256:{}", sha256_hex(config)), "application/octet-stream".into(), config.to_vec()),
-        (format!("/v2/evil/blobs/sha256:{}", sha256_hex(layer)), "application/octet-stream".into(), layer.to_vec()),
+        (
+            "/v2/evil/manifests/latest".into(),
+            "application/vnd.oci.image.manifest.v1+json".into(),
+            m,
+        ),
+        (
+            format!("/v2/evil/blobs/sha256:{}", sha256_hex(config)),
+            "application/octet-stream".into(),
+            config.to_vec(),
+        ),
+        (
+            format!("/v2/evil/blobs/sha256:{}", sha256_hex(layer)),
+            "application/octet-stream".into(),
+            layer.to_vec(),
+        ),
     ]
 }
 
@@ -214,12 +367,19 @@ fn manifest_for(config: &[u8], layer: &[u8], layer_size: u64) -> serde_json::Val
 fn pull_refused(routes: Vec<(String, String, Vec<u8>)>, needle: &str) {
     let (port, handle) = serve(routes);
     let e = Engine::new();
-    let (code, err) = e.fails(&["pull", "-q", "--tls-verify=false", &format!("127.0.0.1:{port}/evil:latest")]);
+    let (code, err) = e.fails(&[
+        "pull",
+        "-q",
+        "--tls-verify=false",
+        &format!("127.0.0.1:{port}/evil:latest"),
+    ]);
     stop(port, handle);
     assert_eq!(code, 125, "{err}");
     assert!(err.contains(needle), "expected {needle:?} in: {err}");
     assert_eq!(e.ok(&["images", "-q"]), "", "nothing stored");
-    let layers = std::fs::read_dir(e.root().join("storage/layers")).map(|d| d.count()).unwrap_or(0);
+    let layers = std::fs::read_dir(e.root().join("storage/layers"))
+        .map(|d| d.count())
+        .unwrap_or(0);
     assert_eq!(layers, 0);
 }
 
@@ -233,18 +393,30 @@ fn hostile_registry_responses_are_refused() {
     pull_refused(routes, "declared 10737418240 bytes");
 
     // A blob served with other content than its digest.
-    let mut routes = image_routes(&config, &layer, manifest_for(&config, &layer, layer.len() as u64));
+    let mut routes = image_routes(
+        &config,
+        &layer,
+        manifest_for(&config, &layer, layer.len() as u64),
+    );
     routes[2].2 = tar_with_files(&[("f", b"evil")]);
     pull_refused(routes, "igest");
 
     // A config that is not JSON.
     let bad_config = b"not json at all".to_vec();
-    let routes = image_routes(&bad_config, &layer, manifest_for(&bad_config, &layer, layer.len() as u64));
+    let routes = image_routes(
+        &bad_config,
+        &layer,
+        manifest_for(&bad_config, &layer, layer.len() as u64),
+    );
     pull_refused(routes, "config is not JSON");
 
     // A layer escaping with ../
     let evil = tar_with_files(&[("../../escape", b"x")]);
     let evil_config = image_config_json(&[format!("sha256:{}", sha256_hex(&evil))], &["sh"]);
-    let routes = image_routes(&evil_config, &evil, manifest_for(&evil_config, &evil, evil.len() as u64));
+    let routes = image_routes(
+        &evil_config,
+        &evil,
+        manifest_for(&evil_config, &evil, evil.len() as u64),
+    );
     pull_refused(routes, "unsafe archive entry");
 }

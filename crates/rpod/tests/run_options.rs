@@ -726,7 +726,8 @@ fn network_none_has_only_loopback() {
         e.ok(&["create", "--name", "n", "busybox", "true"]).len(),
         64
     );
-    assert_eq!(e.inspect_fmt("n", "{{.HostConfig.NetworkMode}}"), "none");
+    // The default is a bridge network, as in Podman.
+    assert_eq!(e.inspect_fmt("n", "{{.HostConfig.NetworkMode}}"), "bridge");
 }
 
 #[test]

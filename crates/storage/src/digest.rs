@@ -56,7 +56,10 @@ impl<R: Read> HashingReader<R> {
 
     /// The digest (`sha256:<hex>`) and length of everything read so far, without consuming.
     pub(crate) fn current(&self) -> (String, u64) {
-        let digest = format!("{SHA256_PREFIX}{}", hex::encode(self.hasher.clone().finalize()));
+        let digest = format!(
+            "{SHA256_PREFIX}{}",
+            hex::encode(self.hasher.clone().finalize())
+        );
         (digest, self.bytes)
     }
 

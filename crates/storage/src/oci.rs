@@ -133,7 +133,10 @@ pub fn build_manifest(config: &[u8], layers: &[ManifestLayer]) -> Result<Vec<u8>
     let config_descriptor = Descriptor::new(
         MediaType::ImageConfig,
         config.len() as u64,
-        Digest::from_str(&format!("{SHA256_PREFIX}{}", crate::digest::sha256_hex(config)))?,
+        Digest::from_str(&format!(
+            "{SHA256_PREFIX}{}",
+            crate::digest::sha256_hex(config)
+        ))?,
     );
     let layer_descriptors = layers
         .iter()

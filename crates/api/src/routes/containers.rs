@@ -76,16 +76,19 @@ fn matches(rt: &Runtime, c: &Container<'_>, key: &str, value: &str) -> Result<bo
             let code: i32 = value
                 .parse()
                 .map_err(|_| Error::BadRequest(format!("invalid exited filter {value:?}")))?;
-            matches!(c.status(), ContainerStatus::Stopped | ContainerStatus::Exited)
-                && c.state().exit_code == code
+            matches!(
+                c.status(),
+                ContainerStatus::Stopped | ContainerStatus::Exited
+            ) && c.state().exit_code == code
         }
         "ancestor" => {
-            cfg.image_id.as_deref().is_some_and(|id| {
-                id.starts_with(value.trim_start_matches("sha256:"))
-            }) || cfg
-                .image_name
+            cfg.image_id
                 .as_deref()
-                .is_some_and(|n| image_matches(n, value))
+                .is_some_and(|id| id.starts_with(value.trim_start_matches("sha256:")))
+                || cfg
+                    .image_name
+                    .as_deref()
+                    .is_some_and(|n| image_matches(n, value))
         }
         "before" => cfg.created_at < created_at(rt, value)?,
         "since" => cfg.created_at > created_at(rt, value)?,
@@ -111,12 +114,18 @@ async fn list_filtered(
     limit: Option<usize>,
 ) -> Result<Vec<Value>> {
     st.engine(move |rt| {
-        let show_all = all || limit.is_some() || filters.iter().any(|(k, _)| k == "status" || k == "exited");
+        let show_all =
+            all || limit.is_some() || filters.iter().any(|(k, _)| k == "status" || k == "exited");
         let mut out = Vec::new();
         let mut list = rt.containers()?;
         list.reverse();
         for c in &list {
-            if !show_all && !matches!(c.status(), ContainerStatus::Running | ContainerStatus::Paused | ContainerStatus::Stopping) {
+            if !show_all
+                && !matches!(
+                    c.status(),
+                    ContainerStatus::Running | ContainerStatus::Paused | ContainerStatus::Stopping
+                )
+            {
                 continue;
             }
             let mut keep = true;
@@ -154,8 +163,18 @@ pub async fn list(State(st): State<AppState>, q: RawQuery) -> Result<Response> {
             )));
         }
     }
-    let limit = p.num::<i64>("limit")?.and_then(|l| usize::try_from(l).ok()).filter(|l| *l > 0);
-    let out = list_filtered(&st, p.bool("all", false)?, p.bool("size", false)?, filters, limit).await?;
+    let limit = p
+        .num::<i64>("limit")?
+        .and_then(|l| usize::try_from(l).ok())
+        .filter(|l| *l > 0);
+    let out = list_filtered(
+        &st,
+        p.bool("all", false)?,
+        p.bool("size", false)?,
+        filters,
+        limit,
+    )
+    .await?;
     Ok(json(StatusCode::OK, &out))
 }
 
@@ -168,11 +187,18 @@ pub async fn create(State(st): State<AppState>, q: RawQuery, body: Body) -> Resu
     let id = st
         .engine(move |rt| Ok(rt.create_container(opts)?.id().to_string()))
         .await?;
-    Ok(json(StatusCode::CREATED, &json!({ "Id": id, "Warnings": [] })))
+    Ok(json(
+        StatusCode::CREATED,
+        &json!({ "Id": id, "Warnings": [] }),
+    ))
 }
 
 /// `GET /containers/{id}/json?size=`.
-pub async fn inspect(State(st): State<AppState>, Path(id): Path<String>, q: RawQuery) -> Result<Response> {
+pub async fn inspect(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    q: RawQuery,
+) -> Result<Response> {
     let size = Params::from_raw(q)?.bool("size", false)?;
     let doc = st
         .engine(move |rt| docker_types::inspect(&rt.container(&id)?, size))
@@ -193,19 +219,30 @@ pub async fn start(State(st): State<AppState>, Path(id): Path<String>) -> Result
             Ok(true)
         })
         .await?;
-    Ok(if started { no_content() } else { StatusCode::NOT_MODIFIED.into_response() })
+    Ok(if started {
+        no_content()
+    } else {
+        StatusCode::NOT_MODIFIED.into_response()
+    })
 }
 
 fn timeout(p: &Params) -> Result<Option<u32>> {
-    Ok(p.num::<i64>("t")?.map(|t| u32::try_from(t.max(0)).unwrap_or(u32::MAX)))
+    Ok(p.num::<i64>("t")?
+        .map(|t| u32::try_from(t.max(0)).unwrap_or(u32::MAX)))
 }
 
 /// `POST /containers/{id}/stop?t=`: 304 when not running.
-pub async fn stop(State(st): State<AppState>, Path(id): Path<String>, q: RawQuery) -> Result<Response> {
+pub async fn stop(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    q: RawQuery,
+) -> Result<Response> {
     let p = Params::from_raw(q)?;
     let t = match timeout(&p)? {
         Some(t) => Some(t),
-        None => p.num::<i64>("timeout")?.map(|t| u32::try_from(t.max(0)).unwrap_or(u32::MAX)),
+        None => p
+            .num::<i64>("timeout")?
+            .map(|t| u32::try_from(t.max(0)).unwrap_or(u32::MAX)),
     };
     let stopped = st
         .engine(move |rt| {
@@ -218,26 +255,48 @@ pub async fn stop(State(st): State<AppState>, Path(id): Path<String>, q: RawQuer
             Ok(true)
         })
         .await?;
-    Ok(if stopped { no_content() } else { StatusCode::NOT_MODIFIED.into_response() })
+    Ok(if stopped {
+        no_content()
+    } else {
+        StatusCode::NOT_MODIFIED.into_response()
+    })
 }
 
 /// `POST /containers/{id}/restart?t=`.
-pub async fn restart(State(st): State<AppState>, Path(id): Path<String>, q: RawQuery) -> Result<Response> {
+pub async fn restart(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    q: RawQuery,
+) -> Result<Response> {
     let t = timeout(&Params::from_raw(q)?)?;
-    st.engine(move |rt| Ok(rt.container(&id)?.restart(t)?)).await?;
+    st.engine(move |rt| Ok(rt.container(&id)?.restart(t)?))
+        .await?;
     Ok(no_content())
 }
 
 /// `POST /containers/{id}/kill?signal=`.
-pub async fn kill(State(st): State<AppState>, Path(id): Path<String>, q: RawQuery) -> Result<Response> {
+pub async fn kill(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    q: RawQuery,
+) -> Result<Response> {
     let p = Params::from_raw(q)?;
-    let name = p.get("signal").filter(|s| !s.is_empty()).unwrap_or("SIGKILL");
+    let name = p
+        .get("signal")
+        .filter(|s| !s.is_empty())
+        .unwrap_or("SIGKILL");
     let sig = libpod::parse_signal(name).map_err(|e| Error::BadRequest(e.to_string()))?;
     st.engine(move |rt| {
         let mut c = rt.container(&id)?;
         sync(&mut c)?;
-        if !matches!(c.status(), ContainerStatus::Running | ContainerStatus::Paused | ContainerStatus::Stopping) {
-            return Err(Error::Conflict(format!("container {} is not running", c.id())));
+        if !matches!(
+            c.status(),
+            ContainerStatus::Running | ContainerStatus::Paused | ContainerStatus::Stopping
+        ) {
+            return Err(Error::Conflict(format!(
+                "container {} is not running",
+                c.id()
+            )));
         }
         Ok(c.kill(sig)?)
     })
@@ -253,12 +312,17 @@ pub async fn pause(State(st): State<AppState>, Path(id): Path<String>) -> Result
 
 /// `POST /containers/{id}/unpause`.
 pub async fn unpause(State(st): State<AppState>, Path(id): Path<String>) -> Result<Response> {
-    st.engine(move |rt| Ok(rt.container(&id)?.unpause()?)).await?;
+    st.engine(move |rt| Ok(rt.container(&id)?.unpause()?))
+        .await?;
     Ok(no_content())
 }
 
 /// `POST /containers/{id}/rename?name=`.
-pub async fn rename(State(st): State<AppState>, Path(id): Path<String>, q: RawQuery) -> Result<Response> {
+pub async fn rename(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    q: RawQuery,
+) -> Result<Response> {
     let p = Params::from_raw(q)?;
     let name = p
         .get("name")
@@ -266,12 +330,17 @@ pub async fn rename(State(st): State<AppState>, Path(id): Path<String>, q: RawQu
         .ok_or_else(|| Error::BadRequest("the new name (name=) is required".into()))?
         .trim_start_matches('/')
         .to_string();
-    st.engine(move |rt| Ok(rt.container(&id)?.rename(&name)?)).await?;
+    st.engine(move |rt| Ok(rt.container(&id)?.rename(&name)?))
+        .await?;
     Ok(no_content())
 }
 
 /// `DELETE /containers/{id}?force=&v=`.
-pub async fn remove(State(st): State<AppState>, Path(id): Path<String>, q: RawQuery) -> Result<Response> {
+pub async fn remove(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    q: RawQuery,
+) -> Result<Response> {
     let p = Params::from_raw(q)?;
     let force = p.bool("force", false)?;
     st.engine(move |rt| {
@@ -293,29 +362,48 @@ pub async fn prune(State(st): State<AppState>) -> Result<Response> {
 }
 
 /// `GET /containers/{id}/top?ps_args=`.
-pub async fn top(State(st): State<AppState>, Path(id): Path<String>, q: RawQuery) -> Result<Response> {
+pub async fn top(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    q: RawQuery,
+) -> Result<Response> {
     let p = Params::from_raw(q)?;
     let args: Vec<String> = match p.get("ps_args").unwrap_or("") {
         "" | "-ef" | "-e" | "aux" | "-aux" => Vec::new(),
         other => other.split_whitespace().map(str::to_string).collect(),
     };
-    let rows = st.engine(move |rt| Ok(rt.container(&id)?.top(&args)?)).await?;
+    let rows = st
+        .engine(move |rt| Ok(rt.container(&id)?.top(&args)?))
+        .await?;
     let mut it = rows.into_iter();
     let titles = it.next().unwrap_or_default();
     let processes: Vec<Vec<String>> = it.collect();
-    Ok(json(StatusCode::OK, &json!({ "Titles": titles, "Processes": processes })))
+    Ok(json(
+        StatusCode::OK,
+        &json!({ "Titles": titles, "Processes": processes }),
+    ))
 }
 
 /// `POST /containers/{id}/resize?h=&w=`.
-pub async fn resize(State(st): State<AppState>, Path(id): Path<String>, q: RawQuery) -> Result<Response> {
+pub async fn resize(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    q: RawQuery,
+) -> Result<Response> {
     let p = Params::from_raw(q)?;
     let h: u16 = p.num("h")?.unwrap_or(0);
     let w: u16 = p.num("w")?.unwrap_or(0);
     st.engine(move |rt| {
         let mut c = rt.container(&id)?;
         sync(&mut c)?;
-        if !matches!(c.status(), ContainerStatus::Running | ContainerStatus::Paused | ContainerStatus::Created) {
-            return Err(Error::Conflict(format!("cannot resize container {}: it is not running", c.id())));
+        if !matches!(
+            c.status(),
+            ContainerStatus::Running | ContainerStatus::Paused | ContainerStatus::Created
+        ) {
+            return Err(Error::Conflict(format!(
+                "cannot resize container {}: it is not running",
+                c.id()
+            )));
         }
         let client = libpod::monitor::AttachClient::connect(&c.rundir())
             .map_err(|e| Error::Internal(format!("connecting to the attach socket: {e}")))?;
@@ -337,7 +425,11 @@ enum Condition {
 
 /// `POST /containers/{id}/wait?condition=`: the headers go out at once,
 /// the body (`{"StatusCode": N}`) when the condition is met.
-pub async fn wait(State(st): State<AppState>, Path(id): Path<String>, q: RawQuery) -> Result<Response> {
+pub async fn wait(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    q: RawQuery,
+) -> Result<Response> {
     let p = Params::from_raw(q)?;
     let cond = match p.get("condition").unwrap_or("") {
         "" | "not-running" => Condition::NotRunning,
@@ -356,7 +448,7 @@ pub async fn wait(State(st): State<AppState>, Path(id): Path<String>, q: RawQuer
             Ok((c.id().to_string(), c.state().finished_at))
         })
         .await?;
-    let (tx, body) = ChannelBody::new(1);
+    let (tx, body) = ChannelBody::channel(1);
     let options = st.options().clone();
     tokio::task::spawn_blocking(move || {
         let result = wait_blocking(options, &cid, cond, finished, &tx);
@@ -440,7 +532,11 @@ fn parse_time(text: &str) -> Result<Option<SystemTime>> {
 }
 
 /// `GET /containers/{id}/logs`.
-pub async fn logs(State(st): State<AppState>, Path(id): Path<String>, q: RawQuery) -> Result<Response> {
+pub async fn logs(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    q: RawQuery,
+) -> Result<Response> {
     let p = Params::from_raw(q)?;
     let stdout = p.bool("stdout", false)?;
     let stderr = p.bool("stderr", false)?;
@@ -451,8 +547,11 @@ pub async fn logs(State(st): State<AppState>, Path(id): Path<String>, q: RawQuer
     }
     let tail = match p.get("tail").unwrap_or("all") {
         "all" | "" => None,
-        n => Some(n.parse::<i64>().map_err(|_| Error::BadRequest(format!("invalid tail {n:?}")))?)
-            .and_then(|n| usize::try_from(n).ok()),
+        n => Some(
+            n.parse::<i64>()
+                .map_err(|_| Error::BadRequest(format!("invalid tail {n:?}")))?,
+        )
+        .and_then(|n| usize::try_from(n).ok()),
     };
     let opts = LogOptions {
         follow: p.bool("follow", false)?,
@@ -473,11 +572,15 @@ pub async fn logs(State(st): State<AppState>, Path(id): Path<String>, q: RawQuer
             Ok((c.id().to_string(), c.config().tty))
         })
         .await?;
-    let (tx, body) = ChannelBody::new(64);
+    let (tx, body) = ChannelBody::channel(64);
     let options = st.options().clone();
     tokio::task::spawn_blocking(move || {
-        let Ok(rt) = Runtime::new(options) else { return };
-        let Ok(mut c) = rt.container(&cid) else { return };
+        let Ok(rt) = Runtime::new(options) else {
+            return;
+        };
+        let Ok(mut c) = rt.container(&cid) else {
+            return;
+        };
         let mut out = FrameWriter::new(tx.clone(), stream::STDOUT, tty, stdout);
         let mut err = FrameWriter::new(tx, stream::STDERR, tty, stderr);
         let _ = c.logs(&opts, &mut out, &mut err);
@@ -490,11 +593,15 @@ pub async fn export(State(st): State<AppState>, Path(id): Path<String>) -> Resul
     let cid = st
         .engine(move |rt| Ok(rt.container(&id)?.id().to_string()))
         .await?;
-    let (tx, body) = ChannelBody::new(16);
+    let (tx, body) = ChannelBody::channel(16);
     let options = st.options().clone();
     tokio::task::spawn_blocking(move || {
-        let Ok(rt) = Runtime::new(options) else { return };
-        let Ok(mut c) = rt.container(&cid) else { return };
+        let Ok(rt) = Runtime::new(options) else {
+            return;
+        };
+        let Ok(mut c) = rt.container(&cid) else {
+            return;
+        };
         let mut w = std::io::BufWriter::with_capacity(
             64 * 1024,
             FrameWriter::new(tx, stream::STDOUT, true, true),
@@ -576,7 +683,11 @@ pub async fn attach(
             output: rx,
             input,
             on_close: Box::new(move || hijack::shutdown_attach(&close_client)),
-            detach_keys: if tty && want_stdin { detach_keys } else { Vec::new() },
+            detach_keys: if tty && want_stdin {
+                detach_keys
+            } else {
+                Vec::new()
+            },
         },
         st.tracker().begin(),
     );

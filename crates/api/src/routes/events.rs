@@ -101,10 +101,12 @@ pub async fn events(State(st): State<AppState>, q: RawQuery) -> Result<Response>
         until,
         filters,
     };
-    let (tx, body) = ChannelBody::new(64);
+    let (tx, body) = ChannelBody::channel(64);
     let options = st.options().clone();
     tokio::task::spawn_blocking(move || {
-        let Ok(rt) = Runtime::new(options) else { return };
+        let Ok(rt) = Runtime::new(options) else {
+            return;
+        };
         let _ = rt.events().read(&filter, follow, |e| {
             let mut line = serde_json::to_vec(&translate(e)).unwrap_or_default();
             line.push(b'\n');

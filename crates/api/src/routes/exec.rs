@@ -68,7 +68,11 @@ fn new_exec_id() -> Result<String> {
 }
 
 /// `POST /containers/{id}/exec`.
-pub async fn create(State(st): State<AppState>, Path(id): Path<String>, body: Body) -> Result<Response> {
+pub async fn create(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    body: Body,
+) -> Result<Response> {
     let cfg: Option<ExecConfig> = read_json(body).await?;
     let cfg = cfg.ok_or_else(|| Error::BadRequest("a JSON body is required".into()))?;
     let command = match cfg.cmd.clone() {
@@ -115,7 +119,11 @@ fn lookup(st: &AppState, id: &str) -> Result<ExecEntry> {
 /// `GET /exec/{id}/json`.
 pub async fn inspect(State(st): State<AppState>, Path(id): Path<String>) -> Result<Response> {
     let e = lookup(&st, &id)?;
-    let (entrypoint, args) = e.command.split_first().map(|(a, b)| (a.clone(), b.to_vec())).unwrap_or_default();
+    let (entrypoint, args) = e
+        .command
+        .split_first()
+        .map(|(a, b)| (a.clone(), b.to_vec()))
+        .unwrap_or_default();
     Ok(json(
         StatusCode::OK,
         &json!({
@@ -141,7 +149,11 @@ pub async fn inspect(State(st): State<AppState>, Path(id): Path<String>) -> Resu
 }
 
 /// `POST /exec/{id}/resize?h=&w=`.
-pub async fn resize(State(st): State<AppState>, Path(id): Path<String>, q: RawQuery) -> Result<Response> {
+pub async fn resize(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    q: RawQuery,
+) -> Result<Response> {
     let p = Params::from_raw(q)?;
     let h: u16 = p.num("h")?.unwrap_or(0);
     let w: u16 = p.num("w")?.unwrap_or(0);
@@ -183,7 +195,11 @@ fn update(st: &AppState, id: &str, f: impl FnOnce(&mut ExecEntry)) {
 
 /// `POST /exec/{id}/start`: runs the session, hijacking the connection for
 /// its stdio unless `Detach`.
-pub async fn start(State(st): State<AppState>, Path(id): Path<String>, mut req: Request) -> Result<Response> {
+pub async fn start(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    mut req: Request,
+) -> Result<Response> {
     let upgrade = hijack::wants_upgrade(req.headers());
     let on_upgrade = upgrade.then(|| hyper::upgrade::on(&mut req));
     let body: Option<StartRequest> = read_json(req.into_body()).await?;
@@ -198,7 +214,9 @@ pub async fn start(State(st): State<AppState>, Path(id): Path<String>, mut req: 
         _ => false,
     });
     if !claimed {
-        return Err(Error::Conflict(format!("exec session {id} has already been started")));
+        return Err(Error::Conflict(format!(
+            "exec session {id} has already been started"
+        )));
     }
     let options = st.options().clone();
     let global = st
@@ -234,7 +252,9 @@ pub async fn start(State(st): State<AppState>, Path(id): Path<String>, mut req: 
     cmd.args(&args).env_remove("RPOD_CONFIG");
 
     if detach {
-        cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::piped());
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
         let out = blocking(move || {
             cmd.output()
                 .map_err(|e| Error::Internal(format!("running rpod exec: {e}")))
@@ -242,7 +262,10 @@ pub async fn start(State(st): State<AppState>, Path(id): Path<String>, mut req: 
         .await?;
         update(&st, &id, |e| e.running = false);
         if !out.status.success() {
-            let msg = String::from_utf8_lossy(&out.stderr).trim().trim_start_matches("Error: ").to_string();
+            let msg = String::from_utf8_lossy(&out.stderr)
+                .trim()
+                .trim_start_matches("Error: ")
+                .to_string();
             return Err(Error::Internal(msg));
         }
         return Ok(StatusCode::OK.into_response());
@@ -288,7 +311,11 @@ pub async fn start(State(st): State<AppState>, Path(id): Path<String>, mut req: 
                 match nix::unistd::read(fd, &mut buf) {
                     Ok(0) => break,
                     Ok(n) => {
-                        if stdout_on && tx.blocking_send(encode(stream::STDOUT, &buf[..n], true)).is_err() {
+                        if stdout_on
+                            && tx
+                                .blocking_send(encode(stream::STDOUT, &buf[..n], true))
+                                .is_err()
+                        {
                             break;
                         }
                     }
@@ -317,9 +344,13 @@ pub async fn start(State(st): State<AppState>, Path(id): Path<String>, mut req: 
             }
         });
     } else {
-        cmd.stdin(if want_stdin { Stdio::piped() } else { Stdio::null() })
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+        cmd.stdin(if want_stdin {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
         let mut child = match cmd.spawn() {
             Ok(c) => c,
             Err(e) => {
@@ -329,8 +360,20 @@ pub async fn start(State(st): State<AppState>, Path(id): Path<String>, mut req: 
         };
         let stdin = child.stdin.take();
         let readers: Vec<_> = [
-            child.stdout.take().map(|s| (Box::new(s) as Box<dyn Read + Send>, stream::STDOUT, stdout_on)),
-            child.stderr.take().map(|s| (Box::new(s) as Box<dyn Read + Send>, stream::STDERR, stderr_on)),
+            child.stdout.take().map(|s| {
+                (
+                    Box::new(s) as Box<dyn Read + Send>,
+                    stream::STDOUT,
+                    stdout_on,
+                )
+            }),
+            child.stderr.take().map(|s| {
+                (
+                    Box::new(s) as Box<dyn Read + Send>,
+                    stream::STDERR,
+                    stderr_on,
+                )
+            }),
         ]
         .into_iter()
         .flatten()
@@ -343,7 +386,10 @@ pub async fn start(State(st): State<AppState>, Path(id): Path<String>, mut req: 
                     match r.read(&mut buf) {
                         Ok(0) | Err(_) => break,
                         Ok(n) => {
-                            if on && !client_gone && tx.blocking_send(encode(kind, &buf[..n], false)).is_err() {
+                            if on
+                                && !client_gone
+                                && tx.blocking_send(encode(kind, &buf[..n], false)).is_err()
+                            {
                                 // Keep draining so the process never blocks.
                                 client_gone = true;
                             }
@@ -377,7 +423,10 @@ pub async fn start(State(st): State<AppState>, Path(id): Path<String>, mut req: 
         }
     }
     match on_upgrade {
-        None => Ok(hijack::stream_response(content_type, ChannelBody::from_receiver(rx))),
+        None => Ok(hijack::stream_response(
+            content_type,
+            ChannelBody::from_receiver(rx),
+        )),
         Some(on_upgrade) => {
             let detach_keys = match &entry.config.detach_keys {
                 Some(k) => libpod::container::parse_detach_keys(k)?,

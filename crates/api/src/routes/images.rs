@@ -79,7 +79,9 @@ pub async fn list(State(st): State<AppState>, q: RawQuery) -> Result<Response> {
                     "dangling" => (v == "true" || v == "1") == dangling,
                     "reference" => tags.iter().any(|t| {
                         let (repo, _) = libpod::images::split_name(t);
-                        *t == v || repo == *v || repo.rsplit('/').next() == Some(v.as_str())
+                        *t == v
+                            || repo == *v
+                            || repo.rsplit('/').next() == Some(v.as_str())
                             || t.split_once('/').is_some_and(|(_, rest)| rest == v)
                     }),
                     "label" => {
@@ -108,7 +110,10 @@ fn split_action(rest: &str) -> (&str, &str) {
 /// The Docker inspect document of an image.
 pub fn inspect_doc(rt: &libpod::Runtime, name: &str) -> Result<Value> {
     let i = rt.inspect_image(name)?;
-    let driver = rt.store().map(|s| s.driver().to_string()).unwrap_or_default();
+    let driver = rt
+        .store()
+        .map(|s| s.driver().to_string())
+        .unwrap_or_default();
     Ok(json!({
         "Id": image_id(&i.id),
         "RepoTags": i.repo_tags,
@@ -175,7 +180,11 @@ pub async fn get_sub(State(st): State<AppState>, Path(rest): Path<String>) -> Re
 }
 
 /// `POST /images/{name}/tag?repo=&tag=`, `/push`.
-pub async fn post_sub(State(st): State<AppState>, Path(rest): Path<String>, q: RawQuery) -> Result<Response> {
+pub async fn post_sub(
+    State(st): State<AppState>,
+    Path(rest): Path<String>,
+    q: RawQuery,
+) -> Result<Response> {
     let (name, action) = split_action(&rest);
     let name = name.to_string();
     match action {
@@ -200,15 +209,23 @@ pub async fn post_sub(State(st): State<AppState>, Path(rest): Path<String>, q: R
             .await?;
             Ok(json(StatusCode::CREATED, &Value::Null))
         }
-        "push" => Err(Error::not_yet("pushing images (rpod has no registry client yet)")),
+        "push" => Err(Error::not_yet(
+            "pushing images (rpod has no registry client yet)",
+        )),
         _ => Err(Error::NotFound("page not found".into())),
     }
 }
 
 /// `DELETE /images/{name}?force=`.
-pub async fn remove(State(st): State<AppState>, Path(name): Path<String>, q: RawQuery) -> Result<Response> {
+pub async fn remove(
+    State(st): State<AppState>,
+    Path(name): Path<String>,
+    q: RawQuery,
+) -> Result<Response> {
     let force = Params::from_raw(q)?.bool("force", false)?;
-    let lines = st.engine(move |rt| Ok(rt.remove_image(&name, force)?)).await?;
+    let lines = st
+        .engine(move |rt| Ok(rt.remove_image(&name, force)?))
+        .await?;
     let out: Vec<Value> = lines
         .iter()
         .filter_map(|l| {
@@ -231,7 +248,10 @@ pub async fn prune(State(st): State<AppState>, q: RawQuery) -> Result<Response> 
         .iter()
         .any(|(k, v)| k == "dangling" && (v == "false" || v == "0"));
     let ids = st.engine(move |rt| Ok(rt.prune_images(all)?)).await?;
-    let deleted: Vec<Value> = ids.iter().map(|id| json!({ "Deleted": image_id(id) })).collect();
+    let deleted: Vec<Value> = ids
+        .iter()
+        .map(|id| json!({ "Deleted": image_id(id) }))
+        .collect();
     Ok(json(
         StatusCode::OK,
         &json!({ "ImagesDeleted": deleted, "SpaceReclaimed": 0 }),
@@ -255,22 +275,30 @@ pub async fn create(State(st): State<AppState>, q: RawQuery, body: Body) -> Resu
     let p = Params::from_raw(q)?;
     if let Some(src) = p.get("fromSrc") {
         if src != "-" {
-            return Err(Error::not_yet("importing from a URL (fromSrc other than -)"));
+            return Err(Error::not_yet(
+                "importing from a URL (fromSrc other than -)",
+            ));
         }
-        let name = match (p.get("repo").filter(|r| !r.is_empty()), p.get("tag").filter(|t| !t.is_empty())) {
+        let name = match (
+            p.get("repo").filter(|r| !r.is_empty()),
+            p.get("tag").filter(|t| !t.is_empty()),
+        ) {
             (Some(r), Some(t)) => Some(format!("{r}:{t}")),
             (Some(r), None) => Some(r.to_string()),
             _ => None,
         };
         let changes = p.all("changes");
-        let message = p.get("message").filter(|m| !m.is_empty()).map(str::to_string);
+        let message = p
+            .get("message")
+            .filter(|m| !m.is_empty())
+            .map(str::to_string);
         let mut reader = BodyReader::spawn(body);
         let result = st
             .engine(move |rt| {
                 Ok(rt.import_image(&mut reader, name.as_deref(), &changes, message)?)
             })
             .await;
-        let (tx, resp_body) = ChannelBody::new(2);
+        let (tx, resp_body) = ChannelBody::channel(2);
         let chunk = match result {
             Ok(image) => line(json!({ "status": image_id(&image.id) })),
             Err(e) => error_line(&e.to_string()),
@@ -288,7 +316,7 @@ pub async fn create(State(st): State<AppState>, q: RawQuery, body: Body) -> Resu
     };
     let wanted = reference.clone();
     let exists = st.engine(move |rt| Ok(rt.image_exists(&wanted)?)).await?;
-    let (tx, resp_body) = ChannelBody::new(2);
+    let (tx, resp_body) = ChannelBody::channel(2);
     let chunk = if exists {
         line(json!({ "status": format!("Status: Image is up to date for {reference}") }))
     } else {

@@ -36,7 +36,11 @@ pub async fn containers(State(st): State<AppState>, q: RawQuery) -> Result<Respo
 }
 
 /// `GET /libpod/containers/{id}/json`: libpod's inspect document.
-pub async fn inspect(State(st): State<AppState>, Path(id): Path<String>, q: RawQuery) -> Result<Response> {
+pub async fn inspect(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    q: RawQuery,
+) -> Result<Response> {
     let size = Params::from_raw(q)?.bool("size", false)?;
     let doc = st
         .engine(move |rt| Ok(rt.container(&id)?.inspect(size)?))
@@ -46,13 +50,18 @@ pub async fn inspect(State(st): State<AppState>, Path(id): Path<String>, q: RawQ
 
 /// `GET /libpod/containers/{id}/exists`: 204 or 404.
 pub async fn exists(State(st): State<AppState>, Path(id): Path<String>) -> Result<Response> {
-    st.engine(move |rt| Ok(rt.container(&id).map(drop)?)).await?;
+    st.engine(move |rt| Ok(rt.container(&id).map(drop)?))
+        .await?;
     Ok(no_content())
 }
 
 /// `POST /libpod/containers/{id}/wait?condition=`: the exit code as a
 /// plain JSON number.
-pub async fn wait(State(st): State<AppState>, Path(id): Path<String>, q: RawQuery) -> Result<Response> {
+pub async fn wait(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    q: RawQuery,
+) -> Result<Response> {
     let p = Params::from_raw(q)?;
     let mut conditions = Vec::new();
     for c in p.all("condition") {

@@ -69,7 +69,9 @@ pub fn router(state: AppState) -> Router {
         .route("/commit", post(not_yet))
         .route(
             "/images/{*rest}",
-            get(images::get_sub).post(images::post_sub).delete(images::remove),
+            get(images::get_sub)
+                .post(images::post_sub)
+                .delete(images::remove),
         )
         .route("/networks", get(network::list))
         .route("/networks/create", post(network::not_yet_networks))
@@ -205,9 +207,9 @@ impl Params {
         };
         let value: serde_json::Value = serde_json::from_str(text)
             .map_err(|e| Error::BadRequest(format!("invalid filters {text:?}: {e}")))?;
-        let obj = value
-            .as_object()
-            .ok_or_else(|| Error::BadRequest(format!("invalid filters {text:?}: expected an object")))?;
+        let obj = value.as_object().ok_or_else(|| {
+            Error::BadRequest(format!("invalid filters {text:?}: expected an object"))
+        })?;
         let mut out = Vec::new();
         for (k, v) in obj {
             match v {
@@ -231,11 +233,7 @@ impl Params {
                     }
                 }
                 serde_json::Value::String(s) => out.push((k.clone(), s.clone())),
-                _ => {
-                    return Err(Error::BadRequest(format!(
-                        "invalid filter value for {k:?}"
-                    )))
-                }
+                _ => return Err(Error::BadRequest(format!("invalid filter value for {k:?}"))),
             }
         }
         Ok(out)

@@ -59,6 +59,12 @@ pub struct ContainerConfig {
     pub dependencies: Vec<String>,
     #[serde(default)]
     pub health: Option<HealthConfig>,
+    /// The pod this container belongs to (its ID).
+    #[serde(default)]
+    pub pod: Option<String>,
+    /// This container is its pod's infra container.
+    #[serde(default)]
+    pub is_infra: bool,
 }
 
 impl ContainerConfig {

@@ -168,20 +168,49 @@ impl Runtime {
                 "the --rm option conflicts with --restart, unless the policy is \"no\"".into(),
             ));
         }
-        let dependencies = opts
+        let mut dependencies = opts
             .requires
             .iter()
             .map(|name| self.db.resolve(name))
             .collect::<Result<Vec<_>>>()?;
         let health = resolve_health(&opts.health, image.health.clone())?;
-        let (network, net) =
+        let pod = match &opts.pod {
+            Some(p) => Some(self.pod_for_new_container(p)?),
+            None => None,
+        };
+        let (mut network, mut net) =
             self.resolve_network(&opts.network, &opts.net, opts.image.as_deref())?;
+        let mut hostname = opts.hostname.clone();
+        if let Some(pod) = &pod {
+            if let Some(infra) = &pod.infra_id {
+                dependencies.push(infra.clone());
+                if pod.shares("net") {
+                    if !opts.net.networks.is_empty() || !opts.net.publish.is_empty() {
+                        return Err(Error::InvalidArgument(format!(
+                            "pod {} shares its network namespace: set networks and ports on the pod, not the container",
+                            pod.name
+                        )));
+                    }
+                    network = network::NetworkMode::Container(infra.clone());
+                    net = Default::default();
+                }
+                if pod.shares("uts") {
+                    if hostname.is_some() {
+                        return Err(Error::InvalidArgument(format!(
+                            "pod {} shares its UTS namespace: set the hostname on the pod",
+                            pod.name
+                        )));
+                    }
+                    hostname = Some(pod.hostname.clone());
+                }
+            }
+        }
         let mounts = self.resolve_mounts(opts.mounts, &image.volumes)?;
         let id = new_id()?;
         let mut labels = image.labels;
         labels.extend(opts.labels);
         Ok(ContainerConfig {
-            hostname: opts.hostname.unwrap_or_else(|| id[..12].to_string()),
+            hostname: hostname.unwrap_or_else(|| id[..12].to_string()),
             id,
             name,
             created_at: Utc::now(),
@@ -220,6 +249,8 @@ impl Runtime {
             restart_policy,
             dependencies,
             health,
+            pod: pod.map(|p| p.id),
+            is_infra: false,
         })
     }
 

@@ -28,6 +28,13 @@ impl Container<'_> {
         self.init_locked()
     }
 
+    /// Starts the container's dependencies, then initialises it (what `run`
+    /// and `start --attach` need before attaching).
+    pub fn init_with_dependencies(&mut self) -> Result<()> {
+        self.start_dependencies()?;
+        self.init()
+    }
+
     /// [`Self::init`] with the lock held; from stopped it cleans up first.
     pub(crate) fn init_locked(&mut self) -> Result<()> {
         if self.state.status == ContainerStatus::Stopped {

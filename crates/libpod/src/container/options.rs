@@ -57,6 +57,8 @@ pub struct CreateOptions {
     /// `--requires`: names or IDs of containers to run first.
     pub requires: Vec<String>,
     pub health: HealthOptions,
+    /// `--pod NAME` (or `new:NAME` to create it).
+    pub pod: Option<String>,
 }
 
 /// The `--health-*` flags; unset ones come from the image's HEALTHCHECK or
@@ -208,5 +210,4 @@ mod tests {
         assert!(Ulimit::parse("bogus=1").is_err());
         assert!(Ulimit::parse("nofile").is_err());
     }
-
 }

@@ -156,6 +156,7 @@ impl Container<'_> {
         let plan = base::NamespacePlan {
             host_network: self.uses_host_network(),
             network_path: self.netns_for_spec()?,
+            joined: self.pod_namespaces()?,
         };
         let mut linux = LinuxBuilder::default()
             .namespaces(base::namespaces(&plan).map_err(rt_err)?)

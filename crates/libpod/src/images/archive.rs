@@ -174,7 +174,11 @@ impl Runtime {
 
     /// Loads every image of an archive (a file, `-` for `input`, or an OCI layout directory).
     /// Returns the names (or IDs) of the images loaded.
-    pub fn load_images(&self, input: &mut dyn Read, progress: &dyn Progress) -> Result<Vec<String>> {
+    pub fn load_images(
+        &self,
+        input: &mut dyn Read,
+        progress: &dyn Progress,
+    ) -> Result<Vec<String>> {
         let store = self.store()?;
         let staging = store.staging()?;
         let root = staging.path().join("archive");
@@ -191,19 +195,30 @@ impl Runtime {
         self.load_layout(dir, staging.path(), progress)
     }
 
-    fn load_layout(&self, root: &Path, staging: &Path, progress: &dyn Progress) -> Result<Vec<String>> {
+    fn load_layout(
+        &self,
+        root: &Path,
+        staging: &Path,
+        progress: &dyn Progress,
+    ) -> Result<Vec<String>> {
         if root.join(OCI_INDEX).is_file() {
             self.load_oci(root, staging, progress)
         } else if root.join(DOCKER_MANIFEST).is_file() {
             self.load_docker(root, staging, progress)
         } else {
             Err(invalid(
-                "the archive has neither index.json (OCI) nor manifest.json (docker-archive)".into(),
+                "the archive has neither index.json (OCI) nor manifest.json (docker-archive)"
+                    .into(),
             ))
         }
     }
 
-    fn load_oci(&self, root: &Path, staging: &Path, progress: &dyn Progress) -> Result<Vec<String>> {
+    fn load_oci(
+        &self,
+        root: &Path,
+        staging: &Path,
+        progress: &dyn Progress,
+    ) -> Result<Vec<String>> {
         let index = read_json(&root.join(OCI_INDEX))?;
         let mut loaded = Vec::new();
         let entries = index
@@ -223,7 +238,8 @@ impl Runtime {
                 .map(str::to_string);
             let (manifest, _) = read_verified_blob(root, &entry, storage::MAX_MANIFEST_SIZE)?;
             let mut manifest = manifest;
-            let parsed: Value = serde_json::from_slice(&manifest).map_err(json_err("parsing a manifest"))?;
+            let parsed: Value =
+                serde_json::from_slice(&manifest).map_err(json_err("parsing a manifest"))?;
             if parsed.get("manifests").is_some() {
                 let platform = super::registry::Platform::host();
                 let digest = super::registry::choose_platform(&parsed, &platform)
@@ -231,7 +247,11 @@ impl Runtime {
                 let nested = parsed
                     .get("manifests")
                     .and_then(Value::as_array)
-                    .and_then(|m| m.iter().find(|e| e.get("digest").and_then(Value::as_str) == Some(digest.as_str())))
+                    .and_then(|m| {
+                        m.iter().find(|e| {
+                            e.get("digest").and_then(Value::as_str) == Some(digest.as_str())
+                        })
+                    })
                     .cloned()
                     .unwrap_or(Value::Null);
                 manifest = read_verified_blob(root, &nested, storage::MAX_MANIFEST_SIZE)?.0;
@@ -252,7 +272,8 @@ impl Runtime {
         names: Vec<String>,
         progress: &dyn Progress,
     ) -> Result<String> {
-        let parsed: Value = serde_json::from_slice(&manifest).map_err(json_err("parsing a manifest"))?;
+        let parsed: Value =
+            serde_json::from_slice(&manifest).map_err(json_err("parsing a manifest"))?;
         let config_desc = parsed.get("config").cloned().unwrap_or(Value::Null);
         let (config, _) = read_verified_blob(root, &config_desc, storage::MAX_CONFIG_SIZE)?;
         let checked = storage::check_image(&manifest, &config)?;
@@ -272,7 +293,8 @@ impl Runtime {
                 source
             } else {
                 let copy = staging.join(format!("blob-{index}"));
-                fs::copy(&source, &copy).map_err(io_err(format!("copying {}", source.display())))?;
+                fs::copy(&source, &copy)
+                    .map_err(io_err(format!("copying {}", source.display())))?;
                 copy
             };
             progress.start(&id, layer.size());
@@ -289,12 +311,24 @@ impl Runtime {
             },
             &mut |_| {},
         )?;
-        let shown = names.first().cloned().unwrap_or_else(|| format!("sha256:{}", image.id));
-        self.image_event(&image.id, names.first().map(String::as_str).unwrap_or(""), "loadfromarchive");
+        let shown = names
+            .first()
+            .cloned()
+            .unwrap_or_else(|| format!("sha256:{}", image.id));
+        self.image_event(
+            &image.id,
+            names.first().map(String::as_str).unwrap_or(""),
+            "loadfromarchive",
+        );
         Ok(shown)
     }
 
-    fn load_docker(&self, root: &Path, staging: &Path, progress: &dyn Progress) -> Result<Vec<String>> {
+    fn load_docker(
+        &self,
+        root: &Path,
+        staging: &Path,
+        progress: &dyn Progress,
+    ) -> Result<Vec<String>> {
         let manifest_json = read_json(&root.join(DOCKER_MANIFEST))?;
         let entries = manifest_json
             .as_array()
@@ -313,12 +347,20 @@ impl Runtime {
             let diff_ids: Vec<String> = config_value
                 .pointer("/rootfs/diff_ids")
                 .and_then(Value::as_array)
-                .map(|a| a.iter().filter_map(|d| d.as_str().map(str::to_string)).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|d| d.as_str().map(str::to_string))
+                        .collect()
+                })
                 .unwrap_or_default();
             let layer_names: Vec<String> = entry
                 .get("Layers")
                 .and_then(Value::as_array)
-                .map(|a| a.iter().filter_map(|d| d.as_str().map(str::to_string)).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|d| d.as_str().map(str::to_string))
+                        .collect()
+                })
                 .unwrap_or_default();
             if layer_names.len() != diff_ids.len() {
                 return Err(invalid(format!(
@@ -331,12 +373,18 @@ impl Runtime {
             for (file, diff_id) in layer_names.iter().zip(&diff_ids) {
                 let path = archive_path(root, file)?;
                 let compressed = {
-                    let mut f = File::open(&path).map_err(io_err(format!("opening {}", path.display())))?;
+                    let mut f =
+                        File::open(&path).map_err(io_err(format!("opening {}", path.display())))?;
                     let mut magic = [0u8; 4];
-                    let n = f.read(&mut magic).map_err(io_err(format!("reading {}", path.display())))?;
-                    (n >= 2 && magic[..2] == [0x1f, 0x8b]) || (n == 4 && magic == [0x28, 0xb5, 0x2f, 0xfd])
+                    let n = f
+                        .read(&mut magic)
+                        .map_err(io_err(format!("reading {}", path.display())))?;
+                    (n >= 2 && magic[..2] == [0x1f, 0x8b])
+                        || (n == 4 && magic == [0x28, 0xb5, 0x2f, 0xfd])
                 };
-                let size = fs::metadata(&path).map_err(io_err(format!("reading {}", path.display())))?.len();
+                let size = fs::metadata(&path)
+                    .map_err(io_err(format!("reading {}", path.display())))?
+                    .len();
                 let (media_type, digest) = if compressed {
                     let gz = File::open(&path)
                         .ok()
@@ -367,7 +415,9 @@ impl Runtime {
             let descriptors: Vec<_> = layers.iter().map(|(d, _)| d.clone()).collect();
             let manifest = storage::oci::build_manifest(&config, &descriptors)?;
             // Lay the blobs out like an OCI layout so the common path stores them.
-            let blobs = staging.join(format!("docker-{}", loaded.len())).join("blobs/sha256");
+            let blobs = staging
+                .join(format!("docker-{}", loaded.len()))
+                .join("blobs/sha256");
             fs::create_dir_all(&blobs).map_err(io_err("creating the staging directory"))?;
             for (descriptor, path) in &layers {
                 let target = blobs.join(descriptor.digest.trim_start_matches("sha256:"));
@@ -375,11 +425,13 @@ impl Runtime {
                     continue;
                 }
                 if path.starts_with(staging) {
-                    fs::rename(path, &target)
+                    // A link, not a rename: several images of an archive may share a layer file.
+                    fs::hard_link(path, &target)
                         .or_else(|_| fs::copy(path, &target).map(|_| ()))
                         .map_err(io_err(format!("staging {}", path.display())))?;
                 } else {
-                    fs::copy(path, &target).map_err(io_err(format!("copying {}", path.display())))?;
+                    fs::copy(path, &target)
+                        .map_err(io_err(format!("copying {}", path.display())))?;
                 }
             }
             let config_hex = hex::encode(Sha256::digest(&config));
@@ -399,7 +451,8 @@ impl Runtime {
                         .collect()
                 })
                 .unwrap_or_default();
-            let id = self.store_layout_image(&layout_root, staging, manifest, names.clone(), progress)?;
+            let id =
+                self.store_layout_image(&layout_root, staging, manifest, names.clone(), progress)?;
             // Further names of the same image.
             if names.len() > 1 {
                 loaded.extend(names.iter().skip(1).cloned());
@@ -412,7 +465,8 @@ impl Runtime {
 
 fn read_json(path: &Path) -> Result<Value> {
     let data = read_limited(path, storage::MAX_MANIFEST_SIZE)?;
-    serde_json::from_slice(&data).map_err(|e| invalid(format!("{} is not JSON: {e}", path.display())))
+    serde_json::from_slice(&data)
+        .map_err(|e| invalid(format!("{} is not JSON: {e}", path.display())))
 }
 
 fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>> {
@@ -422,7 +476,10 @@ fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>> {
         .read_to_end(&mut data)
         .map_err(io_err(format!("reading {}", path.display())))?;
     if data.len() as u64 > limit {
-        return Err(invalid(format!("{} is larger than {limit} bytes", path.display())));
+        return Err(invalid(format!(
+            "{} is larger than {limit} bytes",
+            path.display()
+        )));
     }
     Ok(data)
 }
@@ -435,7 +492,9 @@ fn blob_file(root: &Path, digest: &str) -> Result<PathBuf> {
         .ok_or_else(|| invalid(format!("unsupported digest {digest:?}")))?;
     let path = root.join("blobs/sha256").join(hex);
     if !path.is_file() {
-        return Err(Error::Storage(storage::Error::BlobNotFound(digest.to_string())));
+        return Err(Error::Storage(storage::Error::BlobNotFound(
+            digest.to_string(),
+        )));
     }
     Ok(path)
 }
@@ -491,7 +550,8 @@ fn unpack_plain(input: &mut dyn Read, root: &Path) -> Result<()> {
         let path = archive_path(root, &raw)?;
         match entry.header().entry_type() {
             tar::EntryType::Directory => {
-                fs::create_dir_all(&path).map_err(io_err(format!("creating {}", path.display())))?;
+                fs::create_dir_all(&path)
+                    .map_err(io_err(format!("creating {}", path.display())))?;
             }
             tar::EntryType::Regular | tar::EntryType::Continuous => {
                 if let Some(parent) = path.parent() {
@@ -505,16 +565,81 @@ fn unpack_plain(input: &mut dyn Read, root: &Path) -> Result<()> {
                     .map_err(io_err(format!("creating {}", path.display())))?;
                 io::copy(&mut entry, &mut file).map_err(io_err("reading the archive"))?;
             }
+            tar::EntryType::Symlink | tar::EntryType::Link => {
+                // skopeo and Docker link duplicate files to one copy: allowed only to a file
+                // already unpacked inside the archive; materialised as a hard link.
+                let link = entry
+                    .link_name_bytes()
+                    .map(|l| String::from_utf8_lossy(&l).into_owned())
+                    .unwrap_or_default();
+                let base = if entry.header().entry_type() == tar::EntryType::Symlink {
+                    Path::new(&raw)
+                        .parent()
+                        .map(Path::to_path_buf)
+                        .unwrap_or_default()
+                } else {
+                    PathBuf::new()
+                };
+                let target = archive_path(
+                    root,
+                    &lexical_join(&base, &link).ok_or_else(|| {
+                        Error::Storage(storage::Error::UnsafeArchive {
+                            path: raw.clone(),
+                            reason: format!("link target {link:?} leaves the archive"),
+                        })
+                    })?,
+                )?;
+                let meta = fs::symlink_metadata(&target);
+                if !meta.map(|m| m.is_file()).unwrap_or(false) {
+                    return Err(Error::Storage(storage::Error::UnsafeArchive {
+                        path: raw,
+                        reason: format!("link target {link:?} is not a file of the archive"),
+                    }));
+                }
+                if let Some(parent) = path.parent() {
+                    fs::create_dir_all(parent)
+                        .map_err(io_err(format!("creating {}", parent.display())))?;
+                }
+                fs::hard_link(&target, &path)
+                    .map_err(io_err(format!("linking {}", path.display())))?;
+            }
             tar::EntryType::XGlobalHeader | tar::EntryType::XHeader => {}
             other => {
                 return Err(Error::Storage(storage::Error::UnsafeArchive {
                     path: raw,
-                    reason: format!("image archives hold only files and directories, not {other:?}"),
+                    reason: format!(
+                        "image archives hold only files and directories, not {other:?}"
+                    ),
                 }))
             }
         }
     }
     Ok(())
+}
+
+/// `base/link` resolved lexically (`.` and `..` applied); `None` when it climbs above the
+/// archive root or is absolute.
+fn lexical_join(base: &Path, link: &str) -> Option<String> {
+    if link.starts_with('/') {
+        return None;
+    }
+    let mut parts: Vec<String> = base
+        .components()
+        .filter_map(|c| match c {
+            Component::Normal(p) => Some(p.to_string_lossy().into_owned()),
+            _ => None,
+        })
+        .collect();
+    for part in link.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            other => parts.push(other.to_string()),
+        }
+    }
+    Some(parts.join("/"))
 }
 
 fn oci_index(images: &[SavedImage]) -> Value {
@@ -538,7 +663,10 @@ fn layout_blobs(images: &[SavedImage]) -> Vec<(String, BlobData<'_>)> {
     let mut seen = BTreeSet::new();
     let mut out = Vec::new();
     for image in images {
-        let manifest_hex = image.manifest_digest.trim_start_matches("sha256:").to_string();
+        let manifest_hex = image
+            .manifest_digest
+            .trim_start_matches("sha256:")
+            .to_string();
         if seen.insert(manifest_hex.clone()) {
             out.push((manifest_hex, BlobData::Bytes(&image.manifest)));
         }
@@ -606,7 +734,11 @@ fn append_dir(builder: &mut tar::Builder<&mut dyn Write>, name: &str) -> Result<
 
 fn write_oci_archive(images: &[SavedImage], out: &mut dyn Write) -> Result<()> {
     let mut builder = tar::Builder::new(out);
-    append_bytes(&mut builder, OCI_LAYOUT, br#"{"imageLayoutVersion":"1.0.0"}"#)?;
+    append_bytes(
+        &mut builder,
+        OCI_LAYOUT,
+        br#"{"imageLayoutVersion":"1.0.0"}"#,
+    )?;
     append_dir(&mut builder, "blobs/")?;
     append_dir(&mut builder, "blobs/sha256/")?;
     for (hex, data) in layout_blobs(images) {
@@ -644,8 +776,10 @@ fn write_docker_archive(images: &[SavedImage], out: &mut dyn Write) -> Result<()
         for (_, _, _, path, diff_id, tar_size) in &image.layers {
             let name = format!("{}.tar", diff_id.trim_start_matches("sha256:"));
             if written.insert(name.clone()) {
-                let mut file = File::open(path).map_err(io_err(format!("opening {}", path.display())))?;
-                let stream = storage::decompress(&mut file).map_err(io_err(format!("reading {}", path.display())))?;
+                let mut file =
+                    File::open(path).map_err(io_err(format!("opening {}", path.display())))?;
+                let stream = storage::decompress(&mut file)
+                    .map_err(io_err(format!("reading {}", path.display())))?;
                 let mut header = file_header(*tar_size);
                 builder
                     .append_data(&mut header, &name, stream.take(*tar_size))
@@ -661,7 +795,16 @@ fn write_docker_archive(images: &[SavedImage], out: &mut dyn Write) -> Result<()
                 .entry(repo)
                 .or_insert_with(|| json!({}))
                 .as_object_mut()
-                .map(|m| m.insert(tag, json!(image.layers.last().map(|l| l.4.trim_start_matches("sha256:")).unwrap_or(""))));
+                .map(|m| {
+                    m.insert(
+                        tag,
+                        json!(image
+                            .layers
+                            .last()
+                            .map(|l| l.4.trim_start_matches("sha256:"))
+                            .unwrap_or("")),
+                    )
+                });
         }
         manifest.push(json!({
             "Config": config_name,
@@ -671,8 +814,8 @@ fn write_docker_archive(images: &[SavedImage], out: &mut dyn Write) -> Result<()
     }
     let manifest = serde_json::to_vec(&manifest).map_err(json_err("encoding manifest.json"))?;
     append_bytes(&mut builder, DOCKER_MANIFEST, &manifest)?;
-    let repositories =
-        serde_json::to_vec(&Value::Object(repositories)).map_err(json_err("encoding repositories"))?;
+    let repositories = serde_json::to_vec(&Value::Object(repositories))
+        .map_err(json_err("encoding repositories"))?;
     append_bytes(&mut builder, "repositories", &repositories)?;
     builder
         .into_inner()

@@ -58,9 +58,9 @@ pub fn lookup(path: &Path, host: &str) -> Result<Option<(String, String)>> {
     let Some(encoded) = entry.get("auth").and_then(Value::as_str) else {
         return Ok(None);
     };
-    let decoded = STANDARD
-        .decode(encoded.trim())
-        .map_err(|e| Error::InvalidArgument(format!("{}: bad auth for {host}: {e}", path.display())))?;
+    let decoded = STANDARD.decode(encoded.trim()).map_err(|e| {
+        Error::InvalidArgument(format!("{}: bad auth for {host}: {e}", path.display()))
+    })?;
     let text = String::from_utf8(decoded).map_err(|_| {
         Error::InvalidArgument(format!("{}: auth for {host} is not UTF-8", path.display()))
     })?;
@@ -97,14 +97,16 @@ pub fn remove(path: &Path, host: Option<&str>) -> Result<bool> {
 }
 
 fn auths_mut<'a>(file: &'a mut Value, path: &Path) -> Result<&'a mut Map<String, Value>> {
-    let object = file.as_object_mut().ok_or_else(|| {
-        Error::InvalidArgument(format!("{}: not a JSON object", path.display()))
-    })?;
+    let object = file
+        .as_object_mut()
+        .ok_or_else(|| Error::InvalidArgument(format!("{}: not a JSON object", path.display())))?;
     object
         .entry("auths")
         .or_insert_with(|| json!({}))
         .as_object_mut()
-        .ok_or_else(|| Error::InvalidArgument(format!("{}: \"auths\" is not an object", path.display())))
+        .ok_or_else(|| {
+            Error::InvalidArgument(format!("{}: \"auths\" is not an object", path.display()))
+        })
 }
 
 fn write_file(path: &Path, value: &Value) -> Result<()> {

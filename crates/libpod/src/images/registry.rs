@@ -162,7 +162,10 @@ impl Session {
                 RegistryAuth::Basic(user, pass)
             }
             None => {
-                let path = opts.authfile.clone().unwrap_or_else(auth::default_auth_file);
+                let path = opts
+                    .authfile
+                    .clone()
+                    .unwrap_or_else(auth::default_auth_file);
                 match auth::lookup(&path, host)? {
                     Some((user, pass)) => RegistryAuth::Basic(user, pass),
                     None => RegistryAuth::Anonymous,
@@ -194,7 +197,11 @@ impl Session {
     }
 
     /// The digest of the manifest `reference` designates for `platform` (resolving lists).
-    pub(crate) fn remote_digest(&self, reference: &Reference, platform: &Platform) -> Result<String> {
+    pub(crate) fn remote_digest(
+        &self,
+        reference: &Reference,
+        platform: &Platform,
+    ) -> Result<String> {
         let (_, digest) = self.manifest(reference, platform)?;
         Ok(digest)
     }
@@ -202,9 +209,14 @@ impl Session {
     /// Fetches the image manifest (resolving a list to `platform`) and its digest.
     fn manifest(&self, reference: &Reference, platform: &Platform) -> Result<(Vec<u8>, String)> {
         let context = || format!("fetching the manifest of {reference}");
-        let (bytes, digest) = self.fetch_manifest(reference).map_err(|e| registry_error(context(), e))?;
+        let (bytes, digest) = self
+            .fetch_manifest(reference)
+            .map_err(|e| registry_error(context(), e))?;
         let value: Value = serde_json::from_slice(&bytes).map_err(|e| {
-            registry_error(context(), RegistryError::Invalid(format!("manifest is not JSON: {e}")))
+            registry_error(
+                context(),
+                RegistryError::Invalid(format!("manifest is not JSON: {e}")),
+            )
         })?;
         if value.get("manifests").is_none() {
             return Ok((bytes, digest));
@@ -216,16 +228,24 @@ impl Session {
                     "no image for {}/{}{} in the manifest list",
                     platform.os,
                     platform.arch,
-                    platform.variant.as_deref().map(|v| format!("/{v}")).unwrap_or_default()
+                    platform
+                        .variant
+                        .as_deref()
+                        .map(|v| format!("/{v}"))
+                        .unwrap_or_default()
                 )),
             )
         })?;
         let by_digest = reference.clone_with_digest(chosen);
-        self.fetch_manifest(&by_digest).map_err(|e| registry_error(context(), e))
+        self.fetch_manifest(&by_digest)
+            .map_err(|e| registry_error(context(), e))
     }
 
     /// One manifest, verified against the digest it was asked by (if any).
-    fn fetch_manifest(&self, reference: &Reference) -> std::result::Result<(Vec<u8>, String), RegistryError> {
+    fn fetch_manifest(
+        &self,
+        reference: &Reference,
+    ) -> std::result::Result<(Vec<u8>, String), RegistryError> {
         let (bytes, digest) = self.rt.block_on(self.client.pull_manifest_raw(
             reference,
             &self.auth,
@@ -262,9 +282,13 @@ impl Session {
         let (manifest, digest) = self.manifest(reference, platform)?;
         let context = || format!("pulling {reference}");
         let parsed: Value = serde_json::from_slice(&manifest).map_err(|e| {
-            registry_error(context(), RegistryError::Invalid(format!("manifest is not JSON: {e}")))
+            registry_error(
+                context(),
+                RegistryError::Invalid(format!("manifest is not JSON: {e}")),
+            )
         })?;
-        let config_desc = descriptor(parsed.get("config")).map_err(|e| registry_error(context(), e))?;
+        let config_desc =
+            descriptor(parsed.get("config")).map_err(|e| registry_error(context(), e))?;
         if config_desc.size < 0 || config_desc.size as u64 > storage::MAX_CONFIG_SIZE {
             return Err(registry_error(
                 context(),
@@ -276,13 +300,21 @@ impl Session {
                 )),
             ));
         }
-        progress.message(&format!("Copying config {}", short_digest(&config_desc.digest)));
+        progress.message(&format!(
+            "Copying config {}",
+            short_digest(&config_desc.digest)
+        ));
         let mut config = Vec::new();
         self.rt
             .block_on(self.client.pull_blob(
                 reference,
                 &config_desc,
-                LimitedWriter::new(&mut config, &config_desc.digest, config_desc.size as u64, None),
+                LimitedWriter::new(
+                    &mut config,
+                    &config_desc.digest,
+                    config_desc.size as u64,
+                    None,
+                ),
             ))
             .map_err(|e| registry_error(context(), e))?;
         // Refuse bad configs (not JSON, wrong digest, wrong layer count) before any layer.
@@ -315,35 +347,43 @@ impl Session {
             jobs.push((layer.clone(), path));
         }
         let client = &self.client;
-        let downloads = futures_util::stream::iter(jobs.into_iter().map(|(layer, path)| async move {
-            let id = short_digest(&layer.digest);
-            progress.start(&id, layer.size as u64);
-            let mut file = std::fs::File::create(&path).map_err(|source| Error::Io {
-                context: format!("creating {}", path.display()),
-                source,
-            })?;
-            client
-                .pull_blob(
-                    reference,
-                    &layer,
-                    LimitedWriter::new(&mut file, &layer.digest, layer.size as u64, Some((progress, id.as_str()))),
-                )
-                .await
-                .map_err(|e| registry_error(format!("pulling {reference}: layer {}", layer.digest), e))?;
-            let got = file.metadata().map(|m| m.len()).unwrap_or(0);
-            if got != layer.size as u64 {
-                return Err(registry_error(
-                    format!("pulling {reference}"),
-                    RegistryError::Invalid(format!(
-                        "layer {}: declared {} bytes, the registry sent {got}",
-                        layer.digest, layer.size
-                    )),
-                ));
-            }
-            progress.finish(&id, "done");
-            Ok::<(), Error>(())
-        }))
-        .buffer_unordered(PARALLEL_DOWNLOADS);
+        let downloads =
+            futures_util::stream::iter(jobs.into_iter().map(|(layer, path)| async move {
+                let id = short_digest(&layer.digest);
+                progress.start(&id, layer.size as u64);
+                let mut file = std::fs::File::create(&path).map_err(|source| Error::Io {
+                    context: format!("creating {}", path.display()),
+                    source,
+                })?;
+                client
+                    .pull_blob(
+                        reference,
+                        &layer,
+                        LimitedWriter::new(
+                            &mut file,
+                            &layer.digest,
+                            layer.size as u64,
+                            Some((progress, id.as_str())),
+                        ),
+                    )
+                    .await
+                    .map_err(|e| {
+                        registry_error(format!("pulling {reference}: layer {}", layer.digest), e)
+                    })?;
+                let got = file.metadata().map(|m| m.len()).unwrap_or(0);
+                if got != layer.size as u64 {
+                    return Err(registry_error(
+                        format!("pulling {reference}"),
+                        RegistryError::Invalid(format!(
+                            "layer {}: declared {} bytes, the registry sent {got}",
+                            layer.digest, layer.size
+                        )),
+                    ));
+                }
+                progress.finish(&id, "done");
+                Ok::<(), Error>(())
+            }))
+            .buffer_unordered(PARALLEL_DOWNLOADS);
         self.rt.block_on(downloads.try_collect::<Vec<()>>())?;
         let _ = digest;
         Ok(Fetched {
@@ -394,10 +434,17 @@ impl Session {
         })?;
         let media_type = serde_json::from_slice::<Value>(manifest)
             .ok()
-            .and_then(|v| v.get("mediaType").and_then(Value::as_str).map(str::to_string))
+            .and_then(|v| {
+                v.get("mediaType")
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+            })
             .unwrap_or_else(|| "application/vnd.oci.image.manifest.v1+json".to_string());
         let content_type = media_type.parse().map_err(|_| {
-            registry_error(context(), RegistryError::Invalid(format!("bad media type {media_type}")))
+            registry_error(
+                context(),
+                RegistryError::Invalid(format!("bad media type {media_type}")),
+            )
         })?;
         progress.message("Writing manifest to image destination");
         self.rt

@@ -180,7 +180,11 @@ impl Runtime {
                 if has_registry(source) {
                     source.to_string()
                 } else {
-                    image.names.first().cloned().unwrap_or_else(|| source.to_string())
+                    image
+                        .names
+                        .first()
+                        .cloned()
+                        .unwrap_or_else(|| source.to_string())
                 }
             }
         };
@@ -212,13 +216,22 @@ impl Runtime {
     }
 
     /// Checks credentials against `host` and stores them in the auth file.
-    pub fn login(&self, host: &str, user: &str, password: &str, opts: &RegistryOptions) -> Result<PathBuf> {
+    pub fn login(
+        &self,
+        host: &str,
+        user: &str,
+        password: &str,
+        opts: &RegistryOptions,
+    ) -> Result<PathBuf> {
         let host = registry_host(host);
         let conf = self.registries_conf()?;
         let mut with_creds = opts.clone();
         with_creds.creds = Some(format!("{user}:{password}"));
         Session::new(&host, &with_creds, &conf)?.login(&host)?;
-        let path = opts.authfile.clone().unwrap_or_else(auth::default_auth_file);
+        let path = opts
+            .authfile
+            .clone()
+            .unwrap_or_else(auth::default_auth_file);
         auth::store(&path, &host, user, password)?;
         Ok(path)
     }

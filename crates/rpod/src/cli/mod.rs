@@ -2,6 +2,7 @@
 //! follow Podman's.
 
 mod images;
+mod pod;
 pub mod network;
 mod volume;
 mod tools;
@@ -11,6 +12,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 pub use images::*;
+pub use pod::*;
 pub use volume::*;
 pub use tools::*;
 
@@ -91,6 +93,9 @@ pub enum Command {
     /// Manage volumes
     #[command(subcommand)]
     Volume(VolumeGroup),
+    /// Manage pods
+    #[command(subcommand)]
+    Pod(PodGroup),
     /// Print a shell completion script
     Completion(CompletionArgs),
 }
@@ -356,6 +361,9 @@ pub struct CreateFlags {
     /// Restart policy: no, on-failure[:N], always, unless-stopped
     #[arg(long, value_name = "POLICY")]
     pub restart: Option<String>,
+    /// Run in this pod (`new:NAME` creates it)
+    #[arg(long, value_name = "POD")]
+    pub pod: Option<String>,
     /// Containers that must run before this one (comma-separated names or IDs)
     #[arg(long, value_name = "CONTAINERS", value_delimiter = ',')]
     pub requires: Vec<String>,

@@ -91,19 +91,7 @@ pub fn create_options(f: &CreateFlags) -> Result<CreateOptions> {
         init: f.init,
         mounts,
         network: libpod::NetworkMode::Bridge,
-        net: libpod::NetworkRequest {
-            networks: f.net.network.clone(),
-            ip: f.net.ip.clone(),
-            mac: f.net.mac_address.clone(),
-            aliases: f.net.network_alias.clone(),
-            publish: f.net.publish.clone(),
-            publish_all: f.net.publish_all,
-            expose: f.net.expose.clone(),
-            dns: f.net.dns.clone(),
-            dns_search: f.net.dns_search.clone(),
-            dns_options: f.net.dns_option.clone(),
-            add_hosts: f.net.add_host.clone(),
-        },
+        net: net_request(&f.net),
         tty: f.tty,
         interactive: f.interactive,
         log_driver: f.log_driver.clone(),
@@ -111,6 +99,7 @@ pub fn create_options(f: &CreateFlags) -> Result<CreateOptions> {
         auto_remove: f.rm,
         restart_policy: f.restart.as_deref().map(str::parse).transpose()?,
         requires: f.requires.clone(),
+        pod: f.pod.clone(),
         health: libpod::container::options::HealthOptions {
             cmd: f.health_cmd.clone(),
             interval: f.health_interval.clone(),
@@ -123,6 +112,23 @@ pub fn create_options(f: &CreateFlags) -> Result<CreateOptions> {
         pull: f.pull.parse()?,
         registry: crate::commands::images::registry_options(&f.registry),
     })
+}
+
+/// The network flags as the engine takes them (containers and pods).
+pub fn net_request(n: &crate::cli::network::NetFlags) -> libpod::NetworkRequest {
+    libpod::NetworkRequest {
+        networks: n.network.clone(),
+        ip: n.ip.clone(),
+        mac: n.mac_address.clone(),
+        aliases: n.network_alias.clone(),
+        publish: n.publish.clone(),
+        publish_all: n.publish_all,
+        expose: n.expose.clone(),
+        dns: n.dns.clone(),
+        dns_search: n.dns_search.clone(),
+        dns_options: n.dns_option.clone(),
+        add_hosts: n.add_host.clone(),
+    }
 }
 
 fn check_cidfile(f: &CreateFlags) -> Result<()> {
@@ -191,7 +197,7 @@ fn remove_after_failure(ctr: &mut Container<'_>, rm: bool) {
 /// detach, and returns the exit code to report (0 when detached).
 pub fn start_attached(ctr: &mut Container<'_>, stdin: bool, detach_keys: Vec<u8>) -> Result<u8> {
     if ctr.status() != libpod::ContainerStatus::Created {
-        ctr.init()?;
+        ctr.init_with_dependencies()?;
     }
     let client = ctr.attach_client()?;
     let tty = ctr.config().tty;

@@ -7,6 +7,7 @@ mod images;
 mod network;
 mod service;
 mod system;
+mod pod;
 mod tools;
 mod volume;
 
@@ -73,6 +74,7 @@ pub fn dispatch(cli: Cli) -> Result<u8> {
         },
         Command::Events(a) => system::events(&rt, a),
         Command::Volume(g) => volume::run(&rt, g),
+        Command::Pod(g) => pod::run(&rt, g),
         Command::Healthcheck(HealthcheckGroup::Run(a)) => containers::healthcheck(&rt, &a.name),
         Command::Network(g) => network::run(&rt, g),
         Command::Version(_) | Command::Completion(_) => Ok(0),

@@ -89,7 +89,7 @@ pub fn check_image(manifest: &[u8], config: &[u8]) -> Result<CheckedImage> {
         .map_err(|e| Error::InvalidImage(format!("manifest is not an image manifest: {e}")))?;
     let declared = parsed.config();
     check_blob(
-        &declared.digest().to_string(),
+        declared.digest().as_ref(),
         declared.size(),
         &format!("{SHA256_PREFIX}{}", sha256_hex(config)),
         config.len() as u64,
@@ -227,7 +227,9 @@ impl Store {
                 }
                 (None, Some(path)) => {
                     let mut blob = File::open(path).at("open", path)?;
-                    let layer = self.layers.put_verified(&mut blob, layers.last(), &expect)?;
+                    let layer = self
+                        .layers
+                        .put_verified(&mut blob, layers.last(), &expect)?;
                     self.blobs.put_file(path, &hex)?;
                     layer
                 }

@@ -738,7 +738,11 @@ fn store_and_errors_can_cross_threads() {
 }
 
 /// An image given as blobs: a gzip layer, its config and manifest; files staged in the store.
-fn new_image(fx: &Fixture, layer_tar: &[u8], tamper: impl FnOnce(&mut serde_json::Value)) -> NewImage {
+fn new_image(
+    fx: &Fixture,
+    layer_tar: &[u8],
+    tamper: impl FnOnce(&mut serde_json::Value),
+) -> NewImage {
     let blob = gzip(layer_tar);
     let diff_id = format!("sha256:{}", sha256_hex(layer_tar));
     let config = serde_json::to_vec(&serde_json::json!({
@@ -755,7 +759,11 @@ fn new_image(fx: &Fixture, layer_tar: &[u8], tamper: impl FnOnce(&mut serde_json
                     "digest": format!("sha256:{}", sha256_hex(&blob)), "size": blob.len()}],
     });
     tamper(&mut manifest);
-    let staged = fx.store.root().join("tmp").join(format!("blob-{}", sha256_hex(&blob)));
+    let staged = fx
+        .store
+        .root()
+        .join("tmp")
+        .join(format!("blob-{}", sha256_hex(&blob)));
     fs::write(&staged, &blob).unwrap();
     NewImage {
         manifest: serde_json::to_vec(&manifest).unwrap(),
@@ -775,15 +783,24 @@ fn put_image_keeps_blobs_for_save_and_push() {
     assert_eq!(image.digest, manifest_digest);
     assert_eq!(image.names, vec!["example.com/blobs:1"]);
     let manifest = fx.store.image_manifest(&image).unwrap();
-    let blob = fx.store.blob_path(&manifest.layers()[0].digest().to_string()).unwrap();
+    let blob = fx
+        .store
+        .blob_path(&manifest.layers()[0].digest().to_string())
+        .unwrap();
     assert_eq!(fs::read(blob).unwrap(), gzip(&layer));
     // Imported images keep their uncompressed layer as the blob of their diff ID.
     let imported = fx.import_bytes(&single_file_layer("x", b"y"), &["imp"]);
     let m = fx.store.image_manifest(&imported).unwrap();
-    assert!(fx.store.blob_path(&m.layers()[0].digest().to_string()).is_ok());
+    assert!(fx
+        .store
+        .blob_path(&m.layers()[0].digest().to_string())
+        .is_ok());
     // Removing the image removes its layer blob too.
     fx.store.remove_image(&image.id).unwrap();
-    assert!(fx.store.blob_path(&manifest.layers()[0].digest().to_string()).is_err());
+    assert!(fx
+        .store
+        .blob_path(&manifest.layers()[0].digest().to_string())
+        .is_err());
 }
 
 #[test]
@@ -791,16 +808,28 @@ fn put_image_refuses_inconsistent_blobs_and_stores_nothing() {
     let fx = Fixture::new(DriverKind::Vfs);
     let layer = single_file_layer("hello", b"world");
     let cases: Vec<(Box<dyn FnOnce(&mut serde_json::Value)>, &str)> = vec![
-        (Box::new(|m| m["layers"][0]["size"] = serde_json::json!(10u64 << 30)), "size mismatch"),
         (
-            Box::new(|m| m["layers"][0]["digest"] = serde_json::json!(format!("sha256:{}", "ab".repeat(32)))),
+            Box::new(|m| m["layers"][0]["size"] = serde_json::json!(10u64 << 30)),
+            "size mismatch",
+        ),
+        (
+            Box::new(|m| {
+                m["layers"][0]["digest"] = serde_json::json!(format!("sha256:{}", "ab".repeat(32)))
+            }),
             "digest mismatch",
         ),
-        (Box::new(|m| m["config"]["size"] = serde_json::json!(3)), "config"),
+        (
+            Box::new(|m| m["config"]["size"] = serde_json::json!(3)),
+            "config",
+        ),
     ];
     for (tamper, needle) in cases {
         let new = new_image(&fx, &layer, tamper);
-        let err = fx.store.put_image(new, &mut |_| {}).unwrap_err().to_string();
+        let err = fx
+            .store
+            .put_image(new, &mut |_| {})
+            .unwrap_err()
+            .to_string();
         assert!(err.contains(needle), "{needle}: {err}");
         assert!(fx.store.images().unwrap().is_empty());
         assert_eq!(fx.entries("layers"), 0, "{needle}");

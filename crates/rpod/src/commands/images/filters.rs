@@ -54,7 +54,9 @@ pub fn apply(
                     })
                     .collect()
             }
-            other => bail!("unsupported filter {other:?}: use reference, label, dangling, before or since"),
+            other => bail!(
+                "unsupported filter {other:?}: use reference, label, dangling, before or since"
+            ),
         };
     }
     let _ = all;
@@ -107,7 +109,10 @@ mod tests {
     fn references() {
         assert!(reference_matches("localhost/busybox:latest", "busybox"));
         assert!(reference_matches("localhost/busybox:latest", "busy*"));
-        assert!(reference_matches("localhost/busybox:latest", "busybox:latest"));
+        assert!(reference_matches(
+            "localhost/busybox:latest",
+            "busybox:latest"
+        ));
         assert!(!reference_matches("localhost/busybox:latest", "alpine"));
     }
 }

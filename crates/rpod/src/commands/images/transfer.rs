@@ -73,7 +73,8 @@ pub fn save(rt: &Runtime, a: SaveArgs) -> Result<u8> {
         }
         (ArchiveFormat::OciDir, None) => bail!("oci-dir needs an output directory (-o DIR)"),
         (_, Some(path)) => {
-            let file = File::create(path).with_context(|| format!("creating {}", path.display()))?;
+            let file =
+                File::create(path).with_context(|| format!("creating {}", path.display()))?;
             let mut out = BufWriter::with_capacity(1 << 20, file);
             let res = rt.save_images(&a.images, format, SaveTarget::Stream(&mut out));
             if let Err(e) = res.and_then(|()| {
@@ -104,7 +105,8 @@ pub fn load(rt: &Runtime, a: LoadArgs) -> Result<u8> {
     let loaded = match &a.input {
         Some(path) if path.is_dir() => rt.load_directory(path, &progress)?,
         Some(path) => {
-            let mut file = File::open(path).with_context(|| format!("opening {}", path.display()))?;
+            let mut file =
+                File::open(path).with_context(|| format!("opening {}", path.display()))?;
             rt.load_images(&mut file, &progress)?
         }
         None => {
@@ -210,7 +212,11 @@ pub fn tree(rt: &Runtime, a: TreeArgs) -> Result<u8> {
     println!("Image Layers");
     let count = layers.len();
     for (i, layer) in layers.iter().enumerate() {
-        let branch = if i + 1 == count { "└──" } else { "├──" };
+        let branch = if i + 1 == count {
+            "└──"
+        } else {
+            "├──"
+        };
         let shared = if layer.shared_with.is_empty() {
             String::new()
         } else {
@@ -237,7 +243,9 @@ pub fn login(rt: &Runtime, a: LoginArgs) -> Result<u8> {
                 (Some(p), false) => p.clone(),
                 (None, true) => {
                     let mut text = String::new();
-                    std::io::stdin().read_to_string(&mut text).context("reading the password")?;
+                    std::io::stdin()
+                        .read_to_string(&mut text)
+                        .context("reading the password")?;
                     text.trim_end_matches(['\n', '\r']).to_string()
                 }
                 (Some(_), true) => bail!("--password and --password-stdin are mutually exclusive"),
@@ -255,12 +263,19 @@ pub fn login(rt: &Runtime, a: LoginArgs) -> Result<u8> {
 }
 
 pub fn logout(rt: &Runtime, a: LogoutArgs) -> Result<u8> {
-    let host = if a.all { None } else { a.registry_host.as_deref() };
+    let host = if a.all {
+        None
+    } else {
+        a.registry_host.as_deref()
+    };
     if host.is_none() && !a.all {
         bail!("a registry or --all is needed");
     }
     if rt.logout(host, a.authfile.clone())? {
-        println!("Removed login credentials for {}", host.unwrap_or("all registries"));
+        println!(
+            "Removed login credentials for {}",
+            host.unwrap_or("all registries")
+        );
         Ok(0)
     } else {
         bail!("not logged into {}", host.unwrap_or("any registry"))

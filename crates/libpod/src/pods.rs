@@ -1,0 +1,436 @@
+//! Pods: groups of containers sharing namespaces through an infra
+//! container that holds them (catatonit `-P`, a tiny static pause process
+//! bind-mounted into an empty root, never a pulled image). Containers of a
+//! pod depend on the infra container, so starting one starts it first (the
+//! seed's dependency start); ports and networks are set on the pod.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::container::{Container, ContainerStatus, CreateOptions, MountSpec};
+use crate::error::{Error, IoContext, Result};
+use crate::ids::{new_id, random_name, validate_name};
+use crate::runtime::Runtime;
+
+/// The namespaces a pod shares by default (Podman's).
+pub const DEFAULT_SHARE: &[&str] = &["net", "ipc", "uts"];
+/// The namespaces a pod can share.
+const SHAREABLE: &[&str] = &["net", "ipc", "uts", "pid", "cgroup"];
+/// Where the infra command is bind-mounted in the infra container.
+const INFRA_BINARY: &str = "/catatonit";
+
+/// A pod's configuration.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct PodConfig {
+    pub id: String,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+    pub labels: BTreeMap<String, String>,
+    pub hostname: String,
+    pub share: Vec<String>,
+    pub infra_id: Option<String>,
+}
+
+impl PodConfig {
+    pub fn shares(&self, ns: &str) -> bool {
+        self.share.iter().any(|s| s == ns)
+    }
+}
+
+/// What `pod create` asks for.
+#[derive(Debug, Clone, Default)]
+pub struct PodCreateOptions {
+    pub name: Option<String>,
+    pub labels: BTreeMap<String, String>,
+    pub hostname: Option<String>,
+    /// Namespaces to share; `None` for the default (net, ipc, uts).
+    pub share: Option<Vec<String>>,
+    pub infra: bool,
+    /// The infra container's command (default `/catatonit -P`).
+    pub infra_command: Option<Vec<String>>,
+    pub network: network::NetworkMode,
+    pub net: network::NetworkRequest,
+}
+
+/// `pod inspect` output (Podman's field names).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PodInspect {
+    pub id: String,
+    pub name: String,
+    pub created: DateTime<Utc>,
+    pub state: String,
+    pub hostname: String,
+    pub labels: BTreeMap<String, String>,
+    pub shared_namespaces: Vec<String>,
+    #[serde(rename = "InfraContainerID")]
+    pub infra_container_id: String,
+    pub num_containers: usize,
+    pub containers: Vec<PodInspectContainer>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PodInspectContainer {
+    pub id: String,
+    pub name: String,
+    pub state: String,
+}
+
+impl Runtime {
+    /// Creates a pod and, unless `infra` is off, its infra container.
+    pub fn create_pod(&self, opts: PodCreateOptions) -> Result<PodConfig> {
+        let name = match &opts.name {
+            Some(n) => {
+                validate_name(n)?;
+                n.clone()
+            }
+            None => random_name(|n| Ok(self.db.pod::<PodConfig>(n)?.is_some()))?,
+        };
+        let share = opts
+            .share
+            .clone()
+            .unwrap_or_else(|| DEFAULT_SHARE.iter().map(|s| s.to_string()).collect());
+        for s in &share {
+            if !SHAREABLE.contains(&s.as_str()) {
+                return Err(Error::InvalidArgument(format!(
+                    "invalid --share {s:?}: choose from {}",
+                    SHAREABLE.join(", ")
+                )));
+            }
+        }
+        if !opts.infra && !share.is_empty() && opts.share.is_some() {
+            return Err(Error::InvalidArgument(
+                "a pod without infra container cannot share namespaces".into(),
+            ));
+        }
+        let id = new_id()?;
+        let mut config = PodConfig {
+            hostname: opts.hostname.clone().unwrap_or_else(|| name.clone()),
+            id: id.clone(),
+            name: name.clone(),
+            created_at: Utc::now(),
+            labels: opts.labels.clone(),
+            share: if opts.infra { share } else { Vec::new() },
+            infra_id: None,
+        };
+        if !self.db.add_pod(
+            &id,
+            &name,
+            &config,
+            config.created_at.timestamp_nanos_opt().unwrap_or_default(),
+        )? {
+            return Err(Error::InvalidArgument(format!(
+                "the pod name {name:?} is already in use"
+            )));
+        }
+        if opts.infra {
+            match self.create_infra(&config, &opts) {
+                Ok(infra_id) => {
+                    config.infra_id = Some(infra_id);
+                    self.db.save_pod(&id, &config)?;
+                }
+                Err(e) => {
+                    let _ = self.db.remove_pod(&id);
+                    let _ = std::fs::remove_dir_all(self.pod_dir(&id));
+                    return Err(e);
+                }
+            }
+        }
+        self.pod_event(&config, "create");
+        Ok(config)
+    }
+
+    fn pod_dir(&self, id: &str) -> PathBuf {
+        self.paths.root.join("pods").join(id)
+    }
+
+    fn create_infra(&self, pod: &PodConfig, opts: &PodCreateOptions) -> Result<String> {
+        let init = PathBuf::from(&self.config.containers.init_path);
+        if !init.is_file() {
+            return Err(Error::InvalidArgument(format!(
+                "the pod's infra process {} is missing (install catatonit or set containers.init_path)",
+                init.display()
+            )));
+        }
+        let rootfs = self.pod_dir(&pod.id).join("infra-rootfs");
+        std::fs::create_dir_all(&rootfs).ctx(|| format!("creating {}", rootfs.display()))?;
+        let mut mount = MountSpec::parse_volume(&format!("{}:{INFRA_BINARY}:ro", init.display()))?;
+        mount.options.push("nosuid".into());
+        let entrypoint = opts
+            .infra_command
+            .clone()
+            .unwrap_or_else(|| vec![INFRA_BINARY.to_string(), "-P".to_string()]);
+        let infra = self.create_container(CreateOptions {
+            name: Some(format!("{}-infra", &pod.id[..12])),
+            rootfs: Some(rootfs),
+            entrypoint: Some(entrypoint),
+            hostname: pod.shares("uts").then(|| pod.hostname.clone()),
+            mounts: vec![mount],
+            network: opts.network.clone(),
+            net: opts.net.clone(),
+            labels: pod.labels.clone(),
+            ..Default::default()
+        })?;
+        let mut config = infra.config().clone();
+        config.pod = Some(pod.id.clone());
+        config.is_infra = true;
+        self.db.save_config(&config)?;
+        Ok(config.id)
+    }
+
+    /// The pod a new container joins: an existing one, or `new:NAME`.
+    pub(crate) fn pod_for_new_container(&self, reference: &str) -> Result<PodConfig> {
+        match reference.strip_prefix("new:") {
+            Some(name) => self.create_pod(PodCreateOptions {
+                name: Some(name.to_string()),
+                infra: true,
+                ..Default::default()
+            }),
+            None => self.pod(reference),
+        }
+    }
+
+    /// A pod by name, ID or unique ID prefix.
+    pub fn pod(&self, name_or_id: &str) -> Result<PodConfig> {
+        self.db.pod(name_or_id)?.ok_or_else(|| {
+            Error::InvalidArgument(format!(
+                "no pod with name or ID {name_or_id} found: no such pod"
+            ))
+        })
+    }
+
+    pub fn pods(&self) -> Result<Vec<PodConfig>> {
+        self.db.all_pods()
+    }
+
+    /// The pod's containers, the infra container first.
+    pub fn pod_containers(&self, pod: &PodConfig) -> Result<Vec<Container<'_>>> {
+        let mut list: Vec<Container<'_>> = self
+            .containers()?
+            .into_iter()
+            .filter(|c| c.config().pod.as_deref() == Some(pod.id.as_str()))
+            .collect();
+        list.sort_by_key(|c| !c.config().is_infra);
+        Ok(list)
+    }
+
+    /// Podman's pod status: Created, Running, Paused, Exited, Degraded.
+    pub fn pod_status(&self, pod: &PodConfig) -> Result<String> {
+        let members = self.pod_containers(pod)?;
+        let running = members
+            .iter()
+            .filter(|c| c.status() == ContainerStatus::Running)
+            .count();
+        let paused = members
+            .iter()
+            .filter(|c| c.status() == ContainerStatus::Paused)
+            .count();
+        let created = members
+            .iter()
+            .filter(|c| {
+                matches!(
+                    c.status(),
+                    ContainerStatus::Created | ContainerStatus::Configured
+                )
+            })
+            .count();
+        Ok(if members.is_empty() || created == members.len() {
+            "Created".into()
+        } else if running == members.len() {
+            "Running".into()
+        } else if paused == members.len() {
+            "Paused".into()
+        } else if running == 0 && paused == 0 {
+            "Exited".into()
+        } else {
+            "Degraded".into()
+        })
+    }
+
+    /// Starts every container of the pod (the infra container first).
+    pub fn pod_start(&self, pod: &PodConfig) -> Result<()> {
+        for mut c in self.pod_containers(pod)? {
+            if !c.status().is_active() {
+                c.start()?;
+            }
+        }
+        self.pod_event(pod, "start");
+        Ok(())
+    }
+
+    /// Stops the pod's containers, the members concurrently, then the infra container.
+    pub fn pod_stop(&self, pod: &PodConfig, timeout: Option<u32>) -> Result<()> {
+        let members: Vec<String> = self
+            .pod_containers(pod)?
+            .iter()
+            .filter(|c| !c.config().is_infra)
+            .map(|c| c.id().to_string())
+            .collect();
+        let options = self.options.clone();
+        let results: Vec<Result<()>> = std::thread::scope(|s| {
+            let handles: Vec<_> = members
+                .iter()
+                .map(|id| {
+                    let options = options.clone();
+                    s.spawn(move || -> Result<()> {
+                        let rt = Runtime::new(options)?;
+                        rt.container(id)?.stop(timeout)
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join().unwrap_or_else(|_| {
+                        Err(Error::InvalidArgument("a stop thread panicked".into()))
+                    })
+                })
+                .collect()
+        });
+        for r in results {
+            r?;
+        }
+        if let Some(infra) = &pod.infra_id {
+            self.container(infra)?.stop(timeout)?;
+        }
+        self.pod_event(pod, "stop");
+        Ok(())
+    }
+
+    /// Sends `signal` to every running container of the pod.
+    pub fn pod_kill(&self, pod: &PodConfig, signal: i32) -> Result<()> {
+        for mut c in self.pod_containers(pod)? {
+            if c.status().is_active() {
+                c.kill(signal)?;
+            }
+        }
+        self.pod_event(pod, "kill");
+        Ok(())
+    }
+
+    pub fn pod_pause(&self, pod: &PodConfig, pause: bool) -> Result<()> {
+        for mut c in self.pod_containers(pod)? {
+            match (pause, c.status()) {
+                (true, ContainerStatus::Running) => c.pause()?,
+                (false, ContainerStatus::Paused) => c.unpause()?,
+                _ => {}
+            }
+        }
+        self.pod_event(pod, if pause { "pause" } else { "unpause" });
+        Ok(())
+    }
+
+    /// Removes the pod: refused while containers run unless `force`, which
+    /// stops them. Members go first, the infra container last. Returns the
+    /// removed container IDs.
+    pub fn pod_remove(
+        &self,
+        pod: &PodConfig,
+        force: bool,
+        timeout: Option<u32>,
+    ) -> Result<Vec<String>> {
+        let members = self.pod_containers(pod)?;
+        if !force {
+            if let Some(c) = members.iter().find(|c| c.status().is_active()) {
+                return Err(Error::InvalidArgument(format!(
+                    "pod {} has running containers ({}): stop them or use --force",
+                    pod.name,
+                    c.name()
+                )));
+            }
+        }
+        let mut removed = Vec::new();
+        let mut ordered: Vec<String> = members.iter().map(|c| c.id().to_string()).collect();
+        ordered.reverse();
+        for id in ordered {
+            match self.container(&id) {
+                Ok(mut c) => removed.extend(c.remove(true, timeout)?),
+                Err(Error::NoSuchContainer(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        self.db.remove_pod(&pod.id)?;
+        let dir = self.pod_dir(&pod.id);
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir).ctx(|| format!("removing {}", dir.display()))?;
+        }
+        self.pod_event(pod, "remove");
+        Ok(removed)
+    }
+
+    pub fn pod_inspect(&self, pod: &PodConfig) -> Result<PodInspect> {
+        let members = self.pod_containers(pod)?;
+        Ok(PodInspect {
+            id: pod.id.clone(),
+            name: pod.name.clone(),
+            created: pod.created_at,
+            state: self.pod_status(pod)?,
+            hostname: pod.hostname.clone(),
+            labels: pod.labels.clone(),
+            shared_namespaces: pod.share.clone(),
+            infra_container_id: pod.infra_id.clone().unwrap_or_default(),
+            num_containers: members.len(),
+            containers: members
+                .iter()
+                .map(|c| PodInspectContainer {
+                    id: c.id().to_string(),
+                    name: c.name().to_string(),
+                    state: c.status().as_str().to_string(),
+                })
+                .collect(),
+        })
+    }
+
+    fn pod_event(&self, pod: &PodConfig, status: &str) {
+        self.events.write(&crate::events::Event {
+            id: pod.id.clone(),
+            image: String::new(),
+            name: pod.name.clone(),
+            status: status.to_string(),
+            time: Utc::now(),
+            kind: "pod".into(),
+            exit_code: None,
+            attributes: pod.labels.clone(),
+        });
+    }
+}
+
+impl Container<'_> {
+    /// The infra container's namespaces this container joins (ipc, uts,
+    /// pid, cgroup — the network is joined through `container:` mode).
+    pub(crate) fn pod_namespaces(&self) -> Result<Vec<(ocirt::spec::NamespaceType, PathBuf)>> {
+        let Some(pod_id) = &self.config.pod else {
+            return Ok(Vec::new());
+        };
+        if self.config.is_infra {
+            return Ok(Vec::new());
+        }
+        let pod = self.rt.pod(pod_id)?;
+        let Some(infra_id) = &pod.infra_id else {
+            return Ok(Vec::new());
+        };
+        let infra = self.rt.container(infra_id)?;
+        if infra.state().pid <= 0 {
+            return Err(Error::InvalidArgument(format!(
+                "the infra container of pod {} is not running",
+                pod.name
+            )));
+        }
+        use ocirt::spec::NamespaceType as T;
+        let pid = infra.state().pid;
+        Ok([
+            ("ipc", T::Ipc),
+            ("uts", T::Uts),
+            ("pid", T::Pid),
+            ("cgroup", T::Cgroup),
+        ]
+        .into_iter()
+        .filter(|(name, _)| pod.shares(name))
+        .map(|(name, typ)| (typ, PathBuf::from(format!("/proc/{pid}/ns/{name}"))))
+        .collect())
+    }
+}

@@ -1,0 +1,165 @@
+//! Flags of `rpod pod …`.
+
+use clap::{Args, Subcommand};
+
+use super::network::NetFlags;
+
+#[derive(Debug, Subcommand)]
+pub enum PodGroup {
+    /// Create a pod
+    Create(PodCreateArgs),
+    /// Start pods
+    Start(PodNames),
+    /// Stop pods
+    Stop(PodStopArgs),
+    /// Restart pods
+    Restart(PodStopArgs),
+    /// Send a signal to the containers of pods
+    Kill(PodKillArgs),
+    /// Pause pods
+    Pause(PodNames),
+    /// Unpause pods
+    Unpause(PodNames),
+    /// Remove pods
+    #[command(visible_alias = "remove")]
+    Rm(PodRmArgs),
+    /// List pods
+    #[command(visible_alias = "ls", visible_alias = "list")]
+    Ps(PodPsArgs),
+    /// Show pod details
+    Inspect(PodInspectArgs),
+    /// Exit 0 if the pod exists, 1 if not
+    Exists(PodName),
+    /// Remove stopped pods
+    Prune(PodPruneArgs),
+    /// Show the processes of a pod's containers
+    Top(PodName),
+    /// Fetch the logs of a pod's containers
+    Logs(PodLogsArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(disable_help_flag = true)]
+pub struct PodCreateArgs {
+    /// Print help
+    #[arg(long, action = clap::ArgAction::Help)]
+    pub help: Option<bool>,
+    /// Name of the pod
+    #[arg(short = 'n', long)]
+    pub name: Option<String>,
+    /// Set a label (KEY=VALUE)
+    #[arg(short = 'l', long = "label", value_name = "KEY=VALUE")]
+    pub labels: Vec<String>,
+    /// Host name of the pod (shared with its containers)
+    #[arg(long, short = 'h')]
+    pub hostname: Option<String>,
+    /// Namespaces to share: net, ipc, uts, pid, cgroup (comma-separated)
+    #[arg(long, value_delimiter = ',')]
+    pub share: Option<Vec<String>>,
+    /// Create an infra container (default true)
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    pub infra: bool,
+    /// Create no infra container
+    #[arg(long)]
+    pub no_infra: bool,
+    /// The infra container's command
+    #[arg(long, value_name = "COMMAND")]
+    pub infra_command: Option<String>,
+    #[command(flatten)]
+    pub net: NetFlags,
+}
+
+#[derive(Debug, Args)]
+pub struct PodNames {
+    /// Act on all pods
+    #[arg(short = 'a', long)]
+    pub all: bool,
+    /// Pods (names or IDs)
+    pub names: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct PodName {
+    /// Pod (name or ID)
+    pub name: String,
+}
+
+#[derive(Debug, Args)]
+pub struct PodStopArgs {
+    /// Seconds to wait before killing
+    #[arg(short = 't', long = "time", value_name = "SECONDS")]
+    pub time: Option<u32>,
+    /// Act on all pods
+    #[arg(short = 'a', long)]
+    pub all: bool,
+    /// Pods (names or IDs)
+    pub names: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct PodKillArgs {
+    /// Signal to send (name or number)
+    #[arg(short = 's', long, default_value = "KILL")]
+    pub signal: String,
+    /// Act on all pods
+    #[arg(short = 'a', long)]
+    pub all: bool,
+    /// Pods (names or IDs)
+    pub names: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct PodRmArgs {
+    /// Stop running containers first
+    #[arg(short = 'f', long)]
+    pub force: bool,
+    /// Seconds to wait for stop before killing (with --force)
+    #[arg(short = 't', long = "time", value_name = "SECONDS")]
+    pub time: Option<u32>,
+    /// Remove all pods
+    #[arg(short = 'a', long)]
+    pub all: bool,
+    /// Pods (names or IDs)
+    pub names: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct PodPsArgs {
+    /// Show only IDs
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// Do not truncate IDs
+    #[arg(long)]
+    pub no_trunc: bool,
+    /// Go template or json
+    #[arg(long)]
+    pub format: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct PodInspectArgs {
+    /// Go template or json
+    #[arg(short = 'f', long)]
+    pub format: Option<String>,
+    /// Pod (name or ID)
+    pub name: String,
+}
+
+#[derive(Debug, Args)]
+pub struct PodPruneArgs {
+    /// Do not ask for confirmation
+    #[arg(short = 'f', long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PodLogsArgs {
+    /// Follow new output
+    #[arg(short = 'f', long)]
+    pub follow: bool,
+    /// Show timestamps
+    #[arg(short = 't', long)]
+    pub timestamps: bool,
+    /// Pod (name or ID)
+    pub name: String,
+}
