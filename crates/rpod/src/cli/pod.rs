@@ -7,7 +7,7 @@ use super::network::NetFlags;
 #[derive(Debug, Subcommand)]
 pub enum PodGroup {
     /// Create a pod
-    Create(PodCreateArgs),
+    Create(Box<PodCreateArgs>),
     /// Start pods
     Start(PodNames),
     /// Stop pods

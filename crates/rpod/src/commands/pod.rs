@@ -12,7 +12,7 @@ use crate::format::{print_table, OutputFormat};
 
 pub fn run(rt: &Runtime, cmd: PodGroup) -> Result<u8> {
     match cmd {
-        PodGroup::Create(a) => create(rt, a),
+        PodGroup::Create(a) => create(rt, *a),
         PodGroup::Start(a) => each(rt, &a.names, a.all, |pod| Ok(rt.pod_start(pod)?)),
         PodGroup::Stop(a) => each(rt, &a.names, a.all, |pod| Ok(rt.pod_stop(pod, a.time)?)),
         PodGroup::Restart(a) => each(rt, &a.names, a.all, |pod| {
