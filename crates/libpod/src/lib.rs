@@ -15,12 +15,12 @@ pub mod humanize;
 mod ids;
 pub mod images;
 mod lock;
+pub mod networks;
 pub mod paths;
 pub mod pods;
 mod runtime;
 pub mod system;
 pub mod volumes;
-pub mod networks;
 
 mod error;
 
@@ -30,9 +30,9 @@ pub use runtime::{Runtime, RuntimeOptions};
 
 /// Re-exported for the CLI's attach (frames) and log time formats.
 pub use monitor;
-/// Re-exported network types used in [`CreateOptions`].
-pub use network::{NetworkMode, NetworkRequest};
 /// Re-exported: network definitions and flag types for the CLI.
 pub use network;
+/// Re-exported network types used in [`CreateOptions`].
+pub use network::{NetworkMode, NetworkRequest};
 /// Re-exported so the CLI can use the same signal parser.
 pub use ocirt::spec::parse_signal;

@@ -114,7 +114,12 @@ impl Runtime {
     }
 
     /// `network connect`.
-    pub fn connect_network(&self, network: &str, container: &str, per: PerNetworkOptions) -> Result<()> {
+    pub fn connect_network(
+        &self,
+        network: &str,
+        container: &str,
+        per: PerNetworkOptions,
+    ) -> Result<()> {
         self.container(container)?.connect_network(network, per)
     }
 

@@ -27,7 +27,7 @@ impl TestNet {
         let pid = std::process::id();
         let prefix = format!("10.{}.{}", 95 + k, pid % 256);
         let t = TestNet {
-            name: format!("tn{pid}-{k}"),
+            name: format!("tn{pid}x{k}"),
             bridge: format!("rpt{}x{k}", pid % 1_000_000),
             prefix,
         };
@@ -477,7 +477,7 @@ fn default_bridge_gives_an_address_and_leaves_nothing() {
     // The gateway answers from inside (traffic stays on rpod's bridge).
     let out = sh(
         &e,
-        &[],
+        &["--cap-add", "NET_RAW"],
         "ping -c 1 -W 2 10.90.0.1 >/dev/null && echo reachable",
     );
     assert_eq!(out, "reachable");

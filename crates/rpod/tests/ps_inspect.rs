@@ -391,12 +391,13 @@ fn inspect_multiple_gives_an_array() {
 #[test]
 fn inspect_type_selects_object_kind() {
     let e = Engine::with_image();
-    e.ok(&["create", "--name", "c", "busybox", "true"]);
-    let (code, _) = e.fails(&["inspect", "--type", "image", "c"]);
+    // A name that cannot be an ID prefix of the image.
+    e.ok(&["create", "--name", "ctr-x", "busybox", "true"]);
+    let (code, _) = e.fails(&["inspect", "--type", "image", "ctr-x"]);
     assert_eq!(code, 125);
     let (code, _) = e.fails(&["inspect", "--type", "container", "busybox"]);
     assert_eq!(code, 125);
-    let (code, err) = e.fails(&["inspect", "--type", "volume", "c"]);
+    let (code, err) = e.fails(&["inspect", "--type", "volume", "ctr-x"]);
     assert_eq!(code, 125);
     assert!(err.contains("volume"), "{err}");
 }

@@ -128,10 +128,11 @@ impl Runtime {
                 let pp = network::parse_expose(&e)?;
                 for i in 0..pp.range {
                     let port = pp.port + i;
-                    if !ports
-                        .iter()
-                        .any(|m| m.container_port <= port && port < m.container_port + m.range && m.protocol == pp.protocol)
-                    {
+                    if !ports.iter().any(|m| {
+                        m.container_port <= port
+                            && port < m.container_port + m.range
+                            && m.protocol == pp.protocol
+                    }) {
                         ports.push(PortMapping {
                             host_ip: String::new(),
                             container_port: port,
@@ -150,10 +151,8 @@ impl Runtime {
             add_hosts: req.add_hosts.clone(),
             ..Default::default()
         };
-        let wants_bridge = !ports.is_empty()
-            || req.ip.is_some()
-            || req.mac.is_some()
-            || !req.aliases.is_empty();
+        let wants_bridge =
+            !ports.is_empty() || req.ip.is_some() || req.mac.is_some() || !req.aliases.is_empty();
         match &mode {
             NetworkMode::Bridge => {}
             NetworkMode::Host if wants_bridge => {
@@ -185,11 +184,13 @@ impl Runtime {
             let def = store.get(name)?;
             let static_ips = match &req.ip {
                 Some(ip) => {
-                    let ip: IpAddr = ip.parse().map_err(|_| {
-                        Error::InvalidArgument(format!("invalid --ip {ip:?}"))
-                    })?;
+                    let ip: IpAddr = ip
+                        .parse()
+                        .map_err(|_| Error::InvalidArgument(format!("invalid --ip {ip:?}")))?;
                     let IpAddr::V4(v4) = ip else {
-                        return Err(Error::InvalidArgument("--ip: only IPv4 networks are supported".into()));
+                        return Err(Error::InvalidArgument(
+                            "--ip: only IPv4 networks are supported".into(),
+                        ));
                     };
                     if !def.subnets.iter().any(|s| s.subnet.contains(v4)) {
                         return Err(Error::InvalidArgument(format!(
@@ -269,7 +270,10 @@ impl Container<'_> {
             NetworkMode::Ns(p) => Ok(Some(p.clone())),
             NetworkMode::Container(id) => {
                 let other = self.rt.container(id)?;
-                if !matches!(other.status(), ContainerStatus::Running | ContainerStatus::Paused | ContainerStatus::Created) {
+                if !matches!(
+                    other.status(),
+                    ContainerStatus::Running | ContainerStatus::Paused | ContainerStatus::Created
+                ) {
                     return Err(Error::InvalidArgument(format!(
                         "--network container:{}: that container is not running",
                         other.name()
@@ -278,7 +282,10 @@ impl Container<'_> {
                 match other.netns_for_spec()? {
                     Some(p) => Ok(Some(p)),
                     None if other.config.network == NetworkMode::Host => Ok(None),
-                    None => Ok(Some(PathBuf::from(format!("/proc/{}/ns/net", other.state.pid)))),
+                    None => Ok(Some(PathBuf::from(format!(
+                        "/proc/{}/ns/net",
+                        other.state.pid
+                    )))),
                 }
             }
         }
@@ -327,18 +334,26 @@ impl Container<'_> {
             results: BTreeMap::new(),
         };
         self.save_net_status(&status)?;
-        status.results = self.rt.netavark()?.setup(netns, &opts).map_err(port_error)?;
+        status.results = self
+            .rt
+            .netavark()?
+            .setup(netns, &opts)
+            .map_err(port_error)?;
         self.save_net_status(&status)
     }
 
     /// netavark's options for `networks`, allocating addresses.
-    fn network_options(&self, networks: &BTreeMap<String, PerNetworkOptions>) -> Result<NetworkOptions> {
+    fn network_options(
+        &self,
+        networks: &BTreeMap<String, PerNetworkOptions>,
+    ) -> Result<NetworkOptions> {
         let store = self.rt.network_store();
         let ipam = self.rt.ipam();
         let mut opts = NetworkOptions {
             container_id: self.id().to_string(),
             container_name: self.name().to_string(),
-            port_mappings: (!self.config.net.ports.is_empty()).then(|| self.config.net.ports.clone()),
+            port_mappings: (!self.config.net.ports.is_empty())
+                .then(|| self.config.net.ports.clone()),
             networks: BTreeMap::new(),
             network_info: BTreeMap::new(),
         };
@@ -365,7 +380,9 @@ impl Container<'_> {
             return Ok(());
         }
         for (config, state) in self.rt.db.all_containers()? {
-            if config.id == self.id() || !(state.status.is_active() || state.status == ContainerStatus::Created) {
+            if config.id == self.id()
+                || !(state.status.is_active() || state.status == ContainerStatus::Created)
+            {
                 continue;
             }
             for m in ports {
@@ -395,7 +412,10 @@ impl Container<'_> {
                     match self.rt.netavark() {
                         Ok(nv) => {
                             if let Err(e) = nv.teardown(&netns, opts) {
-                                eprintln!("rpod: warning: network teardown of container {}: {e}", self.name());
+                                eprintln!(
+                                    "rpod: warning: network teardown of container {}: {e}",
+                                    self.name()
+                                );
                             }
                         }
                         Err(e) => eprintln!("rpod: warning: {e}"),
@@ -428,23 +448,54 @@ impl Container<'_> {
                 for e in &extra {
                     hosts.push_str(&format!("{}\t{}\n", e.ip, e.names.join(" ")));
                 }
-                let resolv = if net.dns.is_empty() && net.dns_search.is_empty() && net.dns_options.is_empty() {
+                let resolv = if net.dns.is_empty()
+                    && net.dns_search.is_empty()
+                    && net.dns_options.is_empty()
+                {
                     std::fs::read_to_string(dir.join("resolv.conf")).unwrap_or_default()
                 } else {
-                    network::resolv_conf(&host_resolv, &net.dns, &net.dns_search, &net.dns_options, other.uses_host_network())
+                    network::resolv_conf(
+                        &host_resolv,
+                        &net.dns,
+                        &net.dns_search,
+                        &net.dns_options,
+                        other.uses_host_network(),
+                    )
                 };
                 (hosts, resolv)
             }
             NetworkMode::Host => {
                 let host_hosts = std::fs::read_to_string("/etc/hosts").unwrap_or_default();
                 (
-                    network::hosts_file(network::HostsBase::Host(&host_hosts), &self.config.hostname, None, &extra),
-                    network::resolv_conf(&host_resolv, &net.dns, &net.dns_search, &net.dns_options, true),
+                    network::hosts_file(
+                        network::HostsBase::Host(&host_hosts),
+                        &self.config.hostname,
+                        None,
+                        &extra,
+                    ),
+                    network::resolv_conf(
+                        &host_resolv,
+                        &net.dns,
+                        &net.dns_search,
+                        &net.dns_options,
+                        true,
+                    ),
                 )
             }
             NetworkMode::None | NetworkMode::Ns(_) => (
-                network::hosts_file(network::HostsBase::Loopback, &self.config.hostname, None, &extra),
-                network::resolv_conf(&host_resolv, &net.dns, &net.dns_search, &net.dns_options, false),
+                network::hosts_file(
+                    network::HostsBase::Loopback,
+                    &self.config.hostname,
+                    None,
+                    &extra,
+                ),
+                network::resolv_conf(
+                    &host_resolv,
+                    &net.dns,
+                    &net.dns_search,
+                    &net.dns_options,
+                    false,
+                ),
             ),
             NetworkMode::Bridge => self.bridge_files(&host_resolv, extra),
         };
@@ -452,7 +503,11 @@ impl Container<'_> {
         write_atomic(&rundir.join("resolv.conf"), resolv.as_bytes())
     }
 
-    fn bridge_files(&self, host_resolv: &str, mut extra: Vec<network::HostEntry>) -> (String, String) {
+    fn bridge_files(
+        &self,
+        host_resolv: &str,
+        mut extra: Vec<network::HostEntry>,
+    ) -> (String, String) {
         let net = &self.config.net;
         let status = self.net_status().unwrap_or_default();
         let primary = status.results.values().find_map(|b| b.primary());
@@ -480,7 +535,11 @@ impl Container<'_> {
             .flat_map(|b| b.dns_search_domains.clone().unwrap_or_default())
             .collect();
         search.dedup();
-        let dns = if net.dns.is_empty() { dns_servers } else { net.dns.clone() };
+        let dns = if net.dns.is_empty() {
+            dns_servers
+        } else {
+            net.dns.clone()
+        };
         let search = if !net.dns_search.is_empty() {
             net.dns_search.clone()
         } else if search.is_empty() {
@@ -571,7 +630,14 @@ impl Container<'_> {
         let mut per = per;
         per.interface_name = (0..)
             .map(|i| format!("eth{i}"))
-            .find(|n| !self.config.net.networks.values().any(|p| &p.interface_name == n))
+            .find(|n| {
+                !self
+                    .config
+                    .net
+                    .networks
+                    .values()
+                    .any(|p| &p.interface_name == n)
+            })
             .unwrap_or_else(|| "eth9".into());
         if self.netns_live() {
             let one: BTreeMap<String, PerNetworkOptions> = [(def.name.clone(), per.clone())].into();
@@ -660,7 +726,9 @@ impl Container<'_> {
 fn port_error(e: network::Error) -> Error {
     match &e {
         network::Error::Netavark { message, .. } if message.contains("in use") => {
-            Error::InvalidArgument(format!("a published host port is already in use: {message}"))
+            Error::InvalidArgument(format!(
+                "a published host port is already in use: {message}"
+            ))
         }
         _ => e.into(),
     }

@@ -68,6 +68,8 @@ impl Container<'_> {
                 self.invalid_state("it started again while being removed; stop it and retry")
             );
         }
+        // Out of the runtime, unmounted, network torn down, poststop hooks run.
+        self.cleanup_locked()?;
         self.state.status = ContainerStatus::Removing;
         self.save()?;
         self.rt.oci()?.delete(self.id(), true)?;

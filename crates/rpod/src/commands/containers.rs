@@ -101,7 +101,11 @@ pub fn run_common(rt: &Runtime, cmd: ContainerCommand) -> Result<u8> {
                 _ if a.all => rt.containers()?,
                 _ => bail!("a container name or --all is required"),
             };
-            let filter = if a.all { a.name.as_deref() } else { a.port.as_deref() };
+            let filter = if a.all {
+                a.name.as_deref()
+            } else {
+                a.port.as_deref()
+            };
             for c in &list {
                 for line in c.port_lines(filter)? {
                     if a.all {

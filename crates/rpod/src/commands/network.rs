@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 
 use anyhow::{bail, Result};
 use libpod::container::options::parse_key_value;
-use libpod::Runtime;
 use libpod::network::{CreateRequest, Network, PerNetworkOptions};
+use libpod::Runtime;
 use serde_json::{json, Value};
 
 use crate::cli::network::{NetworkCreateArgs, NetworkGroup, NetworkLsArgs};
@@ -62,7 +62,10 @@ pub fn run(rt: &Runtime, g: NetworkGroup) -> Result<u8> {
                 static_ips: a
                     .ip
                     .as_deref()
-                    .map(|ip| ip.parse().map_err(|_| anyhow::anyhow!("invalid --ip {ip:?}")))
+                    .map(|ip| {
+                        ip.parse()
+                            .map_err(|_| anyhow::anyhow!("invalid --ip {ip:?}"))
+                    })
                     .transpose()?
                     .into_iter()
                     .collect(),
@@ -148,7 +151,9 @@ fn matches_filters(n: &Network, filters: &[String]) -> Result<bool> {
             "driver" => n.driver == v,
             "label" => {
                 let (lk, lv) = parse_key_value(&v);
-                n.labels.get(&lk).is_some_and(|x| !v.contains('=') || *x == lv)
+                n.labels
+                    .get(&lk)
+                    .is_some_and(|x| !v.contains('=') || *x == lv)
             }
             other => bail!("invalid filter {other:?}: supported are name, id, driver, label"),
         };
@@ -187,7 +192,11 @@ fn ls(rt: &Runtime, a: &NetworkLsArgs) -> Result<u8> {
     }
     let mut rows = vec!["NETWORK ID\tNAME\tDRIVER".to_string()];
     for n in &nets {
-        let id = if a.no_trunc { &n.id[..] } else { &n.id[..n.id.len().min(12)] };
+        let id = if a.no_trunc {
+            &n.id[..]
+        } else {
+            &n.id[..n.id.len().min(12)]
+        };
         rows.push(format!("{id}\t{}\t{}", n.name, n.driver));
     }
     print_table(&rows);

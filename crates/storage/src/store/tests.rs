@@ -785,21 +785,18 @@ fn put_image_keeps_blobs_for_save_and_push() {
     let manifest = fx.store.image_manifest(&image).unwrap();
     let blob = fx
         .store
-        .blob_path(&manifest.layers()[0].digest().to_string())
+        .blob_path(manifest.layers()[0].digest().as_ref())
         .unwrap();
     assert_eq!(fs::read(blob).unwrap(), gzip(&layer));
     // Imported images keep their uncompressed layer as the blob of their diff ID.
     let imported = fx.import_bytes(&single_file_layer("x", b"y"), &["imp"]);
     let m = fx.store.image_manifest(&imported).unwrap();
-    assert!(fx
-        .store
-        .blob_path(&m.layers()[0].digest().to_string())
-        .is_ok());
+    assert!(fx.store.blob_path(m.layers()[0].digest().as_ref()).is_ok());
     // Removing the image removes its layer blob too.
     fx.store.remove_image(&image.id).unwrap();
     assert!(fx
         .store
-        .blob_path(&manifest.layers()[0].digest().to_string())
+        .blob_path(manifest.layers()[0].digest().as_ref())
         .is_err());
 }
 
@@ -807,7 +804,8 @@ fn put_image_keeps_blobs_for_save_and_push() {
 fn put_image_refuses_inconsistent_blobs_and_stores_nothing() {
     let fx = Fixture::new(DriverKind::Vfs);
     let layer = single_file_layer("hello", b"world");
-    let cases: Vec<(Box<dyn FnOnce(&mut serde_json::Value)>, &str)> = vec![
+    type Tamper = Box<dyn FnOnce(&mut serde_json::Value)>;
+    let cases: Vec<(Tamper, &str)> = vec![
         (
             Box::new(|m| m["layers"][0]["size"] = serde_json::json!(10u64 << 30)),
             "size mismatch",
