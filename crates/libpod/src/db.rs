@@ -290,7 +290,13 @@ impl Db {
 
 impl Db {
     /// Adds a pod; false when the name is taken.
-    pub fn add_pod(&self, id: &str, name: &str, config: &impl serde::Serialize, created: i64) -> Result<bool> {
+    pub fn add_pod(
+        &self,
+        id: &str,
+        name: &str,
+        config: &impl serde::Serialize,
+        created: i64,
+    ) -> Result<bool> {
         let n = self.conn.execute(
             "INSERT OR IGNORE INTO pods (id, name, config, created) VALUES (?1, ?2, ?3, ?4)",
             params![id, name, to_json(config)?, created],
@@ -299,8 +305,10 @@ impl Db {
     }
 
     pub fn save_pod(&self, id: &str, config: &impl serde::Serialize) -> Result<()> {
-        self.conn
-            .execute("UPDATE pods SET config = ?1 WHERE id = ?2", params![to_json(config)?, id])?;
+        self.conn.execute(
+            "UPDATE pods SET config = ?1 WHERE id = ?2",
+            params![to_json(config)?, id],
+        )?;
         Ok(())
     }
 
@@ -320,25 +328,37 @@ impl Db {
         if name_or_id.is_empty() || !name_or_id.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Ok(None);
         }
-        let mut stmt = self.conn.prepare_cached("SELECT config FROM pods WHERE id LIKE ?1 LIMIT 2")?;
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT config FROM pods WHERE id LIKE ?1 LIMIT 2")?;
         let rows: Vec<String> = stmt
-            .query_map(params![format!("{}%", name_or_id.to_ascii_lowercase())], |r| r.get(0))?
+            .query_map(
+                params![format!("{}%", name_or_id.to_ascii_lowercase())],
+                |r| r.get(0),
+            )?
             .collect::<rusqlite::Result<_>>()?;
         match rows.len() {
             1 => Ok(Some(from_json(&rows[0])?)),
             0 => Ok(None),
-            _ => Err(Error::InvalidArgument(format!("pod ID prefix {name_or_id:?} is ambiguous"))),
+            _ => Err(Error::InvalidArgument(format!(
+                "pod ID prefix {name_or_id:?} is ambiguous"
+            ))),
         }
     }
 
     pub fn all_pods<C: serde::de::DeserializeOwned>(&self) -> Result<Vec<C>> {
-        let mut stmt = self.conn.prepare_cached("SELECT config FROM pods ORDER BY created")?;
-        let rows: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT config FROM pods ORDER BY created")?;
+        let rows: Vec<String> = stmt
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
         rows.iter().map(|c| from_json(c)).collect()
     }
 
     pub fn remove_pod(&self, id: &str) -> Result<()> {
-        self.conn.execute("DELETE FROM pods WHERE id = ?1", params![id])?;
+        self.conn
+            .execute("DELETE FROM pods WHERE id = ?1", params![id])?;
         Ok(())
     }
 }

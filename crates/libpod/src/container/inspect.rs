@@ -267,7 +267,12 @@ impl Container<'_> {
             .iter()
             .filter(|m| matches!(m.kind, MountKind::Bind | MountKind::Volume))
             .map(|m| InspectMount {
-                kind: if m.kind == MountKind::Volume { "volume" } else { "bind" }.into(),
+                kind: if m.kind == MountKind::Volume {
+                    "volume"
+                } else {
+                    "bind"
+                }
+                .into(),
                 name: m.volume.clone(),
                 source: match (&m.source, &m.volume) {
                     (Some(s), _) => s.display().to_string(),
@@ -279,7 +284,12 @@ impl Container<'_> {
                     (None, None) => String::new(),
                 },
                 destination: m.destination.clone(),
-                driver: if m.kind == MountKind::Volume { "local" } else { "" }.into(),
+                driver: if m.kind == MountKind::Volume {
+                    "local"
+                } else {
+                    ""
+                }
+                .into(),
                 mode: String::new(),
                 options: m
                     .options

@@ -16,7 +16,12 @@ impl Container<'_> {
 
     /// [`Self::remove`], also removing the container's anonymous volumes
     /// when `volumes` (`rm -v`, `--rm`).
-    pub fn remove_with_volumes(&mut self, force: bool, timeout: Option<u32>, volumes: bool) -> Result<Vec<String>> {
+    pub fn remove_with_volumes(
+        &mut self,
+        force: bool,
+        timeout: Option<u32>,
+        volumes: bool,
+    ) -> Result<Vec<String>> {
         let dependents = self.rt.dependents_of(self.id())?;
         {
             let _guard = self.lock()?;

@@ -80,14 +80,9 @@ impl Container<'_> {
                         )));
                     }
                     let mut opts: Vec<&str> = vec!["rbind"];
-                    opts.extend(
-                        m.options
-                            .iter()
-                            .map(String::as_str)
-                            .filter(|o| {
-                                !matches!(*o, "z" | "Z" | "U" | "bind" | "rbind" | "copy" | "nocopy")
-                            }),
-                    );
+                    opts.extend(m.options.iter().map(String::as_str).filter(|o| {
+                        !matches!(*o, "z" | "Z" | "U" | "bind" | "rbind" | "copy" | "nocopy")
+                    }));
                     if !opts.iter().any(|o| {
                         o.contains("private") || o.contains("shared") || o.contains("slave")
                     }) {
@@ -101,8 +96,13 @@ impl Container<'_> {
                     mounts.push(tmpfs(&m.destination, &opts)?);
                 }
                 MountKind::Devpts => {
-                    let mut opts: Vec<&str> =
-                        vec!["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"];
+                    let mut opts: Vec<&str> = vec![
+                        "nosuid",
+                        "noexec",
+                        "newinstance",
+                        "ptmxmode=0666",
+                        "mode=0620",
+                    ];
                     opts.extend(m.options.iter().map(String::as_str));
                     mounts.push(
                         MountBuilder::default()

@@ -2,10 +2,10 @@
 //! follow Podman's.
 
 mod images;
-mod pod;
 pub mod network;
-mod volume;
+mod pod;
 mod tools;
+mod volume;
 
 use std::path::PathBuf;
 
@@ -13,8 +13,8 @@ use clap::{Args, Parser, Subcommand};
 
 pub use images::*;
 pub use pod::*;
-pub use volume::*;
 pub use tools::*;
+pub use volume::*;
 
 /// rpod: manage OCI containers and images without a daemon.
 #[derive(Debug, Parser)]
@@ -191,7 +191,12 @@ pub struct ServiceArgs {
     /// Where to listen: unix:///path/to/socket (default <runroot>/rpod.sock) or tcp://127.0.0.1:PORT
     pub uri: Option<String>,
     /// Seconds without activity before the service exits (0: never)
-    #[arg(short = 't', long = "time", value_name = "SECONDS", default_value_t = 5)]
+    #[arg(
+        short = 't',
+        long = "time",
+        value_name = "SECONDS",
+        default_value_t = 5
+    )]
     pub time: u64,
 }
 

@@ -5,9 +5,9 @@ mod containers;
 mod create;
 mod images;
 mod network;
+mod pod;
 mod service;
 mod system;
-mod pod;
 mod tools;
 mod volume;
 
