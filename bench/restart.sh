@@ -31,7 +31,7 @@ scripts/busybox-rootfs.sh "$work/busybox.tar"
 
 SLEEP=1
 cmd=(sh -c "echo started; sleep $SLEEP; exit 1")
-"${R[@]}" run -d --name r --restart always busybox "${cmd[@]}" >/dev/null
+"${R[@]}" run -d --network none --name r --restart always busybox "${cmd[@]}" >/dev/null
 "${P[@]}" run -d --network none --name r --restart always busybox "${cmd[@]}" >/dev/null
 sleep $((SLEEP * 2 + 2))
 # Milliseconds between the first two log timestamps, minus SLEEP.
@@ -51,7 +51,7 @@ print(round((t(lines[1]) - t(lines[0]) - float(sys.argv[1])) * 1000))
 rg=$("${R[@]}" logs -t r | gap); pg=$("${P[@]}" logs -t r | gap)
 "${R[@]}" stop -t 0 r >/dev/null; "${P[@]}" stop -t 0 r >/dev/null
 
-"${R[@]}" run -d --name h --health-cmd true --health-interval 1s busybox sleep 300 >/dev/null
+"${R[@]}" run -d --network none --name h --health-cmd true --health-interval 1s busybox sleep 300 >/dev/null
 "${P[@]}" run -d --network none --name h --health-cmd true --health-interval 1s busybox sleep 300 >/dev/null
 sleep 5
 mon=$("${R[@]}" inspect h --format '{{.State.ConmonPid}}')

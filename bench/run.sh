@@ -42,12 +42,12 @@ echo "| Command | Mean [ms] | Min [ms] | Max [ms] | Relative |" > "$results"
 echo "|:---|---:|---:|---:|---:|" >> "$results"
 
 hf run \
-    -n "rpod run --rm true" "${R[*]} run --rm busybox true" \
+    -n "rpod run --rm --network none true" "${R[*]} run --rm --network none busybox true" \
     -n "podman run --rm --network none true" "${P[*]} run --rm --network none busybox true" \
     -n "runc run (bare bundle)" "runc --root $work/runc run -b $work/bundle bench-bare"
 
 # create x200 and ps -a over 200 containers.
-t0=$(date +%s%N); for i in $(seq 200); do "${R[@]}" create busybox true >/dev/null; done; t1=$(date +%s%N)
+t0=$(date +%s%N); for i in $(seq 200); do "${R[@]}" create --network none busybox true >/dev/null; done; t1=$(date +%s%N)
 for i in $(seq 200); do "${P[@]}" create --network none busybox true >/dev/null; done; t2=$(date +%s%N)
 echo "| create x200 (mean per create) | rpod $(awk "BEGIN{printf \"%.1f\", ($t1-$t0)/200/1e6}") ms | podman $(awk "BEGIN{printf \"%.1f\", ($t2-$t1)/200/1e6}") ms | ratio $(awk "BEGIN{printf \"%.2f\", ($t1-$t0)/($t2-$t1)}") | |" >> "$results"
 hf ps \
@@ -56,7 +56,7 @@ hf ps \
 "${R[@]}" rm -af -t 0 >/dev/null; "${P[@]}" rm -af -t 0 >/dev/null 2>&1
 
 # Monitor RSS: one sleeping container each.
-"${R[@]}" run -d --name rss busybox sleep 300 >/dev/null
+"${R[@]}" run -d --network none --name rss busybox sleep 300 >/dev/null
 "${P[@]}" run -d --network none --name rss busybox sleep 300 >/dev/null
 mon=$("${R[@]}" inspect rss --format '{{.State.ConmonPid}}')
 con=$("${P[@]}" inspect rss --format '{{.State.ConmonPid}}')

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use libpod::container::options::{HealthOptions, MountSpec, Ulimit};
 use libpod::container::Resources;
-use libpod::{Container, CreateOptions, NetworkMode};
+use libpod::{Container, CreateOptions, NetworkMode, NetworkRequest};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -48,7 +48,45 @@ pub struct CreateRequest {
     pub stop_signal: Option<String>,
     pub stop_timeout: Option<i64>,
     pub healthcheck: Option<Healthcheck>,
+    /// `{"80/tcp": {}}`: ports published by `PublishAllPorts`.
+    pub exposed_ports: Option<BTreeMap<String, Value>>,
+    /// `{"/data": {}}`: anonymous volumes.
+    pub volumes: Option<BTreeMap<String, Value>>,
     pub host_config: Option<HostConfig>,
+    pub networking_config: Option<NetworkingConfig>,
+}
+
+/// `NetworkingConfig`: the networks to join at creation.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct NetworkingConfig {
+    pub endpoints_config: Option<BTreeMap<String, Option<EndpointConfig>>>,
+}
+
+/// One network's settings at creation or `connect`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct EndpointConfig {
+    pub aliases: Option<Vec<String>>,
+    #[serde(rename = "IPAMConfig")]
+    pub ipam_config: Option<IpamConfig>,
+    pub mac_address: Option<String>,
+}
+
+/// `IPAMConfig` of an endpoint.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct IpamConfig {
+    #[serde(rename = "IPv4Address")]
+    pub ipv4_address: Option<String>,
+}
+
+/// `HostConfig.PortBindings` entry.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct DockerPortBinding {
+    pub host_ip: Option<String>,
+    pub host_port: Option<String>,
 }
 
 /// Docker's `Healthcheck` (durations in nanoseconds).
@@ -83,6 +121,12 @@ pub struct HostConfig {
     pub network_mode: Option<String>,
     pub restart_policy: Option<DockerRestartPolicy>,
     pub log_config: Option<DockerLogConfig>,
+    pub port_bindings: Option<BTreeMap<String, Option<Vec<DockerPortBinding>>>>,
+    pub publish_all_ports: bool,
+    pub dns: Option<Vec<String>>,
+    pub dns_search: Option<Vec<String>>,
+    pub dns_options: Option<Vec<String>>,
+    pub extra_hosts: Option<Vec<String>>,
 }
 
 /// `HostConfig.Mounts[]` (bind and tmpfs types).
@@ -122,9 +166,79 @@ pub struct DockerLogConfig {
     pub config: Option<BTreeMap<String, String>>,
 }
 
-fn network_mode(name: &str) -> Result<NetworkMode> {
-    name.parse::<NetworkMode>()
-        .map_err(|e| Error::BadRequest(format!("network mode {name}: {e}")))
+/// The engine's network mode and request from Docker's `NetworkMode`,
+/// `NetworkingConfig`, `PortBindings`, `PublishAllPorts`, DNS fields and
+/// `ExposedPorts`.
+fn network_request(
+    mode: &str,
+    nc: NetworkingConfig,
+    hc: &HostConfig,
+    exposed: Option<&BTreeMap<String, Value>>,
+) -> Result<(NetworkMode, NetworkRequest)> {
+    let mut req = NetworkRequest::default();
+    let network = match mode {
+        "" | "default" | "bridge" => NetworkMode::Bridge,
+        "none" => NetworkMode::None,
+        "host" => NetworkMode::Host,
+        other if other.contains(':') => other
+            .parse::<NetworkMode>()
+            .map_err(|e| bad(format!("network mode {other:?}: {e}")))?,
+        other => {
+            req.networks.push(other.to_string());
+            NetworkMode::Bridge
+        }
+    };
+    for (name, ep) in nc.endpoints_config.unwrap_or_default() {
+        if matches!(name.as_str(), "bridge" | "default" | "host" | "none") {
+            continue;
+        }
+        if network != NetworkMode::Bridge {
+            continue;
+        }
+        if !req.networks.contains(&name) {
+            req.networks.push(name.clone());
+        }
+        if let Some(ep) = ep {
+            for a in ep.aliases.unwrap_or_default() {
+                if !req.aliases.contains(&a) {
+                    req.aliases.push(a);
+                }
+            }
+            if let Some(ip) = ep.ipam_config.and_then(|c| c.ipv4_address) {
+                if !ip.is_empty() {
+                    req.ip = Some(ip);
+                }
+            }
+            if let Some(mac) = ep.mac_address.filter(|m| !m.is_empty()) {
+                req.mac = Some(mac);
+            }
+        }
+    }
+    for (port, bindings) in hc.port_bindings.iter().flatten() {
+        let bindings = bindings.as_deref().unwrap_or_default();
+        if bindings.is_empty() {
+            req.publish.push(port.clone());
+        }
+        for b in bindings {
+            let ip = b.host_ip.as_deref().unwrap_or("");
+            let host = b.host_port.as_deref().unwrap_or("");
+            req.publish.push(match (ip, host) {
+                ("", "") => port.clone(),
+                ("", h) => format!("{h}:{port}"),
+                (ip, h) if ip.contains(':') => format!("[{ip}]:{h}:{port}"),
+                (ip, h) => format!("{ip}:{h}:{port}"),
+            });
+        }
+    }
+    req.publish_all = hc.publish_all_ports;
+    req.expose = exposed
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default();
+    req.dns = hc.dns.clone().unwrap_or_default();
+    req.dns_search = hc.dns_search.clone().unwrap_or_default();
+    req.dns_options = hc.dns_options.clone().unwrap_or_default();
+    req.add_hosts = hc.extra_hosts.clone().unwrap_or_default();
+    Ok((network, req))
 }
 
 fn bad(msg: String) -> Error {
@@ -142,6 +256,12 @@ impl CreateRequest {
             return Err(bad("config.Image is required".into()));
         }
         let hc = self.host_config.unwrap_or_default();
+        let (network, net) = network_request(
+            hc.network_mode.as_deref().unwrap_or(""),
+            self.networking_config.unwrap_or_default(),
+            &hc,
+            self.exposed_ports.as_ref(),
+        )?;
         let mut mounts = Vec::new();
         for b in hc.binds.unwrap_or_default() {
             mounts.push(MountSpec::parse_volume(&b)?);
@@ -153,9 +273,13 @@ impl CreateRequest {
                     MountSpec::parse_volume(&format!("{}:{}{ro}", m.source, m.target))?
                 }
                 "tmpfs" => MountSpec::parse_tmpfs(&m.target)?,
+                "volume" => {
+                    let ro = if m.read_only { ":ro" } else { "" };
+                    MountSpec::parse_volume(&format!("{}:{}{ro}", m.source, m.target))?
+                }
                 other => {
                     return Err(bad(format!(
-                        "mount type {other:?} is not supported yet (supported: bind, tmpfs)"
+                        "mount type {other:?} is not supported (supported: bind, volume, tmpfs)"
                     )))
                 }
             };
@@ -171,20 +295,16 @@ impl CreateRequest {
         }
         let ulimits = hc
             .ulimits
+            .as_deref()
             .unwrap_or_default()
             .iter()
             .map(|u| Ulimit::parse(&format!("{}={}:{}", u.name, u.soft, u.hard)))
             .collect::<libpod::Result<Vec<_>>>()?;
-        let network = match hc.network_mode.as_deref().unwrap_or("") {
-            // Bridges are not there yet: the default network is none for now.
-            "" | "default" | "bridge" | "none" => network_mode("none")?,
-            "host" => network_mode("host")?,
-            other => {
-                return Err(Error::NotFound(format!(
-                    "network {other} not found (rpod supports none and host for now)"
-                )))
+        for path in self.volumes.as_ref().map(|v| v.keys()).into_iter().flatten() {
+            if !mounts.iter().any(|m| m.destination == *path) {
+                mounts.push(MountSpec::parse_volume(path)?);
             }
-        };
+        }
         let restart_policy = match hc.restart_policy {
             Some(p) if !p.name.is_empty() && p.name != "no" => {
                 let text = if p.name == "on-failure" && p.maximum_retry_count > 0 {
@@ -279,6 +399,7 @@ impl CreateRequest {
             init: hc.init.unwrap_or(false),
             mounts,
             network,
+            net,
             tty: self.tty,
             interactive: self.open_stdin,
             log_driver,
@@ -318,26 +439,48 @@ pub fn status_text(c: &Container<'_>) -> String {
     }
 }
 
-fn network_settings(mode: &str) -> Value {
-    json!({
-        "Bridge": "",
-        "SandboxID": "",
-        "HairpinMode": false,
-        "Ports": {},
-        "SandboxKey": "",
-        "Gateway": "",
-        "IPAddress": "",
-        "IPPrefixLen": 0,
-        "MacAddress": "",
-        "Networks": { mode: {
+/// Docker's `NetworkSettings` from libpod's (same field names); the
+/// special modes get one pseudo-network entry as Docker shows them.
+fn network_settings(c: &Container<'_>) -> Value {
+    let ns = c.network_settings();
+    let mut doc = serde_json::to_value(&ns).unwrap_or_else(|_| json!({}));
+    doc["HairpinMode"] = json!(false);
+    let mode = c.config().network.as_str();
+    if ns.networks.is_empty() {
+        doc["Networks"] = json!({ mode: {
             "NetworkID": mode,
             "EndpointID": "",
             "Gateway": "",
             "IPAddress": "",
             "IPPrefixLen": 0,
             "MacAddress": "",
-        } },
-    })
+            "Aliases": null,
+        } });
+    } else if let Some(nets) = doc["Networks"].as_object_mut() {
+        for ep in nets.values_mut() {
+            ep["EndpointID"] = ep["NetworkID"].clone();
+        }
+    }
+    doc
+}
+
+/// `Ports` of a list row: `[{IP, PrivatePort, PublicPort, Type}]`.
+fn ports_list(c: &Container<'_>) -> Value {
+    let mut out = Vec::new();
+    for (key, bindings) in c.network_settings().ports {
+        let (port, proto) = key.split_once('/').unwrap_or((key.as_str(), "tcp"));
+        let private: u16 = port.parse().unwrap_or(0);
+        for b in bindings {
+            let ip = if b.host_ip.is_empty() { "0.0.0.0".to_string() } else { b.host_ip };
+            out.push(json!({
+                "IP": ip,
+                "PrivatePort": private,
+                "PublicPort": b.host_port.parse::<u16>().unwrap_or(0),
+                "Type": proto,
+            }));
+        }
+    }
+    json!(out)
 }
 
 /// The Docker inspect document of a container.
@@ -387,7 +530,7 @@ pub fn inspect(c: &Container<'_>, size: bool) -> Result<Value> {
             "ContainerIDFile": "",
             "LogConfig": { "Type": docker_log_driver(&hc.log_config.kind), "Config": {} },
             "NetworkMode": mode,
-            "PortBindings": {},
+            "PortBindings": hc.port_bindings,
             "RestartPolicy": {
                 "Name": if hc.restart_policy.name.is_empty() { "no".to_string() } else { hc.restart_policy.name.clone() },
                 "MaximumRetryCount": hc.restart_policy.maximum_retry_count,
@@ -459,7 +602,7 @@ pub fn inspect(c: &Container<'_>, size: bool) -> Result<Value> {
                 "Retries": h.retries,
             })),
         },
-        "NetworkSettings": network_settings(&mode),
+        "NetworkSettings": network_settings(c),
     });
     if let (Some(rw), Some(rootfs)) = (i.size_rw, i.size_root_fs) {
         doc["SizeRw"] = json!(rw);
@@ -479,12 +622,12 @@ pub fn summary(c: &Container<'_>, size: bool) -> Result<Value> {
         "ImageID": image_id(&e.image_id),
         "Command": e.command.join(" "),
         "Created": e.created,
-        "Ports": [],
+        "Ports": ports_list(c),
         "Labels": e.labels,
         "State": e.state,
         "Status": status_text(c),
         "HostConfig": { "NetworkMode": cfg.network.as_str() },
-        "NetworkSettings": { "Networks": network_settings(cfg.network.as_str())["Networks"].clone() },
+        "NetworkSettings": { "Networks": network_settings(c)["Networks"].clone() },
         "Mounts": cfg.mounts.iter().map(|m| json!({
             "Type": match m.kind { libpod::container::MountKind::Bind => "bind", libpod::container::MountKind::Tmpfs => "tmpfs", libpod::container::MountKind::Volume => "volume", libpod::container::MountKind::Devpts => "devpts" },
             "Source": m.source.as_ref().map(|s| s.display().to_string()).unwrap_or_default(),
@@ -519,7 +662,7 @@ mod tests {
         assert!(o.tty && o.auto_remove);
         assert_eq!(o.resources.memory, Some(1 << 20));
         assert_eq!(o.resources.cpus, Some(1.5));
-        assert_eq!(o.network.as_str(), "none");
+        assert_eq!(o.network.as_str(), "bridge");
         assert_eq!(o.mounts.len(), 2);
         assert_eq!(o.ulimits[0].soft, 10);
         assert_eq!(o.health.cmd.as_deref(), Some("true"));
@@ -532,11 +675,28 @@ mod tests {
         let r: CreateRequest = serde_json::from_str(r#"{"Cmd":"sh"}"#).unwrap();
         assert!(r.into_options(None).is_err());
         let r: CreateRequest =
-            serde_json::from_str(r#"{"Image":"b","HostConfig":{"NetworkMode":"mynet"}}"#).unwrap();
-        assert!(matches!(r.into_options(None), Err(Error::NotFound(_))));
+            serde_json::from_str(r#"{"Image":"b","HostConfig":{"NetworkMode":"no:such"}}"#)
+                .unwrap();
+        assert!(matches!(r.into_options(None), Err(Error::BadRequest(_))));
         let r: CreateRequest =
             serde_json::from_str(r#"{"Image":"b","HostConfig":{"Binds":["/a:rel"]}}"#).unwrap();
         assert!(r.into_options(None).is_err());
+    }
+
+    #[test]
+    fn create_request_networks_and_ports() {
+        let body = r#"{"Image":"b","ExposedPorts":{"80/tcp":{}},"Volumes":{"/data":{}},
+            "HostConfig":{"NetworkMode":"proj_default",
+              "PortBindings":{"80/tcp":[{"HostIp":"127.0.0.1","HostPort":"8080"}],"53/udp":[{"HostIp":"","HostPort":""}]}},
+            "NetworkingConfig":{"EndpointsConfig":{"proj_default":{"Aliases":["web"]},"other":null}}}"#;
+        let req: CreateRequest = serde_json::from_str(body).unwrap();
+        let o = req.into_options(None).unwrap();
+        assert_eq!(o.net.networks, vec!["proj_default", "other"]);
+        assert_eq!(o.net.aliases, vec!["web"]);
+        assert!(o.net.publish.contains(&"127.0.0.1:8080:80/tcp".to_string()));
+        assert!(o.net.publish.contains(&"53/udp".to_string()));
+        assert_eq!(o.net.expose, vec!["80/tcp"]);
+        assert_eq!(o.mounts.len(), 1);
     }
 
     #[test]

@@ -64,6 +64,13 @@ pub enum Error {
     },
     #[error(transparent)]
     Network(#[from] network::Error),
+    /// A registry operation failed (network, HTTP, authentication, malformed data).
+    #[error("{context}: {source}")]
+    Registry {
+        context: String,
+        #[source]
+        source: crate::images::RegistryError,
+    },
     #[error("rpod-monitor for container {id}: {message}")]
     Monitor { id: String, message: String },
 }

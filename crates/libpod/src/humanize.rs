@@ -38,9 +38,8 @@ pub fn human_duration(d: chrono::TimeDelta) -> String {
     format!("{} years", hours / 24 / 365)
 }
 
-/// Decimal sizes with three significant digits, as Podman prints them:
-/// `4.1 MB`, `512 B`, `1.23 GB`.
-pub fn human_size(bytes: u64) -> String {
+/// Scales `bytes` to decimal units (1000-based): the value and its unit.
+fn decimal(bytes: u64) -> (f64, &'static str) {
     const UNITS: [&str; 7] = ["B", "kB", "MB", "GB", "TB", "PB", "EB"];
     let mut value = bytes as f64;
     let mut unit = 0;
@@ -48,19 +47,40 @@ pub fn human_size(bytes: u64) -> String {
         value /= 1000.0;
         unit += 1;
     }
-    let digits = if value < 10.0 {
-        format!("{value:.2}")
-    } else if value < 100.0 {
-        format!("{value:.1}")
+    (value, UNITS[unit])
+}
+
+/// `value` with `significant` significant digits (for values below 1000),
+/// trailing zeros dropped.
+fn significant(value: f64, significant: usize) -> String {
+    let int_digits = if value >= 100.0 {
+        3
+    } else if value >= 10.0 {
+        2
     } else {
-        format!("{value:.0}")
+        1
     };
-    let trimmed = if digits.contains('.') {
-        digits.trim_end_matches('0').trim_end_matches('.')
+    let decimals = significant.saturating_sub(int_digits);
+    let text = format!("{value:.decimals$}");
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
     } else {
-        &digits
-    };
-    format!("{trimmed} {}", UNITS[unit])
+        text
+    }
+}
+
+/// Decimal sizes with three significant digits, as Podman prints them:
+/// `4.1 MB`, `512 B`, `1.23 GB`.
+pub fn human_size(bytes: u64) -> String {
+    let (value, unit) = decimal(bytes);
+    format!("{} {unit}", significant(value, 3))
+}
+
+/// Sizes as Podman's `stats` prints them: four significant digits, no
+/// space (`3.092MB`).
+pub fn human_size_compact(bytes: u64) -> String {
+    let (value, unit) = decimal(bytes);
+    format!("{}{unit}", significant(value, 4))
 }
 
 #[cfg(test)]
@@ -86,5 +106,8 @@ mod tests {
         assert_eq!(human_size(4_100_000), "4.1 MB");
         assert_eq!(human_size(2_129_920), "2.13 MB");
         assert_eq!(human_size(1_234_567_890), "1.23 GB");
+        assert_eq!(human_size_compact(0), "0B");
+        assert_eq!(human_size_compact(3_092_000), "3.092MB");
+        assert_eq!(human_size_compact(16_700_000_000), "16.7GB");
     }
 }

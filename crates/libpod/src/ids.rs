@@ -14,12 +14,17 @@ pub fn new_id() -> Result<String> {
     Ok(id)
 }
 
-/// Checks a user-given name: `[a-zA-Z0-9][a-zA-Z0-9_.-]*`.
-pub fn validate_name(name: &str) -> Result<()> {
+/// True for names of the form `[a-zA-Z0-9][a-zA-Z0-9_.-]*` (containers,
+/// pods, volumes, networks).
+pub fn is_valid_name(name: &str) -> bool {
     let mut chars = name.chars();
-    let ok = matches!(chars.next(), Some(c) if c.is_ascii_alphanumeric())
-        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
-    if ok {
+    matches!(chars.next(), Some(c) if c.is_ascii_alphanumeric())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+}
+
+/// Checks a user-given container or pod name.
+pub fn validate_name(name: &str) -> Result<()> {
+    if is_valid_name(name) {
         Ok(())
     } else {
         Err(Error::InvalidName(name.to_string()))

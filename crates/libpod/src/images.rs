@@ -60,6 +60,9 @@ pub struct ImageSummary {
     pub created_at: DateTime<Utc>,
     pub size: u64,
     pub containers: usize,
+    /// Chain IDs of its layers, bottom first (to find intermediate images).
+    #[serde(skip)]
+    pub layers: Vec<String>,
 }
 
 impl ImageSummary {
@@ -84,7 +87,7 @@ pub fn split_name(name: &str) -> (String, String) {
     }
 }
 
-/// `image inspect` output.
+/// `image inspect` output, in Podman's shape (same field names, order and types).
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ImageInspect {
@@ -92,15 +95,38 @@ pub struct ImageInspect {
     pub digest: String,
     pub repo_tags: Vec<String>,
     pub repo_digests: Vec<String>,
+    /// Always empty: rpod images have no parent image.
+    pub parent: String,
+    pub comment: String,
     pub created: DateTime<Utc>,
     pub config: serde_json::Value,
+    pub version: String,
+    pub author: String,
     pub architecture: String,
     pub os: String,
     pub size: u64,
     pub virtual_size: u64,
-    pub root_fs: serde_json::Value,
-    pub history: serde_json::Value,
+    /// `{"Type": "layers", "Layers": [diff IDs]}`.
+    #[serde(rename = "RootFS")]
+    pub rootfs: InspectRootFs,
     pub labels: serde_json::Value,
+    pub annotations: serde_json::Value,
+    pub manifest_type: String,
+    pub user: String,
+    pub history: serde_json::Value,
+    pub names_history: Vec<String>,
+    /// The config's `rootfs` as stored (`type`, `diff_ids`); not printed.
+    #[serde(skip_serializing)]
+    pub root_fs: serde_json::Value,
+}
+
+/// `RootFS` of [`ImageInspect`].
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct InspectRootFs {
+    #[serde(rename = "Type")]
+    pub kind: String,
+    pub layers: Vec<String>,
 }
 
 impl Runtime {
@@ -152,6 +178,7 @@ impl Runtime {
                 created: i.created.timestamp(),
                 created_at: i.created,
                 size: i.size,
+                layers: i.layers,
             })
             .collect())
     }
@@ -176,13 +203,37 @@ impl Runtime {
     /// `image inspect`.
     pub fn inspect_image(&self, reference: &str) -> Result<ImageInspect> {
         let image = self.image(reference)?;
-        let config = self.store()?.image_config(&image)?;
+        let store = self.store()?;
+        let config = store.image_config(&image)?;
         let value = serde_json::to_value(&config).map_err(|source| Error::Json {
             context: "encoding an image config".into(),
             source,
         })?;
         let field = |k: &str| value.get(k).cloned().unwrap_or(serde_json::Value::Null);
+        let text = |k: &str| field(k).as_str().unwrap_or_default().to_string();
+        let image_config = field("config");
         let repo = image.names.first().map(|n| split_name(n).0);
+        // A manifest that cannot be read only loses the manifest fields.
+        let manifest = store.image_manifest(&image).ok();
+        let manifest_type = manifest
+            .as_ref()
+            .and_then(|m| m.media_type().as_ref().map(|t| t.to_string()))
+            .unwrap_or_else(|| "application/vnd.oci.image.manifest.v1+json".into());
+        let annotations = manifest
+            .as_ref()
+            .and_then(|m| m.annotations().clone())
+            .map(|a| serde_json::json!(a))
+            .unwrap_or_else(|| serde_json::json!({}));
+        let comment = Some(text("comment"))
+            .filter(|c| !c.is_empty())
+            .or_else(|| {
+                config
+                    .history()
+                    .iter()
+                    .filter_map(|h| h.comment().clone())
+                    .rfind(|c| !c.is_empty())
+            })
+            .unwrap_or_default();
         Ok(ImageInspect {
             id: image.id.clone(),
             digest: image.digest.clone(),
@@ -190,29 +241,45 @@ impl Runtime {
             repo_digests: repo
                 .map(|r| vec![format!("{r}@{}", image.digest)])
                 .unwrap_or_default(),
+            parent: String::new(),
+            comment,
             created: image.created,
-            labels: field("config")
+            labels: image_config
                 .get("Labels")
                 .cloned()
                 .unwrap_or(serde_json::Value::Null),
-            config: field("config"),
+            user: image_config
+                .get("User")
+                .and_then(|u| u.as_str())
+                .unwrap_or_default()
+                .to_string(),
+            config: image_config,
+            version: text("docker_version"),
+            author: text("author"),
             architecture: config.architecture().to_string(),
             os: config.os().to_string(),
             size: image.size,
             virtual_size: image.size,
-            root_fs: field("rootfs"),
+            rootfs: InspectRootFs {
+                kind: "layers".into(),
+                layers: config.rootfs().diff_ids().clone(),
+            },
+            annotations,
+            manifest_type,
             history: field("history"),
+            names_history: image.names.clone(),
+            root_fs: field("rootfs"),
         })
     }
 
     /// Removes an image (or, given a name of an image with several names,
     /// just that name). Images used by containers are refused unless
-    /// `force`, which removes those containers first. Returns Podman's
-    /// `Untagged:`/`Deleted:` lines.
+    /// `force`, which removes those containers first. Like Podman, an image
+    /// with several names given by ID or digest (`sha256:…`, `name@sha256:…`)
+    /// is refused unless `force`. Returns Podman's `Untagged:`/`Deleted:` lines.
     pub fn remove_image(&self, reference: &str, force: bool) -> Result<Vec<String>> {
         let image = self.image(reference)?;
         let store = self.store()?;
-        let mut report = Vec::new();
         let normalized = storage::normalize_name(reference).ok();
         let by_name = normalized
             .as_ref()
@@ -224,14 +291,53 @@ impl Runtime {
                     .iter()
                     .find(|n| n.ends_with(&format!("/{reference}")) || **n == reference)
                     .cloned()
-            });
-        if let Some(name) = &by_name {
-            if image.names.len() > 1 {
+            })
+            .filter(|_| !reference.contains('@') && !reference.starts_with("sha256:"));
+        if image.names.len() > 1 {
+            if let Some(name) = &by_name {
                 store.untag_image(&image.id, name)?;
                 self.image_event(&image.id, name, "untag");
                 return Ok(vec![format!("Untagged: {name}")]);
             }
+            if !force {
+                return Err(Error::InvalidArgument(format!(
+                    "unable to delete image {:?} by ID or digest with more than one tag ({}): please force removal",
+                    image.id,
+                    image.names.join(", ")
+                )));
+            }
         }
+        self.delete_image(&image, force)
+    }
+
+    /// `rmi -a`: removes every image (all its names at once).
+    pub fn remove_all_images(&self, force: bool) -> Result<Vec<String>> {
+        let mut report = Vec::new();
+        let mut first_err = None;
+        for summary in self.images()? {
+            let image = match self.image(&summary.id) {
+                Ok(image) => image,
+                Err(Error::NoSuchImage(_)) => continue,
+                Err(e) => return Err(e),
+            };
+            match self.delete_image(&image, force) {
+                Ok(lines) => report.extend(lines),
+                Err(e) => {
+                    first_err.get_or_insert(e);
+                }
+            }
+        }
+        match first_err {
+            Some(e) => Err(e),
+            None => Ok(report),
+        }
+    }
+
+    /// Deletes `image` with all its names; containers using it are refused unless `force`,
+    /// which removes them first.
+    fn delete_image(&self, image: &storage::Image, force: bool) -> Result<Vec<String>> {
+        let store = self.store()?;
+        let mut report = Vec::new();
         let users = self.db.containers_using_image(&image.id)?;
         if !users.is_empty() {
             if !force {
@@ -435,7 +541,7 @@ pub fn apply_changes(changes: &[String]) -> Result<Config> {
                     format!("{p}/tcp")
                 }
             })),
-            "VOLUME" => volumes.extend(command_form(value)),
+            "VOLUME" => volumes.extend(volume_list(value)),
             other => {
                 return Err(bad_change(
                     change,
@@ -462,6 +568,16 @@ pub fn apply_changes(changes: &[String]) -> Result<Config> {
 
 fn bad_change(change: &str, why: &str) -> Error {
     Error::InvalidArgument(format!("invalid --change {change:?}: {why}"))
+}
+
+/// `VOLUME ["/a", "/b"]` (JSON) or `VOLUME /a /b`.
+fn volume_list(value: &str) -> Vec<String> {
+    if value.starts_with('[') {
+        if let Ok(list) = serde_json::from_str::<Vec<String>>(value) {
+            return list;
+        }
+    }
+    value.split_whitespace().map(str::to_string).collect()
 }
 
 /// `["a","b"]` (exec form) or `a b` (shell form, run by /bin/sh -c).

@@ -59,10 +59,7 @@ pub struct VolumeInspect {
 
 /// Checks a volume name: `[a-zA-Z0-9][a-zA-Z0-9_.-]*`.
 pub fn validate_volume_name(name: &str) -> Result<()> {
-    let mut chars = name.chars();
-    let ok = matches!(chars.next(), Some(c) if c.is_ascii_alphanumeric())
-        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
-    if ok {
+    if crate::ids::is_valid_name(name) {
         Ok(())
     } else {
         Err(Error::InvalidArgument(format!(

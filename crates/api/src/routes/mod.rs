@@ -8,6 +8,7 @@ pub mod exec;
 pub mod images;
 pub mod libpod_api;
 pub mod network;
+pub mod volumes;
 pub mod system;
 
 use axum::extract::RawQuery;
@@ -74,20 +75,20 @@ pub fn router(state: AppState) -> Router {
                 .delete(images::remove),
         )
         .route("/networks", get(network::list))
-        .route("/networks/create", post(network::not_yet_networks))
-        .route("/networks/prune", post(network::not_yet_networks))
+        .route("/networks/create", post(network::create))
+        .route("/networks/prune", post(network::prune))
         .route(
             "/networks/{id}",
-            get(network::inspect).delete(network::not_yet_networks),
+            get(network::inspect).delete(network::remove),
         )
-        .route("/networks/{id}/connect", post(network::not_yet_networks))
-        .route("/networks/{id}/disconnect", post(network::not_yet_networks))
-        .route("/volumes", get(network::volumes))
-        .route("/volumes/create", post(network::not_yet_volumes))
-        .route("/volumes/prune", post(network::not_yet_volumes))
+        .route("/networks/{id}/connect", post(network::connect))
+        .route("/networks/{id}/disconnect", post(network::disconnect))
+        .route("/volumes", get(volumes::list))
+        .route("/volumes/create", post(volumes::create))
+        .route("/volumes/prune", post(volumes::prune))
         .route(
             "/volumes/{name}",
-            get(network::volume_inspect).delete(network::volume_remove),
+            get(volumes::inspect).delete(volumes::remove),
         )
         .route("/swarm", any(not_yet))
         .route("/services", any(not_yet))

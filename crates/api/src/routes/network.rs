@@ -1,15 +1,25 @@
-//! Networks and volumes: the built-in networks are listed as Docker lists
-//! them; creating networks and volumes is not there yet (501).
+//! Docker's network endpoints over libpod's bridge networks (netavark).
+//! `host` and `none` are listed as Docker lists them; rpod's default
+//! network is the one Docker clients call `bridge`.
 
-use axum::extract::Path;
+use std::collections::BTreeMap;
+
+use axum::body::Body;
+use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use libpod::network::{CreateRequest, Network, PerNetworkOptions, DEFAULT_NETWORK};
+use libpod::Runtime;
+use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::json;
+use super::{json, Params};
+use crate::body::read_json;
+use crate::docker_types::EndpointConfig;
 use crate::error::{Error, Result};
+use crate::state::AppState;
 
-fn builtin(name: &str, driver: &str) -> Value {
+fn pseudo(name: &str, driver: &str) -> Value {
     json!({
         "Name": name,
         "Id": name,
@@ -29,49 +39,287 @@ fn builtin(name: &str, driver: &str) -> Value {
     })
 }
 
-fn builtins() -> Vec<Value> {
-    vec![
-        builtin("bridge", "bridge"),
-        builtin("host", "host"),
-        builtin("none", "null"),
-    ]
+/// Docker's name for a libpod network (`rpod` is `bridge`).
+fn docker_name(n: &Network) -> String {
+    if n.name == DEFAULT_NETWORK {
+        "bridge".into()
+    } else {
+        n.name.clone()
+    }
 }
 
-/// `GET /networks`.
-pub async fn list() -> Response {
-    json(StatusCode::OK, &builtins())
+/// The engine's name for a Docker network name.
+fn engine_name(name: &str) -> &str {
+    if name == "bridge" {
+        DEFAULT_NETWORK
+    } else {
+        name
+    }
+}
+
+/// The Docker document of a network, with its containers.
+fn doc(rt: &Runtime, n: &Network) -> Result<Value> {
+    let mut containers = serde_json::Map::new();
+    for (id, name) in rt.network_users(&n.name)? {
+        let Ok(c) = rt.container(&id) else { continue };
+        let ep = c.network_settings().networks.get(&n.name).cloned();
+        let (ip, mac) = ep
+            .map(|e| {
+                (
+                    if e.ip_address.is_empty() {
+                        String::new()
+                    } else {
+                        format!("{}/{}", e.ip_address, e.ip_prefix_len)
+                    },
+                    e.mac_address,
+                )
+            })
+            .unwrap_or_default();
+        containers.insert(
+            id.clone(),
+            json!({ "Name": name, "EndpointID": id, "MacAddress": mac, "IPv4Address": ip, "IPv6Address": "" }),
+        );
+    }
+    let config: Vec<Value> = n
+        .subnets
+        .iter()
+        .map(|s| {
+            let mut v = json!({ "Subnet": s.subnet.to_string() });
+            if let Some(g) = s.gateway {
+                v["Gateway"] = json!(g.to_string());
+            }
+            v
+        })
+        .collect();
+    Ok(json!({
+        "Name": docker_name(n),
+        "Id": n.id,
+        "Created": n.created,
+        "Scope": "local",
+        "Driver": n.driver,
+        "EnableIPv6": n.ipv6_enabled,
+        "IPAM": { "Driver": "default", "Options": n.ipam_options, "Config": config },
+        "Internal": n.internal,
+        "Attachable": false,
+        "Ingress": false,
+        "ConfigFrom": { "Network": "" },
+        "ConfigOnly": false,
+        "Containers": containers,
+        "Options": n.options,
+        "Labels": n.labels,
+    }))
+}
+
+fn matches(doc: &Value, filters: &[(String, String)]) -> bool {
+    filters.iter().all(|(k, v)| match k.as_str() {
+        "name" => doc["Name"].as_str().is_some_and(|n| n.contains(v.as_str())),
+        "id" => doc["Id"].as_str().is_some_and(|n| n.starts_with(v.as_str())),
+        "driver" => doc["Driver"] == v.as_str(),
+        "label" => {
+            let (lk, lv) = v.split_once('=').unwrap_or((v, ""));
+            doc["Labels"]
+                .get(lk)
+                .and_then(Value::as_str)
+                .is_some_and(|x| lv.is_empty() || x == lv)
+        }
+        "type" => (v == "custom") == !["bridge", "host", "none"].contains(&doc["Name"].as_str().unwrap_or("")),
+        _ => true,
+    })
+}
+
+/// `GET /networks?filters=`.
+pub async fn list(State(st): State<AppState>, q: RawQuery) -> Result<Response> {
+    let filters = Params::from_raw(q)?.filters()?;
+    for (k, _) in &filters {
+        if !["name", "id", "driver", "label", "type"].contains(&k.as_str()) {
+            return Err(Error::BadRequest(format!(
+                "invalid filter {k:?}: supported are name, id, driver, label, type"
+            )));
+        }
+    }
+    let docs = st
+        .engine(|rt| {
+            let mut out = Vec::new();
+            for n in rt.networks()? {
+                out.push(doc(rt, &n)?);
+            }
+            out.push(pseudo("host", "host"));
+            out.push(pseudo("none", "null"));
+            Ok(out)
+        })
+        .await?;
+    let out: Vec<Value> = docs.into_iter().filter(|d| matches(d, &filters)).collect();
+    Ok(json(StatusCode::OK, &out))
 }
 
 /// `GET /networks/{id}`.
-pub async fn inspect(Path(id): Path<String>) -> Result<Response> {
-    builtins()
-        .into_iter()
-        .find(|n| n["Name"] == id.as_str())
-        .map(|n| json(StatusCode::OK, &n))
-        .ok_or_else(|| Error::NotFound(format!("network {id} not found")))
+pub async fn inspect(State(st): State<AppState>, Path(id): Path<String>) -> Result<Response> {
+    if id == "host" || id == "none" {
+        return Ok(json(
+            StatusCode::OK,
+            &pseudo(&id, if id == "host" { "host" } else { "null" }),
+        ));
+    }
+    let d = st
+        .engine(move |rt| {
+            let n = rt.network(engine_name(&id))?;
+            doc(rt, &n)
+        })
+        .await?;
+    Ok(json(StatusCode::OK, &d))
 }
 
-/// 501 for network management.
-pub async fn not_yet_networks() -> Error {
-    Error::not_yet("network management through the API")
+/// `POST /networks/create` body.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct NetworkCreate {
+    pub name: String,
+    pub driver: Option<String>,
+    pub internal: bool,
+    #[serde(rename = "IPAM")]
+    pub ipam: Option<NetworkIpam>,
+    pub options: Option<BTreeMap<String, String>>,
+    pub labels: Option<BTreeMap<String, String>>,
+    pub check_duplicate: Option<bool>,
+    #[serde(rename = "EnableIPv6")]
+    pub enable_ipv6: Option<bool>,
+    pub attachable: Option<bool>,
 }
 
-/// `GET /volumes`: none yet.
-pub async fn volumes() -> Response {
-    json(StatusCode::OK, &json!({ "Volumes": [], "Warnings": [] }))
+/// `IPAM` of a network create request.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct NetworkIpam {
+    pub driver: Option<String>,
+    pub config: Option<Vec<BTreeMap<String, String>>>,
 }
 
-/// 501 for volume management.
-pub async fn not_yet_volumes() -> Error {
-    Error::not_yet("volume management through the API")
+/// `POST /networks/create`.
+pub async fn create(State(st): State<AppState>, body: Body) -> Result<Response> {
+    let req: Option<NetworkCreate> = read_json(body).await?;
+    let req = req.ok_or_else(|| Error::BadRequest("a JSON body is required".into()))?;
+    if req.name.is_empty() {
+        return Err(Error::BadRequest("network name is required".into()));
+    }
+    if ["bridge", "host", "none", "default"].contains(&req.name.as_str()) {
+        return Err(Error::Conflict(format!(
+            "{} is a pre-defined network and cannot be created",
+            req.name
+        )));
+    }
+    if req.enable_ipv6 == Some(true) {
+        return Err(Error::BadRequest("IPv6 networks are not supported by rpod".into()));
+    }
+    let cfg = req
+        .ipam
+        .and_then(|i| i.config)
+        .and_then(|c| c.into_iter().next())
+        .unwrap_or_default();
+    let create = CreateRequest {
+        name: Some(req.name.clone()),
+        driver: req.driver.filter(|d| !d.is_empty()),
+        subnet: cfg.get("Subnet").cloned(),
+        gateway: cfg.get("Gateway").cloned(),
+        ip_range: cfg.get("IPRange").cloned(),
+        internal: req.internal,
+        labels: req.labels.unwrap_or_default(),
+        options: req.options.unwrap_or_default(),
+        ..Default::default()
+    };
+    let name = req.name.clone();
+    let id = st
+        .engine(move |rt| {
+            if rt.network(&name).is_ok() {
+                return Err(Error::Conflict(format!("network with name {name} already exists")));
+            }
+            rt.create_network(&create)
+                .map(|n| n.id)
+                .map_err(|e| match e {
+                    libpod::Error::Network(n) => Error::BadRequest(n.to_string()),
+                    other => other.into(),
+                })
+        })
+        .await?;
+    Ok(json(StatusCode::CREATED, &json!({ "Id": id, "Warning": "" })))
 }
 
-/// `GET /volumes/{name}`: there are no volumes yet.
-pub async fn volume_inspect(Path(name): Path<String>) -> Error {
-    Error::NotFound(format!("get {name}: no such volume"))
+/// `DELETE /networks/{id}`.
+pub async fn remove(State(st): State<AppState>, Path(id): Path<String>) -> Result<Response> {
+    if ["bridge", "host", "none"].contains(&id.as_str()) {
+        return Err(Error::Conflict(format!(
+            "{id} is a pre-defined network and cannot be removed"
+        )));
+    }
+    st.engine(move |rt| {
+        let n = rt.network(&id)?;
+        let users = rt.network_users(&n.name)?;
+        if !users.is_empty() {
+            return Err(Error::Conflict(format!(
+                "error while removing network: network {} id {} has active endpoints",
+                n.name, n.id
+            )));
+        }
+        rt.remove_network(&n.name, false)?;
+        Ok(())
+    })
+    .await?;
+    Ok(super::no_content())
 }
 
-/// `DELETE /volumes/{name}`: there are no volumes yet.
-pub async fn volume_remove(Path(name): Path<String>) -> Error {
-    Error::NotFound(format!("get {name}: no such volume"))
+/// `POST /networks/prune`.
+pub async fn prune(State(st): State<AppState>) -> Result<Response> {
+    let removed = st.engine(|rt| Ok(rt.prune_networks()?)).await?;
+    Ok(json(StatusCode::OK, &json!({ "NetworksDeleted": removed })))
+}
+
+/// `POST /networks/{id}/connect|disconnect` body.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct ConnectRequest {
+    pub container: String,
+    pub endpoint_config: Option<EndpointConfig>,
+    pub force: bool,
+}
+
+/// `POST /networks/{id}/connect`.
+pub async fn connect(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    body: Body,
+) -> Result<Response> {
+    let req: Option<ConnectRequest> = read_json(body).await?;
+    let req = req.ok_or_else(|| Error::BadRequest("a JSON body is required".into()))?;
+    let mut per = PerNetworkOptions::default();
+    if let Some(ep) = req.endpoint_config {
+        per.aliases = ep.aliases.unwrap_or_default();
+        if let Some(ip) = ep.ipam_config.and_then(|c| c.ipv4_address).filter(|i| !i.is_empty()) {
+            per.static_ips = vec![ip
+                .parse()
+                .map_err(|_| Error::BadRequest(format!("invalid IPv4Address {ip:?}")))?];
+        }
+        per.static_mac = ep.mac_address.filter(|m| !m.is_empty());
+    }
+    st.engine(move |rt| {
+        let n = rt.network(engine_name(&id))?;
+        rt.container(&req.container)?;
+        Ok(rt.connect_network(&n.name, &req.container, per)?)
+    })
+    .await?;
+    Ok(json(StatusCode::OK, &Value::Null))
+}
+
+/// `POST /networks/{id}/disconnect`.
+pub async fn disconnect(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    body: Body,
+) -> Result<Response> {
+    let req: Option<ConnectRequest> = read_json(body).await?;
+    let req = req.ok_or_else(|| Error::BadRequest("a JSON body is required".into()))?;
+    st.engine(move |rt| {
+        let n = rt.network(engine_name(&id))?;
+        Ok(rt.disconnect_network(&n.name, &req.container)?)
+    })
+    .await?;
+    Ok(json(StatusCode::OK, &Value::Null))
 }

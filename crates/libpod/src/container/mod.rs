@@ -50,7 +50,7 @@ pub use logs::LogOptions;
 pub use network::{EndpointSettings, NetworkSettings, PortBinding};
 pub use options::{CreateOptions, MountKind, MountSpec, Resources, Ulimit};
 pub use state::{ContainerState, ContainerStatus};
-pub use stats::{stats_size, ContainerStats, StatsSample};
+pub use stats::{ContainerStats, StatsSample};
 pub use storage::{Change, ChangeKind};
 pub use top::{parse_descriptors, DEFAULT_DESCRIPTORS};
 pub use update::UpdateOptions;

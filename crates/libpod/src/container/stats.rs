@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::{Container, ContainerStatus};
 use crate::error::Result;
+use crate::humanize::human_size_compact;
 
 const CGROUP_ROOT: &str = "/sys/fs/cgroup";
 
@@ -142,32 +143,6 @@ pub struct ContainerStats {
     pub cpu: f64,
 }
 
-/// Sizes as Podman's stats print them: four significant digits, decimal units, no space
-/// (`3.092MB`).
-pub fn stats_size(bytes: u64) -> String {
-    const UNITS: [&str; 7] = ["B", "kB", "MB", "GB", "TB", "PB", "EB"];
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1000.0 && unit < UNITS.len() - 1 {
-        value /= 1000.0;
-        unit += 1;
-    }
-    let digits = if value >= 100.0 {
-        1
-    } else if value >= 10.0 {
-        2
-    } else {
-        3
-    };
-    let text = format!("{value:.digits$}");
-    let text = if text.contains('.') {
-        text.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        text
-    };
-    format!("{text}{}", UNITS[unit])
-}
-
 fn percent(part: f64, whole: f64) -> f64 {
     if whole > 0.0 {
         part / whole * 100.0
@@ -196,18 +171,18 @@ impl ContainerStats {
             avg_cpu: format!("{avg:.2}%"),
             mem_usage: format!(
                 "{} / {}",
-                stats_size(cur.mem_usage),
-                stats_size(cur.mem_limit)
+                human_size_compact(cur.mem_usage),
+                human_size_compact(cur.mem_limit)
             ),
             mem_percent: format!(
                 "{:.2}%",
                 percent(cur.mem_usage as f64, cur.mem_limit as f64)
             ),
-            net_io: format!("{} / {}", stats_size(cur.net_rx), stats_size(cur.net_tx)),
+            net_io: format!("{} / {}", human_size_compact(cur.net_rx), human_size_compact(cur.net_tx)),
             block_io: format!(
                 "{} / {}",
-                stats_size(cur.block_read),
-                stats_size(cur.block_write)
+                human_size_compact(cur.block_read),
+                human_size_compact(cur.block_write)
             ),
             pids: cur.pids.to_string(),
             raw: cur.clone(),
@@ -402,9 +377,6 @@ mod tests {
 
     #[test]
     fn sizes_print_like_podman_stats() {
-        assert_eq!(stats_size(0), "0B");
-        assert_eq!(stats_size(512), "512B");
-        assert_eq!(stats_size(3_092_000), "3.092MB");
-        assert_eq!(stats_size(16_700_000_000), "16.7GB");
+        assert_eq!(human_size_compact(512), "512B");
     }
 }

@@ -35,7 +35,7 @@ const ACCEPTED_MANIFESTS: &[&str] = &[
 /// Blobs downloaded at the same time.
 const PARALLEL_DOWNLOADS: usize = 4;
 
-/// Errors of registry operations (carried as the source of a [`Error::Io`]).
+/// Errors of registry operations (carried by [`Error::Registry`]).
 #[derive(Debug, thiserror::Error)]
 pub enum RegistryError {
     /// The registry client failed (network, HTTP status, authentication, digest check).
@@ -55,9 +55,9 @@ pub enum RegistryError {
 }
 
 fn registry_error(context: String, err: impl Into<RegistryError>) -> Error {
-    Error::Io {
+    Error::Registry {
         context,
-        source: std::io::Error::other(err.into()),
+        source: err.into(),
     }
 }
 

@@ -167,16 +167,20 @@ fn list(rt: &Runtime, a: ImagesArgs) -> Result<u8> {
 }
 
 fn remove(rt: &Runtime, a: RmiArgs) -> Result<u8> {
-    let names: Vec<String> = if a.all {
-        rt.images()?.into_iter().map(|i| i.id).collect()
-    } else {
-        a.names.clone()
-    };
-    if names.is_empty() && !a.all {
+    if a.all {
+        if !a.names.is_empty() {
+            bail!("when using the --all switch, you may not pass any images names or IDs");
+        }
+        for l in rt.remove_all_images(a.force)? {
+            println!("{l}");
+        }
+        return Ok(0);
+    }
+    if a.names.is_empty() {
         bail!("at least one image name or ID must be given");
     }
     let mut last_err = None;
-    for n in &names {
+    for n in &a.names {
         match rt.remove_image(n, a.force) {
             Ok(lines) => {
                 for l in lines {

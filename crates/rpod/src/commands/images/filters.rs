@@ -1,4 +1,5 @@
-//! `images --filter` and `-a`: reference, label, dangling, before, since.
+//! `images --filter` and `-a`: reference, label, dangling, before, since; intermediate
+//! images hidden without `-a`.
 
 use anyhow::{bail, Result};
 use libpod::images::ImageSummary;
@@ -59,8 +60,32 @@ pub fn apply(
             ),
         };
     }
-    let _ = all;
+    if !all {
+        out = hide_intermediate(out);
+    }
     Ok(out)
+}
+
+/// Drops intermediate images, as Podman's `images` does without `-a`: images with no name
+/// whose layers are the bottom layers of another image (its parent in a build). An image
+/// with no name and no such child is dangling and stays listed.
+fn hide_intermediate(images: Vec<ImageSummary>) -> Vec<ImageSummary> {
+    let parents: std::collections::BTreeSet<String> = images
+        .iter()
+        .filter(|i| i.names.is_empty())
+        .filter(|i| {
+            images.iter().any(|child| {
+                child.id != i.id
+                    && child.layers.len() > i.layers.len()
+                    && child.layers.starts_with(&i.layers)
+            })
+        })
+        .map(|i| i.id.clone())
+        .collect();
+    images
+        .into_iter()
+        .filter(|i| !parents.contains(&i.id))
+        .collect()
 }
 
 /// Podman's reference filter: a glob on the full name, or on the name without the domain,

@@ -1,0 +1,155 @@
+//! Docker's volume endpoints over libpod's named volumes.
+
+use std::collections::BTreeMap;
+
+use axum::body::Body;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use libpod::Runtime;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::{json, no_content, Params};
+use crate::body::read_json;
+use crate::error::{Error, Result};
+use crate::state::AppState;
+
+fn doc(v: &libpod::volumes::Volume) -> Value {
+    let i = v.inspect();
+    json!({
+        "Name": i.name,
+        "Driver": i.driver,
+        "Mountpoint": i.mountpoint,
+        "CreatedAt": i.created_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "Labels": i.labels,
+        "Scope": i.scope,
+        "Options": i.options,
+    })
+}
+
+fn find(rt: &Runtime, name: &str) -> Result<libpod::volumes::Volume> {
+    if !rt.volume_exists(name)? {
+        return Err(Error::NotFound(format!("get {name}: no such volume")));
+    }
+    Ok(rt.volume(name)?)
+}
+
+/// `GET /volumes?filters=` (name, label, dangling, driver).
+pub async fn list(State(st): State<AppState>, q: RawQuery) -> Result<Response> {
+    let filters = Params::from_raw(q)?.filters()?;
+    for (k, _) in &filters {
+        if !["name", "label", "dangling", "driver"].contains(&k.as_str()) {
+            return Err(Error::BadRequest(format!(
+                "invalid filter {k:?}: supported are name, label, dangling, driver"
+            )));
+        }
+    }
+    let vols = st
+        .engine(move |rt| {
+            let mut out = Vec::new();
+            for v in rt.volumes()? {
+                let d = doc(&v);
+                let used = !rt.volume_users(v.name())?.is_empty();
+                let keep = filters.iter().all(|(k, val)| match k.as_str() {
+                    "name" => v.name().contains(val.as_str()),
+                    "driver" => d["Driver"] == val.as_str(),
+                    "dangling" => (val == "true" || val == "1") != used,
+                    "label" => {
+                        let (lk, lv) = val.split_once('=').unwrap_or((val, ""));
+                        d["Labels"]
+                            .get(lk)
+                            .and_then(Value::as_str)
+                            .is_some_and(|x| lv.is_empty() || x == lv)
+                    }
+                    _ => true,
+                });
+                if keep {
+                    out.push(d);
+                }
+            }
+            Ok(out)
+        })
+        .await?;
+    Ok(json(StatusCode::OK, &json!({ "Volumes": vols, "Warnings": [] })))
+}
+
+/// `POST /volumes/create` body.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct VolumeCreate {
+    pub name: String,
+    pub driver: String,
+    pub driver_opts: Option<BTreeMap<String, String>>,
+    pub labels: Option<BTreeMap<String, String>>,
+}
+
+/// `POST /volumes/create`: an existing name returns that volume, as Docker
+/// does.
+pub async fn create(State(st): State<AppState>, body: Body) -> Result<Response> {
+    let req: Option<VolumeCreate> = read_json(body).await?;
+    let req = req.unwrap_or_default();
+    if !req.driver.is_empty() && req.driver != "local" {
+        return Err(Error::BadRequest(format!(
+            "volume driver {:?} is not supported (only local)",
+            req.driver
+        )));
+    }
+    let d = st
+        .engine(move |rt| {
+            let name = Some(req.name.as_str()).filter(|n| !n.is_empty());
+            if let Some(n) = name {
+                if rt.volume_exists(n)? {
+                    return Ok(doc(&rt.volume(n)?));
+                }
+            }
+            let v = rt.create_volume(
+                name,
+                req.labels.unwrap_or_default(),
+                req.driver_opts.unwrap_or_default(),
+                false,
+            )?;
+            Ok(doc(&v))
+        })
+        .await?;
+    Ok(json(StatusCode::CREATED, &d))
+}
+
+/// `GET /volumes/{name}`.
+pub async fn inspect(State(st): State<AppState>, Path(name): Path<String>) -> Result<Response> {
+    let d = st.engine(move |rt| Ok(doc(&find(rt, &name)?))).await?;
+    Ok(json(StatusCode::OK, &d))
+}
+
+/// `DELETE /volumes/{name}?force=`: 409 when a container uses it.
+pub async fn remove(
+    State(st): State<AppState>,
+    Path(name): Path<String>,
+    q: RawQuery,
+) -> Result<Response> {
+    let force = Params::from_raw(q)?.bool("force", false)?;
+    st.engine(move |rt| {
+        find(rt, &name)?;
+        let users = rt.volume_users(&name)?;
+        if !force && !users.is_empty() {
+            let ids: Vec<String> = users.into_iter().map(|(id, _)| id).collect();
+            return Err(Error::Conflict(format!(
+                "remove {name}: volume is in use - [{}]",
+                ids.join(", ")
+            )));
+        }
+        rt.remove_volume(&name, force)?;
+        Ok(())
+    })
+    .await?;
+    Ok(no_content())
+}
+
+/// `POST /volumes/prune`.
+pub async fn prune(State(st): State<AppState>) -> Result<Response> {
+    let removed = st.engine(|rt| Ok(rt.prune_volumes()?)).await?;
+    Ok(json(
+        StatusCode::OK,
+        &json!({ "VolumesDeleted": removed, "SpaceReclaimed": 0 }),
+    ))
+}
