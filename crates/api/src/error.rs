@@ -74,7 +74,14 @@ fn engine_status(e: &libpod::Error) -> StatusCode {
         | E::InvalidArgument(_)
         | E::AmbiguousContainer { .. }
         | E::CommandNotFound(_)
-        | E::CommandNotExecutable(_) => StatusCode::BAD_REQUEST,
+        | E::CommandNotExecutable(_)
+        | E::Storage(
+            storage::Error::UnsafeArchive { .. }
+            | storage::Error::InvalidArchive { .. }
+            | storage::Error::InvalidReference { .. }
+            | storage::Error::InvalidImage(_)
+            | storage::Error::Archive(_),
+        ) => StatusCode::BAD_REQUEST,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }

@@ -191,3 +191,37 @@ fn a_pod_without_infra_runs_containers_on_their_own() {
         "ok"
     );
 }
+
+#[test]
+fn ports_published_on_the_pod_reach_its_containers_and_pod_stats_lists_them() {
+    use std::io::{Read, Write};
+    let e = Engine::with_image();
+    let port = free_port();
+    let publish = format!("{port}:8080");
+    e.ok(&["pod", "create", "--name", "pp", "-p", &publish]);
+    e.ok(&[
+        "run",
+        "-d",
+        "--pod",
+        "pp",
+        "--name",
+        "web",
+        "busybox",
+        "sh",
+        "-c",
+        "mkdir /w; echo from-the-pod > /w/index.html; httpd -f -p 8080 -h /w",
+    ]);
+    let body = wait_for("the pod's published port", POLL_TIMEOUT, || {
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+        s.set_read_timeout(Some(std::time::Duration::from_secs(2)))
+            .ok()?;
+        s.write_all(b"GET /index.html HTTP/1.0\r\n\r\n").ok()?;
+        let mut out = String::new();
+        s.read_to_string(&mut out).ok()?;
+        out.contains("from-the-pod").then_some(out)
+    });
+    assert!(body.starts_with("HTTP/1."), "{body}");
+    let stats = e.ok(&["pod", "stats", "--no-stream", "--format", "{{.Name}}", "pp"]);
+    assert!(stats.lines().any(|l| l == "web"), "{stats}");
+    e.ok(&["pod", "rm", "-f", "-t", "0", "pp"]);
+}

@@ -1,6 +1,7 @@
 //! Docker's image endpoints.
 
-use axum::body::{Body, Bytes};
+use axum::body::Body;
+use axum::http::HeaderMap;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -12,6 +13,7 @@ use crate::docker_types::image_id;
 use crate::error::{Error, Result};
 use crate::hijack;
 use crate::state::AppState;
+use super::transfer::{error_line, line};
 
 fn summary(i: &libpod::images::ImageSummary, labels: Value) -> Value {
     let tags: Vec<String> = if i.names.is_empty() {
@@ -166,6 +168,17 @@ fn history_doc(rt: &libpod::Runtime, name: &str) -> Result<Value> {
     Ok(json!(out))
 }
 
+/// `GET /images/get?names=`: `docker save` of several images.
+pub async fn save_many(State(st): State<AppState>, q: RawQuery) -> Result<Response> {
+    let names = Params::from_raw(q)?.all("names");
+    super::transfer::save(st, names).await
+}
+
+/// `POST /images/load`.
+pub async fn load(State(st): State<AppState>, body: Body) -> Result<Response> {
+    super::transfer::load(st, body).await
+}
+
 /// `GET /images/{name}/json|history|get`.
 pub async fn get_sub(State(st): State<AppState>, Path(rest): Path<String>) -> Result<Response> {
     let (name, action) = split_action(&rest);
@@ -173,7 +186,7 @@ pub async fn get_sub(State(st): State<AppState>, Path(rest): Path<String>) -> Re
     let doc = match action {
         "json" => st.engine(move |rt| inspect_doc(rt, &name)).await?,
         "history" => st.engine(move |rt| history_doc(rt, &name)).await?,
-        "get" => return Err(Error::not_yet("saving images (docker save)")),
+        "get" => return super::transfer::save(st, vec![name]).await,
         _ => return Err(Error::NotFound("page not found".into())),
     };
     Ok(json(StatusCode::OK, &doc))
@@ -183,6 +196,7 @@ pub async fn get_sub(State(st): State<AppState>, Path(rest): Path<String>) -> Re
 pub async fn post_sub(
     State(st): State<AppState>,
     Path(rest): Path<String>,
+    headers: HeaderMap,
     q: RawQuery,
 ) -> Result<Response> {
     let (name, action) = split_action(&rest);
@@ -209,9 +223,10 @@ pub async fn post_sub(
             .await?;
             Ok(json(StatusCode::CREATED, &Value::Null))
         }
-        "push" => Err(Error::not_yet(
-            "pushing images (rpod has no registry client yet)",
-        )),
+        "push" => {
+            let tag = Params::from_raw(q)?.get("tag").map(str::to_string);
+            super::transfer::push(st, headers, name, tag).await
+        }
         _ => Err(Error::NotFound("page not found".into())),
     }
 }
@@ -258,20 +273,14 @@ pub async fn prune(State(st): State<AppState>, q: RawQuery) -> Result<Response> 
     ))
 }
 
-fn line(v: Value) -> Bytes {
-    let mut b = serde_json::to_vec(&v).unwrap_or_default();
-    b.push(b'\n');
-    Bytes::from(b)
-}
-
-fn error_line(message: &str) -> Bytes {
-    line(json!({ "errorDetail": { "message": message }, "error": message }))
-}
-
 /// `POST /images/create`: `fromSrc=-` imports the body as a root file
-/// system tarball; `fromImage` (pulling) answers with an error in the
-/// progress stream, unless the image is already here.
-pub async fn create(State(st): State<AppState>, q: RawQuery, body: Body) -> Result<Response> {
+/// system tarball; `fromImage` pulls from a registry with progress JSON.
+pub async fn create(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    q: RawQuery,
+    body: Body,
+) -> Result<Response> {
     let p = Params::from_raw(q)?;
     if let Some(src) = p.get("fromSrc") {
         if src != "-" {
@@ -300,7 +309,7 @@ pub async fn create(State(st): State<AppState>, q: RawQuery, body: Body) -> Resu
             .await;
         let (tx, resp_body) = ChannelBody::channel(2);
         let chunk = match result {
-            Ok(image) => line(json!({ "status": image_id(&image.id) })),
+            Ok(image) => line(&json!({ "status": image_id(&image.id) })),
             Err(e) => error_line(&e.to_string()),
         };
         let _ = tx.send(chunk).await;
@@ -314,27 +323,6 @@ pub async fn create(State(st): State<AppState>, q: RawQuery, body: Body) -> Resu
         Some(t) if !image.contains('@') => format!("{image}:{t}"),
         _ => image.to_string(),
     };
-    let wanted = reference.clone();
-    let exists = st.engine(move |rt| Ok(rt.image_exists(&wanted)?)).await?;
-    let (tx, resp_body) = ChannelBody::channel(2);
-    let chunk = if exists {
-        line(json!({ "status": format!("Status: Image is up to date for {reference}") }))
-    } else {
-        error_line(&format!(
-            "pulling {reference} is not supported: rpod cannot pull from registries yet; \
-             import a root file system with `rpod import` or POST /images/create?fromSrc=-"
-        ))
-    };
-    let _ = tx.send(chunk).await;
-    Ok(hijack::stream_response("application/json", resp_body))
+    super::transfer::pull(st, headers, reference).await
 }
 
-/// `POST /images/load`: image archives (docker-archive, oci-archive) need
-/// the registry/archive code that is not there yet.
-pub async fn load() -> Error {
-    Error::BadRequest(
-        "loading image archives (docker save / docker-archive / oci-archive) is not supported by rpod yet; \
-         import a root file system tarball with POST /images/create?fromSrc=- (docker import) instead"
-            .into(),
-    )
-}

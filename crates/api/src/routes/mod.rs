@@ -2,14 +2,17 @@
 //! `/libpod`. Version prefixes are removed before routing (see
 //! [`crate::server`]).
 
+pub mod archive;
 pub mod containers;
 pub mod events;
 pub mod exec;
 pub mod images;
 pub mod libpod_api;
 pub mod network;
+pub mod stats;
 pub mod volumes;
 pub mod system;
+pub mod transfer;
 
 use axum::extract::RawQuery;
 use axum::http::{header, StatusCode};
@@ -48,12 +51,12 @@ pub fn router(state: AppState) -> Router {
         .route("/containers/{id}/resize", post(containers::resize))
         .route("/containers/{id}/attach", post(containers::attach))
         .route("/containers/{id}/exec", post(exec::create))
-        .route("/containers/{id}/changes", get(not_yet))
-        .route("/containers/{id}/stats", get(not_yet))
-        .route("/containers/{id}/update", post(not_yet))
+        .route("/containers/{id}/changes", get(stats::changes))
+        .route("/containers/{id}/stats", get(stats::stats))
+        .route("/containers/{id}/update", post(stats::update))
         .route(
             "/containers/{id}/archive",
-            get(not_yet).put(not_yet).head(not_yet),
+            get(archive::get).put(archive::put).head(archive::head),
         )
         .route("/containers/{id}/attach/ws", get(not_yet))
         .route("/exec/{id}/start", post(exec::start))
@@ -63,7 +66,7 @@ pub fn router(state: AppState) -> Router {
         .route("/images/create", post(images::create))
         .route("/images/load", post(images::load))
         .route("/images/prune", post(images::prune))
-        .route("/images/get", get(not_yet))
+        .route("/images/get", get(images::save_many))
         .route("/images/search", get(not_yet))
         .route("/build", post(not_yet))
         .route("/build/prune", post(not_yet))

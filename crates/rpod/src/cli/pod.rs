@@ -36,6 +36,20 @@ pub enum PodGroup {
     Top(PodName),
     /// Fetch the logs of a pod's containers
     Logs(PodLogsArgs),
+    /// Show resource usage of a pod's containers
+    Stats(PodStatsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PodStatsArgs {
+    /// Print one sample and exit
+    #[arg(long)]
+    pub no_stream: bool,
+    /// Go template or json
+    #[arg(long)]
+    pub format: Option<String>,
+    /// Pod (name or ID)
+    pub name: String,
 }
 
 #[derive(Debug, Args)]

@@ -67,6 +67,27 @@ pub fn run(rt: &Runtime, cmd: PodGroup) -> Result<u8> {
             print_table(&lines);
             Ok(0)
         }
+        PodGroup::Stats(a) => {
+            let pod = rt.pod(&a.name)?;
+            let names: Vec<String> = rt
+                .pod_containers(&pod)?
+                .iter()
+                .filter(|c| c.status().is_active())
+                .map(|c| c.id().to_string())
+                .collect();
+            if names.is_empty() {
+                bail!("pod {} has no running containers", pod.name);
+            }
+            super::tools::stats(
+                rt,
+                crate::cli::StatsArgs {
+                    all: false,
+                    no_stream: a.no_stream,
+                    format: a.format,
+                    names,
+                },
+            )
+        }
         PodGroup::Logs(a) => {
             let pod = rt.pod(&a.name)?;
             let opts = LogOptions {

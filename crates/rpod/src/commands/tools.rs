@@ -234,7 +234,7 @@ fn print_stats(format: &OutputFormat, stats: &[ContainerStats]) -> Result<()> {
     Ok(())
 }
 
-fn stats(rt: &Runtime, a: StatsArgs) -> Result<u8> {
+pub(super) fn stats(rt: &Runtime, a: StatsArgs) -> Result<u8> {
     let format = OutputFormat::parse(a.format.as_deref())?;
     let mut previous = sample_all(rt, &a)?;
     let clear = std::io::stdout().is_terminal();

@@ -1,0 +1,295 @@
+//! Registry and archive transfers of images: `POST /images/create?fromImage`
+//! (pull, with Docker's progress JSON), `POST /images/{name}/push`,
+//! `GET /images/{name}/get` and `GET /images/get` (save), and
+//! `POST /images/load`.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use axum::body::{Body, Bytes};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use base64::Engine as _;
+use libpod::images::{ArchiveFormat, Progress, RegistryOptions, SaveTarget};
+use serde_json::{json, Value};
+use tokio::sync::mpsc;
+
+use crate::body::{BodyReader, ChannelBody};
+use crate::docker_types::image_id;
+use crate::error::{Error, Result};
+use crate::hijack;
+use crate::state::AppState;
+use crate::stream::FrameWriter;
+
+/// One line of a JSON progress stream.
+pub fn line(v: &Value) -> Bytes {
+    let mut b = serde_json::to_vec(v).unwrap_or_default();
+    b.push(b'\n');
+    Bytes::from(b)
+}
+
+/// Docker's error line of a progress stream.
+pub fn error_line(message: &str) -> Bytes {
+    line(&json!({ "errorDetail": { "message": message }, "error": message }))
+}
+
+/// Reports libpod's transfer progress as Docker's JSON lines.
+struct JsonProgress {
+    tx: mpsc::Sender<Bytes>,
+    /// Per blob: (bytes done, total, bytes done when last reported).
+    blobs: Mutex<HashMap<String, (u64, u64, u64)>>,
+    /// "Downloading" or "Pushing".
+    verb: &'static str,
+    /// "Pull complete" or "Pushed".
+    done: &'static str,
+}
+
+impl JsonProgress {
+    fn send(&self, v: Value) {
+        let _ = self.tx.blocking_send(line(&v));
+    }
+}
+
+impl Progress for JsonProgress {
+    fn start(&self, id: &str, total: u64) {
+        if let Ok(mut b) = self.blobs.lock() {
+            b.insert(id.to_string(), (0, total, 0));
+        }
+        self.send(json!({ "status": "Waiting", "progressDetail": {}, "id": id }));
+    }
+
+    fn advance(&self, id: &str, bytes: u64) {
+        let report = match self.blobs.lock() {
+            Ok(mut b) => {
+                let e = b.entry(id.to_string()).or_insert((0, 0, 0));
+                e.0 += bytes;
+                if e.0 - e.2 >= 512 * 1024 || (e.1 > 0 && e.0 >= e.1) {
+                    e.2 = e.0;
+                    Some((e.0, e.1))
+                } else {
+                    None
+                }
+            }
+            Err(_) => None,
+        };
+        if let Some((current, total)) = report {
+            self.send(json!({
+                "status": self.verb,
+                "progressDetail": { "current": current, "total": total },
+                "id": id,
+            }));
+        }
+    }
+
+    fn finish(&self, id: &str, status: &str) {
+        let text = match status {
+            "already exists" => "Already exists",
+            "skipped" => "Layer already exists",
+            _ => self.done,
+        };
+        self.send(json!({ "status": text, "progressDetail": {}, "id": id }));
+    }
+
+    fn message(&self, text: &str) {
+        self.send(json!({ "status": text }));
+    }
+}
+
+/// Registry options from the request: `X-Registry-Auth` credentials, and
+/// plain HTTP for loopback registries (Docker treats 127.0.0.0/8 as
+/// insecure).
+fn registry_options(headers: &HeaderMap, reference: &str) -> Result<RegistryOptions> {
+    let mut opts = RegistryOptions::default();
+    let host = reference.split('/').next().unwrap_or("");
+    let host_only = host.rsplit_once(':').map_or(host, |(h, _)| h);
+    if reference.contains('/')
+        && (host_only == "localhost" || host_only.starts_with("127.") || host_only == "[::1]")
+    {
+        opts.tls_verify = Some(false);
+    }
+    if let Some(v) = headers.get("X-Registry-Auth") {
+        let text = v
+            .to_str()
+            .map_err(|_| Error::BadRequest("invalid X-Registry-Auth header".into()))?;
+        if !text.is_empty() {
+            let raw = base64::engine::general_purpose::URL_SAFE
+                .decode(text.trim_end_matches('='))
+                .or_else(|_| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(text.trim_end_matches('=')))
+                .or_else(|_| base64::engine::general_purpose::STANDARD.decode(text))
+                .map_err(|_| Error::BadRequest("invalid X-Registry-Auth header: not base64".into()))?;
+            let auth: Value = serde_json::from_slice(&raw)
+                .map_err(|e| Error::BadRequest(format!("invalid X-Registry-Auth header: {e}")))?;
+            let user = auth["username"].as_str().unwrap_or("");
+            let pass = auth["password"].as_str().unwrap_or("");
+            if !user.is_empty() {
+                opts.creds = Some(format!("{user}:{pass}"));
+            }
+        }
+    }
+    Ok(opts)
+}
+
+/// `POST /images/create?fromImage=&tag=`: pulls, streaming progress.
+pub async fn pull(st: AppState, headers: HeaderMap, reference: String) -> Result<Response> {
+    let opts = registry_options(&headers, &reference)?;
+    let (tx, body) = ChannelBody::channel(64);
+    let options = st.options().clone();
+    tokio::task::spawn_blocking(move || {
+        let progress = JsonProgress {
+            tx: tx.clone(),
+            blobs: Mutex::new(HashMap::new()),
+            verb: "Downloading",
+            done: "Pull complete",
+        };
+        let name = reference.rsplit_once(':').map_or(reference.as_str(), |(n, t)| {
+            if t.contains('/') {
+                reference.as_str()
+            } else {
+                n
+            }
+        });
+        let tag = reference.strip_prefix(name).unwrap_or("").trim_start_matches(':');
+        progress.send(json!({
+            "status": format!("Pulling from {}", name),
+            "id": if tag.is_empty() { "latest" } else { tag },
+        }));
+        let result = libpod::Runtime::new(options)
+            .and_then(|rt| rt.pull_image(&reference, &opts, &progress));
+        let last = match result {
+            Ok(image) => {
+                progress.send(json!({ "status": format!("Digest: {}", image.digest) }));
+                line(&json!({
+                    "status": format!("Status: Downloaded newer image for {reference}")
+                }))
+            }
+            Err(e) => error_line(&e.to_string()),
+        };
+        let _ = tx.blocking_send(last);
+    });
+    Ok(hijack::stream_response("application/json", body))
+}
+
+/// `POST /images/{name}/push?tag=`.
+pub async fn push(
+    st: AppState,
+    headers: HeaderMap,
+    name: String,
+    tag: Option<String>,
+) -> Result<Response> {
+    let reference = match tag {
+        Some(t) if !t.is_empty() => format!("{name}:{t}"),
+        _ => name,
+    };
+    let opts = registry_options(&headers, &reference)?;
+    let wanted = reference.clone();
+    st.engine(move |rt| Ok(rt.image(&wanted)?)).await?;
+    let (tx, body) = ChannelBody::channel(64);
+    let options = st.options().clone();
+    tokio::task::spawn_blocking(move || {
+        let progress = JsonProgress {
+            tx: tx.clone(),
+            blobs: Mutex::new(HashMap::new()),
+            verb: "Pushing",
+            done: "Pushed",
+        };
+        let repo = libpod::images::split_name(&reference).0;
+        progress.send(json!({ "status": format!("The push refers to repository [{repo}]") }));
+        let result = libpod::Runtime::new(options).and_then(|rt| {
+            let digest = rt.push_image(&reference, Some(&reference), &opts, &progress)?;
+            let size = rt
+                .inspect_image(&reference)
+                .map(|i| i.size)
+                .unwrap_or_default();
+            Ok((digest, size))
+        });
+        let last = match result {
+            Ok((digest, size)) => {
+                let tag = libpod::images::split_name(&reference).1;
+                progress.send(json!({
+                    "status": format!("{tag}: digest: {digest} size: {size}"),
+                }));
+                line(&json!({
+                    "progressDetail": {},
+                    "aux": { "Tag": tag, "Digest": digest, "Size": size },
+                }))
+            }
+            Err(e) => error_line(&e.to_string()),
+        };
+        let _ = tx.blocking_send(last);
+    });
+    Ok(hijack::stream_response("application/json", body))
+}
+
+/// `GET /images/{name}/get` and `GET /images/get?names=`: a docker-archive
+/// tar of the images.
+pub async fn save(st: AppState, names: Vec<String>) -> Result<Response> {
+    if names.is_empty() {
+        return Err(Error::BadRequest("no image names given".into()));
+    }
+    let check = names.clone();
+    st.engine(move |rt| {
+        for n in &check {
+            rt.image(n)?;
+        }
+        Ok(())
+    })
+    .await?;
+    let (tx, body) = ChannelBody::channel(16);
+    let options = st.options().clone();
+    tokio::task::spawn_blocking(move || {
+        let mut out = FrameWriter::new(tx, 1, true, true);
+        let result = libpod::Runtime::new(options).and_then(|rt| {
+            rt.save_images(&names, ArchiveFormat::DockerArchive, SaveTarget::Stream(&mut out))
+        });
+        if let Err(e) = result {
+            eprintln!("rpod: warning: saving images: {e}");
+        }
+    });
+    Ok(hijack::stream_response("application/x-tar", body))
+}
+
+/// `POST /images/load?quiet=`: loads a docker-archive or oci-archive tar
+/// (refused with 400 when it is malformed or hostile; nothing is stored
+/// then).
+pub async fn load(st: AppState, body: Body) -> Result<Response> {
+    let reader = BodyReader::spawn(body);
+    let loaded = st
+        .engine(move |rt| {
+            let mut file = super::archive::spool_in(reader)?;
+            rt.load_images(&mut file, &libpod::images::NoProgress)
+                .map_err(|e| match e {
+                    libpod::Error::InvalidArgument(m) => Error::BadRequest(m),
+                    libpod::Error::Io { context, source } => {
+                        Error::BadRequest(format!("{context}: {source}"))
+                    }
+                    other => {
+                        let err: Error = other.into();
+                        if err.status() == StatusCode::INTERNAL_SERVER_ERROR {
+                            Error::BadRequest(format!("invalid image archive: {err}"))
+                        } else {
+                            err
+                        }
+                    }
+                })
+        })
+        .await?;
+    let lines: Vec<String> = loaded
+        .iter()
+        .map(|n| {
+            if n.contains(':') && !n.starts_with("sha256:") {
+                format!("Loaded image: {n}\n")
+            } else {
+                format!("Loaded image ID: {}\n", image_id(n))
+            }
+        })
+        .collect();
+    let text: String = lines
+        .iter()
+        .map(|l| json!({ "stream": l }).to_string() + "\n")
+        .collect();
+    Ok(axum::response::IntoResponse::into_response((
+        StatusCode::OK,
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        text,
+    )))
+}
