@@ -92,6 +92,23 @@ pub struct ServiceOptions {
     pub idle_timeout: Option<Duration>,
     /// The rpod binary, run for `exec` sessions.
     pub rpod_exe: PathBuf,
+    /// The group owning the unix socket (name or GID); `None` is root's.
+    pub group: Option<String>,
+}
+
+/// Resolves `--group` (a name or a numeric GID).
+pub fn resolve_group(group: &str) -> Result<nix::unistd::Gid> {
+    if let Ok(gid) = group.parse::<u32>() {
+        return Ok(nix::unistd::Gid::from_raw(gid));
+    }
+    match nix::unistd::Group::from_name(group) {
+        Ok(Some(g)) => Ok(g.gid),
+        Ok(None) => Err(Error::BadRequest(format!("group {group:?} does not exist"))),
+        Err(e) => Err(Error::Io {
+            context: format!("looking up group {group:?}"),
+            source: e.into(),
+        }),
+    }
 }
 
 /// Runs the service on a new multi-threaded tokio runtime until it is idle
@@ -117,7 +134,8 @@ fn io_err(context: String) -> impl FnOnce(std::io::Error) -> Error {
     move |source| Error::Io { context, source }
 }
 
-fn bind_unix(path: &Path) -> Result<tokio::net::UnixListener> {
+fn bind_unix(path: &Path, group: Option<&str>) -> Result<tokio::net::UnixListener> {
+    let gid = group.map(resolve_group).transpose()?;
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(io_err(format!("creating {}", dir.display())))?;
     }
@@ -139,7 +157,7 @@ fn bind_unix(path: &Path) -> Result<tokio::net::UnixListener> {
         .map_err(io_err(format!("setting the mode of {}", path.display())))?;
     if nix::unistd::geteuid().is_root() {
         let root = Some(nix::unistd::Uid::from_raw(0));
-        let group = Some(nix::unistd::Gid::from_raw(0));
+        let group = Some(gid.unwrap_or(nix::unistd::Gid::from_raw(0)));
         nix::unistd::chown(path, root, group).map_err(|e| Error::Io {
             context: format!("changing the owner of {}", path.display()),
             source: e.into(),
@@ -151,7 +169,7 @@ fn bind_unix(path: &Path) -> Result<tokio::net::UnixListener> {
 /// Serves until idle or signalled; removes the socket file afterwards.
 pub async fn serve(opts: ServiceOptions) -> Result<()> {
     let listener = match &opts.listen {
-        Listen::Unix(path) => Listener::Unix(bind_unix(path)?, path.clone()),
+        Listen::Unix(path) => Listener::Unix(bind_unix(path, opts.group.as_deref())?, path.clone()),
         Listen::Tcp(addr) => {
             if !addr.ip().is_loopback() {
                 eprintln!(

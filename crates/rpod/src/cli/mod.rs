@@ -198,6 +198,9 @@ pub struct ServiceArgs {
         default_value_t = 5
     )]
     pub time: u64,
+    /// Group owning the unix socket (name or GID; default root); members may use the API
+    #[arg(long = "group", value_name = "GROUP")]
+    pub group: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
