@@ -6,19 +6,21 @@
 # Builds a 5-layer image of ~200 MB of random data, pushes it to a docker-registry on
 # 127.0.0.1, then measures: pull (rpod, podman, skopeo copy to an oci dir), load of its
 # docker-archive (rpod, podman), and extraction of one 40 MB layer (rpod's extractor via
-# `rpod load` of a one-layer image vs GNU tar -x). Prints seconds and ratios.
+# `rpod load` of a one-layer image vs GNU tar -x). Prints seconds (hyperfine means of RUNS
+# runs, default 3, each on fresh private storage) and ratios. Leaves nothing behind.
 set -eu
 cd "$(dirname "$0")/.."
 cargo build --release --bins -q
 RPOD="$PWD/target/release/rpod"
+RUNS=${RUNS:-3}
 W=$(mktemp -d /tmp/rpod-bench-images.XXXXXX)
 REG_PID=""
+IMG=""
 cleanup() {
-    [ -n "$REG_PID" ] && kill "$REG_PID" 2>/dev/null || true
-    podman rmi -f "$IMG" >/dev/null 2>&1 || true
+    if [ -n "$REG_PID" ]; then kill "$REG_PID" 2>/dev/null || true; fi
     rm -rf "$W"
 }
-trap cleanup EXIT
+trap cleanup EXIT INT TERM
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 cat > "$W/reg.yml" <<CONF
 version: 0.1
@@ -31,11 +33,12 @@ REG_PID=$!
 while ! python3 -c "import socket; socket.create_connection(('127.0.0.1',$PORT))" 2>/dev/null; do sleep 0.1; done
 IMG="127.0.0.1:$PORT/bench/big:latest"
 
-r() { "$RPOD" --root "$W/$1/root" --runroot "$W/$1/run" --config "$W/rpod.conf" "$@"; }
+# rpod and Podman each get private storage under $W (Podman with its configured driver).
 touch "$W/rpod.conf"
-t() { # seconds of a command
-    s=$(date +%s.%N); "$@" >/dev/null 2>&1; e=$(date +%s.%N); echo "$e - $s" | bc
-}
+R="$RPOD --root $W/r/root --runroot $W/r/run --config $W/rpod.conf"
+P="podman --root $W/p/root --runroot $W/p/run"
+WIPE_R="rm -rf $W/r"
+WIPE_P="$P rmi -af >/dev/null 2>&1; rm -rf $W/p"
 
 # 5 layers × 40 MB of random data (incompressible), built as a docker-archive with python.
 python3 - "$W" <<'PY'
@@ -63,22 +66,12 @@ json.dump([{"Config": f"{ch}.json", "RepoTags": ["localhost/bench:latest"], "Lay
           open(f"{w}/img/manifest.json", "w"))
 PY
 tar -C "$W/img" -cf "$W/big.tar" .
-r seed load -q -i "$W/big.tar"
-r seed push -q --tls-verify=false localhost/bench:latest "$IMG"
-
-echo "image: 5 layers, $(du -m "$W/big.tar" | cut -f1) MB; registry 127.0.0.1:$PORT"
-P_RPOD=$(t r pull1 pull -q --tls-verify=false "$IMG")
-podman rmi -f "$IMG" >/dev/null 2>&1 || true
-P_PODMAN=$(t podman pull -q --tls-verify=false "$IMG")
-P_SKOPEO=$(t skopeo copy -q --src-tls-verify=false "docker://$IMG" "oci:$W/skopeo-oci:big")
-L_RPOD=$(t r load1 load -q -i "$W/big.tar")
-podman rmi -f localhost/bench:latest >/dev/null 2>&1 || true
-L_PODMAN=$(t podman load -q -i "$W/big.tar")
-podman rmi -f localhost/bench:latest >/dev/null 2>&1 || true
+$RPOD --root "$W/seed/root" --runroot "$W/seed/run" --config "$W/rpod.conf" load -q -i "$W/big.tar" >/dev/null
+$RPOD --root "$W/seed/root" --runroot "$W/seed/run" --config "$W/rpod.conf" push -q --tls-verify=false localhost/bench:latest "$IMG"
 
 # Extraction of one 40 MB layer: rpod (load of a one-layer OCI layout) vs GNU tar.
 LAYER=$(ls "$W/img"/*.tar | head -1)
-mkdir -p "$W/one/blobs/sha256" "$W/tarx"
+mkdir -p "$W/one/blobs/sha256"
 python3 - "$W" "$LAYER" <<'PY'
 import hashlib, json, shutil, sys
 w, layer = sys.argv[1], sys.argv[2]
@@ -93,11 +86,25 @@ mh = hashlib.sha256(m).hexdigest(); open(f"{w}/one/blobs/sha256/{mh}", "wb").wri
 json.dump({"schemaVersion": 2, "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": f"sha256:{mh}", "size": len(m)}]}, open(f"{w}/one/index.json", "w"))
 open(f"{w}/one/oci-layout", "w").write('{"imageLayoutVersion":"1.0.0"}')
 PY
-X_RPOD=$(t r x1 load -q -i "$W/one")
-X_TAR=$(t tar -C "$W/tarx" -xf "$LAYER")
+
+echo "image: 5 layers, $(du -m "$W/big.tar" | cut -f1) MB; registry 127.0.0.1:$PORT; $RUNS runs each (hyperfine, mean)"
+# hyperfine: fresh storage before every run (--prepare), mean seconds exported as JSON.
+hf() { # name prepare command
+    hyperfine -N --runs "$RUNS" --style none --prepare "sh -c '$2'" --export-json "$W/$1.json" "$3" >/dev/null 2>&1 \
+        || { echo "benchmark $1 failed: $3" >&2; exit 1; }
+    python3 -c "import json,sys; print('%.3f' % json.load(open(sys.argv[1]))['results'][0]['mean'])" "$W/$1.json"
+}
+P_RPOD=$(hf pull-rpod "$WIPE_R" "$R pull -q --tls-verify=false $IMG")
+P_PODMAN=$(hf pull-podman "$WIPE_P" "$P pull -q --tls-verify=false $IMG")
+P_SKOPEO=$(hf pull-skopeo "rm -rf $W/skopeo-oci" "skopeo copy -q --src-tls-verify=false docker://$IMG oci:$W/skopeo-oci:big")
+L_RPOD=$(hf load-rpod "$WIPE_R" "$R load -q -i $W/big.tar")
+L_PODMAN=$(hf load-podman "$WIPE_P" "$P load -q -i $W/big.tar")
+X_RPOD=$(hf extract-rpod "$WIPE_R" "$R load -q -i $W/one")
+X_TAR=$(hf extract-tar "rm -rf $W/tarx; mkdir -p $W/tarx" "tar -C $W/tarx -xf $LAYER")
+sh -c "$WIPE_R; $WIPE_P"
 
 ratio() { echo "scale=2; $1 / $2" | bc; }
 printf '%-34s %8s %8s %8s\n' "" rpod podman skopeo
 printf '%-34s %8.2f %8.2f %8.2f   rpod/podman %s  rpod/skopeo %s\n' "pull 5 layers (s)" "$P_RPOD" "$P_PODMAN" "$P_SKOPEO" "$(ratio "$P_RPOD" "$P_PODMAN")" "$(ratio "$P_RPOD" "$P_SKOPEO")"
 printf '%-34s %8.2f %8.2f %8s   rpod/podman %s\n' "load docker-archive (s)" "$L_RPOD" "$L_PODMAN" "-" "$(ratio "$L_RPOD" "$L_PODMAN")"
-printf '%-34s %8.2f %8s %8s   rpod/tar %s (tar: %.2f s; rpod includes hashing and staging copy)\n' "extract one 40 MB layer (s)" "$X_RPOD" "-" "-" "$(ratio "$X_RPOD" "$X_TAR")" "$X_TAR"
+printf '%-34s %8.2f %8s %8s   rpod/tar %s (tar: %.2f s; rpod includes digest checks and the blob copy)\n' "extract one 40 MB layer (s)" "$X_RPOD" "-" "-" "$(ratio "$X_RPOD" "$X_TAR")" "$X_TAR"

@@ -8,6 +8,7 @@ bb=${BUSYBOX:-/bin/busybox}
 [ -x "$bb" ] || { echo "busybox not found at $bb (apt-get install busybox-static)" >&2; exit 1; }
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
+chmod 755 "$dir"
 mkdir -p "$dir/bin" "$dir/etc" "$dir/tmp" "$dir/root" "$dir/proc" "$dir/sys" "$dir/dev" "$dir/var/tmp" "$dir/home" "$dir/run"
 chmod 1777 "$dir/tmp" "$dir/var/tmp"
 cp "$bb" "$dir/bin/busybox"

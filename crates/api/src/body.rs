@@ -50,7 +50,29 @@ pub async fn read_json<T: DeserializeOwned>(body: Body) -> Result<T> {
     } else {
         &bytes
     };
-    serde_json::from_slice(text).map_err(|e| Error::BadRequest(format!("invalid JSON body: {e}")))
+    let mut value: serde_json::Value = serde_json::from_slice(text)
+        .map_err(|e| Error::BadRequest(format!("invalid JSON body: {e}")))?;
+    drop_nulls(&mut value);
+    serde_json::from_value(value).map_err(|e| Error::BadRequest(format!("invalid JSON body: {e}")))
+}
+
+/// Removes `null` members of objects (recursively): Go clients send
+/// `"Driver": null` for fields they leave unset, which mean the default.
+pub fn drop_nulls(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Object(map) => {
+            // Network names map to settings; a null there means defaults.
+            if let Some(serde_json::Value::Object(eps)) = map.get_mut("EndpointsConfig") {
+                for ep in eps.values_mut().filter(|e| e.is_null()) {
+                    *ep = serde_json::Value::Object(Default::default());
+                }
+            }
+            map.retain(|_, m| !m.is_null());
+            map.values_mut().for_each(drop_nulls);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(drop_nulls),
+        _ => {}
+    }
 }
 
 /// A blocking reader over a request body that arrives asynchronously.

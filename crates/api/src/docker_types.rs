@@ -300,7 +300,13 @@ impl CreateRequest {
             .iter()
             .map(|u| Ulimit::parse(&format!("{}={}:{}", u.name, u.soft, u.hard)))
             .collect::<libpod::Result<Vec<_>>>()?;
-        for path in self.volumes.as_ref().map(|v| v.keys()).into_iter().flatten() {
+        for path in self
+            .volumes
+            .as_ref()
+            .map(|v| v.keys())
+            .into_iter()
+            .flatten()
+        {
             if !mounts.iter().any(|m| m.destination == *path) {
                 mounts.push(MountSpec::parse_volume(path)?);
             }
@@ -471,7 +477,11 @@ fn ports_list(c: &Container<'_>) -> Value {
         let (port, proto) = key.split_once('/').unwrap_or((key.as_str(), "tcp"));
         let private: u16 = port.parse().unwrap_or(0);
         for b in bindings {
-            let ip = if b.host_ip.is_empty() { "0.0.0.0".to_string() } else { b.host_ip };
+            let ip = if b.host_ip.is_empty() {
+                "0.0.0.0".to_string()
+            } else {
+                b.host_ip
+            };
             out.push(json!({
                 "IP": ip,
                 "PrivatePort": private,

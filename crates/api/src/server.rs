@@ -166,16 +166,23 @@ fn bind_unix(path: &Path, group: Option<&str>) -> Result<tokio::net::UnixListene
     Ok(listener)
 }
 
+/// The warning printed for a TCP address that is not loopback.
+pub fn tcp_warning(addr: &SocketAddr) -> Option<String> {
+    (!addr.ip().is_loopback()).then(|| {
+        format!(
+            "rpod: warning: serving the API on {addr}, which is not a loopback address: \
+             anyone who can reach it controls rpod as root, without authentication"
+        )
+    })
+}
+
 /// Serves until idle or signalled; removes the socket file afterwards.
 pub async fn serve(opts: ServiceOptions) -> Result<()> {
     let listener = match &opts.listen {
         Listen::Unix(path) => Listener::Unix(bind_unix(path, opts.group.as_deref())?, path.clone()),
         Listen::Tcp(addr) => {
-            if !addr.ip().is_loopback() {
-                eprintln!(
-                    "rpod: warning: serving the API on {addr}, which is not a loopback address: \
-                     anyone who can reach it controls rpod as root, without authentication"
-                );
+            if let Some(w) = tcp_warning(addr) {
+                eprintln!("{w}");
             }
             Listener::Tcp(
                 tokio::net::TcpListener::bind(addr)
@@ -253,6 +260,7 @@ where
 async fn handle(app: Router, state: AppState, req: Request<Incoming>) -> Response<Body> {
     let guard = state.tracker().begin();
     let mut req = req.map(Body::new);
+    let logged = log_requests().then(|| format!("{} {}", req.method(), req.uri()));
     let mut resp = match strip_version(req.uri()) {
         Ok(Some(uri)) => {
             *req.uri_mut() = uri;
@@ -280,10 +288,19 @@ async fn handle(app: Router, state: AppState, req: Request<Incoming>) -> Respons
     if let Ok(v) = HeaderValue::from_str(&format!("rpod/{} (linux)", libpod::system::VERSION)) {
         h.insert(axum::http::header::SERVER, v);
     }
+    if let Some(line) = logged {
+        eprintln!("rpod-api: {line} -> {}", resp.status().as_u16());
+    }
     if resp.status() == StatusCode::SWITCHING_PROTOCOLS {
         return resp;
     }
     resp.map(|b| GuardedBody::wrap(b, guard))
+}
+
+/// Whether `RPOD_API_LOG` asks for one line per request on stderr.
+fn log_requests() -> bool {
+    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ON.get_or_init(|| std::env::var_os("RPOD_API_LOG").is_some_and(|v| !v.is_empty() && v != "0"))
 }
 
 async fn route(app: Router, req: Request<Body>) -> Response<Body> {
@@ -350,6 +367,22 @@ mod tests {
         assert!(strip_version(&u).is_err());
         let u: Uri = "/v1.12/info".parse().unwrap();
         assert!(strip_version(&u).is_err());
+    }
+
+    #[test]
+    fn tcp_warnings() {
+        assert!(tcp_warning(&"127.0.0.1:1".parse().unwrap()).is_none());
+        assert!(tcp_warning(&"[::1]:1".parse().unwrap()).is_none());
+        let w = tcp_warning(&"0.0.0.0:2375".parse().unwrap()).unwrap();
+        assert!(w.contains("warning") && w.contains("0.0.0.0:2375"));
+        assert!(tcp_warning(&"192.0.2.1:2375".parse().unwrap()).is_some());
+    }
+
+    #[test]
+    fn groups() {
+        assert_eq!(resolve_group("4321").unwrap().as_raw(), 4321);
+        assert_eq!(resolve_group("root").unwrap().as_raw(), 0);
+        assert!(resolve_group("no-such-group-rpod").is_err());
     }
 
     #[test]

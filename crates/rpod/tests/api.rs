@@ -347,9 +347,14 @@ fn http_errors_and_headers() {
 
     let (status, _, _) = http(&sock, "GET", "/v1.99/info", None);
     assert_eq!(status, 400);
-    let (status, _, body) = http(&sock, "GET", "/images/get", None);
+    let (status, _, body) = http(&sock, "POST", "/build", Some(b"{}"));
     assert_eq!(status, 501);
     assert!(message(&body).contains("not implemented"));
+    let (status, _, body) = http(&sock, "GET", "/images/get", None);
+    assert_eq!(status, 400, "{}", String::from_utf8_lossy(&body));
+    let (status, _, body) = http(&sock, "POST", "/v4.0.0/libpod/play/kube", Some(b"{}"));
+    assert_eq!(status, 501);
+    assert!(message(&body).contains("not part of rpod"));
     let (status, _, _) = http(&sock, "GET", "/no/such/route", None);
     assert_eq!(status, 404);
 

@@ -69,7 +69,8 @@ fn images_all_shows_intermediate_images_and_dangling_ones_always() {
     );
     assert_eq!(
         short_ids(&e, &["-a", "--filter", "dangling=true"]),
-        sorted(vec![dangling[..12].to_string(), parent[..12].to_string()])
+        vec![dangling[..12].to_string()],
+        "an intermediate image is not dangling"
     );
     e.ok(&["rm", "c"]);
 }
@@ -347,7 +348,7 @@ fn import_run_export_reimport_keeps_the_files() {
         "base",
         "sh",
         "-c",
-        "echo marker > /root/made-in-container; mkdir -p /opt/d; ln -s ../root/made-in-container /opt/d/link",
+        "echo marker > /root/made-in-container; mkdir -p /opt/d; ln -s ../../root/made-in-container /opt/d/link",
     ]);
     let first = e.file("first.tar");
     e.ok(&["export", "-o", first.to_str().unwrap(), "first"]);

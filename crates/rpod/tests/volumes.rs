@@ -330,3 +330,26 @@ fn inspect_shows_volume_mounts() {
     assert_eq!(m["Destination"], "/data");
     assert_eq!(m["Driver"], "local");
 }
+
+#[test]
+fn the_u_option_gives_the_volume_to_the_container_user() {
+    let e = Engine::with_image();
+    let out = e.ok(&[
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "-u",
+        "1234:5678",
+        "-v",
+        "owned:/o:U",
+        "busybox",
+        "sh",
+        "-c",
+        "touch /o/f && stat -c '%u:%g' /o /o/f",
+    ]);
+    assert_eq!(
+        out.lines().collect::<Vec<_>>(),
+        vec!["1234:5678", "1234:5678"]
+    );
+}

@@ -139,6 +139,26 @@ impl LayerStore {
         expect: &LayerExpect<'_>,
     ) -> Result<Layer> {
         let staging = StagingDir::new(&self.tmp)?;
+        if expect.digest == expect.diff_id {
+            // An uncompressed blob: the diff ID, hashed while extracting over the whole
+            // stream, is its digest too, so one hash pass checks both. (A compressed blob
+            // cannot have the digest of its own uncompressed content.)
+            return self.put_staged(&staging, &mut &mut *blob, parent, None, |extracted, _| {
+                if extracted.diff_id != expect.diff_id {
+                    return Err(Error::DigestMismatch {
+                        what: format!("layer blob {}", expect.digest),
+                        expected: expect.diff_id.to_string(),
+                        actual: extracted.diff_id.clone(),
+                    });
+                }
+                check_blob(
+                    expect.digest,
+                    expect.size,
+                    &extracted.diff_id,
+                    extracted.tar_size,
+                )
+            });
+        }
         let mut raw = HashingReader::new(blob);
         self.put_staged(&staging, &mut raw, parent, None, |extracted, raw| {
             if extracted.diff_id != expect.diff_id {

@@ -31,6 +31,7 @@ pub use container::Container;
 pub use driver::DriverKind;
 pub use error::{Error, Result};
 pub use extract::decompressed as decompress;
+pub use extract::extract_layer_to;
 pub use fsutil::du;
 pub use image::Image;
 pub use layer::Layer;

@@ -37,7 +37,12 @@ fn io(context: &str) -> impl FnOnce(std::io::Error) -> Error + '_ {
 /// A missing container path is 404, as Docker answers.
 fn not_found_path(e: libpod::Error) -> Error {
     let text = e.to_string();
-    if text.contains("no such file or directory") {
+    let missing = matches!(
+        &e,
+        libpod::Error::Storage(storage::Error::Io { source, .. })
+            if source.kind() == std::io::ErrorKind::NotFound
+    );
+    if missing || text.contains("no such file or directory") {
         Error::NotFound(text)
     } else {
         e.into()
@@ -178,7 +183,10 @@ pub fn check_archive(file: &mut File) -> Result<()> {
                 .map(|l| l.to_string_lossy().into_owned())
                 .unwrap_or_default();
             if target.split('/').any(|c| c == "..") {
-                return Err(bad(&path, "its link target leaves the destination directory"));
+                return Err(bad(
+                    &path,
+                    "its link target leaves the destination directory",
+                ));
             }
         }
     }

@@ -132,11 +132,14 @@ async fn list_filtered(
             let mut keys: Vec<&str> = filters.iter().map(|(k, _)| k.as_str()).collect();
             keys.dedup();
             for key in keys {
-                let mut any = false;
+                // Docker: every label must match; other keys match any value.
+                let label = key == "label";
+                let mut hit = label;
                 for (k, v) in filters.iter().filter(|(k, _)| k == key) {
-                    any |= matches(rt, c, k, v)?;
+                    let m = matches(rt, c, k, v)?;
+                    hit = if label { hit && m } else { hit || m };
                 }
-                keep &= any;
+                keep &= hit;
             }
             if keep {
                 out.push(docker_types::summary(c, size)?);
@@ -226,9 +229,13 @@ pub async fn start(State(st): State<AppState>, Path(id): Path<String>) -> Result
     })
 }
 
+/// `t` (Docker) or `timeout` (libpod), in seconds.
 fn timeout(p: &Params) -> Result<Option<u32>> {
-    Ok(p.num::<i64>("t")?
-        .map(|t| u32::try_from(t.max(0)).unwrap_or(u32::MAX)))
+    let t = match p.num::<i64>("t")? {
+        Some(t) => Some(t),
+        None => p.num::<i64>("timeout")?,
+    };
+    Ok(t.map(|t| u32::try_from(t.max(0)).unwrap_or(u32::MAX)))
 }
 
 /// `POST /containers/{id}/stop?t=`: 304 when not running.
@@ -343,9 +350,10 @@ pub async fn remove(
 ) -> Result<Response> {
     let p = Params::from_raw(q)?;
     let force = p.bool("force", false)?;
+    let volumes = p.bool("v", false)?;
     st.engine(move |rt| {
         let mut c = rt.container(&id)?;
-        c.remove(force, force.then_some(0))?;
+        c.remove_with_volumes(force, force.then_some(0), volumes)?;
         Ok(())
     })
     .await?;
@@ -517,10 +525,15 @@ fn wait_blocking(
     }
 }
 
-/// Parses Docker's `since`/`until`: Unix seconds, possibly fractional.
+/// Parses Docker's `since`/`until`: Unix seconds, possibly fractional, or
+/// (libpod) an RFC 3339 time, where Go's zero time means none.
 fn parse_time(text: &str) -> Result<Option<SystemTime>> {
-    if text.is_empty() || text == "0" {
+    if text.is_empty() || text == "0" || text.starts_with("0001-01-01") {
         return Ok(None);
+    }
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(text) {
+        let nanos = t.timestamp_nanos_opt().unwrap_or(0).max(0);
+        return Ok(Some(UNIX_EPOCH + Duration::from_nanos(nanos as u64)));
     }
     let secs: f64 = text
         .parse()

@@ -21,6 +21,7 @@ fn docker_action(kind: &str, status: &str) -> String {
         ("container", "died") => "die".into(),
         ("container", "remove") => "destroy".into(),
         ("image", "remove") => "delete".into(),
+        ("volume" | "network", "remove") => "destroy".into(),
         (_, s) => s.to_string(),
     }
 }

@@ -1,19 +1,19 @@
 //! Docker's image endpoints.
 
 use axum::body::Body;
-use axum::http::HeaderMap;
 use axum::extract::{Path, RawQuery, State};
+use axum::http::HeaderMap;
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{json, Value};
 
+use super::transfer::{error_line, line};
 use super::{json, Params};
 use crate::body::{BodyReader, ChannelBody};
 use crate::docker_types::image_id;
 use crate::error::{Error, Result};
 use crate::hijack;
 use crate::state::AppState;
-use super::transfer::{error_line, line};
 
 fn summary(i: &libpod::images::ImageSummary, labels: Value) -> Value {
     let tags: Vec<String> = if i.names.is_empty() {
@@ -325,4 +325,3 @@ pub async fn create(
     };
     super::transfer::pull(st, headers, reference).await
 }
-

@@ -26,7 +26,24 @@ pub async fn containers(State(st): State<AppState>, q: RawQuery) -> Result<Respo
             let mut out = Vec::new();
             for c in rt.containers()?.iter().rev() {
                 if all || c.status().is_active() {
-                    out.push(c.ps_entry(size)?);
+                    let mut row = serde_json::to_value(c.ps_entry(size)?)
+                        .map_err(|e| Error::Internal(format!("encoding a row: {e}")))?;
+                    // Podman's bindings read Created as a time.
+                    if let Some(secs) = row.get("Created").and_then(serde_json::Value::as_i64) {
+                        if let Some(t) = chrono::DateTime::from_timestamp(secs, 0) {
+                            row["Created"] = serde_json::json!(t.to_rfc3339());
+                        }
+                    }
+                    // Podman's Status column is the health status only.
+                    let health = match (&c.config().health, &c.state().health) {
+                        (Some(_), Some(h)) => serde_json::to_value(h.status)
+                            .ok()
+                            .and_then(|v| v.as_str().map(str::to_string))
+                            .unwrap_or_default(),
+                        _ => String::new(),
+                    };
+                    row["Status"] = serde_json::json!(health);
+                    out.push(row);
                 }
             }
             Ok(out)
@@ -42,9 +59,22 @@ pub async fn inspect(
     q: RawQuery,
 ) -> Result<Response> {
     let size = Params::from_raw(q)?.bool("size", false)?;
-    let doc = st
-        .engine(move |rt| Ok(rt.container(&id)?.inspect(size)?))
+    let mut doc = st
+        .engine(move |rt| {
+            serde_json::to_value(rt.container(&id)?.inspect(size)?)
+                .map_err(|e| Error::Internal(format!("encoding the inspect document: {e}")))
+        })
         .await?;
+    // Podman 4's InspectContainerConfig has Entrypoint as one string.
+    if let Some(list) = doc["Config"]["Entrypoint"].as_array() {
+        let words: Vec<&str> = list.iter().filter_map(serde_json::Value::as_str).collect();
+        doc["Config"]["Entrypoint"] = serde_json::json!(words.join(" "));
+    }
+    // ... and StopSignal as a number.
+    if let Some(sig) = doc["Config"]["StopSignal"].as_str() {
+        let n = libpod::parse_signal(sig).unwrap_or(15);
+        doc["Config"]["StopSignal"] = serde_json::json!(n);
+    }
     Ok(json(StatusCode::OK, &doc))
 }
 

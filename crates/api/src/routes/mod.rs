@@ -8,11 +8,13 @@ pub mod events;
 pub mod exec;
 pub mod images;
 pub mod libpod_api;
+pub mod libpod_objects;
 pub mod network;
+pub mod specgen;
 pub mod stats;
-pub mod volumes;
 pub mod system;
 pub mod transfer;
+pub mod volumes;
 
 use axum::extract::RawQuery;
 use axum::http::{header, StatusCode};
@@ -106,14 +108,60 @@ pub fn router(state: AppState) -> Router {
         .route("/libpod/info", get(libpod_api::info))
         .route("/libpod/version", get(system::version))
         .route("/libpod/containers/json", get(libpod_api::containers))
+        .route("/libpod/containers/create", post(libpod_objects::create))
+        .route("/libpod/containers/prune", post(containers::prune))
+        .route("/libpod/containers/{id}", delete(libpod_objects::remove))
         .route("/libpod/containers/{id}/json", get(libpod_api::inspect))
         .route("/libpod/containers/{id}/exists", get(libpod_api::exists))
         .route("/libpod/containers/{id}/start", post(containers::start))
         .route("/libpod/containers/{id}/stop", post(containers::stop))
+        .route("/libpod/containers/{id}/restart", post(containers::restart))
         .route("/libpod/containers/{id}/kill", post(containers::kill))
+        .route("/libpod/containers/{id}/pause", post(containers::pause))
+        .route("/libpod/containers/{id}/unpause", post(containers::unpause))
+        .route("/libpod/containers/{id}/rename", post(containers::rename))
         .route("/libpod/containers/{id}/wait", post(libpod_api::wait))
+        .route("/libpod/containers/{id}/logs", get(containers::logs))
+        .route("/libpod/containers/{id}/attach", post(containers::attach))
+        .route("/libpod/containers/{id}/resize", post(containers::resize))
+        .route("/libpod/containers/{id}/top", get(containers::top))
+        .route("/libpod/containers/{id}/exec", post(exec::create))
+        .route("/libpod/exec/{id}/start", post(exec::start))
+        .route("/libpod/exec/{id}/resize", post(exec::resize))
+        .route("/libpod/exec/{id}/json", get(exec::inspect))
         .route("/libpod/images/json", get(libpod_api::images))
-        .route("/libpod/images/{*rest}", get(libpod_api::image_sub))
+        .route("/libpod/images/pull", post(libpod_objects::pull))
+        .route(
+            "/libpod/images/{*rest}",
+            get(libpod_api::image_sub).delete(images::remove),
+        )
+        .route("/libpod/networks/json", get(libpod_objects::networks))
+        .route("/libpod/networks/create", post(network::create))
+        .route("/libpod/networks/{name}", delete(network::remove))
+        .route(
+            "/libpod/networks/{name}/{action}",
+            get(libpod_objects::network_sub),
+        )
+        .route("/libpod/volumes/json", get(libpod_objects::volumes))
+        .route(
+            "/libpod/volumes/create",
+            post(libpod_objects::volume_create),
+        )
+        .route("/libpod/volumes/prune", post(volumes::prune))
+        .route("/libpod/volumes/{name}", delete(volumes::remove))
+        .route(
+            "/libpod/volumes/{name}/{action}",
+            get(libpod_objects::volume_sub),
+        )
+        .route("/libpod/pods/json", get(libpod_objects::pods))
+        .route("/libpod/pods/create", post(libpod_objects::pod_create))
+        .route("/libpod/pods/{name}", delete(libpod_objects::pod_remove))
+        .route(
+            "/libpod/pods/{name}/{action}",
+            get(libpod_objects::pod_action).post(libpod_objects::pod_action),
+        )
+        .route("/libpod/generate/{*rest}", any(not_served_kube))
+        .route("/libpod/play/{*rest}", any(not_served_kube))
         .route("/libpod/{*rest}", any(not_yet))
         .fallback(page_not_found)
         .with_state(state)
@@ -127,6 +175,14 @@ async fn page_not_found() -> Error {
 /// 501 for Docker endpoints rpod does not serve yet.
 async fn not_yet(uri: axum::http::Uri) -> Error {
     Error::not_yet(uri.path())
+}
+
+/// 501 for Kubernetes YAML generation and play, which rpod does not have.
+async fn not_served_kube(uri: axum::http::Uri) -> Error {
+    Error::NotImplemented(format!(
+        "{}: generate kube and play kube are not part of rpod",
+        uri.path()
+    ))
 }
 
 /// A JSON response with a status.

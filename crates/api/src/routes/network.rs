@@ -113,7 +113,9 @@ fn doc(rt: &Runtime, n: &Network) -> Result<Value> {
 fn matches(doc: &Value, filters: &[(String, String)]) -> bool {
     filters.iter().all(|(k, v)| match k.as_str() {
         "name" => doc["Name"].as_str().is_some_and(|n| n.contains(v.as_str())),
-        "id" => doc["Id"].as_str().is_some_and(|n| n.starts_with(v.as_str())),
+        "id" => doc["Id"]
+            .as_str()
+            .is_some_and(|n| n.starts_with(v.as_str())),
         "driver" => doc["Driver"] == v.as_str(),
         "label" => {
             let (lk, lv) = v.split_once('=').unwrap_or((v, ""));
@@ -122,7 +124,10 @@ fn matches(doc: &Value, filters: &[(String, String)]) -> bool {
                 .and_then(Value::as_str)
                 .is_some_and(|x| lv.is_empty() || x == lv)
         }
-        "type" => (v == "custom") == !["bridge", "host", "none"].contains(&doc["Name"].as_str().unwrap_or("")),
+        "type" => {
+            let builtin = ["bridge", "host", "none"].contains(&doc["Name"].as_str().unwrap_or(""));
+            (v == "custom") != builtin
+        }
         _ => true,
     })
 }
@@ -208,7 +213,9 @@ pub async fn create(State(st): State<AppState>, body: Body) -> Result<Response> 
         )));
     }
     if req.enable_ipv6 == Some(true) {
-        return Err(Error::BadRequest("IPv6 networks are not supported by rpod".into()));
+        return Err(Error::BadRequest(
+            "IPv6 networks are not supported by rpod".into(),
+        ));
     }
     let cfg = req
         .ipam
@@ -230,7 +237,9 @@ pub async fn create(State(st): State<AppState>, body: Body) -> Result<Response> 
     let id = st
         .engine(move |rt| {
             if rt.network(&name).is_ok() {
-                return Err(Error::Conflict(format!("network with name {name} already exists")));
+                return Err(Error::Conflict(format!(
+                    "network with name {name} already exists"
+                )));
             }
             rt.create_network(&create)
                 .map(|n| n.id)
@@ -240,7 +249,10 @@ pub async fn create(State(st): State<AppState>, body: Body) -> Result<Response> 
                 })
         })
         .await?;
-    Ok(json(StatusCode::CREATED, &json!({ "Id": id, "Warning": "" })))
+    Ok(json(
+        StatusCode::CREATED,
+        &json!({ "Id": id, "Warning": "" }),
+    ))
 }
 
 /// `DELETE /networks/{id}`.
@@ -292,7 +304,11 @@ pub async fn connect(
     let mut per = PerNetworkOptions::default();
     if let Some(ep) = req.endpoint_config {
         per.aliases = ep.aliases.unwrap_or_default();
-        if let Some(ip) = ep.ipam_config.and_then(|c| c.ipv4_address).filter(|i| !i.is_empty()) {
+        if let Some(ip) = ep
+            .ipam_config
+            .and_then(|c| c.ipv4_address)
+            .filter(|i| !i.is_empty())
+        {
             per.static_ips = vec![ip
                 .parse()
                 .map_err(|_| Error::BadRequest(format!("invalid IPv4Address {ip:?}")))?];

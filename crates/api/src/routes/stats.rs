@@ -141,7 +141,11 @@ pub async fn stats(
     let options = st.options().clone();
     tokio::spawn(async move {
         let mut prev = first.clone();
-        if tx.send(line(&doc(&cid, &name, &first, None))).await.is_err() {
+        if tx
+            .send(line(&doc(&cid, &name, &first, None)))
+            .await
+            .is_err()
+        {
             return;
         }
         loop {
@@ -155,7 +159,12 @@ pub async fn stats(
             .await;
             let Ok((_, _, cur)) = next else { return };
             let running = cur.sample.is_some();
-            if tx.send(line(&doc(&cid, &name, &cur, Some(&prev)))).await.is_err() || !running {
+            if tx
+                .send(line(&doc(&cid, &name, &cur, Some(&prev))))
+                .await
+                .is_err()
+                || !running
+            {
                 return;
             }
             prev = cur;

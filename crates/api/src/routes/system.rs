@@ -136,6 +136,7 @@ pub async fn info(State(st): State<AppState>) -> Result<Response> {
 pub async fn df(State(st): State<AppState>) -> Result<Response> {
     let images = images::summaries(&st).await?;
     let containers = containers::summaries(&st, true, true).await?;
+    let volumes = st.engine(super::volumes::df_volumes).await?;
     let layers: u64 = images
         .iter()
         .filter_map(|i| i.get("Size").and_then(|s| s.as_u64()))
@@ -146,7 +147,7 @@ pub async fn df(State(st): State<AppState>) -> Result<Response> {
             "LayersSize": layers,
             "Images": images,
             "Containers": containers,
-            "Volumes": [],
+            "Volumes": volumes,
             "BuildCache": [],
         }),
     ))

@@ -35,7 +35,9 @@ pub fn error_line(message: &str) -> Bytes {
 
 /// Reports libpod's transfer progress as Docker's JSON lines.
 struct JsonProgress {
-    tx: mpsc::Sender<Bytes>,
+    /// Unbounded: libpod reports from inside its registry client's own
+    /// async runtime, where blocking sends are not allowed.
+    tx: mpsc::UnboundedSender<Bytes>,
     /// Per blob: (bytes done, total, bytes done when last reported).
     blobs: Mutex<HashMap<String, (u64, u64, u64)>>,
     /// "Downloading" or "Pushing".
@@ -46,7 +48,27 @@ struct JsonProgress {
 
 impl JsonProgress {
     fn send(&self, v: Value) {
-        let _ = self.tx.blocking_send(line(&v));
+        let _ = self.tx.send(line(&v));
+    }
+
+    /// A progress reporter feeding a response body.
+    fn new(verb: &'static str, done: &'static str) -> (Self, Body) {
+        let (tx, mut rx) = mpsc::unbounded_channel::<Bytes>();
+        let (out, body) = ChannelBody::channel(16);
+        tokio::spawn(async move {
+            while let Some(b) = rx.recv().await {
+                if out.send(b).await.is_err() {
+                    break;
+                }
+            }
+        });
+        let p = JsonProgress {
+            tx,
+            blobs: Mutex::new(HashMap::new()),
+            verb,
+            done,
+        };
+        (p, body)
     }
 }
 
@@ -114,9 +136,14 @@ fn registry_options(headers: &HeaderMap, reference: &str) -> Result<RegistryOpti
         if !text.is_empty() {
             let raw = base64::engine::general_purpose::URL_SAFE
                 .decode(text.trim_end_matches('='))
-                .or_else(|_| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(text.trim_end_matches('=')))
+                .or_else(|_| {
+                    base64::engine::general_purpose::URL_SAFE_NO_PAD
+                        .decode(text.trim_end_matches('='))
+                })
                 .or_else(|_| base64::engine::general_purpose::STANDARD.decode(text))
-                .map_err(|_| Error::BadRequest("invalid X-Registry-Auth header: not base64".into()))?;
+                .map_err(|_| {
+                    Error::BadRequest("invalid X-Registry-Auth header: not base64".into())
+                })?;
             let auth: Value = serde_json::from_slice(&raw)
                 .map_err(|e| Error::BadRequest(format!("invalid X-Registry-Auth header: {e}")))?;
             let user = auth["username"].as_str().unwrap_or("");
@@ -132,23 +159,22 @@ fn registry_options(headers: &HeaderMap, reference: &str) -> Result<RegistryOpti
 /// `POST /images/create?fromImage=&tag=`: pulls, streaming progress.
 pub async fn pull(st: AppState, headers: HeaderMap, reference: String) -> Result<Response> {
     let opts = registry_options(&headers, &reference)?;
-    let (tx, body) = ChannelBody::channel(64);
+    let (progress, body) = JsonProgress::new("Downloading", "Pull complete");
     let options = st.options().clone();
     tokio::task::spawn_blocking(move || {
-        let progress = JsonProgress {
-            tx: tx.clone(),
-            blobs: Mutex::new(HashMap::new()),
-            verb: "Downloading",
-            done: "Pull complete",
-        };
-        let name = reference.rsplit_once(':').map_or(reference.as_str(), |(n, t)| {
-            if t.contains('/') {
-                reference.as_str()
-            } else {
-                n
-            }
-        });
-        let tag = reference.strip_prefix(name).unwrap_or("").trim_start_matches(':');
+        let name = reference
+            .rsplit_once(':')
+            .map_or(reference.as_str(), |(n, t)| {
+                if t.contains('/') {
+                    reference.as_str()
+                } else {
+                    n
+                }
+            });
+        let tag = reference
+            .strip_prefix(name)
+            .unwrap_or("")
+            .trim_start_matches(':');
         progress.send(json!({
             "status": format!("Pulling from {}", name),
             "id": if tag.is_empty() { "latest" } else { tag },
@@ -164,7 +190,7 @@ pub async fn pull(st: AppState, headers: HeaderMap, reference: String) -> Result
             }
             Err(e) => error_line(&e.to_string()),
         };
-        let _ = tx.blocking_send(last);
+        let _ = progress.tx.send(last);
     });
     Ok(hijack::stream_response("application/json", body))
 }
@@ -183,15 +209,9 @@ pub async fn push(
     let opts = registry_options(&headers, &reference)?;
     let wanted = reference.clone();
     st.engine(move |rt| Ok(rt.image(&wanted)?)).await?;
-    let (tx, body) = ChannelBody::channel(64);
+    let (progress, body) = JsonProgress::new("Pushing", "Pushed");
     let options = st.options().clone();
     tokio::task::spawn_blocking(move || {
-        let progress = JsonProgress {
-            tx: tx.clone(),
-            blobs: Mutex::new(HashMap::new()),
-            verb: "Pushing",
-            done: "Pushed",
-        };
         let repo = libpod::images::split_name(&reference).0;
         progress.send(json!({ "status": format!("The push refers to repository [{repo}]") }));
         let result = libpod::Runtime::new(options).and_then(|rt| {
@@ -215,7 +235,7 @@ pub async fn push(
             }
             Err(e) => error_line(&e.to_string()),
         };
-        let _ = tx.blocking_send(last);
+        let _ = progress.tx.send(last);
     });
     Ok(hijack::stream_response("application/json", body))
 }
@@ -239,7 +259,11 @@ pub async fn save(st: AppState, names: Vec<String>) -> Result<Response> {
     tokio::task::spawn_blocking(move || {
         let mut out = FrameWriter::new(tx, 1, true, true);
         let result = libpod::Runtime::new(options).and_then(|rt| {
-            rt.save_images(&names, ArchiveFormat::DockerArchive, SaveTarget::Stream(&mut out))
+            rt.save_images(
+                &names,
+                ArchiveFormat::DockerArchive,
+                SaveTarget::Stream(&mut out),
+            )
         });
         if let Err(e) = result {
             eprintln!("rpod: warning: saving images: {e}");

@@ -71,7 +71,10 @@ pub async fn list(State(st): State<AppState>, q: RawQuery) -> Result<Response> {
             Ok(out)
         })
         .await?;
-    Ok(json(StatusCode::OK, &json!({ "Volumes": vols, "Warnings": [] })))
+    Ok(json(
+        StatusCode::OK,
+        &json!({ "Volumes": vols, "Warnings": [] }),
+    ))
 }
 
 /// `POST /volumes/create` body.
@@ -152,4 +155,36 @@ pub async fn prune(State(st): State<AppState>) -> Result<Response> {
         StatusCode::OK,
         &json!({ "VolumesDeleted": removed, "SpaceReclaimed": 0 }),
     ))
+}
+
+/// Bytes used below `dir` (not following symlinks).
+fn dir_size(dir: &std::path::Path) -> u64 {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    let mut total = 0;
+    for e in entries.flatten() {
+        let Ok(m) = e.path().symlink_metadata() else {
+            continue;
+        };
+        total += if m.is_dir() {
+            dir_size(&e.path())
+        } else {
+            m.len()
+        };
+    }
+    total
+}
+
+/// The volumes of `GET /system/df`, with `UsageData`.
+pub fn df_volumes(rt: &Runtime) -> Result<Vec<Value>> {
+    let mut out = Vec::new();
+    for v in rt.volumes()? {
+        let mut d = doc(&v);
+        let refs = rt.volume_users(v.name())?.len();
+        let size = dir_size(std::path::Path::new(d["Mountpoint"].as_str().unwrap_or("")));
+        d["UsageData"] = json!({ "Size": size, "RefCount": refs });
+        out.push(d);
+    }
+    Ok(out)
 }

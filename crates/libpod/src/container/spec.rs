@@ -73,6 +73,11 @@ impl Container<'_> {
                     } else {
                         m.source.clone().unwrap_or_default()
                     };
+                    if m.options.iter().any(|o| o == "U") {
+                        // `:U`: the source belongs to the container's user.
+                        let (uid, gid) = resolve_user(rootfs, &c.user)?;
+                        chown_tree(&source, uid, gid)?;
+                    }
                     if !source.exists() {
                         return Err(Error::InvalidArgument(format!(
                             "bind mount source {} does not exist",
@@ -270,6 +275,24 @@ fn tmpfs(dest: &str, options: &[&str]) -> Result<Mount> {
         .options(options.iter().map(|s| s.to_string()).collect::<Vec<_>>())
         .build()
         .map_err(|e| Error::Runtime(ocirt::Error::Spec(e)))
+}
+
+/// Changes the owner of `path` and everything below it, never following a
+/// symlink (`-v …:U`).
+fn chown_tree(path: &Path, uid: u32, gid: u32) -> Result<()> {
+    let io = |p: &Path, e: std::io::Error| Error::Io {
+        context: format!("changing the owner of {}", p.display()),
+        source: e,
+    };
+    std::os::unix::fs::lchown(path, Some(uid), Some(gid)).map_err(|e| io(path, e))?;
+    let meta = std::fs::symlink_metadata(path).map_err(|e| io(path, e))?;
+    if meta.is_dir() {
+        for entry in std::fs::read_dir(path).map_err(|e| io(path, e))? {
+            let entry = entry.map_err(|e| io(path, e))?;
+            chown_tree(&entry.path(), uid, gid)?;
+        }
+    }
+    Ok(())
 }
 
 /// Resolves `user[:group]` (names or numbers) against the container's

@@ -89,6 +89,14 @@ pub(crate) fn extract_layer_tee(
     Ok(ExtractedLayer { diff_id, tar_size })
 }
 
+/// Extracts a plain, gzip- or zstd-compressed layer tarball into `dest` (an existing empty
+/// directory) with the same checks as image layers, and returns its diff ID
+/// (`sha256:<hex>` of the uncompressed stream). For tools and benchmarks: the store itself
+/// extracts through [`Store::put_image`](crate::Store::put_image) and friends.
+pub fn extract_layer_to(input: &mut dyn Read, dest: &Path) -> Result<String> {
+    Ok(extract_layer_tee(input, dest, None)?.diff_id)
+}
+
 /// The compression of a layer stream, recognised by its first bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Compression {
@@ -262,9 +270,14 @@ struct DirMeta {
     mtime: TimeSpec,
 }
 
+/// Size of the buffer regular files are copied with: large writes, few syscalls.
+const COPY_BUFFER: usize = 256 * 1024;
+
 /// Applies archive entries to a layer directory.
 struct Extractor<'a> {
     root: &'a Path,
+    /// Reused for every regular file.
+    buf: Vec<u8>,
     /// Directories whose mode/mtime are set at the end; keyed by relative path, so reverse
     /// order visits children before parents.
     dirs: BTreeMap<PathBuf, DirMeta>,
@@ -274,6 +287,7 @@ impl<'a> Extractor<'a> {
     fn new(root: &'a Path) -> Self {
         Extractor {
             root,
+            buf: vec![0; COPY_BUFFER],
             dirs: BTreeMap::new(),
         }
     }
@@ -400,7 +414,17 @@ impl<'a> Extractor<'a> {
             .at("create", &path)?;
         let expected = entry.size();
         let sparse = entry.header().entry_type() == EntryType::GNUSparse;
-        let copied = io::copy(entry, &mut file).map_err(Error::Archive)?;
+        let mut copied = 0u64;
+        loop {
+            let n = match entry.read(&mut self.buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+                Err(err) => return Err(Error::Archive(err)),
+            };
+            file.write_all(&self.buf[..n]).at("write", &path)?;
+            copied += n as u64;
+        }
         if !sparse && copied != expected {
             return Err(Error::Archive(io::Error::new(
                 io::ErrorKind::UnexpectedEof,

@@ -13,7 +13,11 @@ pub fn apply(
     filters: &[String],
     all: bool,
 ) -> Result<Vec<ImageSummary>> {
-    let mut out = images;
+    let intermediate = intermediate_ids(&images);
+    let mut out: Vec<ImageSummary> = images
+        .into_iter()
+        .filter(|i| all || !intermediate.contains(&i.id))
+        .collect();
     for filter in filters {
         let Some((key, value)) = filter.split_once('=') else {
             bail!("invalid filter {filter:?}: expected KEY=VALUE");
@@ -25,8 +29,9 @@ pub fn apply(
                 .collect(),
             "dangling" => {
                 let want = matches!(value, "true" | "1");
+                // Like Podman: dangling = no name and no child image.
                 out.into_iter()
-                    .filter(|i| i.names.is_empty() == want)
+                    .filter(|i| (i.names.is_empty() && !intermediate.contains(&i.id)) == want)
                     .collect()
             }
             "label" => {
@@ -60,17 +65,14 @@ pub fn apply(
             ),
         };
     }
-    if !all {
-        out = hide_intermediate(out);
-    }
     Ok(out)
 }
 
-/// Drops intermediate images, as Podman's `images` does without `-a`: images with no name
-/// whose layers are the bottom layers of another image (its parent in a build). An image
-/// with no name and no such child is dangling and stays listed.
-fn hide_intermediate(images: Vec<ImageSummary>) -> Vec<ImageSummary> {
-    let parents: std::collections::BTreeSet<String> = images
+/// The intermediate images, which Podman's `images` hides without `-a`: images with no name
+/// whose layers are the bottom layers of another image (its parent in a build or commit).
+/// An image with no name and no such child is dangling and stays listed.
+fn intermediate_ids(images: &[ImageSummary]) -> std::collections::BTreeSet<String> {
+    images
         .iter()
         .filter(|i| i.names.is_empty())
         .filter(|i| {
@@ -81,10 +83,6 @@ fn hide_intermediate(images: Vec<ImageSummary>) -> Vec<ImageSummary> {
             })
         })
         .map(|i| i.id.clone())
-        .collect();
-    images
-        .into_iter()
-        .filter(|i| !parents.contains(&i.id))
         .collect()
 }
 

@@ -1,0 +1,308 @@
+//! Podman's `SpecGenerator` (the body of `POST /libpod/containers/create`)
+//! mapped onto libpod's [`CreateOptions`].
+
+use std::collections::BTreeMap;
+
+use libpod::container::options::{MountSpec, Ulimit};
+use libpod::container::Resources;
+use libpod::{CreateOptions, NetworkMode, NetworkRequest};
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+
+/// The parts of a `SpecGenerator` rpod maps (snake_case, as Podman sends).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct SpecGenerator {
+    pub name: String,
+    pub image: String,
+    pub command: Vec<String>,
+    pub entrypoint: Option<Vec<String>>,
+    pub env: BTreeMap<String, String>,
+    pub work_dir: String,
+    pub user: String,
+    pub hostname: String,
+    pub labels: BTreeMap<String, String>,
+    pub annotations: BTreeMap<String, String>,
+    pub terminal: bool,
+    pub stdin: bool,
+    pub remove: bool,
+    pub privileged: bool,
+    pub read_only_filesystem: bool,
+    pub cap_add: Vec<String>,
+    pub cap_drop: Vec<String>,
+    pub pod: String,
+    pub restart_policy: String,
+    pub restart_tries: Option<u32>,
+    pub init: bool,
+    pub stop_signal: Option<i64>,
+    pub stop_timeout: Option<u32>,
+    pub netns: Option<Namespace>,
+    pub networks: BTreeMap<String, PerNetwork>,
+    pub portmappings: Vec<PortMapping>,
+    pub expose: BTreeMap<String, String>,
+    pub publish_image_ports: bool,
+    pub mounts: Vec<SpecMount>,
+    pub volumes: Vec<NamedVolume>,
+    pub resource_limits: Option<Value>,
+    pub r_limits: Vec<RLimit>,
+    pub log_configuration: Option<LogConfiguration>,
+    pub dns_server: Vec<String>,
+    pub dns_search: Vec<String>,
+    pub dns_option: Vec<String>,
+    pub hostadd: Vec<String>,
+}
+
+/// `netns`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct Namespace {
+    pub nsmode: String,
+    pub value: String,
+}
+
+/// A network's options.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct PerNetwork {
+    pub aliases: Vec<String>,
+}
+
+/// `portmappings[]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct PortMapping {
+    pub host_ip: String,
+    pub container_port: u16,
+    pub host_port: u16,
+    pub range: u16,
+    pub protocol: String,
+}
+
+/// `mounts[]` (OCI mounts).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct SpecMount {
+    pub destination: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub source: String,
+    pub options: Vec<String>,
+}
+
+/// `volumes[]` (named volumes).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct NamedVolume {
+    pub name: String,
+    pub dest: String,
+    pub options: Vec<String>,
+}
+
+/// `r_limits[]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct RLimit {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub hard: u64,
+    pub soft: u64,
+}
+
+/// `log_configuration`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct LogConfiguration {
+    pub driver: String,
+}
+
+fn bad(m: String) -> Error {
+    Error::BadRequest(m)
+}
+
+impl SpecGenerator {
+    /// The engine request.
+    pub fn into_options(self) -> Result<CreateOptions> {
+        if self.image.is_empty() {
+            return Err(bad("image is required".into()));
+        }
+        let mut net = NetworkRequest::default();
+        let network = match self.netns.as_ref().map(|n| n.nsmode.as_str()).unwrap_or("") {
+            "" | "bridge" | "default" => NetworkMode::Bridge,
+            "host" => NetworkMode::Host,
+            "none" | "private" => NetworkMode::None,
+            other => {
+                let text = match self.netns.as_ref().map(|n| n.value.as_str()) {
+                    Some(v) if !v.is_empty() => format!("{other}:{v}"),
+                    _ => other.to_string(),
+                };
+                text.parse::<NetworkMode>()
+                    .map_err(|e| bad(format!("netns {text:?}: {e}")))?
+            }
+        };
+        for (name, per) in &self.networks {
+            net.networks.push(name.clone());
+            net.aliases.extend(per.aliases.iter().cloned());
+        }
+        for p in &self.portmappings {
+            let proto = if p.protocol.is_empty() {
+                "tcp"
+            } else {
+                &p.protocol
+            };
+            let range = p.range.max(1);
+            let ctr = if range > 1 {
+                format!("{}-{}", p.container_port, p.container_port + range - 1)
+            } else {
+                p.container_port.to_string()
+            };
+            let host = match (p.host_port, range) {
+                (0, _) => String::new(),
+                (h, 1) => h.to_string(),
+                (h, r) => format!("{h}-{}", h + r - 1),
+            };
+            let text = match (p.host_ip.as_str(), host.as_str()) {
+                ("", "") => format!("{ctr}/{proto}"),
+                ("", h) => format!("{h}:{ctr}/{proto}"),
+                (ip, h) => format!("{ip}:{h}:{ctr}/{proto}"),
+            };
+            for proto_part in proto.split(',') {
+                net.publish
+                    .push(text.replace(&format!("/{proto}"), &format!("/{proto_part}")));
+            }
+        }
+        net.publish_all = self.publish_image_ports;
+        net.expose = self
+            .expose
+            .iter()
+            .map(|(port, proto)| format!("{port}/{}", if proto.is_empty() { "tcp" } else { proto }))
+            .collect();
+        net.dns = self.dns_server;
+        net.dns_search = self.dns_search;
+        net.dns_options = self.dns_option;
+        net.add_hosts = self.hostadd;
+        let mut mounts = Vec::new();
+        for m in &self.mounts {
+            let ro = m.options.iter().any(|o| o == "ro");
+            let spec = match m.kind.as_str() {
+                "bind" => MountSpec::parse_volume(&format!(
+                    "{}:{}{}",
+                    m.source,
+                    m.destination,
+                    if ro { ":ro" } else { "" }
+                ))?,
+                "tmpfs" => MountSpec::parse_tmpfs(&m.destination)?,
+                other => return Err(bad(format!("mount type {other:?} is not supported"))),
+            };
+            mounts.push(spec);
+        }
+        for v in &self.volumes {
+            let opts = v.options.join(",");
+            let text = if opts.is_empty() {
+                format!("{}:{}", v.name, v.dest)
+            } else {
+                format!("{}:{}:{opts}", v.name, v.dest)
+            };
+            mounts.push(MountSpec::parse_volume(&text)?);
+        }
+        let limits = self.resource_limits.unwrap_or(Value::Null);
+        let memory = limits["memory"]["limit"].as_i64().filter(|m| *m > 0);
+        let quota = limits["cpu"]["quota"].as_i64().filter(|q| *q > 0);
+        let period = limits["cpu"]["period"]
+            .as_u64()
+            .filter(|p| *p > 0)
+            .unwrap_or(100_000);
+        let pids = limits["pids"]["limit"].as_i64().filter(|p| *p != 0);
+        let ulimits = self
+            .r_limits
+            .iter()
+            .map(|r| {
+                Ulimit::parse(&format!(
+                    "{}={}:{}",
+                    r.kind.trim_start_matches("RLIMIT_").to_ascii_lowercase(),
+                    r.soft,
+                    r.hard
+                ))
+            })
+            .collect::<libpod::Result<Vec<_>>>()?;
+        let restart_policy = match self.restart_policy.as_str() {
+            "" | "no" => None,
+            "on-failure" => Some(
+                match self.restart_tries.filter(|t| *t > 0) {
+                    Some(t) => format!("on-failure:{t}"),
+                    None => "on-failure".into(),
+                }
+                .parse()?,
+            ),
+            other => Some(other.parse()?),
+        };
+        let log_driver = self
+            .log_configuration
+            .map(|l| l.driver)
+            .filter(|d| !d.is_empty());
+        Ok(CreateOptions {
+            name: Some(self.name).filter(|n| !n.is_empty()),
+            image: Some(self.image),
+            command: self.command,
+            entrypoint: self.entrypoint,
+            env: self
+                .env
+                .into_iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect(),
+            workdir: Some(self.work_dir).filter(|w| !w.is_empty()),
+            user: Some(self.user).filter(|u| !u.is_empty()),
+            hostname: Some(self.hostname).filter(|h| !h.is_empty()),
+            labels: self.labels,
+            annotations: self.annotations,
+            stop_signal: self.stop_signal.filter(|s| *s > 0).map(|s| s.to_string()),
+            stop_timeout: self.stop_timeout,
+            read_only: self.read_only_filesystem,
+            privileged: self.privileged,
+            cap_add: self.cap_add,
+            cap_drop: self.cap_drop,
+            ulimits,
+            resources: Resources {
+                memory: memory.map(|m| m as u64),
+                cpus: quota.map(|q| q as f64 / period as f64),
+                pids_limit: pids,
+            },
+            init: self.init,
+            mounts,
+            network,
+            net,
+            tty: self.terminal,
+            interactive: self.stdin,
+            log_driver,
+            auto_remove: self.remove,
+            restart_policy,
+            pod: Some(self.pod).filter(|p| !p.is_empty()),
+            ..Default::default()
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn podman_run_spec() {
+        let body = r#"{"name":"x","image":"busybox","command":["echo","hi"],"remove":true,
+            "env":{"A":"1"},"netns":{"nsmode":"bridge"},"networks":{"n1":{"aliases":["a"]}},
+            "portmappings":[{"host_ip":"127.0.0.1","container_port":80,"host_port":8080,"protocol":"tcp"}],
+            "resource_limits":{"memory":{"limit":1048576}},"stop_signal":15}"#;
+        let s: SpecGenerator = serde_json::from_str(body).unwrap();
+        let o = s.into_options().unwrap();
+        assert_eq!(o.command, vec!["echo", "hi"]);
+        assert!(o.auto_remove);
+        assert_eq!(o.env, vec!["A=1"]);
+        assert_eq!(o.net.networks, vec!["n1"]);
+        assert_eq!(o.net.publish, vec!["127.0.0.1:8080:80/tcp"]);
+        assert_eq!(o.resources.memory, Some(1 << 20));
+        assert_eq!(o.stop_signal.as_deref(), Some("15"));
+        let s: SpecGenerator = serde_json::from_str(r#"{"command":["x"]}"#).unwrap();
+        assert!(s.into_options().is_err());
+    }
+}

@@ -1,0 +1,292 @@
+//! The docker CLI (and docker-py) against `rpod system service`: networks,
+//! volumes, published ports, cp, stats, system df, registry push/pull,
+//! save/load, `run -it` and `exec -it` under a pty, and events.
+
+mod api_support;
+mod common;
+
+use std::process::Command;
+
+use api_support::*;
+use common::*;
+
+fn skip_without_docker() -> bool {
+    if !have("docker") {
+        eprintln!("skipping: no docker CLI");
+        return true;
+    }
+    false
+}
+
+#[test]
+fn networks_volumes_ports_cp_stats() {
+    if skip_without_docker() {
+        return;
+    }
+    let e = Engine::with_image();
+    let svc = Service::start(&e);
+    let net = unique("apinet");
+    let vol = unique("apivol");
+    let port = free_port();
+    svc.docker_ok(&e, &["network", "create", &net]);
+    assert!(svc.docker_ok(&e, &["network", "ls"]).contains(&net));
+    svc.docker_ok(&e, &["volume", "create", &vol]);
+    let vols = svc.docker_ok(&e, &["volume", "ls", "--format", "{{.Name}}"]);
+    assert_eq!(vols, vol);
+
+    let publish = format!("127.0.0.1:{port}:80");
+    let mount = format!("{vol}:/data");
+    svc.docker_ok(
+        &e,
+        &[
+            "run",
+            "-d",
+            "--name",
+            "web",
+            "--network",
+            &net,
+            "-v",
+            &mount,
+            "-p",
+            &publish,
+            "busybox",
+            "sh",
+            "-c",
+            "echo hello-api > /data/index.html; exec httpd -f -p 80 -h /data",
+        ],
+    );
+    let page = wait_for("the published port", POLL_TIMEOUT, || {
+        http_get_tcp(port, "/index.html").filter(|p| p.contains("hello-api"))
+    });
+    assert!(page.starts_with("HTTP/1."), "{page}");
+    let ps = svc.docker_ok(&e, &["ps", "--format", "{{.Names}} {{.Ports}}"]);
+    assert!(
+        ps.contains(&format!("web 127.0.0.1:{port}->80/tcp")),
+        "{ps}"
+    );
+    let ports = svc.docker_ok(&e, &["port", "web"]);
+    assert_eq!(ports, format!("80/tcp -> 127.0.0.1:{port}"));
+
+    // A second container joins the network with `network connect` and
+    // reaches the first by its address there.
+    svc.docker_ok(
+        &e,
+        &["run", "-d", "--name", "cl", "busybox", "sleep", "1000"],
+    );
+    svc.docker_ok(&e, &["network", "connect", &net, "cl"]);
+    let tmpl = format!("{{{{(index .NetworkSettings.Networks \"{net}\").IPAddress}}}}");
+    let ip = svc.docker_ok(&e, &["inspect", "-f", &tmpl, "web"]);
+    assert!(ip.contains('.'), "{ip}");
+    let got = svc.docker_ok(
+        &e,
+        &[
+            "exec",
+            "cl",
+            "wget",
+            "-qO-",
+            &format!("http://{ip}/index.html"),
+        ],
+    );
+    assert_eq!(got, "hello-api");
+    let inspected = svc.docker_ok(
+        &e,
+        &["network", "inspect", "-f", "{{len .Containers}}", &net],
+    );
+    assert_eq!(inspected, "2");
+
+    // cp both ways, and to stdout as a tar.
+    let src = e.file("note.txt");
+    std::fs::write(&src, b"copied in\n").unwrap();
+    svc.docker_ok(&e, &["cp", src.to_str().unwrap(), "cl:/tmp/"]);
+    assert_eq!(
+        svc.docker_ok(&e, &["exec", "cl", "cat", "/tmp/note.txt"]),
+        "copied in"
+    );
+    let back = e.file("back.txt");
+    svc.docker_ok(&e, &["cp", "cl:/tmp/note.txt", back.to_str().unwrap()]);
+    assert_eq!(std::fs::read(&back).unwrap(), b"copied in\n");
+    let out = svc.docker(&e, &["cp", "cl:/etc/hostname", "-"]);
+    assert!(out.status.success(), "{}", describe(&out));
+    assert_eq!(tar_entry_names(&out.stdout), vec!["hostname"]);
+    let out = svc.docker(&e, &["cp", "cl:/no/such", e.file("x").to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no such"),
+        "{}",
+        describe(&out)
+    );
+    let diff = svc.docker_ok(&e, &["diff", "cl"]);
+    assert!(diff.contains("A /tmp/note.txt"), "{diff}");
+
+    // stats and df.
+    let stats = svc.docker_ok(&e, &["stats", "--no-stream", "web", "cl"]);
+    let header = stats.lines().next().unwrap_or_default();
+    assert!(
+        header.contains("CPU %") && header.contains("MEM USAGE / LIMIT"),
+        "{stats}"
+    );
+    assert!(stats.contains(" web ") && stats.contains(" cl "), "{stats}");
+    let df = svc.docker_ok(&e, &["system", "df"]);
+    let volumes_line = df
+        .lines()
+        .find(|l| l.starts_with("Local Volumes"))
+        .unwrap_or_default();
+    assert!(volumes_line.split_whitespace().nth(2) == Some("1"), "{df}");
+
+    // Removing: in use is a conflict; after rm -f everything goes.
+    let out = svc.docker(&e, &["volume", "rm", &vol]);
+    assert!(!out.status.success(), "{}", describe(&out));
+    svc.docker_ok(&e, &["rm", "-f", "web", "cl"]);
+    svc.docker_ok(&e, &["network", "rm", &net]);
+    svc.docker_ok(&e, &["volume", "rm", &vol]);
+    assert!(!svc.docker_ok(&e, &["network", "ls"]).contains(&net));
+    assert_eq!(svc.docker_ok(&e, &["volume", "ls", "-q"]), "");
+    assert!(e.all_ids().is_empty());
+}
+
+#[test]
+fn registry_push_pull_save_load() {
+    if skip_without_docker() || !have("docker-registry") {
+        eprintln!("skipping: no docker CLI or docker-registry");
+        return;
+    }
+    let reg = Registry::start(None);
+    let e = Engine::with_image();
+    let svc = Service::start(&e);
+    let dest = format!("{}/api/busybox:1", reg.host());
+    svc.docker_ok(&e, &["tag", "busybox", &dest]);
+    let pushed = svc.docker_ok(&e, &["push", &dest]);
+    assert!(
+        pushed.contains("digest: sha256:"),
+        "{pushed}\n{}",
+        reg.log()
+    );
+    svc.docker_ok(&e, &["rmi", &dest]);
+    let pulled = svc.docker_ok(&e, &["pull", &dest]);
+    assert!(
+        pulled.contains("Status: Downloaded newer image for"),
+        "{pulled}"
+    );
+    assert!(pulled.trim_end().ends_with(&dest), "{pulled}");
+    let images = svc.docker_ok(&e, &["images", "--format", "{{.Repository}}:{{.Tag}}"]);
+    assert!(images.contains(&dest), "{images}");
+    assert_eq!(
+        svc.docker_ok(&e, &["run", "--rm", &dest, "echo", "pulled"]),
+        "pulled"
+    );
+
+    // A missing image: the error comes from the registry, exit code 1.
+    let out = svc.docker(&e, &["pull", &format!("{}/api/none:1", reg.host())]);
+    assert!(!out.status.success(), "{}", describe(&out));
+
+    let archive = e.file("saved.tar");
+    svc.docker_ok(&e, &["save", "-o", archive.to_str().unwrap(), &dest]);
+    let names = tar_entry_names(&std::fs::read(&archive).unwrap());
+    assert!(names.iter().any(|n| n == "manifest.json"), "{names:?}");
+    svc.docker_ok(&e, &["rmi", &dest]);
+    let loaded = svc.docker_ok(&e, &["load", "-i", archive.to_str().unwrap()]);
+    assert_eq!(loaded, format!("Loaded image: {dest}"));
+    let history = svc.docker_ok(&e, &["history", &dest]);
+    assert!(history.starts_with("IMAGE"), "{history}");
+    svc.docker_ok(&e, &["rmi", &dest]);
+}
+
+#[test]
+fn run_it_exec_it_and_events() {
+    if skip_without_docker() {
+        return;
+    }
+    let e = Engine::with_image();
+    let svc = Service::start(&e);
+
+    let mut cli = Pty::spawn(svc.docker_cmd(&e, &["run", "-it", "--name", "t", "busybox", "sh"]));
+    cli.expect("#", 0);
+    let mark = cli.text().len();
+    cli.send(b"tty; echo $((6*7))\r");
+    let t = cli.expect("42", mark);
+    assert!(t[mark..].contains("/dev/pts/0"), "{t:?}");
+    cli.send(b"exit 3\r");
+    assert_eq!(cli.wait(), Some(3), "{:?}", cli.text());
+
+    e.sleeper("sl");
+    let mut cli = Pty::spawn(svc.docker_cmd(&e, &["exec", "-it", "sl", "sh"]));
+    cli.expect("#", 0);
+    let mark = cli.text().len();
+    cli.send(b"echo $((7*8))\r");
+    cli.expect("56", mark);
+    cli.send(b"exit 4\r");
+    assert_eq!(cli.wait(), Some(4), "{:?}", cli.text());
+
+    let until = format!(
+        "{}",
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+            + 1
+    );
+    let events = svc.docker_ok(
+        &e,
+        &[
+            "events",
+            "--since",
+            "0",
+            "--until",
+            &until,
+            "--filter",
+            "container=t",
+        ],
+    );
+    for want in ["container create", "container start", "container die"] {
+        assert!(events.contains(want), "{want} missing from\n{events}");
+    }
+    assert!(events.contains("name=t"), "{events}");
+    svc.docker_ok(&e, &["rm", "-f", "t", "sl"]);
+}
+
+#[test]
+fn docker_py_networks_volumes_archives() {
+    if !have_python_module("docker") {
+        eprintln!("skipping: no docker-py");
+        return;
+    }
+    let e = Engine::with_image();
+    let svc = Service::start(&e);
+    let net = unique("pynet");
+    let vol = unique("pyvol");
+    let script = r#"
+import docker, io, sys, tarfile
+c = docker.DockerClient(base_url=sys.argv[1])
+net, vol = sys.argv[2], sys.argv[3]
+assert c.ping()
+n = c.networks.create(net, labels={"t": "1"})
+v = c.volumes.create(vol)
+ctr = c.containers.run("busybox", ["sleep", "1000"], detach=True, name="pyc",
+                       network=net, volumes={vol: {"bind": "/data", "mode": "rw"}})
+ctr.reload()
+assert net in ctr.attrs["NetworkSettings"]["Networks"], ctr.attrs["NetworkSettings"]
+buf = io.BytesIO()
+with tarfile.open(fileobj=buf, mode="w") as t:
+    data = b"from python\n"
+    info = tarfile.TarInfo("py.txt"); info.size = len(data)
+    t.addfile(info, io.BytesIO(data))
+assert ctr.put_archive("/tmp", buf.getvalue())
+code, out = ctr.exec_run("cat /tmp/py.txt")
+assert (code, out) == (0, b"from python\n"), (code, out)
+stream, stat = ctr.get_archive("/tmp/py.txt")
+assert stat["name"] == "py.txt" and stat["size"] == 12, stat
+s = ctr.stats(stream=False)
+assert s["memory_stats"]["usage"] > 0, s
+assert [x.name for x in c.networks.list(names=[net])] == [net]
+assert vol in [x.name for x in c.volumes.list()]
+ctr.remove(force=True)
+n.remove(); v.remove()
+print("ok")
+"#;
+    let mut c = Command::new("python3");
+    c.args(["-c", script, &svc.host(), &net, &vol]);
+    let out = run_with_timeout(c, None, COMMAND_TIMEOUT);
+    assert!(out.status.success(), "{}\n{}", describe(&out), svc.log());
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "ok");
+    assert!(e.all_ids().is_empty());
+}

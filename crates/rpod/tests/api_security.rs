@@ -1,0 +1,204 @@
+//! The service's defences: socket ownership and mode (and `--group`),
+//! refusal of malformed or mistyped JSON, and hostile uploads (archive put
+//! with `../` entries, image load of a hostile tar) answered with 400 and
+//! without any change.
+
+mod api_support;
+mod common;
+
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+
+use api_support::*;
+use common::*;
+
+const JSON: &str = "application/json";
+
+#[test]
+fn socket_mode_owner_and_group_flag() {
+    let e = Engine::new();
+    let svc = Service::start(&e);
+    let meta = std::fs::metadata(&svc.socket).unwrap();
+    assert_eq!(meta.permissions().mode() & 0o777, 0o660);
+    assert_eq!((meta.uid(), meta.gid()), (0, 0));
+    drop(svc);
+
+    let svc = Service::start_with(&e, &["--group", "4321"]);
+    let meta = std::fs::metadata(&svc.socket).unwrap();
+    assert_eq!(meta.permissions().mode() & 0o777, 0o660);
+    assert_eq!((meta.uid(), meta.gid()), (0, 4321));
+    drop(svc);
+
+    // An unknown group name is refused before anything listens.
+    let out = e.rpod(&[
+        "system",
+        "service",
+        &format!("unix://{}", e.file("other.sock").display()),
+        "--group",
+        "no-such-group-rpod",
+    ]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no-such-group-rpod"));
+    assert!(!e.file("other.sock").exists());
+
+    // TCP only when asked, on loopback without a warning.
+    let port = free_port();
+    let mut cmd = e.cmd(&[
+        "system",
+        "service",
+        &format!("tcp://127.0.0.1:{port}"),
+        "--time",
+        "0",
+    ]);
+    cmd.stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(e.file("tcp.log")).unwrap());
+    let mut child = cmd.spawn().unwrap();
+    let page = wait_for("the TCP listener", POLL_TIMEOUT, || {
+        http_get_tcp(port, "/_ping")
+    });
+    assert!(
+        page.starts_with("HTTP/1.") && page.ends_with("OK"),
+        "{page}"
+    );
+    kill_pid(child.id() as i32, libc::SIGTERM);
+    wait_child(&mut child, COMMAND_TIMEOUT);
+    let log = std::fs::read_to_string(e.file("tcp.log")).unwrap_or_default();
+    assert!(!log.contains("warning"), "{log}");
+}
+
+#[test]
+fn bad_json_and_wrong_types_are_400() {
+    let e = Engine::with_image();
+    let svc = Service::start(&e);
+    let sock = &svc.socket;
+    let cases: &[(&str, &[u8], &str)] = &[
+        ("/containers/create", b"{\"Image\": ", "JSON"),
+        ("/containers/create", br#"{"Image": 5}"#, "invalid type"),
+        (
+            "/containers/create",
+            br#"{"Image":"busybox","HostConfig":{"Memory":"lots"}}"#,
+            "invalid type",
+        ),
+        (
+            "/containers/create",
+            br#"{"Image":"busybox","Cmd":[1,2]}"#,
+            "JSON",
+        ),
+        ("/networks/create", br#"{"Name": 7}"#, "invalid type"),
+        ("/volumes/create", br#"{"Name": ["x"]}"#, "invalid type"),
+        (
+            "/v4.0.0/libpod/containers/create",
+            br#"{"image":"busybox","command":"echo"}"#,
+            "invalid type",
+        ),
+        (
+            "/v4.0.0/libpod/pods/create",
+            br#"{"name": false}"#,
+            "invalid type",
+        ),
+    ];
+    for (path, body, want) in cases {
+        let (status, _, resp) = http(sock, "POST", path, JSON, Some(body));
+        assert_eq!(status, 400, "{path} {}", String::from_utf8_lossy(&resp));
+        let msg = message(&resp);
+        assert!(msg.contains(want), "{path}: {msg}");
+    }
+    assert!(e.all_ids().is_empty());
+    assert_eq!(e.ok(&["volume", "ls", "-q"]), "");
+    assert_eq!(e.ok(&["pod", "ps", "-q"]), "");
+    let nets = e.ok(&["network", "ls", "--format", "{{.Name}}"]);
+    assert_eq!(nets, "rpod");
+    // The server is still there.
+    let (status, _, _) = http(sock, "GET", "/_ping", JSON, None);
+    assert_eq!(status, 200);
+}
+
+#[test]
+fn hostile_archive_put_and_image_load_change_nothing() {
+    let e = Engine::with_image();
+    let svc = Service::start(&e);
+    let sock = &svc.socket;
+    e.ok(&["create", "--name", "box", "busybox", "true"]);
+
+    let hostile = tar_with_files(&[("good.txt", b"fine\n"), ("../../escape.txt", b"evil\n")]);
+    let ctype = "application/x-tar";
+    let (status, _, body) = http(
+        sock,
+        "PUT",
+        "/containers/box/archive?path=/tmp",
+        ctype,
+        Some(&hostile),
+    );
+    assert_eq!(status, 400, "{}", String::from_utf8_lossy(&body));
+    assert!(message(&body).contains("unsafe"), "{}", message(&body));
+    let (status, _, _) = http(
+        sock,
+        "HEAD",
+        "/containers/box/archive?path=/tmp/good.txt",
+        ctype,
+        None,
+    );
+    assert_eq!(status, 404);
+    let (status, _, body) = http(sock, "GET", "/containers/box/changes", JSON, None);
+    assert_eq!(status, 200);
+    assert_eq!(String::from_utf8_lossy(&body), "[]");
+    let (status, _, body) = http(
+        sock,
+        "PUT",
+        "/containers/box/archive?path=/tmp",
+        ctype,
+        Some(b"this is not a tar archive at all, not even close......"),
+    );
+    assert_eq!(status, 400, "{}", String::from_utf8_lossy(&body));
+    let (status, _, body) = http(
+        sock,
+        "PUT",
+        "/containers/box/archive",
+        ctype,
+        Some(&hostile),
+    );
+    assert_eq!(status, 400, "{}", String::from_utf8_lossy(&body));
+    // A good archive still goes in.
+    let good = tar_with_files(&[("good.txt", b"fine\n")]);
+    let (status, _, body) = http(
+        sock,
+        "PUT",
+        "/containers/box/archive?path=/tmp",
+        ctype,
+        Some(&good),
+    );
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    let (status, head, _) = http(
+        sock,
+        "HEAD",
+        "/containers/box/archive?path=/tmp/good.txt",
+        ctype,
+        None,
+    );
+    assert_eq!(status, 200);
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("x-docker-container-path-stat"),
+        "{head}"
+    );
+
+    let images_before = e.ok(&["images", "-q", "--no-trunc"]);
+    let evil = tar_with_files(&[
+        (
+            "manifest.json",
+            b"[{\"Config\":\"c.json\",\"RepoTags\":[\"evil:1\"],\"Layers\":[\"l.tar\"]}]",
+        ),
+        ("../../../evil-image.txt", b"evil\n"),
+    ]);
+    let (status, _, body) = http(sock, "POST", "/images/load", ctype, Some(&evil));
+    assert_eq!(status, 400, "{}", String::from_utf8_lossy(&body));
+    let (status, _, body) = http(sock, "POST", "/images/load", ctype, Some(b"garbage"));
+    assert_eq!(status, 400, "{}", String::from_utf8_lossy(&body));
+    assert_eq!(e.ok(&["images", "-q", "--no-trunc"]), images_before);
+    for dir in [e.root(), e.runroot()] {
+        let parent = dir.parent().unwrap().to_path_buf();
+        assert!(!parent.join("evil-image.txt").exists());
+        assert!(!parent.join("escape.txt").exists());
+    }
+    e.ok(&["rm", "box"]);
+}
