@@ -264,21 +264,46 @@ impl Runtime {
 
     /// Stops the pod's containers, the members concurrently, then the infra container.
     pub fn pod_stop(&self, pod: &PodConfig, timeout: Option<u32>) -> Result<()> {
-        let members: Vec<String> = self
+        let members = self.pod_members(pod)?;
+        self.on_each_concurrently(&members, |c| c.stop(timeout).map(|()| Vec::<()>::new()))?;
+        if let Some(infra) = &pod.infra_id {
+            self.container(infra)?.stop(timeout)?;
+        }
+        self.pod_event(pod, "stop");
+        Ok(())
+    }
+
+    /// IDs of the pod's containers other than the infra container.
+    fn pod_members(&self, pod: &PodConfig) -> Result<Vec<String>> {
+        Ok(self
             .pod_containers(pod)?
             .iter()
             .filter(|c| !c.config().is_infra)
             .map(|c| c.id().to_string())
-            .collect();
-        let options = self.options.clone();
-        let results: Vec<Result<()>> = std::thread::scope(|s| {
-            let handles: Vec<_> = members
+            .collect())
+    }
+
+    /// Runs `op` on each container concurrently, one thread (and one engine
+    /// handle) each; a container gone meanwhile is skipped. The outputs are
+    /// concatenated; the first error is returned after all finished.
+    fn on_each_concurrently<T: Send>(
+        &self,
+        ids: &[String],
+        op: impl Fn(&mut Container<'_>) -> Result<Vec<T>> + Sync,
+    ) -> Result<Vec<T>> {
+        let options = &self.options;
+        let op = &op;
+        let results: Vec<Result<Vec<T>>> = std::thread::scope(|s| {
+            let handles: Vec<_> = ids
                 .iter()
                 .map(|id| {
-                    let options = options.clone();
-                    s.spawn(move || -> Result<()> {
-                        let rt = Runtime::new(options)?;
-                        rt.container(id)?.stop(timeout)
+                    s.spawn(move || -> Result<Vec<T>> {
+                        let rt = Runtime::new(options.clone())?;
+                        match rt.container(id) {
+                            Ok(mut c) => op(&mut c),
+                            Err(Error::NoSuchContainer(_)) => Ok(Vec::new()),
+                            Err(e) => Err(e),
+                        }
                     })
                 })
                 .collect();
@@ -286,19 +311,18 @@ impl Runtime {
                 .into_iter()
                 .map(|h| {
                     h.join().unwrap_or_else(|_| {
-                        Err(Error::InvalidArgument("a stop thread panicked".into()))
+                        Err(Error::InvalidArgument(
+                            "a pod operation's thread panicked".into(),
+                        ))
                     })
                 })
                 .collect()
         });
+        let mut out = Vec::new();
         for r in results {
-            r?;
+            out.extend(r?);
         }
-        if let Some(infra) = &pod.infra_id {
-            self.container(infra)?.stop(timeout)?;
-        }
-        self.pod_event(pod, "stop");
-        Ok(())
+        Ok(out)
     }
 
     /// Sends `signal` to every running container of the pod.
@@ -343,11 +367,13 @@ impl Runtime {
                 )));
             }
         }
-        let mut removed = Vec::new();
-        let mut ordered: Vec<String> = members.iter().map(|c| c.id().to_string()).collect();
-        ordered.reverse();
-        for id in ordered {
-            match self.container(&id) {
+        drop(members);
+        // The members first (independent of each other, so concurrently),
+        // the infra container they depend on last.
+        let mut removed =
+            self.on_each_concurrently(&self.pod_members(pod)?, |c| c.remove(true, timeout))?;
+        if let Some(infra) = &pod.infra_id {
+            match self.container(infra) {
                 Ok(mut c) => removed.extend(c.remove(true, timeout)?),
                 Err(Error::NoSuchContainer(_)) => {}
                 Err(e) => return Err(e),

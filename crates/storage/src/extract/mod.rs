@@ -29,7 +29,7 @@ use nix::sys::stat::{makedev, mknod, Mode, SFlag};
 use nix::sys::time::TimeSpec;
 use tar::EntryType;
 
-use crate::digest::HashingReader;
+use hasher::ThreadedHasher;
 use crate::error::{Error, IoContext, Result};
 use crate::fsutil::{remove_any, set_mtime_nofollow};
 use crate::xattr;
@@ -69,10 +69,11 @@ pub(crate) fn extract_layer_tee(
     tee: Option<&mut dyn Write>,
 ) -> Result<ExtractedLayer> {
     let uncompressed = decompressed(input).map_err(Error::Archive)?;
-    let mut hashing = HashingReader::new(TeeReader {
+    let mut hashing = ThreadedHasher::new(TeeReader {
         inner: uncompressed,
         tee,
-    });
+    })
+    .map_err(Error::Archive)?;
     {
         let mut archive = tar::Archive::new(&mut hashing);
         let mut extractor = Extractor::new(dest);
@@ -85,7 +86,7 @@ pub(crate) fn extract_layer_tee(
     // The diff ID covers the whole stream, including the end-of-archive blocks and padding.
     // Draining also makes the gzip decoder verify its trailer.
     io::copy(&mut hashing, &mut io::sink()).map_err(Error::Archive)?;
-    let (diff_id, tar_size) = hashing.finish();
+    let (diff_id, tar_size) = hashing.finish().map_err(Error::Archive)?;
     Ok(ExtractedLayer { diff_id, tar_size })
 }
 
@@ -628,5 +629,6 @@ fn apply_xattrs(path: &Path, xattrs: &[(Vec<u8>, Vec<u8>)], is_symlink: bool) ->
     Ok(())
 }
 
+mod hasher;
 #[cfg(test)]
 mod tests;
