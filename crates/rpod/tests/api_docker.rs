@@ -241,6 +241,51 @@ fn run_it_exec_it_and_events() {
         assert!(events.contains(want), "{want} missing from\n{events}");
     }
     assert!(events.contains("name=t"), "{events}");
+
+    // logs with timestamps: RFC 3339 times before each line.
+    let logs = svc.docker_ok(&e, &["logs", "-t", "t"]);
+    let first = logs.lines().next().unwrap_or_default();
+    assert!(
+        first.len() > 20 && first.as_bytes()[4] == b'-' && first.contains('T'),
+        "{logs}"
+    );
+
+    // A streaming events client sees a container created after it started.
+    let mut cmd = svc.docker_cmd(&e, &["events", "--filter", "container=ev"]);
+    cmd.stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null());
+    let mut child = cmd.spawn().expect("docker events");
+    let stdout = child.stdout.take().expect("stdout");
+    let lines = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let sink = lines.clone();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for l in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if let Ok(mut s) = sink.lock() {
+                s.push_str(&l);
+                s.push('\n');
+            }
+        }
+    });
+    wait_until("the events stream to start", POLL_TIMEOUT, || {
+        svc.docker(&e, &["run", "--rm", "--name", "ev", "busybox", "true"])
+            .status
+            .success()
+            && lines
+                .lock()
+                .map(|s| s.contains("container destroy"))
+                .unwrap_or(false)
+    });
+    kill_pid(child.id() as i32, libc::SIGTERM);
+    let _ = child.wait();
+    let seen = lines.lock().map(|s| s.clone()).unwrap_or_default();
+    assert!(
+        seen.contains("container start") && seen.contains("name=ev"),
+        "{seen}"
+    );
     svc.docker_ok(&e, &["rm", "-f", "t", "sl"]);
 }
 

@@ -102,29 +102,20 @@ fn images_filters_reference_label_dangling_before_since() {
     );
     assert_eq!(short_ids(&e, &["--filter", "label=solo"]), [s(&third)]);
 
-    assert_eq!(
-        short_ids(&e, &["--filter", "dangling=true"]),
-        [s(&third)]
-    );
+    assert_eq!(short_ids(&e, &["--filter", "dangling=true"]), [s(&third)]);
     assert_eq!(
         short_ids(&e, &["--filter", "dangling=false"]),
         sorted(vec![s(&first), s(&second)])
     );
 
-    assert_eq!(
-        short_ids(&e, &["--filter", "before=beta:2"]),
-        [s(&first)]
-    );
+    assert_eq!(short_ids(&e, &["--filter", "before=beta:2"]), [s(&first)]);
     assert_eq!(
         short_ids(&e, &["--filter", "since=alpha:1"]),
         sorted(vec![s(&second), s(&third)])
     );
     // Filters combine.
     assert_eq!(
-        short_ids(
-            &e,
-            &["--filter", "since=alpha:1", "--filter", "label=team"]
-        ),
+        short_ids(&e, &["--filter", "since=alpha:1", "--filter", "label=team"]),
         [s(&second)]
     );
     let (code, err) = e.fails(&["images", "--filter", "colour=red"]);
@@ -137,10 +128,16 @@ fn images_digests_no_trunc_and_format() {
     let e = Engine::new();
     let id = import(&e, Some("shown"), &["CMD=sh"]);
     let digest = e.ok(&["image", "inspect", "--format", "{{.Digest}}", "shown"]);
-    assert!(digest.starts_with("sha256:") && digest.len() == 71, "{digest}");
+    assert!(
+        digest.starts_with("sha256:") && digest.len() == 71,
+        "{digest}"
+    );
 
     let plain = e.ok(&["images"]);
-    assert!(!plain.contains("DIGEST") && !plain.contains(&digest), "{plain}");
+    assert!(
+        !plain.contains("DIGEST") && !plain.contains(&digest),
+        "{plain}"
+    );
     let with_digests = e.ok(&["images", "--digests"]);
     let header = with_digests.lines().next().unwrap_or_default();
     assert!(header.contains("DIGEST"), "{with_digests}");
@@ -256,7 +253,10 @@ fn image_inspect_has_podmans_shape() {
     ] {
         assert_eq!(ours[key], theirs[key], "{key}");
     }
-    assert_eq!(ours["Config"]["ExposedPorts"]["8080/tcp"], serde_json::json!({}));
+    assert_eq!(
+        ours["Config"]["ExposedPorts"]["8080/tcp"],
+        serde_json::json!({})
+    );
     assert_eq!(ours["User"], "daemon");
     let digest = ours["Digest"].as_str().unwrap_or_default();
     assert_eq!(
@@ -325,7 +325,10 @@ fn a_name_moved_by_tag_leaves_a_dangling_image_for_prune() {
     let pruned = e.ok(&["image", "prune", "-f"]);
     assert!(pruned.contains(&old), "{pruned}");
     assert_eq!(e.rpod(&["image", "exists", &old]).status.code(), Some(1));
-    assert_eq!(e.ok(&["images", "-q", "--no-trunc"]), format!("sha256:{new}"));
+    assert_eq!(
+        e.ok(&["images", "-q", "--no-trunc"]),
+        format!("sha256:{new}")
+    );
 
     // prune -a: unused named images go, images used by a container stay.
     let used = import(&e, Some("used"), &["CMD=false"]);
@@ -333,7 +336,10 @@ fn a_name_moved_by_tag_leaves_a_dangling_image_for_prune() {
     let pruned = e.ok(&["image", "prune", "-a", "-f"]);
     assert!(pruned.contains(&new), "{pruned}");
     assert!(!pruned.contains(&used), "{pruned}");
-    assert_eq!(e.ok(&["images", "-q", "--no-trunc"]), format!("sha256:{used}"));
+    assert_eq!(
+        e.ok(&["images", "-q", "--no-trunc"]),
+        format!("sha256:{used}")
+    );
     e.ok(&["rm", "user"]);
 }
 
@@ -362,9 +368,8 @@ fn import_run_export_reimport_keeps_the_files() {
     e.ok(&["export", "-o", second.to_str().unwrap(), "second"]);
     let names = |p: &std::path::Path| {
         let mut n = tar_entry_names(&std::fs::read(p).unwrap());
-        n.iter_mut().for_each(|x| {
-            *x = x.trim_start_matches("./").trim_end_matches('/').to_string()
-        });
+        n.iter_mut()
+            .for_each(|x| *x = x.trim_start_matches("./").trim_end_matches('/').to_string());
         n.retain(|x| !x.is_empty());
         n.sort();
         n

@@ -96,7 +96,10 @@ fn pull_shows_per_layer_bars_on_a_terminal_lines_otherwise_nothing_quiet() {
             .unwrap_or_else(|| panic!("no bar for layer {id} in {text:?}"));
         assert!(line.contains('[') && line.contains(']'), "a bar: {line:?}");
     }
-    assert!(text.contains('\u{1b}'), "terminal control sequences: {text:?}");
+    assert!(
+        text.contains('\u{1b}'),
+        "terminal control sequences: {text:?}"
+    );
 
     // Not a terminal: plain lines, no escape sequences.
     let plain = Engine::new();

@@ -353,3 +353,29 @@ fn the_u_option_gives_the_volume_to_the_container_user() {
         vec!["1234:5678", "1234:5678"]
     );
 }
+
+#[test]
+fn cp_into_and_out_of_a_volume_of_a_running_container_goes_through_the_volume() {
+    let e = Engine::with_image();
+    e.ok(&[
+        "run",
+        "-d",
+        "--network",
+        "none",
+        "--name",
+        "c",
+        "-v",
+        "cpv:/data",
+        "busybox",
+        "sleep",
+        "300",
+    ]);
+    let host = e.file("in.txt");
+    std::fs::write(&host, "via cp").unwrap();
+    e.ok(&["cp", host.to_str().unwrap(), "c:/data/in.txt"]);
+    assert_eq!(e.ok(&["exec", "c", "cat", "/data/in.txt"]), "via cp");
+    e.ok(&["exec", "c", "sh", "-c", "echo from-inside > /data/out.txt"]);
+    let out = e.file("out.txt");
+    e.ok(&["cp", "c:/data/out.txt", out.to_str().unwrap()]);
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "from-inside\n");
+}

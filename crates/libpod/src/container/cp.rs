@@ -31,8 +31,13 @@ impl Container<'_> {
     /// Copies `src` (a path in the container) to the host or into a tar stream.
     pub fn copy_out(&mut self, src: &str, target: CopyTarget<'_>) -> Result<()> {
         let name = self.name().to_string();
+        let mapped = self.mount_for(src)?;
         self.with_rootfs(|root| {
-            let from = locate(Located::in_root(root, src), src, || {
+            let (root, src_in_root) = match &mapped {
+                Some((host, rel)) => (host.as_path(), rel.as_str()),
+                None => (root, src),
+            };
+            let from = locate(Located::in_root(root, src_in_root), src, || {
                 format!("{src:?} could not be found on container {name}")
             })?;
             match target {
@@ -61,9 +66,14 @@ impl Container<'_> {
     pub fn copy_in(&mut self, source: CopySource<'_>, dest: &str) -> Result<()> {
         let name = self.name().to_string();
         let user = self.config.user.clone();
+        let mapped = self.mount_for(dest)?;
         self.with_rootfs(|root| {
             let owner = super::spec::resolve_user(root, &user).unwrap_or((0, 0));
-            let to = locate(Located::in_root(root, dest), dest, || {
+            let (root, dest_in_root) = match &mapped {
+                Some((host, rel)) => (host.as_path(), rel.as_str()),
+                None => (root, dest),
+            };
+            let to = locate(Located::in_root(root, dest_in_root), dest, || {
                 format!("{dest:?} could not be found on container {name}")
             })?;
             match source {
@@ -89,6 +99,34 @@ impl Container<'_> {
                 }
             }
         })
+    }
+
+    /// When `path` lies in a bind mount or volume of the container, the host
+    /// directory behind it and the path relative to that directory: copies
+    /// go there, as they would inside the container.
+    fn mount_for(&self, path: &str) -> Result<Option<(std::path::PathBuf, String)>> {
+        let path = format!("/{}", path.trim_matches('/'));
+        let mut best: Option<(&super::MountSpec, usize)> = None;
+        for m in &self.config.mounts {
+            if !matches!(m.kind, super::MountKind::Bind | super::MountKind::Volume) {
+                continue;
+            }
+            let dest = format!("/{}", m.destination.trim_matches('/'));
+            let inside = path == dest || dest == "/" || path.starts_with(&format!("{dest}/"));
+            if inside && best.is_none_or(|(_, len)| dest.len() > len) {
+                best = Some((m, dest.len()));
+            }
+        }
+        let Some((m, len)) = best else {
+            return Ok(None);
+        };
+        let host = match (&m.kind, &m.source, &m.volume) {
+            (super::MountKind::Bind, Some(src), _) => src.clone(),
+            (super::MountKind::Volume, _, Some(name)) => self.rt.volume(name)?.mountpoint,
+            _ => return Ok(None),
+        };
+        let rel = format!("/{}", path[len.min(path.len())..].trim_start_matches('/'));
+        Ok(Some((host, rel)))
     }
 
     /// Runs `f` with the root file system mounted; unmounts it afterwards if it was not

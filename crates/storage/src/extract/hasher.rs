@@ -120,7 +120,10 @@ mod tests {
             let mut reader = ThreadedHasher::new(&data[..]).unwrap();
             io::copy(&mut reader, &mut io::sink()).unwrap();
             let (digest, size) = reader.finish().unwrap();
-            assert_eq!(digest, format!("sha256:{}", crate::digest::sha256_hex(&data)));
+            assert_eq!(
+                digest,
+                format!("sha256:{}", crate::digest::sha256_hex(&data))
+            );
             assert_eq!(size, len as u64);
         }
     }

@@ -29,10 +29,10 @@ use nix::sys::stat::{makedev, mknod, Mode, SFlag};
 use nix::sys::time::TimeSpec;
 use tar::EntryType;
 
-use hasher::ThreadedHasher;
 use crate::error::{Error, IoContext, Result};
 use crate::fsutil::{remove_any, set_mtime_nofollow};
 use crate::xattr;
+use hasher::ThreadedHasher;
 
 /// Longest path component Linux accepts.
 const NAME_MAX: usize = 255;
