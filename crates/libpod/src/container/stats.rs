@@ -178,7 +178,11 @@ impl ContainerStats {
                 "{:.2}%",
                 percent(cur.mem_usage as f64, cur.mem_limit as f64)
             ),
-            net_io: format!("{} / {}", human_size_compact(cur.net_rx), human_size_compact(cur.net_tx)),
+            net_io: format!(
+                "{} / {}",
+                human_size_compact(cur.net_rx),
+                human_size_compact(cur.net_tx)
+            ),
             block_io: format!(
                 "{} / {}",
                 human_size_compact(cur.block_read),
