@@ -11,4 +11,4 @@ pub mod spec;
 
 pub use error::{Error, Result};
 pub use host::{cgroup_mode, CgroupMode};
-pub use runtime::{OciRuntime, RuntimeState, RuntimeStatus};
+pub use runtime::{find_binary, OciRuntime, RuntimeState, RuntimeStatus};

@@ -47,6 +47,14 @@ pub struct RuntimeState {
     pub status: RuntimeStatus,
 }
 
+/// Finds an executable called `name` in the usual system directories.
+pub fn find_binary(name: &str) -> Option<PathBuf> {
+    SEARCH_DIRS
+        .iter()
+        .map(|d| Path::new(d).join(name))
+        .find(|p| p.is_file())
+}
+
 impl OciRuntime {
     /// Finds the runtime `name` (or uses `path` when given), checks that it can
     /// work on this host, and keeps its state under `state_root`.
@@ -59,14 +67,10 @@ impl OciRuntime {
                     searched: p.display().to_string(),
                 })
             }
-            None => SEARCH_DIRS
-                .iter()
-                .map(|d| Path::new(d).join(name))
-                .find(|p| p.is_file())
-                .ok_or_else(|| Error::RuntimeNotFound {
-                    name: name.to_string(),
-                    searched: SEARCH_DIRS.join(":"),
-                })?,
+            None => find_binary(name).ok_or_else(|| Error::RuntimeNotFound {
+                name: name.to_string(),
+                searched: SEARCH_DIRS.join(":"),
+            })?,
         };
         check_host_support(name)?;
         Ok(OciRuntime {

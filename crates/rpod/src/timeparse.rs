@@ -29,39 +29,10 @@ pub fn parse_time(text: &str) -> Result<DateTime<Utc>> {
     Ok(Utc::now() - d)
 }
 
-/// Go-style durations: `1h30m`, `10s`, `250ms`.
+/// Go-style durations (`1h30m`, `10s`, `250ms`), as the engine parses them.
 pub fn parse_duration(text: &str) -> Option<chrono::TimeDelta> {
-    let mut total_ms: f64 = 0.0;
-    let mut num = String::new();
-    let mut chars = text.chars().peekable();
-    let mut any = false;
-    while let Some(c) = chars.next() {
-        if c.is_ascii_digit() || c == '.' {
-            num.push(c);
-            continue;
-        }
-        let mut unit = c.to_string();
-        if c == 'm' && chars.peek() == Some(&'s') {
-            unit.push('s');
-            chars.next();
-        }
-        let value: f64 = num.parse().ok()?;
-        num.clear();
-        total_ms += value
-            * match unit.as_str() {
-                "ms" => 1.0,
-                "s" => 1000.0,
-                "m" => 60_000.0,
-                "h" => 3_600_000.0,
-                "d" => 86_400_000.0,
-                _ => return None,
-            };
-        any = true;
-    }
-    if !num.is_empty() || !any {
-        return None;
-    }
-    Some(chrono::TimeDelta::milliseconds(total_ms as i64))
+    let d = libpod::container::policy::parse_duration(text).ok()?;
+    chrono::TimeDelta::from_std(d).ok()
 }
 
 #[cfg(test)]

@@ -13,14 +13,6 @@ use crate::error::{Error, IoContext, Result};
 const CHECKPOINT_DIR: &str = "checkpoint";
 /// The container's configuration inside an exported checkpoint.
 const CONFIG_IN_EXPORT: &str = "config.dump";
-const SEARCH_DIRS: &[&str] = &[
-    "/usr/local/sbin",
-    "/usr/local/bin",
-    "/usr/sbin",
-    "/usr/bin",
-    "/sbin",
-    "/bin",
-];
 
 /// Options of `container checkpoint`.
 #[derive(Debug, Clone, Default)]
@@ -41,11 +33,7 @@ pub struct RestoreOptions {
 
 /// Why CRIU cannot be used here, if it cannot.
 pub fn criu_unavailable() -> Option<String> {
-    let Some(criu) = SEARCH_DIRS
-        .iter()
-        .map(|d| Path::new(d).join("criu"))
-        .find(|p| p.is_file())
-    else {
+    let Some(criu) = ocirt::find_binary("criu") else {
         return Some("criu is not installed".into());
     };
     match Command::new(&criu)

@@ -132,32 +132,7 @@ impl Container<'_> {
         } else {
             resources.devices(base::deny_all_devices().map_err(rt_err)?)
         };
-        if let Some(mem) = c.resources.memory {
-            resources = resources.memory(
-                LinuxMemoryBuilder::default()
-                    .limit(mem as i64)
-                    .build()
-                    .map_err(spec_err)?,
-            );
-        }
-        if let Some(cpus) = c.resources.cpus {
-            let period = 100_000u64;
-            resources = resources.cpu(
-                LinuxCpuBuilder::default()
-                    .period(period)
-                    .quota((cpus * period as f64) as i64)
-                    .build()
-                    .map_err(spec_err)?,
-            );
-        }
-        if let Some(pids) = c.resources.pids_limit {
-            resources = resources.pids(
-                LinuxPidsBuilder::default()
-                    .limit(pids)
-                    .build()
-                    .map_err(spec_err)?,
-            );
-        }
+        resources = with_limits(resources, &c.resources)?;
         let plan = base::NamespacePlan {
             host_network: self.uses_host_network(),
             network_path: self.netns_for_spec()?,
@@ -202,6 +177,41 @@ impl Container<'_> {
         ));
         Ok(spec)
     }
+}
+
+/// Adds the memory, CPU and pids limits that are set in `limits`.
+pub(crate) fn with_limits(
+    mut resources: LinuxResourcesBuilder,
+    limits: &super::options::Resources,
+) -> Result<LinuxResourcesBuilder> {
+    let spec_err = |e: oci_spec::OciSpecError| Error::Runtime(ocirt::Error::Spec(e));
+    if let Some(mem) = limits.memory {
+        resources = resources.memory(
+            LinuxMemoryBuilder::default()
+                .limit(mem as i64)
+                .build()
+                .map_err(spec_err)?,
+        );
+    }
+    if let Some(cpus) = limits.cpus {
+        let period = 100_000u64;
+        resources = resources.cpu(
+            LinuxCpuBuilder::default()
+                .period(period)
+                .quota((cpus * period as f64) as i64)
+                .build()
+                .map_err(spec_err)?,
+        );
+    }
+    if let Some(pids) = limits.pids_limit {
+        resources = resources.pids(
+            LinuxPidsBuilder::default()
+                .limit(pids)
+                .build()
+                .map_err(spec_err)?,
+        );
+    }
+    Ok(resources)
 }
 
 /// What differs between the container's process and an exec'd one.

@@ -1,9 +1,7 @@
 //! `update`: new resource limits or restart policy for an existing
 //! container, applied to the runtime at once when it runs.
 
-use oci_spec::runtime::{
-    LinuxCpuBuilder, LinuxMemoryBuilder, LinuxPidsBuilder, LinuxResourcesBuilder,
-};
+use oci_spec::runtime::LinuxResourcesBuilder;
 
 use super::policy::RestartPolicy;
 use super::Container;
@@ -61,33 +59,12 @@ impl Container<'_> {
 
     fn apply_resources(&self, opts: &UpdateOptions) -> Result<()> {
         let spec_err = |e: oci_spec::OciSpecError| Error::Runtime(ocirt::Error::Spec(e));
-        let mut r = LinuxResourcesBuilder::default();
-        if let Some(m) = opts.memory {
-            r = r.memory(
-                LinuxMemoryBuilder::default()
-                    .limit(m as i64)
-                    .build()
-                    .map_err(spec_err)?,
-            );
-        }
-        if let Some(c) = opts.cpus {
-            let period = 100_000u64;
-            r = r.cpu(
-                LinuxCpuBuilder::default()
-                    .period(period)
-                    .quota((c * period as f64) as i64)
-                    .build()
-                    .map_err(spec_err)?,
-            );
-        }
-        if let Some(p) = opts.pids_limit {
-            r = r.pids(
-                LinuxPidsBuilder::default()
-                    .limit(p)
-                    .build()
-                    .map_err(spec_err)?,
-            );
-        }
+        let changed = super::options::Resources {
+            memory: opts.memory,
+            cpus: opts.cpus,
+            pids_limit: opts.pids_limit,
+        };
+        let r = super::spec::with_limits(LinuxResourcesBuilder::default(), &changed)?;
         let json =
             serde_json::to_vec(&r.build().map_err(spec_err)?).map_err(|source| Error::Json {
                 context: "encoding resources".into(),
