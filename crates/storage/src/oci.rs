@@ -2,7 +2,7 @@
 
 use std::str::FromStr;
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use oci_spec::image::{
     Arch, Descriptor, Digest, HistoryBuilder, ImageConfiguration, ImageConfigurationBuilder,
     ImageManifestBuilder, MediaType, Os, RootFsBuilder,
@@ -36,7 +36,7 @@ pub(crate) fn image_config(
     layers: &[Layer],
     created: DateTime<Utc>,
 ) -> Result<Vec<u8>> {
-    let created = created.to_rfc3339_opts(SecondsFormat::Nanos, true);
+    let created = go_rfc3339(created);
     let mut history = HistoryBuilder::default().created(created.clone());
     if let Some(created_by) = &opts.created_by {
         history = history.created_by(created_by.clone());
@@ -68,7 +68,7 @@ pub(crate) fn commit_config(
     layer: &Layer,
     created: DateTime<Utc>,
 ) -> Result<Vec<u8>> {
-    let created = created.to_rfc3339_opts(SecondsFormat::Nanos, true);
+    let created = go_rfc3339(created);
     let mut history = HistoryBuilder::default().created(created.clone());
     if let Some(created_by) = &opts.created_by {
         history = history.created_by(created_by.clone());
@@ -157,6 +157,20 @@ pub fn build_manifest(config: &[u8], layers: &[ManifestLayer]) -> Result<Vec<u8>
     Ok(manifest.to_string()?.into_bytes())
 }
 
+/// A time as Go's `time.RFC3339Nano` prints it (the form Docker and Podman
+/// write in image configs and show in inspect): UTC, `Z`, and the fraction
+/// of a second without trailing zeros (none when it is zero).
+pub fn go_rfc3339(t: DateTime<Utc>) -> String {
+    let base = t.format("%Y-%m-%dT%H:%M:%S");
+    match t.timestamp_subsec_nanos() {
+        0 => format!("{base}Z"),
+        nanos => {
+            let frac = format!("{nanos:09}");
+            format!("{base}.{}Z", frac.trim_end_matches('0'))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -228,5 +242,21 @@ mod tests {
         assert_eq!(manifest.config().size(), 2);
         assert_eq!(manifest.layers()[0].size(), 2048);
         assert_eq!(manifest.layers()[0].digest().to_string(), layer().diff_id);
+    }
+}
+
+#[cfg(test)]
+mod go_time_tests {
+    use super::go_rfc3339;
+    use chrono::TimeZone;
+
+    #[test]
+    fn fractions_lose_trailing_zeros_as_go_prints_them() {
+        let t = chrono::Utc
+            .timestamp_opt(1_764_400_000, 258_500_890)
+            .unwrap();
+        assert_eq!(go_rfc3339(t), "2025-11-29T07:06:40.25850089Z");
+        let whole = chrono::Utc.timestamp_opt(1_764_400_000, 0).unwrap();
+        assert_eq!(go_rfc3339(whole), "2025-11-29T07:06:40Z");
     }
 }

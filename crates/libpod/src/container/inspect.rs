@@ -218,7 +218,7 @@ pub struct PsSize {
 }
 
 fn go_time(t: Option<DateTime<Utc>>) -> String {
-    t.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true))
+    t.map(storage::oci::go_rfc3339)
         .unwrap_or_else(|| "0001-01-01T00:00:00Z".into())
 }
 

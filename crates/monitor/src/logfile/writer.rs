@@ -33,6 +33,11 @@ pub struct LogWriter {
     max_size: u64,
     size: u64,
     buf: Vec<u8>,
+    /// The encoded entries of the line now being written in pieces (output
+    /// that has not reached its newline yet), and its stream: written again
+    /// after a truncation, so the newest line survives whole.
+    open_line: Vec<u8>,
+    open_stream: Option<Stream>,
 }
 
 impl LogWriter {
@@ -50,6 +55,8 @@ impl LogWriter {
             max_size,
             size,
             buf: Vec::new(),
+            open_line: Vec::new(),
+            open_stream: None,
         })
     }
 
@@ -65,7 +72,29 @@ impl LogWriter {
         if self.buf.is_empty() {
             return Ok(());
         }
+        let ends_line = chunk.last() == Some(&b'\n');
+        if self.open_stream != Some(stream) {
+            self.open_line.clear();
+        }
+        let encoded_len = self.buf.len();
+        let prefix = self.open_line.len();
+        if self.truncation_point().is_some() && prefix > 0 {
+            // The file is about to be emptied: keep the start of the line.
+            self.buf.splice(0..0, self.open_line.iter().copied());
+        }
         let result = self.write_buf();
+        if ends_line || self.max_size == 0 {
+            self.open_line.clear();
+            self.open_stream = None;
+        } else {
+            let start = self.buf.len().saturating_sub(encoded_len);
+            self.open_line.extend_from_slice(&self.buf[start..]);
+            self.open_stream = Some(stream);
+            if self.open_line.len() as u64 > self.max_size {
+                // Longer than the whole file may be: it cannot be kept anyway.
+                self.open_line.clear();
+            }
+        }
         if self.buf.capacity() > KEEP_BUFFER {
             // A burst of tiny lines inflated the buffer: give the memory back.
             self.buf = Vec::new();
@@ -178,6 +207,38 @@ mod tests {
         let long = "x".repeat(400);
         w.write(Stream::Stdout, long.as_bytes()).unwrap();
         assert!(w.size() > 400);
+    }
+
+    #[test]
+    fn a_line_split_across_a_truncation_survives_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ctr.log");
+        let mut w = LogWriter::open(&path, LogFormat::K8sFile, 300).unwrap();
+        for i in 0..3 {
+            w.write(
+                Stream::Stdout,
+                format!("filler line {i} with some text\n").as_bytes(),
+            )
+            .unwrap();
+        }
+        w.write(Stream::Stdout, b"the newest line starts here and")
+            .unwrap();
+        w.write(Stream::Stdout, b" ends here\n").unwrap();
+        let file = std::fs::File::open(&path).unwrap();
+        let mut r = LogReader::new(std::io::BufReader::new(file), LogFormat::K8sFile);
+        let mut text = Vec::new();
+        while let Some(e) = r.next_entry().unwrap() {
+            text.extend_from_slice(&e.text);
+            if !e.partial {
+                text.push(b'\n');
+            }
+        }
+        let text = String::from_utf8(text).unwrap();
+        assert!(
+            text.ends_with("the newest line starts here and ends here\n"),
+            "{text:?}"
+        );
+        assert!(std::fs::metadata(&path).unwrap().len() <= 300);
     }
 
     #[test]
