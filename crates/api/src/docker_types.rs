@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use libpod::container::options::{HealthOptions, MountSpec, Ulimit};
 use libpod::container::Resources;
+use libpod::container::SecurityOpt;
 use libpod::{Container, CreateOptions, NetworkMode, NetworkRequest};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -111,6 +112,7 @@ pub struct HostConfig {
     pub readonly_rootfs: bool,
     pub cap_add: Option<Vec<String>>,
     pub cap_drop: Option<Vec<String>>,
+    pub security_opt: Option<Vec<String>>,
     pub memory: i64,
     pub nano_cpus: i64,
     pub pids_limit: Option<i64>,
@@ -395,6 +397,12 @@ impl CreateRequest {
             privileged: hc.privileged,
             cap_add: hc.cap_add.unwrap_or_default(),
             cap_drop: hc.cap_drop.unwrap_or_default(),
+            security_opts: hc
+                .security_opt
+                .unwrap_or_default()
+                .iter()
+                .map(|o| SecurityOpt::parse(o))
+                .collect::<libpod::Result<_>>()?,
             ulimits,
             resources: Resources {
                 memory: u64::try_from(hc.memory).ok().filter(|m| *m > 0),
@@ -559,7 +567,7 @@ pub fn inspect(c: &Container<'_>, size: bool) -> Result<Value> {
             "Privileged": hc.privileged,
             "PublishAllPorts": false,
             "ReadonlyRootfs": hc.readonly_rootfs,
-            "SecurityOpt": null,
+            "SecurityOpt": if hc.security_opt.is_empty() { Value::Null } else { json!(hc.security_opt) },
             "Tmpfs": hc.tmpfs,
             "UTSMode": "",
             "UsernsMode": "",

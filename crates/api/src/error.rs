@@ -72,6 +72,7 @@ fn engine_status(e: &libpod::Error) -> StatusCode {
         E::NameInUse(_) | E::InvalidState { .. } | E::ImageInUse { .. } => StatusCode::CONFLICT,
         E::InvalidName(_)
         | E::InvalidArgument(_)
+        | E::Unsupported(_)
         | E::AmbiguousContainer { .. }
         | E::CommandNotFound(_)
         | E::CommandNotExecutable(_)

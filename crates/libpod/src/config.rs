@@ -39,6 +39,13 @@ pub struct ContainersSection {
     pub env: Vec<String>,
     /// The init binary for `--init`.
     pub init_path: String,
+    /// The default seccomp profile; unset means the system's
+    /// (`/usr/share/containers/seccomp.json`), else rpod's built-in one.
+    pub seccomp_profile: Option<PathBuf>,
+    /// The default pids limit of a container; 0 or less means none.
+    pub pids_limit: i64,
+    /// Containers get `no-new-privileges` by default.
+    pub no_new_privileges: bool,
 }
 
 impl Default for ContainersSection {
@@ -50,6 +57,9 @@ impl Default for ContainersSection {
             shm_size: "64m".into(),
             env: vec!["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".into()],
             init_path: "/usr/libexec/podman/catatonit".into(),
+            seccomp_profile: None,
+            pids_limit: 2048,
+            no_new_privileges: false,
         }
     }
 }

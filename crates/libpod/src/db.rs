@@ -4,7 +4,7 @@
 //! every transition. Writes are single statements or short transactions, so a
 //! process killed at any point leaves either the old or the new record.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use rusqlite::{params, Connection, OptionalExtension};
@@ -39,6 +39,39 @@ const MIGRATIONS: &[&str] = &[
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: usize = MIGRATIONS.len();
 
+/// The database holds every container's environment: only root reads it.
+/// A new file is made 0600 before SQLite opens it (its `-wal` and `-shm`
+/// files take the database file's permissions); an older, wider one is
+/// tightened together with those files.
+fn restrict_db_files(path: &Path) -> Result<()> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let io = |e: std::io::Error| Error::Io {
+        context: format!("restricting the permissions of {}", path.display()),
+        source: e,
+    };
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.permissions().mode() & 0o077 == 0 => Ok(()),
+        Ok(_) => {
+            for suffix in ["", "-wal", "-shm"] {
+                let p = PathBuf::from(format!("{}{suffix}", path.display()));
+                match std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)) {
+                    Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io(e)),
+                    _ => {}
+                }
+            }
+            Ok(())
+        }
+        Err(_) => std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .open(path)
+            .map(drop)
+            .map_err(io),
+    }
+}
+
 /// An open state database.
 pub struct Db {
     conn: Connection,
@@ -47,6 +80,7 @@ pub struct Db {
 impl Db {
     /// Opens (creating if needed) and migrates the database at `path`.
     pub fn open(path: &Path) -> Result<Self> {
+        restrict_db_files(path)?;
         let conn = Connection::open(path)?;
         conn.busy_timeout(Duration::from_secs(30))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;

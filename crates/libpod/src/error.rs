@@ -31,6 +31,9 @@ pub enum Error {
     },
     #[error("{0}")]
     InvalidArgument(String),
+    /// The host (or this build) cannot do what was asked.
+    #[error("{0}")]
+    Unsupported(String),
     #[error("{0}: OCI runtime attempted to invoke a command that was not found")]
     CommandNotFound(String),
     #[error("{0}: OCI runtime attempted to invoke a command that is not executable")]

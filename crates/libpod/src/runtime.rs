@@ -102,6 +102,18 @@ impl Runtime {
         ] {
             std::fs::create_dir_all(dir).ctx(|| format!("creating {}", dir.display()))?;
         }
+        // Other users may pass through the roots but never list or read what
+        // is below; image layers, volumes and container data are the
+        // engine's alone (a setuid file in them must not be reachable).
+        for (dir, mode) in [
+            (paths.root.clone(), 0o711),
+            (paths.run_root.clone(), 0o711),
+            (paths.storage_root(), 0o700),
+            (paths.root.join("volumes"), 0o700),
+            (paths.root.join("containers"), 0o700),
+        ] {
+            crate::fsutil::ensure_private_dir(&dir, mode)?;
+        }
         let db = Db::open(&paths.db())?;
         let backend = options
             .events_backend

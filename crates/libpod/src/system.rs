@@ -30,6 +30,21 @@ pub struct HostInfo {
     pub mem_total: u64,
     pub oci_runtime: RuntimeInfo,
     pub events_logger: String,
+    pub security: SecurityInfo,
+}
+
+/// `host.security`, as Podman reports it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SecurityInfo {
+    pub apparmor_enabled: bool,
+    /// The default capabilities, comma-separated `CAP_*` names.
+    pub capabilities: String,
+    pub rootless: bool,
+    pub seccomp_enabled: bool,
+    /// The default profile's file; empty when the built-in profile applies.
+    pub seccomp_profile_path: String,
+    pub selinux_enabled: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -122,6 +137,22 @@ impl Runtime {
                     "file".into()
                 } else {
                     "none".into()
+                },
+                security: SecurityInfo {
+                    apparmor_enabled: crate::container::security::apparmor_enabled(),
+                    capabilities: ocirt::spec::DEFAULT_CAPABILITIES
+                        .iter()
+                        .map(|c| format!("CAP_{c}"))
+                        .collect::<Vec<_>>()
+                        .join(","),
+                    rootless: !nix::unistd::geteuid().is_root(),
+                    seccomp_enabled: true,
+                    seccomp_profile_path: crate::container::security::default_profile_path(
+                        self.config.containers.seccomp_profile.as_deref(),
+                    )
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default(),
+                    selinux_enabled: std::path::Path::new("/sys/fs/selinux/enforce").exists(),
                 },
             },
             store: StoreInfo {

@@ -5,6 +5,7 @@
 
 use std::fs;
 use std::io::{self, Write};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
@@ -22,7 +23,12 @@ pub fn exit_file_path(exit_dir: &Path, cid: &str) -> PathBuf {
 pub fn write_exit_file(exit_dir: &Path, cid: &str, code: i32) -> io::Result<()> {
     let tmp = exit_dir.join(format!(".{cid}.tmp-{}", std::process::id()));
     let result = (|| {
-        let mut file = fs::File::create(&tmp)?;
+        let mut file = fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&tmp)?;
         file.write_all(code.to_string().as_bytes())?;
         drop(file);
         fs::rename(&tmp, exit_file_path(exit_dir, cid))

@@ -7,6 +7,7 @@
 mod error;
 mod host;
 mod runtime;
+pub mod seccomp;
 pub mod spec;
 
 pub use error::{Error, Result};

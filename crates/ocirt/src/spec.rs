@@ -249,23 +249,53 @@ pub fn parse_rlimit_type(name: &str) -> Result<PosixRlimitType> {
     })
 }
 
-/// The current process's hard limit for `typ`, if it can be read.
-fn own_hard_limit(typ: PosixRlimitType) -> Option<u64> {
+/// Every resource limit a runtime spec can set.
+pub const ALL_RLIMITS: &[PosixRlimitType] = &[
+    PosixRlimitType::RlimitCpu,
+    PosixRlimitType::RlimitFsize,
+    PosixRlimitType::RlimitData,
+    PosixRlimitType::RlimitStack,
+    PosixRlimitType::RlimitCore,
+    PosixRlimitType::RlimitRss,
+    PosixRlimitType::RlimitNproc,
+    PosixRlimitType::RlimitNofile,
+    PosixRlimitType::RlimitMemlock,
+    PosixRlimitType::RlimitAs,
+    PosixRlimitType::RlimitLocks,
+    PosixRlimitType::RlimitSigpending,
+    PosixRlimitType::RlimitMsgqueue,
+    PosixRlimitType::RlimitNice,
+    PosixRlimitType::RlimitRtprio,
+    PosixRlimitType::RlimitRttime,
+];
+
+/// The current process's (soft, hard) limits for `typ`, if they can be read
+/// (`u64::MAX` is unlimited).
+pub fn own_limit(typ: PosixRlimitType) -> Option<(u64, u64)> {
+    use nix::sys::resource::Resource as R;
     let resource = match typ {
-        PosixRlimitType::RlimitNofile => libc::RLIMIT_NOFILE,
-        PosixRlimitType::RlimitNproc => libc::RLIMIT_NPROC,
-        PosixRlimitType::RlimitCore => libc::RLIMIT_CORE,
-        PosixRlimitType::RlimitMemlock => libc::RLIMIT_MEMLOCK,
-        PosixRlimitType::RlimitStack => libc::RLIMIT_STACK,
-        _ => return None,
+        PosixRlimitType::RlimitCpu => R::RLIMIT_CPU,
+        PosixRlimitType::RlimitFsize => R::RLIMIT_FSIZE,
+        PosixRlimitType::RlimitData => R::RLIMIT_DATA,
+        PosixRlimitType::RlimitStack => R::RLIMIT_STACK,
+        PosixRlimitType::RlimitCore => R::RLIMIT_CORE,
+        PosixRlimitType::RlimitRss => R::RLIMIT_RSS,
+        PosixRlimitType::RlimitNproc => R::RLIMIT_NPROC,
+        PosixRlimitType::RlimitNofile => R::RLIMIT_NOFILE,
+        PosixRlimitType::RlimitMemlock => R::RLIMIT_MEMLOCK,
+        PosixRlimitType::RlimitAs => R::RLIMIT_AS,
+        PosixRlimitType::RlimitLocks => R::RLIMIT_LOCKS,
+        PosixRlimitType::RlimitSigpending => R::RLIMIT_SIGPENDING,
+        PosixRlimitType::RlimitMsgqueue => R::RLIMIT_MSGQUEUE,
+        PosixRlimitType::RlimitNice => R::RLIMIT_NICE,
+        PosixRlimitType::RlimitRtprio => R::RLIMIT_RTPRIO,
+        PosixRlimitType::RlimitRttime => R::RLIMIT_RTTIME,
     };
-    let mut lim = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: getrlimit writes into the struct we pass and has no other effect.
-    let rc = unsafe { libc::getrlimit(resource, &mut lim) };
-    (rc == 0).then_some(lim.rlim_max)
+    nix::sys::resource::getrlimit(resource).ok()
+}
+
+fn own_hard_limit(typ: PosixRlimitType) -> Option<u64> {
+    own_limit(typ).map(|(_, hard)| hard)
 }
 
 /// Builds an rlimit, lowering both values to the engine's own hard limit so
@@ -300,7 +330,7 @@ pub fn default_mounts(shm_size: u64, read_only_sysfs: bool) -> Result<Vec<Mount>
             "/dev",
             "tmpfs",
             "tmpfs",
-            &["nosuid", "strictatime", "mode=755", "size=65536k"],
+            &["nosuid", "noexec", "strictatime", "mode=755", "size=65536k"],
         )?,
         mount(
             "/dev/pts",

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use libpod::container::options::{MountSpec, Ulimit};
 use libpod::container::Resources;
+use libpod::container::SecurityOpt;
 use libpod::{CreateOptions, NetworkMode, NetworkRequest};
 use serde::Deserialize;
 use serde_json::Value;
@@ -32,6 +33,14 @@ pub struct SpecGenerator {
     pub read_only_filesystem: bool,
     pub cap_add: Vec<String>,
     pub cap_drop: Vec<String>,
+    pub seccomp_policy: String,
+    pub seccomp_profile_path: String,
+    pub no_new_privileges: bool,
+    pub selinux_opts: Vec<String>,
+    pub apparmor_profile: String,
+    pub mask: Vec<String>,
+    pub unmask: Vec<String>,
+    pub procfs_opts: Vec<String>,
     pub pod: String,
     pub restart_policy: String,
     pub restart_tries: Option<u32>,
@@ -241,6 +250,34 @@ impl SpecGenerator {
             .log_configuration
             .map(|l| l.driver)
             .filter(|d| !d.is_empty());
+        let mut security_opts = Vec::new();
+        if !self.seccomp_profile_path.is_empty() {
+            security_opts.push(SecurityOpt::Seccomp(self.seccomp_profile_path.clone()));
+        }
+        if self.no_new_privileges {
+            security_opts.push(SecurityOpt::NoNewPrivileges(true));
+        }
+        if !self.apparmor_profile.is_empty() {
+            security_opts.push(SecurityOpt::AppArmor(self.apparmor_profile.clone()));
+        }
+        for label in &self.selinux_opts {
+            security_opts.push(SecurityOpt::parse(&format!("label={label}"))?);
+        }
+        if !self.mask.is_empty() {
+            security_opts.push(SecurityOpt::parse(&format!(
+                "mask={}",
+                self.mask.join(":")
+            ))?);
+        }
+        if !self.unmask.is_empty() {
+            security_opts.push(SecurityOpt::parse(&format!(
+                "unmask={}",
+                self.unmask.join(":")
+            ))?);
+        }
+        if !self.procfs_opts.is_empty() {
+            security_opts.push(SecurityOpt::ProcOpts(self.procfs_opts.clone()));
+        }
         Ok(CreateOptions {
             name: Some(self.name).filter(|n| !n.is_empty()),
             image: Some(self.image),
@@ -262,6 +299,8 @@ impl SpecGenerator {
             privileged: self.privileged,
             cap_add: self.cap_add,
             cap_drop: self.cap_drop,
+            security_opts,
+            seccomp_policy: Some(self.seccomp_policy).filter(|p| !p.is_empty()),
             ulimits,
             resources: Resources {
                 memory: memory.map(|m| m as u64),

@@ -37,6 +37,9 @@ pub struct ContainerConfig {
     pub privileged: bool,
     pub cap_add: Vec<String>,
     pub cap_drop: Vec<String>,
+    /// seccomp, no-new-privileges, labels, masks (`--security-opt`).
+    #[serde(default)]
+    pub security: super::security::SecurityConfig,
     pub ulimits: Vec<Ulimit>,
     pub resources: Resources,
     pub shm_size: u64,

@@ -121,17 +121,7 @@ impl Runtime {
             .unwrap_or_else(|| "SIGTERM".into());
         let stop_signal = ocirt::spec::parse_signal(&stop_signal_text)
             .map_err(|e| Error::InvalidArgument(e.to_string()))?;
-        let mut ulimits: Vec<Ulimit> = self
-            .config
-            .containers
-            .default_ulimits
-            .iter()
-            .map(|u| Ulimit::parse(u))
-            .collect::<Result<_>>()?;
-        for u in opts.ulimits {
-            ulimits.retain(|x| x.name != u.name);
-            ulimits.push(u);
-        }
+        let ulimits = self.resolve_ulimits(&opts.ulimits)?;
         for c in opts.cap_add.iter().chain(opts.cap_drop.iter()) {
             ocirt::spec::normalize_capability(c)
                 .map_err(|e| Error::InvalidArgument(e.to_string()))?;
@@ -207,6 +197,19 @@ impl Runtime {
         }
         let mounts = self.resolve_mounts(opts.mounts, &image.volumes)?;
         let id = new_id()?;
+        let security = super::security::SecurityConfig::resolve(
+            &opts.security_opts,
+            opts.seccomp_policy.as_deref(),
+            image
+                .labels
+                .get(super::security::IMAGE_SECCOMP_LABEL)
+                .map(String::as_str),
+            self.config.containers.no_new_privileges,
+        )?;
+        let mut resources = opts.resources;
+        if resources.pids_limit.is_none() && self.config.containers.pids_limit > 0 {
+            resources.pids_limit = Some(self.config.containers.pids_limit);
+        }
         let mut labels = image.labels;
         labels.extend(opts.labels);
         Ok(ContainerConfig {
@@ -230,8 +233,9 @@ impl Runtime {
             privileged: opts.privileged,
             cap_add: opts.cap_add,
             cap_drop: opts.cap_drop,
+            security,
             ulimits,
-            resources: opts.resources,
+            resources,
             shm_size: match opts.shm_size {
                 Some(s) => s,
                 None => parse_size(&self.config.containers.shm_size)?,
@@ -252,6 +256,44 @@ impl Runtime {
             pod: pod.map(|p| p.id),
             is_infra: false,
         })
+    }
+
+    /// containers.conf's `default_ulimits` overridden by `--ulimit`. A
+    /// default above the engine's own hard limit is lowered to it with a
+    /// warning (a default must never fail a run); an explicit one is an error.
+    fn resolve_ulimits(&self, explicit: &[Ulimit]) -> Result<Vec<Ulimit>> {
+        let own_hard = |u: &Ulimit| -> Result<u64> {
+            let typ = ocirt::spec::parse_rlimit_type(&u.name)
+                .map_err(|e| Error::InvalidArgument(e.to_string()))?;
+            Ok(ocirt::spec::own_limit(typ).map_or(u64::MAX, |(_, hard)| hard))
+        };
+        let mut ulimits = Vec::new();
+        for text in &self.config.containers.default_ulimits {
+            let mut u = Ulimit::parse(text)?;
+            let cap = own_hard(&u)?;
+            if u.hard > cap {
+                eprintln!(
+                    "rpod: warning: containers.default_ulimits {text:?} is above this process's hard limit {cap}: using {cap}"
+                );
+                u.hard = cap;
+                u.soft = u.soft.min(cap);
+            }
+            ulimits.push(u);
+        }
+        for u in explicit {
+            let cap = own_hard(u)?;
+            if u.hard > cap {
+                return Err(Error::InvalidArgument(format!(
+                    "invalid --ulimit {}={}:{}: the hard limit is above this process's own hard limit {cap}",
+                    u.name,
+                    show_limit(u.soft),
+                    show_limit(u.hard)
+                )));
+            }
+            ulimits.retain(|x: &Ulimit| x.name != u.name);
+            ulimits.push(u.clone());
+        }
+        Ok(ulimits)
     }
 
     fn image_defaults(&self, reference: &str, opts: &CreateOptions) -> Result<ImageDefaults> {
@@ -428,6 +470,15 @@ pub(crate) fn merge_env(base: &[String], overrides: &[String]) -> Vec<String> {
         }
     }
     out
+}
+
+/// A limit as `--ulimit` spells it (`-1` for unlimited).
+fn show_limit(v: u64) -> String {
+    if v == u64::MAX {
+        "-1".into()
+    } else {
+        v.to_string()
+    }
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use super::state::ExecSession;
 use super::sync::process_alive;
 use super::{Container, ContainerStatus};
 use crate::error::{Error, IoContext, Result};
-use crate::fsutil::write_atomic;
+use crate::fsutil::{write_atomic, PRIVATE_FILE};
 use crate::ids::new_id;
 
 /// What `exec` runs and how.
@@ -69,7 +69,7 @@ impl Container<'_> {
                 context: "encoding the exec process".into(),
                 source,
             })?;
-            write_atomic(&process_file, &json)?;
+            write_atomic(&process_file, &json, PRIVATE_FILE)?;
         }
         let result = self.run_exec(&session, opts, &process_file, &pid_file);
         let _ = std::fs::remove_file(&process_file);

@@ -13,7 +13,7 @@ use super::policy::{HealthLogEntry, HealthOnFailure, HealthState, HealthStatus};
 use super::spec::ProcessParams;
 use super::{Container, ContainerStatus};
 use crate::error::{Error, IoContext, Result};
-use crate::fsutil::write_atomic;
+use crate::fsutil::{write_atomic, PRIVATE_FILE};
 
 /// How much of a check's output is kept (as Docker).
 const MAX_OUTPUT: usize = 4096;
@@ -51,7 +51,7 @@ impl Container<'_> {
                 context: "encoding the health check process".into(),
                 source,
             })?;
-            write_atomic(&process_file, &json)?;
+            write_atomic(&process_file, &json, PRIVATE_FILE)?;
         }
         let start = Utc::now();
         let (exit_code, output) = self.run_check(&process_file, hc.timeout)?;

@@ -13,7 +13,7 @@ use nix::fcntl::{fcntl, FcntlArg, FdFlag, OFlag};
 
 use super::{Container, ContainerStatus};
 use crate::error::{Error, IoContext, Result};
-use crate::fsutil::write_atomic;
+use crate::fsutil::{write_atomic, PRIVATE_FILE, SHARED_FILE};
 
 impl Container<'_> {
     /// Initialises the container in the runtime (state `created`).
@@ -73,7 +73,7 @@ impl Container<'_> {
             context: "encoding the runtime spec".into(),
             source,
         })?;
-        write_atomic(&bundle.join("config.json"), &json)?;
+        write_atomic(&bundle.join("config.json"), &json, PRIVATE_FILE)?;
         let pid = self.spawn_monitor()?;
         self.state.status = ContainerStatus::Created;
         self.state.pid = pid;
@@ -114,6 +114,7 @@ impl Container<'_> {
         write_atomic(
             &rundir.join("hostname"),
             format!("{}\n", self.config.hostname).as_bytes(),
+            SHARED_FILE,
         )
     }
 

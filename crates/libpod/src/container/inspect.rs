@@ -145,6 +145,8 @@ pub struct InspectHostConfig {
     pub readonly_rootfs: bool,
     pub cap_add: Vec<String>,
     pub cap_drop: Vec<String>,
+    /// `--security-opt` as Podman lists it (seccomp, no-new-privileges, labels).
+    pub security_opt: Vec<String>,
     pub memory: u64,
     pub nano_cpus: u64,
     pub pids_limit: i64,
@@ -438,6 +440,7 @@ impl Container<'_> {
                 readonly_rootfs: c.read_only,
                 cap_add: c.cap_add.clone(),
                 cap_drop: c.cap_drop.clone(),
+                security_opt: c.security.security_opt.clone(),
                 memory: c.resources.memory.unwrap_or(0),
                 nano_cpus: c.resources.cpus.map(|x| (x * 1e9) as u64).unwrap_or(0),
                 pids_limit: c.resources.pids_limit.unwrap_or(0),

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Container, ContainerStatus};
 use crate::error::{Error, Result};
-use crate::fsutil::write_atomic;
+use crate::fsutil::{write_atomic, PRIVATE_FILE, SHARED_FILE};
 use crate::runtime::Runtime;
 
 /// What was set up for a running container.
@@ -259,7 +259,7 @@ impl Container<'_> {
             context: "creating the netns directory".into(),
             source,
         })?;
-        write_atomic(&self.net_status_path(), &json)
+        write_atomic(&self.net_status_path(), &json, PRIVATE_FILE)
     }
 
     /// The namespace the runtime joins (`None`: a new one, or the host's).
@@ -499,8 +499,8 @@ impl Container<'_> {
             ),
             NetworkMode::Bridge => self.bridge_files(&host_resolv, extra),
         };
-        write_atomic(&rundir.join("hosts"), hosts.as_bytes())?;
-        write_atomic(&rundir.join("resolv.conf"), resolv.as_bytes())
+        write_atomic(&rundir.join("hosts"), hosts.as_bytes(), SHARED_FILE)?;
+        write_atomic(&rundir.join("resolv.conf"), resolv.as_bytes(), SHARED_FILE)
     }
 
     fn bridge_files(

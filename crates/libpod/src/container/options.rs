@@ -38,6 +38,11 @@ pub struct CreateOptions {
     pub privileged: bool,
     pub cap_add: Vec<String>,
     pub cap_drop: Vec<String>,
+    /// `--security-opt`, parsed.
+    pub security_opts: Vec<super::security::SecurityOpt>,
+    /// `--seccomp-policy`: `default` or `image`.
+    pub seccomp_policy: Option<String>,
+    /// `--ulimit`; `--ulimit host` is [`Ulimit::host`]'s list.
     pub ulimits: Vec<Ulimit>,
     pub resources: Resources,
     pub shm_size: Option<u64>,
@@ -97,6 +102,34 @@ pub struct Ulimit {
 }
 
 impl Ulimit {
+    /// `--ulimit host`: every limit of this process, as it is.
+    pub fn host() -> Vec<Ulimit> {
+        ocirt::spec::ALL_RLIMITS
+            .iter()
+            .filter_map(|typ| {
+                let (soft, hard) = ocirt::spec::own_limit(*typ)?;
+                Some(Ulimit {
+                    name: typ
+                        .to_string()
+                        .to_ascii_lowercase()
+                        .trim_start_matches("rlimit_")
+                        .to_string(),
+                    soft,
+                    hard,
+                })
+            })
+            .collect()
+    }
+
+    /// Parses `--ulimit` values: `host` or `name=soft[:hard]`.
+    pub fn parse_flag(text: &str) -> Result<Vec<Self>> {
+        if text == "host" {
+            Ok(Self::host())
+        } else {
+            Ok(vec![Self::parse(text)?])
+        }
+    }
+
     /// Parses `nofile=1024:2048`, `nproc=100`, `core=-1` (unlimited).
     pub fn parse(text: &str) -> Result<Self> {
         let bad = |why: &str| Error::InvalidArgument(format!("invalid ulimit {text:?}: {why}"));

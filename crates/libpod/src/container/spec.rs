@@ -42,6 +42,16 @@ impl Container<'_> {
         )?;
 
         let mut mounts = base::default_mounts(c.shm_size, !c.privileged).map_err(rt_err)?;
+        if !c.security.proc_opts.is_empty() {
+            if let Some(proc_mount) = mounts
+                .iter_mut()
+                .find(|m| m.destination() == Path::new("/proc"))
+            {
+                let mut opts = proc_mount.options().clone().unwrap_or_default();
+                opts.extend(c.security.proc_opts.iter().cloned());
+                proc_mount.set_options(Some(opts));
+            }
+        }
         let user_dests: Vec<&str> = c.mounts.iter().map(|m| m.destination.as_str()).collect();
         let rundir = self.rundir();
         for file in ["hosts", "resolv.conf", "hostname"] {
@@ -143,19 +153,29 @@ impl Container<'_> {
             .resources(resources.build().map_err(spec_err)?)
             .cgroups_path(PathBuf::from(format!("/rpod/rpod-{}", c.id)));
         if !c.privileged {
-            linux = linux
-                .masked_paths(
-                    base::MASKED_PATHS
-                        .iter()
-                        .map(|s| s.to_string())
-                        .collect::<Vec<_>>(),
-                )
-                .readonly_paths(
-                    base::READONLY_PATHS
-                        .iter()
-                        .map(|s| s.to_string())
-                        .collect::<Vec<_>>(),
-                );
+            let sec = &c.security;
+            let mut masked: Vec<String> = base::MASKED_PATHS
+                .iter()
+                .filter(|p| !sec.unmasked(p))
+                .map(|s| s.to_string())
+                .collect();
+            for p in &sec.mask {
+                if !masked.contains(p) {
+                    masked.push(p.clone());
+                }
+            }
+            let readonly: Vec<String> = base::READONLY_PATHS
+                .iter()
+                .filter(|p| !sec.unmasked(p))
+                .map(|s| s.to_string())
+                .collect();
+            linux = linux.masked_paths(masked).readonly_paths(readonly);
+            let caps = base::capability_set(&c.cap_add, &c.cap_drop, false).map_err(rt_err)?;
+            if let Some(filter) =
+                sec.seccomp_filter(&caps, self.rt.config.containers.seccomp_profile.as_deref())?
+            {
+                linux = linux.seccomp(filter);
+            }
         }
         let mut spec = base::empty_spec();
         spec.set_process(Some(process));
@@ -261,7 +281,7 @@ impl Container<'_> {
             )
             .capabilities(base::linux_capabilities(&caps).map_err(rt_err)?)
             .rlimits(rlimits)
-            .no_new_privileges(false)
+            .no_new_privileges(c.security.no_new_privileges)
             .build()
             .map_err(spec_err)
     }

@@ -6,7 +6,7 @@ use oci_spec::runtime::LinuxResourcesBuilder;
 use super::policy::RestartPolicy;
 use super::Container;
 use crate::error::{Error, Result};
-use crate::fsutil::write_atomic;
+use crate::fsutil::{write_atomic, PRIVATE_FILE};
 
 /// What `update` changes; `None` leaves a setting as it is.
 #[derive(Debug, Clone, Default)]
@@ -71,7 +71,7 @@ impl Container<'_> {
                 source,
             })?;
         let file = self.rundir().join("update.json");
-        write_atomic(&file, &json)?;
+        write_atomic(&file, &json, PRIVATE_FILE)?;
         let result = self.rt.oci()?.update(self.id(), &file);
         let _ = std::fs::remove_file(&file);
         Ok(result?)

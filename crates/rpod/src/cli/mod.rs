@@ -319,7 +319,15 @@ pub struct CreateFlags {
     /// Drop a capability
     #[arg(long, value_name = "CAP")]
     pub cap_drop: Vec<String>,
-    /// Resource limit: NAME=SOFT[:HARD]
+    /// Security options: seccomp=unconfined|PATH, no-new-privileges,
+    /// apparmor=unconfined, label=…, mask=PATHS, unmask=ALL|PATHS, proc-opts=OPTS
+    #[arg(long, value_name = "OPTION")]
+    pub security_opt: Vec<String>,
+    /// Where the seccomp profile comes from: default, or image (the image's
+    /// io.containers.seccomp.profile label)
+    #[arg(long, value_name = "POLICY", default_value = "default")]
+    pub seccomp_policy: String,
+    /// Resource limit: NAME=SOFT[:HARD], or host for this process's limits
     #[arg(long, value_name = "NAME=SOFT[:HARD]")]
     pub ulimit: Vec<String>,
     /// Memory limit (e.g. 64m)

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
 use libpod::container::options::{parse_env_file, parse_key_value, parse_size, MountSpec, Ulimit};
-use libpod::container::{parse_detach_keys, pump, AttachOutcome, AttachStreams};
+use libpod::container::{parse_detach_keys, pump, AttachOutcome, AttachStreams, SecurityOpt};
 use libpod::{Container, CreateOptions, Runtime};
 
 use crate::cli::{CreateArgs, CreateFlags, RunArgs};
@@ -77,11 +77,20 @@ pub fn create_options(f: &CreateFlags) -> Result<CreateOptions> {
         privileged: f.privileged,
         cap_add: f.cap_add.clone(),
         cap_drop: f.cap_drop.clone(),
+        security_opts: f
+            .security_opt
+            .iter()
+            .map(|o| SecurityOpt::parse(o))
+            .collect::<libpod::Result<_>>()?,
+        seccomp_policy: Some(f.seccomp_policy.clone()),
         ulimits: f
             .ulimit
             .iter()
-            .map(|u| Ulimit::parse(u))
-            .collect::<libpod::Result<_>>()?,
+            .map(|u| Ulimit::parse_flag(u))
+            .collect::<libpod::Result<Vec<_>>>()?
+            .into_iter()
+            .flatten()
+            .collect(),
         resources: libpod::container::Resources {
             memory: f.memory.as_deref().map(parse_size).transpose()?,
             cpus: f.cpus,
