@@ -122,9 +122,21 @@ impl Runtime {
         let stop_signal = ocirt::spec::parse_signal(&stop_signal_text)
             .map_err(|e| Error::InvalidArgument(e.to_string()))?;
         let ulimits = self.resolve_ulimits(&opts.ulimits)?;
-        for c in opts.cap_add.iter().chain(opts.cap_drop.iter()) {
-            ocirt::spec::normalize_capability(c)
-                .map_err(|e| Error::InvalidArgument(e.to_string()))?;
+        let normalize = |c: &String| {
+            ocirt::spec::normalize_capability(c).map_err(|e| Error::InvalidArgument(e.to_string()))
+        };
+        let dropped = opts
+            .cap_drop
+            .iter()
+            .map(normalize)
+            .collect::<Result<Vec<_>>>()?;
+        for c in &opts.cap_add {
+            let cap = normalize(c)?;
+            if cap != "ALL" && dropped.contains(&cap) {
+                return Err(Error::InvalidArgument(format!(
+                    "capability \"CAP_{cap}\" cannot be dropped and added"
+                )));
+            }
         }
         let log_driver = opts
             .log_driver

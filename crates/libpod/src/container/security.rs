@@ -161,7 +161,7 @@ impl SecurityConfig {
             }
             other => {
                 return Err(Error::InvalidArgument(format!(
-                    "invalid --seccomp-policy {other:?}: use default or image"
+                    "invalid seccomp policy {other:?}: valid policies are [\"default\" \"image\"]"
                 )))
             }
         }
@@ -169,21 +169,18 @@ impl SecurityConfig {
             match opt {
                 SecurityOpt::Seccomp(v) if v == "unconfined" => {
                     cfg.seccomp = SeccompSource::Unconfined;
-                    cfg.security_opt.push("seccomp=unconfined".into());
                 }
                 SecurityOpt::Seccomp(json) if json.trim_start().starts_with('{') => {
                     // The Docker API carries the profile itself.
                     ocirt::seccomp::Profile::parse(json.as_bytes(), "--security-opt seccomp")
                         .map_err(|e| Error::InvalidArgument(e.to_string()))?;
                     cfg.seccomp = SeccompSource::Inline(json.clone());
-                    cfg.security_opt.push("seccomp=(inline profile)".into());
                 }
                 SecurityOpt::Seccomp(path) => {
                     let path = PathBuf::from(path);
                     ocirt::seccomp::Profile::load(&path).map_err(|e| {
                         Error::InvalidArgument(format!("opening seccomp profile failed: {e}"))
                     })?;
-                    cfg.security_opt.push(format!("seccomp={}", path.display()));
                     cfg.seccomp = SeccompSource::File(path);
                 }
                 SecurityOpt::NoNewPrivileges(on) => {
@@ -201,21 +198,35 @@ impl SecurityConfig {
                         )));
                     }
                     cfg.apparmor = Some(profile.clone());
-                    cfg.security_opt.push(format!("apparmor={profile}"));
                 }
-                SecurityOpt::Label(l) => {
-                    cfg.labels.push(l.clone());
-                    cfg.security_opt.push(format!("label={l}"));
-                }
+                SecurityOpt::Label(l) => cfg.labels.push(l.clone()),
                 SecurityOpt::Mask(p) => cfg.mask.extend(p.iter().cloned()),
                 SecurityOpt::Unmask(p) => cfg.unmask.extend(p.iter().cloned()),
                 SecurityOpt::ProcOpts(o) => cfg.proc_opts.extend(o.iter().cloned()),
             }
         }
-        if cfg.no_new_privileges {
-            cfg.security_opt.insert(0, "no-new-privileges".into());
-        }
+        cfg.security_opt = cfg.display_opts();
         Ok(cfg)
+    }
+
+    /// The options as Podman lists them in inspect: no-new-privileges, the
+    /// labels, then seccomp and AppArmor.
+    fn display_opts(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.no_new_privileges {
+            out.push("no-new-privileges".to_string());
+        }
+        out.extend(self.labels.iter().map(|l| format!("label={l}")));
+        match &self.seccomp {
+            SeccompSource::Default => {}
+            SeccompSource::Unconfined => out.push("seccomp=unconfined".into()),
+            SeccompSource::File(p) => out.push(format!("seccomp={}", p.display())),
+            SeccompSource::Inline(_) => out.push("seccomp=(inline profile)".into()),
+        }
+        if let Some(a) = &self.apparmor {
+            out.push(format!("apparmor={a}"));
+        }
+        out
     }
 
     /// True when `path`, masked or read-only by default, stays as it is.
@@ -325,7 +336,7 @@ mod tests {
         assert!(c.no_new_privileges);
         assert_eq!(
             c.security_opt,
-            vec!["no-new-privileges", "seccomp=unconfined", "label=disable"]
+            vec!["no-new-privileges", "label=disable", "seccomp=unconfined"]
         );
         assert!(parse_all(&["seccomp=/nonexistent/profile.json"]).is_err());
         assert!(parse_all(&["apparmor=unconfined"]).is_ok());
