@@ -23,13 +23,8 @@ fn pid_of(e: &Engine, name: &str, template: &str) -> i32 {
 /// container's pid and the monitor's from before.
 fn kill_monitor(e: &Engine, name: &str) -> (i32, i32) {
     let id = e.inspect_fmt(name, "{{.Id}}");
-    let monitor = read_pid(
-        &e.runroot()
-            .join("containers")
-            .join(&id)
-            .join("monitor.pid"),
-    )
-    .expect("monitor.pid");
+    let monitor = read_pid(&e.runroot().join("containers").join(&id).join("monitor.pid"))
+        .expect("monitor.pid");
     assert_eq!(pid_of(e, name, "{{.State.ConmonPid}}"), monitor);
     let pid = pid_of(e, name, "{{.State.Pid}}");
     assert!(pid_alive(pid) && pid_alive(monitor));
@@ -131,12 +126,50 @@ fn restart_always_brings_it_back_with_a_new_monitor_once() {
     assert_eq!(e.inspect_fmt("c", "{{.RestartCount}}"), "1");
     let new_monitor = pid_of(&e, "c", "{{.State.ConmonPid}}");
     assert_ne!(new_monitor, monitor);
-    assert!(pid_alive(new_monitor), "new monitor {new_monitor} is not running");
+    assert!(
+        pid_alive(new_monitor),
+        "new monitor {new_monitor} is not running"
+    );
     let new_pid = pid_of(&e, "c", "{{.State.Pid}}");
     assert_ne!(new_pid, pid);
     assert!(pid_alive(new_pid));
-    assert!(!pid_alive(pid), "the old container process {pid} still runs");
+    assert!(
+        !pid_alive(pid),
+        "the old container process {pid} still runs"
+    );
     assert_eq!(died_events(&e, &id), 1);
+    e.ok(&["rm", "-f", "-t", "0", "c"]);
+    assert!(e.leftover_mounts().is_empty(), "{:?}", e.leftover_mounts());
+}
+
+#[test]
+fn a_second_quick_death_restarts_after_the_back_off() {
+    let e = Engine::with_image();
+    e.ok(&[
+        "run",
+        "-d",
+        "--restart",
+        "always",
+        "--name",
+        "c",
+        "busybox",
+        "sleep",
+        "1000",
+    ]);
+    kill_monitor(&e, "c");
+    assert_eq!(e.status("c"), "running");
+    assert_eq!(e.inspect_fmt("c", "{{.State.RestartCount}}"), "1");
+    // It ran for less than the back-off reset time: this restart waits,
+    // in the background, as after a normal exit.
+    let (pid, monitor) = kill_monitor(&e, "c");
+    let _ = e.status("c");
+    assert!(!pid_alive(pid));
+    wait_until("the second restart", POLL_TIMEOUT, || {
+        e.inspect_fmt("c", "{{.State.Status}} {{.State.RestartCount}}") == "running 2"
+    });
+    let new_monitor = pid_of(&e, "c", "{{.State.ConmonPid}}");
+    assert_ne!(new_monitor, monitor);
+    assert!(pid_alive(new_monitor));
     e.ok(&["rm", "-f", "-t", "0", "c"]);
     assert!(e.leftover_mounts().is_empty(), "{:?}", e.leftover_mounts());
 }
@@ -170,7 +203,11 @@ fn wait_and_logs_follow_end_when_the_monitor_dies() {
     let follow_out = follow.wait_with_output().unwrap();
     assert!(wait_status.success(), "wait: {}", describe(&wait_out));
     assert_eq!(String::from_utf8_lossy(&wait_out.stdout).trim(), "137");
-    assert!(follow_status.success(), "logs -f: {}", describe(&follow_out));
+    assert!(
+        follow_status.success(),
+        "logs -f: {}",
+        describe(&follow_out)
+    );
     assert!(String::from_utf8_lossy(&follow_out.stdout).contains("before-the-kill"));
     assert!(!pid_alive(pid));
     assert_eq!(e.status("c"), "exited");

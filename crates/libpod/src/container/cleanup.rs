@@ -61,11 +61,11 @@ impl Container<'_> {
     /// and how long to wait before it.
     pub(crate) fn restart_plan(&self) -> Option<(u32, Duration)> {
         let s = &self.state;
-        if !self
-            .config
-            .restart_policy
-            .wants_restart(s.exit_code, s.restart_count, s.stopped_by_user)
-        {
+        if !self.config.restart_policy.wants_restart(
+            s.exit_code,
+            s.restart_count,
+            s.stopped_by_user,
+        ) {
             return None;
         }
         let ran = match (s.started_at, s.finished_at) {

@@ -292,7 +292,9 @@ mod tests {
             ..Default::default()
         })
         .expect("encode");
-        v.as_object_mut().expect("object").remove("monitor_start_time");
+        v.as_object_mut()
+            .expect("object")
+            .remove("monitor_start_time");
         let st: ContainerState = serde_json::from_value(v).expect("decode");
         assert_eq!((st.monitor_pid, st.monitor_start_time), (7, 0));
     }
