@@ -59,36 +59,6 @@ fn killing_the_run_cli_leaves_the_container_running_and_rm_cleans_up() {
 }
 
 #[test]
-fn killing_the_monitor_keeps_a_truthful_state() {
-    let e = Engine::with_image();
-    e.sleeper("c");
-    let monitor: i32 = e.inspect_fmt("c", "{{.State.ConmonPid}}").parse().unwrap();
-    let pid: i32 = e.inspect_fmt("c", "{{.State.Pid}}").parse().unwrap();
-    assert!(monitor > 0 && pid > 0);
-    let cmdline = std::fs::read_to_string(format!("/proc/{monitor}/cmdline")).unwrap_or_default();
-    assert!(
-        cmdline.contains("rpod-monitor"),
-        "ConmonPid {monitor} is {cmdline:?}"
-    );
-    kill_pid(monitor, libc::SIGKILL);
-    wait_until("the monitor to die", POLL_TIMEOUT, || !pid_alive(monitor));
-    assert!(
-        pid_alive(pid),
-        "killing the monitor must not kill the container"
-    );
-    assert_eq!(ps_state(&e, "c"), "running");
-    assert_eq!(e.status("c"), "running");
-    kill_pid(pid, libc::SIGKILL);
-    wait_until("ps to show the container exited", POLL_TIMEOUT, || {
-        ps_state(&e, "c") == "exited"
-    });
-    let code = e.inspect_fmt("c", "{{.State.ExitCode}}");
-    assert!(code == "-1" || code == "137", "exit code {code}");
-    e.ok(&["rm", "-f", "-t", "0", "c"]);
-    assert!(e.leftover_mounts().is_empty(), "{:?}", e.leftover_mounts());
-}
-
-#[test]
 fn killing_the_monitor_then_rm_force_stops_the_container() {
     let e = Engine::with_image();
     e.sleeper("c");

@@ -37,31 +37,12 @@ impl Container<'_> {
                 return Ok(());
             }
             self.cleanup_locked()?;
-            let s = &self.state;
-            if !self.config.restart_policy.wants_restart(
-                s.exit_code,
-                s.restart_count,
-                s.stopped_by_user,
-            ) {
-                None
-            } else {
-                let ran = match (s.started_at, s.finished_at) {
-                    (Some(a), Some(b)) => (b - a).to_std().unwrap_or_default(),
-                    _ => Duration::ZERO,
-                };
-                let level = if ran >= BACKOFF_RESET_AFTER {
-                    0
-                } else {
-                    s.backoff_level
-                };
-                self.state.backoff_level = level + 1;
-                self.state.restarting = true;
-                self.save()?;
-                Some(if level == 0 {
-                    Duration::ZERO
-                } else {
-                    backoff(level - 1)
-                })
+            match self.restart_plan() {
+                None => None,
+                Some((level, delay)) => {
+                    self.mark_restarting(level)?;
+                    Some(delay)
+                }
             }
         };
         let Some(delay) = delay else {
@@ -72,6 +53,48 @@ impl Container<'_> {
         };
         std::thread::sleep(delay);
         let _guard = self.lock()?;
+        self.restart_pending_locked()
+    }
+
+    /// What the restart policy says of a container that has just exited:
+    /// `None` when it stays down, else the back-off level of this restart
+    /// and how long to wait before it.
+    pub(crate) fn restart_plan(&self) -> Option<(u32, Duration)> {
+        let s = &self.state;
+        if !self.config.restart_policy.wants_restart(
+            s.exit_code,
+            s.restart_count,
+            s.stopped_by_user,
+        ) {
+            return None;
+        }
+        let ran = match (s.started_at, s.finished_at) {
+            (Some(a), Some(b)) => (b - a).to_std().unwrap_or_default(),
+            _ => Duration::ZERO,
+        };
+        let level = if ran >= BACKOFF_RESET_AFTER {
+            0
+        } else {
+            s.backoff_level
+        };
+        let delay = if level == 0 {
+            Duration::ZERO
+        } else {
+            backoff(level - 1)
+        };
+        Some((level, delay))
+    }
+
+    /// Marks a restart at back-off `level` as pending; the lock is held.
+    pub(crate) fn mark_restarting(&mut self, level: u32) -> Result<()> {
+        self.state.backoff_level = level + 1;
+        self.state.restarting = true;
+        self.save()
+    }
+
+    /// Starts a container whose restart is pending, unless a `stop` or a
+    /// start came first; the lock is held.
+    pub(crate) fn restart_pending_locked(&mut self) -> Result<()> {
         if !self.state.restarting || self.state.stopped_by_user || self.state.status.is_active() {
             return Ok(());
         }

@@ -78,6 +78,10 @@ impl Container<'_> {
         self.state.status = ContainerStatus::Created;
         self.state.pid = pid;
         self.state.monitor_pid = read_pid(&rundir.join(monitor::MONITOR_PID_FILE)).unwrap_or(0);
+        // Read now that the monitor has reported: with the pid it tells the
+        // monitor from a later process that gets the same pid.
+        self.state.monitor_start_time =
+            super::state::process_start_time(self.state.monitor_pid).unwrap_or(0);
         self.state.exit_code = 0;
         self.state.oom_killed = false;
         self.state.stopped_by_user = false;

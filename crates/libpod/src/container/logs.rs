@@ -51,7 +51,7 @@ impl Container<'_> {
             }
             // Not started yet: wait for the monitor to create it.
             while !path.exists() {
-                self.reload()?;
+                self.sync_unlocked_view()?;
                 if !self.state.status.is_active()
                     && self.state.status != super::ContainerStatus::Created
                 {
@@ -101,9 +101,11 @@ impl Container<'_> {
         loop {
             let next = if opts.follow {
                 let mut ctr_done = false;
+                // Each poll syncs the state, so a dead monitor (which will
+                // never write more) is noticed and ends the loop too.
                 let entry = follower
                     .wait_next(Duration::from_millis(100), || {
-                        ctr_done = self.reload().is_err()
+                        ctr_done = self.sync_unlocked_view().is_err()
                             || !(self.state.status.is_active()
                                 || self.state.status == super::ContainerStatus::Created);
                         ctr_done

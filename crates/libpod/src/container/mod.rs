@@ -51,7 +51,7 @@ pub use logs::LogOptions;
 pub use network::{EndpointSettings, NetworkSettings, PortBinding};
 pub use options::{CreateOptions, MountKind, MountSpec, Resources, Ulimit};
 pub use security::{SecurityConfig, SecurityOpt};
-pub use state::{ContainerState, ContainerStatus};
+pub use state::{process_start_time, same_process_alive, ContainerState, ContainerStatus};
 pub use stats::{ContainerStats, StatsSample};
 pub use storage::{Change, ChangeKind};
 pub use top::{parse_descriptors, DEFAULT_DESCRIPTORS};
@@ -187,11 +187,17 @@ impl Runtime {
             .db
             .container(&id)?
             .ok_or_else(|| Error::NoSuchContainer(name_or_id.to_string()))?;
-        Ok(Container {
+        let mut c = Container {
             rt: self,
             config,
             state,
-        })
+        };
+        // What it shows is true: an exit or a dead monitor is noticed here
+        // (unless the container is busy: its lock holder syncs it).
+        if c.state.status.is_active() || c.state.status == ContainerStatus::Created {
+            c.sync_unlocked_view()?;
+        }
+        Ok(c)
     }
 
     /// Every container, oldest first, with states synced (without waiting

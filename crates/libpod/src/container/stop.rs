@@ -91,7 +91,6 @@ impl Container<'_> {
 
     /// False only when neither the container's process nor its monitor exists.
     fn process_may_live(&self) -> bool {
-        super::sync::process_alive(self.state.pid)
-            || super::sync::process_alive(self.state.monitor_pid)
+        super::sync::process_alive(self.state.pid) || self.state.monitor_alive(self.id())
     }
 }

@@ -18,6 +18,8 @@ impl Container<'_> {
             conditions
         };
         let mut pause = Duration::from_millis(1);
+        // Each check takes the lock, which syncs the state: the exit file,
+        // or a monitor found dead (the container is then stopped), ends it.
         loop {
             let done = {
                 match self.lock() {
