@@ -4,6 +4,9 @@
 
 use std::collections::BTreeMap;
 
+use libpod::container::isolation::{
+    BlkioLimits, BlkioRate, CgroupRule, DeviceSpec, IsolationConfig, NamespaceMode,
+};
 use libpod::container::options::{HealthOptions, MountSpec, Ulimit};
 use libpod::container::Resources;
 use libpod::container::SecurityOpt;
@@ -113,6 +116,23 @@ pub struct HostConfig {
     pub cap_add: Option<Vec<String>>,
     pub cap_drop: Option<Vec<String>>,
     pub security_opt: Option<Vec<String>>,
+    pub pid_mode: Option<String>,
+    pub ipc_mode: Option<String>,
+    #[serde(rename = "UTSMode")]
+    pub uts_mode: Option<String>,
+    pub cgroupns_mode: Option<String>,
+    pub cgroup_parent: Option<String>,
+    pub devices: Option<Vec<DockerDevice>>,
+    pub device_cgroup_rules: Option<Vec<String>>,
+    pub sysctls: Option<BTreeMap<String, String>>,
+    pub group_add: Option<Vec<String>>,
+    pub oom_score_adj: Option<i32>,
+    pub blkio_device_read_bps: Option<Vec<DockerThrottle>>,
+    pub blkio_device_write_bps: Option<Vec<DockerThrottle>>,
+    #[serde(rename = "BlkioDeviceReadIOps")]
+    pub blkio_device_read_iops: Option<Vec<DockerThrottle>>,
+    #[serde(rename = "BlkioDeviceWriteIOps")]
+    pub blkio_device_write_iops: Option<Vec<DockerThrottle>>,
     pub memory: i64,
     pub nano_cpus: i64,
     pub pids_limit: Option<i64>,
@@ -129,6 +149,87 @@ pub struct HostConfig {
     pub dns_search: Option<Vec<String>>,
     pub dns_options: Option<Vec<String>>,
     pub extra_hosts: Option<Vec<String>>,
+}
+
+/// `HostConfig.Devices[]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct DockerDevice {
+    pub path_on_host: String,
+    pub path_in_container: String,
+    pub cgroup_permissions: String,
+}
+
+/// `HostConfig.BlkioDevice*[]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct DockerThrottle {
+    pub path: String,
+    pub rate: u64,
+}
+
+impl HostConfig {
+    /// Namespaces, devices, sysctls and groups as the engine takes them.
+    fn isolation(&mut self) -> Result<IsolationConfig> {
+        let ns = |flag: &str, v: &Option<String>| -> libpod::Result<NamespaceMode> {
+            match v.as_deref() {
+                None | Some("") => Ok(NamespaceMode::Private),
+                Some(t) => NamespaceMode::parse(flag, t),
+            }
+        };
+        let rates = |list: &Option<Vec<DockerThrottle>>| -> Vec<BlkioRate> {
+            list.iter()
+                .flatten()
+                .map(|t| BlkioRate {
+                    path: t.path.clone().into(),
+                    rate: t.rate,
+                })
+                .collect()
+        };
+        let mut devices = Vec::new();
+        for d in self.devices.take().unwrap_or_default() {
+            let ctr = if d.path_in_container.is_empty() {
+                d.path_on_host.clone()
+            } else {
+                d.path_in_container
+            };
+            let perms = if d.cgroup_permissions.is_empty() {
+                "rwm".to_string()
+            } else {
+                d.cgroup_permissions
+            };
+            devices.push(DeviceSpec::parse(&format!(
+                "{}:{ctr}:{perms}",
+                d.path_on_host
+            ))?);
+        }
+        Ok(IsolationConfig {
+            pid: ns("pid", &self.pid_mode)?,
+            ipc: ns("ipc", &self.ipc_mode)?,
+            uts: ns("uts", &self.uts_mode)?,
+            cgroupns: ns("cgroupns", &self.cgroupns_mode)?,
+            cgroupns_explicit: self.cgroupns_mode.as_deref() == Some("private"),
+            devices,
+            device_cgroup_rules: self
+                .device_cgroup_rules
+                .take()
+                .unwrap_or_default()
+                .iter()
+                .map(|r| CgroupRule::parse(r))
+                .collect::<libpod::Result<_>>()?,
+            blkio: BlkioLimits {
+                read_bps: rates(&self.blkio_device_read_bps),
+                write_bps: rates(&self.blkio_device_write_bps),
+                read_iops: rates(&self.blkio_device_read_iops),
+                write_iops: rates(&self.blkio_device_write_iops),
+            },
+            sysctls: self.sysctls.take().unwrap_or_default(),
+            group_add: self.group_add.take().unwrap_or_default(),
+            oom_score_adj: self.oom_score_adj.filter(|a| *a != 0),
+            cgroup_parent: self.cgroup_parent.take().filter(|p| !p.is_empty()),
+            ..IsolationConfig::default()
+        })
+    }
 }
 
 /// `HostConfig.Mounts[]` (bind and tmpfs types).
@@ -257,7 +358,8 @@ impl CreateRequest {
         if self.image.is_empty() {
             return Err(bad("config.Image is required".into()));
         }
-        let hc = self.host_config.unwrap_or_default();
+        let mut hc = self.host_config.unwrap_or_default();
+        let isolation = hc.isolation()?;
         let (network, net) = network_request(
             hc.network_mode.as_deref().unwrap_or(""),
             self.networking_config.unwrap_or_default(),
@@ -403,6 +505,7 @@ impl CreateRequest {
                 .iter()
                 .map(|o| SecurityOpt::parse(o))
                 .collect::<libpod::Result<_>>()?,
+            isolation,
             ulimits,
             resources: Resources {
                 memory: u64::try_from(hc.memory).ok().filter(|m| *m > 0),
@@ -562,14 +665,25 @@ pub fn inspect(c: &Container<'_>, size: bool) -> Result<Value> {
             "DnsOptions": [],
             "DnsSearch": [],
             "ExtraHosts": null,
-            "IpcMode": "private",
-            "PidMode": "",
+            "IpcMode": hc.ipc_mode,
+            "PidMode": if hc.pid_mode == "private" { String::new() } else { hc.pid_mode.clone() },
+            "CgroupnsMode": hc.cgroup_mode,
+            "CgroupParent": hc.cgroup_parent,
+            "Devices": hc.devices.iter().map(|d| json!({
+                "PathOnHost": d.path_on_host,
+                "PathInContainer": d.path_in_container,
+                "CgroupPermissions": d.cgroup_permissions,
+            })).collect::<Vec<_>>(),
+            "DeviceCgroupRules": hc.device_cgroup_rules,
+            "Sysctls": hc.sysctls,
+            "GroupAdd": hc.group_add,
+            "OomScoreAdj": hc.oom_score_adj,
             "Privileged": hc.privileged,
             "PublishAllPorts": false,
             "ReadonlyRootfs": hc.readonly_rootfs,
             "SecurityOpt": if hc.security_opt.is_empty() { Value::Null } else { json!(hc.security_opt) },
             "Tmpfs": hc.tmpfs,
-            "UTSMode": "",
+            "UTSMode": if hc.uts_mode == "private" { String::new() } else { hc.uts_mode.clone() },
             "UsernsMode": "",
             "ShmSize": hc.shm_size,
             "Runtime": i.oci_runtime,

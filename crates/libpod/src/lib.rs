@@ -16,6 +16,7 @@ mod ids;
 pub mod images;
 mod lock;
 pub mod networks;
+pub mod parse;
 pub mod paths;
 pub mod pods;
 mod runtime;

@@ -381,29 +381,37 @@ pub struct NamespacePlan {
     pub network_path: Option<PathBuf>,
     /// Other namespaces to join instead of creating them (a pod's ipc, uts, pid).
     pub joined: Vec<(LinuxNamespaceType, PathBuf)>,
+    /// Namespaces shared with the host: none is created (`--pid host`, …).
+    pub host: Vec<LinuxNamespaceType>,
+    /// A cgroup namespace of its own; `None` is the default (one on cgroup v2 only).
+    pub private_cgroup: Option<bool>,
 }
 
 /// The spec's namespace list for `plan`.
 pub fn namespaces(plan: &NamespacePlan) -> Result<Vec<oci_spec::runtime::LinuxNamespace>> {
     let mut list = Vec::new();
+    let cgroup = plan
+        .private_cgroup
+        .unwrap_or(cgroup_mode() == CgroupMode::Unified)
+        || plan
+            .joined
+            .iter()
+            .any(|(t, _)| *t == LinuxNamespaceType::Cgroup);
     for typ in [
         LinuxNamespaceType::Pid,
         LinuxNamespaceType::Ipc,
         LinuxNamespaceType::Uts,
         LinuxNamespaceType::Mount,
+        LinuxNamespaceType::Cgroup,
     ] {
+        if plan.host.contains(&typ) || (typ == LinuxNamespaceType::Cgroup && !cgroup) {
+            continue;
+        }
         let mut ns = LinuxNamespaceBuilder::default().typ(typ);
         if let Some((_, path)) = plan.joined.iter().find(|(t, _)| *t == typ) {
             ns = ns.path(path.clone());
         }
         list.push(ns.build()?);
-    }
-    if cgroup_mode() == CgroupMode::Unified {
-        list.push(
-            LinuxNamespaceBuilder::default()
-                .typ(LinuxNamespaceType::Cgroup)
-                .build()?,
-        );
     }
     if !plan.host_network {
         let mut ns = LinuxNamespaceBuilder::default().typ(LinuxNamespaceType::Network);
@@ -454,6 +462,8 @@ pub fn empty_spec() -> Spec {
     let mut spec = Spec::default();
     spec.set_version("1.0.2".to_string());
     spec.set_hooks(None);
+    // The crate's defaults carry a host name and a Linux section of their own.
+    spec.set_hostname(None);
     spec
 }
 

@@ -202,3 +202,112 @@ fn hostile_archive_put_and_image_load_change_nothing() {
     }
     e.ok(&["rm", "box"]);
 }
+
+/// What the docker CLI sends for `--security-opt`, namespaces, devices,
+/// sysctls and groups reaches the container (seccomp profiles travel as
+/// JSON in the request).
+#[test]
+fn docker_cli_security_and_isolation_fields_take_effect() {
+    let e = Engine::with_image();
+    let svc = Service::start(&e);
+    let status = |flags: &[&str], cmd: &str| -> String {
+        let mut args = vec!["run", "--rm", "--network", "none"];
+        args.extend_from_slice(flags);
+        args.extend(["busybox", "sh", "-c", cmd]);
+        svc.docker_ok(&e, &args)
+    };
+    let field = |text: &str, name: &str| -> String {
+        text.lines()
+            .find(|l| l.starts_with(name))
+            .unwrap_or_default()
+            .split_whitespace()
+            .nth(1)
+            .unwrap_or_default()
+            .to_string()
+    };
+    let out = status(&[], "cat /proc/self/status");
+    assert_eq!(field(&out, "Seccomp:"), "2");
+    let out = status(
+        &[
+            "--security-opt",
+            "no-new-privileges",
+            "--security-opt",
+            "seccomp=unconfined",
+        ],
+        "cat /proc/self/status",
+    );
+    assert_eq!(field(&out, "Seccomp:"), "0");
+    assert_eq!(field(&out, "NoNewPrivs:"), "1");
+    let profile = e.file("no-mkdir.json");
+    std::fs::write(
+        &profile,
+        r#"{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mkdir","mkdirat"],"action":"SCMP_ACT_ERRNO","errnoRet":1}]}"#,
+    )
+    .unwrap();
+    let opt = format!("seccomp={}", profile.display());
+    let out = status(
+        &["--security-opt", &opt],
+        "mkdir /x 2>/dev/null && echo made || echo refused",
+    );
+    assert_eq!(out, "refused");
+
+    let ns = std::fs::read_link("/proc/self/ns/pid").unwrap();
+    let out = status(&["--pid", "host"], "readlink /proc/self/ns/pid");
+    assert_eq!(out, ns.to_string_lossy());
+    let out = status(
+        &[
+            "--sysctl",
+            "kernel.msgmax=4096",
+            "--group-add",
+            "27",
+            "--oom-score-adj",
+            "7",
+            "--device",
+            "/dev/fuse",
+        ],
+        "cat /proc/sys/kernel/msgmax /proc/self/oom_score_adj; id -G; stat -c %t:%T /dev/fuse",
+    );
+    assert_eq!(out, "4096\n7\n0 27\na:e5");
+
+    // Refused values come back as errors naming the reason.
+    let out = svc.docker(
+        &e,
+        &[
+            "run",
+            "--rm",
+            "--sysctl",
+            "vm.swappiness=1",
+            "busybox",
+            "true",
+        ],
+    );
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("vm.swappiness")
+            && String::from_utf8_lossy(&out.stderr).contains("is not allowed")
+    );
+    let out = svc.docker(
+        &e,
+        &["run", "--rm", "--security-opt", "bogus", "busybox", "true"],
+    );
+    assert!(!out.status.success());
+
+    // Inspect shows them as Docker names them.
+    let id = svc.docker_ok(
+        &e,
+        &[
+            "create",
+            "--pid",
+            "host",
+            "--security-opt",
+            "no-new-privileges",
+            "busybox",
+            "true",
+        ],
+    );
+    let template = "{{.HostConfig.PidMode}} {{json .HostConfig.SecurityOpt}}";
+    assert_eq!(
+        svc.docker_ok(&e, &["inspect", "--format", template, &id]),
+        r#"host ["no-new-privileges"]"#
+    );
+}

@@ -9,33 +9,6 @@ use std::process::Command;
 
 use common::*;
 
-/// One engine with the probe image in rpod and in podman.
-struct Pair {
-    e: Engine,
-    p: Podman,
-}
-
-impl Pair {
-    fn new() -> Pair {
-        let e = Engine::new();
-        let tar = e.probe_tar();
-        e.ok(&["import", tar.to_str().unwrap(), "probe"]);
-        let p = Podman::new(&e);
-        p.ok(&["import", "-q", tar.to_str().unwrap(), "probe"]);
-        Pair { e, p }
-    }
-
-    /// Runs `args` (flags, then the command) in a fresh container of each
-    /// engine; returns (rpod's output, podman's output), each asserted to succeed.
-    fn both(&self, flags: &[&str], cmd: &[&str]) -> (String, String) {
-        let mut args = vec!["run", "--rm", "--network", "none"];
-        args.extend_from_slice(flags);
-        args.push("probe");
-        args.extend_from_slice(cmd);
-        (self.e.ok(&args), self.p.ok(&args))
-    }
-}
-
 fn status_line(text: &str, field: &str) -> String {
     text.lines()
         .find(|l| l.starts_with(&format!("{field}:")))
@@ -50,7 +23,7 @@ const STATUS: &[&str] = &["cat", "/proc/self/status"];
 
 #[test]
 fn default_container_is_confined_as_podmans() {
-    let t = Pair::new();
+    let t = Both::new();
     let (ours, theirs) = t.both(&[], STATUS);
     for field in ["Seccomp", "NoNewPrivs"] {
         assert_eq!(
@@ -91,7 +64,7 @@ fn default_container_is_confined_as_podmans() {
 
 #[test]
 fn privileged_and_unconfined_have_no_filter() {
-    let t = Pair::new();
+    let t = Both::new();
     for flags in [
         &["--privileged"][..],
         &["--security-opt", "seccomp=unconfined"][..],
@@ -107,7 +80,7 @@ fn privileged_and_unconfined_have_no_filter() {
 
 #[test]
 fn security_opts_take_effect_as_in_podman() {
-    let t = Pair::new();
+    let t = Both::new();
     // no-new-privileges
     let (ours, theirs) = t.both(&["--security-opt", "no-new-privileges"], STATUS);
     assert_eq!(status_line(&ours, "NoNewPrivs"), "1");
@@ -157,7 +130,7 @@ fn security_opts_take_effect_as_in_podman() {
 
 #[test]
 fn bad_security_opts_fail_as_in_podman() {
-    let t = Pair::new();
+    let t = Both::new();
     for (opt, phrase) in [
         ("bogus", "invalid --security-opt"),
         ("apparmor=foo", "Apparmor is not enabled"),
@@ -219,7 +192,7 @@ fn bad_security_opts_fail_as_in_podman() {
 
 #[test]
 fn inspect_shows_security_opts_and_pids_limit_as_podman() {
-    let t = Pair::new();
+    let t = Both::new();
     let args = [
         "create",
         "--name",
@@ -488,4 +461,93 @@ fn other_users_cannot_reach_volumes_the_database_or_specs() {
 
 fn super_rpod() -> &'static str {
     RPOD
+}
+
+/// `cp CTR:LINK` resolves the link inside the container, as podman does:
+/// the copy is the target's content under the target's name, and a link
+/// to a host path never lands on the host.
+#[test]
+fn cp_resolves_source_links_inside_the_container_as_podman() {
+    let t = Both::new();
+    let setup = "echo inside > /f; ln -s /f /l; mkdir /d; echo x > /d/y; ln -s /d /ld; \
+                 ln -s /etc/shadow-of-the-host /dangling; ln -s ../../../../etc/hostname /up";
+    for engine in ["rpod", "podman"] {
+        let args = [
+            "run",
+            "--name",
+            "links",
+            "--network",
+            "none",
+            "probe",
+            "sh",
+            "-c",
+            setup,
+        ];
+        if engine == "rpod" {
+            t.e.ok(&args);
+        } else {
+            t.p.ok(&args);
+        }
+    }
+    let cp = |engine: &str, args: &[&str]| {
+        if engine == "rpod" {
+            t.e.rpod(args)
+        } else {
+            t.p.run(args)
+        }
+    };
+    let listing = |dir: &std::path::Path| -> Vec<String> {
+        let mut out: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .flatten()
+            .map(|e| {
+                let meta = std::fs::symlink_metadata(e.path()).unwrap();
+                let kind = if meta.file_type().is_symlink() {
+                    "link"
+                } else if meta.is_dir() {
+                    "dir"
+                } else {
+                    "file"
+                };
+                format!("{} {kind}", e.file_name().to_string_lossy())
+            })
+            .collect();
+        out.sort();
+        out
+    };
+    let mut results = Vec::new();
+    for engine in ["rpod", "podman"] {
+        let dir = t.e.file(&format!("cp-{engine}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        let d = format!("{}/", dir.display());
+        for src in ["links:/l", "links:/ld", "links:/up"] {
+            let out = cp(engine, &["cp", src, &d]);
+            assert!(
+                out.status.success(),
+                "{engine} cp {src}: {}",
+                describe(&out)
+            );
+        }
+        let out = cp(engine, &["cp", "links:/l", &format!("{}named", d)]);
+        assert!(out.status.success(), "{}", describe(&out));
+        let dangling = cp(engine, &["cp", "links:/dangling", &d]);
+        assert_eq!(
+            dangling.status.code(),
+            Some(125),
+            "{engine}: {}",
+            describe(&dangling)
+        );
+        if engine == "rpod" {
+            assert!(String::from_utf8_lossy(&dangling.stderr)
+                .contains("could not be found on container"));
+        }
+        assert_eq!(std::fs::read_to_string(dir.join("f")).unwrap(), "inside\n");
+        results.push(listing(&dir));
+    }
+    assert_eq!(results[0], results[1]);
+    assert!(
+        !results[0].iter().any(|l| l.ends_with(" link")),
+        "{:?}",
+        results[0]
+    );
 }

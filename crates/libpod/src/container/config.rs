@@ -40,6 +40,9 @@ pub struct ContainerConfig {
     /// seccomp, no-new-privileges, labels, masks (`--security-opt`).
     #[serde(default)]
     pub security: super::security::SecurityConfig,
+    /// Namespaces, devices, sysctls, groups, OOM score (`--pid`, `--device`, …).
+    #[serde(default)]
+    pub isolation: super::isolation::IsolationConfig,
     pub ulimits: Vec<Ulimit>,
     pub resources: Resources,
     pub shm_size: u64,

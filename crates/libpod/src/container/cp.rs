@@ -37,9 +37,22 @@ impl Container<'_> {
                 Some((host, rel)) => (host.as_path(), rel.as_str()),
                 None => (root, src),
             };
-            let from = locate(Located::in_root(root, src_in_root), src, || {
+            // A symlink named as the source is resolved inside the container, as
+            // Podman does: the copy is of its target, under the target's name.
+            let from = locate(Located::in_root_following(root, src_in_root), src, || {
                 format!("{src:?} could not be found on container {name}")
             })?;
+            if !from.exists() {
+                return Err(Error::InvalidArgument(format!(
+                    "{src:?} could not be found on container {name}: no such file or directory"
+                )));
+            }
+            let followed = from.path().to_string_lossy().into_owned();
+            let src = if followed != src_in_root {
+                followed.as_str()
+            } else {
+                src
+            };
             match target {
                 CopyTarget::Tar(out) => {
                     pack(&from, Some(&base_name(src, "rootfs")), out).map_err(Error::from)

@@ -207,6 +207,34 @@ impl Runtime {
                 }
             }
         }
+        let mut isolation = opts.isolation;
+        isolation.validate(network == network::NetworkMode::Host)?;
+        for mode in [
+            &mut isolation.pid,
+            &mut isolation.ipc,
+            &mut isolation.uts,
+            &mut isolation.cgroupns,
+        ] {
+            if let super::isolation::NamespaceMode::Container(name) = mode {
+                let id = self.db.resolve(name)?;
+                if !dependencies.contains(&id) {
+                    dependencies.push(id.clone());
+                }
+                *name = id;
+            }
+        }
+        if isolation.uts == super::isolation::NamespaceMode::Host {
+            if hostname.is_some() {
+                return Err(Error::InvalidArgument(
+                    "cannot set hostname when running in the host UTS namespace".into(),
+                ));
+            }
+            hostname = Some(
+                nix::unistd::gethostname()
+                    .map(|h| h.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+            );
+        }
         let mounts = self.resolve_mounts(opts.mounts, &image.volumes)?;
         let id = new_id()?;
         let security = super::security::SecurityConfig::resolve(
@@ -246,6 +274,7 @@ impl Runtime {
             cap_add: opts.cap_add,
             cap_drop: opts.cap_drop,
             security,
+            isolation,
             ulimits,
             resources,
             shm_size: match opts.shm_size {

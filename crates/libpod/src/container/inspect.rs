@@ -147,6 +147,17 @@ pub struct InspectHostConfig {
     pub cap_drop: Vec<String>,
     /// `--security-opt` as Podman lists it (seccomp, no-new-privileges, labels).
     pub security_opt: Vec<String>,
+    pub pid_mode: String,
+    pub ipc_mode: String,
+    #[serde(rename = "UTSMode")]
+    pub uts_mode: String,
+    pub cgroup_mode: String,
+    pub cgroup_parent: String,
+    pub devices: Vec<InspectDevice>,
+    pub device_cgroup_rules: Vec<String>,
+    pub sysctls: BTreeMap<String, String>,
+    pub group_add: Vec<String>,
+    pub oom_score_adj: i32,
     pub memory: u64,
     pub nano_cpus: u64,
     pub pids_limit: i64,
@@ -158,6 +169,14 @@ pub struct InspectHostConfig {
     pub restart_policy: InspectRestartPolicy,
     /// Containers this one requires (`--requires`), by ID.
     pub dependencies: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct InspectDevice {
+    pub path_on_host: String,
+    pub path_in_container: String,
+    pub cgroup_permissions: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -441,6 +460,42 @@ impl Container<'_> {
                 cap_add: c.cap_add.clone(),
                 cap_drop: c.cap_drop.clone(),
                 security_opt: c.security.security_opt.clone(),
+                pid_mode: c.isolation.pid.display("private"),
+                ipc_mode: c.isolation.ipc.display("shareable"),
+                uts_mode: c.isolation.uts.display("private"),
+                cgroup_mode: match (&c.isolation.cgroupns, c.isolation.cgroupns_explicit) {
+                    (super::isolation::NamespaceMode::Private, false) => {
+                        if ocirt::cgroup_mode() == ocirt::CgroupMode::Unified {
+                            "private".into()
+                        } else {
+                            "host".into()
+                        }
+                    }
+                    (mode, _) => mode.display("private"),
+                },
+                cgroup_parent: c.isolation.cgroup_parent.clone().unwrap_or_default(),
+                devices: c
+                    .isolation
+                    .devices
+                    .iter()
+                    .map(|d| InspectDevice {
+                        path_on_host: d.host_path.display().to_string(),
+                        path_in_container: d.container_path.clone(),
+                        cgroup_permissions: d.permissions.clone(),
+                    })
+                    .collect(),
+                device_cgroup_rules: c
+                    .isolation
+                    .device_cgroup_rules
+                    .iter()
+                    .map(|r| {
+                        let n = |v: Option<i64>| v.map_or("*".to_string(), |v| v.to_string());
+                        format!("{} {}:{} {}", r.kind, n(r.major), n(r.minor), r.access)
+                    })
+                    .collect(),
+                sysctls: c.isolation.sysctls.clone(),
+                group_add: c.isolation.group_add.clone(),
+                oom_score_adj: c.isolation.oom_score_adj.unwrap_or(0),
                 memory: c.resources.memory.unwrap_or(0),
                 nano_cpus: c.resources.cpus.map(|x| (x * 1e9) as u64).unwrap_or(0),
                 pids_limit: c.resources.pids_limit.unwrap_or(0),

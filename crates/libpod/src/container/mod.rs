@@ -16,6 +16,7 @@ mod health;
 mod init;
 mod inspect;
 mod io;
+pub mod isolation;
 mod kill;
 mod logs;
 mod misc;

@@ -42,6 +42,8 @@ pub struct CreateOptions {
     pub security_opts: Vec<super::security::SecurityOpt>,
     /// `--seccomp-policy`: `default` or `image`.
     pub seccomp_policy: Option<String>,
+    /// Namespaces, devices, sysctls, groups (`--pid`, `--device`, `--sysctl`, …).
+    pub isolation: super::isolation::IsolationConfig,
     /// `--ulimit`; `--ulimit host` is [`Ulimit::host`]'s list.
     pub ulimits: Vec<Ulimit>,
     pub resources: Resources,

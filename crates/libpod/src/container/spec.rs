@@ -52,6 +52,15 @@ impl Container<'_> {
                 proc_mount.set_options(Some(opts));
             }
         }
+        match self.shm_source()? {
+            None => {}
+            Some(source) => {
+                mounts.retain(|m| m.destination() != Path::new("/dev/shm"));
+                if let Some(source) = source {
+                    mounts.push(bind(&source, "/dev/shm", &["rbind", "rprivate"])?);
+                }
+            }
+        }
         let user_dests: Vec<&str> = c.mounts.iter().map(|m| m.destination.as_str()).collect();
         let rundir = self.rundir();
         for file in ["hosts", "resolv.conf", "hostname"] {
@@ -60,7 +69,7 @@ impl Container<'_> {
                 mounts.push(bind(&rundir.join(file), &dest, &["rbind", "rprivate"])?);
             }
         }
-        if c.read_only {
+        if c.read_only && c.isolation.read_only_tmpfs {
             for dest in ["/tmp", "/var/tmp", "/run"] {
                 if !user_dests.contains(&dest) {
                     mounts.push(tmpfs(dest, &["rw", "rprivate", "nosuid", "nodev"])?);
@@ -132,27 +141,61 @@ impl Container<'_> {
             }
         }
 
-        let mut resources = LinuxResourcesBuilder::default();
-        resources = if c.privileged {
-            resources.devices(vec![LinuxDeviceCgroupBuilder::default()
+        let (devices, device_rules) = self.device_spec()?;
+        let mut cgroup_devices = if c.privileged {
+            vec![LinuxDeviceCgroupBuilder::default()
                 .allow(true)
                 .access("rwm")
                 .build()
-                .map_err(spec_err)?])
+                .map_err(spec_err)?]
         } else {
-            resources.devices(base::deny_all_devices().map_err(rt_err)?)
+            base::deny_all_devices().map_err(rt_err)?
         };
+        cgroup_devices.extend(device_rules);
+        let mut resources = LinuxResourcesBuilder::default().devices(cgroup_devices);
         resources = with_limits(resources, &c.resources)?;
+        if let Some(blkio) = self.blkio_spec()? {
+            resources = resources.block_io(blkio);
+        }
+        let (mut joined, host, private_cgroup) = self.isolation_namespaces()?;
+        for (typ, path) in self.pod_namespaces()? {
+            if !joined.iter().any(|(t, _)| *t == typ) && !host.contains(&typ) {
+                joined.push((typ, path));
+            }
+        }
         let plan = base::NamespacePlan {
             host_network: self.uses_host_network(),
             network_path: self.netns_for_spec()?,
-            joined: self.pod_namespaces()?,
+            joined,
+            host,
+            private_cgroup,
         };
+        let parent = c
+            .isolation
+            .cgroup_parent
+            .as_deref()
+            .unwrap_or("/rpod")
+            .trim_end_matches('/');
         let mut linux = LinuxBuilder::default()
             .namespaces(base::namespaces(&plan).map_err(rt_err)?)
             .resources(resources.build().map_err(spec_err)?)
-            .cgroups_path(PathBuf::from(format!("/rpod/rpod-{}", c.id)));
-        if !c.privileged {
+            .cgroups_path(PathBuf::from(format!("{parent}/rpod-{}", c.id)));
+        if !devices.is_empty() {
+            linux = linux.devices(devices);
+        }
+        if !c.isolation.sysctls.is_empty() {
+            linux = linux.sysctl(
+                c.isolation
+                    .sysctls
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect::<HashMap<_, _>>(),
+            );
+        }
+        if c.privileged {
+            // Nothing masked or read-only (the builder's defaults would add some).
+            linux = linux.masked_paths(Vec::new()).readonly_paths(Vec::new());
+        } else {
             let sec = &c.security;
             let mut masked: Vec<String> = base::MASKED_PATHS
                 .iter()
@@ -186,7 +229,9 @@ impl Container<'_> {
                 .build()
                 .map_err(spec_err)?,
         ));
-        spec.set_hostname(Some(c.hostname.clone()));
+        if c.isolation.uts != super::isolation::NamespaceMode::Host {
+            spec.set_hostname(Some(c.hostname.clone()));
+        }
         spec.set_mounts(Some(mounts));
         spec.set_linux(Some(linux.build().map_err(spec_err)?));
         spec.set_annotations(Some(
@@ -251,6 +296,14 @@ impl Container<'_> {
         let spec_err = |e: oci_spec::OciSpecError| Error::Runtime(ocirt::Error::Spec(e));
         let rt_err = |e: ocirt::Error| Error::InvalidArgument(e.to_string());
         let (uid, gid) = resolve_user(rootfs, &p.user)?;
+        let extra_gids = if c.isolation.group_add.is_empty() {
+            Vec::new()
+        } else {
+            super::isolation::resolve_groups(
+                &c.isolation.group_add,
+                &read_in_rootfs(rootfs, "etc/group"),
+            )?
+        };
         let caps = base::capability_set(&c.cap_add, &c.cap_drop, p.privileged).map_err(rt_err)?;
         let mut rlimits = Vec::new();
         let mut have = Vec::new();
@@ -272,17 +325,21 @@ impl Container<'_> {
             .args(p.args.clone())
             .env(p.env.clone())
             .cwd(p.cwd.clone())
-            .user(
-                UserBuilder::default()
-                    .uid(uid)
-                    .gid(gid)
-                    .build()
-                    .map_err(spec_err)?,
-            )
+            .user({
+                let mut user = UserBuilder::default().uid(uid).gid(gid);
+                if !extra_gids.is_empty() {
+                    user = user.additional_gids(extra_gids);
+                }
+                user.build().map_err(spec_err)?
+            })
             .capabilities(base::linux_capabilities(&caps).map_err(rt_err)?)
             .rlimits(rlimits)
             .no_new_privileges(c.security.no_new_privileges)
             .build()
+            .map(|mut process| {
+                process.set_oom_score_adj(c.isolation.oom_score_adj);
+                process
+            })
             .map_err(spec_err)
     }
 }
@@ -336,27 +393,16 @@ pub(crate) fn resolve_user(rootfs: &Path, user: &str) -> Result<(u32, u32)> {
         Some((u, g)) => (u, Some(g)),
         None => (user, None),
     };
-    let passwd = read_in_rootfs(rootfs, "etc/passwd");
+    let passwd = crate::parse::passwd::parse_passwd(&read_in_rootfs(rootfs, "etc/passwd"));
     let (uid, primary_gid) = match u.parse::<u32>() {
-        Ok(n) => (
-            n,
-            lookup(&passwd, 2, |f| f[2] == u)
-                .and_then(|f| f[3].parse().ok())
-                .unwrap_or(n),
-        ),
+        Ok(n) => (n, passwd.iter().find(|e| e.uid == n).map_or(n, |e| e.gid)),
         Err(_) => {
-            let fields = lookup(&passwd, 3, |f| f[0] == u).ok_or_else(|| {
+            let entry = passwd.iter().find(|e| e.name == u).ok_or_else(|| {
                 Error::InvalidArgument(format!(
                     "unable to find user {u}: no matching entries in passwd file"
                 ))
             })?;
-            let uid = fields[2]
-                .parse()
-                .map_err(|_| Error::InvalidArgument(format!("bad passwd entry for {u}")))?;
-            let gid = fields[3]
-                .parse()
-                .map_err(|_| Error::InvalidArgument(format!("bad passwd entry for {u}")))?;
-            (uid, gid)
+            (entry.uid, entry.gid)
         }
     };
     let gid = match g {
@@ -364,9 +410,12 @@ pub(crate) fn resolve_user(rootfs: &Path, user: &str) -> Result<(u32, u32)> {
         Some(g) => match g.parse::<u32>() {
             Ok(n) => n,
             Err(_) => {
-                let group = read_in_rootfs(rootfs, "etc/group");
-                lookup(&group, 2, |f| f[0] == g)
-                    .and_then(|f| f[2].parse().ok())
+                let groups =
+                    crate::parse::passwd::parse_group(&read_in_rootfs(rootfs, "etc/group"));
+                groups
+                    .iter()
+                    .find(|e| e.name == g)
+                    .map(|e| e.gid)
                     .ok_or_else(|| {
                         Error::InvalidArgument(format!(
                             "unable to find group {g}: no matching entries in group file"
@@ -376,14 +425,6 @@ pub(crate) fn resolve_user(rootfs: &Path, user: &str) -> Result<(u32, u32)> {
         },
     };
     Ok((uid, gid))
-}
-
-fn lookup(text: &str, min_fields: usize, pred: impl Fn(&[&str]) -> bool) -> Option<Vec<String>> {
-    text.lines()
-        .map(|l| l.split(':').collect::<Vec<_>>())
-        .filter(|f| f.len() > min_fields)
-        .find(|f| pred(f))
-        .map(|f| f.into_iter().map(str::to_string).collect())
 }
 
 /// Reads a file inside `rootfs` only if no component of its path is a symlink.

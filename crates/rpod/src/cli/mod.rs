@@ -327,6 +327,55 @@ pub struct CreateFlags {
     /// io.containers.seccomp.profile label)
     #[arg(long, value_name = "POLICY", default_value = "default")]
     pub seccomp_policy: String,
+    /// PID namespace: private, host, container:ID or ns:PATH
+    #[arg(long, value_name = "MODE")]
+    pub pid: Option<String>,
+    /// IPC namespace: private, shareable, none, host, container:ID or ns:PATH
+    #[arg(long, value_name = "MODE")]
+    pub ipc: Option<String>,
+    /// UTS namespace: private, host, container:ID or ns:PATH
+    #[arg(long, value_name = "MODE")]
+    pub uts: Option<String>,
+    /// cgroup namespace: private, host, container:ID or ns:PATH
+    #[arg(long, value_name = "MODE")]
+    pub cgroupns: Option<String>,
+    /// Give a host device to the container: HOST[:CONTAINER[:PERMISSIONS]]
+    #[arg(long, value_name = "DEVICE")]
+    pub device: Vec<String>,
+    /// Allow devices in the device cgroup: 'TYPE MAJOR:MINOR PERMISSIONS'
+    #[arg(long, value_name = "RULE")]
+    pub device_cgroup_rule: Vec<String>,
+    /// Limit reads from a block device: DEVICE:RATE (e.g. /dev/sda:1mb)
+    #[arg(long, value_name = "DEVICE:RATE")]
+    pub device_read_bps: Vec<String>,
+    /// Limit writes to a block device: DEVICE:RATE (e.g. /dev/sda:1mb)
+    #[arg(long, value_name = "DEVICE:RATE")]
+    pub device_write_bps: Vec<String>,
+    /// Limit read operations per second on a block device: DEVICE:COUNT
+    #[arg(long, value_name = "DEVICE:COUNT")]
+    pub device_read_iops: Vec<String>,
+    /// Limit write operations per second on a block device: DEVICE:COUNT
+    #[arg(long, value_name = "DEVICE:COUNT")]
+    pub device_write_iops: Vec<String>,
+    /// Set a namespaced kernel parameter: KEY=VALUE
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub sysctl: Vec<String>,
+    /// Add a supplementary group (name or GID) to the container's process
+    #[arg(long, value_name = "GROUP")]
+    pub group_add: Vec<String>,
+    /// Tune the OOM killer's preference for the container's process (-1000 to 1000)
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub oom_score_adj: Option<i32>,
+    /// With --read-only, mount tmpfs on /run, /tmp and /var/tmp
+    #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set,
+          num_args = 0..=1, default_missing_value = "true")]
+    pub read_only_tmpfs: bool,
+    /// The cgroup the container's cgroup is created under
+    #[arg(long, value_name = "PATH")]
+    pub cgroup_parent: Option<String>,
+    /// cgroups mode: enabled, disabled, no-conmon or split
+    #[arg(long, value_name = "MODE", default_value = "enabled")]
+    pub cgroups: String,
     /// Resource limit: NAME=SOFT[:HARD], or host for this process's limits
     #[arg(long, value_name = "NAME=SOFT[:HARD]")]
     pub ulimit: Vec<String>,

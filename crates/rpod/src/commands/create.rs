@@ -3,6 +3,9 @@
 use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
+use libpod::container::isolation::{
+    parse_sysctl, BlkioLimits, BlkioRate, CgroupRule, DeviceSpec, IsolationConfig, NamespaceMode,
+};
 use libpod::container::options::{parse_env_file, parse_key_value, parse_size, MountSpec, Ulimit};
 use libpod::container::{parse_detach_keys, pump, AttachOutcome, AttachStreams, SecurityOpt};
 use libpod::{Container, CreateOptions, Runtime};
@@ -83,6 +86,7 @@ pub fn create_options(f: &CreateFlags) -> Result<CreateOptions> {
             .map(|o| SecurityOpt::parse(o))
             .collect::<libpod::Result<_>>()?,
         seccomp_policy: Some(f.seccomp_policy.clone()),
+        isolation: isolation(f)?,
         ulimits: f
             .ulimit
             .iter()
@@ -120,6 +124,53 @@ pub fn create_options(f: &CreateFlags) -> Result<CreateOptions> {
         },
         pull: f.pull.parse()?,
         registry: crate::commands::images::registry_options(&f.registry),
+    })
+}
+
+/// `--pid`, `--ipc`, `--device`, `--sysctl`, … as the engine takes them.
+fn isolation(f: &CreateFlags) -> Result<IsolationConfig> {
+    let ns = |flag: &str, v: &Option<String>| -> libpod::Result<NamespaceMode> {
+        v.as_deref()
+            .map(|t| NamespaceMode::parse(flag, t))
+            .unwrap_or(Ok(NamespaceMode::Private))
+    };
+    let rates = |flag: &str, list: &[String], bytes: bool| -> libpod::Result<Vec<BlkioRate>> {
+        list.iter()
+            .map(|t| BlkioRate::parse(flag, t, bytes))
+            .collect()
+    };
+    Ok(IsolationConfig {
+        pid: ns("pid", &f.pid)?,
+        ipc: ns("ipc", &f.ipc)?,
+        uts: ns("uts", &f.uts)?,
+        cgroupns: ns("cgroupns", &f.cgroupns)?,
+        cgroupns_explicit: f.cgroupns.as_deref() == Some("private"),
+        devices: f
+            .device
+            .iter()
+            .map(|d| DeviceSpec::parse(d))
+            .collect::<libpod::Result<_>>()?,
+        device_cgroup_rules: f
+            .device_cgroup_rule
+            .iter()
+            .map(|r| CgroupRule::parse(r))
+            .collect::<libpod::Result<_>>()?,
+        blkio: BlkioLimits {
+            read_bps: rates("device-read-bps", &f.device_read_bps, true)?,
+            write_bps: rates("device-write-bps", &f.device_write_bps, true)?,
+            read_iops: rates("device-read-iops", &f.device_read_iops, false)?,
+            write_iops: rates("device-write-iops", &f.device_write_iops, false)?,
+        },
+        sysctls: f
+            .sysctl
+            .iter()
+            .map(|s| parse_sysctl(s))
+            .collect::<libpod::Result<_>>()?,
+        group_add: f.group_add.clone(),
+        oom_score_adj: f.oom_score_adj,
+        read_only_tmpfs: f.read_only_tmpfs,
+        cgroup_parent: f.cgroup_parent.clone(),
+        cgroups: f.cgroups.clone(),
     })
 }
 

@@ -871,3 +871,46 @@ impl Engine {
         out
     }
 }
+
+/// rpod and podman side by side, each with the probe image (busybox plus
+/// `/probe`) imported as `probe`.
+pub struct Both {
+    pub e: Engine,
+    pub p: Podman,
+}
+
+impl Both {
+    pub fn new() -> Both {
+        let e = Engine::new();
+        let tar = e.probe_tar();
+        e.ok(&["import", tar.to_str().unwrap(), "probe"]);
+        let p = Podman::new(&e);
+        p.ok(&["import", "-q", tar.to_str().unwrap(), "probe"]);
+        Both { e, p }
+    }
+
+    fn run_args<'a>(flags: &[&'a str], cmd: &[&'a str]) -> Vec<&'a str> {
+        let mut args = vec!["run", "--rm"];
+        if !flags.iter().any(|f| f.starts_with("--network")) {
+            args.extend(["--network", "none"]);
+        }
+        args.extend_from_slice(flags);
+        args.push("probe");
+        args.extend_from_slice(cmd);
+        args
+    }
+
+    /// Runs `cmd` with `flags` in a fresh container of each engine (with
+    /// `--network none` unless a network flag is given); returns the two
+    /// trimmed outputs, each asserted to succeed.
+    pub fn both(&self, flags: &[&str], cmd: &[&str]) -> (String, String) {
+        let args = Self::run_args(flags, cmd);
+        (self.e.ok(&args), self.p.ok(&args))
+    }
+
+    /// The same, returning the raw outputs (for failures).
+    pub fn both_raw(&self, flags: &[&str], cmd: &[&str]) -> (Output, Output) {
+        let args = Self::run_args(flags, cmd);
+        (self.e.rpod(&args), self.p.run(&args))
+    }
+}

@@ -165,6 +165,34 @@ impl Located {
         })
     }
 
+    /// Like [`Located::in_root`], but a final symlink is followed inside the root as
+    /// well (up to 40 links), as the source of a copy out of a container is: the
+    /// result names the link's target, so no link pointing at a host path reaches the
+    /// host.
+    pub fn in_root_following(root: &Path, path: &str) -> Result<Located> {
+        let mut current = path.to_string();
+        for _ in 0..40 {
+            let found = Located::in_root(root, &current)?;
+            let is_link = found
+                .meta
+                .as_ref()
+                .is_some_and(|m| m.file_type().is_symlink());
+            let Some(name) = found.name.clone().filter(|_| is_link) else {
+                return Ok(found);
+            };
+            let target = fs::read_link(found.parent.child(&name))
+                .at("readlink", &found.parent.display_child(&name))?;
+            let target = target.to_string_lossy().into_owned();
+            current = if target.starts_with('/') {
+                target
+            } else {
+                let (parent, _) = split_last(current.trim_end_matches('/'));
+                format!("{}/{target}", parent.trim_end_matches('/'))
+            };
+        }
+        Err(io::Error::from_raw_os_error(libc::ELOOP)).at("resolve", Path::new(path))
+    }
+
     /// Looks a host path up (its parent is resolved normally).
     pub fn on_host(path: &Path) -> Result<Located> {
         let text = path.to_string_lossy().into_owned();
