@@ -310,6 +310,7 @@ pub fn tcp_warning(addr: &SocketAddr) -> Option<String> {
 
 /// Serves until idle or signalled; removes the socket file afterwards.
 pub async fn serve(opts: ServiceOptions) -> Result<()> {
+    let limits = Limits::from_env()?;
     let listener = match &opts.listen {
         Listen::Unix(path) => Listener::Unix(bind_unix(path, opts.group.as_deref())?, path.clone()),
         Listen::Tcp(addr) => {
@@ -323,7 +324,6 @@ pub async fn serve(opts: ServiceOptions) -> Result<()> {
             )
         }
     };
-    let limits = Limits::from_env()?;
     let conns = Connections::new(fit_connections(limits.max_connections));
     let tracker = Arc::new(Tracker::default());
     let state = AppState::new(opts.runtime.clone(), opts.rpod_exe.clone(), tracker.clone());
@@ -457,7 +457,7 @@ where
                 // lives on in its own task.
                 _ = conn.as_mut() => break,
                 // No request in flight: nothing is lost by closing.
-                _ = &mut idle, if !closing => break,
+                _ = &mut idle => break,
                 _ = conn_state.close_requested(), if !closing => {
                     if closable_now(&conn_state) {
                         break;
