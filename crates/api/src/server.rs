@@ -240,8 +240,17 @@ fn io_err(context: String) -> impl FnOnce(std::io::Error) -> Error {
     move |source| Error::Io { context, source }
 }
 
+/// The longest unix socket path (`sun_path` less its NUL).
+const MAX_SOCKET_PATH: usize = 107;
+
 fn bind_unix(path: &Path, group: Option<&str>) -> Result<tokio::net::UnixListener> {
     let gid = group.map(resolve_group).transpose()?;
+    if path.as_os_str().len() > MAX_SOCKET_PATH {
+        return Err(Error::BadRequest(format!(
+            "the socket path {} is longer than {MAX_SOCKET_PATH} bytes",
+            path.display()
+        )));
+    }
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("/"),
@@ -267,10 +276,9 @@ fn bind_unix(path: &Path, group: Option<&str>) -> Result<tokio::net::UnixListene
     let staged = staging.path().join("s");
     let staging_fd = std::fs::File::open(staging.path())
         .map_err(io_err(format!("opening {}", staging.path().display())))?;
-    // A unix socket path is at most 107 bytes; the staging path is a little
-    // longer than the final one, so bind through the directory's fd when
-    // it does not fit.
-    let bind_path = if staged.as_os_str().len() < 100 {
+    // The staging path is a little longer than the final one: bind through
+    // the directory's fd when it does not fit.
+    let bind_path = if staged.as_os_str().len() <= MAX_SOCKET_PATH {
         staged.clone()
     } else {
         use std::os::fd::AsRawFd;

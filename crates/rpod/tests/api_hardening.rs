@@ -405,6 +405,53 @@ fn the_socket_has_its_final_mode_as_soon_as_it_appears() {
         svc.stop();
         drop(svc);
     }
+    // A path near the length limit of unix sockets (its staging path is
+    // over it), and one over it, refused.
+    let base = e.path().display().to_string().len();
+    let long_dir = e.file(&"d".repeat(104 - base - 1 - "/s.sock".len()));
+    std::fs::create_dir_all(&long_dir).unwrap();
+    let long = long_dir.join("s.sock");
+    assert_eq!(long.as_os_str().len(), 104);
+    let mut cmd = e.cmd(&[
+        "system",
+        "service",
+        &format!("unix://{}", long.display()),
+        "--time",
+        "0",
+    ]);
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let mut svc = Service {
+        child: cmd.spawn().unwrap(),
+        socket: long.clone(),
+        stderr: e.file("service.log"),
+    };
+    wait_until("the API socket", POLL_TIMEOUT, || {
+        UnixStream::connect(&long).is_ok()
+    });
+    let meta = std::fs::symlink_metadata(&long).unwrap();
+    assert_eq!(meta.permissions().mode() & 0o777, 0o660);
+    ping(&long);
+    svc.stop();
+    drop(svc);
+    assert_eq!(std::fs::read_dir(&long_dir).unwrap().count(), 0);
+    let too_long = long_dir.join("a-longer-name.sock");
+    let out = e.rpod(&[
+        "system",
+        "service",
+        &format!("unix://{}", too_long.display()),
+        "--time",
+        "0",
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("longer than 107 bytes"),
+        "{}",
+        describe(&out)
+    );
+    assert!(!too_long.exists());
+
     // Nothing is left of the staging directories.
     let leftovers: Vec<_> = std::fs::read_dir(e.path())
         .unwrap()
