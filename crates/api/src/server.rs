@@ -1,10 +1,12 @@
 //! The listener, the per-connection HTTP/1.1 server (with upgrades for
-//! hijacked streams), the API version prefix, the common response headers
-//! and the idle timeout.
+//! hijacked streams), the API version prefix, the common response headers,
+//! the idle timeout, and the service's limits: header read and connection
+//! idle timeouts, a cap on open connections, and a caught panic per request.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::os::unix::fs::PermissionsExt;
+use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,13 +14,14 @@ use std::time::Duration;
 use axum::body::Body;
 use axum::http::{HeaderValue, Request, Response, StatusCode, Uri};
 use axum::Router;
+use futures_util::FutureExt;
 use hyper::body::Incoming;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use libpod::RuntimeOptions;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tower::ServiceExt;
 
-use crate::activity::Tracker;
+use crate::activity::{ConnSlot, Connection, Connections, Tracker};
 use crate::body::GuardedBody;
 use crate::error::{error_body, Error, Result};
 use crate::state::AppState;
@@ -96,6 +99,109 @@ pub struct ServiceOptions {
     pub group: Option<String>,
 }
 
+/// How long a client may take to send a request's headers (30 s), once it
+/// starts one or while a kept-alive connection waits for the next.
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a connection may stay open with no request in flight (60 s).
+pub const CONNECTION_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+/// The most connections open at once.
+pub const MAX_CONNECTIONS: usize = 1024;
+
+/// The limits that keep a hostile or sloppy client from exhausting the
+/// service. The defaults can be changed through the environment (meant for
+/// tests): `RPOD_API_HEADER_TIMEOUT_MS`, `RPOD_API_IDLE_CONN_TIMEOUT_MS`
+/// (`0` turns either timeout off) and `RPOD_API_MAX_CONNECTIONS`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    /// See [`HEADER_TIMEOUT`].
+    pub header_timeout: Option<Duration>,
+    /// See [`CONNECTION_IDLE_TIMEOUT`].
+    pub connection_idle_timeout: Option<Duration>,
+    /// See [`MAX_CONNECTIONS`].
+    pub max_connections: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            header_timeout: Some(HEADER_TIMEOUT),
+            connection_idle_timeout: Some(CONNECTION_IDLE_TIMEOUT),
+            max_connections: MAX_CONNECTIONS,
+        }
+    }
+}
+
+impl Limits {
+    /// The defaults, changed by the environment variables that are set.
+    pub fn from_env() -> Result<Self> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self> {
+        let number = |name: &str| -> Result<Option<u64>> {
+            get(name)
+                .map(|v| {
+                    v.trim().parse::<u64>().map_err(|_| {
+                        Error::BadRequest(format!("{name}={v:?}: expected a whole number"))
+                    })
+                })
+                .transpose()
+        };
+        let timeout = |name: &str, default: Duration| -> Result<Option<Duration>> {
+            Ok(match number(name)? {
+                None => Some(default),
+                Some(0) => None,
+                Some(ms) => Some(Duration::from_millis(ms)),
+            })
+        };
+        let max_connections = match number("RPOD_API_MAX_CONNECTIONS")? {
+            None => MAX_CONNECTIONS,
+            Some(0) => {
+                return Err(Error::BadRequest(
+                    "RPOD_API_MAX_CONNECTIONS=0: at least one connection is needed".into(),
+                ))
+            }
+            Some(n) => usize::try_from(n).unwrap_or(usize::MAX),
+        };
+        Ok(Limits {
+            header_timeout: timeout("RPOD_API_HEADER_TIMEOUT_MS", HEADER_TIMEOUT)?,
+            connection_idle_timeout: timeout(
+                "RPOD_API_IDLE_CONN_TIMEOUT_MS",
+                CONNECTION_IDLE_TIMEOUT,
+            )?,
+            max_connections,
+        })
+    }
+}
+
+/// File descriptors kept for other uses than connections (the engine's
+/// database, logs, exec sessions, ...).
+const RESERVED_FDS: u64 = 256;
+
+/// Raises the soft limit on open files as far as `connections` need (up to
+/// the hard limit) and returns how many connections fit under it.
+fn fit_connections(connections: usize) -> usize {
+    use nix::sys::resource::{getrlimit, setrlimit, Resource};
+    let Ok((soft, hard)) = getrlimit(Resource::RLIMIT_NOFILE) else {
+        return connections;
+    };
+    let wanted = (connections as u64).saturating_add(RESERVED_FDS);
+    let mut soft_now = soft;
+    if soft < wanted {
+        let raised = wanted.min(hard);
+        if setrlimit(Resource::RLIMIT_NOFILE, raised, hard).is_ok() {
+            soft_now = raised;
+        }
+    }
+    let fit = usize::try_from(soft_now.saturating_sub(RESERVED_FDS).max(1)).unwrap_or(usize::MAX);
+    if fit < connections {
+        eprintln!(
+            "rpod: warning: the limit on open files ({soft_now}) allows only {fit} API connections at once"
+        );
+    }
+    connections.min(fit)
+}
+
 /// Resolves `--group` (a name or a numeric GID).
 pub fn resolve_group(group: &str) -> Result<nix::unistd::Gid> {
     if let Ok(gid) = group.parse::<u32>() {
@@ -134,35 +240,69 @@ fn io_err(context: String) -> impl FnOnce(std::io::Error) -> Error {
     move |source| Error::Io { context, source }
 }
 
+/// The longest unix socket path (`sun_path` less its NUL).
+const MAX_SOCKET_PATH: usize = 107;
+
 fn bind_unix(path: &Path, group: Option<&str>) -> Result<tokio::net::UnixListener> {
     let gid = group.map(resolve_group).transpose()?;
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(io_err(format!("creating {}", dir.display())))?;
-    }
-    if path.exists() {
-        if std::os::unix::net::UnixStream::connect(path).is_ok() {
-            return Err(Error::Conflict(format!(
-                "{} is in use by another service",
-                path.display()
-            )));
-        }
-        std::fs::remove_file(path).map_err(io_err(format!(
-            "removing the stale socket {}",
+    if path.as_os_str().len() > MAX_SOCKET_PATH {
+        return Err(Error::BadRequest(format!(
+            "the socket path {} is longer than {MAX_SOCKET_PATH} bytes",
             path.display()
-        )))?;
+        )));
     }
-    let listener = tokio::net::UnixListener::bind(path)
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("/"),
+    };
+    std::fs::create_dir_all(dir).map_err(io_err(format!("creating {}", dir.display())))?;
+    if path.exists() && std::os::unix::net::UnixStream::connect(path).is_ok() {
+        return Err(Error::Conflict(format!(
+            "{} is in use by another service",
+            path.display()
+        )));
+    }
+    // The socket is made in a private (0700) directory next to its place,
+    // given its mode and owner there, and renamed into place, so it never
+    // appears with any other mode or owner; the rename also replaces a
+    // stale socket atomically.
+    let staging = tempfile::Builder::new()
+        .prefix(".rpod-api-")
+        .tempdir_in(dir)
+        .map_err(io_err(format!(
+            "creating a staging directory in {}",
+            dir.display()
+        )))?;
+    let staged = staging.path().join("s");
+    let staging_fd = std::fs::File::open(staging.path())
+        .map_err(io_err(format!("opening {}", staging.path().display())))?;
+    // The staging path is a little longer than the final one: bind through
+    // the directory's fd when it does not fit.
+    let bind_path = if staged.as_os_str().len() <= MAX_SOCKET_PATH {
+        staged.clone()
+    } else {
+        use std::os::fd::AsRawFd;
+        PathBuf::from(format!("/proc/self/fd/{}/s", staging_fd.as_raw_fd()))
+    };
+    let listener = tokio::net::UnixListener::bind(&bind_path)
         .map_err(io_err(format!("binding {}", path.display())))?;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o660))
+    std::fs::set_permissions(&bind_path, std::fs::Permissions::from_mode(0o660))
         .map_err(io_err(format!("setting the mode of {}", path.display())))?;
     if nix::unistd::geteuid().is_root() {
         let root = Some(nix::unistd::Uid::from_raw(0));
         let group = Some(gid.unwrap_or(nix::unistd::Gid::from_raw(0)));
-        nix::unistd::chown(path, root, group).map_err(|e| Error::Io {
+        nix::unistd::chown(&bind_path, root, group).map_err(|e| Error::Io {
             context: format!("changing the owner of {}", path.display()),
             source: e.into(),
         })?;
     }
+    std::fs::rename(&bind_path, path).map_err(io_err(format!(
+        "moving the socket into place at {}",
+        path.display()
+    )))?;
+    drop(staging_fd);
+    // Empty now; a failure to remove it leaves only an empty directory.
+    let _ = staging.close();
     Ok(listener)
 }
 
@@ -178,6 +318,7 @@ pub fn tcp_warning(addr: &SocketAddr) -> Option<String> {
 
 /// Serves until idle or signalled; removes the socket file afterwards.
 pub async fn serve(opts: ServiceOptions) -> Result<()> {
+    let limits = Limits::from_env()?;
     let listener = match &opts.listen {
         Listen::Unix(path) => Listener::Unix(bind_unix(path, opts.group.as_deref())?, path.clone()),
         Listen::Tcp(addr) => {
@@ -191,9 +332,16 @@ pub async fn serve(opts: ServiceOptions) -> Result<()> {
             )
         }
     };
+    let conns = Connections::new(fit_connections(limits.max_connections));
     let tracker = Arc::new(Tracker::default());
     let state = AppState::new(opts.runtime.clone(), opts.rpod_exe.clone(), tracker.clone());
-    let app = crate::routes::router(state.clone());
+    let app = with_test_routes(crate::routes::router(state.clone()));
+    let http = {
+        let mut b = hyper::server::conn::http1::Builder::new();
+        b.timer(TokioTimer::new())
+            .header_read_timeout(limits.header_timeout);
+        Arc::new(b)
+    };
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .map_err(io_err("installing the SIGTERM handler".into()))?;
     let idle = {
@@ -212,9 +360,20 @@ pub async fn serve(opts: ServiceOptions) -> Result<()> {
             _ = &mut idle => break,
             _ = term.recv() => break,
             _ = tokio::signal::ctrl_c() => break,
-            conn = accept(&listener) => match conn {
-                Ok(Conn::Unix(s)) => spawn_connection(s, app.clone(), state.clone()),
-                Ok(Conn::Tcp(s)) => spawn_connection(s, app.clone(), state.clone()),
+            conn = accept_admitted(&listener, &conns) => match conn {
+                Ok((stream, slot)) => {
+                    let conn = Served {
+                        app: app.clone(),
+                        state: state.clone(),
+                        http: http.clone(),
+                        slot,
+                        idle_timeout: limits.connection_idle_timeout,
+                    };
+                    match stream {
+                        Conn::Unix(s) => spawn_connection(s, conn),
+                        Conn::Tcp(s) => spawn_connection(s, conn),
+                    }
+                }
                 Err(e) => {
                     eprintln!("rpod: warning: accepting a connection: {e}");
                     tokio::time::sleep(Duration::from_millis(50)).await;
@@ -240,25 +399,98 @@ async fn accept(listener: &Listener) -> std::io::Result<Conn> {
     }
 }
 
-fn spawn_connection<S>(stream: S, app: Router, state: AppState)
+/// Accepts a connection, then waits for a slot for it (see
+/// [`Connections`]); while it waits, later connections wait in the listen
+/// backlog.
+async fn accept_admitted(
+    listener: &Listener,
+    conns: &Arc<Connections>,
+) -> std::io::Result<(Conn, ConnSlot)> {
+    let stream = accept(listener).await?;
+    let slot = conns.admit().await;
+    Ok((stream, slot))
+}
+
+/// What a connection is served with.
+struct Served {
+    app: Router,
+    state: AppState,
+    http: Arc<hyper::server::conn::http1::Builder>,
+    slot: ConnSlot,
+    idle_timeout: Option<Duration>,
+}
+
+/// A connection asked to close that has served a request is closed at
+/// once only after this long without one (so a response just produced has
+/// been written out); otherwise it is shut down gracefully.
+const EVICTION_GRACE: Duration = Duration::from_secs(1);
+
+fn spawn_connection<S>(stream: S, served: Served)
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     tokio::spawn(async move {
-        let service = hyper::service::service_fn(move |req: Request<Incoming>| {
-            let app = app.clone();
-            let state = state.clone();
-            async move { Ok::<_, Infallible>(handle(app, state, req).await) }
-        });
-        let _ = hyper::server::conn::http1::Builder::new()
+        let Served {
+            app,
+            state,
+            http,
+            slot,
+            idle_timeout,
+        } = served;
+        let conn_state = slot.connection().clone();
+        let service = {
+            let conn_state = conn_state.clone();
+            hyper::service::service_fn(move |req: Request<Incoming>| {
+                let app = app.clone();
+                let state = state.clone();
+                let conn_state = conn_state.clone();
+                async move { Ok::<_, Infallible>(handle(app, state, &conn_state, req).await) }
+            })
+        };
+        let conn = http
             .serve_connection(TokioIo::new(stream), service)
-            .with_upgrades()
-            .await;
+            .with_upgrades();
+        tokio::pin!(conn);
+        let idle = async {
+            match idle_timeout {
+                Some(t) => conn_state.idle_for(t).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::pin!(idle);
+        let mut closing = false;
+        loop {
+            tokio::select! {
+                // An upgraded (hijacked) connection finishes here too and
+                // lives on in its own task.
+                _ = conn.as_mut() => break,
+                // No request in flight: nothing is lost by closing.
+                _ = &mut idle => break,
+                _ = conn_state.close_requested(), if !closing => {
+                    if closable_now(&conn_state) {
+                        break;
+                    }
+                    conn.as_mut().graceful_shutdown();
+                    closing = true;
+                }
+            }
+        }
+        drop(slot);
     });
 }
 
-async fn handle(app: Router, state: AppState, req: Request<Incoming>) -> Response<Body> {
-    let guard = state.tracker().begin();
+/// Whether closing the connection now loses nothing.
+fn closable_now(conn: &Connection) -> bool {
+    conn.in_flight() == 0 && (!conn.has_served() || conn.quiet_for() >= EVICTION_GRACE)
+}
+
+async fn handle(
+    app: Router,
+    state: AppState,
+    conn: &Arc<Connection>,
+    req: Request<Incoming>,
+) -> Response<Body> {
+    let guard = (state.tracker().begin(), conn.begin_request());
     let mut req = req.map(Body::new);
     let logged = log_requests().then(|| format!("{} {}", req.method(), req.uri()));
     let mut resp = match strip_version(req.uri()) {
@@ -267,15 +499,7 @@ async fn handle(app: Router, state: AppState, req: Request<Incoming>) -> Respons
             route(app, req).await
         }
         Ok(None) => route(app, req).await,
-        Err(e) => {
-            let mut r = Response::new(Body::from(error_body(&e.to_string())));
-            *r.status_mut() = e.status();
-            r.headers_mut().insert(
-                axum::http::header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json"),
-            );
-            r
-        }
+        Err(e) => error_response(&e),
     };
     let h = resp.headers_mut();
     h.insert("Api-Version", HeaderValue::from_static(DOCKER_API_VERSION));
@@ -303,11 +527,71 @@ fn log_requests() -> bool {
     *ON.get_or_init(|| std::env::var_os("RPOD_API_LOG").is_some_and(|v| !v.is_empty() && v != "0"))
 }
 
+fn error_response(e: &Error) -> Response<Body> {
+    let mut r = Response::new(Body::from(error_body(&e.to_string())));
+    *r.status_mut() = e.status();
+    r.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    r
+}
+
+/// Routes the request; a panic in its handler becomes a 500 for this
+/// request alone.
 async fn route(app: Router, req: Request<Body>) -> Response<Body> {
-    match app.oneshot(req).await {
-        Ok(r) => r,
-        Err(never) => match never {},
+    match AssertUnwindSafe(app.oneshot(req)).catch_unwind().await {
+        Ok(Ok(r)) => r,
+        Ok(Err(never)) => match never {},
+        Err(panic) => error_response(&Error::Internal(format!(
+            "internal error: {}",
+            panic_message(panic.as_ref())
+        ))),
     }
+}
+
+/// The message a panic was raised with.
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
+    if let Some(s) = payload.downcast_ref::<&'static str>() {
+        s
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s
+    } else {
+        "a request handler panicked"
+    }
+}
+
+/// With `RPOD_TEST_PANIC_ROUTE=1` in the environment of a debug build,
+/// `GET /_rpod_test/panic` panics in its handler (and `?blocking=1` on a
+/// blocking thread), to test that the service survives it. Release builds
+/// have no such route.
+#[cfg(debug_assertions)]
+fn with_test_routes(app: Router) -> Router {
+    #[derive(serde::Deserialize)]
+    struct PanicQuery {
+        blocking: Option<String>,
+    }
+    async fn panic_handler(
+        axum::extract::Query(q): axum::extract::Query<PanicQuery>,
+    ) -> Result<&'static str> {
+        if q.blocking.as_deref() == Some("1") {
+            return crate::state::blocking(|| -> Result<&'static str> {
+                panic!("deliberate panic on a blocking thread")
+            })
+            .await;
+        }
+        panic!("deliberate panic in a request handler")
+    }
+    if std::env::var_os("RPOD_TEST_PANIC_ROUTE").is_some_and(|v| v == "1") {
+        app.route("/_rpod_test/panic", axum::routing::get(panic_handler))
+    } else {
+        app
+    }
+}
+
+#[cfg(not(debug_assertions))]
+fn with_test_routes(app: Router) -> Router {
+    app
 }
 
 /// Removes a `/v1.44` or `/v4.0.0` prefix; refuses Docker versions outside
@@ -367,6 +651,40 @@ mod tests {
         assert!(strip_version(&u).is_err());
         let u: Uri = "/v1.12/info".parse().unwrap();
         assert!(strip_version(&u).is_err());
+    }
+
+    #[test]
+    fn limits_from_the_environment() {
+        let none = Limits::from_lookup(|_| None).unwrap();
+        assert_eq!(none, Limits::default());
+        let set = Limits::from_lookup(|name| match name {
+            "RPOD_API_HEADER_TIMEOUT_MS" => Some("1500".into()),
+            "RPOD_API_IDLE_CONN_TIMEOUT_MS" => Some("0".into()),
+            "RPOD_API_MAX_CONNECTIONS" => Some("16".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(set.header_timeout, Some(Duration::from_millis(1500)));
+        assert_eq!(set.connection_idle_timeout, None);
+        assert_eq!(set.max_connections, 16);
+        for (name, value) in [
+            ("RPOD_API_MAX_CONNECTIONS", "0"),
+            ("RPOD_API_MAX_CONNECTIONS", "many"),
+            ("RPOD_API_HEADER_TIMEOUT_MS", "-1"),
+        ] {
+            let err = Limits::from_lookup(|n| (n == name).then(|| value.to_string()))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(name), "{err}");
+        }
+    }
+
+    #[test]
+    fn panic_messages() {
+        let p = std::panic::catch_unwind(|| panic!("boom {}", 1)).unwrap_err();
+        assert_eq!(panic_message(p.as_ref()), "boom 1");
+        let p = std::panic::catch_unwind(|| panic!("static")).unwrap_err();
+        assert_eq!(panic_message(p.as_ref()), "static");
     }
 
     #[test]
