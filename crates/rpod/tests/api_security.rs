@@ -291,6 +291,36 @@ fn docker_cli_security_and_isolation_fields_take_effect() {
         &["run", "--rm", "--security-opt", "bogus", "busybox", "true"],
     );
     assert!(!out.status.success());
+    // The engine's own checks, past the CLI's: a 400 naming the reason, nothing created.
+    for (body, phrase) in [
+        (
+            r#"{"Image":"busybox","HostConfig":{"Sysctls":{"vm.swappiness":"1"}}}"#,
+            "sysctl 'vm.swappiness' is not allowed",
+        ),
+        (
+            r#"{"Image":"busybox","HostConfig":{"SecurityOpt":["apparmor=foo"]}}"#,
+            "Apparmor is not enabled",
+        ),
+        (
+            r#"{"Image":"busybox","HostConfig":{"Devices":[{"PathOnHost":"/dev/nonexistent"}]}}"#,
+            "no such file or directory",
+        ),
+    ] {
+        let (status, _, reply) = http(
+            &svc.socket,
+            "POST",
+            "/v1.44/containers/create",
+            JSON,
+            Some(body.as_bytes()),
+        );
+        assert_eq!(status, 400, "{body}: {}", String::from_utf8_lossy(&reply));
+        assert!(
+            message(&reply).contains(phrase),
+            "{body}: {}",
+            message(&reply)
+        );
+    }
+    assert!(e.all_ids().is_empty());
 
     // Inspect shows them as Docker names them.
     let id = svc.docker_ok(
