@@ -58,6 +58,55 @@ pub struct CreateRequest {
     pub volumes: Option<BTreeMap<String, Value>>,
     pub host_config: Option<HostConfig>,
     pub networking_config: Option<NetworkingConfig>,
+    /// Fields rpod does not map: reported in the response's `Warnings`.
+    #[serde(flatten)]
+    pub other: BTreeMap<String, Value>,
+}
+
+/// Fields that carry no meaning for a container rpod creates: attaching is
+/// chosen at attach time, ArgsEscaped is for Windows, the console size is
+/// set when a terminal attaches.
+const WITHOUT_EFFECT: &[&str] = &[
+    "AttachStdin",
+    "AttachStdout",
+    "AttachStderr",
+    "ArgsEscaped",
+    "ConsoleSize",
+];
+
+/// True for a value a client sends when it does not use the field.
+fn unset(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::Bool(b) => !b,
+        Value::Number(n) => n.as_f64() == Some(0.0),
+        Value::String(s) => s.is_empty(),
+        Value::Array(a) => a.iter().all(unset),
+        Value::Object(o) => o.values().all(unset),
+    }
+}
+
+/// `prefix.Key: …` for every set field of `other` that has an effect rpod
+/// does not give.
+fn ignored(prefix: &str, other: &BTreeMap<String, Value>) -> Vec<String> {
+    other
+        .iter()
+        .filter(|(k, v)| !WITHOUT_EFFECT.contains(&k.as_str()) && !unset(v))
+        // -1 is the docker CLI's "not set" for the swappiness.
+        .filter(|(k, v)| !(k.as_str() == "MemorySwappiness" && v.as_i64() == Some(-1)))
+        .map(|(k, _)| format!("{prefix}{k} is not supported by rpod and was ignored"))
+        .collect()
+}
+
+impl CreateRequest {
+    /// The warnings for the fields of this request that rpod does not apply.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut out = ignored("", &self.other);
+        if let Some(hc) = &self.host_config {
+            out.extend(ignored("HostConfig.", &hc.other));
+        }
+        out
+    }
 }
 
 /// `NetworkingConfig`: the networks to join at creation.
@@ -133,6 +182,9 @@ pub struct HostConfig {
     pub blkio_device_read_iops: Option<Vec<DockerThrottle>>,
     #[serde(rename = "BlkioDeviceWriteIOps")]
     pub blkio_device_write_iops: Option<Vec<DockerThrottle>>,
+    /// Fields rpod does not map: reported in the response's `Warnings`.
+    #[serde(flatten)]
+    pub other: BTreeMap<String, Value>,
     pub memory: i64,
     pub nano_cpus: i64,
     pub pids_limit: Option<i64>,

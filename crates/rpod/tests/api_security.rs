@@ -341,3 +341,42 @@ fn docker_cli_security_and_isolation_fields_take_effect() {
         r#"host ["no-new-privileges"]"#
     );
 }
+
+/// A create field rpod does not apply is named in `Warnings`, never
+/// dropped in silence; the fields a default `docker run` sends give none.
+#[test]
+fn unapplied_create_fields_come_back_as_warnings() {
+    let e = Engine::with_image();
+    let svc = Service::start(&e);
+    let out = svc.docker(&e, &["create", "--network", "none", "busybox", "true"]);
+    assert!(out.status.success(), "{}", describe(&out));
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("WARNING"),
+        "{}",
+        describe(&out)
+    );
+    let body = r#"{"Image":"busybox","Cmd":["true"],"Domainname":"example.org","AttachStdout":true,
+        "HostConfig":{"NetworkMode":"none","CpuShares":512,"MemorySwappiness":-1,"Isolation":""}}"#;
+    let (status, _, reply) = http(
+        &svc.socket,
+        "POST",
+        "/v1.44/containers/create",
+        JSON,
+        Some(body.as_bytes()),
+    );
+    assert_eq!(status, 201, "{}", String::from_utf8_lossy(&reply));
+    let v: serde_json::Value = serde_json::from_slice(&reply).unwrap();
+    let warnings: Vec<&str> = v["Warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        warnings,
+        vec![
+            "Domainname is not supported by rpod and was ignored",
+            "HostConfig.CpuShares is not supported by rpod and was ignored",
+        ]
+    );
+}

@@ -100,25 +100,31 @@ impl Drop for Service {
     }
 }
 
-/// Whether a program is on PATH.
+/// Asserts that a client program the test drives is on PATH: a missing
+/// client fails the test (`.ci/run` installs every one), never skips it.
 pub fn have(bin: &str) -> bool {
-    Command::new("sh")
+    let found = Command::new("sh")
         .arg("-c")
         .arg(format!("command -v {bin}"))
         .stdout(Stdio::null())
         .status()
         .map(|s| s.success())
-        .unwrap_or(false)
+        .unwrap_or(false);
+    assert!(found, "{bin} is not installed: .ci/run installs it");
+    found
 }
 
-/// Whether python3 can import `module`.
+/// Asserts that python3 can import `module` (a client library the test
+/// drives); a missing one fails the test.
 pub fn have_python_module(module: &str) -> bool {
-    Command::new("python3")
+    let found = Command::new("python3")
         .args(["-c", &format!("import {module}")])
         .stderr(Stdio::null())
         .status()
         .map(|s| s.success())
-        .unwrap_or(false)
+        .unwrap_or(false);
+    assert!(found, "python3 cannot import {module}: .ci/run installs it");
+    found
 }
 
 /// A raw HTTP/1.0 request over the socket: (status, headers, body).
