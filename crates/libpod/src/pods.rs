@@ -32,6 +32,9 @@ pub struct PodConfig {
     pub hostname: String,
     pub share: Vec<String>,
     pub infra_id: Option<String>,
+    /// Host devices every container of the pod gets (`pod create --device`).
+    #[serde(default)]
+    pub devices: Vec<crate::container::isolation::DeviceSpec>,
 }
 
 impl PodConfig {
@@ -53,6 +56,11 @@ pub struct PodCreateOptions {
     pub infra_command: Option<Vec<String>>,
     pub network: network::NetworkMode,
     pub net: network::NetworkRequest,
+    /// The infra container's `--security-opt`.
+    pub security_opts: Vec<crate::container::SecurityOpt>,
+    /// The infra container's namespaces (`--pid`, `--uts`), sysctls, devices
+    /// (which members get too), block I/O limits and cgroup parent.
+    pub isolation: crate::container::isolation::IsolationConfig,
 }
 
 /// `pod inspect` output (Podman's field names).
@@ -116,6 +124,7 @@ impl Runtime {
             labels: opts.labels.clone(),
             share: if opts.infra { share } else { Vec::new() },
             infra_id: None,
+            devices: opts.isolation.devices.clone(),
         };
         if !self.db.add_pod(
             &id,
@@ -173,6 +182,8 @@ impl Runtime {
             network: opts.network.clone(),
             net: opts.net.clone(),
             labels: pod.labels.clone(),
+            security_opts: opts.security_opts.clone(),
+            isolation: opts.isolation.clone(),
             ..Default::default()
         })?;
         let mut config = infra.config().clone();

@@ -296,3 +296,51 @@ fn block_io_limits_and_cgroup_parent() {
     assert_eq!(ours.status.code(), Some(125), "{}", describe(&ours));
     assert!(!theirs.status.success());
 }
+
+#[test]
+fn pod_devices_sysctls_and_security_opts_as_podman() {
+    let t = Both::new();
+    let create = [
+        "pod",
+        "create",
+        "--name",
+        "pp",
+        "--network",
+        "none",
+        "--device",
+        "/dev/fuse",
+        "--sysctl",
+        "kernel.msgmax=4096",
+        "--security-opt",
+        "no-new-privileges",
+    ];
+    t.e.ok(&create);
+    t.p.ok(&create);
+    let cmd = "ls /dev/fuse; grep NoNewPrivs /proc/self/status; cat /proc/sys/kernel/msgmax";
+    let args = ["run", "--rm", "--pod", "pp", "probe", "sh", "-c", cmd];
+    let (ours, theirs) = (t.e.ok(&args), t.p.ok(&args));
+    assert_eq!(ours, theirs);
+    assert!(
+        ours.contains("/dev/fuse") && ours.contains("4096"),
+        "{ours}"
+    );
+    // The infra container carries the security options.
+    let infra =
+        t.e.ok(&["pod", "inspect", "pp", "--format", "{{.InfraContainerID}}"]);
+    let opts = t.e.ok(&[
+        "inspect",
+        &infra,
+        "--format",
+        "{{json .HostConfig.SecurityOpt}}",
+    ]);
+    assert_eq!(opts, r#"["no-new-privileges"]"#);
+    // `--share ""` shares nothing (podman-compose creates its pods so).
+    t.e.ok(&["pod", "create", "--name", "alone", "--share", ""]);
+    t.p.ok(&["pod", "create", "--name", "alone", "--share", ""]);
+    let template = "{{json .SharedNamespaces}}";
+    let ours = t.e.ok(&["pod", "inspect", "alone", "--format", template]);
+    let theirs = t.p.ok(&["pod", "inspect", "alone", "--format", template]);
+    assert_eq!(ours.replace("[]", "null"), theirs.replace("[]", "null"));
+    t.e.ok(&["pod", "rm", "-f", "pp", "alone"]);
+    t.p.ok(&["pod", "rm", "-f", "pp", "alone"]);
+}

@@ -208,6 +208,17 @@ impl Runtime {
             }
         }
         let mut isolation = opts.isolation;
+        if let Some(pod) = &pod {
+            for d in &pod.devices {
+                if !isolation
+                    .devices
+                    .iter()
+                    .any(|x| x.container_path == d.container_path)
+                {
+                    isolation.devices.push(d.clone());
+                }
+            }
+        }
         isolation.validate(network == network::NetworkMode::Host)?;
         for mode in [
             &mut isolation.pid,

@@ -79,6 +79,30 @@ pub struct PodCreateArgs {
     /// The infra container's command
     #[arg(long, value_name = "COMMAND")]
     pub infra_command: Option<String>,
+    /// Security options of the infra container (as `run --security-opt`)
+    #[arg(long, value_name = "OPTION")]
+    pub security_opt: Vec<String>,
+    /// Namespaced kernel parameters of the pod: KEY=VALUE
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub sysctl: Vec<String>,
+    /// A host device every container of the pod gets: HOST[:CONTAINER[:PERMISSIONS]]
+    #[arg(long, value_name = "DEVICE")]
+    pub device: Vec<String>,
+    /// Limit reads from a block device: DEVICE:RATE
+    #[arg(long, value_name = "DEVICE:RATE")]
+    pub device_read_bps: Vec<String>,
+    /// Limit writes to a block device: DEVICE:RATE
+    #[arg(long, value_name = "DEVICE:RATE")]
+    pub device_write_bps: Vec<String>,
+    /// PID namespace of the infra container: private, host, ns:PATH
+    #[arg(long, value_name = "MODE")]
+    pub pid: Option<String>,
+    /// UTS namespace of the infra container: private, host, ns:PATH
+    #[arg(long, value_name = "MODE")]
+    pub uts: Option<String>,
+    /// The cgroup the infra container's cgroup is created under
+    #[arg(long, value_name = "PATH")]
+    pub cgroup_parent: Option<String>,
     #[command(flatten)]
     pub net: NetFlags,
 }

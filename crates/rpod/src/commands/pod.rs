@@ -122,14 +122,62 @@ fn create(rt: &Runtime, a: PodCreateArgs) -> Result<u8> {
         name: a.name.clone(),
         labels: a.labels.iter().map(|l| parse_key_value(l)).collect(),
         hostname: a.hostname.clone(),
-        share: a.share.clone(),
+        // `--share ""` shares nothing.
+        share: a
+            .share
+            .clone()
+            .map(|v| v.into_iter().filter(|s| !s.is_empty()).collect()),
         infra: a.infra && !a.no_infra,
         infra_command,
         network: libpod::NetworkMode::Bridge,
         net: super::create::net_request(&a.net),
+        security_opts: a
+            .security_opt
+            .iter()
+            .map(|o| libpod::container::SecurityOpt::parse(o))
+            .collect::<libpod::Result<_>>()?,
+        isolation: pod_isolation(&a)?,
     })?;
     println!("{}", pod.id);
     Ok(0)
+}
+
+/// The infra container's namespaces, sysctls, devices and limits.
+fn pod_isolation(a: &PodCreateArgs) -> Result<libpod::container::isolation::IsolationConfig> {
+    use libpod::container::isolation::{
+        parse_sysctl, BlkioLimits, BlkioRate, DeviceSpec, IsolationConfig, NamespaceMode,
+    };
+    let ns = |flag: &str, v: &Option<String>| -> libpod::Result<NamespaceMode> {
+        v.as_deref()
+            .map(|t| NamespaceMode::parse(flag, t))
+            .unwrap_or(Ok(NamespaceMode::Private))
+    };
+    let rates = |flag: &str, list: &[String]| -> libpod::Result<Vec<BlkioRate>> {
+        list.iter()
+            .map(|t| BlkioRate::parse(flag, t, true))
+            .collect()
+    };
+    Ok(IsolationConfig {
+        pid: ns("pid", &a.pid)?,
+        uts: ns("uts", &a.uts)?,
+        devices: a
+            .device
+            .iter()
+            .map(|d| DeviceSpec::parse(d))
+            .collect::<libpod::Result<_>>()?,
+        blkio: BlkioLimits {
+            read_bps: rates("device-read-bps", &a.device_read_bps)?,
+            write_bps: rates("device-write-bps", &a.device_write_bps)?,
+            ..BlkioLimits::default()
+        },
+        sysctls: a
+            .sysctl
+            .iter()
+            .map(|s| parse_sysctl(s))
+            .collect::<libpod::Result<_>>()?,
+        cgroup_parent: a.cgroup_parent.clone(),
+        ..IsolationConfig::default()
+    })
 }
 
 fn each(
