@@ -41,7 +41,7 @@ echo "ulimit -n|$(ulimit -n)"
 echo "/dev noexec|$(grep -c " /dev tmpfs .*noexec" /proc/self/mounts)"
 echo "/sys|$(grep " /sys sysfs" /proc/self/mounts | cut -d" " -f4 | cut -d, -f1)"
 echo "/proc/sys read-only|$(grep -c " /proc/sys proc ro" /proc/self/mounts)"
-echo "/proc/kcore masked|$(grep -c " /proc/kcore " /proc/self/mounts)"
+echo "/proc/keys masked|$(grep -c " /proc/keys " /proc/self/mounts)"
 echo "devices in /dev|$(find /dev -maxdepth 1 \( -type c -o -type b \) | wc -l)"
 '
 row_set() { # engine, flags...
