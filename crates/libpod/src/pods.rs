@@ -35,6 +35,10 @@ pub struct PodConfig {
     /// Host devices every container of the pod gets (`pod create --device`).
     #[serde(default)]
     pub devices: Vec<crate::container::isolation::DeviceSpec>,
+    /// The pod's cgroup, the parent of its containers' cgroups
+    /// (`--share-parent`, the default); `None` for pods without one.
+    #[serde(default)]
+    pub cgroup_path: Option<String>,
 }
 
 impl PodConfig {
@@ -61,6 +65,8 @@ pub struct PodCreateOptions {
     /// The infra container's namespaces (`--pid`, `--uts`), sysctls, devices
     /// (which members get too), block I/O limits and cgroup parent.
     pub isolation: crate::container::isolation::IsolationConfig,
+    /// `--share-parent`: the pod's cgroup is the parent of its containers'.
+    pub share_parent: bool,
 }
 
 /// `pod inspect` output (Podman's field names).
@@ -78,6 +84,8 @@ pub struct PodInspect {
     pub infra_container_id: String,
     pub num_containers: usize,
     pub containers: Vec<PodInspectContainer>,
+    pub cgroup_parent: String,
+    pub cgroup_path: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -86,6 +94,32 @@ pub struct PodInspectContainer {
     pub id: String,
     pub name: String,
     pub state: String,
+}
+
+/// The parent of pods' cgroups, beside containers' `/rpod/rpod-ID`.
+const POD_CGROUP_PARENT: &str = "/rpod";
+
+/// Removes the (empty) cgroup `path` from every mounted hierarchy; the
+/// runtime removes its containers' cgroups but not the parents it made.
+fn remove_cgroup(path: &str) {
+    let Ok(mounts) = std::fs::read_to_string("/proc/self/mountinfo") else {
+        return;
+    };
+    for line in mounts.lines() {
+        let Some((left, right)) = line.split_once(" - ") else {
+            continue;
+        };
+        if !right.starts_with("cgroup") {
+            continue;
+        }
+        let Some(mount_point) = left.split_whitespace().nth(4) else {
+            continue;
+        };
+        let dir = PathBuf::from(mount_point).join(path.trim_start_matches('/'));
+        if dir.is_dir() {
+            let _ = std::fs::remove_dir(&dir);
+        }
+    }
 }
 
 impl Runtime {
@@ -125,6 +159,14 @@ impl Runtime {
             share: if opts.infra { share } else { Vec::new() },
             infra_id: None,
             devices: opts.isolation.devices.clone(),
+            cgroup_path: opts.share_parent.then(|| {
+                let parent = opts
+                    .isolation
+                    .cgroup_parent
+                    .as_deref()
+                    .unwrap_or(POD_CGROUP_PARENT);
+                format!("{}/rpod-pod-{id}", parent.trim_end_matches('/'))
+            }),
         };
         if !self.db.add_pod(
             &id,
@@ -183,7 +225,13 @@ impl Runtime {
             net: opts.net.clone(),
             labels: pod.labels.clone(),
             security_opts: opts.security_opts.clone(),
-            isolation: opts.isolation.clone(),
+            isolation: crate::container::isolation::IsolationConfig {
+                cgroup_parent: pod
+                    .cgroup_path
+                    .clone()
+                    .or(opts.isolation.cgroup_parent.clone()),
+                ..opts.isolation.clone()
+            },
             ..Default::default()
         })?;
         let mut config = infra.config().clone();
@@ -199,6 +247,7 @@ impl Runtime {
             Some(name) => self.create_pod(PodCreateOptions {
                 name: Some(name.to_string()),
                 infra: true,
+                share_parent: true,
                 ..Default::default()
             }),
             None => self.pod(reference),
@@ -391,6 +440,9 @@ impl Runtime {
             }
         }
         self.db.remove_pod(&pod.id)?;
+        if let Some(path) = &pod.cgroup_path {
+            remove_cgroup(path);
+        }
         let dir = self.pod_dir(&pod.id);
         if dir.exists() {
             std::fs::remove_dir_all(&dir).ctx(|| format!("removing {}", dir.display()))?;
@@ -411,6 +463,13 @@ impl Runtime {
             shared_namespaces: pod.share.clone(),
             infra_container_id: pod.infra_id.clone().unwrap_or_default(),
             num_containers: members.len(),
+            cgroup_parent: pod
+                .cgroup_path
+                .as_deref()
+                .and_then(|p| p.rsplit_once('/'))
+                .map(|(parent, _)| parent.to_string())
+                .unwrap_or_default(),
+            cgroup_path: pod.cgroup_path.clone().unwrap_or_default(),
             containers: members
                 .iter()
                 .map(|c| PodInspectContainer {

@@ -344,3 +344,57 @@ fn pod_devices_sysctls_and_security_opts_as_podman() {
     t.e.ok(&["pod", "rm", "-f", "pp", "alone"]);
     t.p.ok(&["pod", "rm", "-f", "pp", "alone"]);
 }
+
+/// `--share-parent` (the default): the pod's cgroup holds its containers'
+/// cgroups, and goes away with the pod.
+#[test]
+fn pod_cgroup_is_the_parent_of_its_containers() {
+    let e = Engine::with_image();
+    let pod = e.ok(&["pod", "create", "--name", "cg", "--network", "none"]);
+    let path = e.ok(&["pod", "inspect", "cg", "--format", "{{.CgroupPath}}"]);
+    assert_eq!(path, format!("/rpod/rpod-pod-{pod}"));
+    let cgroups = e.ok(&[
+        "run",
+        "--rm",
+        "--pod",
+        "cg",
+        "busybox",
+        "cat",
+        "/proc/self/cgroup",
+    ]);
+    assert!(
+        cgroups
+            .lines()
+            .any(|l| l.contains(&format!("{path}/rpod-"))),
+        "{cgroups}"
+    );
+    let pids_dir = std::path::Path::new("/sys/fs/cgroup/pids").join(path.trim_start_matches('/'));
+    assert!(pids_dir.is_dir(), "{}", pids_dir.display());
+    e.ok(&["pod", "rm", "-f", "cg"]);
+    assert!(!pids_dir.exists(), "{} left behind", pids_dir.display());
+
+    e.ok(&[
+        "pod",
+        "create",
+        "--name",
+        "flat",
+        "--network",
+        "none",
+        "--share-parent=false",
+    ]);
+    assert_eq!(
+        e.ok(&["pod", "inspect", "flat", "--format", "{{.CgroupPath}}"]),
+        ""
+    );
+    let cgroups = e.ok(&[
+        "run",
+        "--rm",
+        "--pod",
+        "flat",
+        "busybox",
+        "cat",
+        "/proc/self/cgroup",
+    ]);
+    assert!(!cgroups.contains("rpod-pod-"), "{cgroups}");
+    e.ok(&["pod", "rm", "-f", "flat"]);
+}

@@ -261,6 +261,8 @@ pub struct PodSpec {
     pub no_infra: bool,
     pub shared_namespaces: Option<Vec<String>>,
     pub netns: Option<super::specgen::Namespace>,
+    pub share_parent: Option<bool>,
+    pub cgroup_parent: String,
 }
 
 /// `POST /libpod/pods/create`.
@@ -284,6 +286,11 @@ pub async fn pod_create(State(st): State<AppState>, body: Body) -> Result<Respon
         share: spec.shared_namespaces.filter(|s| !s.is_empty()),
         infra: !spec.no_infra,
         network,
+        share_parent: spec.share_parent.unwrap_or(true),
+        isolation: libpod::container::isolation::IsolationConfig {
+            cgroup_parent: Some(spec.cgroup_parent.clone()).filter(|p| !p.is_empty()),
+            ..Default::default()
+        },
         ..Default::default()
     };
     let id = st.engine(move |rt| Ok(rt.create_pod(opts)?.id)).await?;

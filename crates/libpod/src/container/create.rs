@@ -209,6 +209,9 @@ impl Runtime {
         }
         let mut isolation = opts.isolation;
         if let Some(pod) = &pod {
+            if isolation.cgroup_parent.is_none() {
+                isolation.cgroup_parent = pod.cgroup_path.clone();
+            }
             for d in &pod.devices {
                 if !isolation
                     .devices

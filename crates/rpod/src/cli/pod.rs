@@ -100,9 +100,13 @@ pub struct PodCreateArgs {
     /// UTS namespace of the infra container: private, host, ns:PATH
     #[arg(long, value_name = "MODE")]
     pub uts: Option<String>,
-    /// The cgroup the infra container's cgroup is created under
+    /// The cgroup the pod's cgroup is created under
     #[arg(long, value_name = "PATH")]
     pub cgroup_parent: Option<String>,
+    /// Make the pod's cgroup the parent of its containers' cgroups
+    #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set,
+          num_args = 0..=1, default_missing_value = "true")]
+    pub share_parent: bool,
     #[command(flatten)]
     pub net: NetFlags,
 }

@@ -137,6 +137,7 @@ fn create(rt: &Runtime, a: PodCreateArgs) -> Result<u8> {
             .map(|o| libpod::container::SecurityOpt::parse(o))
             .collect::<libpod::Result<_>>()?,
         isolation: pod_isolation(&a)?,
+        share_parent: a.share_parent,
     })?;
     println!("{}", pod.id);
     Ok(0)
