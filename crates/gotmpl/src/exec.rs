@@ -59,7 +59,10 @@ impl<'a> Exec<'a> {
     fn enter(&mut self, span: Span) -> R<()> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
-            return Err(self.err(span, format!("exceeded maximum template depth ({MAX_DEPTH})")));
+            return Err(self.err(
+                span,
+                format!("exceeded maximum template depth ({MAX_DEPTH})"),
+            ));
         }
         Ok(())
     }
@@ -117,7 +120,13 @@ impl<'a> Exec<'a> {
             Node::Range(b) => return self.range(dot, b),
             Node::Template { name, pipe, span } => {
                 let Some(body) = self.t.defines.get(name) else {
-                    return Err(self.err(*span, format!("template: no template {name:?} associated with template {:?}", self.t.name)));
+                    return Err(self.err(
+                        *span,
+                        format!(
+                            "template: no template {name:?} associated with template {:?}",
+                            self.t.name
+                        ),
+                    ));
                 };
                 let new_dot = match pipe {
                     Some(p) => self.pipeline(dot, p)?,
@@ -160,9 +169,13 @@ impl<'a> Exec<'a> {
                 .into_iter()
                 .map(|(k, x)| (Value::String(k), Cow::Owned(x)))
                 .collect(),
-            Cow::Borrowed(Value::Nil | Value::NoValue) | Cow::Owned(Value::Nil | Value::NoValue) => Vec::new(),
+            Cow::Borrowed(Value::Nil | Value::NoValue)
+            | Cow::Owned(Value::Nil | Value::NoValue) => Vec::new(),
             other => {
-                return Err(self.err(b.pipe.span, format!("range can't iterate over {}", other.to_go_string())));
+                return Err(self.err(
+                    b.pipe.span,
+                    format!("range can't iterate over {}", other.to_go_string()),
+                ));
             }
         };
         let decl = &b.pipe.decl;
@@ -235,7 +248,10 @@ impl<'a> Exec<'a> {
         if cmd.args.len() > 1 || final_.is_some() {
             let a = &cmd.args[0];
             let text = self.t.src.get(a.span.start..a.span.end).unwrap_or("");
-            return Err(self.err(a.span, format!("can't give argument to non-function {text}")));
+            return Err(self.err(
+                a.span,
+                format!("can't give argument to non-function {text}"),
+            ));
         }
         Ok(())
     }
@@ -311,7 +327,11 @@ impl<'a> Exec<'a> {
         let mut final_ = final_;
         for (i, name) in names.iter().enumerate() {
             let last = i + 1 == n;
-            let (a, f) = if last { (args, final_.take()) } else { (&[][..], None) };
+            let (a, f) = if last {
+                (args, final_.take())
+            } else {
+                (&[][..], None)
+            };
             recv = self.field(dot, recv, name, span, a, f)?;
         }
         Ok(recv)
@@ -339,17 +359,26 @@ impl<'a> Exec<'a> {
             }
             Value::NoValue => return Ok(Cow::Borrowed(&NO_VALUE)),
             Value::Nil => {
-                return Err(self.err(span, format!("nil pointer evaluating interface {{}}.{name}")))
+                return Err(self.err(
+                    span,
+                    format!("nil pointer evaluating interface {{}}.{name}"),
+                ))
             }
             Value::Struct(_) if has_args => {
-                return Err(self.err(span, format!("{name} has arguments but cannot be invoked as function")))
+                return Err(self.err(
+                    span,
+                    format!("{name} has arguments but cannot be invoked as function"),
+                ))
             }
             Value::Map(_) if has_args => {
                 return Err(self.err(span, format!("{name} is not a method but has arguments")))
             }
             Value::Struct(_) | Value::Map(_) => {}
             other => {
-                return Err(self.err(span, format!("can't evaluate field {name} in type {}", other.type_name())))
+                return Err(self.err(
+                    span,
+                    format!("can't evaluate field {name} in type {}", other.type_name()),
+                ))
             }
         }
         let is_struct = matches!(recv.as_ref(), Value::Struct(_));
@@ -359,7 +388,9 @@ impl<'a> Exec<'a> {
         };
         match found {
             Some(v) => Ok(v),
-            None if is_struct => Err(self.err(span, format!("can't evaluate field {name} in type struct"))),
+            None if is_struct => {
+                Err(self.err(span, format!("can't evaluate field {name} in type struct")))
+            }
             None => Ok(Cow::Borrowed(&NO_VALUE)),
         }
     }
@@ -367,7 +398,13 @@ impl<'a> Exec<'a> {
     fn time_method(&self, t: &crate::Time, name: &str, args: &[V<'a>], span: Span) -> R<Value> {
         let want = |n: usize| -> R<()> {
             if args.len() != n {
-                return Err(self.err(span, format!("wrong number of args for {name}: want {n} got {}", args.len())));
+                return Err(self.err(
+                    span,
+                    format!(
+                        "wrong number of args for {name}: want {n} got {}",
+                        args.len()
+                    ),
+                ));
             }
             Ok(())
         };
@@ -377,7 +414,13 @@ impl<'a> Exec<'a> {
                 match args[0].as_ref() {
                     Value::String(layout) => Value::String(t.format(layout)),
                     other => {
-                        return Err(self.err(span, format!("wrong type for value; expected string; got {}", other.type_name())))
+                        return Err(self.err(
+                            span,
+                            format!(
+                                "wrong type for value; expected string; got {}",
+                                other.type_name()
+                            ),
+                        ))
                     }
                 }
             }
@@ -395,7 +438,11 @@ impl<'a> Exec<'a> {
             }
             "UnixMilli" => {
                 want(0)?;
-                Value::Int(t.unix.saturating_mul(1000).saturating_add(i64::from(t.nanos / 1_000_000)))
+                Value::Int(
+                    t.unix
+                        .saturating_mul(1000)
+                        .saturating_add(i64::from(t.nanos / 1_000_000)),
+                )
             }
             "Year" => {
                 want(0)?;
@@ -441,7 +488,12 @@ impl<'a> Exec<'a> {
                 want(0)?;
                 Value::Time(t.utc())
             }
-            _ => return Err(self.err(span, format!("can't evaluate field {name} in type time.Time"))),
+            _ => {
+                return Err(self.err(
+                    span,
+                    format!("can't evaluate field {name} in type time.Time"),
+                ))
+            }
         };
         Ok(v)
     }
@@ -457,7 +509,10 @@ impl<'a> Exec<'a> {
     ) -> R<V<'a>> {
         if name == "and" || name == "or" {
             if args.is_empty() && final_.is_none() {
-                return Err(self.err(ident, format!("wrong number of args for {name}: want at least 1 got 0")));
+                return Err(self.err(
+                    ident,
+                    format!("wrong number of args for {name}: want at least 1 got 0"),
+                ));
             }
             let and = name == "and";
             let mut last = None;
@@ -490,4 +545,3 @@ impl<'a> Exec<'a> {
         }
     }
 }
-

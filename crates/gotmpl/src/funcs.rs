@@ -65,7 +65,9 @@ fn string_arg<'v>(v: &'v Value) -> Result<&'v str, FuncError> {
 fn int_arg(v: &Value) -> Result<i64, FuncError> {
     match v {
         Value::Int(i) => Ok(*i),
-        Value::Uint(u) => i64::try_from(*u).map_err(|_| FuncError::Args(format!("{u} overflows int"))),
+        Value::Uint(u) => {
+            i64::try_from(*u).map_err(|_| FuncError::Args(format!("{u} overflows int")))
+        }
         Value::NoValue => Err(FuncError::Args("invalid value; expected int".into())),
         other => Err(FuncError::Args(format!(
             "wrong type for value; expected int; got {}",
@@ -99,7 +101,10 @@ pub fn call(name: &str, args: &[&Value]) -> R {
                 Value::List(l) => Ok(Value::Int(l.len() as i64)),
                 Value::Map(m) => Ok(Value::Int(m.len() as i64)),
                 Value::Nil | Value::NoValue => Err(FuncError::Call("len of nil pointer".into())),
-                other => Err(FuncError::Call(format!("len of type {}", other.type_name()))),
+                other => Err(FuncError::Call(format!(
+                    "len of type {}",
+                    other.type_name()
+                ))),
             }
         }
         "index" => {
@@ -228,7 +233,11 @@ pub fn call(name: &str, args: &[&Value]) -> R {
                 return Ok(Value::String(String::new()));
             }
             let (pre, post) = (pre.min(1 << 20) as usize, post.min(1 << 20) as usize);
-            Ok(Value::String(format!("{}{s}{}", " ".repeat(pre), " ".repeat(post))))
+            Ok(Value::String(format!(
+                "{}{s}{}",
+                " ".repeat(pre),
+                " ".repeat(post)
+            )))
         }
         other => Err(FuncError::Args(format!("function {other:?} not defined"))),
     }
@@ -299,7 +308,9 @@ fn map_zero(m: &std::collections::BTreeMap<String, Value>) -> Value {
         _ => 3,
     });
     match kinds.next() {
-        None | Some(0) if m.values().all(|v| matches!(v, Value::String(_))) => Value::String(String::new()),
+        None | Some(0) if m.values().all(|v| matches!(v, Value::String(_))) => {
+            Value::String(String::new())
+        }
         Some(1) if m.values().all(|v| matches!(v, Value::Int(_))) => Value::Int(0),
         Some(2) if m.values().all(|v| matches!(v, Value::Bool(_))) => Value::Bool(false),
         _ => Value::Nil,
@@ -310,7 +321,9 @@ fn index_arg(ix: &Value, what: &str) -> Result<i64, FuncError> {
     match ix {
         Value::Int(i) => Ok(*i),
         Value::Uint(u) => Ok(i64::try_from(*u).unwrap_or(i64::MAX)),
-        Value::Nil | Value::NoValue => Err(FuncError::Call(format!("cannot index {what} with nil"))),
+        Value::Nil | Value::NoValue => {
+            Err(FuncError::Call(format!("cannot index {what} with nil")))
+        }
         other => Err(FuncError::Call(format!(
             "cannot index {what} with type {}",
             other.type_name()
@@ -320,7 +333,10 @@ fn index_arg(ix: &Value, what: &str) -> Result<i64, FuncError> {
 
 fn slice(item: &Value, indices: &[&Value]) -> R {
     if indices.len() > 3 {
-        return Err(FuncError::Call(format!("too many slice indexes: {}", indices.len())));
+        return Err(FuncError::Call(format!(
+            "too many slice indexes: {}",
+            indices.len()
+        )));
     }
     let len = match item {
         Value::String(s) => {
@@ -347,13 +363,21 @@ fn slice(item: &Value, indices: &[&Value]) -> R {
         idx[i] = x as usize;
     }
     if idx[0] > idx[1] {
-        return Err(FuncError::Call(format!("invalid slice index: {} > {}", idx[0], idx[1])));
+        return Err(FuncError::Call(format!(
+            "invalid slice index: {} > {}",
+            idx[0], idx[1]
+        )));
     }
     if indices.len() == 3 && idx[1] > idx[2] {
-        return Err(FuncError::Call(format!("invalid slice index: {} > {}", idx[1], idx[2])));
+        return Err(FuncError::Call(format!(
+            "invalid slice index: {} > {}",
+            idx[1], idx[2]
+        )));
     }
     Ok(match item {
-        Value::String(s) => Value::String(String::from_utf8_lossy(&s.as_bytes()[idx[0]..idx[1]]).into_owned()),
+        Value::String(s) => {
+            Value::String(String::from_utf8_lossy(&s.as_bytes()[idx[0]..idx[1]]).into_owned())
+        }
         Value::List(l) => Value::List(l[idx[0]..idx[1]].to_vec()),
         _ => Value::Nil,
     })
@@ -420,7 +444,9 @@ fn order(a: &Value, b: &Value) -> Result<Ordering, FuncError> {
         (Value::String(x), Value::String(y)) => Ok(x.as_bytes().cmp(y.as_bytes())),
         _ => {
             let (ka, kb) = (kind(a), kind(b));
-            if matches!(ka, Kind::Bool | Kind::Other | Kind::Nil) || matches!(kb, Kind::Bool | Kind::Other | Kind::Nil) {
+            if matches!(ka, Kind::Bool | Kind::Other | Kind::Nil)
+                || matches!(kb, Kind::Bool | Kind::Other | Kind::Nil)
+            {
                 Err(bad_type())
             } else {
                 Err(FuncError::Call("incompatible types for comparison".into()))
@@ -503,7 +529,9 @@ pub fn query_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
             b' ' => out.push('+'),
             b => {
                 let _ = write!(out, "%{b:02X}");
@@ -519,8 +547,14 @@ mod tests {
 
     #[test]
     fn escapes() {
-        assert_eq!(html_escape("<a href=\"x\">'&'</a>"), "&lt;a href=&#34;x&#34;&gt;&#39;&amp;&#39;&lt;/a&gt;");
-        assert_eq!(js_escape("a'b\"c<d>&=\\\n"), "a\\'b\\\"c\\u003Cd\\u003E\\u0026\\u003D\\\\\\u000A");
+        assert_eq!(
+            html_escape("<a href=\"x\">'&'</a>"),
+            "&lt;a href=&#34;x&#34;&gt;&#39;&amp;&#39;&lt;/a&gt;"
+        );
+        assert_eq!(
+            js_escape("a'b\"c<d>&=\\\n"),
+            "a\\'b\\\"c\\u003Cd\\u003E\\u0026\\u003D\\\\\\u000A"
+        );
         assert_eq!(query_escape("a b&c=d/é"), "a+b%26c%3Dd%2F%C3%A9");
     }
 

@@ -129,7 +129,10 @@ impl<'s> Lexer<'s> {
                 if rest.starts_with("}}") {
                     self.pos = after + 2;
                     trim_next = false;
-                } else if rest.len() >= 4 && is_space(rest.as_bytes()[0]) && rest[1..].starts_with("-}}") {
+                } else if rest.len() >= 4
+                    && is_space(rest.as_bytes()[0])
+                    && rest[1..].starts_with("-}}")
+                {
                     self.pos = after + 4;
                     trim_next = true;
                 } else {
@@ -195,7 +198,8 @@ impl<'s> Lexer<'s> {
                         }
                     }
                     let raw = &src[p + 1..i];
-                    let s = unquote(raw).ok_or_else(|| self.err(p, format!("invalid syntax: {:?}", &src[p..=i])))?;
+                    let s = unquote(raw)
+                        .ok_or_else(|| self.err(p, format!("invalid syntax: {:?}", &src[p..=i])))?;
                     self.push(Tok::Str(s), p, i + 1, space);
                     self.pos = i + 1;
                 }
@@ -226,7 +230,10 @@ impl<'s> Lexer<'s> {
                         (cs.next(), cs.next())
                     }) {
                         Some((Some(c), None)) => c,
-                        _ => return Err(self.err(p, format!("malformed character constant: {}", &src[p..=i]))),
+                        _ => {
+                            return Err(self
+                                .err(p, format!("malformed character constant: {}", &src[p..=i])))
+                        }
                     };
                     self.push(Tok::Char(c), p, i + 1, space);
                     self.pos = i + 1;
@@ -384,7 +391,13 @@ impl<'s> Lexer<'s> {
             while let Some(c) = src[j..].chars().next().filter(|&c| is_alnum(c) || c == '.') {
                 j += c.len_utf8();
             }
-            return Err(self.err(p, format!("bad number syntax: {:?}", &src[p..j.max(p + 1).min(src.len())])));
+            return Err(self.err(
+                p,
+                format!(
+                    "bad number syntax: {:?}",
+                    &src[p..j.max(p + 1).min(src.len())]
+                ),
+            ));
         }
         self.push(Tok::Number(src[p..i].to_string()), p, i, space);
         self.pos = i;
@@ -430,7 +443,11 @@ fn unquote(s: &str) -> Option<String> {
                 let v = u32::from_str_radix(&hex, 16).ok()?;
                 if e == 'x' {
                     // A byte; only ASCII keeps the string valid UTF-8.
-                    out.push(if v < 0x80 { char::from(v as u8) } else { '\u{fffd}' });
+                    out.push(if v < 0x80 {
+                        char::from(v as u8)
+                    } else {
+                        '\u{fffd}'
+                    });
                 } else {
                     out.push(char::from_u32(v)?);
                 }
@@ -444,7 +461,11 @@ fn unquote(s: &str) -> Option<String> {
                 if v > 255 {
                     return None;
                 }
-                out.push(if v < 0x80 { char::from(v as u8) } else { '\u{fffd}' });
+                out.push(if v < 0x80 {
+                    char::from(v as u8)
+                } else {
+                    '\u{fffd}'
+                });
             }
             _ => return None,
         }
@@ -540,7 +561,11 @@ enum End {
     Eof,
 }
 
-pub(crate) fn parse(name: &str, src: &str, is_func: &dyn Fn(&str) -> bool) -> Result<Parsed, Error> {
+pub(crate) fn parse(
+    name: &str,
+    src: &str,
+    is_func: &dyn Fn(&str) -> bool,
+) -> Result<Parsed, Error> {
     let toks = Lexer {
         src,
         name,
@@ -637,7 +662,10 @@ impl Parser<'_> {
     fn expect_right(&mut self, context: &str) -> Result<(), Error> {
         let t = self.next();
         if t.tok != Tok::RightDelim {
-            return Err(self.err_pos(t.pos, format!("unexpected {} in {context}", describe(&t.tok))));
+            return Err(self.err_pos(
+                t.pos,
+                format!("unexpected {} in {context}", describe(&t.tok)),
+            ));
         }
         Ok(())
     }
@@ -738,11 +766,16 @@ impl Parser<'_> {
                 let brk = t.tok == Tok::Kw(Kw::Break);
                 let word = if brk { "break" } else { "continue" };
                 if self.range_depth == 0 {
-                    return Err(self.err_pos(t.pos, format!("{{{{{word}}}}} outside {{{{range}}}}")));
+                    return Err(
+                        self.err_pos(t.pos, format!("{{{{{word}}}}} outside {{{{range}}}}"))
+                    );
                 }
                 let n = self.next();
                 if n.tok != Tok::RightDelim {
-                    return Err(self.err_pos(n.pos, format!("unexpected {} in {{{{{word}}}}}", describe(&n.tok))));
+                    return Err(self.err_pos(
+                        n.pos,
+                        format!("unexpected {} in {{{{{word}}}}}", describe(&n.tok)),
+                    ));
                 }
                 Ok(Some(if brk { Node::Break } else { Node::Continue }))
             }
@@ -788,7 +821,10 @@ impl Parser<'_> {
                     },
                 }))
             }
-            Tok::Kw(k) => Err(self.err_pos(t.pos, format!("unexpected {} in command", describe(&Tok::Kw(k))))),
+            Tok::Kw(k) => Err(self.err_pos(
+                t.pos,
+                format!("unexpected {} in command", describe(&Tok::Kw(k))),
+            )),
             _ => {
                 let pipe = self.pipeline("command", Tok::RightDelim)?;
                 Ok(Some(Node::Action(pipe)))
@@ -829,7 +865,12 @@ impl Parser<'_> {
                     let (l, end) = self.list(false)?;
                     match end {
                         End::End => {}
-                        End::Else(pos) => return Err(self.err_pos(pos, format!("expected end; found {{{{else}}}} in {context}"))),
+                        End::Else(pos) => {
+                            return Err(self.err_pos(
+                                pos,
+                                format!("expected end; found {{{{else}}}} in {context}"),
+                            ))
+                        }
                         End::Eof => return Err(self.err_at(self.i, "unexpected EOF")),
                     }
                     Some(l)
@@ -894,7 +935,10 @@ impl Parser<'_> {
             }
             match t.tok {
                 Tok::RightDelim | Tok::RParen | Tok::Eof => {
-                    return Err(self.err_pos(t.pos, format!("unexpected {} in {context}", describe(&t.tok))));
+                    return Err(self.err_pos(
+                        t.pos,
+                        format!("unexpected {} in {context}", describe(&t.tok)),
+                    ));
                 }
                 _ => {}
             }
@@ -943,7 +987,11 @@ impl Parser<'_> {
                 ref x if x == end => break,
                 Tok::RightDelim | Tok::RParen => break,
                 _ if t.space_before => continue,
-                other => return Err(self.err_pos(t.pos, format!("unexpected {} in operand", describe(&other)))),
+                other => {
+                    return Err(
+                        self.err_pos(t.pos, format!("unexpected {} in operand", describe(&other)))
+                    )
+                }
             }
         }
         let end_pos = args.last().map_or(start, |a| a.span.end);
@@ -991,11 +1039,16 @@ impl Parser<'_> {
                 f.extend(fields);
                 ArgKind::Variable(v, f)
             }
-            ArgKind::Pipe(_) | ArgKind::Ident(_) | ArgKind::Chain(..) => ArgKind::Chain(Box::new(term), fields),
+            ArgKind::Pipe(_) | ArgKind::Ident(_) | ArgKind::Chain(..) => {
+                ArgKind::Chain(Box::new(term), fields)
+            }
             ArgKind::Dot | ArgKind::Nil | ArgKind::Const(_) => {
                 return Err(self.err_pos(
                     term.span.start,
-                    format!("unexpected . after term {:?}", &self.src[term.span.start..term.span.end]),
+                    format!(
+                        "unexpected . after term {:?}",
+                        &self.src[term.span.start..term.span.end]
+                    ),
                 ))
             }
         };
@@ -1027,9 +1080,7 @@ impl Parser<'_> {
             Tok::Bool(b) => ArgKind::Const(Value::Bool(b)),
             Tok::Str(s) => ArgKind::Const(Value::String(s)),
             Tok::Char(c) => ArgKind::Const(Value::Int(i64::from(u32::from(c)))),
-            Tok::Number(n) => ArgKind::Const(
-                number_value(&n).map_err(|m| self.err_pos(t.pos, m))?,
-            ),
+            Tok::Number(n) => ArgKind::Const(number_value(&n).map_err(|m| self.err_pos(t.pos, m))?),
             Tok::LParen => {
                 let p = self.pipeline("parenthesized pipeline", Tok::RParen)?;
                 let end = p.span.end + 1;
@@ -1039,7 +1090,9 @@ impl Parser<'_> {
                 });
             }
             other => {
-                return Err(self.err_pos(t.pos, format!("unexpected {} in operand", describe(&other))))
+                return Err(
+                    self.err_pos(t.pos, format!("unexpected {} in operand", describe(&other)))
+                )
             }
         };
         Ok(Arg { kind, span })
@@ -1070,7 +1123,8 @@ fn number_value(text: &str) -> Result<Value, String> {
     }
     if digits.contains('_') {
         // Underscores only between digits, and only with a base prefix.
-        if digits.starts_with('_') && radix == 10 || digits.ends_with('_') || digits.contains("__") {
+        if digits.starts_with('_') && radix == 10 || digits.ends_with('_') || digits.contains("__")
+        {
             return Err(bad());
         }
     }
@@ -1105,7 +1159,11 @@ fn number_value(text: &str) -> Result<Value, String> {
             if radix == 10 && clean.bytes().all(|b| b.is_ascii_digit()) {
                 // Too big for 64 bits: Go keeps it as a float constant.
                 let f: f64 = clean.parse().map_err(|_| bad())?;
-                Err(if neg { bad() } else { format!("{f} overflows int") })
+                Err(if neg {
+                    bad()
+                } else {
+                    format!("{f} overflows int")
+                })
             } else {
                 Err(bad())
             }
@@ -1136,7 +1194,10 @@ mod tests {
 
     #[test]
     fn unquoting() {
-        assert_eq!(unquote(r"a\tb\n\x41\u00e9\101").as_deref(), Some("a\tb\nAéA"));
+        assert_eq!(
+            unquote(r"a\tb\n\x41\u00e9\101").as_deref(),
+            Some("a\tb\nAéA")
+        );
         assert_eq!(unquote(r"\q"), None);
     }
 }

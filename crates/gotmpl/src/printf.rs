@@ -73,24 +73,25 @@ pub fn sprintf(format: &str, args: &[&Value]) -> String {
             }
             chars.next();
         }
-        let read_num = |chars: &mut std::iter::Peekable<std::str::Chars>, next: &mut usize| -> Option<usize> {
-            if chars.peek() == Some(&'*') {
-                chars.next();
-                let n = match args.get(*next) {
-                    Some(Value::Int(i)) => usize::try_from(*i).ok(),
-                    Some(Value::Uint(u)) => usize::try_from(*u).ok(),
-                    _ => None,
-                };
-                *next += 1;
-                return Some(n.unwrap_or(0).min(10_000));
-            }
-            let mut n: Option<usize> = None;
-            while let Some(d) = chars.peek().and_then(|c| c.to_digit(10)) {
-                n = Some((n.unwrap_or(0) * 10 + d as usize).min(10_000));
-                chars.next();
-            }
-            n
-        };
+        let read_num =
+            |chars: &mut std::iter::Peekable<std::str::Chars>, next: &mut usize| -> Option<usize> {
+                if chars.peek() == Some(&'*') {
+                    chars.next();
+                    let n = match args.get(*next) {
+                        Some(Value::Int(i)) => usize::try_from(*i).ok(),
+                        Some(Value::Uint(u)) => usize::try_from(*u).ok(),
+                        _ => None,
+                    };
+                    *next += 1;
+                    return Some(n.unwrap_or(0).min(10_000));
+                }
+                let mut n: Option<usize> = None;
+                while let Some(d) = chars.peek().and_then(|c| c.to_digit(10)) {
+                    n = Some((n.unwrap_or(0) * 10 + d as usize).min(10_000));
+                    chars.next();
+                }
+                n
+            };
         spec.width = read_num(&mut chars, &mut next);
         if chars.peek() == Some(&'.') {
             chars.next();
@@ -188,7 +189,10 @@ fn pad_number(out: &mut String, s: &str, spec: &Spec) {
             }
         }
     }
-    let spec = Spec { zero: false, ..*spec };
+    let spec = Spec {
+        zero: false,
+        ..*spec
+    };
     pad(out, s, &spec);
 }
 
@@ -263,12 +267,18 @@ fn format_int(out: &mut String, i: i128, v: &Value, verb: char, spec: &Spec) {
         'x' => (format!("{abs:x}"), if spec.sharp { "0x" } else { "" }),
         'X' => (format!("{abs:X}"), if spec.sharp { "0X" } else { "" }),
         'c' => {
-            let c = u32::try_from(i).ok().and_then(char::from_u32).unwrap_or('\u{fffd}');
+            let c = u32::try_from(i)
+                .ok()
+                .and_then(char::from_u32)
+                .unwrap_or('\u{fffd}');
             pad(out, &c.to_string(), spec);
             return;
         }
         'q' => {
-            let c = u32::try_from(i).ok().and_then(char::from_u32).unwrap_or('\u{fffd}');
+            let c = u32::try_from(i)
+                .ok()
+                .and_then(char::from_u32)
+                .unwrap_or('\u{fffd}');
             pad(out, &quote_char(c), spec);
             return;
         }
@@ -301,7 +311,14 @@ fn format_int(out: &mut String, i: i128, v: &Value, verb: char, spec: &Spec) {
     };
     let s = format!("{sign}{prefix}{digits}");
     if spec.prec.is_some() {
-        pad(out, &s, &Spec { zero: false, ..*spec });
+        pad(
+            out,
+            &s,
+            &Spec {
+                zero: false,
+                ..*spec
+            },
+        );
     } else {
         pad_number(out, &s, spec);
     }
@@ -323,9 +340,20 @@ fn format_float(out: &mut String, f: f64, v: &Value, verb: char, spec: &Spec) {
             return;
         }
         let body = if f.is_nan() { "NaN" } else { "Inf" };
-        let sign = if f.is_infinite() && sign.is_empty() { "+" } else { sign };
+        let sign = if f.is_infinite() && sign.is_empty() {
+            "+"
+        } else {
+            sign
+        };
         let s = format!("{}{body}", if f.is_nan() && !spec.plus { "" } else { sign });
-        pad(out, &s, &Spec { zero: false, ..*spec });
+        pad(
+            out,
+            &s,
+            &Spec {
+                zero: false,
+                ..*spec
+            },
+        );
         return;
     }
     let a = f.abs();
@@ -398,7 +426,10 @@ fn format_str(out: &mut String, s: &str, v: &Value, verb: char, spec: &Spec) {
             None => pad(out, s, spec),
         },
         'q' => {
-            let q = if spec.sharp && !s.contains('`') && !s.chars().any(|c| c.is_control() && c != '\t') {
+            let q = if spec.sharp
+                && !s.contains('`')
+                && !s.chars().any(|c| c.is_control() && c != '\t')
+            {
                 format!("`{s}`")
             } else {
                 quote(s, spec.plus)
@@ -484,28 +515,96 @@ mod tests {
     fn verbs() {
         let s = Value::from("hi");
         assert_eq!(f("%s-%d", &[s.clone(), Value::Int(5)]), "hi-5");
-        assert_eq!(f("%v|%q|%x|%X", &[s.clone(), s.clone(), s.clone(), s.clone()]), "hi|\"hi\"|6869|6869");
-        assert_eq!(f("%5.2f|%f|%.0f", &[Value::Float(3.14159), Value::Float(1.5), Value::Float(2.5)]), " 3.14|1.500000|2");
-        assert_eq!(f("%-10s|%10s|", &[s.clone(), s.clone()]), "hi        |        hi|");
-        assert_eq!(f("%t %v", &[Value::Bool(true), Value::Bool(false)]), "true false");
-        assert_eq!(f("%05d|%+d|%x|%X|%o|%b|%#x", &[Value::Int(42), Value::Int(42), Value::Int(255), Value::Int(255), Value::Int(8), Value::Int(5), Value::Int(255)]), "00042|+42|ff|FF|10|101|0xff");
+        assert_eq!(
+            f("%v|%q|%x|%X", &[s.clone(), s.clone(), s.clone(), s.clone()]),
+            "hi|\"hi\"|6869|6869"
+        );
+        assert_eq!(
+            f(
+                "%5.2f|%f|%.0f",
+                &[Value::Float(3.14159), Value::Float(1.5), Value::Float(2.5)]
+            ),
+            " 3.14|1.500000|2"
+        );
+        assert_eq!(
+            f("%-10s|%10s|", &[s.clone(), s.clone()]),
+            "hi        |        hi|"
+        );
+        assert_eq!(
+            f("%t %v", &[Value::Bool(true), Value::Bool(false)]),
+            "true false"
+        );
+        assert_eq!(
+            f(
+                "%05d|%+d|%x|%X|%o|%b|%#x",
+                &[
+                    Value::Int(42),
+                    Value::Int(42),
+                    Value::Int(255),
+                    Value::Int(255),
+                    Value::Int(8),
+                    Value::Int(5),
+                    Value::Int(255)
+                ]
+            ),
+            "00042|+42|ff|FF|10|101|0xff"
+        );
         assert_eq!(f("%x", &[Value::Int(-255)]), "-ff");
-        assert_eq!(f("%c|%q|%U", &[Value::Int(65), Value::Int(65), Value::Int(65)]), "A|'A'|U+0041");
-        assert_eq!(f("%e|%E|%g|%.3g", &[Value::Float(1234.5678), Value::Float(1234.5678), Value::Float(1e6), Value::Float(1234.5678)]), "1.234568e+03|1.234568E+03|1e+06|1.23e+03");
-        assert_eq!(f("%v %v", &[Value::Float(1.5), Value::Float(1e21)]), "1.5 1e+21");
+        assert_eq!(
+            f(
+                "%c|%q|%U",
+                &[Value::Int(65), Value::Int(65), Value::Int(65)]
+            ),
+            "A|'A'|U+0041"
+        );
+        assert_eq!(
+            f(
+                "%e|%E|%g|%.3g",
+                &[
+                    Value::Float(1234.5678),
+                    Value::Float(1234.5678),
+                    Value::Float(1e6),
+                    Value::Float(1234.5678)
+                ]
+            ),
+            "1.234568e+03|1.234568E+03|1e+06|1.23e+03"
+        );
+        assert_eq!(
+            f("%v %v", &[Value::Float(1.5), Value::Float(1e21)]),
+            "1.5 1e+21"
+        );
         assert_eq!(f("%%|%d", &[Value::Int(1)]), "%|1");
         assert_eq!(f("%.2s", &[Value::from("héllo")]), "hé");
-        assert_eq!(f("%6.2f|%-8.3f|%08.3f", &[Value::Float(-1.5), Value::Float(2.0), Value::Float(-3.14159)]), " -1.50|2.000   |-003.142");
+        assert_eq!(
+            f(
+                "%6.2f|%-8.3f|%08.3f",
+                &[
+                    Value::Float(-1.5),
+                    Value::Float(2.0),
+                    Value::Float(-3.14159)
+                ]
+            ),
+            " -1.50|2.000   |-003.142"
+        );
     }
 
     #[test]
     fn composite_values() {
         let l = Value::List(vec![Value::from("a"), Value::from("b")]);
-        assert_eq!(f("%v|%s|%q", &[l.clone(), l.clone(), l.clone()]), "[a b]|[a b]|[\"a\" \"b\"]");
-        let st = Value::Struct(vec![("A".into(), Value::Int(1)), ("B".into(), Value::from("x"))]);
+        assert_eq!(
+            f("%v|%s|%q", &[l.clone(), l.clone(), l.clone()]),
+            "[a b]|[a b]|[\"a\" \"b\"]"
+        );
+        let st = Value::Struct(vec![
+            ("A".into(), Value::Int(1)),
+            ("B".into(), Value::from("x")),
+        ]);
         assert_eq!(f("%v|%+v", &[st.clone(), st]), "{1 x}|{A:1 B:x}");
         let m = Value::from_json(&serde_json::json!({"b": 2, "a": 1}));
-        assert_eq!(f("%v|%d", &[m.clone(), m]), "map[a:1 b:2]|map[%!d(string=a):1 %!d(string=b):2]");
+        assert_eq!(
+            f("%v|%d", &[m.clone(), m]),
+            "map[a:1 b:2]|map[%!d(string=a):1 %!d(string=b):2]"
+        );
     }
 
     #[test]
@@ -513,7 +612,10 @@ mod tests {
         assert_eq!(f("%d", &[Value::from("x")]), "%!d(string=x)");
         assert_eq!(f("%s", &[Value::Int(5)]), "%!s(int=5)");
         assert_eq!(f("%d %d", &[Value::Int(5)]), "5 %!d(MISSING)");
-        assert_eq!(f("%d", &[Value::Int(5), Value::from("x")]), "5%!(EXTRA string=x)");
+        assert_eq!(
+            f("%d", &[Value::Int(5), Value::from("x")]),
+            "5%!(EXTRA string=x)"
+        );
         assert_eq!(f("%", &[]), "%!(NOVERB)");
         assert_eq!(f("%s", &[Value::Nil]), "%!s(<nil>)");
         assert_eq!(f("%v", &[Value::Nil]), "<nil>");

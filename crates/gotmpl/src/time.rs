@@ -370,7 +370,12 @@ impl Time {
                     let _ = write!(out, "{sign}{:02}{:02}", m.abs() / 60, m.abs() % 60);
                 }
             },
-            Chunk::Offset { z, colon, secs, minutes } => {
+            Chunk::Offset {
+                z,
+                colon,
+                secs,
+                minutes,
+            } => {
                 if z && self.offset == 0 {
                     out.push('Z');
                     return;

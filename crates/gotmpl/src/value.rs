@@ -88,7 +88,9 @@ impl Value {
                 if is_struct {
                     Value::Struct(
                         o.iter()
-                            .map(|(k, x)| (k.clone(), Self::convert(x, MAP_KEYS.contains(&k.as_str()))))
+                            .map(|(k, x)| {
+                                (k.clone(), Self::convert(x, MAP_KEYS.contains(&k.as_str())))
+                            })
                             .collect(),
                     )
                 } else {
@@ -482,7 +484,9 @@ mod tests {
 
     #[test]
     fn prints_like_go() {
-        let v = Value::from_json(&json!({"Labels": {"x": "y", "a": "b"}, "Cmd": ["sleep", "1000"], "N": null, "F": 1.5, "I": 5, "B": true, "E": ""}));
+        let v = Value::from_json(
+            &json!({"Labels": {"x": "y", "a": "b"}, "Cmd": ["sleep", "1000"], "N": null, "F": 1.5, "I": 5, "B": true, "E": ""}),
+        );
         let f = |k: &str| v.field(k).unwrap().to_go_string();
         assert_eq!(f("Labels"), "map[a:b x:y]");
         assert_eq!(f("Cmd"), "[sleep 1000]");
@@ -495,7 +499,10 @@ mod tests {
             Value::from_json(&json!({"a": [1, 2]})).to_go_string(),
             "map[a:[1 2]]"
         );
-        assert_eq!(Value::from_json(&json!({"A": 1, "B": "x"})).to_go_string(), "{1 x}");
+        assert_eq!(
+            Value::from_json(&json!({"A": 1, "B": "x"})).to_go_string(),
+            "{1 x}"
+        );
         let mut plus = String::new();
         Value::from_json(&json!({"A": 1, "B": "x"})).write_v(&mut plus, true);
         assert_eq!(plus, "{A:1 B:x}");
@@ -530,12 +537,17 @@ mod tests {
 
     #[test]
     fn json_like_go() {
-        let v = Value::from_json(&json!({"b": "<&>", "a": [1, 2.5, null, true], "t": "2026-12-02T02:44:20.958806119Z"}));
+        let v = Value::from_json(
+            &json!({"b": "<&>", "a": [1, 2.5, null, true], "t": "2026-12-02T02:44:20.958806119Z"}),
+        );
         assert_eq!(
             v.to_json().unwrap(),
             r#"{"a":[1,2.5,null,true],"b":"<&>","t":"2026-12-02T02:44:20.958806119Z"}"#
         );
-        assert_eq!(Value::from("a\u{1}\n\"").to_json().unwrap(), r#""a\u0001\n\"""#);
+        assert_eq!(
+            Value::from("a\u{1}\n\"").to_json().unwrap(),
+            r#""a\u0001\n\"""#
+        );
         assert_eq!(Value::Float(f64::NAN).to_json(), None);
     }
 
@@ -548,11 +560,18 @@ mod tests {
         assert!(matches!(cfg, Value::Struct(_)));
         assert!(matches!(cfg.field("Labels").unwrap(), Value::Map(_)));
         assert!(matches!(Value::from_json(&json!({"a": 1})), Value::Map(_)));
-        let net = Value::from_json(&json!({"network_interface": "x", "ipv6_enabled": true, "name": "n"}));
+        let net =
+            Value::from_json(&json!({"network_interface": "x", "ipv6_enabled": true, "name": "n"}));
         assert_eq!(net.field("NetworkInterface"), Some(&Value::from("x")));
         assert_eq!(net.field("Ipv6Enabled"), Some(&Value::Bool(true)));
         assert_eq!(net.field("Name"), Some(&Value::from("n")));
-        assert!(matches!(Value::from_json(&json!("2026-12-02T02:44:20Z")), Value::Time(_)));
-        assert!(matches!(Value::from_json(&json!("2026-12-02")), Value::String(_)));
+        assert!(matches!(
+            Value::from_json(&json!("2026-12-02T02:44:20Z")),
+            Value::Time(_)
+        ));
+        assert!(matches!(
+            Value::from_json(&json!("2026-12-02")),
+            Value::String(_)
+        ));
     }
 }

@@ -779,3 +779,58 @@ pub fn image_config_json(diff_ids: &[String], cmd: &[&str]) -> Vec<u8> {
     }))
     .unwrap()
 }
+
+/// The installed podman, with storage of its own inside a test's directory
+/// (vfs: no mounts left behind), cgroupfs and file events (no systemd here),
+/// and the containers.conf this host needs (runc, low default rlimits).
+pub struct Podman {
+    dir: PathBuf,
+}
+
+impl Podman {
+    /// A podman whose files live under `e`'s directory (removed with it).
+    pub fn new(e: &Engine) -> Podman {
+        let dir = e.file("podman");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("containers.conf"),
+            "[containers]\ndefault_ulimits=[\"nofile=1024:1024\",\"nproc=5000:5000\"]\n\
+             [network]\nnetwork_backend=\"netavark\"\n\
+             [engine]\nruntime=\"runc\"\ncgroup_manager=\"cgroupfs\"\nevents_logger=\"file\"\n\
+             helper_binaries_dir=[\"/usr/lib/podman\",\"/usr/libexec/podman\"]\n",
+        )
+        .unwrap();
+        Podman { dir }
+    }
+
+    pub fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new("podman");
+        c.env("CONTAINERS_CONF", self.dir.join("containers.conf"))
+            .arg("--root")
+            .arg(self.dir.join("root"))
+            .arg("--runroot")
+            .arg(self.dir.join("run"))
+            .arg("--storage-driver")
+            .arg("vfs")
+            .args(args);
+        c
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        run_with_timeout(self.cmd(args), None, COMMAND_TIMEOUT)
+    }
+
+    /// Runs and asserts success; returns trimmed stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(out.status.success(), "podman {args:?}: {}", describe(&out));
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+}
+
+impl Drop for Podman {
+    fn drop(&mut self) {
+        let _ = self.run(&["rm", "-a", "-f", "-t", "0"]);
+        let _ = self.run(&["rmi", "-a", "-f"]);
+    }
+}
