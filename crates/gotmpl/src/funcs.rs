@@ -51,7 +51,7 @@ fn want_at_least(name: &str, args: &[&Value], n: usize) -> Result<(), FuncError>
     Ok(())
 }
 
-fn string_arg<'v>(v: &'v Value) -> Result<&'v str, FuncError> {
+fn string_arg(v: &Value) -> Result<&str, FuncError> {
     match v {
         Value::String(s) => Ok(s),
         Value::NoValue => Err(FuncError::Args("invalid value; expected string".into())),

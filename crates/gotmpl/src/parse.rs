@@ -556,7 +556,7 @@ struct Parser<'s> {
 }
 
 enum End {
-    End,
+    Keyword,
     Else(usize),
     Eof,
 }
@@ -587,7 +587,7 @@ pub(crate) fn parse(
     let (root, end) = p.list(true)?;
     match end {
         End::Eof => {}
-        End::End => return Err(p.err_at(p.i, "unexpected {{end}}")),
+        End::Keyword => return Err(p.err_at(p.i, "unexpected {{end}}")),
         End::Else(pos) => return Err(p.err_pos(pos, "unexpected {{else}}")),
     }
     Ok(Parsed {
@@ -694,7 +694,7 @@ impl Parser<'_> {
                             self.next();
                             self.expect_right("end")?;
                             self.depth -= 1;
-                            return Ok((nodes, End::End));
+                            return Ok((nodes, End::Keyword));
                         }
                         Tok::Kw(Kw::Else) => {
                             self.next();
@@ -737,7 +737,7 @@ impl Parser<'_> {
         let (body, end) = self.list(false)?;
         self.vars = saved;
         match end {
-            End::End => {}
+            End::Keyword => {}
             End::Else(pos) => return Err(self.err_pos(pos, "unexpected {{else}}")),
             End::Eof => return Err(self.err_at(self.i, "unexpected EOF")),
         }
@@ -807,7 +807,7 @@ impl Parser<'_> {
                 self.vars = saved;
                 self.range_depth = saved_range;
                 match end {
-                    End::End => {}
+                    End::Keyword => {}
                     End::Else(pos) => return Err(self.err_pos(pos, "unexpected {{else}}")),
                     End::Eof => return Err(self.err_at(self.i, "unexpected EOF")),
                 }
@@ -845,7 +845,7 @@ impl Parser<'_> {
             self.range_depth -= 1;
         }
         let else_list = match end {
-            End::End => None,
+            End::Keyword => None,
             End::Eof => return Err(self.err_at(self.i, "unexpected EOF")),
             End::Else(_) => {
                 let k = self.peek().clone();
@@ -864,7 +864,7 @@ impl Parser<'_> {
                     self.expect_right("else")?;
                     let (l, end) = self.list(false)?;
                     match end {
-                        End::End => {}
+                        End::Keyword => {}
                         End::Else(pos) => {
                             return Err(self.err_pos(
                                 pos,
@@ -1071,7 +1071,7 @@ impl Parser<'_> {
             Tok::Dot => ArgKind::Dot,
             Tok::Nil => ArgKind::Nil,
             Tok::Variable(v) => {
-                if !self.vars.iter().any(|x| *x == v) {
+                if !self.vars.contains(&v) {
                     return Err(self.err_pos(t.pos, format!("undefined variable {v:?}")));
                 }
                 ArgKind::Variable(v, Vec::new())

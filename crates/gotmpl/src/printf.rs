@@ -116,7 +116,7 @@ pub fn sprintf(format: &str, args: &[&Value]) -> String {
             None => {
                 let _ = write!(out, "%!{verb}(MISSING)");
             }
-            Some(v) => format_value(&mut out, v, verb, &spec, 0),
+            Some(v) => format_value(&mut out, v, verb, &spec),
         }
         next += 1;
     }
@@ -196,7 +196,7 @@ fn pad_number(out: &mut String, s: &str, spec: &Spec) {
     pad(out, s, &spec);
 }
 
-fn format_value(out: &mut String, v: &Value, verb: char, spec: &Spec, depth: usize) {
+fn format_value(out: &mut String, v: &Value, verb: char, spec: &Spec) {
     match v {
         Value::Nil | Value::NoValue => {
             if verb == 'v' {
@@ -223,7 +223,7 @@ fn format_value(out: &mut String, v: &Value, verb: char, spec: &Spec, depth: usi
                 if i > 0 {
                     out.push(' ');
                 }
-                format_value(out, x, verb, spec, depth + 1);
+                format_value(out, x, verb, spec);
             }
             out.push(']');
         }
@@ -235,7 +235,7 @@ fn format_value(out: &mut String, v: &Value, verb: char, spec: &Spec, depth: usi
                 }
                 format_str(out, k, &Value::String(k.clone()), verb, spec);
                 out.push(':');
-                format_value(out, x, verb, spec, depth + 1);
+                format_value(out, x, verb, spec);
             }
             out.push(']');
         }
@@ -249,7 +249,7 @@ fn format_value(out: &mut String, v: &Value, verb: char, spec: &Spec, depth: usi
                     out.push_str(k);
                     out.push(':');
                 }
-                format_value(out, x, verb, spec, depth + 1);
+                format_value(out, x, verb, spec);
             }
             out.push('}');
         }
@@ -406,7 +406,7 @@ fn format_g(a: f64, p: usize) -> String {
         digits.pop();
     }
     let mut eprec = p as i32;
-    if eprec > digits.len() as i32 && digits.len() as i32 >= exp + 1 {
+    if eprec > digits.len() as i32 && digits.len() as i32 > exp {
         eprec = digits.len() as i32;
     }
     if exp < -4 || exp >= eprec {
@@ -522,7 +522,7 @@ mod tests {
         assert_eq!(
             f(
                 "%5.2f|%f|%.0f",
-                &[Value::Float(3.14159), Value::Float(1.5), Value::Float(2.5)]
+                &[Value::Float(3.14259), Value::Float(1.5), Value::Float(2.5)]
             ),
             " 3.14|1.500000|2"
         );
@@ -581,10 +581,10 @@ mod tests {
                 &[
                     Value::Float(-1.5),
                     Value::Float(2.0),
-                    Value::Float(-3.14159)
+                    Value::Float(-3.14259)
                 ]
             ),
-            " -1.50|2.000   |-003.142"
+            " -1.50|2.000   |-003.143"
         );
     }
 
