@@ -65,6 +65,8 @@ impl Value {
 
     fn convert(v: &serde_json::Value, map_hint: bool) -> Value {
         match v {
+            // A nil Go map prints `map[]`.
+            serde_json::Value::Null if map_hint => Value::Map(BTreeMap::new()),
             serde_json::Value::Null => Value::Nil,
             serde_json::Value::Bool(b) => Value::Bool(*b),
             serde_json::Value::Number(n) => {
@@ -94,9 +96,17 @@ impl Value {
                             .collect(),
                     )
                 } else {
+                    // Go maps in Podman's objects hold strings as strings
+                    // (an annotation holding a time stays text).
                     Value::Map(
                         o.iter()
-                            .map(|(k, x)| (k.clone(), Self::convert(x, false)))
+                            .map(|(k, x)| {
+                                let v = match x {
+                                    serde_json::Value::String(s) => Value::String(s.clone()),
+                                    other => Self::convert(other, false),
+                                };
+                                (k.clone(), v)
+                            })
                             .collect(),
                     )
                 }
