@@ -1,35 +1,10 @@
-//! Output: `--format` Go templates (with Podman's `table` prefix and `json`
-//! function), JSON, and aligned tables.
+//! Output: `--format` Go templates (Go's text/template semantics through the
+//! `gotmpl` crate, with Podman's `table` prefix and functions), JSON, and
+//! aligned tables.
 
-use std::collections::HashMap;
-
-use anyhow::{anyhow, Result};
-use gtmpl::{Context, FuncError, Template, Value};
+use anyhow::Result;
+use gotmpl::{Template, Value};
 use serde::Serialize;
-
-/// Converts a JSON value into a template value.
-pub fn to_gtmpl(v: &serde_json::Value) -> Value {
-    match v {
-        serde_json::Value::Null => Value::Nil,
-        serde_json::Value::Bool(b) => Value::Bool(*b),
-        serde_json::Value::Number(n) => {
-            if let Some(i) = n.as_i64() {
-                Value::from(i)
-            } else if let Some(u) = n.as_u64() {
-                Value::from(u)
-            } else {
-                Value::from(n.as_f64().unwrap_or(0.0))
-            }
-        }
-        serde_json::Value::String(s) => Value::String(s.clone()),
-        serde_json::Value::Array(a) => Value::Array(a.iter().map(to_gtmpl).collect()),
-        serde_json::Value::Object(o) => Value::Object(
-            o.iter()
-                .map(|(k, v)| (k.clone(), to_gtmpl(v)))
-                .collect::<HashMap<_, _>>(),
-        ),
-    }
-}
 
 /// Renames a camelCase document's keys (`info`'s JSON) to the Go field names
 /// Podman's templates use: `{{.Host.OciRuntime.Name}}`.
@@ -52,69 +27,6 @@ fn pascal_case(key: &str) -> String {
     match chars.next() {
         Some(first) => first.to_uppercase().chain(chars).collect(),
         None => String::new(),
-    }
-}
-
-fn to_json(v: &Value) -> serde_json::Value {
-    match v {
-        Value::NoValue | Value::Nil | Value::Function(_) => serde_json::Value::Null,
-        Value::Bool(b) => serde_json::Value::Bool(*b),
-        Value::String(s) => serde_json::Value::String(s.clone()),
-        Value::Number(n) => n
-            .as_i64()
-            .map(serde_json::Value::from)
-            .or_else(|| n.as_u64().map(serde_json::Value::from))
-            .or_else(|| n.as_f64().map(serde_json::Value::from))
-            .unwrap_or(serde_json::Value::Null),
-        Value::Array(a) => serde_json::Value::Array(a.iter().map(to_json).collect()),
-        Value::Object(o) | Value::Map(o) => {
-            let mut keys: Vec<_> = o.keys().collect();
-            keys.sort();
-            serde_json::Value::Object(
-                keys.into_iter()
-                    .map(|k| (k.clone(), to_json(&o[k])))
-                    .collect(),
-            )
-        }
-    }
-}
-
-fn json_func(args: &[Value]) -> Result<Value, FuncError> {
-    let v = args
-        .first()
-        .ok_or(FuncError::AtLeastXArgs("json".into(), 1))?;
-    Ok(Value::String(
-        serde_json::to_string(&to_json(v)).unwrap_or_default(),
-    ))
-}
-
-fn upper_func(args: &[Value]) -> Result<Value, FuncError> {
-    Ok(Value::String(
-        args.first()
-            .map(|v| v.to_string().to_uppercase())
-            .unwrap_or_default(),
-    ))
-}
-
-fn lower_func(args: &[Value]) -> Result<Value, FuncError> {
-    Ok(Value::String(
-        args.first()
-            .map(|v| v.to_string().to_lowercase())
-            .unwrap_or_default(),
-    ))
-}
-
-fn join_func(args: &[Value]) -> Result<Value, FuncError> {
-    let sep = args.get(1).map(|v| v.to_string()).unwrap_or_default();
-    match args.first() {
-        Some(Value::Array(a)) => Ok(Value::String(
-            a.iter()
-                .map(|v| v.to_string())
-                .collect::<Vec<_>>()
-                .join(&sep),
-        )),
-        Some(v) => Ok(Value::String(v.to_string())),
-        None => Err(FuncError::AtLeastXArgs("join".into(), 2)),
     }
 }
 
@@ -148,15 +60,9 @@ impl OutputFormat {
             return Ok(OutputFormat::Default);
         }
         let body = unescape(&body);
-        let mut t = Template::default();
-        t.add_func("json", json_func);
-        t.add_func("upper", upper_func);
-        t.add_func("lower", lower_func);
-        t.add_func("join", join_func);
-        t.parse(body.clone())
-            .map_err(|e| anyhow!("invalid --format template {text:?}: {e}"))?;
+        let template = Template::parse(&body)?;
         Ok(OutputFormat::Template {
-            template: t,
+            template,
             table,
             header: header_from_template(&body),
         })
@@ -165,9 +71,9 @@ impl OutputFormat {
     /// Renders one object with the template.
     pub fn render(&self, value: &serde_json::Value) -> Result<String> {
         match self {
-            OutputFormat::Template { template, .. } => template
-                .render(&Context::from(to_gtmpl(value)))
-                .map_err(|e| anyhow!("rendering --format template: {e}")),
+            OutputFormat::Template { template, .. } => {
+                Ok(template.execute(&Value::from_json(value))?)
+            }
             _ => Ok(String::new()),
         }
     }
@@ -300,5 +206,46 @@ mod tests {
     #[test]
     fn bad_templates_are_errors() {
         assert!(OutputFormat::parse(Some("{{.ID")).is_err());
+        let f = OutputFormat::parse(Some("{{.Foo}}")).unwrap();
+        let big =
+            serde_json::json!({"ID": "abc", "Config": {"Cmd": vec!["some-long-argument"; 100]}});
+        let e = f.render(&big).unwrap_err().to_string();
+        assert!(!e.contains("some-long-argument"));
+        assert_eq!(
+            e,
+            "template: :1:2: executing \"\" at <.Foo>: can't evaluate field Foo in type struct"
+        );
+    }
+
+    #[test]
+    fn values_print_as_go_prints_them() {
+        let v = serde_json::json!({
+            "Id": "abc",
+            "Config": {"Labels": {"x": "y", "a": "b"}, "Cmd": ["sleep", "1000"]},
+            "State": {"StartedAt": "2026-12-02T02:44:20.958806119Z"},
+        });
+        let r = |t: &str| OutputFormat::parse(Some(t)).unwrap().render(&v).unwrap();
+        assert_eq!(r("{{.Config.Labels}}"), "map[a:b x:y]");
+        assert_eq!(r("{{.Config.Cmd}}"), "[sleep 1000]");
+        assert_eq!(r("{{.ID}}"), "abc");
+        assert_eq!(
+            r("{{.State.StartedAt}}"),
+            "2026-12-02 02:44:20.958806119 +0000 UTC"
+        );
+        assert_eq!(r("{{.State.StartedAt.Format \"2006\"}}"), "2026");
+    }
+
+    #[test]
+    fn table_rows_render_per_item() {
+        let f = OutputFormat::parse(Some("table {{.ID}}\t{{.Names}}")).unwrap();
+        match &f {
+            OutputFormat::Template { table, header, .. } => {
+                assert!(*table);
+                assert_eq!(header, "CONTAINER ID\tNAMES");
+            }
+            _ => panic!("expected a template"),
+        }
+        let row = serde_json::json!({"ID": "abc", "Names": "n"});
+        assert_eq!(f.render(&row).unwrap(), "abc\tn");
     }
 }
