@@ -19,6 +19,7 @@ pub mod networks;
 pub mod paths;
 pub mod pods;
 mod runtime;
+pub mod secrets;
 pub mod system;
 pub mod volumes;
 

@@ -33,7 +33,7 @@ impl Container<'_> {
             rootfs,
             &ProcessParams {
                 args,
-                env: c.env.clone(),
+                env: self.env_with_secrets()?,
                 user: c.user.clone(),
                 cwd: c.workdir.clone(),
                 tty: c.tty,
@@ -131,6 +131,7 @@ impl Container<'_> {
                 }
             }
         }
+        mounts.extend(self.secret_spec_mounts()?);
 
         let mut resources = LinuxResourcesBuilder::default();
         resources = if c.privileged {

@@ -779,3 +779,95 @@ pub fn image_config_json(diff_ids: &[String], cmd: &[&str]) -> Vec<u8> {
     }))
     .unwrap()
 }
+
+/// The installed podman, with storage of its own inside a test's directory
+/// (vfs: no mounts left behind), cgroupfs and file events (no systemd here),
+/// and the containers.conf this host needs (runc, low default rlimits).
+pub struct Podman {
+    dir: PathBuf,
+}
+
+impl Podman {
+    /// A podman whose files live under `e`'s directory (removed with it).
+    pub fn new(e: &Engine) -> Podman {
+        let dir = e.file("podman");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("containers.conf"),
+            "[containers]\ndefault_ulimits=[\"nofile=1024:1024\",\"nproc=5000:5000\"]\n\
+             [network]\nnetwork_backend=\"netavark\"\n\
+             [engine]\nruntime=\"runc\"\ncgroup_manager=\"cgroupfs\"\nevents_logger=\"file\"\n\
+             helper_binaries_dir=[\"/usr/lib/podman\",\"/usr/libexec/podman\"]\n",
+        )
+        .unwrap();
+        Podman { dir }
+    }
+
+    pub fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new("podman");
+        c.env("CONTAINERS_CONF", self.dir.join("containers.conf"))
+            .arg("--root")
+            .arg(self.dir.join("root"))
+            .arg("--runroot")
+            .arg(self.dir.join("run"))
+            .arg("--storage-driver")
+            .arg("vfs")
+            .args(args);
+        c
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        run_with_timeout(self.cmd(args), None, COMMAND_TIMEOUT)
+    }
+
+    /// Runs and asserts success; returns trimmed stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(out.status.success(), "podman {args:?}: {}", describe(&out));
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+}
+
+impl Drop for Podman {
+    fn drop(&mut self) {
+        let _ = self.run(&["rm", "-a", "-f", "-t", "0"]);
+        let _ = self.run(&["rmi", "-a", "-f"]);
+    }
+}
+
+/// Builds the syscall probe (`tests/probe/syscalls.c`) statically into `out`.
+pub fn build_probe(out: &Path) {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/probe/syscalls.c");
+    let out_put = Command::new("cc")
+        .args(["-static", "-O2", "-o"])
+        .arg(out)
+        .arg(&src)
+        .output()
+        .expect("running cc (gcc and libc6-dev are needed for the syscall probe)");
+    assert!(out_put.status.success(), "cc: {}", describe(&out_put));
+}
+
+impl Engine {
+    /// A tarball of the busybox root file system plus `/probe`, the
+    /// syscall probe, for importing into rpod and podman alike.
+    pub fn probe_tar(&self) -> PathBuf {
+        let out = self.file("probe.tar");
+        if out.exists() {
+            return out;
+        }
+        let probe_dir = self.file("probe-bin");
+        std::fs::create_dir_all(&probe_dir).unwrap();
+        build_probe(&probe_dir.join("probe"));
+        std::fs::copy(self.busybox_tar(), &out).unwrap();
+        let st = Command::new("tar")
+            .arg("-rf")
+            .arg(&out)
+            .arg("-C")
+            .arg(&probe_dir)
+            .arg("probe")
+            .status()
+            .unwrap();
+        assert!(st.success(), "tar -rf failed");
+        out
+    }
+}
