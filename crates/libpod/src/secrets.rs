@@ -11,7 +11,7 @@
 //!   files) so the container keeps it when the secret is removed, as Podman
 //!   does; at init it is written with the requested owner and mode into
 //!   `<runroot>/containers/<id>/secrets/` and bind-mounted read-only. An
-//!   `env` secret is read from the driver at init, into the runtime spec
+//!   `env` secret is read from the driver (by name) at init, into the runtime spec
 //!   only (`config.json`, 0600).
 //!
 //! Nothing here goes into the state database, the container's stored
@@ -392,7 +392,7 @@ impl Runtime {
 
     /// Removes a secret; returns its ID. Containers that use it keep what
     /// they were given (a `mount` secret was copied at their creation), as
-    /// with Podman; an `env` secret is looked up again at each init.
+    /// with Podman; an `env` secret is looked up again, by name, at each init.
     pub fn remove_secret(&self, name_or_id: &str) -> Result<String> {
         self.with_secrets_locked(|| {
             let mut list = self.load_secrets()?;
@@ -577,7 +577,9 @@ impl Container<'_> {
             .iter()
             .filter(|s| s.kind == SecretKind::Env)
         {
-            let value = self.rt.secret_value(&s.id).map_err(|e| match e {
+            // By name, as Podman: a secret made again under the name is used.
+            let current = self.rt.secret(&s.name)?;
+            let value = self.rt.secret_value(&current.id).map_err(|e| match e {
                 Error::NoSuchSecret(_) => Error::NoSuchSecret(s.name.clone()),
                 other => other,
             })?;

@@ -196,7 +196,8 @@ fn go_time_string(t: chrono::DateTime<chrono::Utc>) -> String {
 }
 
 fn rm(rt: &Runtime, a: SecretRmArgs) -> Result<u8> {
-    if a.all == !a.names.is_empty() {
+    // Either --all or names: not both, not neither.
+    if a.all != a.names.is_empty() {
         bail!("`rpod secret rm` requires one argument, or the --all flag");
     }
     let names: Vec<String> = if a.all {
