@@ -568,7 +568,8 @@ impl Container<'_> {
     }
 
     /// The process environment with the `env` secrets added (read from the
-    /// driver now: they never enter the stored configuration).
+    /// driver now, by name: they never enter the stored configuration). The
+    /// container's process and exec'd ones get it, as with Podman.
     pub(crate) fn env_with_secrets(&self) -> Result<Vec<String>> {
         let mut extra = Vec::new();
         for s in self

@@ -580,6 +580,40 @@ fn env_secrets_match_podman() {
     let doc = e.inspect("envc");
     assert!(!doc.to_string().contains("tok-123"));
     assert!(doc["Config"].get("Secrets").is_none());
+
+    // exec'd processes get it too; it is looked up again for each, so once
+    // the secret is gone an exec fails.
+    let run = [
+        "run",
+        "-d",
+        "--name",
+        "envexec",
+        "--secret",
+        "apitoken,type=env",
+        "busybox",
+        "sleep",
+        "1000",
+    ];
+    let exec = ["exec", "envexec", "sh", "-c", "echo \"[$apitoken]\""];
+    e.ok(&run);
+    assert_eq!(e.ok(&exec), "[tok-123]");
+    e.ok(&["secret", "rm", "apitoken"]);
+    let (_, err) = e.fails(&exec);
+    assert!(err.contains("no such secret"), "{err}");
+    if let Some(p) = &p {
+        p.ok(&run);
+        assert_eq!(p.ok(&exec), "[tok-123]");
+        p.ok(&["secret", "rm", "apitoken"]);
+        let out = p.run(&exec);
+        assert!(!out.status.success());
+        assert!(
+            stderr(&out).contains("no such secret"),
+            "{}",
+            describe(&out)
+        );
+        p.ok(&["rm", "-f", "-t", "0", "envexec"]);
+    }
+    e.ok(&["rm", "-f", "-t", "0", "envexec"]);
 }
 
 fn assert_absent(what: &str, haystack: &[u8], needle: &str) {
