@@ -597,6 +597,26 @@ fn env_secrets_match_podman() {
     let exec = ["exec", "envexec", "sh", "-c", "echo \"[$apitoken]\""];
     e.ok(&run);
     assert_eq!(e.ok(&exec), "[tok-123]");
+    // Health checks run as exec'd processes: they see it too.
+    e.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "envhealth",
+        "--secret",
+        "apitoken,type=env",
+        "--health-cmd",
+        "test \"$apitoken\" = tok-123",
+        "--health-interval",
+        "1h",
+        "--health-retries",
+        "1",
+        "busybox",
+        "sleep",
+        "1000",
+    ]);
+    e.ok(&["healthcheck", "run", "envhealth"]);
+    e.ok(&["rm", "-f", "-t", "0", "envhealth"]);
     e.ok(&["secret", "rm", "apitoken"]);
     let (_, err) = e.fails(&exec);
     assert!(err.contains("no such secret"), "{err}");
