@@ -12,6 +12,8 @@ pub enum Error {
     NoSuchContainer(String),
     #[error("no such image: {0}")]
     NoSuchImage(String),
+    #[error("no secret with name or id {0:?}: no such secret")]
+    NoSuchSecret(String),
     #[error("container ID prefix {prefix:?} is ambiguous: it matches {}", candidates.join(", "))]
     AmbiguousContainer {
         prefix: String,
@@ -95,6 +97,7 @@ impl Error {
             self,
             Error::NoSuchContainer(_)
                 | Error::NoSuchImage(_)
+                | Error::NoSuchSecret(_)
                 | Error::Storage(storage::Error::ImageNotFound(_))
                 | Error::Network(network::Error::NoSuchNetwork(_))
         )

@@ -20,6 +20,7 @@ pub mod parse;
 pub mod paths;
 pub mod pods;
 mod runtime;
+pub mod secrets;
 pub mod system;
 pub mod volumes;
 

@@ -10,6 +10,7 @@ pub mod images;
 pub mod libpod_api;
 pub mod libpod_objects;
 pub mod network;
+pub mod secrets;
 pub mod specgen;
 pub mod stats;
 pub mod system;
@@ -160,6 +161,10 @@ pub fn router(state: AppState) -> Router {
             "/libpod/pods/{name}/{action}",
             get(libpod_objects::pod_action).post(libpod_objects::pod_action),
         )
+        .route("/libpod/secrets/json", get(secrets::list))
+        .route("/libpod/secrets/create", post(secrets::create))
+        .route("/libpod/secrets/{name}", delete(secrets::remove))
+        .route("/libpod/secrets/{name}/{action}", get(secrets::sub))
         .route("/libpod/generate/{*rest}", any(not_served_kube))
         .route("/libpod/play/{*rest}", any(not_served_kube))
         .route("/libpod/{*rest}", any(not_yet))

@@ -61,6 +61,26 @@ pub struct SpecGenerator {
     pub dns_search: Vec<String>,
     pub dns_option: Vec<String>,
     pub hostadd: Vec<String>,
+    /// Secrets given as files (`--secret NAME,type=mount`).
+    pub secrets: Vec<SpecSecret>,
+    /// Secrets given as environment variables: variable → secret name.
+    pub secret_env: BTreeMap<String, String>,
+}
+
+/// `secrets[]` (Podman's `specgen.Secret`; a `Mode` of 0 means the default).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct SpecSecret {
+    #[serde(rename = "Source")]
+    pub source: String,
+    #[serde(rename = "Target")]
+    pub target: String,
+    #[serde(rename = "UID")]
+    pub uid: u32,
+    #[serde(rename = "GID")]
+    pub gid: u32,
+    #[serde(rename = "Mode")]
+    pub mode: u32,
 }
 
 /// `netns`.
@@ -136,6 +156,7 @@ impl SpecGenerator {
         if self.image.is_empty() {
             return Err(bad("image is required".into()));
         }
+        let secrets = self.secret_requests();
         let mut net = NetworkRequest::default();
         let network = match self.netns.as_ref().map(|n| n.nsmode.as_str()).unwrap_or("") {
             "" | "bridge" | "default" => NetworkMode::Bridge,
@@ -279,6 +300,7 @@ impl SpecGenerator {
             security_opts.push(SecurityOpt::ProcOpts(self.procfs_opts.clone()));
         }
         Ok(CreateOptions {
+            secrets,
             name: Some(self.name).filter(|n| !n.is_empty()),
             image: Some(self.image),
             command: self.command,
@@ -319,6 +341,28 @@ impl SpecGenerator {
             pod: Some(self.pod).filter(|p| !p.is_empty()),
             ..Default::default()
         })
+    }
+}
+
+impl SpecGenerator {
+    /// `secrets` and `secret_env` as the engine's requests.
+    fn secret_requests(&self) -> Vec<libpod::secrets::SecretRequest> {
+        use libpod::secrets::{SecretKind, SecretRequest};
+        let mounts = self.secrets.iter().map(|s| SecretRequest {
+            source: s.source.clone(),
+            kind: SecretKind::Mount,
+            target: Some(s.target.clone()).filter(|t| !t.is_empty()),
+            uid: Some(s.uid),
+            gid: Some(s.gid),
+            mode: Some(s.mode).filter(|m| *m != 0),
+        });
+        let envs = self.secret_env.iter().map(|(var, name)| SecretRequest {
+            source: name.clone(),
+            kind: SecretKind::Env,
+            target: Some(var.clone()),
+            ..Default::default()
+        });
+        mounts.chain(envs).collect()
     }
 }
 

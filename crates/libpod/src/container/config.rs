@@ -71,6 +71,9 @@ pub struct ContainerConfig {
     /// This container is its pod's infra container.
     #[serde(default)]
     pub is_infra: bool,
+    /// `--secret`: which secrets and how (IDs and options, never values).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub secrets: Vec<crate::secrets::ContainerSecret>,
 }
 
 impl ContainerConfig {

@@ -250,6 +250,7 @@ impl Runtime {
             );
         }
         let mounts = self.resolve_mounts(opts.mounts, &image.volumes)?;
+        let secrets = self.resolve_secrets(&opts.secrets)?;
         let id = new_id()?;
         let security = super::security::SecurityConfig::resolve(
             &opts.security_opts,
@@ -310,6 +311,7 @@ impl Runtime {
             health,
             pod: pod.map(|p| p.id),
             is_infra: false,
+            secrets,
         })
     }
 
@@ -391,6 +393,7 @@ impl Container<'_> {
         let artifacts = self.artifacts_dir();
         std::fs::create_dir_all(&artifacts).ctx(|| format!("creating {}", artifacts.display()))?;
         self.create_volumes()?;
+        self.copy_secrets()?;
         if self.config.image_id.is_some() {
             self.rt
                 .store()?

@@ -52,7 +52,7 @@ impl Container<'_> {
                 Path::new(&rootfs),
                 &ProcessParams {
                     args: opts.command.clone(),
-                    env: merge_env(&self.config.env, &opts.env),
+                    env: merge_env(&self.env_with_secrets()?, &opts.env),
                     user: opts
                         .user
                         .clone()

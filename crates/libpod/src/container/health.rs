@@ -40,7 +40,7 @@ impl Container<'_> {
                 Path::new(&rootfs),
                 &ProcessParams {
                     args: hc.command(),
-                    env: self.config.env.clone(),
+                    env: self.env_with_secrets()?,
                     user: self.config.user.clone(),
                     cwd: self.config.workdir.clone(),
                     tty: false,

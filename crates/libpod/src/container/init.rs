@@ -65,6 +65,7 @@ impl Container<'_> {
         let rootfs = self.mount_rootfs()?;
         self.setup_network()?;
         self.write_rundir_files()?;
+        self.write_secret_files()?;
         let mut spec = self.build_spec(&rootfs)?;
         self.apply_hooks(&mut spec)?;
         let bundle = self.bundle();

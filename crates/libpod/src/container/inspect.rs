@@ -132,6 +132,9 @@ pub struct InspectConfig {
     pub stop_timeout: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub healthcheck: Option<InspectHealthcheck>,
+    /// The `mount` secrets (never their values).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub secrets: Vec<crate::secrets::InspectSecret>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -433,6 +436,7 @@ impl Container<'_> {
                     retries: h.retries,
                     on_failure: h.on_failure,
                 }),
+                secrets: self.inspect_secrets(),
             },
             host_config: InspectHostConfig {
                 binds: c

@@ -66,6 +66,8 @@ pub struct CreateOptions {
     pub health: HealthOptions,
     /// `--pod NAME` (or `new:NAME` to create it).
     pub pod: Option<String>,
+    /// `--secret`: secrets given as files or environment variables.
+    pub secrets: Vec<crate::secrets::SecretRequest>,
 }
 
 /// The `--health-*` flags; unset ones come from the image's HEALTHCHECK or

@@ -33,7 +33,7 @@ impl Container<'_> {
             rootfs,
             &ProcessParams {
                 args,
-                env: c.env.clone(),
+                env: self.env_with_secrets()?,
                 user: c.user.clone(),
                 cwd: c.workdir.clone(),
                 tty: c.tty,
@@ -140,6 +140,7 @@ impl Container<'_> {
                 }
             }
         }
+        mounts.extend(self.secret_spec_mounts()?);
 
         let (devices, device_rules) = self.device_spec()?;
         let mut cgroup_devices = if c.privileged {

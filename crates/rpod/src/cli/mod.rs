@@ -4,6 +4,7 @@
 mod images;
 pub mod network;
 mod pod;
+mod secret;
 mod tools;
 mod volume;
 
@@ -13,6 +14,7 @@ use clap::{Args, Parser, Subcommand};
 
 pub use images::*;
 pub use pod::*;
+pub use secret::*;
 pub use tools::*;
 pub use volume::*;
 
@@ -96,6 +98,9 @@ pub enum Command {
     /// Manage pods
     #[command(subcommand)]
     Pod(PodGroup),
+    /// Manage secrets
+    #[command(subcommand)]
+    Secret(SecretGroup),
     /// Print a shell completion script
     Completion(CompletionArgs),
 }
@@ -432,6 +437,9 @@ pub struct CreateFlags {
     /// Containers that must run before this one (comma-separated names or IDs)
     #[arg(long, value_name = "CONTAINERS", value_delimiter = ',')]
     pub requires: Vec<String>,
+    /// Give the container a secret: NAME[,type=mount|env][,target=PATH|VAR][,uid=UID][,gid=GID][,mode=MODE]
+    #[arg(long = "secret", value_name = "SECRET[,OPTS]")]
+    pub secrets: Vec<String>,
     /// Health check command (a JSON array runs without a shell)
     #[arg(long, value_name = "COMMAND")]
     pub health_cmd: Option<String>,

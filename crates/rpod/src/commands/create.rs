@@ -113,6 +113,11 @@ pub fn create_options(f: &CreateFlags) -> Result<CreateOptions> {
         restart_policy: f.restart.as_deref().map(str::parse).transpose()?,
         requires: f.requires.clone(),
         pod: f.pod.clone(),
+        secrets: f
+            .secrets
+            .iter()
+            .map(|s| libpod::secrets::SecretRequest::parse(s))
+            .collect::<libpod::Result<_>>()?,
         health: libpod::container::options::HealthOptions {
             cmd: f.health_cmd.clone(),
             interval: f.health_interval.clone(),

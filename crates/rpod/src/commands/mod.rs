@@ -6,6 +6,7 @@ mod create;
 mod images;
 mod network;
 mod pod;
+mod secret;
 mod service;
 mod system;
 mod tools;
@@ -75,6 +76,7 @@ pub fn dispatch(cli: Cli) -> Result<u8> {
         Command::Events(a) => system::events(&rt, a),
         Command::Volume(g) => volume::run(&rt, g),
         Command::Pod(g) => pod::run(&rt, g),
+        Command::Secret(g) => secret::run(&rt, g),
         Command::Healthcheck(HealthcheckGroup::Run(a)) => containers::healthcheck(&rt, &a.name),
         Command::Network(g) => network::run(&rt, g),
         Command::Version(_) | Command::Completion(_) => Ok(0),
