@@ -36,8 +36,9 @@ pub const FILE_DRIVER: &str = "file";
 pub const SECRETS_DIR_IN_CONTAINER: &str = "/run/secrets";
 /// Podman's limit: a value is 1 to 511999 bytes.
 pub const MAX_SECRET_SIZE: usize = 512_000;
-/// The mode of a `mount` secret when none is given (Podman's).
-pub const DEFAULT_MODE: u32 = 0o444;
+/// The mode of a `mount` secret when none is given: readable by the
+/// container's root only (Podman's is 0444).
+pub const DEFAULT_MODE: u32 = 0o400;
 /// Length of a secret ID (Podman's).
 const ID_LEN: usize = 25;
 
