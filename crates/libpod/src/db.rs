@@ -86,6 +86,13 @@ impl Db {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        // Short-lived commands must not checkpoint (and delete) the WAL on
+        // every close: SQLite's automatic checkpoints keep it bounded, and
+        // each commit is in the WAL already, so a kill loses nothing.
+        conn.set_db_config(
+            rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
+            true,
+        )?;
         let db = Db { conn };
         db.migrate()?;
         Ok(db)

@@ -52,6 +52,16 @@ pub const ATTACH_SOCKET: &str = "attach";
 /// killed by the kernel OOM killer (created before the exit file).
 pub const OOM_FILE: &str = "oom";
 
+/// Name of the file in `--persist-dir` that an attached caller holds an
+/// exclusive `flock` on while it waits for the exit, cleans up and removes
+/// the container itself; the monitor takes the lock before its exit command.
+pub const CLEANER_LOCK: &str = "cleaner";
+
+/// Name of the file the attached caller leaves in `--persist-dir` once it
+/// cleaned up: the monitor then runs no exit command (nor when the caller
+/// removed the directory with the container).
+pub const CLEANED_MARKER: &str = "cleaned";
+
 /// Name of the file in `--persist-dir` holding the monitor's pid (decimal).
 pub const MONITOR_PID_FILE: &str = "monitor.pid";
 

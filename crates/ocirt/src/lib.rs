@@ -6,6 +6,7 @@
 
 mod error;
 mod host;
+pub mod pidfd;
 mod runtime;
 pub mod seccomp;
 pub mod spec;

@@ -121,6 +121,69 @@ impl OciRuntime {
         self.run("kill", id, &args).map(drop)
     }
 
+    /// Whether the runtime keeps state for `id` (runc, crun and youki keep a
+    /// directory per container under their root): a stat instead of a
+    /// runtime process for containers it never saw.
+    pub fn knows(&self, id: &str) -> bool {
+        !id.is_empty() && !id.contains('/') && self.state_root.join(id).exists()
+    }
+
+    /// The container's init process as the runtime recorded it (runc's
+    /// `state.json`: pid and start time), if it can be read.
+    pub fn init_process(&self, id: &str) -> Option<(i32, u64)> {
+        #[derive(Deserialize)]
+        struct InitState {
+            init_process_pid: i32,
+            init_process_start: u64,
+        }
+        let data = std::fs::read(self.state_root.join(id).join("state.json")).ok()?;
+        let s: InitState = serde_json::from_slice(&data).ok()?;
+        (s.init_process_pid > 0).then_some((s.init_process_pid, s.init_process_start))
+    }
+
+    /// Sends `signal` straight to the container's init through a pidfd, once
+    /// the pid is known to still be that process (same start time), so a
+    /// recycled pid is never signalled and no runtime process is spawned.
+    /// `Ok(Some(pidfd))` when sent, `Ok(None)` when the process is gone,
+    /// `Err` when the runtime's state can't say (use `runtime kill`).
+    pub fn signal_init(&self, id: &str, signal: i32) -> Result<Option<crate::pidfd::PidFd>> {
+        let (pid, start) = self.init_process(id).ok_or_else(|| Error::Invalid {
+            what: "container state",
+            value: id.to_string(),
+            reason: "the runtime's state has no init process".into(),
+        })?;
+        let Some(fd) = crate::pidfd::PidFd::open(pid) else {
+            return Ok(None);
+        };
+        // Checked after opening: the descriptor pins this very process.
+        if crate::pidfd::start_time(pid) != Some(start) {
+            return Ok(None);
+        }
+        match fd.send_signal(signal) {
+            Ok(()) => Ok(Some(fd)),
+            Err(e) if e.raw_os_error() == Some(libc::ESRCH) => Ok(None),
+            Err(e) => Err(Error::Spawn {
+                path: PathBuf::from(format!("/proc/{pid}")),
+                source: e,
+            }),
+        }
+    }
+
+    /// Takes a container that was created but never started out of the
+    /// runtime: its init is killed directly and waited for, so the
+    /// runtime's forced delete (which sleeps 100 ms after its own kill) is
+    /// not needed; falls back to it when the state can't be read.
+    pub fn delete_created(&self, id: &str) -> Result<()> {
+        match self.signal_init(id, libc::SIGKILL) {
+            Ok(Some(fd)) => {
+                fd.wait_exit(std::time::Duration::from_secs(5));
+                self.delete(id, false).or_else(|_| self.delete(id, true))
+            }
+            Ok(None) => self.delete(id, false).or_else(|_| self.delete(id, true)),
+            Err(_) => self.delete(id, true),
+        }
+    }
+
     /// `runtime delete [--force] ID`; a container the runtime does not know is not an error.
     pub fn delete(&self, id: &str, force: bool) -> Result<()> {
         let mut args = vec!["delete"];

@@ -117,8 +117,15 @@ impl Container<'_> {
             self.state.status,
             ContainerStatus::Stopped | ContainerStatus::Created
         ) || self.state.monitor_pid != 0;
+        let oci = self.rt.oci()?;
+        if in_runtime && oci.knows(self.id()) {
+            if self.state.status == ContainerStatus::Created {
+                oci.delete_created(self.id())?;
+            } else {
+                oci.delete(self.id(), true)?;
+            }
+        }
         if in_runtime {
-            self.rt.oci()?.delete(self.id(), true)?;
             self.run_poststop_hooks();
         }
         if was_mounted {
@@ -137,5 +144,59 @@ impl Container<'_> {
             self.event("cleanup");
         }
         Ok(())
+    }
+}
+
+/// An attached caller's claim on a container's clean-up: while it is held,
+/// rpod-monitor waits before its exit command, and runs none once the
+/// claim is [finished](CleanupClaim::finished), so exactly one party cleans
+/// and no second rpod process races the caller for the lock. Dropped
+/// without `finished` (a detach, an error), the monitor's exit command
+/// cleans as usual.
+#[derive(Debug)]
+pub struct CleanupClaim {
+    _lock: std::fs::File,
+    marker: std::path::PathBuf,
+}
+
+impl CleanupClaim {
+    /// The caller cleaned up (and maybe removed the container).
+    pub fn finished(self) {
+        if self.marker.parent().is_some_and(|d| d.is_dir()) {
+            let _ = std::fs::File::create(&self.marker);
+        }
+    }
+}
+
+impl Container<'_> {
+    /// Claims the clean-up after the container's next exit for the caller,
+    /// when the caller alone can do all of it: with a restart policy the
+    /// monitor's exit command must apply it, so `None`. Taken after init
+    /// (the run directory exists) and before start.
+    pub fn claim_cleanup(&self) -> Result<Option<CleanupClaim>> {
+        use std::os::fd::AsRawFd;
+        if self.config.restart_policy.name != super::policy::RestartPolicyName::No {
+            return Ok(None);
+        }
+        let dir = self.rundir();
+        let path = dir.join(monitor::CLEANER_LOCK);
+        let file = match std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+        {
+            Ok(f) => f,
+            Err(_) => return Ok(None),
+        };
+        // SAFETY: flock on a descriptor we own; non-blocking, nobody else
+        // takes this lock before the container exits.
+        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+            return Ok(None);
+        }
+        Ok(Some(CleanupClaim {
+            _lock: file,
+            marker: dir.join(monitor::CLEANED_MARKER),
+        }))
     }
 }

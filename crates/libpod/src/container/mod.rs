@@ -42,6 +42,7 @@ use std::path::PathBuf;
 use chrono::Utc;
 
 pub use checkpoint::{criu_unavailable, CheckpointOptions, RestoreOptions};
+pub use cleanup::CleanupClaim;
 pub use commit::CommitOptions;
 pub use config::ContainerConfig;
 pub use cp::{CopySource, CopyTarget};

@@ -77,7 +77,12 @@ impl Container<'_> {
         self.cleanup_locked()?;
         self.state.status = ContainerStatus::Removing;
         self.save()?;
-        self.rt.oci()?.delete(self.id(), true)?;
+        // Only a container the runtime still knows (an interrupted create or
+        // removal) needs a runtime process here; cleanup took out the rest.
+        let oci = self.rt.oci()?;
+        if oci.knows(self.id()) {
+            oci.delete(self.id(), true)?;
+        }
         if self.config.rootfs.is_none() {
             self.rt.store()?.remove_container(self.id())?;
         }

@@ -49,7 +49,7 @@ impl Container<'_> {
             self.state.status = ContainerStatus::Stopping;
             self.save()?;
         }
-        if !self.wait_for_exit_file(timeout) {
+        if !self.wait_for_exit_file(timeout) && !timeout.is_zero() {
             let _guard = self.lock()?;
             if self.state.status.is_active() {
                 self.send_signal(libc::SIGKILL)?;

@@ -256,9 +256,34 @@ fn finish(args: &MonitorArgs, diag: &Diag, finished: Finished) -> i32 {
     }
     finished.attach.finish(CLIENT_FLUSH_TIMEOUT);
     if let Some(cmd) = &args.exit_command {
-        run_exit_command(cmd, &args.exit_command_args, diag);
+        if cleanup_left_to_monitor(&args.persist_dir) {
+            run_exit_command(cmd, &args.exit_command_args, diag);
+        }
     }
     status
+}
+
+/// Whether the exit command must run: not when an attached caller claimed
+/// the clean-up (it holds [`crate::CLEANER_LOCK`]) and did it, leaving
+/// [`crate::CLEANED_MARKER`] or removing the directory with the container.
+/// A caller that died released its lock without the marker: then the exit
+/// command runs, so exactly one party cleans.
+fn cleanup_left_to_monitor(dir: &Path) -> bool {
+    use std::os::fd::AsRawFd;
+    let lock = match File::open(dir.join(crate::CLEANER_LOCK)) {
+        Ok(f) => f,
+        // No claim: the usual case of a detached container.
+        Err(_) => return dir.is_dir(),
+    };
+    // SAFETY: flock on a descriptor this function owns; it blocks until the
+    // caller is done (or gone) and is released when `lock` is dropped.
+    loop {
+        let rc = unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX) };
+        if rc == 0 || io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
+            break;
+        }
+    }
+    dir.is_dir() && !dir.join(crate::CLEANED_MARKER).exists()
 }
 
 /// Runs the exit command with stdio on /dev/null and waits for it.

@@ -265,6 +265,9 @@ pub fn start_attached(ctr: &mut Container<'_>, stdin: bool, detach_keys: Vec<u8>
         ctr.init_with_dependencies()?;
     }
     let client = ctr.attach_client()?;
+    // This command cleans up after the exit itself; rpod-monitor's exit
+    // command only runs if it goes away first.
+    let claim = ctr.claim_cleanup()?;
     let tty = ctr.config().tty;
     let raw = if tty && stdin && stdin_is_tty() {
         RawMode::enable()
@@ -284,7 +287,13 @@ pub fn start_attached(ctr: &mut Container<'_>, stdin: bool, detach_keys: Vec<u8>
             eprintln!();
             Ok(0)
         }
-        AttachOutcome::Exited => finish(ctr),
+        AttachOutcome::Exited => {
+            let code = finish(ctr)?;
+            if let Some(claim) = claim {
+                claim.finished();
+            }
+            Ok(code)
+        }
     }
 }
 
