@@ -5,8 +5,11 @@
 #   bench/run.sh            # needs root, hyperfine, podman, runc, busybox-static
 #
 # Prints a table of means and the rpod/Podman ratio for each case:
-#   run --rm IMG true, a bare `runc run` of the same bundle, create x200,
-#   ps -a with 200 containers, and the RSS of rpod-monitor vs conmon.
+#   run --rm IMG true, run -d, a bare `runc run` of the same bundle,
+#   create x200, ps -a with 200 containers, rm -a of 100 created containers,
+#   stop -a -t 0 of 10 running ones, and the RSS of rpod-monitor vs conmon.
+#   RPOD=path/to/rpod measures that binary instead of building one (for
+#   before/after figures); RUNS=N sets hyperfine's run count.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ "$(id -u)" = 0 ] || { echo "run as root" >&2; exit 1; }
@@ -14,8 +17,10 @@ for tool in hyperfine podman runc; do
     command -v "$tool" >/dev/null || { echo "missing $tool (apt-get install $tool)" >&2; exit 1; }
 done
 
-cargo build --release --locked --bins >/dev/null
-RPOD="$PWD/target/release/rpod"
+if [ -z "${RPOD:-}" ]; then
+    cargo build --release --locked --bins >/dev/null
+    RPOD="$PWD/target/release/rpod"
+fi
 work=$(mktemp -d /tmp/rpod-bench.XXXXXX)
 cleanup() {
     "$RPOD" --root "$work/r" --runroot "$work/rr" rm -af -t 0 >/dev/null 2>&1 || true
@@ -25,7 +30,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
-R=("$RPOD" --root "$work/r" --runroot "$work/rr" --events-backend file)
+# Podman with the settings this host needs (runc, netavark, rlimits it can set).
+printf '%s\n' '[containers]' 'default_ulimits=["nofile=1024:1024","nproc=5000:5000"]' \
+    '[network]' 'network_backend="netavark"' '[engine]' 'runtime="runc"' \
+    'cgroup_manager="cgroupfs"' 'events_logger="file"' \
+    'helper_binaries_dir=["/usr/lib/podman","/usr/libexec/podman"]' >"$work/containers.conf"
+export CONTAINERS_CONF="$work/containers.conf"
+: >"$work/rpod.conf"
+R=("$RPOD" --root "$work/r" --runroot "$work/rr" --config "$work/rpod.conf" --events-backend file)
 P=(podman --root "$work/p" --runroot "$work/pr" --events-backend file)
 scripts/busybox-rootfs.sh "$work/busybox.tar"
 "${R[@]}" import "$work/busybox.tar" busybox >/dev/null
@@ -45,6 +57,33 @@ hf run \
     -n "rpod run --rm --network none true" "${R[*]} run --rm --network none busybox true" \
     -n "podman run --rm --network none true" "${P[*]} run --rm --network none busybox true" \
     -n "runc run (bare bundle)" "runc --root $work/runc run -b $work/bundle bench-bare"
+
+hf rund \
+    -n "rpod run -d --network none sleep" "${R[*]} run -d --network none busybox sleep 1000" \
+    -n "podman run -d --network none sleep" "${P[*]} run -d --network none busybox sleep 1000"
+"${R[@]}" rm -af -t 0 >/dev/null; "${P[@]}" rm -af -t 0 >/dev/null 2>&1
+
+# rm -a of 100 created containers and stop -a -t 0 of 10 running ones, each
+# prepared untimed, mean of 3 rounds in nanoseconds.
+batch() { # engine-array-name count prepare-args... -- command...
+    local -n eng=$1; local n=$2; shift 2
+    local prep=(); while [ "$1" != -- ]; do prep+=("$1"); shift; done; shift
+    local total=0 s t
+    for round in 1 2 3; do
+        for i in $(seq "$n"); do "${eng[@]}" "${prep[@]}" >/dev/null 2>&1; done
+        s=$(date +%s%N); "${eng[@]}" "$@" >/dev/null 2>&1; t=$(date +%s%N)
+        total=$((total + t - s))
+        "${eng[@]}" rm -af -t 0 >/dev/null 2>&1
+    done
+    echo $((total / 3))
+}
+row() { # label rpod-ns podman-ns
+    echo "| $1 | rpod $(awk "BEGIN{printf \"%.1f\", $2/1e6}") ms | podman $(awk "BEGIN{printf \"%.1f\", $3/1e6}") ms | ratio $(awk "BEGIN{printf \"%.2f\", $2/$3}") | |" >> "$results"
+}
+row "rm -a of 100 created" "$(batch R 100 create --network none busybox true -- rm -a)" \
+    "$(batch P 100 create --network none busybox true -- rm -a)"
+row "stop -a -t 0 of 10 running" "$(batch R 10 run -d --network none busybox sleep 1000 -- stop -a -t 0)" \
+    "$(batch P 10 run -d --network none busybox sleep 1000 -- stop -a -t 0)"
 
 # create x200 and ps -a over 200 containers.
 t0=$(date +%s%N); for i in $(seq 200); do "${R[@]}" create --network none busybox true >/dev/null; done; t1=$(date +%s%N)
