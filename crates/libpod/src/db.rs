@@ -34,6 +34,16 @@ const MIGRATIONS: &[&str] = &[
         config  TEXT NOT NULL,
         created INTEGER NOT NULL
     );",
+    // Who depends on whom, indexed both ways, so removing a container does
+    // not parse every configuration to find its dependents.
+    "CREATE TABLE container_deps (
+        id  TEXT NOT NULL REFERENCES containers(id) ON DELETE CASCADE,
+        dep TEXT NOT NULL,
+        PRIMARY KEY (id, dep)
+    );
+    CREATE INDEX container_deps_dep ON container_deps(dep);
+    INSERT OR IGNORE INTO container_deps (id, dep)
+        SELECT c.id, j.value FROM containers c, json_each(c.config, '$.dependencies') j;",
 ];
 
 /// The schema version this build writes.
@@ -121,7 +131,8 @@ impl Db {
 
     /// Adds a new container; fails with `NameInUse` if the name is taken.
     pub fn add_container(&self, config: &ContainerConfig, state: &ContainerState) -> Result<()> {
-        let res = self.conn.execute(
+        let tx = self.conn.unchecked_transaction()?;
+        let res = tx.execute(
             "INSERT INTO containers (id, name, config, state, created) VALUES (?1, ?2, ?3, ?4, ?5)",
             params![
                 config.id,
@@ -131,6 +142,15 @@ impl Db {
                 config.created_at.timestamp_nanos_opt().unwrap_or_default()
             ],
         );
+        let res = res.and_then(|_| {
+            for dep in &config.dependencies {
+                tx.execute(
+                    "INSERT OR IGNORE INTO container_deps (id, dep) VALUES (?1, ?2)",
+                    params![config.id, dep],
+                )?;
+            }
+            tx.commit()
+        });
         match res {
             Ok(_) => Ok(()),
             Err(rusqlite::Error::SqliteFailure(e, Some(msg)))
@@ -157,10 +177,25 @@ impl Db {
     /// Rewrites a container's configuration (and name): only `rename` and
     /// `update` change a configuration after creation.
     pub fn save_config(&self, config: &ContainerConfig) -> Result<()> {
-        let res = self.conn.execute(
-            "UPDATE containers SET name = ?1, config = ?2 WHERE id = ?3",
-            params![config.name, to_json(config)?, config.id],
-        );
+        let tx = self.conn.unchecked_transaction()?;
+        let res = tx
+            .execute(
+                "UPDATE containers SET name = ?1, config = ?2 WHERE id = ?3",
+                params![config.name, to_json(config)?, config.id],
+            )
+            .and_then(|_| {
+                tx.execute(
+                    "DELETE FROM container_deps WHERE id = ?1",
+                    params![config.id],
+                )?;
+                for dep in &config.dependencies {
+                    tx.execute(
+                        "INSERT OR IGNORE INTO container_deps (id, dep) VALUES (?1, ?2)",
+                        params![config.id, dep],
+                    )?;
+                }
+                tx.commit()
+            });
         match res {
             Ok(_) => Ok(()),
             Err(rusqlite::Error::SqliteFailure(e, _))
@@ -238,6 +273,18 @@ impl Db {
         rows.into_iter()
             .map(|(c, s)| Ok((from_json(&c)?, from_json(&s)?)))
             .collect()
+    }
+
+    /// IDs and names of the containers that depend on `id` (an index lookup).
+    pub fn dependents_of(&self, id: &str) -> Result<Vec<(String, String)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT c.id, c.name FROM container_deps d JOIN containers c ON c.id = d.id
+             WHERE d.dep = ?1 ORDER BY c.created",
+        )?;
+        let rows = stmt
+            .query_map(params![id], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
     }
 
     /// IDs of containers made from `image_id`.
@@ -416,4 +463,63 @@ fn from_json<T: serde::de::DeserializeOwned>(s: &str) -> Result<T> {
         context: "decoding a database record".into(),
         source,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A database of schema version 3 (before the dependency index) is
+    /// upgraded, its dependencies indexed from the stored configurations.
+    #[test]
+    fn an_old_schema_is_upgraded_and_dependencies_indexed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rpod.db");
+        {
+            let conn = Connection::open(&path).unwrap();
+            for sql in &MIGRATIONS[..3] {
+                conn.execute_batch(sql).unwrap();
+            }
+            conn.pragma_update(None, "user_version", 3).unwrap();
+            for (id, name, deps) in [
+                ("a", "first", "[]"),
+                ("b", "second", "[\"a\"]"),
+                ("c", "third", "[\"a\",\"b\"]"),
+            ] {
+                conn.execute(
+                    "INSERT INTO containers (id, name, config, state, created) VALUES (?1, ?2, ?3, '{}', ?4)",
+                    params![id, name, format!("{{\"dependencies\":{deps}}}"), id.as_bytes()[0] as i64],
+                )
+                .unwrap();
+            }
+        }
+        let db = Db::open(&path).unwrap();
+        assert_eq!(
+            db.dependents_of("a").unwrap(),
+            vec![
+                ("b".to_string(), "second".to_string()),
+                ("c".to_string(), "third".to_string())
+            ]
+        );
+        assert_eq!(
+            db.dependents_of("b").unwrap(),
+            vec![("c".to_string(), "third".to_string())]
+        );
+        assert!(db.dependents_of("c").unwrap().is_empty());
+        // Removing a container drops its own dependency rows.
+        db.remove_container("c").unwrap();
+        assert!(db.dependents_of("b").unwrap().is_empty());
+        let version: usize = db
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, SCHEMA_VERSION);
+        // A newer schema is refused, not written.
+        db.conn
+            .pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+            .unwrap();
+        drop(db);
+        let err = Db::open(&path).err().unwrap().to_string();
+        assert!(err.contains("newer than this rpod understands"), "{err}");
+    }
 }

@@ -62,13 +62,7 @@ pub(crate) fn start_order(
 impl Runtime {
     /// IDs and names of the containers that require `id`.
     pub(crate) fn dependents_of(&self, id: &str) -> Result<Vec<(String, String)>> {
-        Ok(self
-            .db
-            .all_containers()?
-            .into_iter()
-            .filter(|(c, _)| c.dependencies.iter().any(|d| d == id))
-            .map(|(c, _)| (c.id, c.name))
-            .collect())
+        self.db.dependents_of(id)
     }
 }
 
