@@ -71,6 +71,9 @@ pub struct ContainerConfig {
     /// This container is its pod's infra container.
     #[serde(default)]
     pub is_infra: bool,
+    /// Its user namespace and ID maps (`--userns`, `--uidmap`, …).
+    #[serde(default)]
+    pub userns: super::userns::UsernsConfig,
 }
 
 impl ContainerConfig {

@@ -66,6 +66,8 @@ pub struct CreateOptions {
     pub health: HealthOptions,
     /// `--pod NAME` (or `new:NAME` to create it).
     pub pod: Option<String>,
+    /// `--userns`, `--uidmap`, `--gidmap`, `--subuidname`, `--subgidname`.
+    pub userns: super::userns::UsernsOptions,
 }
 
 /// The `--health-*` flags; unset ones come from the image's HEALTHCHECK or

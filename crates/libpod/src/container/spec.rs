@@ -95,6 +95,7 @@ impl Container<'_> {
                     if m.options.iter().any(|o| o == "U") {
                         // `:U`: the source belongs to the container's user.
                         let (uid, gid) = resolve_user(rootfs, &c.user)?;
+                        let (uid, gid) = self.map_ids(uid, gid);
                         chown_tree(&source, uid, gid)?;
                     }
                     if !source.exists() {
@@ -163,12 +164,17 @@ impl Container<'_> {
                 joined.push((typ, path));
             }
         }
+        let userns_path = self.userns_path()?;
+        if let Some(path) = &userns_path {
+            joined.push((oci_spec::runtime::LinuxNamespaceType::User, path.clone()));
+        }
         let plan = base::NamespacePlan {
             host_network: self.uses_host_network(),
             network_path: self.netns_for_spec()?,
             joined,
             host,
             private_cgroup,
+            private_user: self.has_userns() && userns_path.is_none(),
         };
         let parent = c
             .isolation
@@ -182,6 +188,23 @@ impl Container<'_> {
             .cgroups_path(PathBuf::from(format!("{parent}/rpod-{}", c.id)));
         if !devices.is_empty() {
             linux = linux.devices(devices);
+        }
+        if plan.private_user {
+            let to_spec = |map: &[super::userns::IdMapping]| -> Result<Vec<_>> {
+                map.iter()
+                    .map(|m| {
+                        oci_spec::runtime::LinuxIdMappingBuilder::default()
+                            .container_id(m.container)
+                            .host_id(m.host)
+                            .size(m.size)
+                            .build()
+                            .map_err(spec_err)
+                    })
+                    .collect()
+            };
+            linux = linux
+                .uid_mappings(to_spec(&c.userns.maps.uid)?)
+                .gid_mappings(to_spec(&c.userns.maps.gid)?);
         }
         if !c.isolation.sysctls.is_empty() {
             linux = linux.sysctl(

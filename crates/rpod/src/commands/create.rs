@@ -113,6 +113,13 @@ pub fn create_options(f: &CreateFlags) -> Result<CreateOptions> {
         restart_policy: f.restart.as_deref().map(str::parse).transpose()?,
         requires: f.requires.clone(),
         pod: f.pod.clone(),
+        userns: libpod::container::userns::UsernsOptions::parse(
+            f.userns.as_deref(),
+            &f.uidmap,
+            &f.gidmap,
+            f.subuidname.as_deref(),
+            f.subgidname.as_deref(),
+        )?,
         health: libpod::container::options::HealthOptions {
             cmd: f.health_cmd.clone(),
             interval: f.health_interval.clone(),
