@@ -98,12 +98,7 @@ fn new_userns(maps: &IdMaps) -> io::Result<OwnedFd> {
         Ok(OwnedFd::from(file))
     })();
     drop(hold_w);
-    loop {
-        match waitpid(Pid::from_raw(pid), None) {
-            Err(Errno::EINTR) => continue,
-            _ => break,
-        }
-    }
+    while let Err(Errno::EINTR) = waitpid(Pid::from_raw(pid), None) {}
     result
 }
 

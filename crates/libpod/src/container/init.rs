@@ -76,6 +76,7 @@ impl Container<'_> {
         })?;
         write_atomic(&bundle.join("config.json"), &json, PRIVATE_FILE)?;
         let pid = self.spawn_monitor()?;
+        self.setup_userns_network(pid)?;
         self.state.status = ContainerStatus::Created;
         self.state.pid = pid;
         self.state.monitor_pid = read_pid(&rundir.join(monitor::MONITOR_PID_FILE)).unwrap_or(0);

@@ -172,7 +172,7 @@ pub struct InspectHostConfig {
     /// `--userns` as Podman shows it (empty for the host's and `auto`).
     pub userns_mode: String,
     /// The uid and gid maps, when the container has a user namespace.
-    #[serde(rename = "IDMappings", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "IDMappings")]
     pub id_mappings: Option<InspectIdMappings>,
 }
 

@@ -189,7 +189,13 @@ impl Container<'_> {
         if !devices.is_empty() {
             linux = linux.devices(devices);
         }
-        if plan.private_user {
+        let maps = if plan.private_user {
+            Some(c.userns.maps.clone())
+        } else {
+            // The runtime wants the maps of a joined namespace too.
+            self.userns_maps()?
+        };
+        if let Some(maps) = maps {
             let to_spec = |map: &[super::userns::IdMapping]| -> Result<Vec<_>> {
                 map.iter()
                     .map(|m| {
@@ -203,8 +209,8 @@ impl Container<'_> {
                     .collect()
             };
             linux = linux
-                .uid_mappings(to_spec(&c.userns.maps.uid)?)
-                .gid_mappings(to_spec(&c.userns.maps.gid)?);
+                .uid_mappings(to_spec(&maps.uid)?)
+                .gid_mappings(to_spec(&maps.gid)?);
         }
         if !c.isolation.sysctls.is_empty() {
             linux = linux.sysctl(
@@ -254,6 +260,20 @@ impl Container<'_> {
         ));
         if c.isolation.uts != super::isolation::NamespaceMode::Host {
             spec.set_hostname(Some(c.hostname.clone()));
+        }
+        if self.has_userns() && (plan.host_network || plan.network_path.is_some()) {
+            // sysfs can only be mounted from the user namespace owning the
+            // network namespace; one made outside gets the host's /sys bound.
+            let sys_mode = if c.privileged { "rw" } else { "ro" };
+            for m in mounts.iter_mut() {
+                if m.destination() == Path::new("/sys") {
+                    *m = bind(
+                        Path::new("/sys"),
+                        "/sys",
+                        &["rbind", "nosuid", "noexec", "nodev", sys_mode],
+                    )?;
+                }
+            }
         }
         spec.set_mounts(Some(mounts));
         spec.set_linux(Some(linux.build().map_err(spec_err)?));

@@ -330,7 +330,9 @@ fn check_maps(maps: &IdMaps) -> Result<()> {
             )));
         }
         if map.len() > 340 {
-            return Err(invalid(format!("too many {kind} mappings: the most is 340")));
+            return Err(invalid(format!(
+                "too many {kind} mappings: the most is 340"
+            )));
         }
     }
     Ok(())
@@ -618,7 +620,10 @@ impl Container<'_> {
                         other.name()
                     )));
                 }
-                Some(PathBuf::from(format!("/proc/{}/ns/user", other.state().pid)))
+                Some(PathBuf::from(format!(
+                    "/proc/{}/ns/user",
+                    other.state().pid
+                )))
             }
             _ => None,
         })
@@ -703,7 +708,10 @@ mod tests {
         assert!(err("auto:foo=1").contains("unknown option specified: \"foo\""));
         assert!(parse_mapping("UID", "0:1").is_err());
         assert!(parse_mapping("UID", "x:1:2").is_err());
-        assert_eq!(parse_mapping("UID", "0:100000:65536").unwrap(), m(0, 100000, 65536));
+        assert_eq!(
+            parse_mapping("UID", "0:100000:65536").unwrap(),
+            m(0, 100000, 65536)
+        );
         assert!(UsernsOptions::parse(Some("host"), &["0:1:1".into()], &[], None, None).is_err());
     }
 
@@ -711,10 +719,7 @@ mod tests {
     fn free_blocks_skip_taken_ranges() {
         let avail = [m(0, 100000, 65536)];
         assert_eq!(free_block(&avail, &[], 1024), Some(100000));
-        assert_eq!(
-            free_block(&avail, &[(100000, 101024)], 1024),
-            Some(101024)
-        );
+        assert_eq!(free_block(&avail, &[(100000, 101024)], 1024), Some(101024));
         assert_eq!(
             free_block(&avail, &[(101024, 102048), (100000, 101024)], 1024),
             Some(102048)
