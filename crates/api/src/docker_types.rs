@@ -167,6 +167,8 @@ pub struct HostConfig {
     pub security_opt: Option<Vec<String>>,
     pub pid_mode: Option<String>,
     pub ipc_mode: Option<String>,
+    /// `host` or empty: Docker has no other user namespace mode per container.
+    pub userns_mode: Option<String>,
     #[serde(rename = "UTSMode")]
     pub uts_mode: Option<String>,
     pub cgroupns_mode: Option<String>,
@@ -412,6 +414,14 @@ impl CreateRequest {
         }
         let mut hc = self.host_config.unwrap_or_default();
         let isolation = hc.isolation()?;
+        let userns = match hc.userns_mode.as_deref() {
+            None | Some("") | Some("host") => Default::default(),
+            Some(other) => {
+                return Err(bad(format!(
+                    "invalid UsernsMode {other:?}: only \"host\" is supported"
+                )))
+            }
+        };
         let (network, net) = network_request(
             hc.network_mode.as_deref().unwrap_or(""),
             self.networking_config.unwrap_or_default(),
@@ -576,6 +586,7 @@ impl CreateRequest {
             auto_remove: hc.auto_remove,
             restart_policy,
             health,
+            userns,
             ..Default::default()
         })
     }
@@ -736,7 +747,7 @@ pub fn inspect(c: &Container<'_>, size: bool) -> Result<Value> {
             "SecurityOpt": if hc.security_opt.is_empty() { Value::Null } else { json!(hc.security_opt) },
             "Tmpfs": hc.tmpfs,
             "UTSMode": if hc.uts_mode == "private" { String::new() } else { hc.uts_mode.clone() },
-            "UsernsMode": "",
+            "UsernsMode": hc.userns_mode,
             "ShmSize": hc.shm_size,
             "Runtime": i.oci_runtime,
             "Memory": hc.memory,

@@ -385,6 +385,9 @@ pub struct NamespacePlan {
     pub host: Vec<LinuxNamespaceType>,
     /// A cgroup namespace of its own; `None` is the default (one on cgroup v2 only).
     pub private_cgroup: Option<bool>,
+    /// A user namespace of its own (its maps are in `linux.uidMappings`);
+    /// one in `joined` is joined instead.
+    pub private_user: bool,
 }
 
 /// The spec's namespace list for `plan`.
@@ -412,6 +415,24 @@ pub fn namespaces(plan: &NamespacePlan) -> Result<Vec<oci_spec::runtime::LinuxNa
             ns = ns.path(path.clone());
         }
         list.push(ns.build()?);
+    }
+    if let Some((_, path)) = plan
+        .joined
+        .iter()
+        .find(|(t, _)| *t == LinuxNamespaceType::User)
+    {
+        list.push(
+            LinuxNamespaceBuilder::default()
+                .typ(LinuxNamespaceType::User)
+                .path(path.clone())
+                .build()?,
+        );
+    } else if plan.private_user {
+        list.push(
+            LinuxNamespaceBuilder::default()
+                .typ(LinuxNamespaceType::User)
+                .build()?,
+        );
     }
     if !plan.host_network {
         let mut ns = LinuxNamespaceBuilder::default().typ(LinuxNamespaceType::Network);

@@ -74,6 +74,9 @@ pub struct ContainerConfig {
     /// `--secret`: which secrets and how (IDs and options, never values).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub secrets: Vec<crate::secrets::ContainerSecret>,
+    /// Its user namespace and ID maps (`--userns`, `--uidmap`, …).
+    #[serde(default)]
+    pub userns: super::userns::UsernsConfig,
 }
 
 impl ContainerConfig {

@@ -37,6 +37,12 @@ impl Runtime {
     /// Creates a container (state `configured`) and its writable layer.
     pub fn create_container(&self, opts: CreateOptions) -> Result<Container<'_>> {
         let generated_name = opts.name.is_none();
+        // An `auto` range is picked and recorded under one lock.
+        let _userns_guard = if opts.userns.is_auto() {
+            Some(self.userns_lock()?)
+        } else {
+            None
+        };
         let mut config = self.resolve_config(opts)?;
         let state = ContainerState::default();
         let mut attempts = 0;
@@ -249,6 +255,7 @@ impl Runtime {
                     .unwrap_or_default(),
             );
         }
+        let userns = self.resolve_userns(&opts.userns, image.id.as_deref(), &mut dependencies)?;
         let mounts = self.resolve_mounts(opts.mounts, &image.volumes)?;
         let secrets = self.resolve_secrets(&opts.secrets)?;
         let id = new_id()?;
@@ -312,6 +319,7 @@ impl Runtime {
             pod: pod.map(|p| p.id),
             is_infra: false,
             secrets,
+            userns,
         })
     }
 

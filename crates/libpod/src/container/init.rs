@@ -66,6 +66,7 @@ impl Container<'_> {
         self.setup_network()?;
         self.write_rundir_files()?;
         self.write_secret_files()?;
+        self.prepare_userns_files(&rootfs)?;
         let mut spec = self.build_spec(&rootfs)?;
         self.apply_hooks(&mut spec)?;
         let bundle = self.bundle();
@@ -76,6 +77,7 @@ impl Container<'_> {
         })?;
         write_atomic(&bundle.join("config.json"), &json, PRIVATE_FILE)?;
         let pid = self.spawn_monitor()?;
+        self.setup_userns_network(pid)?;
         self.state.status = ContainerStatus::Created;
         self.state.pid = pid;
         self.state.monitor_pid = read_pid(&rundir.join(monitor::MONITOR_PID_FILE)).unwrap_or(0);
@@ -97,11 +99,17 @@ impl Container<'_> {
             Some(p) => p.clone(),
             None => {
                 let store = self.rt.store()?;
-                match store.mount_container(self.id()) {
+                // In a user namespace the image's files appear with mapped owners.
+                let maps = self.userns_maps()?;
+                let mount = || match &maps {
+                    Some(maps) => store.mount_container_mapped(self.id(), maps),
+                    None => store.mount_container(self.id()),
+                };
+                match mount() {
                     // Its layer was never made (creation was interrupted): make it now.
                     Err(storage::Error::ContainerNotFound(_)) => {
                         store.create_container(self.id(), self.config.image_id.as_deref())?;
-                        store.mount_container(self.id())?
+                        mount()?
                     }
                     other => other?,
                 }

@@ -172,6 +172,19 @@ pub struct InspectHostConfig {
     pub restart_policy: InspectRestartPolicy,
     /// Containers this one requires (`--requires`), by ID.
     pub dependencies: Vec<String>,
+    /// `--userns` as Podman shows it (empty for the host's and `auto`).
+    pub userns_mode: String,
+    /// The uid and gid maps, when the container has a user namespace.
+    #[serde(rename = "IDMappings")]
+    pub id_mappings: Option<InspectIdMappings>,
+}
+
+/// Podman's `HostConfig.IDMappings`: `CONTAINER:HOST:SIZE` lines.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct InspectIdMappings {
+    pub uid_map: Vec<String>,
+    pub gid_map: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -545,6 +558,18 @@ impl Container<'_> {
                     maximum_retry_count: c.restart_policy.max_retries,
                 },
                 dependencies: c.dependencies.clone(),
+                userns_mode: c.userns.mode.display(),
+                id_mappings: (!c.userns.maps.uid.is_empty()).then(|| {
+                    let show = |m: &[super::userns::IdMapping]| {
+                        m.iter()
+                            .map(|l| format!("{}:{}:{}", l.container, l.host, l.size))
+                            .collect()
+                    };
+                    InspectIdMappings {
+                        uid_map: show(&c.userns.maps.uid),
+                        gid_map: show(&c.userns.maps.gid),
+                    }
+                }),
             },
             network_settings: self.network_settings(),
             graph_driver: GraphDriver {

@@ -34,6 +34,7 @@ mod stop;
 mod sync;
 mod top;
 mod update;
+pub mod userns;
 mod volumes;
 mod wait;
 

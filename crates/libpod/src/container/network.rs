@@ -266,6 +266,8 @@ impl Container<'_> {
     pub(crate) fn netns_for_spec(&self) -> Result<Option<PathBuf>> {
         match &self.config.network {
             NetworkMode::None | NetworkMode::Host => Ok(None),
+            // In a user namespace the runtime makes it, owned by that namespace.
+            NetworkMode::Bridge if self.has_userns() => Ok(None),
             NetworkMode::Bridge => Ok(Some(self.netns_path())),
             NetworkMode::Ns(p) => Ok(Some(p.clone())),
             NetworkMode::Container(id) => {
@@ -315,6 +317,10 @@ impl Container<'_> {
         // A namespace left by an interrupted run goes first.
         self.teardown_network();
         self.check_ports()?;
+        if self.has_userns() {
+            // Connected once the runtime made it: see `setup_userns_network`.
+            return Ok(());
+        }
         let netns = self.netns_path();
         network::netns::create(&netns)?;
         match self.connect_all(&netns) {
@@ -325,6 +331,31 @@ impl Container<'_> {
                 Err(e)
             }
         }
+    }
+
+    /// Bridge mode in a user namespace: the runtime made the network
+    /// namespace (so the container's user namespace owns it); it is pinned
+    /// where rpod keeps it and connected like one rpod made.
+    pub(crate) fn setup_userns_network(&mut self, pid: i32) -> Result<()> {
+        if !self.config.network.is_bridge() || !self.has_userns() {
+            return Ok(());
+        }
+        let netns = self.netns_path();
+        let io = |source: std::io::Error| Error::Io {
+            context: format!("pinning the network namespace at {}", netns.display()),
+            source,
+        };
+        std::fs::create_dir_all(self.rt.netns_dir()).map_err(io)?;
+        std::fs::File::create(&netns).map_err(io)?;
+        nix::mount::mount(
+            Some(format!("/proc/{pid}/ns/net").as_str()),
+            &netns,
+            None::<&str>,
+            nix::mount::MsFlags::MS_BIND,
+            None::<&str>,
+        )
+        .map_err(|e| io(e.into()))?;
+        self.connect_all(&netns)
     }
 
     fn connect_all(&mut self, netns: &std::path::Path) -> Result<()> {

@@ -68,6 +68,8 @@ pub struct CreateOptions {
     pub pod: Option<String>,
     /// `--secret`: secrets given as files or environment variables.
     pub secrets: Vec<crate::secrets::SecretRequest>,
+    /// `--userns`, `--uidmap`, `--gidmap`, `--subuidname`, `--subgidname`.
+    pub userns: super::userns::UsernsOptions,
 }
 
 /// The `--health-*` flags; unset ones come from the image's HEALTHCHECK or

@@ -95,6 +95,7 @@ impl Container<'_> {
                     if m.options.iter().any(|o| o == "U") {
                         // `:U`: the source belongs to the container's user.
                         let (uid, gid) = resolve_user(rootfs, &c.user)?;
+                        let (uid, gid) = self.map_ids(uid, gid);
                         chown_tree(&source, uid, gid)?;
                     }
                     if !source.exists() {
@@ -164,12 +165,17 @@ impl Container<'_> {
                 joined.push((typ, path));
             }
         }
+        let userns_path = self.userns_path()?;
+        if let Some(path) = &userns_path {
+            joined.push((oci_spec::runtime::LinuxNamespaceType::User, path.clone()));
+        }
         let plan = base::NamespacePlan {
             host_network: self.uses_host_network(),
             network_path: self.netns_for_spec()?,
             joined,
             host,
             private_cgroup,
+            private_user: self.has_userns() && userns_path.is_none(),
         };
         let parent = c
             .isolation
@@ -183,6 +189,29 @@ impl Container<'_> {
             .cgroups_path(PathBuf::from(format!("{parent}/rpod-{}", c.id)));
         if !devices.is_empty() {
             linux = linux.devices(devices);
+        }
+        let maps = if plan.private_user {
+            Some(c.userns.maps.clone())
+        } else {
+            // The runtime wants the maps of a joined namespace too.
+            self.userns_maps()?
+        };
+        if let Some(maps) = maps {
+            let to_spec = |map: &[super::userns::IdMapping]| -> Result<Vec<_>> {
+                map.iter()
+                    .map(|m| {
+                        oci_spec::runtime::LinuxIdMappingBuilder::default()
+                            .container_id(m.container)
+                            .host_id(m.host)
+                            .size(m.size)
+                            .build()
+                            .map_err(spec_err)
+                    })
+                    .collect()
+            };
+            linux = linux
+                .uid_mappings(to_spec(&maps.uid)?)
+                .gid_mappings(to_spec(&maps.gid)?);
         }
         if !c.isolation.sysctls.is_empty() {
             linux = linux.sysctl(
@@ -232,6 +261,20 @@ impl Container<'_> {
         ));
         if c.isolation.uts != super::isolation::NamespaceMode::Host {
             spec.set_hostname(Some(c.hostname.clone()));
+        }
+        if self.has_userns() && (plan.host_network || plan.network_path.is_some()) {
+            // sysfs can only be mounted from the user namespace owning the
+            // network namespace; one made outside gets the host's /sys bound.
+            let sys_mode = if c.privileged { "rw" } else { "ro" };
+            for m in mounts.iter_mut() {
+                if m.destination() == Path::new("/sys") {
+                    *m = bind(
+                        Path::new("/sys"),
+                        "/sys",
+                        &["rbind", "nosuid", "noexec", "nodev", sys_mode],
+                    )?;
+                }
+            }
         }
         spec.set_mounts(Some(mounts));
         spec.set_linux(Some(linux.build().map_err(spec_err)?));

@@ -94,6 +94,19 @@ impl Container<'_> {
             }
         };
         self.rt.mount_volume(&volume)?;
+        if volume.state.needs_copy_up && self.has_userns() {
+            // A fresh volume belongs to the container's root.
+            let (uid, gid) = self.mapped_root();
+            std::os::unix::fs::lchown(&volume.mountpoint, Some(uid), Some(gid)).map_err(
+                |source| Error::Io {
+                    context: format!("changing the owner of {}", volume.mountpoint.display()),
+                    source,
+                },
+            )?;
+        }
+        if self.has_userns() {
+            super::userns::ensure_traversable(&volume.mountpoint)?;
+        }
         if volume.state.needs_copy_up {
             if m.copy_up() {
                 copy_up(&volume, rootfs, &m.destination)?;

@@ -335,6 +335,22 @@ pub struct CreateFlags {
     /// PID namespace: private, host, container:ID or ns:PATH
     #[arg(long, value_name = "MODE")]
     pub pid: Option<String>,
+    /// User namespace: host, auto[:size=N,uidmapping=C:H:S,gidmapping=C:H:S],
+    /// ns:PATH or container:ID
+    #[arg(long, value_name = "MODE")]
+    pub userns: Option<String>,
+    /// A uid map line of a user namespace: CONTAINER:HOST:SIZE
+    #[arg(long, value_name = "CONTAINER:HOST:SIZE")]
+    pub uidmap: Vec<String>,
+    /// A gid map line of a user namespace: CONTAINER:HOST:SIZE
+    #[arg(long, value_name = "CONTAINER:HOST:SIZE")]
+    pub gidmap: Vec<String>,
+    /// Map uids from this user's /etc/subuid ranges
+    #[arg(long, value_name = "NAME")]
+    pub subuidname: Option<String>,
+    /// Map gids from this group's /etc/subgid ranges
+    #[arg(long, value_name = "NAME")]
+    pub subgidname: Option<String>,
     /// IPC namespace: private, shareable, none, host, container:ID or ns:PATH
     #[arg(long, value_name = "MODE")]
     pub ipc: Option<String>,

@@ -52,9 +52,10 @@ pub fn run_common(rt: &Runtime, cmd: ContainerCommand) -> Result<u8> {
             })
         }
         ContainerCommand::Rm(a) => {
-            // Removing one container may take its dependents with it.
+            // Removing one container may take its dependents with it: with
+            // --all those are gone by their turn, which is no error.
             let mut gone = std::collections::BTreeSet::new();
-            each_named(rt, &a.names, a.all, a.latest, a.ignore, |c, _| {
+            each_named(rt, &a.names, a.all, a.latest, a.ignore || a.all, |c, _| {
                 if gone.contains(c.id()) {
                     return Ok(());
                 }

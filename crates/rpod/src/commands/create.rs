@@ -118,6 +118,13 @@ pub fn create_options(f: &CreateFlags) -> Result<CreateOptions> {
             .iter()
             .map(|s| libpod::secrets::SecretRequest::parse(s))
             .collect::<libpod::Result<_>>()?,
+        userns: libpod::container::userns::UsernsOptions::parse(
+            f.userns.as_deref(),
+            &f.uidmap,
+            &f.gidmap,
+            f.subuidname.as_deref(),
+            f.subgidname.as_deref(),
+        )?,
         health: libpod::container::options::HealthOptions {
             cmd: f.health_cmd.clone(),
             interval: f.health_interval.clone(),

@@ -72,6 +72,15 @@ pub(crate) trait Driver: fmt::Debug + Send + Sync {
     /// Makes the root filesystem available at [`Driver::mount_point`]; idempotent.
     fn mount(&self, container_dir: &Path, layers: LayerDirs<'_>) -> Result<PathBuf>;
 
+    /// Like [`Driver::mount`], with the image's files owned as the user
+    /// namespace `maps` describes them (see `idmap.rs`); idempotent.
+    fn mount_mapped(
+        &self,
+        container_dir: &Path,
+        layers: LayerDirs<'_>,
+        maps: &crate::idmap::IdMaps,
+    ) -> Result<PathBuf>;
+
     /// Undoes [`Driver::mount`]; idempotent.
     fn unmount(&self, container_dir: &Path) -> Result<()>;
 

@@ -71,7 +71,34 @@ impl Driver for Overlay {
         Ok(merged)
     }
 
+    fn mount_mapped(
+        &self,
+        container_dir: &Path,
+        layers: LayerDirs<'_>,
+        maps: &crate::idmap::IdMaps,
+    ) -> Result<PathBuf> {
+        let merged = self.mount_point(container_dir);
+        if self.is_mounted(container_dir)? {
+            return Ok(merged);
+        }
+        let mut lowers = layers()?;
+        let upper = container_dir.join(UPPER);
+        match lowers.last() {
+            Some(top) => crate::idmap::shift_root_owner(&upper, top, maps)?,
+            None => lowers.push(container_dir.join(EMPTY_LOWER)),
+        }
+        lowers.reverse(); // overlay wants the top layer first
+        let views = crate::idmap::attach_idmapped(container_dir, &lowers, maps)?;
+        let mounted = mount_overlay(container_dir, &views);
+        // The overlay holds its own clones of the layers: the views can go.
+        let detached = crate::idmap::detach_idmapped(container_dir);
+        mounted?;
+        detached?;
+        Ok(merged)
+    }
+
     fn unmount(&self, container_dir: &Path) -> Result<()> {
+        crate::idmap::detach_idmapped(container_dir)?;
         let merged = self.mount_point(container_dir);
         for _ in 0..MAX_UNMOUNTS {
             if !self.is_mounted(container_dir)? {

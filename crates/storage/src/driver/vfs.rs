@@ -49,6 +49,20 @@ impl Driver for Vfs {
         Ok(self.mount_point(container_dir))
     }
 
+    fn mount_mapped(
+        &self,
+        container_dir: &Path,
+        _layers: LayerDirs<'_>,
+        maps: &crate::idmap::IdMaps,
+    ) -> Result<PathBuf> {
+        let rootfs = self.mount_point(container_dir);
+        if !crate::idmap::already_shifted(container_dir, maps) {
+            crate::idmap::shift_tree(&rootfs, maps)?;
+            crate::idmap::mark_shifted(container_dir, maps)?;
+        }
+        Ok(rootfs)
+    }
+
     fn unmount(&self, _container_dir: &Path) -> Result<()> {
         Ok(())
     }

@@ -60,6 +60,37 @@ impl Store {
         self.driver.mount(&dir, &layer_dirs)
     }
 
+    /// [`Store::mount_container`] for a container in a user namespace with
+    /// `maps`: the image's files appear with their owners shifted (overlay:
+    /// idmapped lower layers; vfs: the copy chowned once, recorded).
+    pub fn mount_container_mapped(&self, id: &str, maps: &crate::IdMaps) -> Result<PathBuf> {
+        let dir = self.containers.container_dir(id)?;
+        let _guard = self.lock.lock()?;
+        let container = self.containers.get(id)?;
+        let layer_dirs = || match &container.image {
+            Some(image_id) => {
+                let image = self
+                    .images
+                    .find(image_id)?
+                    .ok_or_else(|| Error::ImageNotFound(image_id.clone()))?;
+                self.layer_dirs(&image)
+            }
+            None => Ok(Vec::new()),
+        };
+        self.driver.mount_mapped(&dir, &layer_dirs, maps)
+    }
+
+    /// The highest uid or gid owning a file in the layers of image
+    /// `image_ref` (what a user namespace for it must at least map).
+    pub fn image_max_id(&self, image_ref: &str) -> Result<u32> {
+        let image = self.images.lookup(image_ref)?;
+        let mut max = 0;
+        for dir in self.layer_dirs(&image)? {
+            max = max.max(crate::idmap::max_id_in(&dir)?);
+        }
+        Ok(max)
+    }
+
     /// Unmounts the container's root filesystem; idempotent (also for unknown containers). A
     /// busy mount is detached lazily.
     pub fn unmount_container(&self, id: &str) -> Result<()> {
