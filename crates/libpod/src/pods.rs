@@ -39,6 +39,10 @@ pub struct PodConfig {
     /// (`--share-parent`, the default); `None` for pods without one.
     #[serde(default)]
     pub cgroup_path: Option<String>,
+    /// The infra container has a user namespace of its own, which the
+    /// pod's containers join (`pod create --userns`, `--uidmap`).
+    #[serde(default)]
+    pub userns: bool,
 }
 
 impl PodConfig {
@@ -67,6 +71,8 @@ pub struct PodCreateOptions {
     pub isolation: crate::container::isolation::IsolationConfig,
     /// `--share-parent`: the pod's cgroup is the parent of its containers'.
     pub share_parent: bool,
+    /// The infra container's user namespace, joined by the pod's containers.
+    pub userns: crate::container::userns::UsernsOptions,
 }
 
 /// `pod inspect` output (Podman's field names).
@@ -167,6 +173,7 @@ impl Runtime {
                     .unwrap_or(POD_CGROUP_PARENT);
                 format!("{}/rpod-pod-{id}", parent.trim_end_matches('/'))
             }),
+            userns: false,
         };
         if !self.db.add_pod(
             &id,
@@ -181,6 +188,7 @@ impl Runtime {
         if opts.infra {
             match self.create_infra(&config, &opts) {
                 Ok(infra_id) => {
+                    config.userns = self.container(&infra_id)?.has_userns();
                     config.infra_id = Some(infra_id);
                     self.db.save_pod(&id, &config)?;
                 }
@@ -217,7 +225,7 @@ impl Runtime {
             .unwrap_or_else(|| vec![INFRA_BINARY.to_string(), "-P".to_string()]);
         let infra = self.create_container(CreateOptions {
             name: Some(format!("{}-infra", &pod.id[..12])),
-            rootfs: Some(rootfs),
+            rootfs: Some(rootfs.clone()),
             entrypoint: Some(entrypoint),
             hostname: pod.shares("uts").then(|| pod.hostname.clone()),
             mounts: vec![mount],
@@ -232,8 +240,16 @@ impl Runtime {
                     .or(opts.isolation.cgroup_parent.clone()),
                 ..opts.isolation.clone()
             },
+            userns: opts.userns.clone(),
             ..Default::default()
         })?;
+        if infra.has_userns() {
+            // The empty root belongs to the namespace's root, so the runtime
+            // can make its mount points there.
+            let (uid, gid) = infra.mapped_root();
+            std::os::unix::fs::chown(&rootfs, Some(uid), Some(gid))
+                .ctx(|| format!("changing the owner of {}", rootfs.display()))?;
+        }
         let mut config = infra.config().clone();
         config.pod = Some(pod.id.clone());
         config.is_infra = true;

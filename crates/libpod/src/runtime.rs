@@ -109,6 +109,11 @@ impl Runtime {
             (paths.root.clone(), 0o711),
             (paths.run_root.clone(), 0o711),
             (paths.storage_root(), 0o700),
+            // Image content stays private even where a user-namespaced
+            // container needs the storage root to be searchable.
+            (paths.storage_root().join("layers"), 0o700),
+            (paths.storage_root().join("blobs"), 0o700),
+            (paths.storage_root().join("images"), 0o700),
             (paths.root.join("volumes"), 0o700),
             (paths.root.join("containers"), 0o700),
         ] {

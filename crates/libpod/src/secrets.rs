@@ -373,6 +373,33 @@ impl Runtime {
         })
     }
 
+    /// The secrets matching `filters` (`name=` substring, `id=` prefix):
+    /// values of one key are alternatives, different keys must all match,
+    /// as Podman filters them. An unknown key is an error.
+    pub fn secrets_matching(&self, filters: &[(String, String)]) -> Result<Vec<SecretConfig>> {
+        if let Some((k, _)) = filters
+            .iter()
+            .find(|(k, _)| !matches!(k.as_str(), "name" | "id"))
+        {
+            return Err(Error::InvalidArgument(format!("invalid filter {k:?}")));
+        }
+        let keep = |s: &SecretConfig| {
+            ["name", "id"].iter().all(|key| {
+                let wanted: Vec<&str> = filters
+                    .iter()
+                    .filter(|(k, _)| k == key)
+                    .map(|(_, v)| v.as_str())
+                    .collect();
+                wanted.is_empty()
+                    || wanted.iter().any(|w| match *key {
+                        "name" => s.name.contains(w),
+                        _ => s.id.starts_with(w),
+                    })
+            })
+        };
+        Ok(self.secrets()?.into_iter().filter(|s| keep(s)).collect())
+    }
+
     /// Every secret, oldest first.
     pub fn secrets(&self) -> Result<Vec<SecretConfig>> {
         self.load_secrets()

@@ -398,3 +398,48 @@ fn pod_cgroup_is_the_parent_of_its_containers() {
     assert!(!cgroups.contains("rpod-pod-"), "{cgroups}");
     e.ok(&["pod", "rm", "-f", "flat"]);
 }
+
+/// `pod create --uidmap`: the infra container gets the user namespace and
+/// the pod's containers join it, as in podman.
+#[test]
+fn a_pods_containers_join_its_user_namespace() {
+    let t = Both::new();
+    let create = [
+        "pod",
+        "create",
+        "--name",
+        "up",
+        "--network",
+        "none",
+        "--uidmap",
+        "0:300000:65536",
+    ];
+    t.e.ok(&create);
+    t.p.ok(&create);
+    let args = [
+        "run",
+        "--rm",
+        "--pod",
+        "up",
+        "probe",
+        "sh",
+        "-c",
+        "cat /proc/self/uid_map; stat -c %u /bin",
+    ];
+    let (ours, theirs) = (t.e.ok(&args), t.p.ok(&args));
+    assert_eq!(
+        ours.split_whitespace().collect::<Vec<_>>(),
+        theirs.split_whitespace().collect::<Vec<_>>()
+    );
+    assert!(ours.contains("300000"), "{ours}");
+    let infra =
+        t.e.ok(&["pod", "inspect", "up", "--format", "{{.InfraContainerID}}"]);
+    let pid = t.e.ok(&["inspect", &infra, "--format", "{{.State.Pid}}"]);
+    let member =
+        t.e.ok(&["run", "-d", "--pod", "up", "probe", "sleep", "100"]);
+    let mpid = t.e.ok(&["inspect", &member, "--format", "{{.State.Pid}}"]);
+    let ns = |p: &str| std::fs::read_link(format!("/proc/{p}/ns/user")).unwrap();
+    assert_eq!(ns(&pid), ns(&mpid));
+    t.e.ok(&["pod", "rm", "-f", "up"]);
+    t.p.ok(&["pod", "rm", "-f", "up"]);
+}

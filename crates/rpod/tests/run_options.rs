@@ -733,21 +733,36 @@ fn network_none_has_only_loopback() {
 #[test]
 fn network_host_sees_host_interfaces_and_resolv_conf() {
     let e = Engine::with_image();
-    let host_ifaces: Vec<String> = std::fs::read_to_string("/proc/net/dev")
-        .unwrap()
-        .lines()
-        .skip(2)
-        .map(|l| l.split(':').next().unwrap().trim().to_string())
-        .collect();
-    let out = sh(
-        &e,
-        &["--network", "host"],
-        "tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '",
-    );
-    let mut inside: Vec<String> = out.lines().map(str::to_string).collect();
-    let mut host = host_ifaces.clone();
-    inside.sort();
-    host.sort();
+    let host_ifaces = || -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_to_string("/proc/net/dev")
+            .unwrap()
+            .lines()
+            .skip(2)
+            .map(|l| l.split(':').next().unwrap().trim().to_string())
+            .collect();
+        v.sort();
+        v
+    };
+    // Other tests add and remove interfaces meanwhile: compare while the
+    // host's list stayed the same around the container's look.
+    let mut seen = Vec::new();
+    for _ in 0..10 {
+        let before = host_ifaces();
+        let out = sh(
+            &e,
+            &["--network", "host"],
+            "tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '",
+        );
+        let mut inside: Vec<String> = out.lines().map(str::to_string).collect();
+        inside.sort();
+        if before == host_ifaces() {
+            seen = vec![(inside, before)];
+            if seen[0].0 == seen[0].1 {
+                break;
+            }
+        }
+    }
+    let (inside, host) = seen.pop().expect("the host's interfaces never held still");
     assert_eq!(inside, host);
     let resolv = sh(&e, &["--network", "host"], "cat /etc/resolv.conf");
     for ns in std::fs::read_to_string("/etc/resolv.conf")

@@ -80,31 +80,11 @@ pub async fn create(State(st): State<AppState>, q: RawQuery, body: Body) -> Repl
 /// `GET /libpod/secrets/json?filters=` (name, id).
 pub async fn list(State(st): State<AppState>, q: RawQuery) -> Reply {
     let filters = Params::from_raw(q)?.filters()?;
-    for (k, _) in &filters {
-        if !matches!(k.as_str(), "name" | "id") {
-            return Err(Error::BadRequest(format!("invalid filter {k:?}")).into());
-        }
-    }
-    let keep = move |s: &SecretConfig| {
-        ["name", "id"].iter().all(|key| {
-            let wanted: Vec<&str> = filters
-                .iter()
-                .filter(|(k, _)| k == key)
-                .map(|(_, v)| v.as_str())
-                .collect();
-            wanted.is_empty()
-                || wanted.iter().any(|w| match *key {
-                    "name" => s.name.contains(w),
-                    _ => s.id.starts_with(w),
-                })
-        })
-    };
     let docs = st
         .engine(move |rt| {
             Ok(rt
-                .secrets()?
+                .secrets_matching(&filters)?
                 .iter()
-                .filter(|s| keep(s))
                 .map(SecretConfig::inspect)
                 .collect::<Vec<_>>())
         })

@@ -255,7 +255,21 @@ impl Runtime {
                     .unwrap_or_default(),
             );
         }
-        let userns = self.resolve_userns(&opts.userns, image.id.as_deref(), &mut dependencies)?;
+        let mut userns_opts = opts.userns.clone();
+        if let Some(pod) = pod.as_ref().filter(|p| p.userns) {
+            // A pod with a user namespace: its containers join the infra's.
+            let unset = userns_opts.mode.is_none()
+                && userns_opts.uid_maps.is_empty()
+                && userns_opts.gid_maps.is_empty()
+                && userns_opts.subuidname.is_none()
+                && userns_opts.subgidname.is_none();
+            if unset {
+                if let Some(infra) = &pod.infra_id {
+                    userns_opts.mode = Some(super::userns::UsernsMode::Container(infra.clone()));
+                }
+            }
+        }
+        let userns = self.resolve_userns(&userns_opts, image.id.as_deref(), &mut dependencies)?;
         let mounts = self.resolve_mounts(opts.mounts, &image.volumes)?;
         let secrets = self.resolve_secrets(&opts.secrets)?;
         let id = new_id()?;

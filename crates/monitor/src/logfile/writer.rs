@@ -87,8 +87,15 @@ impl LogWriter {
             self.open_line.clear();
             self.open_stream = None;
         } else {
-            let start = self.buf.len().saturating_sub(encoded_len);
-            self.open_line.extend_from_slice(&self.buf[start..]);
+            // Only the entry of the unfinished line is kept: the last one
+            // of this chunk, after what an earlier piece of it left.
+            if chunk.contains(&b'\n') {
+                self.open_line.clear();
+            }
+            let body = &self.buf[..self.buf.len().saturating_sub(1)];
+            let last_entry = body.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+            let last_entry = last_entry.max(self.buf.len().saturating_sub(encoded_len));
+            self.open_line.extend_from_slice(&self.buf[last_entry..]);
             self.open_stream = Some(stream);
             if self.open_line.len() as u64 > self.max_size {
                 // Longer than the whole file may be: it cannot be kept anyway.
@@ -239,6 +246,35 @@ mod tests {
             "{text:?}"
         );
         assert!(std::fs::metadata(&path).unwrap().len() <= 300);
+    }
+
+    /// A chunk of many whole lines that ends inside one, then the rest of
+    /// that line: the line survives the truncation whole, however much the
+    /// first chunk held.
+    #[test]
+    fn a_line_split_after_a_big_chunk_survives_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ctr.log");
+        let mut w = LogWriter::open(&path, LogFormat::K8sFile, 1024).unwrap();
+        let mut big = String::new();
+        for i in 0..60 {
+            big.push_str(&format!("line-{i}-padding-padding-padding\n"));
+        }
+        big.push_str("line-499-padding-padding-pa");
+        w.write(Stream::Stdout, big.as_bytes()).unwrap();
+        w.write(Stream::Stdout, b"dding\n").unwrap();
+        let file = std::fs::File::open(&path).unwrap();
+        let mut r = LogReader::new(std::io::BufReader::new(file), LogFormat::K8sFile);
+        let mut text = Vec::new();
+        while let Some(e) = r.next_entry().unwrap() {
+            text.extend_from_slice(&e.text);
+            if !e.partial {
+                text.push(b'\n');
+            }
+        }
+        let text = String::from_utf8(text).unwrap();
+        assert!(text.ends_with("line-499-padding-padding-padding\n"), "{text:?}");
+        assert!(std::fs::metadata(&path).unwrap().len() <= 1024);
     }
 
     #[test]

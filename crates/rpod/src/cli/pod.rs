@@ -100,6 +100,15 @@ pub struct PodCreateArgs {
     /// UTS namespace of the infra container: private, host, ns:PATH
     #[arg(long, value_name = "MODE")]
     pub uts: Option<String>,
+    /// User namespace of the pod (its containers join it): host, auto[:OPTS], ns:PATH
+    #[arg(long, value_name = "MODE")]
+    pub userns: Option<String>,
+    /// UID map of the pod's user namespace: CONTAINER:HOST:SIZE
+    #[arg(long, value_name = "MAP")]
+    pub uidmap: Vec<String>,
+    /// GID map of the pod's user namespace: CONTAINER:HOST:SIZE
+    #[arg(long, value_name = "MAP")]
+    pub gidmap: Vec<String>,
     /// The cgroup the pod's cgroup is created under
     #[arg(long, value_name = "PATH")]
     pub cgroup_parent: Option<String>,

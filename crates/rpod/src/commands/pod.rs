@@ -138,6 +138,13 @@ fn create(rt: &Runtime, a: PodCreateArgs) -> Result<u8> {
             .collect::<libpod::Result<_>>()?,
         isolation: pod_isolation(&a)?,
         share_parent: a.share_parent,
+        userns: libpod::container::userns::UsernsOptions::parse(
+            a.userns.as_deref(),
+            &a.uidmap,
+            &a.gidmap,
+            None,
+            None,
+        )?,
     })?;
     println!("{}", pod.id);
     Ok(0)

@@ -76,30 +76,11 @@ fn ls(rt: &Runtime, a: SecretLsArgs) -> Result<u8> {
         let (k, v) = f
             .split_once('=')
             .with_context(|| format!("invalid filter {f:?}: expected KEY=VALUE"))?;
-        if !matches!(k, "name" | "id") {
-            bail!("invalid filter {k:?}");
-        }
         filters.push((k.to_string(), v.to_string()));
     }
-    // Values of one key are alternatives; different keys must all match.
-    let keep = |s: &SecretConfig| {
-        ["name", "id"].iter().all(|key| {
-            let wanted: Vec<&str> = filters
-                .iter()
-                .filter(|(k, _)| k == key)
-                .map(|(_, v)| v.as_str())
-                .collect();
-            wanted.is_empty()
-                || wanted.iter().any(|w| match *key {
-                    "name" => s.name.contains(w),
-                    _ => s.id.starts_with(w),
-                })
-        })
-    };
     let rows: Vec<LsRow> = rt
-        .secrets()?
+        .secrets_matching(&filters)?
         .into_iter()
-        .filter(|s| keep(s))
         .map(|s| LsRow {
             created_at: ago(s.created_at),
             updated_at: ago(s.updated_at),
