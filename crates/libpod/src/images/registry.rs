@@ -180,6 +180,9 @@ impl Session {
                 context: "starting the registry client".into(),
                 source,
             })?;
+        // rustls's ring provider, installed once per process before the
+        // first client (a second install by another thread is harmless).
+        let _ = rustls::crypto::ring::default_provider().install_default();
         Ok(Session {
             client: Client::new(config),
             auth,
