@@ -256,11 +256,9 @@ impl Runtime {
 
     /// A pod by name, ID or unique ID prefix.
     pub fn pod(&self, name_or_id: &str) -> Result<PodConfig> {
-        self.db.pod(name_or_id)?.ok_or_else(|| {
-            Error::InvalidArgument(format!(
-                "no pod with name or ID {name_or_id} found: no such pod"
-            ))
-        })
+        self.db
+            .pod(name_or_id)?
+            .ok_or_else(|| Error::NoSuchPod(name_or_id.to_string()))
     }
 
     pub fn pods(&self) -> Result<Vec<PodConfig>> {

@@ -162,7 +162,7 @@ impl Runtime {
         let (config, state) = self
             .db
             .volume::<VolumeConfig, VolumeState>(name)?
-            .ok_or_else(|| Error::InvalidArgument(format!("no such volume {name}")))?;
+            .ok_or_else(|| Error::NoSuchVolume(name.to_string()))?;
         Ok(self.volume_from(config, state))
     }
 
@@ -197,14 +197,10 @@ impl Runtime {
         let volume = self.volume(name)?;
         let users = self.volume_users(name)?;
         if !users.is_empty() && !force {
-            return Err(Error::InvalidArgument(format!(
-                "volume {name} is being used by container(s) {}: remove them first or use --force",
-                users
-                    .iter()
-                    .map(|(_, n)| n.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )));
+            return Err(Error::VolumeInUse {
+                volume: name.to_string(),
+                containers: users.iter().map(|(_, n)| n.clone()).collect(),
+            });
         }
         let mut removed = Vec::new();
         for (id, _) in &users {

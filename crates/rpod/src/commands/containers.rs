@@ -39,6 +39,7 @@ pub fn run_common(rt: &Runtime, cmd: ContainerCommand) -> Result<u8> {
             })
         }
         ContainerCommand::Kill(a) => {
+            check_all_args(&a.names, a.all, a.latest)?;
             let sig = libpod::parse_signal(&a.signal).map_err(|e| anyhow::anyhow!("{e}"))?;
             let names = if a.all {
                 running_ids(rt)?
@@ -54,7 +55,9 @@ pub fn run_common(rt: &Runtime, cmd: ContainerCommand) -> Result<u8> {
         ContainerCommand::Rm(a) => {
             // Removing one container may take its dependents with it.
             let mut gone = std::collections::BTreeSet::new();
-            each_named(rt, &a.names, a.all, a.latest, a.ignore, |c, _| {
+            // As in Podman, --force also ignores containers that do not exist.
+            let ignore = a.ignore || a.force;
+            each_named(rt, &a.names, a.all, a.latest, ignore, |c, _| {
                 if gone.contains(c.id()) {
                     return Ok(());
                 }
@@ -149,6 +152,7 @@ fn each_named(
     ignore_missing: bool,
     mut f: impl FnMut(&mut Container<'_>, &str) -> Result<()>,
 ) -> Result<u8> {
+    check_all_args(names, all, latest)?;
     let targets: Vec<String> = if all {
         rt.containers()?
             .iter()
@@ -182,7 +186,21 @@ fn each_named(
     }
 }
 
+/// Podman's rules for `--all`, `--latest` and names given together.
+fn check_all_args(names: &[String], all: bool, latest: bool) -> Result<()> {
+    if all && latest {
+        bail!("--all and --latest cannot be used together");
+    }
+    if (all || latest) && !names.is_empty() {
+        bail!("no arguments are needed with --all or --latest");
+    }
+    Ok(())
+}
+
 fn start(rt: &Runtime, a: StartArgs) -> Result<u8> {
+    if a.all && !a.names.is_empty() {
+        bail!("either start all containers or the container(s) provided in the arguments");
+    }
     let names = if a.all {
         rt.containers()?
             .iter()

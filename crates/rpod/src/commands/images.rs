@@ -187,6 +187,7 @@ fn remove(rt: &Runtime, a: RmiArgs) -> Result<u8> {
                     println!("{l}");
                 }
             }
+            Err(e) if a.ignore && e.is_not_found() => {}
             Err(e) => {
                 if let Some(prev) = last_err.replace(anyhow::Error::from(e)) {
                     eprintln!("Error: {}", crate::error_chain(&prev));
