@@ -76,16 +76,53 @@ pub struct PodInspect {
     pub id: String,
     pub name: String,
     pub created: DateTime<Utc>,
+    /// rpod does not record the command line.
+    pub create_command: Vec<String>,
+    pub exit_policy: String,
     pub state: String,
     pub hostname: String,
     pub labels: BTreeMap<String, String>,
-    pub shared_namespaces: Vec<String>,
-    #[serde(rename = "InfraContainerID")]
-    pub infra_container_id: String,
-    pub num_containers: usize,
-    pub containers: Vec<PodInspectContainer>,
+    pub create_cgroup: bool,
     pub cgroup_parent: String,
     pub cgroup_path: String,
+    pub create_infra: bool,
+    #[serde(rename = "InfraContainerID")]
+    pub infra_container_id: String,
+    /// The infra container's settings; left out without one, as Podman does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub infra_config: Option<PodInfraConfig>,
+    pub shared_namespaces: Vec<String>,
+    pub num_containers: usize,
+    pub containers: Vec<PodInspectContainer>,
+}
+
+/// `InfraConfig` of [`PodInspect`] (Podman's names, some in snake case).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PodInfraConfig {
+    pub port_bindings: BTreeMap<String, Vec<crate::container::PortBinding>>,
+    pub host_network: bool,
+    #[serde(rename = "StaticIP")]
+    pub static_ip: String,
+    #[serde(rename = "StaticMAC")]
+    pub static_mac: String,
+    pub no_manage_resolv_conf: bool,
+    #[serde(rename = "DNSServer")]
+    pub dns_server: Option<Vec<String>>,
+    #[serde(rename = "DNSSearch")]
+    pub dns_search: Option<Vec<String>>,
+    #[serde(rename = "DNSOption")]
+    pub dns_option: Option<Vec<String>>,
+    pub no_manage_hosts: bool,
+    pub host_add: Option<Vec<String>>,
+    pub networks: Vec<String>,
+    pub network_options: Option<BTreeMap<String, Vec<String>>>,
+    #[serde(rename = "pid_ns")]
+    pub pid_ns: String,
+    #[serde(rename = "userns")]
+    pub userns: String,
+    #[serde(rename = "uts_ns")]
+    pub uts_ns: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -451,10 +488,48 @@ impl Runtime {
 
     pub fn pod_inspect(&self, pod: &PodConfig) -> Result<PodInspect> {
         let members = self.pod_containers(pod)?;
+        let non_empty = |v: &Vec<String>| (!v.is_empty()).then(|| v.clone());
+        let infra_config = members.iter().find(|c| c.config().is_infra).map(|c| {
+            let cfg = c.config();
+            PodInfraConfig {
+                port_bindings: crate::container::port_bindings(&cfg.net.ports),
+                host_network: cfg.network == network::NetworkMode::Host,
+                static_ip: cfg
+                    .net
+                    .networks
+                    .values()
+                    .flat_map(|n| n.static_ips.iter())
+                    .next()
+                    .map(|ip| ip.to_string())
+                    .unwrap_or_default(),
+                static_mac: cfg
+                    .net
+                    .networks
+                    .values()
+                    .find_map(|n| n.static_mac.clone())
+                    .unwrap_or_default(),
+                no_manage_resolv_conf: false,
+                dns_server: non_empty(&cfg.net.dns),
+                dns_search: non_empty(&cfg.net.dns_search),
+                dns_option: non_empty(&cfg.net.dns_options),
+                no_manage_hosts: false,
+                host_add: non_empty(&cfg.net.add_hosts),
+                networks: cfg.net.networks.keys().cloned().collect(),
+                network_options: None,
+                pid_ns: cfg.isolation.pid.display("private"),
+                userns: "host".into(),
+                uts_ns: cfg.isolation.uts.display("private"),
+            }
+        });
         Ok(PodInspect {
             id: pod.id.clone(),
             name: pod.name.clone(),
             created: pod.created_at,
+            create_command: Vec::new(),
+            exit_policy: "continue".into(),
+            create_cgroup: pod.cgroup_path.is_some(),
+            create_infra: pod.infra_id.is_some(),
+            infra_config,
             state: self.pod_status(pod)?,
             hostname: pod.hostname.clone(),
             labels: pod.labels.clone(),

@@ -59,22 +59,12 @@ pub async fn inspect(
     q: RawQuery,
 ) -> Result<Response> {
     let size = Params::from_raw(q)?.bool("size", false)?;
-    let mut doc = st
+    let doc = st
         .engine(move |rt| {
             serde_json::to_value(rt.container(&id)?.inspect(size)?)
                 .map_err(|e| Error::Internal(format!("encoding the inspect document: {e}")))
         })
         .await?;
-    // Podman 4's InspectContainerConfig has Entrypoint as one string.
-    if let Some(list) = doc["Config"]["Entrypoint"].as_array() {
-        let words: Vec<&str> = list.iter().filter_map(serde_json::Value::as_str).collect();
-        doc["Config"]["Entrypoint"] = serde_json::json!(words.join(" "));
-    }
-    // ... and StopSignal as a number.
-    if let Some(sig) = doc["Config"]["StopSignal"].as_str() {
-        let n = libpod::parse_signal(sig).unwrap_or(15);
-        doc["Config"]["StopSignal"] = serde_json::json!(n);
-    }
     Ok(json(StatusCode::OK, &doc))
 }
 
