@@ -640,6 +640,29 @@ fn command_form(value: &str) -> Vec<String> {
     vec!["/bin/sh".into(), "-c".into(), value.to_string()]
 }
 
+/// Copies `from` into a new file at `path`; returns the sha256 hex of the data.
+fn spool_hashed(from: &mut dyn Read, path: &std::path::Path) -> Result<String> {
+    use sha2::Digest;
+    use std::io::Write;
+    let mut out = std::fs::File::create(path).ctx(|| format!("creating {}", path.display()))?;
+    let mut hasher = sha2::Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = match from.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e).ctx(|| "reading the tarball".into()),
+        };
+        hasher.update(&buf[..n]);
+        out.write_all(&buf[..n])
+            .ctx(|| format!("writing {}", path.display()))?;
+    }
+    out.sync_all()
+        .ctx(|| format!("writing {}", path.display()))?;
+    Ok(hex::encode(hasher.finalize()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -681,27 +704,4 @@ mod tests {
             ("localhost:5000/a".into(), "latest".into())
         );
     }
-}
-
-/// Copies `from` into a new file at `path`; returns the sha256 hex of the data.
-fn spool_hashed(from: &mut dyn Read, path: &std::path::Path) -> Result<String> {
-    use sha2::Digest;
-    use std::io::Write;
-    let mut out = std::fs::File::create(path).ctx(|| format!("creating {}", path.display()))?;
-    let mut hasher = sha2::Sha256::new();
-    let mut buf = vec![0u8; 1 << 16];
-    loop {
-        let n = match from.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e).ctx(|| "reading the tarball".into()),
-        };
-        hasher.update(&buf[..n]);
-        out.write_all(&buf[..n])
-            .ctx(|| format!("writing {}", path.display()))?;
-    }
-    out.sync_all()
-        .ctx(|| format!("writing {}", path.display()))?;
-    Ok(hex::encode(hasher.finalize()))
 }

@@ -241,9 +241,9 @@ impl Runtime {
         let store = self.store()?;
         let (allocated, used) = match nix::sys::statvfs::statvfs(&self.paths.root) {
             Ok(st) => {
-                let frag = st.fragment_size() as u64;
-                let total = st.blocks() as u64 * frag;
-                (total, total.saturating_sub(st.blocks_free() as u64 * frag))
+                let frag = st.fragment_size();
+                let total = st.blocks() * frag;
+                (total, total.saturating_sub(st.blocks_free() * frag))
             }
             Err(_) => (0, 0),
         };
