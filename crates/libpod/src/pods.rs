@@ -96,6 +96,31 @@ pub struct PodInspect {
     pub containers: Vec<PodInspectContainer>,
 }
 
+/// A pod of `pod ps --format json` and the libpod API's pod list.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PodListEntry {
+    pub cgroup: String,
+    pub containers: Vec<PodListContainer>,
+    pub created: DateTime<Utc>,
+    pub id: String,
+    pub infra_id: String,
+    pub name: String,
+    pub namespace: String,
+    pub networks: Vec<String>,
+    pub status: String,
+    pub labels: BTreeMap<String, String>,
+}
+
+/// A container of [`PodListEntry`].
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PodListContainer {
+    pub id: String,
+    pub names: String,
+    pub status: String,
+}
+
 /// `InfraConfig` of [`PodInspect`] (Podman's names, some in snake case).
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
@@ -551,6 +576,31 @@ impl Runtime {
                     state: c.status().as_str().to_string(),
                 })
                 .collect(),
+        })
+    }
+
+    /// The pod's entry in `pod ps --format json` (and the API's list).
+    pub fn pod_list_entry(&self, pod: &PodConfig) -> Result<PodListEntry> {
+        let doc = self.pod_inspect(pod)?;
+        Ok(PodListEntry {
+            cgroup: doc.cgroup_parent,
+            containers: doc
+                .containers
+                .into_iter()
+                .map(|c| PodListContainer {
+                    id: c.id,
+                    names: c.name,
+                    status: c.state,
+                })
+                .collect(),
+            created: doc.created,
+            id: doc.id,
+            infra_id: doc.infra_container_id,
+            name: doc.name,
+            namespace: String::new(),
+            networks: doc.infra_config.map(|i| i.networks).unwrap_or_default(),
+            status: doc.state,
+            labels: doc.labels,
         })
     }
 

@@ -110,21 +110,14 @@ pub async fn images(State(st): State<AppState>) -> Result<Response> {
                 .images()?
                 .into_iter()
                 .map(|i| {
-                    serde_json::json!({
-                        "Id": i.id,
-                        "ParentId": "",
-                        "RepoTags": i.names,
-                        "RepoDigests": [],
-                        "Created": i.created,
-                        "Size": i.size,
-                        "SharedSize": 0,
-                        "VirtualSize": i.size,
-                        "Labels": {},
-                        "Containers": i.containers,
-                        "Names": i.names,
-                        "Digest": i.digest,
-                        "Dangling": i.names.is_empty(),
-                    })
+                    // libpod's `images --format json` document; Podman adds
+                    // Dangling only when true.
+                    let dangling = i.names.is_empty();
+                    let mut doc = serde_json::to_value(&i).unwrap_or_default();
+                    if dangling {
+                        doc["Dangling"] = serde_json::json!(true);
+                    }
+                    doc
                 })
                 .collect::<Vec<_>>())
         })

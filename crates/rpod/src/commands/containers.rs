@@ -292,6 +292,12 @@ struct PsTemplateRow {
     Exited: bool,
     AutoRemove: bool,
     Restarts: u32,
+    /// The pod's ID (12 characters unless --no-trunc), as Podman's `.Pod`.
+    Pod: String,
+    PodName: String,
+    /// The networks, comma-separated.
+    Networks: String,
+    IsInfra: bool,
 }
 
 fn matches_filter(c: &Container<'_>, key: &str, value: &str) -> Result<bool> {
@@ -459,6 +465,14 @@ fn ps(rt: &Runtime, a: PsArgs) -> Result<u8> {
             Exited: e.exited,
             AutoRemove: e.auto_remove,
             Restarts: e.restarts,
+            Pod: if a.no_trunc {
+                e.pod.clone()
+            } else {
+                e.pod.chars().take(12).collect()
+            },
+            PodName: e.pod_name.clone(),
+            Networks: e.networks.join(","),
+            IsInfra: e.is_infra,
         });
     }
     if format.print_items(&rows)? {

@@ -236,57 +236,6 @@ struct PodRow {
     Labels: std::collections::BTreeMap<String, String>,
 }
 
-/// A pod of `pod ps --format json` (Podman's document: full IDs, times).
-#[derive(Serialize)]
-#[allow(non_snake_case)]
-struct PodJson {
-    Cgroup: String,
-    Containers: Vec<PodJsonContainer>,
-    Created: String,
-    Id: String,
-    InfraId: String,
-    Name: String,
-    Namespace: String,
-    Networks: Vec<String>,
-    Status: String,
-    Labels: std::collections::BTreeMap<String, String>,
-}
-
-#[derive(Serialize)]
-#[allow(non_snake_case)]
-struct PodJsonContainer {
-    Id: String,
-    Names: String,
-    Status: String,
-}
-
-fn pod_json(rt: &Runtime, pod: &PodConfig) -> Result<PodJson> {
-    let doc = rt.pod_inspect(pod)?;
-    Ok(PodJson {
-        Cgroup: doc.cgroup_parent.clone(),
-        Containers: doc
-            .containers
-            .iter()
-            .map(|c| PodJsonContainer {
-                Id: c.id.clone(),
-                Names: c.name.clone(),
-                Status: c.state.clone(),
-            })
-            .collect(),
-        Created: serde_json::to_value(doc.created)?
-            .as_str()
-            .unwrap_or_default()
-            .to_string(),
-        Id: doc.id,
-        InfraId: doc.infra_container_id,
-        Name: doc.name,
-        Namespace: String::new(),
-        Networks: doc.infra_config.map(|i| i.networks).unwrap_or_default(),
-        Status: doc.state,
-        Labels: doc.labels,
-    })
-}
-
 fn ps(rt: &Runtime, a: PodPsArgs) -> Result<u8> {
     let json = OutputFormat::parse(a.format.as_deref())?;
     if !a.quiet && matches!(json, OutputFormat::Json) {
@@ -294,8 +243,8 @@ fn ps(rt: &Runtime, a: PodPsArgs) -> Result<u8> {
             .pods()?
             .iter()
             .rev()
-            .map(|p| pod_json(rt, p))
-            .collect::<Result<Vec<_>>>()?;
+            .map(|p| rt.pod_list_entry(p))
+            .collect::<libpod::Result<Vec<_>>>()?;
         json.print_items(&docs)?;
         return Ok(0);
     }
