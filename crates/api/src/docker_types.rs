@@ -690,10 +690,10 @@ pub fn inspect(c: &Container<'_>, size: bool) -> Result<Value> {
             "Error": i.state.error,
             "StartedAt": i.state.started_at,
             "FinishedAt": i.state.finished_at,
-            "Health": i.state.health.as_ref().map(|h| json!({
-                "Status": h.status,
-                "FailingStreak": h.failing_streak,
-                "Log": h.log,
+            "Health": c.state().health.as_ref().map(|_| json!({
+                "Status": i.state.health.status,
+                "FailingStreak": i.state.health.failing_streak,
+                "Log": i.state.health.log,
             })),
         },
         "Image": image_id(&i.image),
@@ -787,7 +787,7 @@ pub fn inspect(c: &Container<'_>, size: bool) -> Result<Value> {
             "Entrypoint": if cfg.entrypoint.is_empty() { Value::Null } else { json!(cfg.entrypoint) },
             "OnBuild": null,
             "Labels": i.config.labels,
-            "StopSignal": i.config.stop_signal,
+            "StopSignal": libpod::container::signal_name(i.config.stop_signal),
             "StopTimeout": i.config.stop_timeout,
             "Healthcheck": i.config.healthcheck.as_ref().map(|h| json!({
                 "Test": h.test,

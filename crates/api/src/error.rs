@@ -69,7 +69,9 @@ fn engine_status(e: &libpod::Error) -> StatusCode {
         return StatusCode::NOT_FOUND;
     }
     match e {
-        E::NameInUse(_) | E::InvalidState { .. } | E::ImageInUse { .. } => StatusCode::CONFLICT,
+        E::NameInUse(_) | E::InvalidState { .. } | E::ImageInUse { .. } | E::VolumeInUse { .. } => {
+            StatusCode::CONFLICT
+        }
         E::InvalidName(_)
         | E::InvalidArgument(_)
         | E::Unsupported(_)

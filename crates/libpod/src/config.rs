@@ -54,8 +54,13 @@ impl Default for ContainersSection {
             default_ulimits: Vec::new(),
             log_driver: "k8s-file".into(),
             log_size_max: -1,
-            shm_size: "64m".into(),
-            env: vec!["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".into()],
+            // containers.conf's "65536k", which Podman reads with decimal
+            // units: 65536000 bytes.
+            shm_size: "65536000".into(),
+            env: vec![
+                "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".into(),
+                "TERM=xterm".into(),
+            ],
             init_path: "/usr/libexec/podman/catatonit".into(),
             seccomp_profile: None,
             pids_limit: 2048,

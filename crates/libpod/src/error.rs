@@ -10,22 +10,26 @@ use crate::container::ContainerStatus;
 pub enum Error {
     #[error("no container with name or ID {0:?} found: no such container")]
     NoSuchContainer(String),
-    #[error("no such image: {0}")]
+    #[error("{0}: image not known")]
     NoSuchImage(String),
     #[error("no secret with name or id {0:?}: no such secret")]
     NoSuchSecret(String),
+    #[error("no volume with name {0:?} found: no such volume")]
+    NoSuchVolume(String),
+    #[error("no pod with name or ID {0} found: no such pod")]
+    NoSuchPod(String),
     #[error("container ID prefix {prefix:?} is ambiguous: it matches {}", candidates.join(", "))]
     AmbiguousContainer {
         prefix: String,
         candidates: Vec<String>,
     },
     #[error(
-        "the container name {0:?} is already in use; remove that container or choose another name"
+        "the container name {0:?} is already in use; remove that container or choose another name: that name is already in use"
     )]
     NameInUse(String),
     #[error("invalid container name {0:?}: names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*")]
     InvalidName(String),
-    #[error("container {id} is {state}: {action}")]
+    #[error("container {id} is {state}: {action}: container state improper")]
     InvalidState {
         id: String,
         state: ContainerStatus,
@@ -40,9 +44,14 @@ pub enum Error {
     CommandNotFound(String),
     #[error("{0}: OCI runtime attempted to invoke a command that is not executable")]
     CommandNotExecutable(String),
-    #[error("image {image} is in use by container(s) {}: remove them first or use --force", containers.join(", "))]
+    #[error("image {image} is in use by container(s) {}: remove them first or use --force: image is in use by a container", containers.join(", "))]
     ImageInUse {
         image: String,
+        containers: Vec<String>,
+    },
+    #[error("volume {volume} is being used by container(s) {}: remove them first or use --force: volume is being used", containers.join(", "))]
+    VolumeInUse {
+        volume: String,
         containers: Vec<String>,
     },
     #[error("timed out after {0:?} waiting for {1}")]
@@ -80,6 +89,21 @@ pub enum Error {
     Monitor { id: String, message: String },
 }
 
+/// What a failing command was doing, as far as its exit code depends on
+/// it: Podman's removal commands (`rm`, `rmi`, `volume rm`, `pod rm`,
+/// `network rm`) report a missing object with 1 and an object in use or in
+/// the wrong state with 2; `exec` reports a container that is not running
+/// with 255 (its "no exit status" value).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operation {
+    Remove,
+    Exec,
+    Other,
+}
+
+/// Podman's exit code for errors of the engine itself.
+pub const EXIT_ENGINE: i32 = 125;
+
 impl Error {
     /// Podman's exit code for this error: 125 for engine errors, 126 when
     /// the container command cannot be invoked, 127 when it does not exist.
@@ -87,8 +111,30 @@ impl Error {
         match self {
             Error::CommandNotFound(_) => 127,
             Error::CommandNotExecutable(_) => 126,
-            _ => 125,
+            _ => EXIT_ENGINE,
         }
+    }
+
+    /// Podman's exit code for this error in a command doing `op`.
+    pub fn exit_code_for(&self, op: Operation) -> i32 {
+        match op {
+            Operation::Remove if self.is_not_found() => 1,
+            Operation::Remove if self.is_in_use() => 2,
+            Operation::Exec if matches!(self, Error::InvalidState { .. }) => 255,
+            _ => self.exit_code(),
+        }
+    }
+
+    /// True for errors that mean "this object is in use or in a state that
+    /// forbids the operation".
+    pub fn is_in_use(&self) -> bool {
+        matches!(
+            self,
+            Error::InvalidState { .. }
+                | Error::ImageInUse { .. }
+                | Error::VolumeInUse { .. }
+                | Error::Network(network::Error::NetworkInUse { .. })
+        )
     }
 
     /// True for errors that mean "this object does not exist".
@@ -98,6 +144,8 @@ impl Error {
             Error::NoSuchContainer(_)
                 | Error::NoSuchImage(_)
                 | Error::NoSuchSecret(_)
+                | Error::NoSuchVolume(_)
+                | Error::NoSuchPod(_)
                 | Error::Storage(storage::Error::ImageNotFound(_))
                 | Error::Network(network::Error::NoSuchNetwork(_))
         )

@@ -1,14 +1,14 @@
 //! Image operations of the engine: import, list, inspect, remove, with the
 //! checks that need the container database (images in use).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
 
 use chrono::{DateTime, Utc};
 use oci_spec::image::{Config, ConfigBuilder};
 use serde::Serialize;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, IoContext, Result};
 use crate::runtime::Runtime;
 
 mod archive;
@@ -54,6 +54,16 @@ pub struct TreeLayer {
 #[serde(rename_all = "PascalCase")]
 pub struct ImageSummary {
     pub id: String,
+    /// Always empty: rpod images have no parent image.
+    pub parent_id: String,
+    pub repo_tags: Vec<String>,
+    pub repo_digests: Vec<String>,
+    pub shared_size: u64,
+    pub virtual_size: u64,
+    /// The config's labels; `null` when it has none.
+    pub labels: Option<BTreeMap<String, String>>,
+    /// The names the image had, newest first.
+    pub history: Vec<String>,
     pub names: Vec<String>,
     pub digest: String,
     pub created: i64,
@@ -73,6 +83,18 @@ impl ImageSummary {
         }
         self.names.iter().map(|n| split_name(n)).collect()
     }
+}
+
+/// `repository@digest` for each repository the image is named in.
+fn repo_digests(image: &storage::Image) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for n in &image.names {
+        let d = format!("{}@{}", split_name(n).0, image.digest);
+        if !out.contains(&d) {
+            out.push(d);
+        }
+    }
+    out
 }
 
 /// Splits `host/repo:tag` into repository and tag.
@@ -115,6 +137,8 @@ pub struct ImageInspect {
     pub user: String,
     pub history: serde_json::Value,
     pub names_history: Vec<String>,
+    /// The storage driver (`Data` is `null`: rpod shows no layer directories).
+    pub graph_driver: serde_json::Value,
     /// The config's `rootfs` as stored (`type`, `diff_ids`); not printed.
     #[serde(skip_serializing)]
     pub root_fs: serde_json::Value,
@@ -130,28 +154,44 @@ pub struct InspectRootFs {
 }
 
 impl Runtime {
-    /// Imports a root file system tarball as a one-layer image.
+    /// Imports a root file system tarball as a one-layer image. As in
+    /// Podman, the history names the tarball by its digest, the comment is
+    /// the message or "imported from tarball", and the image is created at
+    /// `created` (a file's modification time) or now.
     pub fn import_image(
         &self,
         tar: &mut dyn Read,
         name: Option<&str>,
         changes: &[String],
         message: Option<String>,
+        created: Option<DateTime<Utc>>,
     ) -> Result<storage::Image> {
         let config = apply_changes(changes)?;
         let names = match name {
             Some(n) => vec![storage::normalize_name(n)?],
             None => Vec::new(),
         };
-        let image = self.store()?.import(
-            tar,
-            storage::ImportOptions {
-                names,
-                config,
-                comment: message,
-                created_by: Some("rpod import".into()),
-            },
-        )?;
+        // The digest of the tarball is known only once it is read: spool it.
+        let tmp_dir = self.paths.storage_root().join("tmp");
+        std::fs::create_dir_all(&tmp_dir).ctx(|| format!("creating {}", tmp_dir.display()))?;
+        let spool_path = tmp_dir.join(format!("import-{}", crate::ids::new_id()?));
+        let spooled = spool_hashed(tar, &spool_path);
+        let result = spooled.and_then(|hex| {
+            let mut file = std::fs::File::open(&spool_path)
+                .ctx(|| format!("opening {}", spool_path.display()))?;
+            Ok(self.store()?.import(
+                &mut file,
+                storage::ImportOptions {
+                    names,
+                    config,
+                    comment: Some(message.unwrap_or_else(|| "imported from tarball".into())),
+                    created_by: Some(format!("/bin/sh -c #(nop) ADD file:{hex} in /")),
+                    created,
+                },
+            )?)
+        });
+        let _ = std::fs::remove_file(&spool_path);
+        let image = result?;
         self.image_event(
             &image.id,
             image.names.first().map(String::as_str).unwrap_or(""),
@@ -163,8 +203,8 @@ impl Runtime {
     /// Every image, newest first.
     pub fn images(&self) -> Result<Vec<ImageSummary>> {
         let containers = self.db.all_containers()?;
-        Ok(self
-            .store()?
+        let store = self.store()?;
+        Ok(store
             .images()?
             .into_iter()
             .map(|i| ImageSummary {
@@ -172,6 +212,18 @@ impl Runtime {
                     .iter()
                     .filter(|(c, _)| c.image_id.as_deref() == Some(i.id.as_str()))
                     .count(),
+                parent_id: String::new(),
+                repo_tags: i.names.clone(),
+                repo_digests: repo_digests(&i),
+                shared_size: 0,
+                virtual_size: i.size,
+                labels: store
+                    .image_config(&i)
+                    .ok()
+                    .and_then(|c| c.config().as_ref().and_then(|c| c.labels().clone()))
+                    .filter(|l| !l.is_empty())
+                    .map(|l| l.into_iter().collect()),
+                history: i.names.clone(),
                 id: i.id,
                 names: i.names,
                 digest: i.digest,
@@ -212,7 +264,6 @@ impl Runtime {
         let field = |k: &str| value.get(k).cloned().unwrap_or(serde_json::Value::Null);
         let text = |k: &str| field(k).as_str().unwrap_or_default().to_string();
         let image_config = field("config");
-        let repo = image.names.first().map(|n| split_name(n).0);
         // A manifest that cannot be read only loses the manifest fields.
         let manifest = store.image_manifest(&image).ok();
         let manifest_type = manifest
@@ -238,9 +289,7 @@ impl Runtime {
             id: image.id.clone(),
             digest: image.digest.clone(),
             repo_tags: image.names.clone(),
-            repo_digests: repo
-                .map(|r| vec![format!("{r}@{}", image.digest)])
-                .unwrap_or_default(),
+            repo_digests: repo_digests(&image),
             parent: String::new(),
             comment,
             created: image.created,
@@ -268,6 +317,7 @@ impl Runtime {
             manifest_type,
             history: field("history"),
             names_history: image.names.clone(),
+            graph_driver: serde_json::json!({"Name": store.driver().to_string(), "Data": null}),
             root_fs: field("rootfs"),
         })
     }
@@ -588,6 +638,29 @@ fn command_form(value: &str) -> Vec<String> {
         }
     }
     vec!["/bin/sh".into(), "-c".into(), value.to_string()]
+}
+
+/// Copies `from` into a new file at `path`; returns the sha256 hex of the data.
+fn spool_hashed(from: &mut dyn Read, path: &std::path::Path) -> Result<String> {
+    use sha2::Digest;
+    use std::io::Write;
+    let mut out = std::fs::File::create(path).ctx(|| format!("creating {}", path.display()))?;
+    let mut hasher = sha2::Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = match from.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e).ctx(|| "reading the tarball".into()),
+        };
+        hasher.update(&buf[..n]);
+        out.write_all(&buf[..n])
+            .ctx(|| format!("writing {}", path.display()))?;
+    }
+    out.sync_all()
+        .ctx(|| format!("writing {}", path.display()))?;
+    Ok(hex::encode(hasher.finalize()))
 }
 
 #[cfg(test)]

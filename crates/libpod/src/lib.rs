@@ -27,7 +27,7 @@ pub mod volumes;
 mod error;
 
 pub use container::{Container, ContainerStatus, CreateOptions};
-pub use error::{Error, Result};
+pub use error::{Error, Operation, Result};
 pub use runtime::{Runtime, RuntimeOptions};
 
 /// Re-exported for the CLI's attach (frames) and log time formats.

@@ -82,16 +82,78 @@ pub struct PodInspect {
     pub id: String,
     pub name: String,
     pub created: DateTime<Utc>,
+    /// rpod does not record the command line.
+    pub create_command: Vec<String>,
+    pub exit_policy: String,
     pub state: String,
     pub hostname: String,
     pub labels: BTreeMap<String, String>,
-    pub shared_namespaces: Vec<String>,
-    #[serde(rename = "InfraContainerID")]
-    pub infra_container_id: String,
-    pub num_containers: usize,
-    pub containers: Vec<PodInspectContainer>,
+    pub create_cgroup: bool,
     pub cgroup_parent: String,
     pub cgroup_path: String,
+    pub create_infra: bool,
+    #[serde(rename = "InfraContainerID")]
+    pub infra_container_id: String,
+    /// The infra container's settings; left out without one, as Podman does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub infra_config: Option<PodInfraConfig>,
+    pub shared_namespaces: Vec<String>,
+    pub num_containers: usize,
+    pub containers: Vec<PodInspectContainer>,
+}
+
+/// A pod of `pod ps --format json` and the libpod API's pod list.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PodListEntry {
+    pub cgroup: String,
+    pub containers: Vec<PodListContainer>,
+    pub created: DateTime<Utc>,
+    pub id: String,
+    pub infra_id: String,
+    pub name: String,
+    pub namespace: String,
+    pub networks: Vec<String>,
+    pub status: String,
+    pub labels: BTreeMap<String, String>,
+}
+
+/// A container of [`PodListEntry`].
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PodListContainer {
+    pub id: String,
+    pub names: String,
+    pub status: String,
+}
+
+/// `InfraConfig` of [`PodInspect`] (Podman's names, some in snake case).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PodInfraConfig {
+    pub port_bindings: BTreeMap<String, Vec<crate::container::PortBinding>>,
+    pub host_network: bool,
+    #[serde(rename = "StaticIP")]
+    pub static_ip: String,
+    #[serde(rename = "StaticMAC")]
+    pub static_mac: String,
+    pub no_manage_resolv_conf: bool,
+    #[serde(rename = "DNSServer")]
+    pub dns_server: Option<Vec<String>>,
+    #[serde(rename = "DNSSearch")]
+    pub dns_search: Option<Vec<String>>,
+    #[serde(rename = "DNSOption")]
+    pub dns_option: Option<Vec<String>>,
+    pub no_manage_hosts: bool,
+    pub host_add: Option<Vec<String>>,
+    pub networks: Vec<String>,
+    pub network_options: Option<BTreeMap<String, Vec<String>>>,
+    #[serde(rename = "pid_ns")]
+    pub pid_ns: String,
+    #[serde(rename = "userns")]
+    pub userns: String,
+    #[serde(rename = "uts_ns")]
+    pub uts_ns: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -272,11 +334,9 @@ impl Runtime {
 
     /// A pod by name, ID or unique ID prefix.
     pub fn pod(&self, name_or_id: &str) -> Result<PodConfig> {
-        self.db.pod(name_or_id)?.ok_or_else(|| {
-            Error::InvalidArgument(format!(
-                "no pod with name or ID {name_or_id} found: no such pod"
-            ))
-        })
+        self.db
+            .pod(name_or_id)?
+            .ok_or_else(|| Error::NoSuchPod(name_or_id.to_string()))
     }
 
     pub fn pods(&self) -> Result<Vec<PodConfig>> {
@@ -469,10 +529,48 @@ impl Runtime {
 
     pub fn pod_inspect(&self, pod: &PodConfig) -> Result<PodInspect> {
         let members = self.pod_containers(pod)?;
+        let non_empty = |v: &Vec<String>| (!v.is_empty()).then(|| v.clone());
+        let infra_config = members.iter().find(|c| c.config().is_infra).map(|c| {
+            let cfg = c.config();
+            PodInfraConfig {
+                port_bindings: crate::container::port_bindings(&cfg.net.ports),
+                host_network: cfg.network == network::NetworkMode::Host,
+                static_ip: cfg
+                    .net
+                    .networks
+                    .values()
+                    .flat_map(|n| n.static_ips.iter())
+                    .next()
+                    .map(|ip| ip.to_string())
+                    .unwrap_or_default(),
+                static_mac: cfg
+                    .net
+                    .networks
+                    .values()
+                    .find_map(|n| n.static_mac.clone())
+                    .unwrap_or_default(),
+                no_manage_resolv_conf: false,
+                dns_server: non_empty(&cfg.net.dns),
+                dns_search: non_empty(&cfg.net.dns_search),
+                dns_option: non_empty(&cfg.net.dns_options),
+                no_manage_hosts: false,
+                host_add: non_empty(&cfg.net.add_hosts),
+                networks: cfg.net.networks.keys().cloned().collect(),
+                network_options: None,
+                pid_ns: cfg.isolation.pid.display("private"),
+                userns: "host".into(),
+                uts_ns: cfg.isolation.uts.display("private"),
+            }
+        });
         Ok(PodInspect {
             id: pod.id.clone(),
             name: pod.name.clone(),
             created: pod.created_at,
+            create_command: Vec::new(),
+            exit_policy: "continue".into(),
+            create_cgroup: pod.cgroup_path.is_some(),
+            create_infra: pod.infra_id.is_some(),
+            infra_config,
             state: self.pod_status(pod)?,
             hostname: pod.hostname.clone(),
             labels: pod.labels.clone(),
@@ -494,6 +592,31 @@ impl Runtime {
                     state: c.status().as_str().to_string(),
                 })
                 .collect(),
+        })
+    }
+
+    /// The pod's entry in `pod ps --format json` (and the API's list).
+    pub fn pod_list_entry(&self, pod: &PodConfig) -> Result<PodListEntry> {
+        let doc = self.pod_inspect(pod)?;
+        Ok(PodListEntry {
+            cgroup: doc.cgroup_parent,
+            containers: doc
+                .containers
+                .into_iter()
+                .map(|c| PodListContainer {
+                    id: c.id,
+                    names: c.name,
+                    status: c.state,
+                })
+                .collect(),
+            created: doc.created,
+            id: doc.id,
+            infra_id: doc.infra_container_id,
+            name: doc.name,
+            namespace: String::new(),
+            networks: doc.infra_config.map(|i| i.networks).unwrap_or_default(),
+            status: doc.state,
+            labels: doc.labels,
         })
     }
 

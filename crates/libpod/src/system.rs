@@ -15,22 +15,105 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 pub struct Info {
     pub host: HostInfo,
     pub store: StoreInfo,
+    /// Registries from `registries.conf` (rpod reads none).
+    pub registries: std::collections::BTreeMap<String, serde_json::Value>,
+    pub plugins: PluginsInfo,
     pub version: VersionInfo,
+}
+
+/// `plugins`: the drivers available.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PluginsInfo {
+    pub volume: Vec<String>,
+    pub network: Vec<String>,
+    pub log: Vec<String>,
+    pub authorization: Option<Vec<String>>,
+}
+
+/// A helper program (`conmon`, `slirp4netns`) as Podman reports it.
+#[derive(Debug, Clone, Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct HelperInfo {
+    pub package: String,
+    pub path: String,
+    pub version: String,
+}
+
+/// `host.slirp4netns`.
+#[derive(Debug, Clone, Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct SlirpInfo {
+    pub executable: String,
+    pub package: String,
+    pub version: String,
+}
+
+/// `host.cpuUtilization`: since boot, in percent.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CpuUsage {
+    pub user_percent: f64,
+    pub system_percent: f64,
+    pub idle_percent: f64,
+}
+
+/// `host.distribution`, from `/etc/os-release`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DistributionInfo {
+    pub distribution: String,
+    pub version: String,
+    pub codename: String,
+}
+
+/// `host.idMappings` (`null` lists: rpod runs without user namespaces).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IdMappingsInfo {
+    pub gidmap: Option<Vec<serde_json::Value>>,
+    pub uidmap: Option<Vec<serde_json::Value>>,
+}
+
+/// `host.remoteSocket`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RemoteSocketInfo {
+    pub path: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct HostInfo {
     pub arch: String,
-    pub os: String,
-    pub hostname: String,
-    pub kernel: String,
+    /// rpod builds images without buildah: empty.
+    pub buildah_version: String,
+    pub cgroup_manager: String,
     pub cgroup_version: String,
+    pub cgroup_controllers: Vec<String>,
+    /// The container monitor (rpod-monitor, in conmon's place).
+    pub conmon: HelperInfo,
     pub cpus: usize,
+    pub cpu_utilization: CpuUsage,
+    pub distribution: DistributionInfo,
+    pub event_logger: String,
+    pub hostname: String,
+    pub id_mappings: IdMappingsInfo,
+    pub kernel: String,
+    pub log_driver: String,
+    pub mem_free: u64,
     pub mem_total: u64,
+    pub network_backend: String,
     pub oci_runtime: RuntimeInfo,
-    pub events_logger: String,
+    pub os: String,
+    pub remote_socket: RemoteSocketInfo,
+    pub service_is_remote: bool,
     pub security: SecurityInfo,
+    pub slirp4netns: SlirpInfo,
+    pub swap_free: u64,
+    pub swap_total: u64,
+    pub linkmode: String,
+    pub uptime: String,
 }
 
 /// `host.security`, as Podman reports it.
@@ -51,6 +134,8 @@ pub struct SecurityInfo {
 #[serde(rename_all = "camelCase")]
 pub struct RuntimeInfo {
     pub name: String,
+    /// The distribution package (not looked up: empty).
+    pub package: String,
     pub path: String,
     pub version: String,
 }
@@ -58,12 +143,18 @@ pub struct RuntimeInfo {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StoreInfo {
-    pub graph_root: String,
-    pub run_root: String,
-    pub graph_driver_name: String,
     pub config_file: String,
     pub container_store: ContainerCounts,
+    pub graph_driver_name: String,
+    pub graph_options: std::collections::BTreeMap<String, String>,
+    pub graph_root: String,
+    pub graph_root_allocated: u64,
+    pub graph_root_used: u64,
+    pub graph_status: std::collections::BTreeMap<String, String>,
+    pub image_copy_tmp_dir: String,
     pub image_store: ImageCounts,
+    pub run_root: String,
+    pub volume_path: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -81,13 +172,46 @@ pub struct ImageCounts {
     pub number: usize,
 }
 
+/// The engine's version, in the shape of Podman's (`version`'s `Client`
+/// and `info`'s `version`). rpod is not built with Go: `GoVersion` is
+/// empty, and `RustVersion` names the toolchain's minimum version.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct VersionInfo {
-    pub version: String,
     #[serde(rename = "APIVersion")]
     pub api_version: String,
+    pub version: String,
+    pub go_version: String,
+    pub rust_version: String,
+    pub git_commit: String,
+    /// Go's `time.ANSIC` form of `built`.
+    pub built_time: String,
+    /// Build time in seconds since the epoch (0: not recorded).
+    pub built: i64,
     pub os_arch: String,
+    pub os: String,
+}
+
+impl VersionInfo {
+    /// This build's version.
+    pub fn current() -> VersionInfo {
+        VersionInfo {
+            api_version: VERSION.into(),
+            version: VERSION.into(),
+            go_version: String::new(),
+            rust_version: option_env!("CARGO_PKG_RUST_VERSION").unwrap_or("").into(),
+            git_commit: String::new(),
+            built_time: "Thu Jan  1 00:00:00 1970".into(),
+            built: 0,
+            os_arch: format!(
+                "linux/{}",
+                std::env::consts::ARCH
+                    .replace("x86_64", "amd64")
+                    .replace("aarch64", "arm64")
+            ),
+            os: std::env::consts::OS.into(),
+        }
+    }
 }
 
 /// One row of `system df`.
@@ -115,6 +239,14 @@ impl Runtime {
             containers.iter().filter(|c| f(c.status())).count()
         };
         let store = self.store()?;
+        let (allocated, used) = match nix::sys::statvfs::statvfs(&self.paths.root) {
+            Ok(st) => {
+                let frag = st.fragment_size();
+                let total = st.blocks() * frag;
+                (total, total.saturating_sub(st.blocks_free() * frag))
+            }
+            Err(_) => (0, 0),
+        };
         Ok(Info {
             host: HostInfo {
                 arch: std::env::consts::ARCH
@@ -130,14 +262,44 @@ impl Runtime {
                 mem_total: mem_total(),
                 oci_runtime: RuntimeInfo {
                     name: oci.name().into(),
+                    package: String::new(),
                     path: oci.path().display().to_string(),
                     version: oci.version().unwrap_or_default(),
                 },
-                events_logger: if self.events.path().is_some() {
+                event_logger: if self.events.path().is_some() {
                     "file".into()
                 } else {
                     "none".into()
                 },
+                buildah_version: String::new(),
+                cgroup_manager: "cgroupfs".into(),
+                cgroup_controllers: cgroup_controllers(),
+                conmon: HelperInfo {
+                    package: String::new(),
+                    path: self
+                        .monitor_path()
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_default(),
+                    version: format!("rpod-monitor version {VERSION}"),
+                },
+                cpu_utilization: cpu_usage(),
+                distribution: distribution(),
+                id_mappings: IdMappingsInfo {
+                    gidmap: None,
+                    uidmap: None,
+                },
+                log_driver: self.config.containers.log_driver.clone(),
+                mem_free: meminfo("MemAvailable:"),
+                network_backend: "netavark".into(),
+                remote_socket: RemoteSocketInfo {
+                    path: self.paths.run_root.join("rpod.sock").display().to_string(),
+                },
+                service_is_remote: false,
+                slirp4netns: SlirpInfo::default(),
+                swap_free: meminfo("SwapFree:"),
+                swap_total: meminfo("SwapTotal:"),
+                linkmode: "dynamic".into(),
+                uptime: uptime(),
                 security: SecurityInfo {
                     apparmor_enabled: crate::container::security::apparmor_enabled(),
                     capabilities: ocirt::spec::DEFAULT_CAPABILITIES
@@ -159,6 +321,12 @@ impl Runtime {
                 graph_root: self.paths.root.display().to_string(),
                 run_root: self.paths.run_root.display().to_string(),
                 graph_driver_name: store.driver().to_string(),
+                graph_options: Default::default(),
+                graph_root_allocated: allocated,
+                graph_root_used: used,
+                graph_status: Default::default(),
+                image_copy_tmp_dir: self.paths.storage_root().join("tmp").display().to_string(),
+                volume_path: self.paths.root.join("volumes").display().to_string(),
                 config_file: self
                     .options
                     .config_path
@@ -176,14 +344,14 @@ impl Runtime {
                     number: store.images()?.len(),
                 },
             },
-            version: VersionInfo {
-                version: VERSION.into(),
-                api_version: VERSION.into(),
-                os_arch: format!(
-                    "linux/{}",
-                    std::env::consts::ARCH.replace("x86_64", "amd64")
-                ),
+            registries: Default::default(),
+            plugins: PluginsInfo {
+                volume: vec!["local".into()],
+                network: vec!["bridge".into()],
+                log: vec!["k8s-file".into(), "json-file".into(), "none".into()],
+                authorization: None,
             },
+            version: VersionInfo::current(),
         })
     }
 
@@ -293,14 +461,99 @@ impl Runtime {
 }
 
 fn mem_total() -> u64 {
+    meminfo("MemTotal:")
+}
+
+/// A `/proc/meminfo` field in bytes (0 when missing).
+fn meminfo(field: &str) -> u64 {
     std::fs::read_to_string("/proc/meminfo")
         .ok()
         .and_then(|t| {
             t.lines()
-                .find(|l| l.starts_with("MemTotal:"))
+                .find(|l| l.starts_with(field))
                 .and_then(|l| l.split_whitespace().nth(1))
                 .and_then(|kb| kb.parse::<u64>().ok())
         })
         .map(|kb| kb * 1024)
         .unwrap_or(0)
+}
+
+/// The cgroup controllers available: v2's `cgroup.controllers`, else the
+/// enabled ones of `/proc/cgroups`.
+fn cgroup_controllers() -> Vec<String> {
+    if let Ok(text) = std::fs::read_to_string("/sys/fs/cgroup/cgroup.controllers") {
+        return text.split_whitespace().map(str::to_string).collect();
+    }
+    std::fs::read_to_string("/proc/cgroups")
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            (f.len() >= 4 && f[3] == "1").then(|| f[0].to_string())
+        })
+        .collect()
+}
+
+/// CPU time since boot by kind, from the `cpu` line of `/proc/stat`.
+fn cpu_usage() -> CpuUsage {
+    let text = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    let v: Vec<f64> = text
+        .lines()
+        .find(|l| l.starts_with("cpu "))
+        .map(|l| {
+            l.split_whitespace()
+                .skip(1)
+                .filter_map(|x| x.parse().ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    let at = |i: usize| v.get(i).copied().unwrap_or(0.0);
+    let total: f64 = v.iter().sum();
+    let pct = |x: f64| {
+        if total > 0.0 {
+            (x / total * 10000.0).round() / 100.0
+        } else {
+            0.0
+        }
+    };
+    CpuUsage {
+        user_percent: pct(at(0) + at(1)),
+        system_percent: pct(at(2)),
+        idle_percent: pct(at(3)),
+    }
+}
+
+/// `ID`, `VERSION_ID` and `VERSION_CODENAME` of `/etc/os-release`.
+fn distribution() -> DistributionInfo {
+    let text = std::fs::read_to_string("/etc/os-release")
+        .or_else(|_| std::fs::read_to_string("/usr/lib/os-release"))
+        .unwrap_or_default();
+    let get = |key: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(key).and_then(|r| r.strip_prefix('=')))
+            .map(|v| v.trim_matches('"').to_string())
+            .unwrap_or_default()
+    };
+    DistributionInfo {
+        distribution: get("ID"),
+        version: get("VERSION_ID"),
+        codename: get("VERSION_CODENAME"),
+    }
+}
+
+/// Podman's uptime text: `1h 39m 22.00s (Approximately 0.04 days)`.
+fn uptime() -> String {
+    let secs: f64 = std::fs::read_to_string("/proc/uptime")
+        .ok()
+        .and_then(|t| t.split_whitespace().next().and_then(|s| s.parse().ok()))
+        .unwrap_or(0.0);
+    let whole = secs as u64;
+    format!(
+        "{}h {}m {:.2}s (Approximately {:.2} days)",
+        whole / 3600,
+        whole % 3600 / 60,
+        secs % 60.0,
+        secs / 86400.0
+    )
 }

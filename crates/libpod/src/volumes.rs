@@ -53,8 +53,20 @@ pub struct VolumeInspect {
     pub labels: BTreeMap<String, String>,
     pub scope: String,
     pub options: BTreeMap<String, String>,
+    /// Left out when false, as Podman does.
+    #[serde(skip_serializing_if = "is_false")]
     pub anonymous: bool,
+    /// Containers using the volume's own mount (rpod counts none).
+    pub mount_count: u32,
     pub needs_copy_up: bool,
+    /// Ownership still to be set from the first container's mount point
+    /// (with the copy-up); left out when false, as Podman does.
+    #[serde(skip_serializing_if = "is_false")]
+    pub needs_chown: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// Checks a volume name: `[a-zA-Z0-9][a-zA-Z0-9_.-]*`.
@@ -83,7 +95,9 @@ impl Volume {
             scope: "local".into(),
             options: self.config.options.clone(),
             anonymous: self.config.anonymous,
+            mount_count: 0,
             needs_copy_up: self.state.needs_copy_up,
+            needs_chown: self.state.needs_copy_up,
         }
     }
 
@@ -162,7 +176,7 @@ impl Runtime {
         let (config, state) = self
             .db
             .volume::<VolumeConfig, VolumeState>(name)?
-            .ok_or_else(|| Error::InvalidArgument(format!("no such volume {name}")))?;
+            .ok_or_else(|| Error::NoSuchVolume(name.to_string()))?;
         Ok(self.volume_from(config, state))
     }
 
@@ -197,14 +211,10 @@ impl Runtime {
         let volume = self.volume(name)?;
         let users = self.volume_users(name)?;
         if !users.is_empty() && !force {
-            return Err(Error::InvalidArgument(format!(
-                "volume {name} is being used by container(s) {}: remove them first or use --force",
-                users
-                    .iter()
-                    .map(|(_, n)| n.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )));
+            return Err(Error::VolumeInUse {
+                volume: name.to_string(),
+                containers: users.iter().map(|(_, n)| n.clone()).collect(),
+            });
         }
         let mut removed = Vec::new();
         for (id, _) in &users {

@@ -150,8 +150,15 @@ fn header_word(field: &str) -> String {
     }
 }
 
-/// Prints tab-separated rows as aligned columns (two spaces between).
+/// Prints tab-separated rows as aligned columns the way Podman's Go
+/// tabwriter does (minimum width 12, padding 2): each column is as wide as
+/// its widest cell plus two spaces, and at least 12.
 pub fn print_table(rows: &[String]) {
+    print!("{}", table_text(rows));
+}
+
+/// The text [`print_table`] prints.
+pub fn table_text(rows: &[String]) -> String {
     let cells: Vec<Vec<&str>> = rows.iter().map(|r| r.split('\t').collect()).collect();
     let cols = cells.iter().map(Vec::len).max().unwrap_or(0);
     let mut widths = vec![0usize; cols];
@@ -166,19 +173,30 @@ pub fn print_table(rows: &[String]) {
         for (i, c) in row.iter().enumerate() {
             line.push_str(c);
             if i + 1 < row.len() {
-                let pad = widths[i] - c.chars().count() + 2;
+                let pad = (widths[i] + 2).max(12) - c.chars().count();
                 line.extend(std::iter::repeat_n(' ', pad));
             }
         }
         out.push_str(line.trim_end());
         out.push('\n');
     }
-    print!("{out}");
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tables_pad_like_gos_tabwriter() {
+        let rows = vec!["DRIVER\tVOLUME NAME".to_string(), "local\tv1".to_string()];
+        assert_eq!(
+            table_text(&rows),
+            "DRIVER      VOLUME NAME\nlocal       v1\n"
+        );
+        let rows = vec!["A-LONG-HEADER-CELL\tB".to_string()];
+        assert_eq!(table_text(&rows), "A-LONG-HEADER-CELL  B\n");
+    }
 
     #[test]
     fn templates_render_fields_and_json() {

@@ -34,11 +34,12 @@ fn main() -> ExitCode {
             return ExitCode::from(ENGINE_ERROR);
         }
     };
+    let op = cli.command.operation();
     match commands::dispatch(cli) {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
             eprintln!("Error: {}", error_chain(&err));
-            ExitCode::from(exit_code_of(&err))
+            ExitCode::from(exit_code_of(&err, op))
         }
     }
 }
@@ -65,9 +66,11 @@ fn error_chain(err: &anyhow::Error) -> String {
     text
 }
 
-fn exit_code_of(err: &anyhow::Error) -> u8 {
+/// The exit code for an error of a command doing `op` (see
+/// [`libpod::Error::exit_code_for`]).
+pub fn exit_code_of(err: &anyhow::Error, op: libpod::Operation) -> u8 {
     err.chain()
         .find_map(|c| c.downcast_ref::<libpod::Error>())
-        .map(|e| e.exit_code() as u8)
+        .map(|e| e.exit_code_for(op) as u8)
         .unwrap_or(ENGINE_ERROR)
 }

@@ -250,7 +250,7 @@ fn image_config_is_honoured_by_run() {
     e.ok(&["load", "-i", dir.to_str().unwrap()]);
     assert_eq!(e.ok(&["run", "--rm", "crafted"]), "yes\n/srv");
     e.ok(&["create", "--name", "c", "crafted"]);
-    assert_eq!(e.inspect_fmt("c", "{{.Config.StopSignal}}"), "SIGUSR1");
+    assert_eq!(e.inspect_fmt("c", "{{.Config.StopSignal}}"), "10");
     let history = e.ok(&["history", "--format", "{{.CreatedBy}}", "crafted"]);
     assert_eq!(history, "test");
     assert!(e.ok(&["image", "tree", "crafted"]).contains("Image Layers"));

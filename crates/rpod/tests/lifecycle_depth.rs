@@ -282,7 +282,10 @@ fn healthcheck_without_a_check_and_no_healthcheck_are_clear() {
         "sleep",
         "300",
     ]);
-    assert!(e.inspect("d")["State"]["Health"].is_null());
+    // Podman shows an empty Health without a check.
+    let health = &e.inspect("d")["State"]["Health"];
+    assert_eq!(health["Status"], "", "{health}");
+    assert!(health["Log"].is_null(), "{health}");
     let (code, _) = e.fails(&[
         "create",
         "--health-cmd",
@@ -347,7 +350,7 @@ fn a_three_container_chain_starts_in_order_and_guards_removal() {
     ]);
     assert_eq!(starts.lines().collect::<Vec<_>>(), vec!["a", "b", "c"]);
     assert_eq!(
-        e.inspect("c")["HostConfig"]["Dependencies"][0],
+        e.inspect("c")["Dependencies"][0],
         e.inspect_fmt("b", "{{.Id}}")
     );
     e.ok(&["stop", "-t", "0", "a"]);
@@ -607,7 +610,8 @@ fn exec_into_a_stopped_container_is_refused() {
     let e = Engine::with_image();
     e.ok(&["create", "--name", "c", "busybox", "true"]);
     let (code, err) = e.fails(&["exec", "c", "true"]);
-    assert_eq!(code, 125);
+    // Podman: 255 for exec into a container that is not running.
+    assert_eq!(code, 255);
     assert!(err.contains("running"), "{err}");
 }
 

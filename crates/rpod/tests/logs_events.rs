@@ -204,7 +204,7 @@ fn logs_of_several_containers() {
 fn default_log_driver_is_k8s_file() {
     let e = Engine::with_image();
     e.ok(&["run", "--name", "k", "busybox", "echo", "k8s-line"]);
-    let path = e.inspect_fmt("k", "{{.LogPath}}");
+    let path = e.inspect_fmt("k", "{{.HostConfig.LogConfig.Path}}");
     let text = std::fs::read_to_string(&path).unwrap();
     let line = text.lines().next().unwrap();
     let parts: Vec<&str> = line.splitn(4, ' ').collect();
@@ -231,7 +231,7 @@ fn json_file_log_driver_writes_json_lines() {
         "-c",
         "echo j1; echo j2 >&2",
     ]);
-    let path = e.inspect_fmt("j", "{{.LogPath}}");
+    let path = e.inspect_fmt("j", "{{.HostConfig.LogConfig.Path}}");
     let text = std::fs::read_to_string(&path).unwrap();
     let lines: Vec<serde_json::Value> = text
         .lines()
@@ -287,7 +287,7 @@ fn log_max_size_keeps_the_file_small() {
         "-c",
         "i=0; while [ $i -lt 500 ]; do echo line-$i-padding-padding-padding; i=$((i+1)); done",
     ]);
-    let path = e.inspect_fmt("big", "{{.LogPath}}");
+    let path = e.inspect_fmt("big", "{{.HostConfig.LogConfig.Path}}");
     let size = std::fs::metadata(&path).unwrap().len();
     assert!(size <= 4096, "log file is {size} bytes with max-size=1k");
     let logs = e.logs("big");

@@ -275,7 +275,8 @@ fn inspect_state_fields_of_a_running_container() {
         st["FinishedAt"].as_str().unwrap().starts_with("0001"),
         "{st}"
     );
-    assert_eq!(st["RestartCount"], 0);
+    // Podman has RestartCount at the top level only.
+    assert!(st.get("RestartCount").is_none(), "{st}");
     assert!(st["ConmonPid"].as_i64().unwrap() > 0);
 }
 

@@ -197,6 +197,7 @@ mod tests {
                 .unwrap(),
             comment: Some("imported".into()),
             created_by: Some("rpod import".into()),
+            created: None,
         };
         let bytes = image_config(&opts, &[layer()], Utc::now()).unwrap();
         let config: ImageConfiguration = serde_json::from_slice(&bytes).unwrap();

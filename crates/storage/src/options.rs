@@ -27,6 +27,8 @@ pub struct ImportOptions {
     pub comment: Option<String>,
     /// "Created by" recorded in the image history.
     pub created_by: Option<String>,
+    /// When the image was created (now when `None`).
+    pub created: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// How to describe an image made by [`crate::Store::commit_container`]: the base image's

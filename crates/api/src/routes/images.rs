@@ -304,7 +304,7 @@ pub async fn create(
         let mut reader = BodyReader::spawn(body);
         let result = st
             .engine(move |rt| {
-                Ok(rt.import_image(&mut reader, name.as_deref(), &changes, message)?)
+                Ok(rt.import_image(&mut reader, name.as_deref(), &changes, message, None)?)
             })
             .await;
         let (tx, resp_body) = ChannelBody::channel(2);

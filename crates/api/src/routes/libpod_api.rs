@@ -59,22 +59,12 @@ pub async fn inspect(
     q: RawQuery,
 ) -> Result<Response> {
     let size = Params::from_raw(q)?.bool("size", false)?;
-    let mut doc = st
+    let doc = st
         .engine(move |rt| {
             serde_json::to_value(rt.container(&id)?.inspect(size)?)
                 .map_err(|e| Error::Internal(format!("encoding the inspect document: {e}")))
         })
         .await?;
-    // Podman 4's InspectContainerConfig has Entrypoint as one string.
-    if let Some(list) = doc["Config"]["Entrypoint"].as_array() {
-        let words: Vec<&str> = list.iter().filter_map(serde_json::Value::as_str).collect();
-        doc["Config"]["Entrypoint"] = serde_json::json!(words.join(" "));
-    }
-    // ... and StopSignal as a number.
-    if let Some(sig) = doc["Config"]["StopSignal"].as_str() {
-        let n = libpod::parse_signal(sig).unwrap_or(15);
-        doc["Config"]["StopSignal"] = serde_json::json!(n);
-    }
     Ok(json(StatusCode::OK, &doc))
 }
 
@@ -120,21 +110,14 @@ pub async fn images(State(st): State<AppState>) -> Result<Response> {
                 .images()?
                 .into_iter()
                 .map(|i| {
-                    serde_json::json!({
-                        "Id": i.id,
-                        "ParentId": "",
-                        "RepoTags": i.names,
-                        "RepoDigests": [],
-                        "Created": i.created,
-                        "Size": i.size,
-                        "SharedSize": 0,
-                        "VirtualSize": i.size,
-                        "Labels": {},
-                        "Containers": i.containers,
-                        "Names": i.names,
-                        "Digest": i.digest,
-                        "Dangling": i.names.is_empty(),
-                    })
+                    // libpod's `images --format json` document; Podman adds
+                    // Dangling only when true.
+                    let dangling = i.names.is_empty();
+                    let mut doc = serde_json::to_value(&i).unwrap_or_default();
+                    if dangling {
+                        doc["Dangling"] = serde_json::json!(true);
+                    }
+                    doc
                 })
                 .collect::<Vec<_>>())
         })

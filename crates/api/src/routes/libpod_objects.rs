@@ -211,30 +211,10 @@ pub async fn volume_create(State(st): State<AppState>, body: Body) -> Result<Res
     Ok(json(StatusCode::CREATED, &v))
 }
 
-/// One row of `GET /libpod/pods/json`.
+/// One row of `GET /libpod/pods/json`: libpod's `pod ps` document.
 fn pod_row(rt: &libpod::Runtime, pod: &libpod::pods::PodConfig) -> Result<Value> {
-    let status = rt.pod_status(pod)?;
-    let mut containers = Vec::new();
-    for c in rt.pod_containers(pod)? {
-        containers.push(json!({
-            "Id": c.id(),
-            "Names": c.name(),
-            "Status": c.status().docker_status(),
-            "RestartCount": 0,
-        }));
-    }
-    Ok(json!({
-        "Cgroup": "",
-        "Containers": containers,
-        "Created": pod.created_at.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true),
-        "Id": pod.id,
-        "InfraId": pod.infra_id.clone().unwrap_or_default(),
-        "Name": pod.name,
-        "Namespace": "",
-        "Networks": [],
-        "Status": status,
-        "Labels": pod.labels,
-    }))
+    serde_json::to_value(rt.pod_list_entry(pod)?)
+        .map_err(|e| Error::Internal(format!("encoding a pod: {e}")))
 }
 
 /// `GET /libpod/pods/json`.

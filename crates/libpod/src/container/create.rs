@@ -120,6 +120,13 @@ impl Runtime {
         }
         env = merge_env(&env, &["container=rpod".to_string()]);
         env = merge_env(&env, &opts.env);
+        // As Podman: HOSTNAME at creation only for a hostname given; both
+        // it and HOME are filled in at init otherwise.
+        if let Some(h) = &opts.hostname {
+            if !env.iter().any(|e| e.starts_with("HOSTNAME=")) {
+                env.push(format!("HOSTNAME={h}"));
+            }
+        }
         let stop_signal_text = opts
             .stop_signal
             .clone()
@@ -539,6 +546,51 @@ fn resolve_health(
 }
 
 /// Merges `KEY=VALUE` lists: later lists override earlier keys, order kept.
+/// Podman's defaults added at init, when the root file system is at hand:
+/// `HOME` from the passwd entry of the container's user (`/` without one)
+/// and `HOSTNAME`, each unless already set. Returns the new environment, or
+/// `None` when nothing changes.
+pub(crate) fn init_env_defaults(
+    env: &[String],
+    rootfs: &std::path::Path,
+    user: &str,
+    hostname: &str,
+) -> Option<Vec<String>> {
+    let has = |k: &str| env.iter().any(|e| e.split('=').next() == Some(k));
+    let mut out = env.to_vec();
+    if !has("HOME") {
+        let name = user.split(':').next().unwrap_or_default();
+        let passwd = crate::parse::passwd::parse_passwd(&read_passwd(rootfs));
+        let entry = match name.parse::<u32>() {
+            _ if name.is_empty() => passwd.iter().find(|e| e.uid == 0),
+            Ok(uid) => passwd.iter().find(|e| e.uid == uid),
+            Err(_) => passwd.iter().find(|e| e.name == name),
+        };
+        let home = entry
+            .map(|e| e.home.clone())
+            .filter(|h| !h.is_empty())
+            .unwrap_or_else(|| "/".into());
+        out.push(format!("HOME={home}"));
+    }
+    if !has("HOSTNAME") && !hostname.is_empty() {
+        out.push(format!("HOSTNAME={hostname}"));
+    }
+    (out.len() != env.len()).then_some(out)
+}
+
+/// `etc/passwd` of `rootfs`, read only if no component is a symlink.
+fn read_passwd(rootfs: &std::path::Path) -> String {
+    let mut path = rootfs.to_path_buf();
+    for part in ["etc", "passwd"] {
+        path.push(part);
+        match std::fs::symlink_metadata(&path) {
+            Ok(m) if !m.file_type().is_symlink() => {}
+            _ => return String::new(),
+        }
+    }
+    std::fs::read_to_string(&path).unwrap_or_default()
+}
+
 pub(crate) fn merge_env(base: &[String], overrides: &[String]) -> Vec<String> {
     let mut out: Vec<String> = base.to_vec();
     for kv in overrides {

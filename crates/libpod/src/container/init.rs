@@ -15,6 +15,9 @@ use super::{Container, ContainerStatus};
 use crate::error::{Error, IoContext, Result};
 use crate::fsutil::{write_atomic, PRIVATE_FILE, SHARED_FILE};
 
+/// The rundir's file mounted at `/run/.containerenv`.
+pub(crate) const CONTAINERENV: &str = ".containerenv";
+
 impl Container<'_> {
     /// Initialises the container in the runtime (state `created`).
     pub fn init(&mut self) -> Result<()> {
@@ -63,6 +66,15 @@ impl Container<'_> {
             std::fs::remove_file(&exit).ctx(|| format!("removing stale {}", exit.display()))?;
         }
         let rootfs = self.mount_rootfs()?;
+        if let Some(env) = super::create::init_env_defaults(
+            &self.config.env,
+            &rootfs,
+            &self.config.user,
+            &self.config.hostname,
+        ) {
+            self.config.env = env;
+            self.rt.db.save_config(&self.config)?;
+        }
         self.setup_network()?;
         self.write_rundir_files()?;
         self.write_secret_files()?;
@@ -120,7 +132,8 @@ impl Container<'_> {
         Ok(path)
     }
 
-    /// Writes `hosts`, `resolv.conf` and `hostname` into the rundir.
+    /// Writes `hosts`, `resolv.conf`, `hostname` and `.containerenv` into
+    /// the rundir.
     fn write_rundir_files(&self) -> Result<()> {
         let rundir = self.rundir();
         self.write_network_files()?;
@@ -128,6 +141,29 @@ impl Container<'_> {
             &rundir.join("hostname"),
             format!("{}\n", self.config.hostname).as_bytes(),
             SHARED_FILE,
+        )?;
+        write_atomic(
+            &rundir.join(CONTAINERENV),
+            self.containerenv().as_bytes(),
+            SHARED_FILE,
+        )
+    }
+
+    /// `/run/.containerenv` as Podman writes it: empty, but with the
+    /// engine, the container and its image for a privileged container.
+    fn containerenv(&self) -> String {
+        if !self.config.privileged {
+            return String::new();
+        }
+        let c = &self.config;
+        format!(
+            "engine=\"rpod-{}\"\nname={:?}\nid={:?}\nimage={:?}\nimageid={:?}\nrootless={}\n",
+            crate::system::VERSION,
+            c.name,
+            c.id,
+            c.image_name.clone().unwrap_or_default(),
+            c.image_id.clone().unwrap_or_default(),
+            u8::from(!nix::unistd::geteuid().is_root()),
         )
     }
 

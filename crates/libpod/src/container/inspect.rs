@@ -20,21 +20,44 @@ pub struct ContainerInspect {
     pub args: Vec<String>,
     pub state: InspectState,
     pub image: String,
+    pub image_digest: String,
     pub image_name: String,
     pub rootfs: String,
+    /// The pod's ID, empty outside a pod.
+    pub pod: String,
     pub resolv_conf_path: String,
     pub hostname_path: String,
     pub hosts_path: String,
+    pub static_dir: String,
+    #[serde(rename = "OCIConfigPath")]
+    pub oci_config_path: String,
+    #[serde(rename = "OCIRuntime")]
+    pub oci_runtime: String,
+    pub conmon_pid_file: String,
+    pub pid_file: String,
+    /// Docker's `LogPath` (Podman has it as `HostConfig.LogConfig.Path`).
+    #[serde(skip)]
     pub log_path: String,
     pub name: String,
     pub restart_count: u32,
     pub driver: String,
-    pub oci_runtime: String,
+    pub mount_label: String,
+    pub process_label: String,
+    pub app_armor_profile: String,
+    pub effective_caps: Vec<String>,
+    pub bounding_caps: Vec<String>,
+    #[serde(rename = "ExecIDs")]
+    pub exec_ids: Vec<String>,
+    pub graph_driver: GraphDriver,
     pub mounts: Vec<InspectMount>,
+    /// Containers this one requires (`--requires`), by ID.
+    pub dependencies: Vec<String>,
+    pub network_settings: super::NetworkSettings,
+    pub namespace: String,
+    pub is_infra: bool,
+    pub is_service: bool,
     pub config: InspectConfig,
     pub host_config: InspectHostConfig,
-    pub network_settings: super::NetworkSettings,
-    pub graph_driver: GraphDriver,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub size_rw: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none", rename = "SizeRootFs")]
@@ -58,9 +81,14 @@ pub struct InspectState {
     pub error: String,
     pub started_at: String,
     pub finished_at: String,
+    /// Docker's `State.RestartCount` (Podman has only the top-level one).
+    #[serde(skip)]
     pub restart_count: u32,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub health: Option<InspectHealth>,
+    /// Podman always shows it; empty without a health check.
+    pub health: InspectHealth,
+    pub cgroup_path: String,
+    pub checkpointed_at: String,
+    pub restored_at: String,
 }
 
 /// Docker's `State.Health`.
@@ -69,7 +97,8 @@ pub struct InspectState {
 pub struct InspectHealth {
     pub status: String,
     pub failing_streak: u32,
-    pub log: Vec<super::policy::HealthLogEntry>,
+    /// `null` without a health check.
+    pub log: Option<Vec<super::policy::HealthLogEntry>>,
 }
 
 /// Docker's `Config.Healthcheck` (durations in nanoseconds).
@@ -124,56 +153,112 @@ pub struct InspectConfig {
     pub env: Vec<String>,
     pub cmd: Vec<String>,
     pub image: String,
+    pub volumes: Option<BTreeMap<String, serde_json::Value>>,
     pub working_dir: String,
-    pub entrypoint: Vec<String>,
+    /// Podman 4's one string: the words joined by spaces.
+    pub entrypoint: String,
+    pub on_build: Option<String>,
     pub labels: BTreeMap<String, String>,
     pub annotations: BTreeMap<String, String>,
-    pub stop_signal: String,
-    pub stop_timeout: u32,
+    /// The signal number.
+    pub stop_signal: i32,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub healthcheck: Option<InspectHealthcheck>,
     /// The `mount` secrets (never their values).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub secrets: Vec<crate::secrets::InspectSecret>,
+    pub healthcheck_on_failure_action: String,
+    pub create_command: Vec<String>,
+    pub umask: String,
+    pub timeout: u64,
+    pub stop_timeout: u32,
+    pub passwd: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct InspectHostConfig {
     pub binds: Vec<String>,
+    pub cgroup_manager: String,
+    pub cgroup_mode: String,
+    #[serde(rename = "ContainerIDFile")]
+    pub container_id_file: String,
+    pub log_config: LogConfig,
     pub network_mode: String,
     pub port_bindings: BTreeMap<String, Vec<super::PortBinding>>,
+    pub restart_policy: InspectRestartPolicy,
     pub auto_remove: bool,
-    pub privileged: bool,
-    pub readonly_rootfs: bool,
+    pub volume_driver: String,
+    pub volumes_from: Option<Vec<String>>,
     pub cap_add: Vec<String>,
     pub cap_drop: Vec<String>,
+    pub dns: Vec<String>,
+    pub dns_options: Vec<String>,
+    pub dns_search: Vec<String>,
+    pub extra_hosts: Vec<String>,
+    pub group_add: Vec<String>,
+    pub ipc_mode: String,
+    pub cgroup: String,
+    pub cgroups: String,
+    pub links: Option<Vec<String>>,
+    pub oom_score_adj: i32,
+    pub pid_mode: String,
+    pub privileged: bool,
+    pub publish_all_ports: bool,
+    pub readonly_rootfs: bool,
     /// `--security-opt` as Podman lists it (seccomp, no-new-privileges, labels).
     pub security_opt: Vec<String>,
-    pub pid_mode: String,
-    pub ipc_mode: String,
+    pub tmpfs: BTreeMap<String, String>,
     #[serde(rename = "UTSMode")]
     pub uts_mode: String,
-    pub cgroup_mode: String,
-    pub cgroup_parent: String,
-    pub devices: Vec<InspectDevice>,
-    pub device_cgroup_rules: Vec<String>,
-    pub sysctls: BTreeMap<String, String>,
-    pub group_add: Vec<String>,
-    pub oom_score_adj: i32,
+    pub userns_mode: String,
+    pub shm_size: u64,
+    pub runtime: String,
+    pub console_size: [u32; 2],
+    pub isolation: String,
+    pub cpu_shares: u64,
     pub memory: u64,
     pub nano_cpus: u64,
-    pub pids_limit: i64,
-    pub shm_size: u64,
-    pub ulimits: Vec<InspectUlimit>,
-    pub tmpfs: BTreeMap<String, String>,
+    pub cgroup_parent: String,
+    pub blkio_weight: u16,
+    pub blkio_weight_device: Option<Vec<serde_json::Value>>,
+    pub blkio_device_read_bps: Option<Vec<serde_json::Value>>,
+    pub blkio_device_write_bps: Option<Vec<serde_json::Value>>,
+    #[serde(rename = "BlkioDeviceReadIOps")]
+    pub blkio_device_read_iops: Option<Vec<serde_json::Value>>,
+    #[serde(rename = "BlkioDeviceWriteIOps")]
+    pub blkio_device_write_iops: Option<Vec<serde_json::Value>>,
+    pub cpu_period: u64,
+    pub cpu_quota: i64,
+    pub cpu_realtime_period: u64,
+    pub cpu_realtime_runtime: i64,
+    pub cpuset_cpus: String,
+    pub cpuset_mems: String,
+    pub devices: Vec<InspectDevice>,
+    pub disk_quota: u64,
+    pub kernel_memory: i64,
+    pub memory_reservation: i64,
+    pub memory_swap: i64,
+    pub memory_swappiness: i64,
+    pub oom_kill_disable: bool,
+    /// Podman's Go struct has it (omitted from its JSON when false);
+    /// templates read it either way.
     pub init: bool,
-    pub log_config: LogConfig,
-    pub restart_policy: InspectRestartPolicy,
-    /// Containers this one requires (`--requires`), by ID.
-    pub dependencies: Vec<String>,
-    /// `--userns` as Podman shows it (empty for the host's and `auto`).
-    pub userns_mode: String,
+    pub pids_limit: i64,
+    pub ulimits: Vec<InspectUlimit>,
+    pub cpu_count: u64,
+    pub cpu_percent: u64,
+    #[serde(rename = "IOMaximumIOps")]
+    pub io_maximum_iops: u64,
+    #[serde(rename = "IOMaximumBandwidth")]
+    pub io_maximum_bandwidth: u64,
+    pub cgroup_conf: Option<BTreeMap<String, String>>,
+    /// Docker's `DeviceCgroupRules` (not in Podman's document).
+    #[serde(skip)]
+    pub device_cgroup_rules: Vec<String>,
+    /// Docker's `Sysctls` (not in Podman's document).
+    #[serde(skip)]
+    pub sysctls: BTreeMap<String, String>,
     /// The uid and gid maps, when the container has a user namespace.
     #[serde(rename = "IDMappings")]
     pub id_mappings: Option<InspectIdMappings>,
@@ -208,7 +293,9 @@ pub struct InspectUlimit {
 pub struct LogConfig {
     #[serde(rename = "Type")]
     pub kind: String,
+    pub config: Option<BTreeMap<String, String>>,
     pub path: String,
+    pub tag: String,
     pub size: String,
 }
 
@@ -216,7 +303,8 @@ pub struct LogConfig {
 #[serde(rename_all = "PascalCase")]
 pub struct GraphDriver {
     pub name: String,
-    pub data: BTreeMap<String, String>,
+    /// `null` when the driver has nothing to report, as Podman's vfs.
+    pub data: Option<BTreeMap<String, String>>,
 }
 
 /// One `ps` row (Podman's `ps --format json` field names).
@@ -234,13 +322,21 @@ pub struct PsEntry {
     pub image: String,
     #[serde(rename = "ImageID")]
     pub image_id: String,
+    pub is_infra: bool,
     pub labels: BTreeMap<String, String>,
     pub mounts: Vec<String>,
     pub names: Vec<String>,
+    /// Namespace IDs (Podman fills them with `--ns` only).
+    pub namespaces: BTreeMap<String, String>,
+    pub networks: Vec<String>,
     pub pid: i32,
+    pub pod: String,
+    pub pod_name: String,
     pub ports: Vec<String>,
+    /// Not in Podman's `ps` document; kept for the Docker API.
+    #[serde(skip)]
     pub restarts: u32,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// `null` without `--size`.
     pub size: Option<PsSize>,
     pub started_at: i64,
     pub state: String,
@@ -373,6 +469,37 @@ impl Container<'_> {
         } else {
             (None, None)
         };
+        let mut caps: Vec<String> =
+            ocirt::spec::capability_set(&c.cap_add, &c.cap_drop, c.privileged)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|n| format!("CAP_{n}"))
+                .collect();
+        caps.sort();
+        let image_digest = c
+            .image_id
+            .as_deref()
+            .and_then(|id| self.rt.image(id).ok())
+            .map(|i| i.digest)
+            .unwrap_or_default();
+        let cgroup_path = if s.status.is_active() {
+            format!(
+                "{}/rpod-{}",
+                c.isolation
+                    .cgroup_parent
+                    .as_deref()
+                    .unwrap_or("/rpod")
+                    .trim_end_matches('/'),
+                c.id
+            )
+        } else {
+            String::new()
+        };
+        let bundle = self.bundle();
+        let log_path = self
+            .log_path()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
         Ok(ContainerInspect {
             id: c.id.clone(),
             created: c.created_at,
@@ -393,35 +520,58 @@ impl Container<'_> {
                 started_at: go_time(s.started_at),
                 finished_at: go_time(s.finished_at),
                 restart_count: s.restart_count,
-                health: s.health.as_ref().map(|h| InspectHealth {
-                    status: h.status.as_str().into(),
-                    failing_streak: h.failing_streak,
-                    log: h.log.clone(),
-                }),
+                health: match &s.health {
+                    Some(h) => InspectHealth {
+                        status: h.status.as_str().into(),
+                        failing_streak: h.failing_streak,
+                        log: Some(h.log.clone()),
+                    },
+                    None => InspectHealth {
+                        status: String::new(),
+                        failing_streak: 0,
+                        log: None,
+                    },
+                },
+                cgroup_path,
+                checkpointed_at: go_time(None),
+                restored_at: go_time(None),
             },
             image: c.image_id.clone().unwrap_or_default(),
+            image_digest,
             image_name: c.image_name.clone().unwrap_or_default(),
             rootfs: c
                 .rootfs
                 .as_ref()
                 .map(|p| p.display().to_string())
                 .unwrap_or_default(),
+            pod: c.pod.clone().unwrap_or_default(),
             resolv_conf_path: rundir.join("resolv.conf").display().to_string(),
             hostname_path: rundir.join("hostname").display().to_string(),
             hosts_path: rundir.join("hosts").display().to_string(),
-            log_path: self
-                .log_path()
-                .map(|p| p.display().to_string())
-                .unwrap_or_default(),
-            name: c.name.clone(),
-            restart_count: s.restart_count,
-            driver: driver.clone(),
+            static_dir: bundle.display().to_string(),
+            oci_config_path: bundle.join("config.json").display().to_string(),
             oci_runtime: self
                 .rt
                 .oci()
                 .map(|o| o.name().to_string())
                 .unwrap_or_default(),
+            conmon_pid_file: rundir.join("monitor.pid").display().to_string(),
+            pid_file: rundir.join("pidfile").display().to_string(),
+            log_path: log_path.clone(),
+            name: c.name.clone(),
+            restart_count: s.restart_count,
+            driver: driver.clone(),
+            mount_label: String::new(),
+            process_label: String::new(),
+            app_armor_profile: String::new(),
+            effective_caps: caps.clone(),
+            bounding_caps: caps,
+            exec_ids: s.exec_sessions.keys().cloned().collect(),
             mounts: self.inspect_mounts(),
+            dependencies: c.dependencies.clone(),
+            namespace: String::new(),
+            is_infra: c.is_infra,
+            is_service: false,
             config: InspectConfig {
                 hostname: c.hostname.clone(),
                 domainname: String::new(),
@@ -435,12 +585,25 @@ impl Container<'_> {
                 env: c.env.clone(),
                 cmd: c.cmd.clone(),
                 image: c.image_name.clone().unwrap_or_default(),
+                volumes: None,
                 working_dir: c.workdir.clone(),
-                entrypoint: c.entrypoint.clone(),
+                entrypoint: c.entrypoint.join(" "),
+                on_build: None,
                 labels: c.labels.clone(),
                 annotations: c.annotations.clone(),
-                stop_signal: signal_name(c.stop_signal),
+                stop_signal: c.stop_signal,
+                healthcheck_on_failure_action: c
+                    .health
+                    .as_ref()
+                    .and_then(|h| serde_json::to_value(h.on_failure).ok())
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_else(|| "none".into()),
+                create_command: Vec::new(),
+                umask: "0022".into(),
+                timeout: 0,
                 stop_timeout: c.stop_timeout,
+                // rpod adds no passwd entries for the user.
+                passwd: false,
                 healthcheck: c.health.as_ref().map(|h| InspectHealthcheck {
                     test: h.test.clone(),
                     interval: h.interval.as_nanos(),
@@ -469,17 +632,57 @@ impl Container<'_> {
                         }
                     })
                     .collect(),
+                cgroup_manager: "cgroupfs".into(),
+                container_id_file: String::new(),
                 network_mode: c.network.to_string(),
                 port_bindings: super::network::port_bindings(&c.net.ports),
                 auto_remove: c.auto_remove,
+                volume_driver: String::new(),
+                volumes_from: None,
                 privileged: c.privileged,
+                publish_all_ports: false,
                 readonly_rootfs: c.read_only,
                 cap_add: c.cap_add.clone(),
                 cap_drop: c.cap_drop.clone(),
+                dns: c.net.dns.clone(),
+                dns_options: c.net.dns_options.clone(),
+                dns_search: c.net.dns_search.clone(),
+                extra_hosts: c.net.add_hosts.clone(),
+                cgroup: String::new(),
+                cgroups: "default".into(),
+                links: None,
                 security_opt: c.security.security_opt.clone(),
                 pid_mode: c.isolation.pid.display("private"),
                 ipc_mode: c.isolation.ipc.display("shareable"),
                 uts_mode: c.isolation.uts.display("private"),
+                userns_mode: c.userns.mode.display(),
+                runtime: "oci".into(),
+                console_size: [0, 0],
+                isolation: String::new(),
+                cpu_shares: 0,
+                blkio_weight: 0,
+                blkio_weight_device: None,
+                blkio_device_read_bps: None,
+                blkio_device_write_bps: None,
+                blkio_device_read_iops: None,
+                blkio_device_write_iops: None,
+                cpu_period: 0,
+                cpu_quota: 0,
+                cpu_realtime_period: 0,
+                cpu_realtime_runtime: 0,
+                cpuset_cpus: String::new(),
+                cpuset_mems: String::new(),
+                disk_quota: 0,
+                kernel_memory: 0,
+                memory_reservation: 0,
+                memory_swap: 0,
+                memory_swappiness: 0,
+                oom_kill_disable: false,
+                cpu_count: 0,
+                cpu_percent: 0,
+                io_maximum_iops: 0,
+                io_maximum_bandwidth: 0,
+                cgroup_conf: None,
                 cgroup_mode: match (&c.isolation.cgroupns, c.isolation.cgroupns_explicit) {
                     (super::isolation::NamespaceMode::Private, false) => {
                         if ocirt::cgroup_mode() == ocirt::CgroupMode::Unified {
@@ -535,10 +738,9 @@ impl Container<'_> {
                 init: c.init,
                 log_config: LogConfig {
                     kind: c.log_driver.clone(),
-                    path: self
-                        .log_path()
-                        .map(|p| p.display().to_string())
-                        .unwrap_or_default(),
+                    config: None,
+                    path: log_path,
+                    tag: String::new(),
                     size: c
                         .log_max_size
                         .map(|n| n.to_string())
@@ -557,8 +759,6 @@ impl Container<'_> {
                     },
                     maximum_retry_count: c.restart_policy.max_retries,
                 },
-                dependencies: c.dependencies.clone(),
-                userns_mode: c.userns.mode.display(),
                 id_mappings: (!c.userns.maps.uid.is_empty()).then(|| {
                     let show = |m: &[super::userns::IdMapping]| {
                         m.iter()
@@ -574,7 +774,7 @@ impl Container<'_> {
             network_settings: self.network_settings(),
             graph_driver: GraphDriver {
                 name: driver,
-                data: graph,
+                data: (!graph.is_empty()).then_some(graph),
             },
             size_rw,
             size_root_fs,
@@ -605,10 +805,20 @@ impl Container<'_> {
                     .unwrap_or_default()
             }),
             image_id: c.image_id.clone().unwrap_or_default(),
+            is_infra: c.is_infra,
             labels: c.labels.clone(),
             mounts: c.mounts.iter().map(|m| m.destination.clone()).collect(),
             names: vec![c.name.clone()],
+            namespaces: BTreeMap::new(),
+            networks: c.net.networks.keys().cloned().collect(),
             pid: s.pid,
+            pod: c.pod.clone().unwrap_or_default(),
+            pod_name: c
+                .pod
+                .as_deref()
+                .and_then(|p| self.rt.pod(p).ok())
+                .map(|p| p.name)
+                .unwrap_or_default(),
             ports: self.ports_display(),
             restarts: s.restart_count,
             size: if size {

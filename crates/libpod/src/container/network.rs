@@ -35,17 +35,30 @@ pub(crate) struct NetStatus {
 #[derive(Debug, Clone, Serialize, Default)]
 #[serde(rename_all = "PascalCase")]
 pub struct NetworkSettings {
-    pub bridge: String,
-    #[serde(rename = "SandboxID")]
-    pub sandbox_id: String,
-    pub sandbox_key: String,
+    #[serde(rename = "EndpointID")]
+    pub endpoint_id: String,
+    pub gateway: String,
     #[serde(rename = "IPAddress")]
     pub ip_address: String,
     #[serde(rename = "IPPrefixLen")]
     pub ip_prefix_len: u8,
-    pub gateway: String,
+    #[serde(rename = "IPv6Gateway")]
+    pub ipv6_gateway: String,
+    #[serde(rename = "GlobalIPv6Address")]
+    pub global_ipv6_address: String,
+    #[serde(rename = "GlobalIPv6PrefixLen")]
+    pub global_ipv6_prefix_len: u8,
     pub mac_address: String,
+    pub bridge: String,
+    #[serde(rename = "SandboxID")]
+    pub sandbox_id: String,
+    pub hairpin_mode: bool,
+    #[serde(rename = "LinkLocalIPv6Address")]
+    pub link_local_ipv6_address: String,
+    #[serde(rename = "LinkLocalIPv6PrefixLen")]
+    pub link_local_ipv6_prefix_len: u8,
     pub ports: BTreeMap<String, Vec<PortBinding>>,
+    pub sandbox_key: String,
     pub networks: BTreeMap<String, EndpointSettings>,
 }
 
@@ -61,15 +74,77 @@ pub struct PortBinding {
 #[derive(Debug, Clone, Serialize, Default)]
 #[serde(rename_all = "PascalCase")]
 pub struct EndpointSettings {
-    #[serde(rename = "NetworkID")]
-    pub network_id: String,
+    #[serde(rename = "EndpointID")]
+    pub endpoint_id: String,
+    pub gateway: String,
     #[serde(rename = "IPAddress")]
     pub ip_address: String,
     #[serde(rename = "IPPrefixLen")]
     pub ip_prefix_len: u8,
-    pub gateway: String,
+    #[serde(rename = "IPv6Gateway")]
+    pub ipv6_gateway: String,
+    #[serde(rename = "GlobalIPv6Address")]
+    pub global_ipv6_address: String,
+    #[serde(rename = "GlobalIPv6PrefixLen")]
+    pub global_ipv6_prefix_len: u8,
     pub mac_address: String,
+    #[serde(rename = "NetworkID")]
+    pub network_id: String,
+    pub driver_opts: Option<BTreeMap<String, String>>,
+    #[serde(rename = "IPAMConfig")]
+    pub ipam_config: Option<BTreeMap<String, String>>,
+    pub links: Option<Vec<String>>,
     pub aliases: Vec<String>,
+}
+
+/// `/etc/hosts` as Podman writes it for its own network namespaces: the
+/// `--add-host` entries, the host's `/etc/hosts` (loopback entries when it
+/// has none), `host.containers.internal` on `internal` (the gateway, or the
+/// host's address without a network), then the container's own line on its
+/// address (127.0.0.1 without one).
+fn podman_hosts(
+    extra: &[network::HostEntry],
+    internal: Option<IpAddr>,
+    own_ip: Option<IpAddr>,
+    names: &str,
+) -> String {
+    let mut out = String::new();
+    for e in extra {
+        out.push_str(&format!("{}\t{}\n", e.ip, e.names.join(" ")));
+    }
+    // The host's entries, one `IP<TAB>names` line each (comments dropped).
+    let base = std::fs::read_to_string("/etc/hosts").unwrap_or_default();
+    let mut any = false;
+    for line in base.lines() {
+        let line = line.split('#').next().unwrap_or_default();
+        let mut fields = line.split_whitespace();
+        if let Some(ip) = fields.next() {
+            let names: Vec<&str> = fields.collect();
+            if !names.is_empty() {
+                out.push_str(&format!("{ip}\t{}\n", names.join(" ")));
+                any = true;
+            }
+        }
+    }
+    if !any {
+        out.push_str("127.0.0.1\tlocalhost\n::1\tlocalhost\n");
+    }
+    if let Some(ip) = internal {
+        out.push_str(&format!("{ip}\thost.containers.internal\n"));
+    }
+    let ip = own_ip.map_or_else(|| "127.0.0.1".to_string(), |ip| ip.to_string());
+    if !names.is_empty() {
+        out.push_str(&format!("{ip}\t{names}\n"));
+    }
+    out
+}
+
+/// The host's address on its default route (no packet is sent).
+fn host_primary_ip() -> Option<IpAddr> {
+    let socket = std::net::UdpSocket::bind((Ipv4Addr::UNSPECIFIED, 0)).ok()?;
+    socket.connect((Ipv4Addr::new(192, 0, 2, 1), 9)).ok()?;
+    let ip = socket.local_addr().ok()?.ip();
+    (!ip.is_unspecified() && !ip.is_loopback()).then_some(ip)
 }
 
 /// `HostConfig.PortBindings` / `NetworkSettings.Ports`: `80/tcp` → bindings.
@@ -513,7 +588,17 @@ impl Container<'_> {
                     ),
                 )
             }
-            NetworkMode::None | NetworkMode::Ns(_) => (
+            NetworkMode::None => (
+                podman_hosts(&extra, host_primary_ip(), None, &self.hosts_names()),
+                network::resolv_conf(
+                    &host_resolv,
+                    &net.dns,
+                    &net.dns_search,
+                    &net.dns_options,
+                    false,
+                ),
+            ),
+            NetworkMode::Ns(_) => (
                 network::hosts_file(
                     network::HostsBase::Loopback,
                     &self.config.hostname,
@@ -534,26 +619,24 @@ impl Container<'_> {
         write_atomic(&rundir.join("resolv.conf"), resolv.as_bytes(), SHARED_FILE)
     }
 
-    fn bridge_files(
-        &self,
-        host_resolv: &str,
-        mut extra: Vec<network::HostEntry>,
-    ) -> (String, String) {
+    /// The names of the container's own line of `/etc/hosts`: the host
+    /// name, then the container name when it differs.
+    fn hosts_names(&self) -> String {
+        let hostname = &self.config.hostname;
+        if self.name() != hostname {
+            format!("{hostname} {}", self.name())
+        } else {
+            hostname.clone()
+        }
+    }
+
+    fn bridge_files(&self, host_resolv: &str, extra: Vec<network::HostEntry>) -> (String, String) {
         let net = &self.config.net;
         let status = self.net_status().unwrap_or_default();
         let primary = status.results.values().find_map(|b| b.primary());
         let own_ip = primary.as_ref().map(|p| p.0);
-        if let Some(gw) = primary.as_ref().and_then(|p| p.2) {
-            extra.push(network::HostEntry {
-                ip: gw,
-                names: vec!["host.containers.internal".into()],
-            });
-        }
-        let mut hostname = self.config.hostname.clone();
-        if own_ip.is_some() && self.name() != hostname {
-            hostname = format!("{hostname} {}", self.name());
-        }
-        let hosts = network::hosts_file(network::HostsBase::Loopback, &hostname, own_ip, &extra);
+        let gateway = primary.as_ref().and_then(|p| p.2);
+        let hosts = podman_hosts(&extra, gateway, own_ip, &self.hosts_names());
         let dns_servers: Vec<String> = status
             .results
             .values()

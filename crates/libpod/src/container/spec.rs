@@ -76,6 +76,14 @@ impl Container<'_> {
                 }
             }
         }
+        let containerenv = rundir.join(super::init::CONTAINERENV);
+        if !user_dests.contains(&"/run/.containerenv") && containerenv.exists() {
+            mounts.push(bind(
+                &containerenv,
+                "/run/.containerenv",
+                &["rbind", "rprivate"],
+            )?);
+        }
         if c.init {
             let init = PathBuf::from(&self.rt.config.containers.init_path);
             mounts.push(bind(

@@ -269,6 +269,9 @@ pub struct RmiArgs {
     /// Remove all images
     #[arg(short = 'a', long)]
     pub all: bool,
+    /// Ignore images that do not exist
+    #[arg(short = 'i', long)]
+    pub ignore: bool,
     /// Images (names or IDs)
     pub names: Vec<String>,
 }

@@ -105,6 +105,29 @@ pub enum Command {
     Completion(CompletionArgs),
 }
 
+impl Command {
+    /// What the command does, as far as its exit code on failure depends on it.
+    pub fn operation(&self) -> libpod::Operation {
+        use libpod::Operation;
+        let container = |c: &ContainerCommand| match c {
+            ContainerCommand::Rm(_) => Operation::Remove,
+            ContainerCommand::Exec(_) => Operation::Exec,
+            _ => Operation::Other,
+        };
+        match self {
+            Command::Container(c) | Command::ContainerGroup(ContainerGroup::Common(c)) => {
+                container(c)
+            }
+            Command::Images(ImageCommand::Rmi(_))
+            | Command::Image(ImageGroup::Rmi(_))
+            | Command::Volume(VolumeGroup::Rm(_))
+            | Command::Pod(PodGroup::Rm(_))
+            | Command::Network(network::NetworkGroup::Rm(_)) => Operation::Remove,
+            _ => Operation::Other,
+        }
+    }
+}
+
 /// Commands that exist both at the top level and under `container`.
 #[derive(Debug, Subcommand)]
 pub enum ContainerCommand {

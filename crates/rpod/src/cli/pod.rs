@@ -170,6 +170,9 @@ pub struct PodRmArgs {
     /// Remove all pods
     #[arg(short = 'a', long)]
     pub all: bool,
+    /// Ignore pods that do not exist
+    #[arg(short = 'i', long)]
+    pub ignore: bool,
     /// Pods (names or IDs)
     pub names: Vec<String>,
 }

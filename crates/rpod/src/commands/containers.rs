@@ -39,6 +39,7 @@ pub fn run_common(rt: &Runtime, cmd: ContainerCommand) -> Result<u8> {
             })
         }
         ContainerCommand::Kill(a) => {
+            check_all_args(&a.names, a.all, a.latest)?;
             let sig = libpod::parse_signal(&a.signal).map_err(|e| anyhow::anyhow!("{e}"))?;
             let names = if a.all {
                 running_ids(rt)?
@@ -55,7 +56,9 @@ pub fn run_common(rt: &Runtime, cmd: ContainerCommand) -> Result<u8> {
             // Removing one container may take its dependents with it: with
             // --all those are gone by their turn, which is no error.
             let mut gone = std::collections::BTreeSet::new();
-            each_named(rt, &a.names, a.all, a.latest, a.ignore || a.all, |c, _| {
+            // As in Podman, --force also ignores containers that do not exist.
+            let ignore = a.ignore || a.force || a.all;
+            each_named(rt, &a.names, a.all, a.latest, ignore, |c, _| {
                 if gone.contains(c.id()) {
                     return Ok(());
                 }
@@ -150,6 +153,7 @@ fn each_named(
     ignore_missing: bool,
     mut f: impl FnMut(&mut Container<'_>, &str) -> Result<()>,
 ) -> Result<u8> {
+    check_all_args(names, all, latest)?;
     let targets: Vec<String> = if all {
         rt.containers()?
             .iter()
@@ -183,7 +187,21 @@ fn each_named(
     }
 }
 
+/// Podman's rules for `--all`, `--latest` and names given together.
+fn check_all_args(names: &[String], all: bool, latest: bool) -> Result<()> {
+    if all && latest {
+        bail!("--all and --latest cannot be used together");
+    }
+    if (all || latest) && !names.is_empty() {
+        bail!("no arguments are needed with --all or --latest");
+    }
+    Ok(())
+}
+
 fn start(rt: &Runtime, a: StartArgs) -> Result<u8> {
+    if a.all && !a.names.is_empty() {
+        bail!("either start all containers or the container(s) provided in the arguments");
+    }
     let names = if a.all {
         rt.containers()?
             .iter()
@@ -275,6 +293,12 @@ struct PsTemplateRow {
     Exited: bool,
     AutoRemove: bool,
     Restarts: u32,
+    /// The pod's ID (12 characters unless --no-trunc), as Podman's `.Pod`.
+    Pod: String,
+    PodName: String,
+    /// The networks, comma-separated.
+    Networks: String,
+    IsInfra: bool,
 }
 
 fn matches_filter(c: &Container<'_>, key: &str, value: &str) -> Result<bool> {
@@ -442,6 +466,14 @@ fn ps(rt: &Runtime, a: PsArgs) -> Result<u8> {
             Exited: e.exited,
             AutoRemove: e.auto_remove,
             Restarts: e.restarts,
+            Pod: if a.no_trunc {
+                e.pod.clone()
+            } else {
+                e.pod.chars().take(12).collect()
+            },
+            PodName: e.pod_name.clone(),
+            Networks: e.networks.join(","),
+            IsInfra: e.is_infra,
         });
     }
     if format.print_items(&rows)? {

@@ -56,16 +56,24 @@ pub fn run_group(rt: &Runtime, cmd: ImageGroup) -> Result<u8> {
 }
 
 fn import(rt: &Runtime, a: ImportArgs) -> Result<u8> {
-    let mut reader: Box<dyn Read> = if a.source == "-" {
-        Box::new(std::io::stdin().lock())
+    // As in Podman, a file's modification time is the image's creation time.
+    let (mut reader, created): (Box<dyn Read>, _) = if a.source == "-" {
+        (Box::new(std::io::stdin().lock()), None)
     } else {
-        Box::new(File::open(&a.source).with_context(|| format!("opening {}", a.source))?)
+        let file = File::open(&a.source).with_context(|| format!("opening {}", a.source))?;
+        let mtime = file
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .map(chrono::DateTime::<chrono::Utc>::from);
+        (Box::new(file), mtime)
     };
     let image = rt.import_image(
         &mut reader,
         a.reference.as_deref(),
         &a.change,
         a.message.clone(),
+        created,
     )?;
     if a.quiet {
         println!("{}", image.id);
@@ -187,6 +195,7 @@ fn remove(rt: &Runtime, a: RmiArgs) -> Result<u8> {
                     println!("{l}");
                 }
             }
+            Err(e) if a.ignore && e.is_not_found() => {}
             Err(e) => {
                 if let Some(prev) = last_err.replace(anyhow::Error::from(e)) {
                     eprintln!("Error: {}", crate::error_chain(&prev));

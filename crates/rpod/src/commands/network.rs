@@ -40,7 +40,8 @@ pub fn run(rt: &Runtime, g: NetworkGroup) -> Result<u8> {
                     Ok(name) => println!("{name}"),
                     Err(e) => {
                         eprintln!("Error: {e}");
-                        code = if e.is_not_found() && code == 0 { 1 } else { 2 };
+                        let this = e.exit_code_for(libpod::Operation::Remove) as u8;
+                        code = if code == 0 || this > code { this } else { code };
                     }
                 }
             }

@@ -25,10 +25,28 @@ pub fn run(rt: &Runtime, cmd: PodGroup) -> Result<u8> {
         }
         PodGroup::Pause(a) => each(rt, &a.names, a.all, |pod| Ok(rt.pod_pause(pod, true)?)),
         PodGroup::Unpause(a) => each(rt, &a.names, a.all, |pod| Ok(rt.pod_pause(pod, false)?)),
-        PodGroup::Rm(a) => each(rt, &a.names, a.all, |pod| {
-            rt.pod_remove(pod, a.force, a.time)?;
-            Ok(())
-        }),
+        PodGroup::Rm(a) => {
+            let names: Vec<String> = if a.ignore {
+                let mut known = Vec::new();
+                for n in &a.names {
+                    match rt.pod(n) {
+                        Ok(_) => known.push(n.clone()),
+                        Err(e) if e.is_not_found() => {}
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+                if known.is_empty() && !a.names.is_empty() {
+                    return Ok(0);
+                }
+                known
+            } else {
+                a.names.clone()
+            };
+            each(rt, &names, a.all, |pod| {
+                rt.pod_remove(pod, a.force, a.time)?;
+                Ok(())
+            })
+        }
         PodGroup::Ps(a) => ps(rt, a),
         PodGroup::Inspect(a) => {
             let doc = rt.pod_inspect(&rt.pod(&a.name)?)?;
@@ -226,6 +244,17 @@ struct PodRow {
 }
 
 fn ps(rt: &Runtime, a: PodPsArgs) -> Result<u8> {
+    let json = OutputFormat::parse(a.format.as_deref())?;
+    if !a.quiet && matches!(json, OutputFormat::Json) {
+        let docs = rt
+            .pods()?
+            .iter()
+            .rev()
+            .map(|p| rt.pod_list_entry(p))
+            .collect::<libpod::Result<Vec<_>>>()?;
+        json.print_items(&docs)?;
+        return Ok(0);
+    }
     let mut rows = Vec::new();
     for pod in rt.pods()?.into_iter().rev() {
         let short = |id: &str| {

@@ -15,32 +15,12 @@ use crate::timeparse::parse_time;
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 struct Version {
-    client: VersionDetails,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct VersionDetails {
-    version: String,
-    #[serde(rename = "APIVersion")]
-    api_version: String,
-    rust_version: String,
-    built: String,
-    os_arch: String,
+    client: libpod::system::VersionInfo,
 }
 
 pub fn version(a: &FormatOnly) -> Result<u8> {
     let v = Version {
-        client: VersionDetails {
-            version: libpod::system::VERSION.into(),
-            api_version: libpod::system::VERSION.into(),
-            rust_version: option_env!("CARGO_PKG_RUST_VERSION").unwrap_or("").into(),
-            built: String::new(),
-            os_arch: format!(
-                "linux/{}",
-                std::env::consts::ARCH.replace("x86_64", "amd64")
-            ),
-        },
+        client: libpod::system::VersionInfo::current(),
     };
     match OutputFormat::parse(a.format.as_deref())? {
         OutputFormat::Default => {

@@ -38,7 +38,7 @@ impl Store {
             let layer = self.layers.put(&mut **tar, layers.last(), &self.blobs)?;
             layers.push(layer);
         }
-        let created = Utc::now();
+        let created = opts.created.unwrap_or_else(Utc::now);
         let config = oci::image_config(&opts, &layers, created)?;
         let config_hex = self.blobs.put(&config)?;
         let manifest = oci::image_manifest(&config, &config_hex, &layers)?;

@@ -163,7 +163,8 @@ pub fn history(rt: &Runtime, a: HistoryArgs) -> Result<u8> {
     }
     let format = OutputFormat::parse(a.format.as_deref())?;
     if matches!(format, OutputFormat::Json) {
-        format.print_items(&entries)?;
+        let docs: Vec<HistoryJson> = entries.iter().map(HistoryJson::from).collect();
+        format.print_items(&docs)?;
         return Ok(0);
     }
     let rows: Vec<HistoryRow> = entries
@@ -280,4 +281,46 @@ pub fn logout(rt: &Runtime, a: LogoutArgs) -> Result<u8> {
     } else {
         bail!("not logged into {}", host.unwrap_or("any registry"))
     }
+}
+
+/// One entry of `history --format json`, with Podman's keys (lower case
+/// for the image library's fields, `CreatedBy` and `Created` for its own).
+#[derive(Serialize)]
+struct HistoryJson {
+    id: String,
+    created: String,
+    #[serde(rename = "CreatedBy")]
+    created_by: String,
+    size: u64,
+    comment: String,
+    /// RFC 3339 to the second.
+    #[serde(rename = "Created")]
+    created_seconds: String,
+}
+
+impl From<&libpod::images::HistoryEntry> for HistoryJson {
+    fn from(e: &libpod::images::HistoryEntry) -> Self {
+        HistoryJson {
+            id: e.id.clone(),
+            created: e
+                .created
+                .map(go_rfc3339_nano)
+                .unwrap_or_else(|| "0001-01-01T00:00:00Z".into()),
+            created_by: e.created_by.clone(),
+            size: e.size,
+            comment: e.comment.clone(),
+            created_seconds: e
+                .created
+                .map(|c| c.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+                .unwrap_or_else(|| "0001-01-01T00:00:00Z".into()),
+        }
+    }
+}
+
+/// Go's RFC 3339 with nanoseconds, trailing zeros dropped.
+fn go_rfc3339_nano(t: chrono::DateTime<chrono::Utc>) -> String {
+    let frac = format!("{:09}", t.timestamp_subsec_nanos());
+    let frac = frac.trim_end_matches('0');
+    let dot = if frac.is_empty() { "" } else { "." };
+    format!("{}{dot}{frac}Z", t.format("%Y-%m-%dT%H:%M:%S"))
 }
