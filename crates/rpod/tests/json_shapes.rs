@@ -42,6 +42,12 @@ const MAP_KEYS: &[&str] = &[
 const ALLOWED: &[(&str, &str, &str)] = &[
     (
         "container inspect",
+        "[].HostConfig.IDMappings",
+        "as Init: Podman leaves it out of its JSON without a user namespace, its \
+         templates print null for it ({{json .HostConfig.IDMappings}})",
+    ),
+    (
+        "container inspect",
         "[].HostConfig.Init",
         "Podman's Go struct has it but leaves it out of its JSON when false; \
          rpod's templates read the JSON, so it stays for {{.HostConfig.Init}}",

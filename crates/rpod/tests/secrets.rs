@@ -712,7 +712,7 @@ fn values_never_appear_in_records() {
     }
     texts.push((
         "the log file".into(),
-        std::fs::read(e.inspect_fmt("user", "{{.LogPath}}")).unwrap(),
+        std::fs::read(e.inspect_fmt("user", "{{.HostConfig.LogConfig.Path}}")).unwrap(),
     ));
     texts.push((
         "secrets.json".into(),

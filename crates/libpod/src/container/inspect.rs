@@ -259,7 +259,9 @@ pub struct InspectHostConfig {
     /// Docker's `Sysctls` (not in Podman's document).
     #[serde(skip)]
     pub sysctls: BTreeMap<String, String>,
-    /// The uid and gid maps, when the container has a user namespace.
+    /// The uid and gid maps, when the container has a user namespace (null
+    /// otherwise: Podman leaves the key out of its JSON, but its templates
+    /// print `null` for it, which rpod's templates need the key for).
     #[serde(rename = "IDMappings")]
     pub id_mappings: Option<InspectIdMappings>,
 }

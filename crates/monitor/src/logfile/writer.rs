@@ -273,7 +273,10 @@ mod tests {
             }
         }
         let text = String::from_utf8(text).unwrap();
-        assert!(text.ends_with("line-499-padding-padding-padding\n"), "{text:?}");
+        assert!(
+            text.ends_with("line-499-padding-padding-padding\n"),
+            "{text:?}"
+        );
         assert!(std::fs::metadata(&path).unwrap().len() <= 1024);
     }
 
