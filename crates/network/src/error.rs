@@ -10,11 +10,11 @@ pub enum Error {
     Invalid(String),
     #[error("network mode {0:?} is not supported (supported: bridge, none, host, container:ID, ns:PATH, or network names)")]
     UnsupportedMode(String),
-    #[error("network {0}: no such network")]
+    #[error("unable to find network with name or ID {0}: network not found")]
     NoSuchNetwork(String),
     #[error("network name {0} already used: network already exists")]
     NetworkExists(String),
-    #[error("network {name} is in use by container(s) {}: remove them first or use --force", containers.join(", "))]
+    #[error("{name:?} has associated containers with it ({}). Use -f to forcibly delete containers and pods: network is being used", containers.join(", "))]
     NetworkInUse {
         name: String,
         containers: Vec<String>,

@@ -33,7 +33,7 @@ const CASES: &[Case] = &[
     case(&["volume", "rm", "nosuch"], 1, &["no such volume"]),
     case(&["pod", "rm", "nosuch"], 1, &["no such pod"]),
     case(&["pod", "rm", "--ignore", "nosuch"], 0, &[]),
-    case(&["network", "rm", "nosuch"], 1, &[]),
+    case(&["network", "rm", "nosuch"], 1, &["network not found"]),
     // Removal of an object in use or in the wrong state: 2.
     case(&["rm", "up"], 2, &["container state improper"]),
     case(&["rmi", "probe"], 2, &["image is in use by a container"]),
@@ -157,4 +157,27 @@ fn exit_codes_and_messages_match_podman() {
     for name in ["made", "up", "vuser"] {
         assert!(b.e.exists(name), "{name} is gone");
     }
+}
+
+/// A network in use: Podman's exit code 2 and phrase. (Podman keeps its
+/// networks host-wide, so this side is rpod's alone; the code and phrase
+/// are Podman 4.3.1's.)
+#[test]
+fn removing_a_network_in_use_is_refused_as_podman_does() {
+    let e = Engine::with_image();
+    e.ok(&["network", "create", "busy"]);
+    e.ok(&[
+        "create",
+        "--name",
+        "user",
+        "--network",
+        "busy",
+        "busybox",
+        "true",
+    ]);
+    let out = e.rpod(&["network", "rm", "busy"]);
+    assert_eq!(out.status.code(), Some(2), "{}", describe(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("network is being used"));
+    e.ok(&["rm", "user"]);
+    e.ok(&["network", "rm", "busy"]);
 }

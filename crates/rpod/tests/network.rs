@@ -380,7 +380,10 @@ fn network_commands_create_inspect_connect_rm_prune() {
     );
     assert!(nets.contains(&a.name) && nets.contains(&b.name), "{nets}");
     let (_, err) = e.fails(&["network", "rm", &a.name]);
-    assert!(err.contains("in use") && err.contains("c1"), "{err}");
+    assert!(
+        err.contains("network is being used") && err.contains("c1"),
+        "{err}"
+    );
     e.ok(&["network", "disconnect", &a.name, "c1"]);
     let addrs = e.ok(&["exec", "c1", "ip", "-o", "-4", "addr"]);
     assert!(!addrs.contains("eth1"), "{addrs}");

@@ -156,3 +156,12 @@ fn nothing_is_written_outside_the_given_roots() {
     assert!(e.path().join("root/rpod.db").exists());
     assert!(e.runroot().join("alive").exists());
 }
+
+/// `system df`'s table as podman prints it (empty stores: every figure
+/// the same), byte for byte.
+#[test]
+fn system_df_table_matches_podman() {
+    let e = Engine::new();
+    let p = Podman::new(&e);
+    assert_eq!(e.ok(&["system", "df"]), p.ok(&["system", "df"]));
+}

@@ -4,7 +4,7 @@
 use anyhow::{bail, Result};
 use clap::CommandFactory;
 use libpod::events::EventFilter;
-use libpod::humanize::human_size;
+use libpod::humanize::human_size_compact;
 use libpod::Runtime;
 use serde::Serialize;
 
@@ -72,10 +72,11 @@ pub fn df(rt: &Runtime, a: &FormatOnly) -> Result<u8> {
             Type: u.kind.clone(),
             Total: u.total,
             Active: u.active,
-            Size: human_size(u.size),
+            // Podman's `system df` prints four digits and no space (`2.131MB`).
+            Size: human_size_compact(u.size),
             Reclaimable: format!(
                 "{} ({}%)",
-                human_size(u.reclaimable),
+                human_size_compact(u.reclaimable),
                 (u.reclaimable * 100).checked_div(u.size).unwrap_or(0)
             ),
         })
