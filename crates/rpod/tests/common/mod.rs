@@ -830,8 +830,29 @@ impl Podman {
 
 impl Drop for Podman {
     fn drop(&mut self) {
+        let _ = self.run(&["pod", "rm", "-a", "-f"]);
         let _ = self.run(&["rm", "-a", "-f", "-t", "0"]);
         let _ = self.run(&["rmi", "-a", "-f"]);
+        // Anything podman could not remove: its conmon processes (found by
+        // this podman's directory on their command line) and their children.
+        let dir = self.dir.to_string_lossy().into_owned();
+        if let Ok(rd) = std::fs::read_dir("/proc") {
+            for entry in rd.flatten() {
+                let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
+                    continue;
+                };
+                let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+                let cmdline = String::from_utf8_lossy(&cmdline);
+                if cmdline.starts_with("/usr/bin/conmon") && cmdline.contains(&dir) {
+                    if let Some(child) =
+                        read_pid(Path::new(&format!("/proc/{pid}/task/{pid}/children")))
+                    {
+                        kill_pid(child, libc::SIGKILL);
+                    }
+                    kill_pid(pid, libc::SIGKILL);
+                }
+            }
+        }
     }
 }
 
@@ -875,8 +896,10 @@ impl Engine {
 /// rpod and podman side by side, each with the probe image (busybox plus
 /// `/probe`) imported as `probe`.
 pub struct Both {
-    pub e: Engine,
+    // Declared first so it is dropped first: podman removes its containers
+    // while its storage (inside the engine's directory) still exists.
     pub p: Podman,
+    pub e: Engine,
 }
 
 impl Both {
