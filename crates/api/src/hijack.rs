@@ -1,22 +1,163 @@
 //! Hijacked connections (attach, exec start). When the client asks for an
 //! upgrade (`Connection: Upgrade`, `Upgrade: tcp`, as the docker CLI and
 //! docker-py do) the answer is `101 UPGRADED` and the socket carries the
-//! output one way and stdin the other. Without it, the output is streamed as
-//! a `200` body of the same content type (no stdin).
+//! output one way and stdin the other. Without it (as `podman --remote`
+//! asks) the connection is taken over all the same, as Podman and Docker
+//! do: a bare `200 OK` head, then the stream until the connection closes,
+//! with stdin read from the same socket.
 
-use std::os::fd::AsRawFd;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
 use axum::body::{Body, Bytes};
 use axum::http::{header, HeaderMap, HeaderValue, Response, StatusCode};
 use hyper::upgrade::OnUpgrade;
 use hyper_util::rt::TokioIo;
 use libpod::monitor::{AttachClient, Frame};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::sync::mpsc;
 
 use crate::activity::ActivityGuard;
 use crate::stream::{encode, STDERR, STDOUT};
+
+/// Which kind of socket a connection is.
+#[derive(Debug, Clone, Copy)]
+pub enum SocketKind {
+    Unix,
+    Tcp,
+}
+
+/// A connection's socket, which a handler may take over from the HTTP
+/// server (see [`Tap`]). Every request carries its connection's.
+#[derive(Debug, Clone)]
+pub struct RawConn {
+    inner: Arc<RawInner>,
+}
+
+#[derive(Debug)]
+struct RawInner {
+    fd: RawFd,
+    kind: SocketKind,
+    taken: AtomicBool,
+}
+
+/// A taken-over connection, read and written by the handler.
+pub trait RawStream: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> RawStream for T {}
+
+impl RawConn {
+    fn taken(&self) -> bool {
+        self.inner.taken.load(Ordering::Acquire)
+    }
+
+    /// Takes the connection over: from now on the HTTP server sees it
+    /// closed and whatever it writes is dropped, while the returned stream
+    /// (a duplicate of the socket) is the handler's.
+    fn take(&self) -> std::io::Result<Box<dyn RawStream>> {
+        // SAFETY: the fd belongs to the connection's stream, which is open
+        // while a request of it is being handled.
+        let fd = unsafe { BorrowedFd::borrow_raw(self.inner.fd) };
+        let dup: OwnedFd = fd.try_clone_to_owned()?;
+        self.inner.taken.store(true, Ordering::Release);
+        Ok(match self.inner.kind {
+            SocketKind::Unix => Box::new(tokio::net::UnixStream::from_std(
+                std::os::unix::net::UnixStream::from(dup),
+            )?),
+            SocketKind::Tcp => Box::new(tokio::net::TcpStream::from_std(
+                std::net::TcpStream::from(dup),
+            )?),
+        })
+    }
+}
+
+/// A connection's stream as the HTTP server sees it: the socket itself
+/// until a handler takes it over, then a closed one.
+pub struct Tap<S> {
+    inner: S,
+    raw: RawConn,
+}
+
+impl<S: AsFd> Tap<S> {
+    pub fn new(inner: S, kind: SocketKind) -> Self {
+        let raw = RawConn {
+            inner: Arc::new(RawInner {
+                fd: inner.as_fd().as_raw_fd(),
+                kind,
+                taken: AtomicBool::new(false),
+            }),
+        };
+        Tap { inner, raw }
+    }
+
+    pub fn raw(&self) -> RawConn {
+        self.raw.clone()
+    }
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for Tap<S> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        if self.raw.taken() {
+            return Poll::Ready(Ok(()));
+        }
+        Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for Tap<S> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        if self.raw.taken() {
+            return Poll::Ready(Ok(buf.len()));
+        }
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        if self.raw.taken() {
+            return Poll::Ready(Ok(()));
+        }
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        if self.raw.taken() {
+            // The socket is the handler's now: shutting it down here would
+            // cut its stream.
+            return Poll::Ready(Ok(()));
+        }
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+/// How a hijacked stream reaches its client.
+pub enum Hijack {
+    /// The client asked for an upgrade: `101`, then the upgraded socket.
+    Upgrade(OnUpgrade),
+    /// No upgrade asked: a bare `200` head on the taken-over socket.
+    Raw(RawConn),
+}
+
+impl Hijack {
+    /// The way to answer this request: an upgrade when the client asked
+    /// for one, else the connection's socket taken over.
+    pub fn of(req: &mut axum::extract::Request) -> Option<Hijack> {
+        if wants_upgrade(req.headers()) {
+            Some(Hijack::Upgrade(hyper::upgrade::on(req)))
+        } else {
+            req.extensions().get::<RawConn>().cloned().map(Hijack::Raw)
+        }
+    }
+}
 
 /// True when the client asked to upgrade the connection.
 pub fn wants_upgrade(headers: &HeaderMap) -> bool {
@@ -59,21 +200,55 @@ pub struct Bridge {
     pub detach_keys: Vec<u8>,
 }
 
-/// Waits for the upgrade and copies between the socket and the bridge.
-pub fn spawn(on_upgrade: OnUpgrade, bridge: Bridge, guard: ActivityGuard) {
-    tokio::spawn(async move {
-        let _guard = guard;
+/// Answers with the hijacked stream: starts copying between the client's
+/// socket and the bridge, and returns the response the HTTP server sends
+/// (the `101`, or nothing that reaches the client once the socket is taken).
+pub fn respond(
+    how: Hijack,
+    content_type: &'static str,
+    bridge: Bridge,
+    guard: ActivityGuard,
+) -> crate::error::Result<Response<Body>> {
+    match how {
+        Hijack::Upgrade(on_upgrade) => {
+            tokio::spawn(async move {
+                let _guard = guard;
+                match on_upgrade.await {
+                    Ok(upgraded) => pump(TokioIo::new(upgraded), bridge).await,
+                    Err(_) => (bridge.on_close)(),
+                }
+            });
+            Ok(upgrade_response(content_type))
+        }
+        Hijack::Raw(raw) => {
+            let mut io = raw.take().map_err(|e| {
+                crate::error::Error::Internal(format!("taking over the connection: {e}"))
+            })?;
+            tokio::spawn(async move {
+                let _guard = guard;
+                let head = format!("HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\n\r\n");
+                if io.write_all(head.as_bytes()).await.is_err() {
+                    (bridge.on_close)();
+                    return;
+                }
+                pump(io, bridge).await;
+            });
+            Ok(Response::new(Body::empty()))
+        }
+    }
+}
+
+/// Copies between the client's socket and the bridge until the output ends,
+/// the client goes away or it detaches.
+async fn pump<IO: AsyncRead + AsyncWrite + Unpin + Send + 'static>(io: IO, bridge: Bridge) {
+    {
         let Bridge {
             mut output,
             input,
             on_close,
             detach_keys,
         } = bridge;
-        let Ok(upgraded) = on_upgrade.await else {
-            on_close();
-            return;
-        };
-        let (mut rd, mut wr) = tokio::io::split(TokioIo::new(upgraded));
+        let (mut rd, mut wr) = tokio::io::split(io);
         let (detach_tx, mut detach_rx) = mpsc::channel::<()>(1);
         let reader = input.map(|tx| {
             tokio::spawn(async move {
@@ -129,7 +304,7 @@ pub fn spawn(on_upgrade: OnUpgrade, bridge: Bridge, guard: ActivityGuard) {
         if let Some(r) = reader {
             r.abort();
         }
-    });
+    }
 }
 
 /// Passes input through, stopping at the detach sequence. Returns the bytes

@@ -5,6 +5,7 @@
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
+use std::os::fd::AsFd;
 use std::os::unix::fs::PermissionsExt;
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
@@ -24,6 +25,7 @@ use tower::ServiceExt;
 use crate::activity::{ConnSlot, Connection, Connections, Tracker};
 use crate::body::GuardedBody;
 use crate::error::{error_body, Error, Result};
+use crate::hijack::{SocketKind, Tap};
 use crate::state::AppState;
 
 /// The newest Docker API version served.
@@ -93,8 +95,6 @@ pub struct ServiceOptions {
     pub listen: Listen,
     /// Stop after this long without activity; `None` runs forever.
     pub idle_timeout: Option<Duration>,
-    /// The rpod binary, run for `exec` sessions.
-    pub rpod_exe: PathBuf,
     /// The group owning the unix socket (name or GID); `None` is root's.
     pub group: Option<String>,
 }
@@ -334,7 +334,7 @@ pub async fn serve(opts: ServiceOptions) -> Result<()> {
     };
     let conns = Connections::new(fit_connections(limits.max_connections));
     let tracker = Arc::new(Tracker::default());
-    let state = AppState::new(opts.runtime.clone(), opts.rpod_exe.clone(), tracker.clone());
+    let state = AppState::new(opts.runtime.clone(), tracker.clone());
     let app = with_test_routes(crate::routes::router(state.clone()));
     let http = {
         let mut b = hyper::server::conn::http1::Builder::new();
@@ -370,8 +370,8 @@ pub async fn serve(opts: ServiceOptions) -> Result<()> {
                         idle_timeout: limits.connection_idle_timeout,
                     };
                     match stream {
-                        Conn::Unix(s) => spawn_connection(s, conn),
-                        Conn::Tcp(s) => spawn_connection(s, conn),
+                        Conn::Unix(s) => spawn_connection(Tap::new(s, SocketKind::Unix), conn),
+                        Conn::Tcp(s) => spawn_connection(Tap::new(s, SocketKind::Tcp), conn),
                     }
                 }
                 Err(e) => {
@@ -425,10 +425,11 @@ struct Served {
 /// been written out); otherwise it is shut down gracefully.
 const EVICTION_GRACE: Duration = Duration::from_secs(1);
 
-fn spawn_connection<S>(stream: S, served: Served)
+fn spawn_connection<S>(stream: Tap<S>, served: Served)
 where
-    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    S: AsyncRead + AsyncWrite + AsFd + Unpin + Send + 'static,
 {
+    let raw = stream.raw();
     tokio::spawn(async move {
         let Served {
             app,
@@ -440,10 +441,11 @@ where
         let conn_state = slot.connection().clone();
         let service = {
             let conn_state = conn_state.clone();
-            hyper::service::service_fn(move |req: Request<Incoming>| {
+            hyper::service::service_fn(move |mut req: Request<Incoming>| {
                 let app = app.clone();
                 let state = state.clone();
                 let conn_state = conn_state.clone();
+                req.extensions_mut().insert(raw.clone());
                 async move { Ok::<_, Infallible>(handle(app, state, &conn_state, req).await) }
             })
         };

@@ -3,7 +3,6 @@
 //! exec sessions created through the API.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use libpod::{Runtime, RuntimeOptions};
@@ -20,19 +19,16 @@ pub struct AppState {
 
 struct Shared {
     options: RuntimeOptions,
-    rpod_exe: PathBuf,
     tracker: Arc<Tracker>,
     execs: Mutex<HashMap<String, ExecEntry>>,
 }
 
 impl AppState {
-    /// State for a service opening engines with `options`; `rpod_exe` is the
-    /// rpod binary (used to run `exec` sessions).
-    pub fn new(options: RuntimeOptions, rpod_exe: PathBuf, tracker: Arc<Tracker>) -> Self {
+    /// State for a service opening engines with `options`.
+    pub fn new(options: RuntimeOptions, tracker: Arc<Tracker>) -> Self {
         AppState {
             inner: Arc::new(Shared {
                 options,
-                rpod_exe,
                 tracker,
                 execs: Mutex::new(HashMap::new()),
             }),
@@ -42,11 +38,6 @@ impl AppState {
     /// The engine's global options.
     pub fn options(&self) -> &RuntimeOptions {
         &self.inner.options
-    }
-
-    /// The rpod binary.
-    pub fn rpod_exe(&self) -> &PathBuf {
-        &self.inner.rpod_exe
     }
 
     /// The activity tracker.

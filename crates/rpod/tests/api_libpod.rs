@@ -130,3 +130,138 @@ print("ok")
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "ok");
     assert!(e.all_ids().is_empty());
 }
+
+fn podman_input(svc: &Service, args: &[&str], input: &[u8]) -> std::process::Output {
+    let mut c = Command::new("podman");
+    c.arg("--remote")
+        .arg("--url")
+        .arg(svc.host())
+        .args(args)
+        .env_remove("CONTAINER_HOST")
+        .env_remove("CONTAINER_CONNECTION");
+    run_with_timeout(c, Some(input), COMMAND_TIMEOUT)
+}
+
+/// Children of `pid` whose executable is the rpod binary.
+fn rpod_children(pid: u32) -> Vec<u32> {
+    let rpod = std::fs::canonicalize(RPOD).unwrap();
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|d| d.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|p| {
+            let stat = std::fs::read_to_string(format!("/proc/{p}/stat")).unwrap_or_default();
+            let ppid = stat
+                .rsplit_once(')')
+                .and_then(|(_, rest)| rest.split_whitespace().nth(1)?.parse::<u32>().ok());
+            ppid == Some(pid)
+        })
+        .filter(|p| std::fs::read_link(format!("/proc/{p}/exe")).ok().as_ref() == Some(&rpod))
+        .collect()
+}
+
+/// `podman --remote` streams as Podman frames them: exec (output, stdin,
+/// exit codes, a terminal, detached), attach, `logs -f` and `run -it`; the
+/// service runs exec itself, never through an rpod child process.
+#[test]
+fn podman_remote_streams() {
+    assert!(have("podman"));
+    let e = Engine::with_image();
+    let svc = Service::start(&e);
+    e.ok(&["run", "-d", "--name", "s1", "busybox", "sleep", "1000"]);
+
+    assert_eq!(podman_ok(&svc, &["exec", "s1", "echo", "hi"]), "hi");
+    let out = podman_input(&svc, &["exec", "-i", "s1", "cat"], b"from stdin\n");
+    assert!(out.status.success(), "{}", describe(&out));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "from stdin\n");
+    let out = podman(
+        &svc,
+        &["exec", "s1", "sh", "-c", "echo out; echo err >&2; exit 3"],
+    );
+    assert_eq!(out.status.code(), Some(3), "{}", describe(&out));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "out\n");
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "err\n");
+    let out = podman(&svc, &["exec", "s1", "/no/such"]);
+    assert_eq!(out.status.code(), Some(127), "{}", describe(&out));
+    podman_ok(&svc, &["exec", "-d", "s1", "touch", "/tmp/detached"]);
+    wait_until("the detached exec", POLL_TIMEOUT, || {
+        e.rpod(&["exec", "s1", "test", "-e", "/tmp/detached"])
+            .status
+            .success()
+    });
+
+    // The service's own process runs the exec: no rpod child meanwhile.
+    let mut slow = Command::new("podman");
+    slow.args(["--remote", "--url", &svc.host(), "exec", "s1", "sh", "-c"])
+        .arg("touch /tmp/started; sleep 2")
+        .stdout(std::process::Stdio::null());
+    let mut slow = slow.spawn().unwrap();
+    wait_until("the slow exec", POLL_TIMEOUT, || {
+        e.rpod(&["exec", "s1", "test", "-e", "/tmp/started"])
+            .status
+            .success()
+    });
+    assert_eq!(rpod_children(svc.child.id()), Vec::<u32>::new());
+    assert!(wait_child(&mut slow, COMMAND_TIMEOUT).success());
+
+    // A terminal: the process sees one, and its output comes back unframed.
+    let mut cmd = Command::new("podman");
+    cmd.args(["--remote", "--url", &svc.host(), "exec", "-it", "s1", "sh"]);
+    let mut pty = Pty::spawn(cmd);
+    pty.send(b"tty; echo marker-$((6*7)); exit 5\r");
+    pty.expect("marker-42", 0);
+    assert!(pty.text().contains("/dev/pts/"), "{}", pty.text());
+    assert_eq!(pty.wait(), Some(5));
+
+    // logs -f follows until the container ends; attach sees its output.
+    e.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "s2",
+        "busybox",
+        "sh",
+        "-c",
+        "echo first; sleep 1; echo second",
+    ]);
+    let out = podman(&svc, &["logs", "-f", "s2"]);
+    assert!(out.status.success(), "{}", describe(&out));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "first\nsecond\n");
+    e.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "s3",
+        "busybox",
+        "sh",
+        "-c",
+        "sleep 1; echo attached",
+    ]);
+    let out = podman(&svc, &["attach", "--no-stdin", "s3"]);
+    assert!(out.status.success(), "{}", describe(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("attached"),
+        "{}",
+        describe(&out)
+    );
+
+    // run -it: a terminal, input typed into it, the exit code passed on.
+    let mut cmd = Command::new("podman");
+    cmd.args([
+        "--remote",
+        "--url",
+        &svc.host(),
+        "run",
+        "-it",
+        "--rm",
+        "busybox",
+        "sh",
+    ]);
+    let mut pty = Pty::spawn(cmd);
+    pty.send(b"echo typed-$((2+3)); exit 4\r");
+    pty.expect("typed-5", 0);
+    assert_eq!(pty.wait(), Some(4));
+
+    e.ok(&["rm", "-f", "-t", "0", "s1", "s2", "s3"]);
+    assert!(e.all_ids().is_empty());
+}

@@ -16,7 +16,7 @@ use super::{json, no_content, Params};
 use crate::body::{read_json, ChannelBody};
 use crate::docker_types::{self, CreateRequest};
 use crate::error::{Error, Result};
-use crate::hijack;
+use crate::hijack::{self, Hijack};
 use crate::state::AppState;
 use crate::stream::{self, FrameWriter};
 
@@ -665,11 +665,10 @@ pub async fn attach(
     tokio::task::spawn_blocking(move || {
         hijack::pump_attach_output(&out_client, &tx, tty, want_stdout, want_stderr);
     });
-    if !hijack::wants_upgrade(req.headers()) {
+    let Some(how) = Hijack::of(&mut req) else {
         let body = ChannelBody::from_receiver(rx);
         return Ok(hijack::stream_response(content_type, body));
-    }
-    let on_upgrade = hyper::upgrade::on(&mut req);
+    };
     let input = if want_stdin && interactive {
         let (in_tx, in_rx) = mpsc::channel::<Option<Bytes>>(16);
         let in_client = Arc::clone(&client);
@@ -679,8 +678,9 @@ pub async fn attach(
         None
     };
     let close_client = Arc::clone(&client);
-    hijack::spawn(
-        on_upgrade,
+    hijack::respond(
+        how,
+        content_type,
         hijack::Bridge {
             output: rx,
             input,
@@ -692,6 +692,5 @@ pub async fn attach(
             },
         },
         st.tracker().begin(),
-    );
-    Ok(hijack::upgrade_response(content_type))
+    )
 }

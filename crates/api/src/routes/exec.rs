@@ -2,20 +2,20 @@
 //! `POST /exec/{id}/resize`, `GET /exec/{id}/json`.
 //!
 //! Sessions are kept in the service's memory between create and start (and
-//! for inspect afterwards). Starting one runs `rpod exec` with the engine's
-//! global flags, so the process goes through libpod exactly as the CLI's
-//! does and is recorded in the container's state while it runs; its stdio
-//! are pipes, or a pty the service allocates for `Tty`.
+//! for inspect afterwards). Starting one runs libpod's exec in the service
+//! itself, as the CLI's `exec` does, so the process is recorded in the
+//! container's state while it runs; its stdio are pipes, or a pty the
+//! service allocates for `Tty`.
 
 use std::io::{Read, Write};
 use std::os::fd::{AsRawFd, OwnedFd};
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, RawQuery, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use libpod::container::{ExecOptions, ExecStdio};
 use libpod::ContainerStatus;
 use serde::Deserialize;
 use serde_json::json;
@@ -23,11 +23,11 @@ use tokio::sync::mpsc;
 
 use super::containers::sync;
 use super::{json, Params};
-use crate::body::{read_json, ChannelBody};
+use crate::body::read_json;
 use crate::docker_types::StrOrList;
 use crate::error::{Error, Result};
-use crate::hijack;
-use crate::state::{blocking, AppState};
+use crate::hijack::{self, Hijack};
+use crate::state::AppState;
 use crate::stream::{self, encode};
 
 /// `POST /containers/{id}/exec` body.
@@ -193,15 +193,14 @@ fn update(st: &AppState, id: &str, f: impl FnOnce(&mut ExecEntry)) {
     });
 }
 
-/// `POST /exec/{id}/start`: runs the session, hijacking the connection for
-/// its stdio unless `Detach`.
+/// `POST /exec/{id}/start`: runs the session in this process through
+/// libpod, hijacking the connection for its stdio unless `Detach`.
 pub async fn start(
     State(st): State<AppState>,
     Path(id): Path<String>,
     mut req: Request,
 ) -> Result<Response> {
-    let upgrade = hijack::wants_upgrade(req.headers());
-    let on_upgrade = upgrade.then(|| hyper::upgrade::on(&mut req));
+    let hijack = Hijack::of(&mut req);
     let body: Option<StartRequest> = read_json(req.into_body()).await?;
     let detach = body.unwrap_or_default().detach;
     let entry = lookup(&st, &id)?;
@@ -218,232 +217,177 @@ pub async fn start(
             "exec session {id} has already been started"
         )));
     }
-    let options = st.options().clone();
-    let global = st
-        .engine(move |rt| Ok(options.to_cli_args(rt.paths())))
-        .await?;
-    let cfg = &entry.config;
-    let mut args = global;
-    args.push("exec".into());
-    if cfg.attach_stdin && !detach {
-        args.push("-i".into());
-    }
-    if cfg.tty {
-        args.push("-t".into());
-    }
-    if detach {
-        args.push("-d".into());
-    }
-    if cfg.privileged {
-        args.push("--privileged".into());
-    }
-    for e in cfg.env.clone().unwrap_or_default() {
-        args.push(format!("--env={e}"));
-    }
-    if let Some(u) = cfg.user.as_ref().filter(|u| !u.is_empty()) {
-        args.push(format!("--user={u}"));
-    }
-    if let Some(w) = cfg.working_dir.as_ref().filter(|w| !w.is_empty()) {
-        args.push(format!("--workdir={w}"));
-    }
-    args.push(entry.container_id.clone());
-    args.extend(entry.command.iter().cloned());
-    let mut cmd = Command::new(st.rpod_exe());
-    cmd.args(&args).env_remove("RPOD_CONFIG");
+    let cfg = entry.config.clone();
+    let opts = ExecOptions {
+        command: entry.command.clone(),
+        env: cfg.env.clone().unwrap_or_default(),
+        user: cfg.user.clone().filter(|u| !u.is_empty()),
+        workdir: cfg.working_dir.clone().filter(|w| !w.is_empty()),
+        tty: cfg.tty,
+        interactive: cfg.attach_stdin && !detach,
+        detach,
+        privileged: cfg.privileged,
+    };
 
     if detach {
-        cmd.stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped());
-        let out = blocking(move || {
-            cmd.output()
-                .map_err(|e| Error::Internal(format!("running rpod exec: {e}")))
-        })
-        .await?;
+        let (container, o) = (entry.container_id.clone(), opts);
+        let result = st
+            .engine(move |rt| {
+                let null = || std::fs::File::open("/dev/null").map(OwnedFd::from).ok();
+                let stdio = ExecStdio {
+                    stdin: null(),
+                    stdout: null(),
+                    stderr: null(),
+                };
+                Ok(rt.container(&container)?.exec_with(&o, stdio)?)
+            })
+            .await;
         update(&st, &id, |e| e.running = false);
-        if !out.status.success() {
-            let msg = String::from_utf8_lossy(&out.stderr)
-                .trim()
-                .trim_start_matches("Error: ")
-                .to_string();
-            return Err(Error::Internal(msg));
-        }
-        return Ok(StatusCode::OK.into_response());
+        return result.map(|_| StatusCode::OK.into_response());
     }
+    let Some(hijack) = hijack else {
+        update(&st, &id, |e| e.running = false);
+        return Err(Error::Internal("the connection cannot be hijacked".into()));
+    };
 
     let tty = cfg.tty;
     let content_type = stream::content_type(tty);
     let (tx, rx) = mpsc::channel::<Bytes>(64);
     let (in_tx, in_rx) = mpsc::channel::<Option<Bytes>>(16);
-    let want_stdin = cfg.attach_stdin && upgrade;
+    let want_stdin = cfg.attach_stdin;
     let (stdout_on, stderr_on) = (cfg.attach_stdout, cfg.attach_stderr);
-    let st2 = st.clone();
-    let id2 = id.clone();
-    if tty {
-        let pty = nix::pty::openpty(None, None)
-            .map_err(|e| Error::Internal(format!("allocating a pty: {e}")))?;
-        let master = Arc::new(pty.master);
-        let slave = pty.slave;
+    let io_err = |what: &str, e: nix::errno::Errno| Error::Internal(format!("{what}: {e}"));
+    let (stdio, outputs, input): (ExecStdio, Vec<(OwnedFd, u8, bool)>, Option<OwnedFd>) = if tty {
+        let pty = nix::pty::openpty(None, None).map_err(|e| io_err("allocating a pty", e))?;
         let dup = |fd: &OwnedFd| {
             fd.try_clone()
                 .map_err(|e| Error::Internal(format!("duplicating the pty: {e}")))
         };
-        cmd.stdin(Stdio::from(dup(&slave)?))
-            .stdout(Stdio::from(dup(&slave)?))
-            .stderr(Stdio::from(slave));
+        let master = Arc::new(dup(&pty.master)?);
         update(&st, &id, |e| e.pty = Some(Arc::clone(&master)));
-        let child = cmd.spawn();
-        // The parent's copies of the slave are gone now (moved into cmd,
-        // which drops them here), so reading the master ends with the session.
-        drop(cmd);
-        let mut child = match child {
-            Ok(c) => c,
-            Err(e) => {
-                update(&st, &id, |x| x.running = false);
-                return Err(Error::Internal(format!("running rpod exec: {e}")));
-            }
+        let stdio = ExecStdio {
+            stdin: Some(dup(&pty.slave)?),
+            stdout: Some(dup(&pty.slave)?),
+            stderr: Some(pty.slave),
         };
-        let reader_master = Arc::clone(&master);
-        std::thread::spawn(move || {
-            let mut buf = vec![0u8; 16 * 1024];
-            let fd = reader_master.as_raw_fd();
-            loop {
-                match nix::unistd::read(fd, &mut buf) {
-                    Ok(0) => break,
-                    Ok(n) => {
-                        if stdout_on
-                            && tx
-                                .blocking_send(encode(stream::STDOUT, &buf[..n], true))
-                                .is_err()
-                        {
-                            break;
-                        }
-                    }
-                    Err(nix::errno::Errno::EINTR) => continue,
-                    Err(_) => break,
-                }
-            }
-            let code = child.wait().ok().and_then(|s| s.code()).unwrap_or(-1);
-            update(&st2, &id2, |e| {
-                e.running = false;
-                e.exit_code = Some(code);
-            });
-            drop(tx);
-        });
-        let writer_master = Arc::clone(&master);
-        std::thread::spawn(move || {
-            let mut in_rx = in_rx;
-            while let Some(Some(b)) = in_rx.blocking_recv() {
-                let mut file = std::fs::File::from(match writer_master.try_clone() {
-                    Ok(fd) => fd,
-                    Err(_) => return,
-                });
-                if file.write_all(&b).is_err() {
-                    return;
-                }
-            }
-        });
+        let input = want_stdin.then(|| dup(&pty.master)).transpose()?;
+        (stdio, vec![(pty.master, stream::STDOUT, stdout_on)], input)
     } else {
-        cmd.stdin(if want_stdin {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-        let mut child = match cmd.spawn() {
-            Ok(c) => c,
-            Err(e) => {
-                update(&st, &id, |x| x.running = false);
-                return Err(Error::Internal(format!("running rpod exec: {e}")));
-            }
+        let pipe = || {
+            nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
+                .map_err(|e| io_err("creating a pipe", e))
         };
-        let stdin = child.stdin.take();
-        let readers: Vec<_> = [
-            child.stdout.take().map(|s| {
-                (
-                    Box::new(s) as Box<dyn Read + Send>,
-                    stream::STDOUT,
-                    stdout_on,
-                )
-            }),
-            child.stderr.take().map(|s| {
-                (
-                    Box::new(s) as Box<dyn Read + Send>,
-                    stream::STDERR,
-                    stderr_on,
-                )
-            }),
-        ]
+        let (out_r, out_w) = pipe()?;
+        let (err_r, err_w) = pipe()?;
+        let (stdin, input) = if want_stdin {
+            let (in_r, in_w) = pipe()?;
+            (Some(in_r), Some(in_w))
+        } else {
+            (
+                std::fs::File::open("/dev/null").map(OwnedFd::from).ok(),
+                None,
+            )
+        };
+        let stdio = ExecStdio {
+            stdin,
+            stdout: Some(out_w),
+            stderr: Some(err_w),
+        };
+        (
+            stdio,
+            vec![
+                (out_r, stream::STDOUT, stdout_on),
+                (err_r, stream::STDERR, stderr_on),
+            ],
+            input,
+        )
+    };
+    let readers: Vec<_> = outputs
         .into_iter()
-        .flatten()
-        .map(|(mut r, kind, on)| {
+        .map(|(fd, kind, on)| {
             let tx = tx.clone();
-            std::thread::spawn(move || {
-                let mut buf = vec![0u8; 16 * 1024];
-                let mut client_gone = false;
-                loop {
-                    match r.read(&mut buf) {
-                        Ok(0) | Err(_) => break,
-                        Ok(n) => {
-                            if on
-                                && !client_gone
-                                && tx.blocking_send(encode(kind, &buf[..n], false)).is_err()
-                            {
-                                // Keep draining so the process never blocks.
-                                client_gone = true;
-                            }
-                        }
-                    }
-                }
-            })
+            std::thread::spawn(move || copy_output(std::fs::File::from(fd), kind, on, tty, &tx))
         })
         .collect();
-        std::thread::spawn(move || {
+    if let Some(fd) = input {
+        std::thread::spawn(move || copy_input(std::fs::File::from(fd), in_rx));
+    }
+    let (st2, id2, container, options) = (
+        st.clone(),
+        id.clone(),
+        entry.container_id.clone(),
+        st.options().clone(),
+    );
+    std::thread::spawn(move || {
+        let result = libpod::Runtime::new(options)
+            .and_then(|rt| rt.container(&container)?.exec_with(&opts, stdio));
+        let code = match result {
+            Ok(code) => code,
+            Err(e) => {
+                if stderr_on {
+                    let msg = format!("Error: {e}\n");
+                    let _ = tx.blocking_send(encode(stream::STDERR, msg.as_bytes(), tty));
+                }
+                e.exit_code_for(libpod::Operation::Exec)
+            }
+        };
+        if !tty {
             for r in readers {
                 let _ = r.join();
             }
-            let code = child.wait().ok().and_then(|s| s.code()).unwrap_or(-1);
-            update(&st2, &id2, |e| {
-                e.running = false;
-                e.exit_code = Some(code);
-            });
-            drop(tx);
+        }
+        update(&st2, &id2, |e| {
+            e.running = false;
+            e.exit_code = Some(code);
+            e.pty = None;
         });
-        if let Some(mut stdin) = stdin {
-            std::thread::spawn(move || {
-                let mut in_rx = in_rx;
-                while let Some(Some(b)) = in_rx.blocking_recv() {
-                    if stdin.write_all(&b).is_err() {
-                        return;
-                    }
+        // The client's stream ends only now, with the exit code recorded.
+        drop(tx);
+    });
+    let detach_keys = match &entry.config.detach_keys {
+        Some(k) => libpod::container::parse_detach_keys(k)?,
+        None if tty && want_stdin => vec![16, 17],
+        None => Vec::new(),
+    };
+    hijack::respond(
+        hijack,
+        content_type,
+        hijack::Bridge {
+            output: rx,
+            input: want_stdin.then_some(in_tx),
+            on_close: Box::new(|| {}),
+            detach_keys,
+        },
+        st.tracker().begin(),
+    )
+}
+
+/// Copies one output of the process to the client, framed; keeps draining
+/// when the client is gone so the process never blocks.
+fn copy_output(mut r: std::fs::File, kind: u8, on: bool, tty: bool, tx: &mpsc::Sender<Bytes>) {
+    let mut buf = vec![0u8; 16 * 1024];
+    let mut client_gone = false;
+    loop {
+        match r.read(&mut buf) {
+            Ok(0) => break,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            // EIO: the pty's last slave closed.
+            Err(_) => break,
+            Ok(n) => {
+                if on && !client_gone && tx.blocking_send(encode(kind, &buf[..n], tty)).is_err() {
+                    client_gone = true;
                 }
-                // `None` or a closed channel: the client's input ended.
-            });
+            }
         }
     }
-    match on_upgrade {
-        None => Ok(hijack::stream_response(
-            content_type,
-            ChannelBody::from_receiver(rx),
-        )),
-        Some(on_upgrade) => {
-            let detach_keys = match &entry.config.detach_keys {
-                Some(k) => libpod::container::parse_detach_keys(k)?,
-                None if tty && want_stdin => vec![16, 17],
-                None => Vec::new(),
-            };
-            hijack::spawn(
-                on_upgrade,
-                hijack::Bridge {
-                    output: rx,
-                    input: want_stdin.then_some(in_tx),
-                    on_close: Box::new(|| {}),
-                    detach_keys,
-                },
-                st.tracker().begin(),
-            );
-            Ok(hijack::upgrade_response(content_type))
+}
+
+/// Copies the client's input to the process until it ends (`None` or a
+/// closed channel), then closes the process's stdin (for a pipe).
+fn copy_input(mut w: std::fs::File, mut rx: mpsc::Receiver<Option<Bytes>>) {
+    while let Some(Some(b)) = rx.blocking_recv() {
+        if w.write_all(&b).is_err() {
+            return;
         }
     }
 }

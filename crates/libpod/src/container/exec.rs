@@ -2,6 +2,7 @@
 //! `exec`. Sessions are recorded in the state while they run, so `rm`
 //! refuses a container that has one.
 
+use std::os::fd::OwnedFd;
 use std::path::Path;
 use std::process::Stdio;
 
@@ -32,10 +33,26 @@ pub struct ExecOptions {
     pub privileged: bool,
 }
 
+/// The standard streams of an exec process given by the caller (the API
+/// service hands in pipes or a pty); a stream left `None` is the caller's
+/// own (or `/dev/null` where [`ExecOptions`] says it is not wanted).
+#[derive(Debug, Default)]
+pub struct ExecStdio {
+    pub stdin: Option<OwnedFd>,
+    pub stdout: Option<OwnedFd>,
+    pub stderr: Option<OwnedFd>,
+}
+
 impl Container<'_> {
-    /// Runs a process in the container. Returns its exit code, or 0 once a
-    /// detached process has started.
+    /// Runs a process in the container with this process's standard
+    /// streams. Returns its exit code, or 0 once a detached process has
+    /// started.
     pub fn exec(&mut self, opts: &ExecOptions) -> Result<i32> {
+        self.exec_with(opts, ExecStdio::default())
+    }
+
+    /// [`Container::exec`] with the process's streams given by the caller.
+    pub fn exec_with(&mut self, opts: &ExecOptions, stdio: ExecStdio) -> Result<i32> {
         if opts.command.is_empty() {
             return Err(Error::InvalidArgument("exec needs a command to run".into()));
         }
@@ -71,7 +88,7 @@ impl Container<'_> {
             })?;
             write_atomic(&process_file, &json, PRIVATE_FILE)?;
         }
-        let result = self.run_exec(&session, opts, &process_file, &pid_file);
+        let result = self.run_exec(&session, opts, stdio, &process_file, &pid_file);
         let _ = std::fs::remove_file(&process_file);
         let _ = std::fs::remove_file(&pid_file);
         result
@@ -81,6 +98,7 @@ impl Container<'_> {
         &mut self,
         session: &str,
         opts: &ExecOptions,
+        stdio: ExecStdio,
         process_file: &Path,
         pid_file: &Path,
     ) -> Result<i32> {
@@ -101,9 +119,19 @@ impl Container<'_> {
         if opts.detach {
             cmd.stdout(Stdio::null()).stderr(Stdio::null());
         }
-        let mut child = cmd
-            .spawn()
-            .ctx(|| format!("running {} exec", oci.path().display()))?;
+        if let Some(fd) = stdio.stdin {
+            cmd.stdin(Stdio::from(fd));
+        }
+        if let Some(fd) = stdio.stdout {
+            cmd.stdout(Stdio::from(fd));
+        }
+        if let Some(fd) = stdio.stderr {
+            cmd.stderr(Stdio::from(fd));
+        }
+        let child = cmd.spawn();
+        // The caller's streams end with the process: our copies go now.
+        drop(cmd);
+        let mut child = child.ctx(|| format!("running {} exec", oci.path().display()))?;
         let runner_pid = i32::try_from(child.id()).unwrap_or(0);
         self.record_session(session, runner_pid, &opts.command)?;
         self.event("exec");

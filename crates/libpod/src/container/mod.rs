@@ -47,7 +47,7 @@ pub use cleanup::CleanupClaim;
 pub use commit::CommitOptions;
 pub use config::ContainerConfig;
 pub use cp::{CopySource, CopyTarget};
-pub use exec::ExecOptions;
+pub use exec::{ExecOptions, ExecStdio};
 pub use inspect::{signal_name, ContainerInspect, PsEntry};
 pub use io::{parse_detach_keys, pump, AttachOutcome, AttachStreams};
 pub use logs::LogOptions;

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use libpod::{Runtime, RuntimeOptions};
 
 use crate::cli::{GlobalArgs, ServiceArgs};
@@ -24,12 +24,10 @@ pub fn run(g: &GlobalArgs, rt: &Runtime, a: ServiceArgs) -> Result<u8> {
         events_backend: g.events_backend.clone(),
         hooks_dirs: g.hooks_dirs.clone(),
     };
-    let rpod_exe = std::env::current_exe().context("finding the rpod executable")?;
     api::run(api::ServiceOptions {
         runtime: options,
         listen,
         idle_timeout: (a.time > 0).then(|| Duration::from_secs(a.time)),
-        rpod_exe,
         group: a.group.clone(),
     })?;
     Ok(0)
