@@ -184,6 +184,20 @@ pub struct HostConfig {
     pub blkio_device_read_iops: Option<Vec<DockerThrottle>>,
     #[serde(rename = "BlkioDeviceWriteIOps")]
     pub blkio_device_write_iops: Option<Vec<DockerThrottle>>,
+    pub blkio_weight: u16,
+    pub blkio_weight_device: Option<Vec<DockerWeightDevice>>,
+    pub cpu_shares: i64,
+    pub cpu_period: i64,
+    pub cpu_quota: i64,
+    pub cpu_realtime_period: i64,
+    pub cpu_realtime_runtime: i64,
+    pub cpuset_cpus: String,
+    pub cpuset_mems: String,
+    pub memory_reservation: i64,
+    pub memory_swap: i64,
+    /// -1 (or absent) leaves the kernel's default.
+    pub memory_swappiness: Option<i64>,
+    pub oom_kill_disable: Option<bool>,
     /// Fields rpod does not map: reported in the response's `Warnings`.
     #[serde(flatten)]
     pub other: BTreeMap<String, Value>,
@@ -220,6 +234,14 @@ pub struct DockerDevice {
 pub struct DockerThrottle {
     pub path: String,
     pub rate: u64,
+}
+
+/// `HostConfig.BlkioWeightDevice[]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct DockerWeightDevice {
+    pub path: String,
+    pub weight: u16,
 }
 
 impl HostConfig {
@@ -276,6 +298,16 @@ impl HostConfig {
                 write_bps: rates(&self.blkio_device_write_bps),
                 read_iops: rates(&self.blkio_device_read_iops),
                 write_iops: rates(&self.blkio_device_write_iops),
+                weight: (self.blkio_weight > 0).then_some(self.blkio_weight),
+                weight_device: self
+                    .blkio_weight_device
+                    .iter()
+                    .flatten()
+                    .map(|w| BlkioRate {
+                        path: w.path.clone().into(),
+                        rate: u64::from(w.weight),
+                    })
+                    .collect(),
             },
             sysctls: self.sysctls.take().unwrap_or_default(),
             group_add: self.group_add.take().unwrap_or_default(),
@@ -573,6 +605,19 @@ impl CreateRequest {
                 memory: u64::try_from(hc.memory).ok().filter(|m| *m > 0),
                 cpus: (hc.nano_cpus > 0).then(|| hc.nano_cpus as f64 / 1e9),
                 pids_limit: hc.pids_limit.filter(|p| *p != 0),
+                cpu_shares: u64::try_from(hc.cpu_shares).ok().filter(|v| *v > 0),
+                cpu_period: u64::try_from(hc.cpu_period).ok().filter(|v| *v > 0),
+                cpu_quota: (hc.cpu_quota != 0).then_some(hc.cpu_quota),
+                cpu_rt_period: u64::try_from(hc.cpu_realtime_period)
+                    .ok()
+                    .filter(|v| *v > 0),
+                cpu_rt_runtime: (hc.cpu_realtime_runtime != 0).then_some(hc.cpu_realtime_runtime),
+                cpuset_cpus: Some(hc.cpuset_cpus.clone()).filter(|s| !s.is_empty()),
+                cpuset_mems: Some(hc.cpuset_mems.clone()).filter(|s| !s.is_empty()),
+                memory_reservation: u64::try_from(hc.memory_reservation).ok().filter(|v| *v > 0),
+                memory_swap: (hc.memory_swap != 0).then_some(hc.memory_swap),
+                memory_swappiness: hc.memory_swappiness.and_then(|v| u64::try_from(v).ok()),
+                oom_kill_disable: hc.oom_kill_disable.unwrap_or(false),
             },
             shm_size: u64::try_from(hc.shm_size).ok().filter(|s| *s > 0),
             init: hc.init.unwrap_or(false),

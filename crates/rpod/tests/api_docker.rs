@@ -335,3 +335,49 @@ print("ok")
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "ok");
     assert!(e.all_ids().is_empty());
 }
+
+/// The docker CLI's cgroup settings land in the container's HostConfig as
+/// the CLI's own flags do, and the container's cgroups take them.
+#[test]
+fn docker_cpu_memory_settings() {
+    assert!(have("docker"));
+    let e = Engine::with_image();
+    let svc = Service::start(&e);
+    let flags = [
+        "--cpu-shares=512",
+        "--cpu-period=50000",
+        "--cpu-quota=25000",
+        "--cpuset-cpus=0",
+        "--memory=64m",
+        "--memory-reservation=32m",
+        "--memory-swap=128m",
+        "--memory-swappiness=10",
+        "--oom-kill-disable",
+    ];
+    let mut args = vec!["create", "--name", "dres"];
+    args.extend(flags);
+    args.extend(["busybox", "true"]);
+    let out = svc.docker(&e, &args);
+    assert!(out.status.success(), "{}", describe(&out));
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("WARNING"),
+        "{}",
+        describe(&out)
+    );
+    let mut cli = vec!["create", "--name", "cres"];
+    cli.extend(flags);
+    cli.extend(["busybox", "true"]);
+    e.ok(&cli);
+    let template = "{{.HostConfig.CpuShares}} {{.HostConfig.CpuPeriod}} {{.HostConfig.CpuQuota}} \
+        {{.HostConfig.CpusetCpus}} {{.HostConfig.Memory}} {{.HostConfig.MemoryReservation}} \
+        {{.HostConfig.MemorySwap}} {{.HostConfig.MemorySwappiness}} {{.HostConfig.OomKillDisable}}";
+    assert_eq!(
+        e.inspect_fmt("dres", template),
+        e.inspect_fmt("cres", template)
+    );
+    assert_eq!(
+        e.inspect_fmt("dres", template),
+        "512 50000 25000 0 67108864 33554432 134217728 10 true"
+    );
+    e.ok(&["rm", "dres", "cres"]);
+}

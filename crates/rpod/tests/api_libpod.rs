@@ -265,3 +265,56 @@ fn podman_remote_streams() {
     e.ok(&["rm", "-f", "-t", "0", "s1", "s2", "s3"]);
     assert!(e.all_ids().is_empty());
 }
+
+/// `podman --remote` sends cgroup settings, umask and unsetenv in its
+/// SpecGenerator; they land as the CLI's flags do.
+#[test]
+fn podman_remote_resources_and_env() {
+    assert!(have("podman"));
+    let e = Engine::with_image();
+    let svc = Service::start(&e);
+    let flags = [
+        "--cpu-shares=512",
+        "--cpuset-cpus=0",
+        "--memory=64m",
+        "--memory-reservation=32m",
+        "--memory-swap=128m",
+        "--memory-swappiness=10",
+        "--oom-kill-disable",
+        "--umask=0077",
+    ];
+    let mut remote = vec!["create", "--name", "rres"];
+    remote.extend(flags);
+    remote.extend(["busybox", "true"]);
+    podman_ok(&svc, &remote);
+    let mut cli = vec!["create", "--name", "cres"];
+    cli.extend(flags);
+    cli.extend(["busybox", "true"]);
+    e.ok(&cli);
+    let template = "{{.HostConfig.CpuShares}} {{.HostConfig.CpusetCpus}} {{.HostConfig.Memory}} \
+        {{.HostConfig.MemoryReservation}} {{.HostConfig.MemorySwap}} \
+        {{.HostConfig.MemorySwappiness}} {{.HostConfig.OomKillDisable}} {{.Config.Umask}}";
+    assert_eq!(
+        e.inspect_fmt("rres", template),
+        e.inspect_fmt("cres", template)
+    );
+    assert_eq!(
+        e.inspect_fmt("rres", template),
+        "512 0 67108864 33554432 134217728 10 true 0077"
+    );
+    let out = podman_ok(
+        &svc,
+        &[
+            "run",
+            "--rm",
+            "--unsetenv-all",
+            "-e",
+            "KEPT=1",
+            "busybox",
+            "/bin/env",
+        ],
+    );
+    assert!(out.lines().any(|l| l == "KEPT=1"), "{out}");
+    assert!(!out.lines().any(|l| l.starts_with("PATH=")), "{out}");
+    e.ok(&["rm", "rres", "cres"]);
+}

@@ -55,6 +55,10 @@ pub struct SpecGenerator {
     pub mounts: Vec<SpecMount>,
     pub volumes: Vec<NamedVolume>,
     pub resource_limits: Option<Value>,
+    /// `--umask`, octal text.
+    pub umask: String,
+    pub unsetenv: Vec<String>,
+    pub unsetenvall: bool,
     pub r_limits: Vec<RLimit>,
     pub log_configuration: Option<LogConfiguration>,
     pub dns_server: Vec<String>,
@@ -328,6 +332,38 @@ impl SpecGenerator {
                 memory: memory.map(|m| m as u64),
                 cpus: quota.map(|q| q as f64 / period as f64),
                 pids_limit: pids,
+                cpu_shares: limits["cpu"]["shares"].as_u64().filter(|v| *v > 0),
+                cpu_rt_period: limits["cpu"]["realtimePeriod"].as_u64().filter(|v| *v > 0),
+                cpu_rt_runtime: limits["cpu"]["realtimeRuntime"]
+                    .as_i64()
+                    .filter(|v| *v != 0),
+                cpuset_cpus: limits["cpu"]["cpus"]
+                    .as_str()
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string),
+                cpuset_mems: limits["cpu"]["mems"]
+                    .as_str()
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string),
+                memory_reservation: limits["memory"]["reservation"].as_u64().filter(|v| *v > 0),
+                memory_swap: limits["memory"]["swap"].as_i64().filter(|v| *v != 0),
+                memory_swappiness: limits["memory"]["swappiness"]
+                    .as_u64()
+                    .filter(|v| *v <= 100),
+                oom_kill_disable: limits["memory"]["disableOOMKiller"]
+                    .as_bool()
+                    .unwrap_or(false),
+                ..Resources::default()
+            },
+            unset_env: self.unsetenv,
+            unset_env_all: self.unsetenvall,
+            umask: match self.umask.as_str() {
+                "" => None,
+                text => {
+                    Some(u32::from_str_radix(text, 8).map_err(|_| {
+                        bad(format!("invalid umask string {text}: invalid argument"))
+                    })?)
+                }
             },
             init: self.init,
             mounts,

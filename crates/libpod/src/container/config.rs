@@ -28,6 +28,9 @@ pub struct ContainerConfig {
     pub env: Vec<String>,
     pub workdir: String,
     pub user: String,
+    /// The process's umask (`--umask`); none recorded means Podman's 0022.
+    #[serde(default)]
+    pub umask: Option<u32>,
     pub hostname: String,
     pub labels: BTreeMap<String, String>,
     pub annotations: BTreeMap<String, String>,

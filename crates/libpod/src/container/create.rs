@@ -37,6 +37,17 @@ impl Runtime {
     /// Creates a container (state `configured`) and its writable layer.
     pub fn create_container(&self, opts: CreateOptions) -> Result<Container<'_>> {
         let generated_name = opts.name.is_none();
+        if let Some(name) = opts.name.as_deref().filter(|_| opts.replace) {
+            // `--replace`: the old container goes first, as with `rm -f`.
+            match self.container(name) {
+                Ok(mut old) if old.name() == name => {
+                    old.remove(true, None)?;
+                }
+                Ok(_) => {}
+                Err(e) if e.is_not_found() => {}
+                Err(e) => return Err(e),
+            }
+        }
         // An `auto` range is picked and recorded under one lock.
         let _userns_guard = if opts.userns.is_auto() {
             Some(self.userns_lock()?)
@@ -119,6 +130,17 @@ impl Runtime {
             env = merge_env(&env, &["TERM=xterm".to_string()]);
         }
         env = merge_env(&env, &["container=rpod".to_string()]);
+        // `--unsetenv`, `--unsetenv-all`: out of the defaults and the image's,
+        // never out of what the user sets.
+        if opts.unset_env_all {
+            env.clear();
+        }
+        env.retain(|e| {
+            !opts
+                .unset_env
+                .iter()
+                .any(|k| e.split('=').next() == Some(k))
+        });
         env = merge_env(&env, &opts.env);
         // As Podman: HOSTNAME at creation only for a hostname given; both
         // it and HOME are filled in at init otherwise.
@@ -164,13 +186,7 @@ impl Runtime {
         let log_max_size = opts
             .log_max_size
             .or((configured_max > 0).then_some(configured_max as u64));
-        if let Some(cpus) = opts.resources.cpus {
-            if !(cpus > 0.0 && cpus.is_finite()) {
-                return Err(Error::InvalidArgument(format!(
-                    "invalid --cpus {cpus}: must be above 0"
-                )));
-            }
-        }
+        opts.resources.validate()?;
         if opts.init && !std::path::Path::new(&self.config.containers.init_path).is_file() {
             return Err(Error::InvalidArgument(format!(
                 "--init: init binary {} not found (install catatonit or set containers.init_path)",
@@ -236,6 +252,7 @@ impl Runtime {
             }
         }
         isolation.validate(network == network::NetworkMode::Host)?;
+        isolation.blkio.check_weight()?;
         for mode in [
             &mut isolation.pid,
             &mut isolation.ipc,
@@ -306,6 +323,7 @@ impl Runtime {
             entrypoint,
             cmd,
             env,
+            umask: opts.umask,
             workdir: opts.workdir.or(image.workdir).unwrap_or_else(|| "/".into()),
             user: opts.user.or(image.user).unwrap_or_default(),
             labels,

@@ -601,7 +601,7 @@ impl Container<'_> {
                     .and_then(|v| v.as_str().map(str::to_string))
                     .unwrap_or_else(|| "none".into()),
                 create_command: Vec::new(),
-                umask: "0022".into(),
+                umask: format!("{:04o}", c.umask.unwrap_or(0o022)),
                 timeout: 0,
                 stop_timeout: c.stop_timeout,
                 // rpod adds no passwd entries for the user.
@@ -661,25 +661,25 @@ impl Container<'_> {
                 runtime: "oci".into(),
                 console_size: [0, 0],
                 isolation: String::new(),
-                cpu_shares: 0,
-                blkio_weight: 0,
-                blkio_weight_device: None,
-                blkio_device_read_bps: None,
-                blkio_device_write_bps: None,
-                blkio_device_read_iops: None,
-                blkio_device_write_iops: None,
-                cpu_period: 0,
-                cpu_quota: 0,
-                cpu_realtime_period: 0,
-                cpu_realtime_runtime: 0,
-                cpuset_cpus: String::new(),
-                cpuset_mems: String::new(),
+                cpu_shares: c.resources.cpu_shares.unwrap_or(0),
+                blkio_weight: c.isolation.blkio.weight.unwrap_or(0),
+                blkio_weight_device: blkio_list(&c.isolation.blkio, |b| &b.weight_device, "Weight"),
+                blkio_device_read_bps: blkio_list(&c.isolation.blkio, |b| &b.read_bps, "Rate"),
+                blkio_device_write_bps: blkio_list(&c.isolation.blkio, |b| &b.write_bps, "Rate"),
+                blkio_device_read_iops: blkio_list(&c.isolation.blkio, |b| &b.read_iops, "Rate"),
+                blkio_device_write_iops: blkio_list(&c.isolation.blkio, |b| &b.write_iops, "Rate"),
+                cpu_period: c.resources.cpu_period.unwrap_or(0),
+                cpu_quota: c.resources.cpu_quota.unwrap_or(0),
+                cpu_realtime_period: c.resources.cpu_rt_period.unwrap_or(0),
+                cpu_realtime_runtime: c.resources.cpu_rt_runtime.unwrap_or(0),
+                cpuset_cpus: c.resources.cpuset_cpus.clone().unwrap_or_default(),
+                cpuset_mems: c.resources.cpuset_mems.clone().unwrap_or_default(),
                 disk_quota: 0,
                 kernel_memory: 0,
-                memory_reservation: 0,
-                memory_swap: 0,
-                memory_swappiness: 0,
-                oom_kill_disable: false,
+                memory_reservation: c.resources.memory_reservation.map_or(0, |v| v as i64),
+                memory_swap: c.resources.memory_swap.unwrap_or(0),
+                memory_swappiness: c.resources.memory_swappiness.map_or(0, |v| v as i64),
+                oom_kill_disable: c.resources.oom_kill_disable,
                 cpu_count: 0,
                 cpu_percent: 0,
                 io_maximum_iops: 0,
@@ -843,4 +843,22 @@ pub fn signal_name(sig: i32) -> String {
     nix::sys::signal::Signal::try_from(sig)
         .map(|s| s.as_str().to_string())
         .unwrap_or_else(|_| sig.to_string())
+}
+
+/// One of Podman's `HostConfig.Blkio*` lists: null when no block I/O
+/// setting is given, else `[{"Path": …, key: …}]`.
+fn blkio_list(
+    b: &super::isolation::BlkioLimits,
+    pick: impl Fn(&super::isolation::BlkioLimits) -> &Vec<super::isolation::BlkioRate>,
+    key: &str,
+) -> Option<Vec<serde_json::Value>> {
+    if b.is_empty() {
+        return None;
+    }
+    Some(
+        pick(b)
+            .iter()
+            .map(|r| serde_json::json!({"Path": r.path.display().to_string(), key: r.rate}))
+            .collect(),
+    )
 }

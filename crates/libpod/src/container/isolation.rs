@@ -263,11 +263,68 @@ pub struct BlkioLimits {
     pub write_bps: Vec<BlkioRate>,
     pub read_iops: Vec<BlkioRate>,
     pub write_iops: Vec<BlkioRate>,
+    /// `--blkio-weight` (10 to 1000).
+    pub weight: Option<u16>,
+    /// `--blkio-weight-device DEVICE:WEIGHT` (the rate is the weight).
+    pub weight_device: Vec<BlkioRate>,
+}
+
+/// Whether the host's cgroups take a block I/O weight (the weight file of
+/// the blkio controller, or of the unified hierarchy's io controller).
+pub fn blkio_weight_supported() -> bool {
+    [
+        "/sys/fs/cgroup/blkio/blkio.weight",
+        "/sys/fs/cgroup/blkio/blkio.bfq.weight",
+        "/sys/fs/cgroup/io.weight",
+        "/sys/fs/cgroup/io.bfq.weight",
+    ]
+    .iter()
+    .any(|p| Path::new(p).exists())
 }
 
 impl BlkioLimits {
+    /// Parses `--blkio-weight` (its range is checked where the host's
+    /// cgroups take a weight at all: see [`BlkioLimits::check_weight`]).
+    pub fn parse_weight(text: &str) -> Result<u16> {
+        text.parse::<u16>().map_err(|_| {
+            Error::InvalidArgument(format!(
+                "invalid --blkio-weight {text:?}: the weight is a number from 10 to 1000"
+            ))
+        })
+    }
+
+    /// Drops a weight the host can't apply, with Podman's warning, and
+    /// refuses one out of the kernel's range.
+    pub(crate) fn check_weight(&mut self) -> Result<()> {
+        let Some(w) = self.weight else {
+            return Ok(());
+        };
+        if !blkio_weight_supported() {
+            eprintln!("Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded.");
+            self.weight = None;
+        } else if !(10..=1000).contains(&w) {
+            return Err(Error::InvalidArgument(format!(
+                "invalid --blkio-weight {w}: the weight is a number from 10 to 1000"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Parses `--blkio-weight-device DEVICE:WEIGHT`.
+    pub fn parse_weight_device(text: &str) -> Result<BlkioRate> {
+        let r = BlkioRate::parse("blkio-weight-device", text, false)?;
+        if !(10..=1000).contains(&r.rate) {
+            return Err(Error::InvalidArgument(format!(
+                "invalid --blkio-weight-device {text:?}: the weight is a number from 10 to 1000"
+            )));
+        }
+        Ok(r)
+    }
+
     pub fn is_empty(&self) -> bool {
-        self.read_bps.is_empty()
+        self.weight.is_none()
+            && self.weight_device.is_empty()
+            && self.read_bps.is_empty()
             && self.write_bps.is_empty()
             && self.read_iops.is_empty()
             && self.write_iops.is_empty()
@@ -571,6 +628,7 @@ pub(crate) mod spec_parts {
     use oci_spec::runtime::{
         LinuxBlockIo, LinuxBlockIoBuilder, LinuxDevice, LinuxDeviceBuilder, LinuxDeviceCgroup,
         LinuxDeviceCgroupBuilder, LinuxDeviceType, LinuxThrottleDevice, LinuxThrottleDeviceBuilder,
+        LinuxWeightDeviceBuilder,
     };
     use ocirt::spec::NamespaceType as T;
 
@@ -693,7 +751,24 @@ pub(crate) mod spec_parts {
                     })
                     .collect()
             };
-            LinuxBlockIoBuilder::default()
+            let weights = b
+                .weight_device
+                .iter()
+                .map(|r| {
+                    let (major, minor) = r.device()?;
+                    LinuxWeightDeviceBuilder::default()
+                        .major(major)
+                        .minor(minor)
+                        .weight(r.rate as u16)
+                        .build()
+                        .map_err(spec_err)
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let mut builder = LinuxBlockIoBuilder::default().weight_device(weights);
+            if let Some(w) = b.weight {
+                builder = builder.weight(w);
+            }
+            builder
                 .throttle_read_bps_device(list(&b.read_bps)?)
                 .throttle_write_bps_device(list(&b.write_bps)?)
                 .throttle_read_iops_device(list(&b.read_iops)?)

@@ -27,6 +27,14 @@ pub struct CreateOptions {
     /// `--entrypoint`: `Some(vec![])` clears the image's entrypoint.
     pub entrypoint: Option<Vec<String>>,
     pub env: Vec<String>,
+    /// `--unsetenv`: variables left out of the image's and the defaults.
+    pub unset_env: Vec<String>,
+    /// `--unsetenv-all`: none of the image's or the defaults' variables.
+    pub unset_env_all: bool,
+    /// `--umask`: the process's umask (Podman's default is 0022).
+    pub umask: Option<u32>,
+    /// `--replace`: remove a container of the same name first.
+    pub replace: bool,
     pub workdir: Option<String>,
     pub user: Option<String>,
     pub hostname: Option<String>,
@@ -88,8 +96,9 @@ pub struct HealthOptions {
     pub disabled: bool,
 }
 
-/// Resource limits.
+/// Resource limits (the cgroup controllers' settings).
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
 pub struct Resources {
     /// Memory limit in bytes.
     pub memory: Option<u64>,
@@ -97,6 +106,95 @@ pub struct Resources {
     pub cpus: Option<f64>,
     /// Maximum number of processes; -1 for unlimited.
     pub pids_limit: Option<i64>,
+    /// `--cpu-shares`: the relative CPU weight.
+    pub cpu_shares: Option<u64>,
+    /// `--cpu-period` (microseconds).
+    pub cpu_period: Option<u64>,
+    /// `--cpu-quota` (microseconds per period).
+    pub cpu_quota: Option<i64>,
+    /// `--cpu-rt-period` (microseconds).
+    pub cpu_rt_period: Option<u64>,
+    /// `--cpu-rt-runtime` (microseconds).
+    pub cpu_rt_runtime: Option<i64>,
+    /// `--cpuset-cpus`: the CPUs allowed (`0-3,5`).
+    pub cpuset_cpus: Option<String>,
+    /// `--cpuset-mems`: the memory nodes allowed.
+    pub cpuset_mems: Option<String>,
+    /// `--memory-reservation` (bytes): the soft limit.
+    pub memory_reservation: Option<u64>,
+    /// `--memory-swap` (bytes of memory plus swap; -1 for unlimited).
+    pub memory_swap: Option<i64>,
+    /// `--memory-swappiness` (0 to 100).
+    pub memory_swappiness: Option<u64>,
+    /// `--oom-kill-disable`.
+    pub oom_kill_disable: bool,
+}
+
+impl Resources {
+    /// Refuses combinations the kernel would refuse, in Podman's words.
+    pub fn validate(&self) -> Result<()> {
+        let bad = |m: &str| Err(Error::InvalidArgument(m.to_string()));
+        if let Some(cpus) = self.cpus {
+            if !(cpus > 0.0 && cpus.is_finite()) {
+                return Err(Error::InvalidArgument(format!(
+                    "invalid --cpus {cpus}: must be above 0"
+                )));
+            }
+            if self.cpu_quota.is_some() {
+                return bad("--cpu-quota and --cpus cannot be set together");
+            }
+            if self.cpu_period.is_some() {
+                return bad("--cpu-period and --cpus cannot be set together");
+            }
+        }
+        if let Some(swap) = self.memory_swap.filter(|s| *s != -1) {
+            match self.memory {
+                None => return bad(
+                    "you should always set a memory limit when using a memoryswap limit, see usage",
+                ),
+                Some(m) if (swap as u64) < m => {
+                    return bad(
+                        "minimum memoryswap limit should be larger than memory limit, see usage",
+                    )
+                }
+                _ => {}
+            }
+        }
+        if let Some(s) = self.memory_swappiness.filter(|s| *s > 100) {
+            return Err(Error::InvalidArgument(format!(
+                "invalid value: {s}, valid memory swappiness range is 0-100"
+            )));
+        }
+        if let (Some(m), Some(r)) = (self.memory, self.memory_reservation) {
+            if r > m {
+                return bad(
+                    "minimum memory limit cannot be less than memory reservation limit, see usage",
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether any memory setting is given.
+    pub(crate) fn has_memory(&self) -> bool {
+        self.memory.is_some()
+            || self.memory_reservation.is_some()
+            || self.memory_swap.is_some()
+            || self.memory_swappiness.is_some()
+            || self.oom_kill_disable
+    }
+
+    /// Whether any CPU setting is given.
+    pub(crate) fn has_cpu(&self) -> bool {
+        self.cpus.is_some()
+            || self.cpu_shares.is_some()
+            || self.cpu_period.is_some()
+            || self.cpu_quota.is_some()
+            || self.cpu_rt_period.is_some()
+            || self.cpu_rt_runtime.is_some()
+            || self.cpuset_cpus.is_some()
+            || self.cpuset_mems.is_some()
+    }
 }
 
 /// One `--ulimit name=soft[:hard]`.

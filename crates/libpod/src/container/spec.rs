@@ -302,23 +302,53 @@ pub(crate) fn with_limits(
     limits: &super::options::Resources,
 ) -> Result<LinuxResourcesBuilder> {
     let spec_err = |e: oci_spec::OciSpecError| Error::Runtime(ocirt::Error::Spec(e));
-    if let Some(mem) = limits.memory {
-        resources = resources.memory(
-            LinuxMemoryBuilder::default()
-                .limit(mem as i64)
-                .build()
-                .map_err(spec_err)?,
-        );
+    if limits.has_memory() {
+        let mut m = LinuxMemoryBuilder::default();
+        if let Some(mem) = limits.memory {
+            m = m.limit(mem as i64);
+        }
+        if let Some(r) = limits.memory_reservation {
+            m = m.reservation(r as i64);
+        }
+        if let Some(s) = limits.memory_swap {
+            m = m.swap(s);
+        }
+        if let Some(s) = limits.memory_swappiness {
+            m = m.swappiness(s);
+        }
+        if limits.oom_kill_disable {
+            m = m.disable_oom_killer(true);
+        }
+        resources = resources.memory(m.build().map_err(spec_err)?);
     }
-    if let Some(cpus) = limits.cpus {
-        let period = 100_000u64;
-        resources = resources.cpu(
-            LinuxCpuBuilder::default()
-                .period(period)
-                .quota((cpus * period as f64) as i64)
-                .build()
-                .map_err(spec_err)?,
-        );
+    if limits.has_cpu() {
+        let mut c = LinuxCpuBuilder::default();
+        if let Some(cpus) = limits.cpus {
+            let period = 100_000u64;
+            c = c.period(period).quota((cpus * period as f64) as i64);
+        }
+        if let Some(p) = limits.cpu_period {
+            c = c.period(p);
+        }
+        if let Some(q) = limits.cpu_quota {
+            c = c.quota(q);
+        }
+        if let Some(s) = limits.cpu_shares {
+            c = c.shares(s);
+        }
+        if let Some(p) = limits.cpu_rt_period {
+            c = c.realtime_period(p);
+        }
+        if let Some(r) = limits.cpu_rt_runtime {
+            c = c.realtime_runtime(r);
+        }
+        if let Some(s) = &limits.cpuset_cpus {
+            c = c.cpus(s.clone());
+        }
+        if let Some(s) = &limits.cpuset_mems {
+            c = c.mems(s.clone());
+        }
+        resources = resources.cpu(c.build().map_err(spec_err)?);
     }
     if let Some(pids) = limits.pids_limit {
         resources = resources.pids(
@@ -378,7 +408,10 @@ impl Container<'_> {
             .env(p.env.clone())
             .cwd(p.cwd.clone())
             .user({
-                let mut user = UserBuilder::default().uid(uid).gid(gid);
+                let mut user = UserBuilder::default()
+                    .uid(uid)
+                    .gid(gid)
+                    .umask(self.config.umask.unwrap_or(0o022));
                 if !extra_gids.is_empty() {
                     user = user.additional_gids(extra_gids);
                 }

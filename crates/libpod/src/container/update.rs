@@ -63,6 +63,7 @@ impl Container<'_> {
             memory: opts.memory,
             cpus: opts.cpus,
             pids_limit: opts.pids_limit,
+            ..Default::default()
         };
         let r = super::spec::with_limits(LinuxResourcesBuilder::default(), &changed)?;
         let json =

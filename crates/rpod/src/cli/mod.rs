@@ -432,6 +432,66 @@ pub struct CreateFlags {
     /// Maximum number of processes (-1 for unlimited)
     #[arg(long, value_name = "N", allow_hyphen_values = true)]
     pub pids_limit: Option<i64>,
+    /// CPU shares: the container's relative CPU weight
+    #[arg(short = 'c', long, value_name = "SHARES")]
+    pub cpu_shares: Option<u64>,
+    /// Length of a CPU CFS period, in microseconds
+    #[arg(long, value_name = "MICROSECONDS")]
+    pub cpu_period: Option<u64>,
+    /// CPU time per CFS period, in microseconds
+    #[arg(long, value_name = "MICROSECONDS", allow_negative_numbers = true)]
+    pub cpu_quota: Option<i64>,
+    /// Length of a real-time scheduling period, in microseconds
+    #[arg(long, value_name = "MICROSECONDS")]
+    pub cpu_rt_period: Option<u64>,
+    /// Real-time CPU time per period, in microseconds
+    #[arg(long, value_name = "MICROSECONDS", allow_negative_numbers = true)]
+    pub cpu_rt_runtime: Option<i64>,
+    /// CPUs the container may run on (0-3, 0,1)
+    #[arg(long, value_name = "CPUS")]
+    pub cpuset_cpus: Option<String>,
+    /// Memory nodes the container may use (0-3, 0,1)
+    #[arg(long, value_name = "NODES")]
+    pub cpuset_mems: Option<String>,
+    /// Memory soft limit (e.g. 32m)
+    #[arg(long, value_name = "SIZE")]
+    pub memory_reservation: Option<String>,
+    /// Memory plus swap limit (e.g. 128m), -1 for unlimited swap
+    #[arg(long, value_name = "SIZE", allow_hyphen_values = true)]
+    pub memory_swap: Option<String>,
+    /// How readily the kernel swaps the container's pages out (0 to 100)
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub memory_swappiness: Option<i64>,
+    /// Keep the OOM killer away from the container
+    #[arg(long)]
+    pub oom_kill_disable: bool,
+    /// Block I/O weight, relative (10 to 1000)
+    #[arg(long, value_name = "WEIGHT")]
+    pub blkio_weight: Option<String>,
+    /// Block I/O weight of one device: DEVICE:WEIGHT
+    #[arg(long, value_name = "DEVICE:WEIGHT")]
+    pub blkio_weight_device: Vec<String>,
+    /// Copy this process's whole environment into the container
+    #[arg(long)]
+    pub env_host: bool,
+    /// Leave this variable out of the container's environment (image and defaults included)
+    #[arg(long, value_name = "KEY")]
+    pub unsetenv: Vec<String>,
+    /// Leave out every variable that the image and the engine's defaults set
+    #[arg(long)]
+    pub unsetenv_all: bool,
+    /// Read labels from a file of KEY=VALUE lines
+    #[arg(long, value_name = "FILE")]
+    pub label_file: Vec<PathBuf>,
+    /// The umask of the container's process (octal, default 0022)
+    #[arg(long, value_name = "MASK")]
+    pub umask: Option<String>,
+    /// Remove a container of the same name first, if there is one
+    #[arg(long)]
+    pub replace: bool,
+    /// Docker's image verification switch: a no-op, as in Podman
+    #[arg(long)]
+    pub disable_content_trust: bool,
     /// Size of /dev/shm
     #[arg(long, value_name = "SIZE")]
     pub shm_size: Option<String>,

@@ -1,5 +1,6 @@
 //! `create`, `run`, and attaching to a container's stdio (`run`, `start -a`, `attach`).
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
@@ -16,6 +17,9 @@ use crate::terminal::{stdin_is_tty, window_size, RawMode};
 /// Turns `create`/`run` flags into the engine's request.
 pub fn create_options(f: &CreateFlags) -> Result<CreateOptions> {
     let mut env = Vec::new();
+    if f.env_host {
+        env.extend(std::env::vars().map(|(k, v)| format!("{k}={v}")));
+    }
     for file in &f.env_file {
         env.extend(parse_env_file(file)?);
     }
@@ -72,7 +76,21 @@ pub fn create_options(f: &CreateFlags) -> Result<CreateOptions> {
         workdir: f.workdir.clone(),
         user: f.user.clone(),
         hostname: f.hostname.clone(),
-        labels: f.labels.iter().map(|l| parse_key_value(l)).collect(),
+        labels: {
+            let mut labels = BTreeMap::new();
+            for file in &f.label_file {
+                for line in parse_env_file(file)? {
+                    let (k, v) = parse_key_value(&line);
+                    labels.insert(k, v);
+                }
+            }
+            labels.extend(f.labels.iter().map(|l| parse_key_value(l)));
+            labels
+        },
+        unset_env: f.unsetenv.clone(),
+        unset_env_all: f.unsetenv_all,
+        umask: f.umask.as_deref().map(parse_umask).transpose()?,
+        replace: f.replace,
         annotations: f.annotations.iter().map(|l| parse_key_value(l)).collect(),
         stop_signal: f.stop_signal.clone(),
         stop_timeout: f.stop_timeout,
@@ -99,6 +117,40 @@ pub fn create_options(f: &CreateFlags) -> Result<CreateOptions> {
             memory: f.memory.as_deref().map(parse_size).transpose()?,
             cpus: f.cpus,
             pids_limit: f.pids_limit,
+            cpu_shares: f.cpu_shares,
+            cpu_period: f.cpu_period,
+            cpu_quota: f.cpu_quota,
+            cpu_rt_period: f.cpu_rt_period,
+            cpu_rt_runtime: f.cpu_rt_runtime,
+            cpuset_cpus: f.cpuset_cpus.clone(),
+            cpuset_mems: f.cpuset_mems.clone(),
+            memory_reservation: f
+                .memory_reservation
+                .as_deref()
+                .map(parse_size)
+                .transpose()?,
+            memory_swap: f
+                .memory_swap
+                .as_deref()
+                .map(|s| {
+                    if s == "-1" {
+                        Ok(-1)
+                    } else {
+                        parse_size(s).map(|n| n as i64)
+                    }
+                })
+                .transpose()?,
+            memory_swappiness: f
+                .memory_swappiness
+                .map(|s| {
+                    u64::try_from(s).map_err(|_| {
+                        libpod::Error::InvalidArgument(format!(
+                            "invalid value: {s}, valid memory swappiness range is 0-100"
+                        ))
+                    })
+                })
+                .transpose()?,
+            oom_kill_disable: f.oom_kill_disable,
         },
         shm_size: f.shm_size.as_deref().map(parse_size).transpose()?,
         init: f.init,
@@ -172,6 +224,16 @@ fn isolation(f: &CreateFlags) -> Result<IsolationConfig> {
             write_bps: rates("device-write-bps", &f.device_write_bps, true)?,
             read_iops: rates("device-read-iops", &f.device_read_iops, false)?,
             write_iops: rates("device-write-iops", &f.device_write_iops, false)?,
+            weight: f
+                .blkio_weight
+                .as_deref()
+                .map(BlkioLimits::parse_weight)
+                .transpose()?,
+            weight_device: f
+                .blkio_weight_device
+                .iter()
+                .map(|t| BlkioLimits::parse_weight_device(t))
+                .collect::<libpod::Result<_>>()?,
         },
         sysctls: f
             .sysctl
@@ -326,4 +388,14 @@ fn finish(ctr: &mut Container<'_>) -> Result<u8> {
 /// A container exit code as a process exit code (-1, unknown, becomes 255).
 pub fn exit_code_byte(code: i32) -> u8 {
     u8::try_from(code).unwrap_or(255)
+}
+
+/// `--umask`: an octal mask of at most four digits.
+fn parse_umask(text: &str) -> libpod::Result<u32> {
+    match u32::from_str_radix(text, 8) {
+        Ok(m) if m <= 0o7777 && text.len() <= 4 => Ok(m),
+        _ => Err(libpod::Error::InvalidArgument(format!(
+            "invalid umask string {text}: invalid argument"
+        ))),
+    }
 }

@@ -1,0 +1,228 @@
+//! `run`/`create` flags of Podman's command line, side by side with the
+//! installed podman: what the container's cgroups and process see, what
+//! inspect records, and the errors for values Podman refuses.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+
+/// The `HostConfig` keys of `name` starting with one of `prefixes`.
+fn host_config(json: &Value, prefixes: &[&str]) -> Vec<(String, Value)> {
+    let hc = json
+        .get(0)
+        .unwrap_or(json)
+        .get("HostConfig")
+        .and_then(Value::as_object)
+        .expect("HostConfig");
+    hc.iter()
+        .filter(|(k, _)| prefixes.iter().any(|p| k.starts_with(p)))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+fn inspect_both(t: &Both, flags: &[&str]) -> (Value, Value) {
+    let mut args = vec!["create"];
+    args.extend_from_slice(flags);
+    args.extend(["probe", "true"]);
+    let ours = t.e.ok(&args);
+    let theirs = t.p.ok(&args);
+    let parse = |text: String| serde_json::from_str::<Value>(&text).unwrap();
+    let a = parse(t.e.ok(&["inspect", ours.trim()]));
+    let b = parse(t.p.ok(&["inspect", theirs.trim()]));
+    t.e.ok(&["rm", ours.trim()]);
+    t.p.ok(&["rm", theirs.trim()]);
+    (a, b)
+}
+
+const RESOURCE_FLAGS: &[&str] = &[
+    "--cpu-shares=512",
+    "--cpu-period=50000",
+    "--cpu-quota=25000",
+    "--cpuset-cpus=0",
+    "--cpuset-mems=0",
+    "--memory=64m",
+    "--memory-reservation=32m",
+    "--memory-swap=128m",
+    "--memory-swappiness=10",
+    "--oom-kill-disable",
+];
+
+/// The cgroup settings reach the kernel as Podman's do, and inspect shows
+/// the same `HostConfig` values.
+#[test]
+fn cpu_and_memory_settings_as_podman() {
+    let t = Both::new();
+    let files = if std::path::Path::new("/sys/fs/cgroup/cgroup.controllers").exists() {
+        "cpu.weight cpu.max cpuset.cpus cpuset.mems memory.max memory.low memory.swap.max"
+    } else {
+        "cpu/cpu.shares cpu/cpu.cfs_period_us cpu/cpu.cfs_quota_us cpuset/cpuset.cpus \
+         cpuset/cpuset.mems memory/memory.limit_in_bytes memory/memory.soft_limit_in_bytes \
+         memory/memory.memsw.limit_in_bytes memory/memory.swappiness memory/memory.oom_control"
+    };
+    let script = format!("cd /sys/fs/cgroup; for f in {files}; do echo $f=$(head -1 $f); done");
+    let (ours, theirs) = t.both(RESOURCE_FLAGS, &["sh", "-c", &script]);
+    assert_eq!(ours, theirs);
+    assert!(
+        ours.contains("=512") || ours.contains("cpu.weight="),
+        "{ours}"
+    );
+
+    let keys = &["Cpu", "Memory", "Oom", "Blkio", "NanoCpus"];
+    let (a, b) = inspect_both(&t, RESOURCE_FLAGS);
+    assert_eq!(host_config(&a, keys), host_config(&b, keys));
+    let (a, b) = inspect_both(&t, &[]);
+    assert_eq!(host_config(&a, keys), host_config(&b, keys));
+}
+
+/// A block device weight is recorded as Podman records it; a weight the
+/// host's cgroups can't take is dropped with Podman's warning.
+#[test]
+fn blkio_weights_as_podman() {
+    let t = Both::new();
+    let dev = std::fs::read_dir("/sys/block")
+        .unwrap()
+        .flatten()
+        .map(|e| format!("/dev/{}", e.file_name().to_string_lossy()))
+        .find(|d| std::path::Path::new(d).exists() && !d.contains("loop"))
+        .expect("a block device");
+    let weight = format!("{dev}:200");
+    let flags = ["--blkio-weight=300", "--blkio-weight-device", &weight];
+    let keys = &["Blkio"];
+    let (a, b) = inspect_both(&t, &flags);
+    assert_eq!(host_config(&a, keys), host_config(&b, keys));
+    for weight in ["--blkio-weight=5", "--blkio-weight=x"] {
+        let (ours, theirs) = t.both_raw(&[weight], &["true"]);
+        assert_eq!(
+            ours.status.code(),
+            theirs.status.code(),
+            "{}",
+            describe(&ours)
+        );
+    }
+}
+
+/// Values Podman refuses are refused with its words and exit code.
+#[test]
+fn resource_errors_as_podman() {
+    let t = Both::new();
+    for flags in [
+        &["--cpus=1", "--cpu-quota=1000"][..],
+        &["--memory-swap=10m"],
+        &["--memory=20m", "--memory-swap=10m"],
+        &["--memory-swappiness=101"],
+        &["--cpu-shares=-3"],
+    ] {
+        let (ours, theirs) = t.both_raw(flags, &["true"]);
+        assert_eq!(
+            ours.status.code(),
+            theirs.status.code(),
+            "{flags:?}: {}",
+            describe(&ours)
+        );
+        let line = |o: &std::process::Output| {
+            String::from_utf8_lossy(&o.stderr)
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .to_string()
+        };
+        if !flags[0].starts_with("--cpu-shares") {
+            assert_eq!(line(&ours), line(&theirs), "{flags:?}");
+        }
+    }
+}
+
+/// The environment as the process sees it, sorted, with the values that
+/// differ by engine masked (HOSTNAME, `container=`).
+fn env_of(out: &str) -> Vec<String> {
+    let mut lines: Vec<String> = out
+        .lines()
+        .map(|l| match l.split_once('=') {
+            Some(("HOSTNAME", _)) => "HOSTNAME=*".into(),
+            Some(("container", _)) => "container=*".into(),
+            _ => l.to_string(),
+        })
+        .collect();
+    lines.sort();
+    lines
+}
+
+#[test]
+fn environment_flags_as_podman() {
+    let t = Both::new();
+    for flags in [
+        &["--unsetenv=PATH", "--unsetenv=TERM"][..],
+        &["--unsetenv-all"],
+        &["--unsetenv-all", "-e", "A=1"],
+        &["--unsetenv=A", "-e", "A=2"],
+    ] {
+        let (ours, theirs) = t.both(flags, &["/bin/env"]);
+        assert_eq!(env_of(&ours), env_of(&theirs), "{flags:?}");
+    }
+    // --env-host: this process's variables, the user's -e on top.
+    let mut args = vec!["run", "--rm", "--network", "none", "--env-host"];
+    args.extend(["-e", "FROM_FLAG=1", "probe", "/bin/env"]);
+    let mut ours = t.e.cmd(&args);
+    ours.env("RPOD_TEST_HOST_VAR", "seen");
+    let out = run_with_timeout(ours, None, COMMAND_TIMEOUT);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", describe(&out));
+    assert!(
+        text.lines().any(|l| l == "RPOD_TEST_HOST_VAR=seen"),
+        "{text}"
+    );
+    assert!(text.lines().any(|l| l == "FROM_FLAG=1"), "{text}");
+}
+
+#[test]
+fn labels_umask_and_replace_as_podman() {
+    let t = Both::new();
+    let file = t.e.file("labels");
+    std::fs::write(&file, "# comment\nfrom=file\nshared=file\n").unwrap();
+    let file = file.to_str().unwrap();
+    let (a, b) = inspect_both(
+        &t,
+        &[
+            "--label-file",
+            file,
+            "--label",
+            "shared=flag",
+            "--umask",
+            "0077",
+        ],
+    );
+    for v in [&a, &b] {
+        let c = &v[0]["Config"];
+        assert_eq!(c["Labels"]["from"], "file", "{c}");
+        assert_eq!(c["Labels"]["shared"], "flag", "{c}");
+        assert_eq!(c["Umask"], "0077", "{c}");
+    }
+    let (ours, theirs) = t.both(
+        &["--umask", "027"],
+        &["sh", "-c", "umask; touch /tmp/f; stat -c %a /tmp/f"],
+    );
+    assert_eq!(ours, theirs);
+    assert_eq!(ours, "0027\n640");
+    let (ours, theirs) = t.both_raw(&["--umask", "999"], &["true"]);
+    assert_eq!(ours.status.code(), Some(125));
+    assert_eq!(theirs.status.code(), Some(125));
+
+    // --replace: a second container of the name takes the first's place.
+    let first = t.e.ok(&["create", "--name", "rep", "probe", "true"]);
+    let (code, _) = t.e.fails(&["create", "--name", "rep", "probe", "true"]);
+    assert_eq!(code, 125);
+    let second =
+        t.e.ok(&["create", "--replace", "--name", "rep", "probe", "true"]);
+    assert_ne!(first.trim(), second.trim());
+    assert_eq!(t.e.inspect_fmt("rep", "{{.Id}}"), second.trim());
+    t.e.ok(&["rm", "rep"]);
+    // As podman: --replace of a name nobody has is a plain create.
+    t.p.ok(&["create", "--replace", "--name", "rep2", "probe", "true"]);
+    t.e.ok(&["create", "--replace", "--name", "rep2", "probe", "true"]);
+    t.e.ok(&["rm", "rep2"]);
+    t.p.ok(&["rm", "rep2"]);
+    // Docker's content-trust switch is accepted and does nothing, as in podman.
+    let (ours, theirs) = t.both(&["--disable-content-trust"], &["echo", "ok"]);
+    assert_eq!(ours, theirs);
+}
