@@ -25,7 +25,10 @@ pub use cidr::Ipv4Net;
 pub use error::{Error, Result};
 pub use hosts::{hosts_file, HostEntry, HostsBase};
 pub use ipam::Ipam;
-pub use mode::{parse_add_host, ContainerNetConfig, NetworkMode, NetworkRequest};
+pub use mode::{
+    parse_add_host, validate_mac, ContainerNetConfig, NetworkFlagOptions, NetworkMode,
+    NetworkRequest,
+};
 pub use netavark::Netavark;
 pub use ports::{
     assign_host_ports, conflicts, format_port, parse_expose, parse_publish, port_lines,

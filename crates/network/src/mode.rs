@@ -120,17 +120,72 @@ pub struct NetworkRequest {
     pub add_hosts: Vec<String>,
 }
 
+/// Options given after a network's name: `--network NAME:alias=a,ip=…`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NetworkFlagOptions {
+    pub aliases: Vec<String>,
+    pub ip: Option<String>,
+    pub mac: Option<String>,
+    pub interface_name: Option<String>,
+}
+
+impl NetworkFlagOptions {
+    fn parse(name: &str, text: &str) -> Result<NetworkFlagOptions> {
+        let mut o = NetworkFlagOptions::default();
+        for opt in text.split(',').filter(|o| !o.is_empty()) {
+            match opt.split_once('=') {
+                Some(("alias", v)) => o.aliases.push(v.to_string()),
+                Some(("ip", v)) => o.ip = Some(v.to_string()),
+                Some(("mac", v)) => o.mac = Some(v.to_string()),
+                Some(("interface_name", v)) => o.interface_name = Some(v.to_string()),
+                _ => {
+                    let key = opt.split('=').next().unwrap_or(opt);
+                    return Err(Error::Invalid(format!(
+                        "invalid option for network {name}: unknown bridge network option: {key}"
+                    )));
+                }
+            }
+        }
+        Ok(o)
+    }
+}
+
+/// The prefixes of `--network` values that are modes, not network names.
+const MODE_PREFIXES: &[&str] = &[
+    "container",
+    "ns",
+    "slirp4netns",
+    "pasta",
+    "host",
+    "none",
+    "bridge",
+    "private",
+];
+
 impl NetworkRequest {
     /// The mode and, for bridge mode, the network names asked for (empty
     /// for the default network).
     pub fn mode_and_networks(&self) -> Result<(NetworkMode, Vec<String>)> {
-        let words: Vec<&str> = self
-            .networks
-            .iter()
-            .flat_map(|n| n.split(','))
-            .map(str::trim)
-            .filter(|w| !w.is_empty())
-            .collect();
+        self.mode_and_network_options()
+            .map(|(m, nets)| (m, nets.into_iter().map(|(n, _)| n).collect()))
+    }
+
+    /// [`NetworkRequest::mode_and_networks`] with the options given after
+    /// each name (`NAME:alias=a,ip=…`).
+    pub fn mode_and_network_options(
+        &self,
+    ) -> Result<(NetworkMode, Vec<(String, NetworkFlagOptions)>)> {
+        let mut words: Vec<&str> = Vec::new();
+        let mut options: Vec<(String, NetworkFlagOptions)> = Vec::new();
+        for value in &self.networks {
+            match value.split_once(':') {
+                Some((name, opts)) if !name.is_empty() && !MODE_PREFIXES.contains(&name) => {
+                    options.push((name.to_string(), NetworkFlagOptions::parse(name, opts)?));
+                    words.push(name);
+                }
+                _ => words.extend(value.split(',').map(str::trim).filter(|w| !w.is_empty())),
+            }
+        }
         let mut names = Vec::new();
         let mut special = None;
         for w in &words {
@@ -150,7 +205,20 @@ impl NetworkRequest {
                 "--network {m} cannot be combined with other networks"
             ))),
             Some(m) => Ok((m, Vec::new())),
-            None => Ok((NetworkMode::Bridge, names)),
+            None => Ok((
+                NetworkMode::Bridge,
+                names
+                    .into_iter()
+                    .map(|n| {
+                        let o = options
+                            .iter()
+                            .find(|(name, _)| *name == n)
+                            .map(|(_, o)| o.clone())
+                            .unwrap_or_default();
+                        (n, o)
+                    })
+                    .collect(),
+            )),
         }
     }
 
@@ -176,7 +244,7 @@ impl NetworkRequest {
 }
 
 /// Checks a MAC address such as `92:d0:c6:0a:29:33`.
-pub(crate) fn validate_mac(mac: &str) -> Result<()> {
+pub fn validate_mac(mac: &str) -> Result<()> {
     let parts: Vec<&str> = mac.split(':').collect();
     if parts.len() == 6
         && parts

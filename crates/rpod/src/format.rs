@@ -150,10 +150,24 @@ fn header_word(field: &str) -> String {
     }
 }
 
+/// `--noheading` of the listing commands: tables are printed without their
+/// first (header) row for the rest of this process.
+static NO_HEADING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Leaves the header row out of every table this process prints.
+pub fn omit_headings() {
+    NO_HEADING.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
 /// Prints tab-separated rows as aligned columns the way Podman's Go
 /// tabwriter does (minimum width 12, padding 2): each column is as wide as
 /// its widest cell plus two spaces, and at least 12.
 pub fn print_table(rows: &[String]) {
+    if NO_HEADING.load(std::sync::atomic::Ordering::Relaxed) {
+        let text = table_text(rows);
+        print!("{}", text.split_once('\n').map_or("", |(_, rest)| rest));
+        return;
+    }
     print!("{}", table_text(rows));
 }
 

@@ -177,8 +177,9 @@ impl Runtime {
         let (mut mode, names) = if req.networks.is_empty() {
             (mode.clone(), Vec::new())
         } else {
-            req.mode_and_networks()?
+            req.mode_and_network_options()?
         };
+        let per_net_bridge = names.iter().any(|(_, o)| *o != Default::default());
         if let NetworkMode::Container(other) = &mode {
             mode = NetworkMode::Container(self.db.resolve(other)?);
         }
@@ -226,8 +227,11 @@ impl Runtime {
             add_hosts: req.add_hosts.clone(),
             ..Default::default()
         };
-        let wants_bridge =
-            !ports.is_empty() || req.ip.is_some() || req.mac.is_some() || !req.aliases.is_empty();
+        let wants_bridge = !ports.is_empty()
+            || req.ip.is_some()
+            || req.mac.is_some()
+            || !req.aliases.is_empty()
+            || per_net_bridge;
         match &mode {
             NetworkMode::Bridge => {}
             NetworkMode::Host if wants_bridge => {
@@ -246,7 +250,7 @@ impl Runtime {
         net.ports = ports;
         let store = self.network_store();
         let names = if names.is_empty() {
-            vec![network::DEFAULT_NETWORK.to_string()]
+            vec![(network::DEFAULT_NETWORK.to_string(), Default::default())]
         } else {
             names
         };
@@ -255,9 +259,14 @@ impl Runtime {
                 "--ip and --mac-address apply to a single network".into(),
             ));
         }
-        for (i, name) in names.iter().enumerate() {
+        for (i, (name, opts)) in names.iter().enumerate() {
             let def = store.get(name)?;
-            let static_ips = match &req.ip {
+            if let Some(mac) = &opts.mac {
+                network::validate_mac(mac)?;
+            }
+            // The flags for every network (`--ip`, `--network-alias`, …) win
+            // over a network's own options, as in Podman.
+            let static_ips = match req.ip.as_ref().or(opts.ip.as_ref()) {
                 Some(ip) => {
                     let ip: IpAddr = ip
                         .parse()
@@ -281,9 +290,16 @@ impl Runtime {
                 def.name.clone(),
                 PerNetworkOptions {
                     static_ips,
-                    aliases: req.aliases.clone(),
-                    static_mac: req.mac.clone(),
-                    interface_name: format!("eth{i}"),
+                    aliases: if req.aliases.is_empty() {
+                        opts.aliases.clone()
+                    } else {
+                        req.aliases.clone()
+                    },
+                    static_mac: req.mac.clone().or_else(|| opts.mac.clone()),
+                    interface_name: opts
+                        .interface_name
+                        .clone()
+                        .unwrap_or_else(|| format!("eth{i}")),
                 },
             );
         }

@@ -239,6 +239,9 @@ pub struct ImportArgs {
 
 #[derive(Debug, Args)]
 pub struct ImagesArgs {
+    /// Print no header line
+    #[arg(long = "noheading")]
+    pub noheading: bool,
     /// Show all images
     #[arg(short = 'a', long)]
     pub all: bool,

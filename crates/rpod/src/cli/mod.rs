@@ -688,6 +688,9 @@ pub struct RmArgs {
 
 #[derive(Debug, Args)]
 pub struct PsArgs {
+    /// Print no header line
+    #[arg(long = "noheading")]
+    pub noheading: bool,
     /// Show all containers, not only running ones
     #[arg(short = 'a', long)]
     pub all: bool,
@@ -734,6 +737,9 @@ pub struct LogsArgs {
     /// Prefix each line with the container's name
     #[arg(short = 'n', long)]
     pub names: bool,
+    /// Give each container's lines a color of their own
+    #[arg(long)]
+    pub color: bool,
     /// Act on the latest container
     #[arg(short = 'l', long)]
     pub latest: bool,

@@ -99,6 +99,9 @@ pub struct NetworkCreateArgs {
 
 #[derive(Debug, Args)]
 pub struct NetworkLsArgs {
+    /// Print no header line
+    #[arg(long = "noheading")]
+    pub noheading: bool,
     /// Go template or json
     #[arg(long)]
     pub format: Option<String>,

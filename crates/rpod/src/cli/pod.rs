@@ -179,6 +179,9 @@ pub struct PodRmArgs {
 
 #[derive(Debug, Args)]
 pub struct PodPsArgs {
+    /// Print no header line
+    #[arg(long = "noheading")]
+    pub noheading: bool,
     /// Show only IDs
     #[arg(short = 'q', long)]
     pub quiet: bool,

@@ -46,6 +46,9 @@ pub struct VolumeCreateArgs {
 
 #[derive(Debug, Args)]
 pub struct VolumeLsArgs {
+    /// Print no header line
+    #[arg(long = "noheading")]
+    pub noheading: bool,
     /// Show only names
     #[arg(short = 'q', long)]
     pub quiet: bool,

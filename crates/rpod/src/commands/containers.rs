@@ -362,6 +362,9 @@ fn image_name_matches(full: &str, wanted: &str) -> bool {
 }
 
 fn ps(rt: &Runtime, a: PsArgs) -> Result<u8> {
+    if a.noheading {
+        crate::format::omit_headings();
+    }
     let mut filters: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for f in &a.filter {
         let (k, v) = f
@@ -525,13 +528,19 @@ fn logs(rt: &Runtime, a: LogsArgs) -> Result<u8> {
             .map(Into::into),
         tail: a.tail.and_then(|n| usize::try_from(n).ok()),
     };
-    for name in &names {
+    for (i, name) in names.iter().enumerate() {
         let mut c = rt.container(name)?;
         let stdout = std::io::stdout();
         let stderr = std::io::stderr();
-        if a.names {
-            let mut out = Prefixed::new(stdout.lock(), c.name());
-            let mut err = Prefixed::new(stderr.lock(), c.name());
+        if a.names || a.color {
+            let prefix = if a.names {
+                format!("{} ", c.name())
+            } else {
+                String::new()
+            };
+            let color = a.color.then(|| LOG_COLORS[i % LOG_COLORS.len()]);
+            let mut out = Prefixed::new(stdout.lock(), prefix.clone(), color);
+            let mut err = Prefixed::new(stderr.lock(), prefix, color);
             c.logs(&opts, &mut out, &mut err)?;
         } else {
             c.logs(&opts, &mut stdout.lock(), &mut stderr.lock())?;
@@ -540,18 +549,24 @@ fn logs(rt: &Runtime, a: LogsArgs) -> Result<u8> {
     Ok(0)
 }
 
-/// Prefixes every line with a container name (`logs --names`).
+/// The colors of `logs --color`, one per container in turn, as Podman's.
+const LOG_COLORS: &[&str] = &["37", "31", "32", "33", "34", "35", "36"];
+
+/// Prefixes every line with a container name (`logs --names`) and wraps
+/// it in a color (`--color`).
 struct Prefixed<W: Write> {
     inner: W,
     prefix: String,
+    color: Option<&'static str>,
     at_start: bool,
 }
 
 impl<W: Write> Prefixed<W> {
-    fn new(inner: W, name: &str) -> Self {
+    fn new(inner: W, prefix: String, color: Option<&'static str>) -> Self {
         Prefixed {
             inner,
-            prefix: format!("{name} "),
+            prefix,
+            color,
             at_start: true,
         }
     }
@@ -561,9 +576,18 @@ impl<W: Write> Write for Prefixed<W> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         for line in buf.split_inclusive(|b| *b == b'\n') {
             if self.at_start {
+                if let Some(c) = self.color {
+                    write!(self.inner, "\x1b[{c}m")?;
+                }
                 self.inner.write_all(self.prefix.as_bytes())?;
             }
-            self.inner.write_all(line)?;
+            match (line.strip_suffix(b"\n"), self.color) {
+                (Some(text), Some(_)) => {
+                    self.inner.write_all(text)?;
+                    self.inner.write_all(b"\x1b[0m\n")?;
+                }
+                _ => self.inner.write_all(line)?,
+            }
             self.at_start = line.ends_with(b"\n");
         }
         Ok(buf.len())

@@ -102,6 +102,9 @@ struct ImageRow {
 }
 
 fn list(rt: &Runtime, a: ImagesArgs) -> Result<u8> {
+    if a.noheading {
+        crate::format::omit_headings();
+    }
     let mut filter_texts = a.filter.clone();
     if let Some(reference) = &a.reference {
         filter_texts.push(format!("reference={reference}"));

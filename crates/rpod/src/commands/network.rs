@@ -166,6 +166,9 @@ fn matches_filters(n: &Network, filters: &[String]) -> Result<bool> {
 }
 
 fn ls(rt: &Runtime, a: &NetworkLsArgs) -> Result<u8> {
+    if a.noheading {
+        crate::format::omit_headings();
+    }
     let mut nets = Vec::new();
     for n in rt.networks()? {
         if matches_filters(&n, &a.filter)? {

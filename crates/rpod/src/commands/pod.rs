@@ -244,6 +244,9 @@ struct PodRow {
 }
 
 fn ps(rt: &Runtime, a: PodPsArgs) -> Result<u8> {
+    if a.noheading {
+        crate::format::omit_headings();
+    }
     let json = OutputFormat::parse(a.format.as_deref())?;
     if !a.quiet && matches!(json, OutputFormat::Json) {
         let docs = rt

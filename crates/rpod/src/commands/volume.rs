@@ -113,6 +113,9 @@ pub fn run(rt: &Runtime, cmd: VolumeGroup) -> Result<u8> {
 }
 
 fn ls(rt: &Runtime, a: VolumeLsArgs) -> Result<u8> {
+    if a.noheading {
+        crate::format::omit_headings();
+    }
     let mut filters: Vec<(String, String)> = Vec::new();
     for f in &a.filter {
         let (k, v) = f
