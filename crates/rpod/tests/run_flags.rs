@@ -226,3 +226,57 @@ fn labels_umask_and_replace_as_podman() {
     let (ours, theirs) = t.both(&["--disable-content-trust"], &["echo", "ok"]);
     assert_eq!(ours, theirs);
 }
+
+/// `--noheading` of the listings and `logs --color` print as Podman's.
+#[test]
+fn noheading_and_log_colors_as_podman() {
+    let t = Both::new();
+    for (name, word) in [("la", "one"), ("lb", "two")] {
+        t.e.ok(&[
+            "run",
+            "--name",
+            name,
+            "--network",
+            "none",
+            "probe",
+            "echo",
+            word,
+        ]);
+        t.p.ok(&[
+            "run",
+            "--name",
+            name,
+            "--network",
+            "none",
+            "probe",
+            "echo",
+            word,
+        ]);
+    }
+    for args in [
+        &["ps", "-a", "--noheading", "--format", "table {{.Names}}"][..],
+        &[
+            "ps",
+            "-a",
+            "--noheading",
+            "--format",
+            "{{.Names}} {{.Image}}",
+        ],
+        &["volume", "ls", "--noheading"],
+        &["images", "--noheading", "--format", "table {{.Repository}}"],
+    ] {
+        let ours = t.e.ok(args);
+        let theirs = t.p.ok(args);
+        let sorted = |s: &str| {
+            let mut v: Vec<String> = s.lines().map(str::to_string).collect();
+            v.sort();
+            v
+        };
+        assert_eq!(sorted(&ours), sorted(&theirs), "{args:?}");
+    }
+    let ours = t.e.rpod(&["logs", "--color", "-n", "la", "lb"]);
+    let theirs = t.p.run(&["logs", "--color", "-n", "la", "lb"]);
+    assert_eq!(ours.stdout, theirs.stdout);
+    t.e.ok(&["rm", "la", "lb"]);
+    t.p.ok(&["rm", "la", "lb"]);
+}
