@@ -4,6 +4,7 @@
 mod cli;
 mod commands;
 mod format;
+mod signals;
 mod terminal;
 mod timeparse;
 

@@ -274,9 +274,186 @@ fn noheading_and_log_colors_as_podman() {
         };
         assert_eq!(sorted(&ours), sorted(&theirs), "{args:?}");
     }
+    // Podman reads the containers' logs side by side: lines compared as a set.
+    let lines = |o: std::process::Output| {
+        let mut v: Vec<Vec<u8>> = o
+            .stdout
+            .split(|b| *b == b'\n')
+            .map(<[u8]>::to_vec)
+            .collect();
+        v.sort();
+        v
+    };
     let ours = t.e.rpod(&["logs", "--color", "-n", "la", "lb"]);
     let theirs = t.p.run(&["logs", "--color", "-n", "la", "lb"]);
-    assert_eq!(ours.stdout, theirs.stdout);
+    assert_eq!(lines(ours), lines(theirs));
     t.e.ok(&["rm", "la", "lb"]);
     t.p.ok(&["rm", "la", "lb"]);
+}
+
+/// What the process sees with --no-hosts, --env-merge, --http-proxy,
+/// --passwd and --user, and the pid files, side by side with podman.
+#[test]
+fn process_flags_as_podman() {
+    let t = Both::new();
+    for (flags, cmd) in [
+        (&["--no-hosts"][..], "cat /etc/hosts 2>&1 | head -1"),
+        (
+            &["--env-merge", "TERM=${TERM}-x", "--env-merge", "NEW=abc"],
+            "echo [$TERM] [$NEW]",
+        ),
+        (
+            &["-e", "HELLO=w", "--env-merge", "HELLO=${HELLO}-x"],
+            "echo [$HELLO]",
+        ),
+        (
+            &["--user", "4321:55"],
+            "grep -E '4321|^55' /etc/passwd /etc/group; id",
+        ),
+        (
+            &["--user", "4321", "--passwd=false"],
+            "grep -c 4321 /etc/passwd; true",
+        ),
+        (&["--personality", "LINUX"], "uname -m"),
+    ] {
+        let (ours, theirs) = t.both(flags, &["sh", "-c", cmd]);
+        assert_eq!(ours, theirs, "{flags:?} {cmd}");
+    }
+    // Proxy variables pass on unless --http-proxy=false.
+    for (flag, want) in [
+        ("--http-proxy=true", "[http://127.0.0.1:3]"),
+        ("--http-proxy=false", "[]"),
+    ] {
+        let args = [
+            "run",
+            "--rm",
+            "--network",
+            "none",
+            flag,
+            "probe",
+            "sh",
+            "-c",
+            "echo [$http_proxy]",
+        ];
+        let mut ours = t.e.cmd(&args);
+        ours.env("http_proxy", "http://127.0.0.1:3");
+        let mut theirs = t.p.cmd(&args);
+        theirs.env("http_proxy", "http://127.0.0.1:3");
+        let ours = run_with_timeout(ours, None, COMMAND_TIMEOUT);
+        let theirs = run_with_timeout(theirs, None, COMMAND_TIMEOUT);
+        assert_eq!(
+            String::from_utf8_lossy(&ours.stdout).trim(),
+            want,
+            "{}",
+            describe(&ours)
+        );
+        assert_eq!(ours.stdout, theirs.stdout);
+    }
+    // --pidfile and --conmon-pidfile name the container's and the monitor's pids.
+    let pidfile = t.e.file("ctr.pid");
+    let monfile = t.e.file("mon.pid");
+    let (p, m) = (pidfile.to_str().unwrap(), monfile.to_str().unwrap());
+    t.e.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "pf",
+        "--pidfile",
+        p,
+        "--conmon-pidfile",
+        m,
+        "probe",
+        "sleep",
+        "100",
+    ]);
+    assert_eq!(
+        std::fs::read_to_string(&pidfile).unwrap(),
+        t.e.inspect_fmt("pf", "{{.State.Pid}}")
+    );
+    assert_eq!(t.e.inspect_fmt("pf", "{{.PidFile}}"), p);
+    assert_eq!(t.e.inspect_fmt("pf", "{{.ConmonPidFile}}"), m);
+    let mon: i32 = std::fs::read_to_string(&monfile).unwrap().parse().unwrap();
+    assert!(std::path::Path::new(&format!("/proc/{mon}")).exists());
+    t.e.ok(&["rm", "-f", "-t", "0", "pf"]);
+    // Flags whose effect rpod lacks fail with a reason, not silently.
+    for flags in [
+        &["--timeout", "5"][..],
+        &["--volumes-from", "x"],
+        &["--tz", "UTC"],
+        &["--image-volume", "tmpfs"],
+    ] {
+        let (ours, _) = t.both_raw(flags, &["true"]);
+        assert_eq!(ours.status.code(), Some(125), "{flags:?}");
+        assert!(
+            String::from_utf8_lossy(&ours.stderr).contains("not supported yet"),
+            "{}",
+            describe(&ours)
+        );
+    }
+}
+
+/// --sig-proxy (the default): a signal to `run` reaches the container.
+#[test]
+fn run_passes_signals_on() {
+    let e = Engine::with_image();
+    let mut cmd = e.cmd(&[
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "--name",
+        "sp",
+        "busybox",
+        "sh",
+        "-c",
+        "trap 'echo got-term; exit 7' TERM; echo ready; while true; do sleep 0.1; done",
+    ]);
+    cmd.stdout(std::process::Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let mut out = child.stdout.take().unwrap();
+    let mut buf = [0u8; 6];
+    std::io::Read::read_exact(&mut out, &mut buf).unwrap();
+    assert_eq!(&buf, b"ready\n");
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    let status = wait_child(&mut child, COMMAND_TIMEOUT);
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut out, &mut rest).unwrap();
+    assert_eq!(rest, "got-term\n");
+    assert_eq!(status.code(), Some(7));
+    assert!(e.all_ids().is_empty());
+}
+
+/// --rmi: the name given goes with the container (the image with its last
+/// name), as in Podman.
+#[test]
+fn run_rmi_removes_the_image() {
+    let e = Engine::with_image();
+    e.ok(&["tag", "busybox", "localhost/other:1"]);
+    e.ok(&["create", "--name", "user", "busybox", "true"]);
+    assert_eq!(
+        e.ok(&[
+            "run",
+            "--rmi",
+            "--network",
+            "none",
+            "localhost/other:1",
+            "echo",
+            "hi"
+        ]),
+        "hi"
+    );
+    assert_eq!(e.all_ids().len(), 1);
+    assert!(!e
+        .rpod(&["image", "exists", "localhost/other:1"])
+        .status
+        .success());
+    e.ok(&["image", "exists", "busybox"]);
+    e.ok(&["rm", "user"]);
+    e.ok(&["run", "--rmi", "--network", "none", "busybox", "true"]);
+    assert!(!e.rpod(&["image", "exists", "busybox"]).status.success());
+    assert_eq!(e.ok(&["images", "-q"]), "");
 }

@@ -31,6 +31,25 @@ pub struct ContainerConfig {
     /// The process's umask (`--umask`); none recorded means Podman's 0022.
     #[serde(default)]
     pub umask: Option<u32>,
+    /// `--pidfile`: where the container's pid is written at init.
+    #[serde(default)]
+    pub pidfile: Option<PathBuf>,
+    /// `--conmon-pidfile`: where the monitor's pid is written at init.
+    #[serde(default)]
+    pub conmon_pidfile: Option<PathBuf>,
+    /// `--passwd`: a numeric `--user` missing from the image's passwd (and
+    /// its group from group) gets an entry, as Podman adds one.
+    #[serde(default)]
+    pub passwd: bool,
+    /// `--no-hosts`: the image's `/etc/hosts` is kept, none is made.
+    #[serde(default)]
+    pub no_hosts: bool,
+    /// `--init-path`: the init binary for `--init` (else the configured one).
+    #[serde(default)]
+    pub init_path: Option<PathBuf>,
+    /// `--personality`: the execution domain (`LINUX`, `LINUX32`).
+    #[serde(default)]
+    pub personality: Option<String>,
     pub hostname: String,
     pub labels: BTreeMap<String, String>,
     pub annotations: BTreeMap<String, String>,

@@ -141,6 +141,17 @@ impl Runtime {
                 .iter()
                 .any(|k| e.split('=').next() == Some(k))
         });
+        // As Podman: only variables the image or the defaults set are merged.
+        let merged: Vec<String> = opts
+            .env_merge
+            .iter()
+            .filter(|m| {
+                let key = m.split('=').next();
+                env.iter().any(|e| e.split('=').next() == key)
+            })
+            .map(|m| expand_env(m, &env))
+            .collect();
+        env = merge_env(&env, &merged);
         env = merge_env(&env, &opts.env);
         // As Podman: HOSTNAME at creation only for a hostname given; both
         // it and HOME are filled in at init otherwise.
@@ -187,10 +198,15 @@ impl Runtime {
             .log_max_size
             .or((configured_max > 0).then_some(configured_max as u64));
         opts.resources.validate()?;
-        if opts.init && !std::path::Path::new(&self.config.containers.init_path).is_file() {
+        let init_path = opts
+            .init_path
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| self.config.containers.init_path.clone());
+        if opts.init && !std::path::Path::new(&init_path).is_file() {
             return Err(Error::InvalidArgument(format!(
                 "--init: init binary {} not found (install catatonit or set containers.init_path)",
-                self.config.containers.init_path
+                init_path
             )));
         }
         let restart_policy = opts.restart_policy.unwrap_or_default();
@@ -324,6 +340,22 @@ impl Runtime {
             cmd,
             env,
             umask: opts.umask,
+            pidfile: opts.pidfile.clone(),
+            conmon_pidfile: opts.conmon_pidfile.clone(),
+            no_hosts: opts.no_hosts,
+            passwd: opts.passwd,
+            init_path: opts.init_path.clone(),
+            personality: opts
+                .personality
+                .as_deref()
+                .map(|p| match p.to_ascii_uppercase().as_str() {
+                    "LINUX" => Ok("LINUX".to_string()),
+                    "LINUX32" => Ok("LINUX32".to_string()),
+                    _ => Err(Error::InvalidArgument(format!(
+                        "invalid --personality {p:?}: the execution domain is LINUX or LINUX32"
+                    ))),
+                })
+                .transpose()?,
             workdir: opts.workdir.or(image.workdir).unwrap_or_else(|| "/".into()),
             user: opts.user.or(image.user).unwrap_or_default(),
             labels,
@@ -411,10 +443,22 @@ impl Runtime {
         let cfg = store.image_config(&image)?;
         let c = cfg.config().clone().unwrap_or_default();
         Ok(ImageDefaults {
-            name: image
-                .names
-                .first()
-                .cloned()
+            // The image's name that the reference names (an image may have
+            // several), else its first.
+            name: storage::normalize_name(reference)
+                .ok()
+                .filter(|n| image.names.contains(n))
+                .or_else(|| {
+                    image
+                        .names
+                        .iter()
+                        .find(|n| {
+                            n.ends_with(&format!("/{reference}"))
+                                || n.ends_with(&format!("/{reference}:latest"))
+                        })
+                        .cloned()
+                })
+                .or_else(|| image.names.first().cloned())
                 .unwrap_or_else(|| reference.to_string()),
             id: Some(image.id.clone()),
             entrypoint: c.entrypoint().clone().unwrap_or_default(),
@@ -561,6 +605,47 @@ fn resolve_health(
         hc.on_failure = f.parse()?;
     }
     Ok(Some(hc))
+}
+
+/// `--env-merge`: `$NAME` and `${NAME}` in `text` replaced by their values
+/// in `env` (empty when unset).
+pub(crate) fn expand_env(text: &str, env: &[String]) -> String {
+    let lookup = |name: &str| {
+        env.iter()
+            .find_map(|e| e.strip_prefix(name)?.strip_prefix('='))
+            .unwrap_or_default()
+            .to_string()
+    };
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(i) = rest.find('$') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        if let Some(body) = after.strip_prefix('{') {
+            match body.find('}') {
+                Some(end) => {
+                    out.push_str(&lookup(&body[..end]));
+                    rest = &body[end + 1..];
+                }
+                None => {
+                    out.push_str(&rest[i..]);
+                    rest = "";
+                }
+            }
+        } else {
+            let end = after
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(after.len());
+            if end == 0 {
+                out.push('$');
+            } else {
+                out.push_str(&lookup(&after[..end]));
+            }
+            rest = &after[end..];
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Merges `KEY=VALUE` lists: later lists override earlier keys, order kept.

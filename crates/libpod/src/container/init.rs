@@ -92,7 +92,16 @@ impl Container<'_> {
         self.setup_userns_network(pid)?;
         self.state.status = ContainerStatus::Created;
         self.state.pid = pid;
+        if let Some(file) = &self.config.pidfile {
+            // `--pidfile`: the user's own copy (kept after removal, as Podman).
+            std::fs::write(file, pid.to_string())
+                .ctx(|| format!("writing the pid file {}", file.display()))?;
+        }
         self.state.monitor_pid = read_pid(&rundir.join(monitor::MONITOR_PID_FILE)).unwrap_or(0);
+        if let Some(file) = &self.config.conmon_pidfile {
+            std::fs::write(file, self.state.monitor_pid.to_string())
+                .ctx(|| format!("writing the monitor pid file {}", file.display()))?;
+        }
         // Read now that the monitor has reported: with the pid it tells the
         // monitor from a later process that gets the same pid.
         self.state.monitor_start_time =

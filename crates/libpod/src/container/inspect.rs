@@ -557,8 +557,18 @@ impl Container<'_> {
                 .oci()
                 .map(|o| o.name().to_string())
                 .unwrap_or_default(),
-            conmon_pid_file: rundir.join("monitor.pid").display().to_string(),
-            pid_file: rundir.join("pidfile").display().to_string(),
+            conmon_pid_file: c
+                .conmon_pidfile
+                .clone()
+                .unwrap_or_else(|| rundir.join("monitor.pid"))
+                .display()
+                .to_string(),
+            pid_file: c
+                .pidfile
+                .clone()
+                .unwrap_or_else(|| rundir.join("pidfile"))
+                .display()
+                .to_string(),
             log_path: log_path.clone(),
             name: c.name.clone(),
             restart_count: s.restart_count,

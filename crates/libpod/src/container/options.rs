@@ -35,6 +35,21 @@ pub struct CreateOptions {
     pub umask: Option<u32>,
     /// `--replace`: remove a container of the same name first.
     pub replace: bool,
+    /// `--pidfile`.
+    pub pidfile: Option<PathBuf>,
+    /// `--conmon-pidfile`: where the monitor's pid is written at init.
+    pub conmon_pidfile: Option<PathBuf>,
+    /// `--env-merge KEY=VALUE`: `$VAR` and `${VAR}` expanded from the
+    /// image's and the defaults' environment.
+    pub env_merge: Vec<String>,
+    /// `--no-hosts`.
+    pub no_hosts: bool,
+    /// `--passwd` (Podman's default: true).
+    pub passwd: bool,
+    /// `--init-path`.
+    pub init_path: Option<PathBuf>,
+    /// `--personality`: `LINUX` or `LINUX32`.
+    pub personality: Option<String>,
     pub workdir: Option<String>,
     pub user: Option<String>,
     pub hostname: Option<String>,

@@ -63,8 +63,26 @@ impl Container<'_> {
         }
         let user_dests: Vec<&str> = c.mounts.iter().map(|m| m.destination.as_str()).collect();
         let rundir = self.rundir();
+        if c.passwd {
+            let (passwd, group) = passwd_additions(rootfs, &c.user);
+            for (file, text) in [("passwd", passwd), ("group", group)] {
+                let dest = format!("/etc/{file}");
+                if let Some(text) = text.filter(|_| !user_dests.contains(&dest.as_str())) {
+                    let path = rundir.join(file);
+                    crate::fsutil::write_atomic(
+                        &path,
+                        text.as_bytes(),
+                        crate::fsutil::SHARED_FILE,
+                    )?;
+                    mounts.push(bind(&path, &dest, &["rbind", "rprivate"])?);
+                }
+            }
+        }
         for file in ["hosts", "resolv.conf", "hostname"] {
             let dest = format!("/etc/{file}");
+            if file == "hosts" && c.no_hosts {
+                continue;
+            }
             if !user_dests.contains(&dest.as_str()) {
                 mounts.push(bind(&rundir.join(file), &dest, &["rbind", "rprivate"])?);
             }
@@ -85,7 +103,10 @@ impl Container<'_> {
             )?);
         }
         if c.init {
-            let init = PathBuf::from(&self.rt.config.containers.init_path);
+            let init = c
+                .init_path
+                .clone()
+                .unwrap_or_else(|| PathBuf::from(&self.rt.config.containers.init_path));
             mounts.push(bind(
                 &init,
                 INIT_PATH_IN_CONTAINER,
@@ -285,6 +306,20 @@ impl Container<'_> {
             }
         }
         spec.set_mounts(Some(mounts));
+        if let Some(p) = &c.personality {
+            use oci_spec::runtime::{LinuxPersonalityBuilder, LinuxPersonalityDomain};
+            let domain = if p == "LINUX32" {
+                LinuxPersonalityDomain::PerLinux32
+            } else {
+                LinuxPersonalityDomain::PerLinux
+            };
+            linux = linux.personality(
+                LinuxPersonalityBuilder::default()
+                    .domain(domain)
+                    .build()
+                    .map_err(spec_err)?,
+            );
+        }
         spec.set_linux(Some(linux.build().map_err(spec_err)?));
         spec.set_annotations(Some(
             c.annotations
@@ -378,14 +413,23 @@ impl Container<'_> {
         let spec_err = |e: oci_spec::OciSpecError| Error::Runtime(ocirt::Error::Spec(e));
         let rt_err = |e: ocirt::Error| Error::InvalidArgument(e.to_string());
         let (uid, gid) = resolve_user(rootfs, &p.user)?;
-        let extra_gids = if c.isolation.group_add.is_empty() {
+        // As Podman: a user given by name or number also has its primary
+        // group among its supplementary ones, before `--group-add`'s.
+        let mut extra_gids = if p.user.is_empty() {
             Vec::new()
         } else {
-            super::isolation::resolve_groups(
+            vec![gid]
+        };
+        if !c.isolation.group_add.is_empty() {
+            for g in super::isolation::resolve_groups(
                 &c.isolation.group_add,
                 &read_in_rootfs(rootfs, "etc/group"),
-            )?
-        };
+            )? {
+                if !extra_gids.contains(&g) {
+                    extra_gids.push(g);
+                }
+            }
+        }
         let caps = base::capability_set(&c.cap_add, &c.cap_drop, p.privileged).map_err(rt_err)?;
         let mut rlimits = Vec::new();
         let mut have = Vec::new();
@@ -480,7 +524,8 @@ pub(crate) fn resolve_user(rootfs: &Path, user: &str) -> Result<(u32, u32)> {
     };
     let passwd = crate::parse::passwd::parse_passwd(&read_in_rootfs(rootfs, "etc/passwd"));
     let (uid, primary_gid) = match u.parse::<u32>() {
-        Ok(n) => (n, passwd.iter().find(|e| e.uid == n).map_or(n, |e| e.gid)),
+        // A uid the image doesn't know has group 0, as in Podman.
+        Ok(n) => (n, passwd.iter().find(|e| e.uid == n).map_or(0, |e| e.gid)),
         Err(_) => {
             let entry = passwd.iter().find(|e| e.name == u).ok_or_else(|| {
                 Error::InvalidArgument(format!(
@@ -510,6 +555,47 @@ pub(crate) fn resolve_user(rootfs: &Path, user: &str) -> Result<(u32, u32)> {
         },
     };
     Ok((uid, gid))
+}
+
+/// `--passwd`: the image's passwd and group files with an entry added for
+/// a numeric user (and group) they lack, as Podman writes them; `None`
+/// for a file that needs nothing.
+fn passwd_additions(rootfs: &Path, user: &str) -> (Option<String>, Option<String>) {
+    let (u, g) = match user.split_once(':') {
+        Some((u, g)) => (u, Some(g)),
+        None => (user, None),
+    };
+    let Ok(uid) = u.parse::<u32>() else {
+        return (None, None);
+    };
+    let gid = g.and_then(|g| g.parse::<u32>().ok());
+    let mut out = (None, None);
+    let passwd_text = read_in_rootfs(rootfs, "etc/passwd");
+    let passwd = crate::parse::passwd::parse_passwd(&passwd_text);
+    if !passwd_text.is_empty() && !passwd.iter().any(|e| e.uid == uid) {
+        let mut text = passwd_text;
+        if !text.ends_with('\n') {
+            text.push('\n');
+        }
+        text.push_str(&format!(
+            "{uid}:*:{uid}:{}:container user:/:/bin/sh\n",
+            gid.unwrap_or(0)
+        ));
+        out.0 = Some(text);
+    }
+    if let Some(gid) = gid {
+        let group_text = read_in_rootfs(rootfs, "etc/group");
+        let groups = crate::parse::passwd::parse_group(&group_text);
+        if !group_text.is_empty() && !groups.iter().any(|e| e.gid == gid) {
+            let mut text = group_text;
+            if !text.ends_with('\n') {
+                text.push('\n');
+            }
+            text.push_str(&format!("{gid}:x:{gid}:{uid}\n"));
+            out.1 = Some(text);
+        }
+    }
+    out
 }
 
 /// Reads a file inside `rootfs` only if no component of its path is a symlink.

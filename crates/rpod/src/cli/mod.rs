@@ -492,6 +492,93 @@ pub struct CreateFlags {
     /// Docker's image verification switch: a no-op, as in Podman
     #[arg(long)]
     pub disable_content_trust: bool,
+    /// Write the container's pid to this file
+    #[arg(long, value_name = "FILE")]
+    pub pidfile: Option<PathBuf>,
+    /// Make no /etc/hosts: the image's own stays
+    #[arg(long)]
+    pub no_hosts: bool,
+    /// The init binary for --init
+    #[arg(long, value_name = "PATH")]
+    pub init_path: Option<PathBuf>,
+    /// The execution domain: LINUX or LINUX32
+    #[arg(long, value_name = "DOMAIN")]
+    pub personality: Option<String>,
+    /// Read the pod (name or ID) from this file
+    #[arg(long, value_name = "FILE")]
+    pub pod_id_file: Option<PathBuf>,
+    /// Pass this process's proxy variables (http_proxy, …) to the container
+    #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set,
+          num_args = 0..=1, default_missing_value = "true")]
+    pub http_proxy: bool,
+    /// How the image's volumes are given: bind (anonymous volumes), tmpfs or ignore
+    #[arg(long, value_name = "MODE", default_value = "bind")]
+    pub image_volume: String,
+    /// Platform OS/ARCH[/VARIANT] of the image to pull
+    #[arg(long, value_name = "OS/ARCH")]
+    pub platform: Option<String>,
+    /// Architecture of the image to pull
+    #[arg(long, value_name = "ARCH")]
+    pub arch: Option<String>,
+    /// OS of the image to pull
+    #[arg(long, value_name = "OS")]
+    pub os: Option<String>,
+    /// Variant of the image to pull
+    #[arg(long, value_name = "VARIANT")]
+    pub variant: Option<String>,
+    /// Print nothing while pulling the image (rpod's create prints no progress)
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// Streams to attach: stdin, stdout, stderr
+    #[arg(short = 'a', long, value_name = "STREAM", value_delimiter = ',')]
+    pub attach: Vec<String>,
+    /// Pass the signals this command receives on to the container (run, start --attach)
+    #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set,
+          num_args = 0..=1, default_missing_value = "true")]
+    pub sig_proxy: bool,
+    /// Systemd mode: true (for systemd or init as the command), false or always
+    #[arg(long, value_name = "MODE", default_value = "true")]
+    pub systemd: String,
+    /// sd-notify handling: container, conmon or ignore
+    #[arg(long, value_name = "MODE", default_value = "container")]
+    pub sdnotify: String,
+    /// Add entries for the user to /etc/passwd and /etc/group
+    #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set,
+          num_args = 0..=1, default_missing_value = "true")]
+    pub passwd: bool,
+    /// The entry to write to /etc/passwd
+    #[arg(long, value_name = "ENTRY")]
+    pub passwd_entry: Option<String>,
+    /// Host user account to add to the container's /etc/passwd
+    #[arg(long, value_name = "USER")]
+    pub hostuser: Vec<String>,
+    /// Kill the container after this many seconds
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout: Option<u64>,
+    /// Pass this many more file descriptors (from 3) to the container
+    #[arg(long, value_name = "N")]
+    pub preserve_fds: Option<u32>,
+    /// Mount the volumes of another container: CONTAINER[:ro|rw]
+    #[arg(long, value_name = "CONTAINER")]
+    pub volumes_from: Vec<String>,
+    /// Directories inside the container that are chroots of its own
+    #[arg(long, value_name = "DIR")]
+    pub chrootdirs: Vec<String>,
+    /// cgroup v2 setting KEY=VALUE
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub cgroup_conf: Vec<String>,
+    /// Static IPv6 address
+    #[arg(long, value_name = "IPV6")]
+    pub ip6: Option<String>,
+    /// Write the pid of the container's monitor to this file
+    #[arg(long, value_name = "FILE")]
+    pub conmon_pidfile: Option<PathBuf>,
+    /// Time zone of the container (a zone name, or local)
+    #[arg(long, value_name = "ZONE")]
+    pub tz: Option<String>,
+    /// Expand the image's variables into this one: KEY=VALUE with ${VAR}
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub env_merge: Vec<String>,
     /// Size of /dev/shm
     #[arg(long, value_name = "SIZE")]
     pub shm_size: Option<String>,
@@ -595,6 +682,9 @@ pub struct RunArgs {
     /// Keys that detach from the container
     #[arg(long, default_value = "ctrl-p,ctrl-q", value_name = "KEYS")]
     pub detach_keys: String,
+    /// After the container is removed, remove its image unless another container uses it (implies --rm)
+    #[arg(long)]
+    pub rmi: bool,
     #[command(flatten)]
     pub flags: CreateFlags,
 }
@@ -622,6 +712,10 @@ pub struct StartArgs {
     /// Keys that detach from the container
     #[arg(long, default_value = "ctrl-p,ctrl-q", value_name = "KEYS")]
     pub detach_keys: String,
+    /// Pass the signals this command receives on to the container (default: when attaching)
+    #[arg(long, value_name = "BOOL", action = clap::ArgAction::Set, num_args = 0..=1,
+          default_missing_value = "true")]
+    pub sig_proxy: Option<bool>,
     /// Start all containers
     #[arg(long)]
     pub all: bool,

@@ -202,6 +202,9 @@ fn start(rt: &Runtime, a: StartArgs) -> Result<u8> {
     if a.all && !a.names.is_empty() {
         bail!("either start all containers or the container(s) provided in the arguments");
     }
+    if a.sig_proxy == Some(true) && !a.attach {
+        bail!("you cannot use sig-proxy without --attach: invalid argument");
+    }
     let names = if a.all {
         rt.containers()?
             .iter()
@@ -228,7 +231,12 @@ fn start(rt: &Runtime, a: StartArgs) -> Result<u8> {
             }
             .into());
         }
-        return start_attached(&mut c, a.interactive, parse_detach_keys(&a.detach_keys)?);
+        return start_attached(
+            &mut c,
+            a.interactive,
+            parse_detach_keys(&a.detach_keys)?,
+            a.sig_proxy.unwrap_or(true),
+        );
     }
     each_named(rt, &names, false, false, false, |c, given| {
         c.start()?;

@@ -15,8 +15,99 @@ use crate::cli::{CreateArgs, CreateFlags, RunArgs};
 use crate::terminal::{stdin_is_tty, window_size, RawMode};
 
 /// Turns `create`/`run` flags into the engine's request.
+/// Refuses, with a one-line reason, the flags whose effect rpod does not
+/// have yet, and the values of accepted flags it can't honour.
+fn refuse_unsupported(f: &CreateFlags) -> Result<()> {
+    let unsupported = |flag: &str| -> Result<()> {
+        Err(libpod::Error::Unsupported(format!("{flag} is not supported yet")).into())
+    };
+    let given: &[(&str, bool)] = &[
+        ("--passwd-entry", f.passwd_entry.is_some()),
+        ("--hostuser", !f.hostuser.is_empty()),
+        ("--timeout", f.timeout.is_some_and(|t| t > 0)),
+        ("--preserve-fds", f.preserve_fds.is_some_and(|n| n > 0)),
+        ("--volumes-from", !f.volumes_from.is_empty()),
+        ("--chrootdirs", !f.chrootdirs.is_empty()),
+        ("--cgroup-conf", !f.cgroup_conf.is_empty()),
+        ("--ip6", f.ip6.is_some()),
+        ("--tz", f.tz.is_some()),
+    ];
+    for (flag, set) in given {
+        if *set {
+            return unsupported(flag);
+        }
+    }
+    if f.image_volume != "bind" {
+        if !matches!(f.image_volume.as_str(), "tmpfs" | "ignore") {
+            bail!(
+                "invalid image volume type {:?}: use bind, tmpfs or ignore",
+                f.image_volume
+            );
+        }
+        return unsupported(&format!("--image-volume {}", f.image_volume));
+    }
+    // Podman's systemd mode only starts for systemd or init as the command.
+    let command_is_init = f
+        .command
+        .first()
+        .map(|c| c.rsplit('/').next().unwrap_or(c))
+        .is_some_and(|c| c == "systemd" || c == "init");
+    match f.systemd.as_str() {
+        "false" => {}
+        "true" if !command_is_init => {}
+        "true" | "always" => {
+            return unsupported(&format!("--systemd {} (systemd mode)", f.systemd))
+        }
+        other => bail!("invalid --systemd {other:?}: use true, false or always"),
+    }
+    match f.sdnotify.as_str() {
+        "ignore" => {}
+        "container" | "conmon" if std::env::var_os("NOTIFY_SOCKET").is_none() => {}
+        "container" | "conmon" => {
+            return unsupported(&format!("--sdnotify {} with NOTIFY_SOCKET set", f.sdnotify))
+        }
+        other => bail!("invalid --sdnotify {other:?}: use container, conmon or ignore"),
+    }
+    for s in &f.attach {
+        if !matches!(
+            s.to_ascii_lowercase().as_str(),
+            "stdin" | "stdout" | "stderr"
+        ) {
+            bail!("invalid stream {s:?} for --attach - must be one of stdin, stdout, or stderr");
+        }
+    }
+    if !f.attach.is_empty()
+        && !["stdout", "stderr"]
+            .iter()
+            .all(|s| f.attach.iter().any(|a| a.eq_ignore_ascii_case(s)))
+    {
+        return unsupported("--attach of only some of stdout and stderr");
+    }
+    Ok(())
+}
+
+/// The proxy variables `--http-proxy` passes on, in both cases.
+const PROXY_VARS: &[&str] = &[
+    "http_proxy",
+    "HTTP_PROXY",
+    "https_proxy",
+    "HTTPS_PROXY",
+    "ftp_proxy",
+    "FTP_PROXY",
+    "no_proxy",
+    "NO_PROXY",
+];
+
 pub fn create_options(f: &CreateFlags) -> Result<CreateOptions> {
+    refuse_unsupported(f)?;
     let mut env = Vec::new();
+    if f.http_proxy {
+        for k in PROXY_VARS {
+            if let Ok(v) = std::env::var(k) {
+                env.push(format!("{k}={v}"));
+            }
+        }
+    }
     if f.env_host {
         env.extend(std::env::vars().map(|(k, v)| format!("{k}={v}")));
     }
@@ -91,6 +182,13 @@ pub fn create_options(f: &CreateFlags) -> Result<CreateOptions> {
         unset_env_all: f.unsetenv_all,
         umask: f.umask.as_deref().map(parse_umask).transpose()?,
         replace: f.replace,
+        pidfile: f.pidfile.clone(),
+        conmon_pidfile: f.conmon_pidfile.clone(),
+        no_hosts: f.no_hosts,
+        passwd: f.passwd,
+        init_path: f.init_path.clone(),
+        personality: f.personality.clone(),
+        env_merge: f.env_merge.clone(),
         annotations: f.annotations.iter().map(|l| parse_key_value(l)).collect(),
         stop_signal: f.stop_signal.clone(),
         stop_timeout: f.stop_timeout,
@@ -164,7 +262,15 @@ pub fn create_options(f: &CreateFlags) -> Result<CreateOptions> {
         auto_remove: f.rm,
         restart_policy: f.restart.as_deref().map(str::parse).transpose()?,
         requires: f.requires.clone(),
-        pod: f.pod.clone(),
+        pod: match &f.pod_id_file {
+            Some(file) => Some(
+                std::fs::read_to_string(file)
+                    .with_context(|| format!("reading the pod ID file {}", file.display()))?
+                    .trim()
+                    .to_string(),
+            ),
+            None => f.pod.clone(),
+        },
         secrets: f
             .secrets
             .iter()
@@ -187,7 +293,16 @@ pub fn create_options(f: &CreateFlags) -> Result<CreateOptions> {
             disabled: f.no_healthcheck,
         },
         pull: f.pull.parse()?,
-        registry: crate::commands::images::registry_options(&f.registry),
+        registry: {
+            let mut r = crate::commands::images::registry_options(&f.registry);
+            r.platform = crate::commands::images::platform_of(
+                f.platform.as_deref(),
+                f.arch.as_deref(),
+                f.os.as_deref(),
+                f.variant.as_deref(),
+            )?;
+            r
+        },
     })
 }
 
@@ -296,8 +411,11 @@ pub fn create(rt: &Runtime, args: CreateArgs) -> Result<u8> {
 }
 
 /// `run`.
-pub fn run(rt: &Runtime, args: RunArgs) -> Result<u8> {
+pub fn run(rt: &Runtime, mut args: RunArgs) -> Result<u8> {
     check_cidfile(&args.flags)?;
+    if args.rmi {
+        args.flags.rm = true;
+    }
     let opts = create_options(&args.flags)?;
     let detach_keys = parse_detach_keys(&args.detach_keys)?;
     let mut ctr = rt.create_container(opts)?;
@@ -310,13 +428,25 @@ pub fn run(rt: &Runtime, args: RunArgs) -> Result<u8> {
         println!("{}", ctr.id());
         return Ok(0);
     }
-    let code = match start_attached(&mut ctr, args.flags.interactive, detach_keys) {
+    let proxy = args.flags.sig_proxy;
+    let code = match start_attached(&mut ctr, args.flags.interactive, detach_keys, proxy) {
         Ok(c) => c,
         Err(e) => {
             remove_after_failure(&mut ctr, args.flags.rm);
             return Err(e);
         }
     };
+    if args.rmi {
+        // As Podman: the name given goes (the image with its last name),
+        // unless another container uses the image.
+        if let Some(image) = ctr.config().image_name.clone() {
+            match rt.remove_image(&image, false) {
+                Ok(_) => {}
+                Err(e) if e.is_in_use() => {}
+                Err(e) => eprintln!("rpod: warning: removing image {image}: {e}"),
+            }
+        }
+    }
     Ok(code)
 }
 
@@ -329,7 +459,12 @@ fn remove_after_failure(ctr: &mut Container<'_>, rm: bool) {
 
 /// Initialises (if needed), attaches, starts, copies I/O until exit or
 /// detach, and returns the exit code to report (0 when detached).
-pub fn start_attached(ctr: &mut Container<'_>, stdin: bool, detach_keys: Vec<u8>) -> Result<u8> {
+pub fn start_attached(
+    ctr: &mut Container<'_>,
+    stdin: bool,
+    detach_keys: Vec<u8>,
+    sig_proxy: bool,
+) -> Result<u8> {
     if ctr.status() != libpod::ContainerStatus::Created {
         ctr.init_with_dependencies()?;
     }
@@ -344,6 +479,9 @@ pub fn start_attached(ctr: &mut Container<'_>, stdin: bool, detach_keys: Vec<u8>
         None
     };
     ctr.start()?;
+    if sig_proxy {
+        crate::signals::proxy_to(ctr.state().pid).context("passing signals on to the container")?;
+    }
     let streams = AttachStreams {
         stdin: stdin && ctr.config().interactive,
         tty: raw.is_some(),

@@ -15,7 +15,7 @@ mod filters;
 mod progress;
 mod transfer;
 
-pub use transfer::registry_options;
+pub use transfer::{platform_of, registry_options};
 
 /// The top-level image commands.
 pub fn run(rt: &Runtime, cmd: ImageCommand) -> Result<u8> {

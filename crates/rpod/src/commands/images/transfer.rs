@@ -27,17 +27,33 @@ pub fn registry_options(flags: &RegistryFlags) -> RegistryOptions {
 }
 
 fn platform(a: &PullArgs) -> Result<Option<Platform>> {
-    if let Some(p) = &a.platform {
+    platform_of(
+        a.platform.as_deref(),
+        a.arch.as_deref(),
+        a.os.as_deref(),
+        a.variant.as_deref(),
+    )
+}
+
+/// `--platform`, or `--os`/`--arch`/`--variant` over the host's (pull,
+/// create, run).
+pub fn platform_of(
+    platform: Option<&str>,
+    arch: Option<&str>,
+    os: Option<&str>,
+    variant: Option<&str>,
+) -> Result<Option<Platform>> {
+    if let Some(p) = platform {
         return Ok(Some(Platform::parse(p)?));
     }
-    if a.arch.is_none() && a.os.is_none() && a.variant.is_none() {
+    if arch.is_none() && os.is_none() && variant.is_none() {
         return Ok(None);
     }
     let host = Platform::host();
     Ok(Some(Platform {
-        os: a.os.clone().unwrap_or(host.os),
-        arch: a.arch.clone().unwrap_or(host.arch),
-        variant: a.variant.clone(),
+        os: os.map(str::to_string).unwrap_or(host.os),
+        arch: arch.map(str::to_string).unwrap_or(host.arch),
+        variant: variant.map(str::to_string),
     }))
 }
 
