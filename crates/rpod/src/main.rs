@@ -35,6 +35,10 @@ fn main() -> ExitCode {
             return ExitCode::from(ENGINE_ERROR);
         }
     };
+    if let Err(e) = apply_global_output(&cli.global) {
+        eprintln!("Error: {e}");
+        return ExitCode::from(ENGINE_ERROR);
+    }
     let op = cli.command.operation();
     match commands::dispatch(cli) {
         Ok(code) => ExitCode::from(code),
@@ -74,4 +78,31 @@ pub fn exit_code_of(err: &anyhow::Error, op: libpod::Operation) -> u8 {
         .find_map(|c| c.downcast_ref::<libpod::Error>())
         .map(|e| e.exit_code_for(op) as u8)
         .unwrap_or(ENGINE_ERROR)
+}
+
+/// `--noout` and `--cgroup-manager`, before any command runs.
+fn apply_global_output(g: &cli::GlobalArgs) -> anyhow::Result<()> {
+    match g.cgroup_manager.as_deref() {
+        None | Some("cgroupfs") => {}
+        Some("systemd") if !std::path::Path::new("/run/systemd/system").exists() => {
+            anyhow::bail!(
+                "the systemd cgroup manager needs systemd, which does not run on this host"
+            )
+        }
+        Some("systemd") => {
+            return Err(libpod::Error::Unsupported(
+                "--cgroup-manager systemd is not supported yet".into(),
+            )
+            .into())
+        }
+        Some(other) => anyhow::bail!("invalid cgroup manager {other:?}: use cgroupfs or systemd"),
+    }
+    if g.noout {
+        let null = std::fs::OpenOptions::new().write(true).open("/dev/null")?;
+        // SAFETY: dup2 onto fd 1 replaces stdout with /dev/null; both fds are valid.
+        if unsafe { libc::dup2(std::os::fd::AsRawFd::as_raw_fd(&null), 1) } < 0 {
+            return Err(std::io::Error::last_os_error().into());
+        }
+    }
+    Ok(())
 }

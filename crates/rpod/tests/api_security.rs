@@ -356,7 +356,7 @@ fn unapplied_create_fields_come_back_as_warnings() {
         describe(&out)
     );
     let body = r#"{"Image":"busybox","Cmd":["true"],"Domainname":"example.org","AttachStdout":true,
-        "HostConfig":{"NetworkMode":"none","CpuShares":512,"MemorySwappiness":-1,"Isolation":""}}"#;
+        "HostConfig":{"NetworkMode":"none","CpuShares":512,"CpuCount":2,"MemorySwappiness":-1,"Isolation":""}}"#;
     let (status, _, reply) = http(
         &svc.socket,
         "POST",
@@ -376,7 +376,10 @@ fn unapplied_create_fields_come_back_as_warnings() {
         warnings,
         vec![
             "Domainname is not supported by rpod and was ignored",
-            "HostConfig.CpuShares is not supported by rpod and was ignored",
+            "HostConfig.CpuCount is not supported by rpod and was ignored",
         ]
     );
+    // CpuShares is applied, so it is no warning.
+    let id = v["Id"].as_str().unwrap();
+    assert_eq!(e.inspect_fmt(id, "{{.HostConfig.CpuShares}}"), "512");
 }

@@ -25,9 +25,13 @@ pub use volume::*;
     version,
     about,
     propagate_version = true,
+    disable_version_flag = true,
     max_term_width = 100
 )]
 pub struct Cli {
+    /// Print the version
+    #[arg(short = 'v', long = "version", action = clap::ArgAction::Version)]
+    pub version: Option<bool>,
     #[command(flatten)]
     pub global: GlobalArgs,
     #[command(subcommand)]
@@ -61,6 +65,12 @@ pub struct GlobalArgs {
     /// Log level (accepted for compatibility)
     #[arg(long, global = true, value_name = "LEVEL", hide = true)]
     pub log_level: Option<String>,
+    /// Send nothing to stdout
+    #[arg(long, global = true)]
+    pub noout: bool,
+    /// The cgroup manager: cgroupfs (systemd needs a running systemd)
+    #[arg(long, global = true, value_name = "MANAGER")]
+    pub cgroup_manager: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

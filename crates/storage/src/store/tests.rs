@@ -217,14 +217,11 @@ fn import_creates_a_single_layer_image() {
     assert_eq!(config.rootfs().diff_ids(), &vec![diff_id.clone()]);
     assert_eq!(config.history().len(), 1);
     assert_eq!(config.history()[0].comment().as_deref(), Some("a comment"));
+    // Go's RFC 3339 with nanoseconds drops trailing zeros: compare instants.
+    let created = config.created().as_deref().expect("created");
     assert_eq!(
-        config.created().as_deref(),
-        Some(
-            image
-                .created
-                .to_rfc3339_opts(chrono::SecondsFormat::Nanos, true)
-                .as_str()
-        )
+        chrono::DateTime::parse_from_rfc3339(created).unwrap(),
+        image.created
     );
 
     let manifest = fx.image_manifest(&image).unwrap();
