@@ -19,6 +19,7 @@ pub mod networks;
 pub mod parse;
 pub mod paths;
 pub mod pods;
+pub mod query;
 mod runtime;
 pub mod secrets;
 pub mod system;
