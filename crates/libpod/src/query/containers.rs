@@ -77,7 +77,11 @@ impl ContainerFilters {
                     "unknown container state: {v}: invalid argument"
                 )));
             }
-            status.push(if v == "stopped" { "exited".into() } else { v.clone() });
+            status.push(if v == "stopped" {
+                "exited".into()
+            } else {
+                v.clone()
+            });
         }
         let mut exited = Vec::new();
         for v in set.get("exited") {
@@ -274,7 +278,10 @@ impl ContainerMatcher<'_> {
             && self.before.is_none_or(|t| c.created < t)
             && self.since.is_none_or(|t| c.created > t)
             && any(&f.volume, &|v| volume_matches(c.mounts, v))
-            && (f.network.is_empty() || c.networks.iter().any(|n| self.networks.iter().any(|w| w == n)))
+            && (f.network.is_empty()
+                || c.networks
+                    .iter()
+                    .any(|n| self.networks.iter().any(|w| w == n)))
             && (f.pod.is_empty() || c.pod.is_some_and(|p| self.pods.iter().any(|w| w == p)))
             && any(&f.health, &|h| match c.health {
                 Some(s) => s.as_str() == h,
@@ -472,7 +479,10 @@ mod tests {
         assert_eq!(e.to_string(), "foo is an invalid filter");
         assert!(matches!(e, Error::InvalidArgument(_)));
         let e = ContainerFilters::from_cli(&["status=bogus"]).unwrap_err();
-        assert_eq!(e.to_string(), "unknown container state: bogus: invalid argument");
+        assert_eq!(
+            e.to_string(),
+            "unknown container state: bogus: invalid argument"
+        );
         let e = ContainerFilters::from_cli(&["restart-policy=bogus"]).unwrap_err();
         assert_eq!(e.to_string(), "bogus invalid restart policy");
         assert!(ContainerFilters::from_cli(&["exited=x"]).is_err());

@@ -96,7 +96,9 @@ impl FilterSet {
             return Ok(set);
         }
         let bad = |why: String| {
-            Error::InvalidArgument(format!("failed to decode filter parameters {text:?}: {why}"))
+            Error::InvalidArgument(format!(
+                "failed to decode filter parameters {text:?}: {why}"
+            ))
         };
         let value: serde_json::Value =
             serde_json::from_str(text).map_err(|e| bad(e.to_string()))?;
@@ -107,9 +109,9 @@ impl FilterSet {
             match values {
                 serde_json::Value::Array(items) => {
                     for item in items {
-                        let v = item.as_str().ok_or_else(|| {
-                            bad(format!("the values of {key:?} must be strings"))
-                        })?;
+                        let v = item
+                            .as_str()
+                            .ok_or_else(|| bad(format!("the values of {key:?} must be strings")))?;
                         set.add(key, v);
                     }
                 }
@@ -150,9 +152,7 @@ impl FilterSet {
 
     /// Every key with its values.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &[String])> {
-        self.entries
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_slice()))
+        self.entries.iter().map(|(k, v)| (k.as_str(), v.as_slice()))
     }
 }
 
@@ -196,7 +196,11 @@ pub struct LabelFilters {
 impl LabelFilters {
     fn parse(set: &FilterSet) -> LabelFilters {
         LabelFilters {
-            all_of: set.get("label").iter().map(|v| LabelMatch::parse(v)).collect(),
+            all_of: set
+                .get("label")
+                .iter()
+                .map(|v| LabelMatch::parse(v))
+                .collect(),
             none_of: set
                 .get("label!")
                 .iter()
@@ -221,9 +225,8 @@ impl NamePatterns {
         values
             .iter()
             .map(|v| {
-                regex::Regex::new(v).map_err(|e| {
-                    Error::InvalidArgument(format!("invalid name filter {v:?}: {e}"))
-                })
+                regex::Regex::new(v)
+                    .map_err(|e| Error::InvalidArgument(format!("invalid name filter {v:?}: {e}")))
             })
             .collect::<Result<Vec<_>>>()
             .map(NamePatterns)
@@ -345,10 +348,8 @@ mod tests {
             &["label=a=1", "label=b", "name=x", "label!=c=3"],
         )
         .unwrap();
-        let json = FilterSet::from_json(
-            r#"{"label":["a=1","b"],"name":["x"],"label!":["c=3"]}"#,
-        )
-        .unwrap();
+        let json =
+            FilterSet::from_json(r#"{"label":["a=1","b"],"name":["x"],"label!":["c=3"]}"#).unwrap();
         assert_eq!(cli, json);
         assert_eq!(cli.get("label"), ["a=1", "b"]);
         assert_eq!(cli.get("label!"), ["c=3"]);

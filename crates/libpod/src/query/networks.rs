@@ -85,12 +85,8 @@ impl NetworkFilters {
             && id_matches(&self.id, &n.id)
             && self.labels.matches(&n.labels)
             && (self.driver.is_empty() || self.driver.contains(&n.driver))
-            && self
-                .until
-                .is_none_or(|t| created.is_some_and(|c| c < t))
-            && self
-                .dangling
-                .is_none_or(|d| d == (!in_use && !builtin))
+            && self.until.is_none_or(|t| created.is_some_and(|c| c < t))
+            && self.dangling.is_none_or(|d| d == (!in_use && !builtin))
             && self.builtin.is_none_or(|b| b == builtin)
     }
 }

@@ -65,7 +65,11 @@ impl PodFilters {
             if !CTR_STATUSES.contains(&v.as_str()) {
                 return Err(Error::InvalidArgument(format!("{v} is not a valid status")));
             }
-            ctr_status.push(if v == "stopped" { "exited".into() } else { v.clone() });
+            ctr_status.push(if v == "stopped" {
+                "exited".into()
+            } else {
+                v.clone()
+            });
         }
         let mut ctr_number = Vec::new();
         for v in set.get("ctr-number") {

@@ -47,7 +47,11 @@ impl VolumeFilters {
             driver: set.get("driver").to_vec(),
             dangling,
             until: parse_until(set)?,
-            opt: set.get("opt").iter().map(|o| LabelMatch::parse(o)).collect(),
+            opt: set
+                .get("opt")
+                .iter()
+                .map(|o| LabelMatch::parse(o))
+                .collect(),
         })
     }
 
@@ -117,7 +121,8 @@ mod tests {
     #[test]
     fn filters() {
         let v = volume("data1", &[("a", "1"), ("b", "2")]);
-        let keep = |flags: &[&str], used: bool| VolumeFilters::from_cli(flags).unwrap().matches(&v, used);
+        let keep =
+            |flags: &[&str], used: bool| VolumeFilters::from_cli(flags).unwrap().matches(&v, used);
         assert!(keep(&[], true));
         assert!(keep(&["name=data"], true));
         assert!(keep(&["name=^data1$"], true));

@@ -179,6 +179,9 @@ pub struct PodRmArgs {
 
 #[derive(Debug, Args)]
 pub struct PodPsArgs {
+    /// Filter output based on conditions given (KEY=VALUE)
+    #[arg(short = 'f', long = "filter")]
+    pub filter: Vec<String>,
     /// Show only IDs
     #[arg(short = 'q', long)]
     pub quiet: bool,
