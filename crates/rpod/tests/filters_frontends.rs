@@ -12,6 +12,9 @@ use api_support::*;
 use common::*;
 use serde_json::Value;
 
+/// One engine's CLI: runs and returns trimmed stdout.
+type Cli<'a> = dyn Fn(&[&str]) -> String + 'a;
+
 /// Percent-encodes a query value.
 fn enc(s: &str) -> String {
     s.bytes()
@@ -238,7 +241,7 @@ fn both() -> Both {
 }
 
 /// The same containers in either engine (`run` is that engine's CLI).
-fn make_containers(run: &dyn Fn(&[&str]) -> String, tar: &str) {
+fn make_containers(run: &Cli, tar: &str) {
     run(&["import", "--change", "CMD=ls", tar, "other"]);
     run(&["network", "create", "fnet"]);
     run(&["volume", "create", "fvol"]);
@@ -496,7 +499,7 @@ fn image_filters_agree_across_front_ends_and_with_podman() {
     let lone = b.e.file("lone.tar");
     std::fs::write(&lone, tar_with_entry("x", b"lone")).unwrap();
     let lone = lone.to_str().unwrap().to_string();
-    let engines: [&dyn Fn(&[&str]) -> String; 2] = [&|a| b.e.ok(a), &|a| b.p.ok(a)];
+    let engines: [&Cli; 2] = [&|a| b.e.ok(a), &|a| b.p.ok(a)];
     for run in engines {
         run(&["import", "--change", "CMD=ls", tar, "other"]);
         run(&["tag", "probe", "localhost/probe:v2"]);
@@ -515,7 +518,7 @@ fn image_filters_agree_across_front_ends_and_with_podman() {
     }
     let svc = Service::start(&b.e);
     let f = Frontends { e: &b.e, svc: &svc };
-    let id_of = |run: &dyn Fn(&[&str]) -> String, name: &str| {
+    let id_of = |run: &Cli, name: &str| {
         run(&["image", "inspect", "--format", "{{.Id}}", name])
             .trim_start_matches("sha256:")
             .to_string()
@@ -523,7 +526,7 @@ fn image_filters_agree_across_front_ends_and_with_podman() {
     let rpod = |a: &[&str]| b.e.ok(a);
     let podman = |a: &[&str]| b.p.ok(a);
     // Each engine's image IDs by role.
-    let roles = |run: &dyn Fn(&[&str]) -> String| -> BTreeMap<String, String> {
+    let roles = |run: &Cli| -> BTreeMap<String, String> {
         let mut m = BTreeMap::new();
         m.insert(id_of(run, "probe"), "probe".to_string());
         m.insert(id_of(run, "other"), "other".to_string());
@@ -603,7 +606,7 @@ fn image_filters_agree_across_front_ends_and_with_podman() {
 #[test]
 fn volume_filters_agree_across_front_ends_and_with_podman() {
     let b = both();
-    let engines: [&dyn Fn(&[&str]) -> String; 2] = [&|a| b.e.ok(a), &|a| b.p.ok(a)];
+    let engines: [&Cli; 2] = [&|a| b.e.ok(a), &|a| b.p.ok(a)];
     for run in engines {
         run(&["volume", "create", "--label", "a=1", "vol-a"]);
         run(&[
@@ -683,7 +686,7 @@ fn volume_filters_agree_across_front_ends_and_with_podman() {
 #[test]
 fn network_filters_agree_across_front_ends_and_with_podman() {
     let b = both();
-    let engines: [&dyn Fn(&[&str]) -> String; 2] = [&|a| b.e.ok(a), &|a| b.p.ok(a)];
+    let engines: [&Cli; 2] = [&|a| b.e.ok(a), &|a| b.p.ok(a)];
     for run in engines {
         run(&["network", "create", "--label", "a=1", "net-a"]);
         run(&[
@@ -702,7 +705,7 @@ fn network_filters_agree_across_front_ends_and_with_podman() {
     }
     let svc = Service::start(&b.e);
     let f = Frontends { e: &b.e, svc: &svc };
-    let names_by_id = |run: &dyn Fn(&[&str]) -> String| -> BTreeMap<String, String> {
+    let names_by_id = |run: &Cli| -> BTreeMap<String, String> {
         run(&[
             "network",
             "ls",
@@ -786,7 +789,7 @@ fn network_filters_agree_across_front_ends_and_with_podman() {
 #[test]
 fn pod_filters_agree_across_front_ends_and_with_podman() {
     let b = both();
-    let engines: [&dyn Fn(&[&str]) -> String; 2] = [&|a| b.e.ok(a), &|a| b.p.ok(a)];
+    let engines: [&Cli; 2] = [&|a| b.e.ok(a), &|a| b.p.ok(a)];
     for run in engines {
         run(&["network", "create", "pnet"]);
         run(&[
