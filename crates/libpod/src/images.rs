@@ -73,6 +73,10 @@ pub struct ImageSummary {
     /// Chain IDs of its layers, bottom first (to find intermediate images).
     #[serde(skip)]
     pub layers: Vec<String>,
+    /// No name and no child image (set by listings; Podman prints it only
+    /// when true).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub dangling: bool,
 }
 
 impl ImageSummary {
@@ -231,6 +235,7 @@ impl Runtime {
                 created_at: i.created,
                 size: i.size,
                 layers: i.layers,
+                dangling: false,
             })
             .collect())
     }

@@ -3,7 +3,8 @@
 //! [`Runtime`] is the entry point: it opens the configuration, the state
 //! database and (lazily) the image store and OCI runtime. Containers are
 //! [`Container`] values with one module per operation; every state
-//! transition lives here, never in the CLI or the API.
+//! transition lives here, never in the CLI or the API. Listings and
+//! their filters are [`query`]'s, shared by every front end.
 
 pub mod config;
 pub mod container;
@@ -19,6 +20,7 @@ pub mod networks;
 pub mod parse;
 pub mod paths;
 pub mod pods;
+pub mod query;
 mod runtime;
 pub mod secrets;
 pub mod system;

@@ -8,6 +8,7 @@ use axum::extract::{Path, RawQuery, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use libpod::container::LogOptions;
+use libpod::query::{ContainerFilters, ContainerListOptions};
 use libpod::{Container, ContainerStatus, Runtime, RuntimeOptions};
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
@@ -39,145 +40,48 @@ pub fn sync(c: &mut Container<'_>) -> Result<()> {
     Ok(())
 }
 
-const FILTERS: &[&str] = &[
-    "id", "name", "label", "status", "exited", "ancestor", "before", "since",
-];
-
-fn image_matches(full: &str, wanted: &str) -> bool {
-    let (repo, tag) = libpod::images::split_name(full);
-    let short = repo.rsplit('/').next().unwrap_or(&repo).to_string();
-    let no_registry = full.split_once('/').map_or(full, |(_, r)| r);
-    [
-        full.to_string(),
-        no_registry.to_string(),
-        repo.clone(),
-        format!("{short}:{tag}"),
-        short,
-    ]
-    .iter()
-    .any(|c| c == wanted)
-}
-
-fn created_at(rt: &Runtime, name: &str) -> Result<chrono::DateTime<chrono::Utc>> {
-    Ok(rt.container(name)?.config().created_at)
-}
-
-fn matches(rt: &Runtime, c: &Container<'_>, key: &str, value: &str) -> Result<bool> {
-    let cfg = c.config();
-    Ok(match key {
-        "id" => c.id().starts_with(value),
-        "name" => c.name().contains(value.trim_start_matches('/')),
-        "label" => {
-            let (k, v) = value.split_once('=').unwrap_or((value, ""));
-            cfg.labels.get(k).is_some_and(|x| v.is_empty() || x == v)
-        }
-        "status" => value == c.status().docker_status(),
-        "exited" => {
-            let code: i32 = value
-                .parse()
-                .map_err(|_| Error::BadRequest(format!("invalid exited filter {value:?}")))?;
-            matches!(
-                c.status(),
-                ContainerStatus::Stopped | ContainerStatus::Exited
-            ) && c.state().exit_code == code
-        }
-        "ancestor" => {
-            cfg.image_id
-                .as_deref()
-                .is_some_and(|id| id.starts_with(value.trim_start_matches("sha256:")))
-                || cfg
-                    .image_name
-                    .as_deref()
-                    .is_some_and(|n| image_matches(n, value))
-        }
-        "before" => cfg.created_at < created_at(rt, value)?,
-        "since" => cfg.created_at > created_at(rt, value)?,
-        other => {
-            return Err(Error::BadRequest(format!(
-                "invalid filter {other:?}: supported are {}",
-                FILTERS.join(", ")
-            )))
-        }
-    })
-}
-
 /// Docker container summaries, newest first.
 pub async fn summaries(st: &AppState, all: bool, size: bool) -> Result<Vec<Value>> {
-    list_filtered(st, all, size, Vec::new(), None).await
+    let opts = ContainerListOptions {
+        all,
+        ..Default::default()
+    };
+    list_filtered(st, opts, size).await
 }
 
 async fn list_filtered(
     st: &AppState,
-    all: bool,
+    opts: ContainerListOptions,
     size: bool,
-    filters: Vec<(String, String)>,
-    limit: Option<usize>,
 ) -> Result<Vec<Value>> {
     st.engine(move |rt| {
-        let show_all =
-            all || limit.is_some() || filters.iter().any(|(k, _)| k == "status" || k == "exited");
-        let mut out = Vec::new();
-        let mut list = rt.containers()?;
-        list.reverse();
-        for c in &list {
-            if !show_all
-                && !matches!(
-                    c.status(),
-                    ContainerStatus::Running | ContainerStatus::Paused | ContainerStatus::Stopping
-                )
-            {
-                continue;
-            }
-            let mut keep = true;
-            let mut keys: Vec<&str> = filters.iter().map(|(k, _)| k.as_str()).collect();
-            keys.dedup();
-            for key in keys {
-                // Docker: every label must match; other keys match any value.
-                let label = key == "label";
-                let mut hit = label;
-                for (k, v) in filters.iter().filter(|(k, _)| k == key) {
-                    let m = matches(rt, c, k, v)?;
-                    hit = if label { hit && m } else { hit || m };
-                }
-                keep &= hit;
-            }
-            if keep {
-                out.push(docker_types::summary(c, size)?);
-            }
-            if limit.is_some_and(|l| out.len() >= l) {
-                break;
-            }
-        }
-        Ok(out)
+        rt.list_containers(&opts)?
+            .iter()
+            .map(|c| docker_types::summary(c, size))
+            .collect()
     })
     .await
 }
 
-/// `GET /containers/json`.
+/// `GET /containers/json?all=&limit=&size=&filters=`.
 pub async fn list(State(st): State<AppState>, q: RawQuery) -> Result<Response> {
     let p = Params::from_raw(q)?;
-    let mut filters = p.filters()?;
-    filters.sort_by(|a, b| a.0.cmp(&b.0));
-    for (k, _) in &filters {
-        if !FILTERS.contains(&k.as_str()) {
-            return Err(Error::BadRequest(format!(
-                "invalid filter {k:?}: supported are {}",
-                FILTERS.join(", ")
-            )));
+    let mut filters = ContainerFilters::from_json(p.get("filters").unwrap_or(""))?;
+    // Docker's name for the default network.
+    for n in &mut filters.network {
+        if n == "bridge" {
+            *n = libpod::network::DEFAULT_NETWORK.to_string();
         }
     }
-    let limit = p
-        .num::<i64>("limit")?
-        .and_then(|l| usize::try_from(l).ok())
-        .filter(|l| *l > 0);
-    let out = list_filtered(
-        &st,
-        p.bool("all", false)?,
-        p.bool("size", false)?,
+    let opts = ContainerListOptions {
+        all: p.bool("all", false)?,
+        last: p
+            .num::<i64>("limit")?
+            .and_then(|l| usize::try_from(l).ok())
+            .filter(|l| *l > 0),
         filters,
-        limit,
-    )
-    .await?;
+    };
+    let out = list_filtered(&st, opts, p.bool("size", false)?).await?;
     Ok(json(StatusCode::OK, &out))
 }
 

@@ -5,6 +5,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::HeaderMap;
 use axum::http::StatusCode;
 use axum::response::Response;
+use libpod::query::{ImageFilters, ImageListOptions};
 use serde_json::{json, Value};
 
 use super::transfer::{error_line, line};
@@ -40,65 +41,35 @@ fn summary(i: &libpod::images::ImageSummary, labels: Value) -> Value {
     })
 }
 
-/// Docker image summaries, newest first.
-pub async fn summaries(st: &AppState) -> Result<Vec<Value>> {
-    st.engine(|rt| {
-        let mut out = Vec::new();
-        for i in rt.images()? {
-            let labels = rt
-                .inspect_image(&i.id)
-                .map(|x| x.labels)
-                .unwrap_or(Value::Null);
-            out.push(summary(&i, labels));
-        }
-        Ok(out)
+/// Docker image summaries of a listing, newest first.
+async fn listing(st: &AppState, opts: ImageListOptions) -> Result<Vec<Value>> {
+    st.engine(move |rt| {
+        Ok(rt
+            .list_images(&opts)?
+            .iter()
+            .map(|i| summary(i, json!(i.labels)))
+            .collect())
     })
     .await
 }
 
-/// `GET /images/json?filters=`.
+/// Docker summaries of every image, newest first.
+pub async fn summaries(st: &AppState) -> Result<Vec<Value>> {
+    let opts = ImageListOptions {
+        all: true,
+        ..Default::default()
+    };
+    listing(st, opts).await
+}
+
+/// `GET /images/json?all=&filters=`.
 pub async fn list(State(st): State<AppState>, q: RawQuery) -> Result<Response> {
     let p = Params::from_raw(q)?;
-    let filters = p.filters()?;
-    for (k, _) in &filters {
-        if !["dangling", "reference", "label"].contains(&k.as_str()) {
-            return Err(Error::BadRequest(format!(
-                "invalid filter {k:?}: supported are dangling, reference, label"
-            )));
-        }
-    }
-    let all = summaries(&st).await?;
-    let out: Vec<Value> = all
-        .into_iter()
-        .filter(|img| {
-            filters.iter().all(|(k, v)| {
-                let tags: Vec<&str> = img["RepoTags"]
-                    .as_array()
-                    .map(|a| a.iter().filter_map(Value::as_str).collect())
-                    .unwrap_or_default();
-                let dangling = tags == ["<none>:<none>"];
-                match k.as_str() {
-                    "dangling" => (v == "true" || v == "1") == dangling,
-                    "reference" => tags.iter().any(|t| {
-                        let (repo, _) = libpod::images::split_name(t);
-                        *t == v
-                            || repo == *v
-                            || repo.rsplit('/').next() == Some(v.as_str())
-                            || t.split_once('/').is_some_and(|(_, rest)| rest == v)
-                    }),
-                    "label" => {
-                        let (lk, lv) = v.split_once('=').unwrap_or((v, ""));
-                        img["Labels"]
-                            .get(lk)
-                            .and_then(Value::as_str)
-                            .is_some_and(|x| lv.is_empty() || x == lv)
-                    }
-                    _ => false,
-                }
-            })
-        })
-        .collect();
-    Ok(json(StatusCode::OK, &out))
+    let opts = ImageListOptions {
+        all: p.bool("all", false)?,
+        filters: ImageFilters::from_json(p.get("filters").unwrap_or(""))?,
+    };
+    Ok(json(StatusCode::OK, &listing(&st, opts).await?))
 }
 
 /// Splits `/images/NAME/ACTION` (NAME may contain slashes).

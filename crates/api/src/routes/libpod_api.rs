@@ -5,6 +5,8 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 
+use libpod::query::{ContainerFilters, ContainerListOptions, ImageFilters, ImageListOptions};
+
 use super::containers::{sync, ALL_STATUSES};
 use super::{json, no_content, Params};
 use crate::error::{Error, Result};
@@ -19,32 +21,37 @@ pub async fn info(State(st): State<AppState>) -> Result<Response> {
 /// `GET /libpod/containers/json?all=`: Podman's `ps --format json` rows.
 pub async fn containers(State(st): State<AppState>, q: RawQuery) -> Result<Response> {
     let p = Params::from_raw(q)?;
-    let all = p.bool("all", false)?;
     let size = p.bool("size", false)?;
+    let opts = ContainerListOptions {
+        all: p.bool("all", false)?,
+        last: p
+            .num::<i64>("limit")?
+            .and_then(|l| usize::try_from(l).ok())
+            .filter(|l| *l > 0),
+        filters: ContainerFilters::from_json(p.get("filters").unwrap_or(""))?,
+    };
     let rows = st
         .engine(move |rt| {
             let mut out = Vec::new();
-            for c in rt.containers()?.iter().rev() {
-                if all || c.status().is_active() {
-                    let mut row = serde_json::to_value(c.ps_entry(size)?)
-                        .map_err(|e| Error::Internal(format!("encoding a row: {e}")))?;
-                    // Podman's bindings read Created as a time.
-                    if let Some(secs) = row.get("Created").and_then(serde_json::Value::as_i64) {
-                        if let Some(t) = chrono::DateTime::from_timestamp(secs, 0) {
-                            row["Created"] = serde_json::json!(t.to_rfc3339());
-                        }
+            for c in rt.list_containers(&opts)?.iter() {
+                let mut row = serde_json::to_value(c.ps_entry(size)?)
+                    .map_err(|e| Error::Internal(format!("encoding a row: {e}")))?;
+                // Podman's bindings read Created as a time.
+                if let Some(secs) = row.get("Created").and_then(serde_json::Value::as_i64) {
+                    if let Some(t) = chrono::DateTime::from_timestamp(secs, 0) {
+                        row["Created"] = serde_json::json!(t.to_rfc3339());
                     }
-                    // Podman's Status column is the health status only.
-                    let health = match (&c.config().health, &c.state().health) {
-                        (Some(_), Some(h)) => serde_json::to_value(h.status)
-                            .ok()
-                            .and_then(|v| v.as_str().map(str::to_string))
-                            .unwrap_or_default(),
-                        _ => String::new(),
-                    };
-                    row["Status"] = serde_json::json!(health);
-                    out.push(row);
                 }
+                // Podman's Status column is the health status only.
+                let health = match (&c.config().health, &c.state().health) {
+                    (Some(_), Some(h)) => serde_json::to_value(h.status)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_string))
+                        .unwrap_or_default(),
+                    _ => String::new(),
+                };
+                row["Status"] = serde_json::json!(health);
+                out.push(row);
             }
             Ok(out)
         })
@@ -102,26 +109,15 @@ pub async fn wait(
     Ok(json(StatusCode::OK, &code))
 }
 
-/// `GET /libpod/images/json`.
-pub async fn images(State(st): State<AppState>) -> Result<Response> {
-    let list = st
-        .engine(|rt| {
-            Ok(rt
-                .images()?
-                .into_iter()
-                .map(|i| {
-                    // libpod's `images --format json` document; Podman adds
-                    // Dangling only when true.
-                    let dangling = i.names.is_empty();
-                    let mut doc = serde_json::to_value(&i).unwrap_or_default();
-                    if dangling {
-                        doc["Dangling"] = serde_json::json!(true);
-                    }
-                    doc
-                })
-                .collect::<Vec<_>>())
-        })
-        .await?;
+/// `GET /libpod/images/json?all=&filters=`: libpod's `images --format
+/// json` documents.
+pub async fn images(State(st): State<AppState>, q: RawQuery) -> Result<Response> {
+    let p = Params::from_raw(q)?;
+    let opts = ImageListOptions {
+        all: p.bool("all", false)?,
+        filters: ImageFilters::from_json(p.get("filters").unwrap_or(""))?,
+    };
+    let list = st.engine(move |rt| Ok(rt.list_images(&opts)?)).await?;
     Ok(json(StatusCode::OK, &list))
 }
 

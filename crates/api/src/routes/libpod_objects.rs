@@ -11,6 +11,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use libpod::images::{Progress, RegistryOptions};
 use libpod::pods::PodCreateOptions;
+use libpod::query::{NetworkFilters, PodFilters, VolumeFilters};
 use libpod::NetworkMode;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -127,9 +128,11 @@ pub async fn pull(State(st): State<AppState>, q: RawQuery) -> Result<Response> {
     Ok(hijack::stream_response("application/json", body))
 }
 
-/// `GET /libpod/networks/json`: Podman's network documents.
-pub async fn networks(State(st): State<AppState>) -> Result<Response> {
-    let list = st.engine(|rt| Ok(rt.networks()?)).await?;
+/// `GET /libpod/networks/json?filters=`: Podman's network documents.
+pub async fn networks(State(st): State<AppState>, q: RawQuery) -> Result<Response> {
+    let p = Params::from_raw(q)?;
+    let filters = NetworkFilters::from_json(p.get("filters").unwrap_or(""))?;
+    let list = st.engine(move |rt| Ok(rt.list_networks(&filters)?)).await?;
     Ok(json(StatusCode::OK, &list))
 }
 
@@ -146,12 +149,14 @@ pub async fn network_sub(
     }
 }
 
-/// `GET /libpod/volumes/json`.
-pub async fn volumes(State(st): State<AppState>) -> Result<Response> {
+/// `GET /libpod/volumes/json?filters=`.
+pub async fn volumes(State(st): State<AppState>, q: RawQuery) -> Result<Response> {
+    let p = Params::from_raw(q)?;
+    let filters = VolumeFilters::from_json(p.get("filters").unwrap_or(""))?;
     let list = st
-        .engine(|rt| {
+        .engine(move |rt| {
             Ok(rt
-                .volumes()?
+                .list_volumes(&filters)?
                 .iter()
                 .map(|v| v.inspect())
                 .collect::<Vec<_>>())
@@ -217,12 +222,14 @@ fn pod_row(rt: &libpod::Runtime, pod: &libpod::pods::PodConfig) -> Result<Value>
         .map_err(|e| Error::Internal(format!("encoding a pod: {e}")))
 }
 
-/// `GET /libpod/pods/json`.
-pub async fn pods(State(st): State<AppState>) -> Result<Response> {
+/// `GET /libpod/pods/json?filters=`, newest first.
+pub async fn pods(State(st): State<AppState>, q: RawQuery) -> Result<Response> {
+    let p = Params::from_raw(q)?;
+    let filters = PodFilters::from_json(p.get("filters").unwrap_or(""))?;
     let rows = st
-        .engine(|rt| {
+        .engine(move |rt| {
             let mut out = Vec::new();
-            for p in rt.pods()? {
+            for p in rt.list_pods(&filters)? {
                 out.push(pod_row(rt, &p)?);
             }
             Ok(out)

@@ -264,44 +264,15 @@ impl Params {
         }
     }
 
-    /// Docker's `filters` parameter: `{"key": ["v1", "v2"]}` (or the old
-    /// `{"key": {"v1": true}}`), as (key, value) pairs.
+    /// Docker's `filters` parameter (`{"key": ["v1", "v2"]}`, or the old
+    /// `{"key": {"v1": true}}`) as (key, value) pairs, parsed by libpod's
+    /// query module as every listing's filters are.
     pub fn filters(&self) -> Result<Vec<(String, String)>> {
-        let Some(text) = self.get("filters").filter(|t| !t.is_empty()) else {
-            return Ok(Vec::new());
-        };
-        let value: serde_json::Value = serde_json::from_str(text)
-            .map_err(|e| Error::BadRequest(format!("invalid filters {text:?}: {e}")))?;
-        let obj = value.as_object().ok_or_else(|| {
-            Error::BadRequest(format!("invalid filters {text:?}: expected an object"))
-        })?;
-        let mut out = Vec::new();
-        for (k, v) in obj {
-            match v {
-                serde_json::Value::Array(items) => {
-                    for i in items {
-                        match i.as_str() {
-                            Some(s) => out.push((k.clone(), s.to_string())),
-                            None => {
-                                return Err(Error::BadRequest(format!(
-                                    "invalid filter value for {k:?}: expected strings"
-                                )))
-                            }
-                        }
-                    }
-                }
-                serde_json::Value::Object(map) => {
-                    for (val, on) in map {
-                        if on.as_bool().unwrap_or(false) {
-                            out.push((k.clone(), val.clone()));
-                        }
-                    }
-                }
-                serde_json::Value::String(s) => out.push((k.clone(), s.clone())),
-                _ => return Err(Error::BadRequest(format!("invalid filter value for {k:?}"))),
-            }
-        }
-        Ok(out)
+        let set = libpod::query::FilterSet::from_json(self.get("filters").unwrap_or(""))?;
+        Ok(set
+            .iter()
+            .flat_map(|(k, vs)| vs.iter().map(move |v| (k.to_string(), v.clone())))
+            .collect())
     }
 }
 

@@ -9,6 +9,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use libpod::network::{CreateRequest, Network, PerNetworkOptions, DEFAULT_NETWORK};
+use libpod::query::NetworkFilters;
 use libpod::Runtime;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -110,51 +111,52 @@ fn doc(rt: &Runtime, n: &Network) -> Result<Value> {
     }))
 }
 
-fn matches(doc: &Value, filters: &[(String, String)]) -> bool {
-    filters.iter().all(|(k, v)| match k.as_str() {
-        "name" => doc["Name"].as_str().is_some_and(|n| n.contains(v.as_str())),
-        "id" => doc["Id"]
-            .as_str()
-            .is_some_and(|n| n.starts_with(v.as_str())),
-        "driver" => doc["Driver"] == v.as_str(),
-        "label" => {
-            let (lk, lv) = v.split_once('=').unwrap_or((v, ""));
-            doc["Labels"]
-                .get(lk)
-                .and_then(Value::as_str)
-                .is_some_and(|x| lv.is_empty() || x == lv)
-        }
-        "type" => {
-            let builtin = ["bridge", "host", "none"].contains(&doc["Name"].as_str().unwrap_or(""));
-            (v == "custom") != builtin
-        }
-        _ => true,
-    })
+/// `host` and `none` as networks, for the filters.
+fn pseudo_network(name: &str, driver: &str) -> Network {
+    Network {
+        name: name.into(),
+        id: name.into(),
+        driver: driver.into(),
+        network_interface: String::new(),
+        created: "0001-01-01T00:00:00Z".into(),
+        subnets: Vec::new(),
+        ipv6_enabled: false,
+        internal: false,
+        dns_enabled: false,
+        labels: BTreeMap::new(),
+        options: BTreeMap::new(),
+        ipam_options: BTreeMap::new(),
+    }
 }
 
-/// `GET /networks?filters=`.
+/// `GET /networks?filters=`: libpod's network filters, on Docker's names
+/// (`bridge` for the default network) and with `host` and `none`.
 pub async fn list(State(st): State<AppState>, q: RawQuery) -> Result<Response> {
-    let filters = Params::from_raw(q)?.filters()?;
-    for (k, _) in &filters {
-        if !["name", "id", "driver", "label", "type"].contains(&k.as_str()) {
-            return Err(Error::BadRequest(format!(
-                "invalid filter {k:?}: supported are name, id, driver, label, type"
-            )));
-        }
-    }
+    let p = Params::from_raw(q)?;
+    let filters = NetworkFilters::from_json(p.get("filters").unwrap_or(""))?;
     let docs = st
-        .engine(|rt| {
+        .engine(move |rt| {
+            let used = rt.networks_in_use()?;
             let mut out = Vec::new();
             for n in rt.networks()? {
-                out.push(doc(rt, &n)?);
+                let in_use = used.contains(&n.name);
+                let seen = Network {
+                    name: docker_name(&n),
+                    ..n.clone()
+                };
+                if filters.matches(&seen, in_use) {
+                    out.push(doc(rt, &n)?);
+                }
             }
-            out.push(pseudo("host", "host"));
-            out.push(pseudo("none", "null"));
+            for (name, driver) in [("host", "host"), ("none", "null")] {
+                if filters.matches(&pseudo_network(name, driver), true) {
+                    out.push(pseudo(name, driver));
+                }
+            }
             Ok(out)
         })
         .await?;
-    let out: Vec<Value> = docs.into_iter().filter(|d| matches(d, &filters)).collect();
-    Ok(json(StatusCode::OK, &out))
+    Ok(json(StatusCode::OK, &docs))
 }
 
 /// `GET /networks/{id}`.

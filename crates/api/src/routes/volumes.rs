@@ -6,6 +6,7 @@ use axum::body::Body;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use libpod::query::VolumeFilters;
 use libpod::Runtime;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -35,41 +36,12 @@ fn find(rt: &Runtime, name: &str) -> Result<libpod::volumes::Volume> {
     Ok(rt.volume(name)?)
 }
 
-/// `GET /volumes?filters=` (name, label, dangling, driver).
+/// `GET /volumes?filters=`.
 pub async fn list(State(st): State<AppState>, q: RawQuery) -> Result<Response> {
-    let filters = Params::from_raw(q)?.filters()?;
-    for (k, _) in &filters {
-        if !["name", "label", "dangling", "driver"].contains(&k.as_str()) {
-            return Err(Error::BadRequest(format!(
-                "invalid filter {k:?}: supported are name, label, dangling, driver"
-            )));
-        }
-    }
-    let vols = st
-        .engine(move |rt| {
-            let mut out = Vec::new();
-            for v in rt.volumes()? {
-                let d = doc(&v);
-                let used = !rt.volume_users(v.name())?.is_empty();
-                let keep = filters.iter().all(|(k, val)| match k.as_str() {
-                    "name" => v.name().contains(val.as_str()),
-                    "driver" => d["Driver"] == val.as_str(),
-                    "dangling" => (val == "true" || val == "1") != used,
-                    "label" => {
-                        let (lk, lv) = val.split_once('=').unwrap_or((val, ""));
-                        d["Labels"]
-                            .get(lk)
-                            .and_then(Value::as_str)
-                            .is_some_and(|x| lv.is_empty() || x == lv)
-                    }
-                    _ => true,
-                });
-                if keep {
-                    out.push(d);
-                }
-            }
-            Ok(out)
-        })
+    let p = Params::from_raw(q)?;
+    let filters = VolumeFilters::from_json(p.get("filters").unwrap_or(""))?;
+    let vols: Vec<Value> = st
+        .engine(move |rt| Ok(rt.list_volumes(&filters)?.iter().map(doc).collect()))
         .await?;
     Ok(json(
         StatusCode::OK,

@@ -182,6 +182,9 @@ pub struct PodPsArgs {
     /// Print no header line
     #[arg(long = "noheading")]
     pub noheading: bool,
+    /// Filter output based on conditions given (KEY=VALUE)
+    #[arg(short = 'f', long = "filter")]
+    pub filter: Vec<String>,
     /// Show only IDs
     #[arg(short = 'q', long)]
     pub quiet: bool,

@@ -309,115 +309,16 @@ struct PsTemplateRow {
     IsInfra: bool,
 }
 
-fn matches_filter(c: &Container<'_>, key: &str, value: &str) -> Result<bool> {
-    Ok(match key {
-        "id" => c.id().starts_with(value),
-        "name" => c.name().contains(value),
-        "label" => {
-            let (k, v) = value.split_once('=').unwrap_or((value, ""));
-            c.config()
-                .labels
-                .get(k)
-                .is_some_and(|x| v.is_empty() || x == v)
-        }
-        "status" => {
-            let s = c.status();
-            value == s.docker_status() || value == s.as_str()
-        }
-        "exited" => {
-            let code: i32 = value
-                .parse()
-                .with_context(|| format!("invalid exited filter {value:?}"))?;
-            matches!(
-                c.status(),
-                ContainerStatus::Stopped | ContainerStatus::Exited
-            ) && c.state().exit_code == code
-        }
-        "ancestor" => {
-            c.config()
-                .image_id
-                .as_deref()
-                .is_some_and(|id| id.starts_with(value))
-                || c.config()
-                    .image_name
-                    .as_deref()
-                    .is_some_and(|n| image_name_matches(n, value))
-        }
-        other => bail!(
-            "invalid filter {other:?}: supported are {}",
-            PS_FILTERS.join(", ")
-        ),
-    })
-}
-
-const PS_FILTERS: &[&str] = &["id", "name", "label", "status", "exited", "ancestor"];
-
-/// Whether a stored image name (`localhost/busybox:latest`) is what the user
-/// wrote: the full name, or without its registry, tag, or path.
-fn image_name_matches(full: &str, wanted: &str) -> bool {
-    let (repo, tag) = libpod::images::split_name(full);
-    let short_repo = repo.rsplit('/').next().unwrap_or(&repo).to_string();
-    let without_registry = full.split_once('/').map_or(full, |(_, rest)| rest);
-    [
-        full.to_string(),
-        without_registry.to_string(),
-        repo.clone(),
-        format!("{short_repo}:{tag}"),
-        short_repo,
-    ]
-    .iter()
-    .any(|candidate| candidate == wanted)
-}
-
 fn ps(rt: &Runtime, a: PsArgs) -> Result<u8> {
     if a.noheading {
         crate::format::omit_headings();
     }
-    let mut filters: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for f in &a.filter {
-        let (k, v) = f
-            .split_once('=')
-            .with_context(|| format!("invalid filter {f:?}: expected KEY=VALUE"))?;
-        if !PS_FILTERS.contains(&k) {
-            bail!(
-                "invalid filter {k:?}: supported are {}",
-                PS_FILTERS.join(", ")
-            );
-        }
-        filters
-            .entry(k.to_string())
-            .or_default()
-            .push(v.to_string());
-    }
-    let show_all = a.all
-        || a.latest
-        || a.last.is_some()
-        || filters.contains_key("status")
-        || filters.contains_key("exited");
-    let mut list = Vec::new();
-    for c in rt.containers()? {
-        if !show_all && c.status() != ContainerStatus::Running {
-            continue;
-        }
-        let mut keep = true;
-        for (k, values) in &filters {
-            let mut any = false;
-            for v in values {
-                any |= matches_filter(&c, k, v)?;
-            }
-            keep &= any;
-        }
-        if keep {
-            list.push(c);
-        }
-    }
-    list.reverse();
-    if a.latest {
-        list.truncate(1);
-    }
-    if let Some(n) = a.last {
-        list.truncate(n);
-    }
+    let opts = libpod::query::ContainerListOptions {
+        all: a.all || a.latest,
+        last: if a.latest { Some(1) } else { a.last },
+        filters: libpod::query::ContainerFilters::from_cli(&a.filter)?,
+    };
+    let list = rt.list_containers(&opts)?;
     if a.quiet {
         for c in &list {
             println!("{}", if a.no_trunc { c.id() } else { &c.id()[..12] });

@@ -11,7 +11,6 @@ use serde::Serialize;
 use crate::cli::{ImageCommand, ImageGroup, ImagesArgs, ImportArgs, RmiArgs};
 use crate::format::{print_table, OutputFormat};
 
-mod filters;
 mod progress;
 mod transfer;
 
@@ -109,7 +108,10 @@ fn list(rt: &Runtime, a: ImagesArgs) -> Result<u8> {
     if let Some(reference) = &a.reference {
         filter_texts.push(format!("reference={reference}"));
     }
-    let images = filters::apply(rt, rt.images()?, &filter_texts, a.all)?;
+    let images = rt.list_images(&libpod::query::ImageListOptions {
+        all: a.all,
+        filters: libpod::query::ImageFilters::from_cli(&filter_texts)?,
+    })?;
     if a.quiet {
         let mut seen = std::collections::BTreeSet::new();
         for i in &images {

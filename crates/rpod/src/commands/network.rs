@@ -143,38 +143,11 @@ fn go_fields(n: &Network) -> Value {
     })
 }
 
-fn matches_filters(n: &Network, filters: &[String]) -> Result<bool> {
-    for f in filters {
-        let (k, v) = parse_key_value(f);
-        let ok = match k.as_str() {
-            "name" => n.name.contains(&v),
-            "id" => n.id.starts_with(&v),
-            "driver" => n.driver == v,
-            "label" => {
-                let (lk, lv) = parse_key_value(&v);
-                n.labels
-                    .get(&lk)
-                    .is_some_and(|x| !v.contains('=') || *x == lv)
-            }
-            other => bail!("invalid filter {other:?}: supported are name, id, driver, label"),
-        };
-        if !ok {
-            return Ok(false);
-        }
-    }
-    Ok(true)
-}
-
 fn ls(rt: &Runtime, a: &NetworkLsArgs) -> Result<u8> {
     if a.noheading {
         crate::format::omit_headings();
     }
-    let mut nets = Vec::new();
-    for n in rt.networks()? {
-        if matches_filters(&n, &a.filter)? {
-            nets.push(n);
-        }
-    }
+    let nets = rt.list_networks(&libpod::query::NetworkFilters::from_cli(&a.filter)?)?;
     if a.quiet {
         for n in &nets {
             println!("{}", n.name);

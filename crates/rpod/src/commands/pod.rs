@@ -247,19 +247,18 @@ fn ps(rt: &Runtime, a: PodPsArgs) -> Result<u8> {
     if a.noheading {
         crate::format::omit_headings();
     }
+    let pods = rt.list_pods(&libpod::query::PodFilters::from_cli(&a.filter)?)?;
     let json = OutputFormat::parse(a.format.as_deref())?;
     if !a.quiet && matches!(json, OutputFormat::Json) {
-        let docs = rt
-            .pods()?
+        let docs = pods
             .iter()
-            .rev()
             .map(|p| rt.pod_list_entry(p))
             .collect::<libpod::Result<Vec<_>>>()?;
         json.print_items(&docs)?;
         return Ok(0);
     }
     let mut rows = Vec::new();
-    for pod in rt.pods()?.into_iter().rev() {
+    for pod in pods {
         let short = |id: &str| {
             if a.no_trunc {
                 id.to_string()

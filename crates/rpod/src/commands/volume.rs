@@ -116,40 +116,12 @@ fn ls(rt: &Runtime, a: VolumeLsArgs) -> Result<u8> {
     if a.noheading {
         crate::format::omit_headings();
     }
-    let mut filters: Vec<(String, String)> = Vec::new();
-    for f in &a.filter {
-        let (k, v) = f
-            .split_once('=')
-            .with_context(|| format!("invalid filter {f:?}: expected KEY=VALUE"))?;
-        if !matches!(k, "name" | "label" | "driver" | "dangling") {
-            bail!("invalid filter {k:?}: supported are name, label, driver, dangling");
-        }
-        filters.push((k.to_string(), v.to_string()));
-    }
-    let mut docs = Vec::new();
-    for v in rt.volumes()? {
-        let mut keep = true;
-        for (k, val) in &filters {
-            keep &= match k.as_str() {
-                "name" => v.name().contains(val.as_str()),
-                "driver" => v.config.driver == *val,
-                "label" => {
-                    let (lk, lv) = val.split_once('=').unwrap_or((val, ""));
-                    v.config
-                        .labels
-                        .get(lk)
-                        .is_some_and(|x| lv.is_empty() || x == lv)
-                }
-                _ => {
-                    let dangling = rt.volume_users(v.name())?.is_empty();
-                    dangling == matches!(val.as_str(), "true" | "1")
-                }
-            };
-        }
-        if keep {
-            docs.push(v.inspect());
-        }
-    }
+    let filters = libpod::query::VolumeFilters::from_cli(&a.filter)?;
+    let docs: Vec<_> = rt
+        .list_volumes(&filters)?
+        .iter()
+        .map(|v| v.inspect())
+        .collect();
     if a.quiet {
         for d in &docs {
             println!("{}", d.name);
