@@ -88,23 +88,22 @@ impl Container<'_> {
         let log = self.rundir().join(format!("exec-{}.log", &session[..12]));
         // Errors of the runtime itself go to this log; the process's own
         // stderr stays the user's.
-        let mut cmd = oci.exec_command(
-            self.id(),
-            process_file,
-            opts.detach,
-            Some(pid_file),
-            Some(&log),
-        );
-        if !(opts.interactive || opts.tty) || opts.detach {
-            cmd.stdin(Stdio::null());
-        }
-        if opts.detach {
-            cmd.stdout(Stdio::null()).stderr(Stdio::null());
-        }
-        let mut child = cmd
-            .spawn()
-            .ctx(|| format!("running {} exec", oci.path().display()))?;
-        let runner_pid = i32::try_from(child.id()).unwrap_or(0);
+        let quiet = || if opts.detach { Stdio::null() } else { Stdio::inherit() };
+        let mut child = oci.exec(ocirt::ExecRequest {
+            id: self.id(),
+            process: process_file,
+            detach: opts.detach,
+            pid_file: Some(pid_file),
+            log: Some(&log),
+            stdin: if !(opts.interactive || opts.tty) || opts.detach {
+                Stdio::null()
+            } else {
+                Stdio::inherit()
+            },
+            stdout: quiet(),
+            stderr: quiet(),
+        })?;
+        let runner_pid = i32::try_from(child.pid()).unwrap_or(0);
         self.record_session(session, runner_pid, &opts.command)?;
         self.event("exec");
         let status = child
