@@ -25,6 +25,8 @@ pub mod system;
 pub mod volumes;
 
 mod error;
+#[cfg(test)]
+mod tests;
 
 pub use container::{Container, ContainerStatus, CreateOptions};
 pub use error::{Error, Operation, Result};

@@ -89,7 +89,12 @@ impl Runtime {
         Self::open(options, Some(oci))
     }
 
-    fn open(options: RuntimeOptions, oci: Option<Arc<dyn ContainerRuntime>>) -> Result<Self> {
+    /// [`Self::new`] with the given OCI runtime, if any (another handle on
+    /// an engine passes its [`Self::oci_handle`]).
+    pub(crate) fn open(
+        options: RuntimeOptions,
+        oci: Option<Arc<dyn ContainerRuntime>>,
+    ) -> Result<Self> {
         let config = match &options.config_path {
             Some(p) => EngineConfig::load(p, true)?,
             None => EngineConfig::load(Path::new(DEFAULT_CONFIG_PATH), false)?,
@@ -239,6 +244,13 @@ impl Runtime {
         };
         let oci = OciRuntime::find(&name, path.as_deref(), &self.paths.runtime_state(&name))?;
         Ok(self.oci.get_or_init(|| Arc::new(oci)).as_ref())
+    }
+
+    /// What another handle on this engine needs to reach the same OCI
+    /// runtime: the one given to [`Self::with_oci`] (or found), for
+    /// [`Self::open`] on another thread.
+    pub(crate) fn oci_handle(&self) -> Option<Arc<dyn ContainerRuntime>> {
+        self.oci.get().cloned()
     }
 
     /// The rpod-monitor binary: configured, next to this executable, or in

@@ -131,6 +131,15 @@ impl FakeRuntime {
             .collect()
     }
 
+    /// The operations that changed container `id`, in order: its calls
+    /// without the queries (`state`, `pids`, `version`).
+    pub fn actions_for(&self, id: &str) -> Vec<&'static str> {
+        self.ops_for(id)
+            .into_iter()
+            .filter(|op| !matches!(*op, "state" | "pids" | "version"))
+            .collect()
+    }
+
     /// Forgets the calls recorded so far.
     pub fn clear_calls(&self) {
         self.lock().calls.clear();
@@ -572,11 +581,9 @@ fn deliver(inner: &mut Inner, op: &str, id: &str, signal: i32, strict: bool) -> 
         };
     };
     match c.status {
-        RuntimeStatus::Stopped if strict => Err(command_error(
-            op,
-            id,
-            "container not running".into(),
-        )),
+        RuntimeStatus::Stopped if strict => {
+            Err(command_error(op, id, "container not running".into()))
+        }
         RuntimeStatus::Stopped => Ok(()),
         _ if ignored && signal != libc::SIGKILL => Ok(()),
         RuntimeStatus::Paused if signal != libc::SIGKILL => {
@@ -690,9 +697,7 @@ mod tests {
         assert!(rt.state("c1").unwrap().is_none());
         assert_eq!(
             rt.ops_for("c1"),
-            [
-                "create", "start", "start", "pause", "signal", "resume", "kill", "delete", "state"
-            ]
+            ["create", "start", "start", "pause", "signal", "resume", "kill", "delete", "state"]
         );
     }
 

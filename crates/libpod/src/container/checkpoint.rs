@@ -102,6 +102,9 @@ impl Container<'_> {
         }
         let oci = self.rt.oci()?;
         let _ = oci.delete(self.id(), true);
+        // The checkpointed run's exit file would end the restored one at
+        // the next sync.
+        let _ = std::fs::remove_file(self.exit_file());
         // The bundle's config.json from the checkpointed run is reused.
         self.mount_rootfs()?;
         let pid_file = self.rundir().join("pidfile");

@@ -88,7 +88,13 @@ impl Container<'_> {
         let log = self.rundir().join(format!("exec-{}.log", &session[..12]));
         // Errors of the runtime itself go to this log; the process's own
         // stderr stays the user's.
-        let quiet = || if opts.detach { Stdio::null() } else { Stdio::inherit() };
+        let quiet = || {
+            if opts.detach {
+                Stdio::null()
+            } else {
+                Stdio::inherit()
+            }
+        };
         let mut child = oci.exec(ocirt::ExecRequest {
             id: self.id(),
             process: process_file,

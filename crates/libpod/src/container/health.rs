@@ -124,16 +124,16 @@ impl Container<'_> {
         })?;
         // Read both pipes on threads so a chatty check cannot block.
         let readers: Vec<_> = [child.take_stdout(), child.take_stderr()]
-        .into_iter()
-        .flatten()
-        .map(|mut r| {
-            std::thread::spawn(move || {
-                let mut buf = Vec::new();
-                let _ = r.by_ref().take(MAX_OUTPUT as u64 * 4).read_to_end(&mut buf);
-                buf
+            .into_iter()
+            .flatten()
+            .map(|mut r| {
+                std::thread::spawn(move || {
+                    let mut buf = Vec::new();
+                    let _ = r.by_ref().take(MAX_OUTPUT as u64 * 4).read_to_end(&mut buf);
+                    buf
+                })
             })
-        })
-        .collect();
+            .collect();
         let deadline = Instant::now() + timeout;
         let code = loop {
             match child

@@ -186,6 +186,9 @@ impl Container<'_> {
                     message: e.to_string(),
                 },
             }),
+            // A runtime that reports its own create failure: classified
+            // as the monitor's report of one is.
+            Err(ocirt::Error::Command { message, .. }) => Err(self.runtime_create_error(message)),
             Err(e) => Err(e.into()),
         }
     }
