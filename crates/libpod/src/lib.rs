@@ -4,6 +4,12 @@
 //! database and (lazily) the image store and OCI runtime. Containers are
 //! [`Container`] values with one module per operation; every state
 //! transition lives here, never in the CLI or the API.
+//!
+//! The OCI runtime is reached only through [`Runtime::oci`], an
+//! `ocirt::ContainerRuntime` trait object: runc (or crun, youki) in
+//! production, or any implementation given to [`Runtime::with_oci`]. The
+//! unit tests (`src/tests/`) run the engine on `ocirt::fake::FakeRuntime`
+//! with a temporary root and vfs storage, needing neither root nor runc.
 
 pub mod config;
 pub mod container;

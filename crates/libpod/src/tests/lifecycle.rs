@@ -120,7 +120,7 @@ fn removing_a_running_container_needs_force() {
 
     let mut c = e.reload("busy");
     let removed = c.remove(true, Some(0)).unwrap();
-    assert_eq!(removed, [id.clone()]);
+    assert_eq!(removed, std::slice::from_ref(&id));
     assert!(e.fake.container(&id).is_none());
     let err = e.rt.container("busy").err().unwrap();
     assert!(matches!(err, Error::NoSuchContainer(_)), "{err:?}");

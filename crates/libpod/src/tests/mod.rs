@@ -3,5 +3,9 @@
 //! root and run root with vfs storage. Integration tests with real runc
 //! live in `crates/rpod/tests`.
 
+mod archives;
 mod lifecycle;
+mod migrations;
+mod networking;
+mod pods;
 mod support;

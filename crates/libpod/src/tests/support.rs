@@ -1,6 +1,6 @@
 //! A throwaway engine on the fake runtime.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use ocirt::fake::FakeRuntime;
@@ -17,7 +17,14 @@ pub(super) struct TestEngine {
 
 impl TestEngine {
     pub fn new() -> Self {
+        Self::prepared(|_| {})
+    }
+
+    /// An engine whose directory `prepare` filled first (the root is
+    /// `DIR/root`, the run root `DIR/run`).
+    pub fn prepared(prepare: impl FnOnce(&Path)) -> Self {
         let dir = tempfile::tempdir().expect("temporary directory");
+        prepare(dir.path());
         // A configuration of its own, so the host's never applies; the
         // infra process only has to be a file (the fake never runs it).
         let init = dir.path().join("catatonit");
