@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 
 /// Schema migrations, applied in order; the index + 1 is the schema version
 /// (SQLite's `user_version`).
-const MIGRATIONS: &[&str] = &[
+pub(crate) const MIGRATIONS: &[&str] = &[
     "CREATE TABLE containers (
         id      TEXT PRIMARY KEY NOT NULL,
         name    TEXT NOT NULL UNIQUE,

@@ -5,6 +5,12 @@
 //! [`Container`] values with one module per operation; every state
 //! transition lives here, never in the CLI or the API. Listings and
 //! their filters are [`query`]'s, shared by every front end.
+//!
+//! The OCI runtime is reached only through [`Runtime::oci`], an
+//! `ocirt::ContainerRuntime` trait object: runc (or crun, youki) in
+//! production, or any implementation given to [`Runtime::with_oci`]. The
+//! unit tests (`src/tests/`) run the engine on `ocirt::fake::FakeRuntime`
+//! with a temporary root and vfs storage, needing neither root nor runc.
 
 pub mod config;
 pub mod container;
@@ -27,6 +33,8 @@ pub mod system;
 pub mod volumes;
 
 mod error;
+#[cfg(test)]
+mod tests;
 
 pub use container::{Container, ContainerStatus, CreateOptions};
 pub use error::{Error, Operation, Result};

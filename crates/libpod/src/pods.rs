@@ -428,13 +428,15 @@ impl Runtime {
         op: impl Fn(&mut Container<'_>) -> Result<Vec<T>> + Sync,
     ) -> Result<Vec<T>> {
         let options = &self.options;
+        let oci = self.oci_handle();
+        let oci = &oci;
         let op = &op;
         let results: Vec<Result<Vec<T>>> = std::thread::scope(|s| {
             let handles: Vec<_> = ids
                 .iter()
                 .map(|id| {
                     s.spawn(move || -> Result<Vec<T>> {
-                        let rt = Runtime::new(options.clone())?;
+                        let rt = Runtime::open(options.clone(), oci.clone())?;
                         match rt.container(id) {
                             Ok(mut c) => op(&mut c),
                             Err(Error::NoSuchContainer(_)) => Ok(Vec::new()),

@@ -2,9 +2,9 @@
 //! lazily opened storage and OCI runtime.
 
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
-use ocirt::OciRuntime;
+use ocirt::{ContainerRuntime, OciRuntime};
 use storage::{DriverKind, Store, StoreOptions};
 
 use crate::config::{EngineConfig, DEFAULT_CONFIG_PATH};
@@ -71,7 +71,7 @@ pub struct Runtime {
     pub(crate) db: Db,
     pub(crate) events: EventLog,
     store: OnceLock<Store>,
-    oci: OnceLock<OciRuntime>,
+    oci: OnceLock<Arc<dyn ContainerRuntime>>,
     hooks: OnceLock<HookSet>,
 }
 
@@ -80,6 +80,21 @@ impl Runtime {
     /// opens the state database, and refreshes container states when the
     /// run root is new (after a reboot).
     pub fn new(options: RuntimeOptions) -> Result<Self> {
+        Self::open(options, None)
+    }
+
+    /// [`Self::new`] with a given OCI runtime instead of the configured
+    /// one (tests use `ocirt::fake::FakeRuntime`).
+    pub fn with_oci(options: RuntimeOptions, oci: Arc<dyn ContainerRuntime>) -> Result<Self> {
+        Self::open(options, Some(oci))
+    }
+
+    /// [`Self::new`] with the given OCI runtime, if any (another handle on
+    /// an engine passes its [`Self::oci_handle`]).
+    pub(crate) fn open(
+        options: RuntimeOptions,
+        oci: Option<Arc<dyn ContainerRuntime>>,
+    ) -> Result<Self> {
         let config = match &options.config_path {
             Some(p) => EngineConfig::load(p, true)?,
             None => EngineConfig::load(Path::new(DEFAULT_CONFIG_PATH), false)?,
@@ -146,7 +161,7 @@ impl Runtime {
             db,
             events,
             store: OnceLock::new(),
-            oci: OnceLock::new(),
+            oci: oci.map(OnceLock::from).unwrap_or_default(),
             hooks: OnceLock::new(),
         };
         rt.refresh_if_rebooted()?;
@@ -205,10 +220,11 @@ impl Runtime {
         Ok(self.hooks.get_or_init(|| set))
     }
 
-    /// The OCI runtime, found on first use.
-    pub fn oci(&self) -> Result<&OciRuntime> {
+    /// The OCI runtime, found on first use (or the one given to
+    /// [`Self::with_oci`]). Every runtime call of the engine goes through it.
+    pub fn oci(&self) -> Result<&dyn ContainerRuntime> {
         if let Some(r) = self.oci.get() {
-            return Ok(r);
+            return Ok(r.as_ref());
         }
         let wanted = self
             .options
@@ -227,7 +243,14 @@ impl Runtime {
             (wanted, p)
         };
         let oci = OciRuntime::find(&name, path.as_deref(), &self.paths.runtime_state(&name))?;
-        Ok(self.oci.get_or_init(|| oci))
+        Ok(self.oci.get_or_init(|| Arc::new(oci)).as_ref())
+    }
+
+    /// What another handle on this engine needs to reach the same OCI
+    /// runtime: the one given to [`Self::with_oci`] (or found), for
+    /// [`Self::open`] on another thread.
+    pub(crate) fn oci_handle(&self) -> Option<Arc<dyn ContainerRuntime>> {
+        self.oci.get().cloned()
     }
 
     /// The rpod-monitor binary: configured, next to this executable, or in

@@ -35,6 +35,10 @@ pub enum Error {
     },
     #[error("building runtime spec: {0}")]
     Spec(#[from] oci_spec::OciSpecError),
+    /// The engine's supervisor failed to create the container; its own
+    /// error, handed back unchanged.
+    #[error("{0}")]
+    Supervisor(Box<dyn std::error::Error + Send + Sync>),
 }
 
 impl Error {

@@ -1,13 +1,18 @@
 //! One OCI runtime binary and the commands rpod runs with it.
 
-use std::ffi::OsStr;
+use std::ffi::{OsStr, OsString};
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Command, ExitStatus, Stdio};
 
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
 use crate::host::{cgroup_mode, CgroupMode};
+use crate::interface::{
+    CheckpointRequest, ContainerRuntime, CreateRequest, Created, ExecProcess, ExecRequest,
+    RestoreRequest, Supervisor,
+};
 
 /// Where runtimes are looked for when the configuration names no path.
 const SEARCH_DIRS: &[&str] = &[
@@ -39,7 +44,7 @@ pub enum RuntimeStatus {
 }
 
 /// The output of `runtime state`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct RuntimeState {
     pub id: String,
     #[serde(default)]
@@ -80,14 +85,6 @@ impl OciRuntime {
         })
     }
 
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
     /// The directory the runtime keeps its container state in (`--root`).
     pub fn state_root(&self) -> &Path {
         &self.state_root
@@ -96,36 +93,6 @@ impl OciRuntime {
     /// Global arguments put before every subcommand.
     pub fn global_args(&self) -> Vec<String> {
         vec!["--root".to_string(), self.state_root.display().to_string()]
-    }
-
-    /// The first line of `runtime --version`.
-    pub fn version(&self) -> Result<String> {
-        let out = self.run_raw("version", "", &["--version"])?;
-        Ok(out.lines().next().unwrap_or_default().trim().to_string())
-    }
-
-    /// `runtime start ID`.
-    pub fn start(&self, id: &str) -> Result<()> {
-        self.run("start", id, &["start", id]).map(drop)
-    }
-
-    /// `runtime kill [--all] ID SIGNAL`.
-    pub fn kill(&self, id: &str, signal: i32, all: bool) -> Result<()> {
-        let sig = signal.to_string();
-        let mut args = vec!["kill"];
-        if all {
-            args.push("--all");
-        }
-        args.push(id);
-        args.push(&sig);
-        self.run("kill", id, &args).map(drop)
-    }
-
-    /// Whether the runtime keeps state for `id` (runc, crun and youki keep a
-    /// directory per container under their root): a stat instead of a
-    /// runtime process for containers it never saw.
-    pub fn knows(&self, id: &str) -> bool {
-        !id.is_empty() && !id.contains('/') && self.state_root.join(id).exists()
     }
 
     /// The container's init process as the runtime recorded it (runc's
@@ -169,42 +136,6 @@ impl OciRuntime {
         }
     }
 
-    /// Takes a container that was created but never started out of the
-    /// runtime: its init is killed directly and waited for, so the
-    /// runtime's forced delete (which sleeps 100 ms after its own kill) is
-    /// not needed; falls back to it when the state can't be read.
-    pub fn delete_created(&self, id: &str) -> Result<()> {
-        match self.signal_init(id, libc::SIGKILL) {
-            Ok(Some(fd)) => {
-                fd.wait_exit(std::time::Duration::from_secs(5));
-                self.delete(id, false).or_else(|_| self.delete(id, true))
-            }
-            Ok(None) => self.delete(id, false).or_else(|_| self.delete(id, true)),
-            Err(_) => self.delete(id, true),
-        }
-    }
-
-    /// `runtime delete [--force] ID`; a container the runtime does not know is not an error.
-    pub fn delete(&self, id: &str, force: bool) -> Result<()> {
-        let mut args = vec!["delete"];
-        if force {
-            args.push("--force");
-        }
-        args.push(id);
-        match self.run("delete", id, &args) {
-            Err(e) if e.is_not_found() => Ok(()),
-            other => other.map(drop),
-        }
-    }
-
-    pub fn pause(&self, id: &str) -> Result<()> {
-        self.run("pause", id, &["pause", id]).map(drop)
-    }
-
-    pub fn resume(&self, id: &str) -> Result<()> {
-        self.run("resume", id, &["resume", id]).map(drop)
-    }
-
     /// The command line of `runtime exec` for a process described by the
     /// JSON file `process` (an OCI `process` object). The caller sets up
     /// stdio and runs it: in the foreground it is the process's parent and
@@ -235,37 +166,27 @@ impl OciRuntime {
         cmd
     }
 
-    /// `runtime update --resources FILE ID`: new resource limits (an OCI
-    /// `linux.resources` object) for a running container.
-    pub fn update(&self, id: &str, resources: &Path) -> Result<()> {
-        let path = resources.display().to_string();
-        self.run("update", id, &["update", "--resources", &path, id])
-            .map(drop)
-    }
-
-    /// `runtime ps --format json ID`: the host pids of the container's processes.
-    pub fn pids(&self, id: &str) -> Result<Vec<i32>> {
-        let out = self.run("ps", id, &["ps", "--format", "json", id])?;
-        serde_json::from_str(&out).map_err(|source| Error::Parse {
-            runtime: self.name.clone(),
-            action: "ps".into(),
-            source,
-        })
-    }
-
-    /// `runtime state ID`; `None` when the runtime does not know the container.
-    pub fn state(&self, id: &str) -> Result<Option<RuntimeState>> {
-        match self.run("state", id, &["state", id]) {
-            Ok(out) => serde_json::from_str(&out)
-                .map(Some)
-                .map_err(|source| Error::Parse {
-                    runtime: self.name.clone(),
-                    action: "state".into(),
-                    source,
-                }),
-            Err(e) if e.is_not_found() => Ok(None),
-            Err(e) => Err(e),
+    /// Runs CRIU's subcommands (`checkpoint`, `restore`), whose errors
+    /// span lines: the whole of stderr is the message.
+    fn run_criu(&self, id: &str, args: &[String]) -> Result<()> {
+        let out = Command::new(&self.path)
+            .args(self.global_args())
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|source| Error::Spawn {
+                path: self.path.clone(),
+                source,
+            })?;
+        if out.status.success() {
+            return Ok(());
         }
+        Err(Error::Command {
+            runtime: self.name.clone(),
+            action: args.first().cloned().unwrap_or_default(),
+            id: id.to_string(),
+            message: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+        })
     }
 
     fn run<S: AsRef<OsStr>>(&self, action: &str, id: &str, args: &[S]) -> Result<String> {
@@ -297,6 +218,238 @@ impl OciRuntime {
             id: id.to_string(),
             message: error_message(&out.stderr),
         })
+    }
+}
+
+impl ContainerRuntime for OciRuntime {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn version(&self) -> Result<String> {
+        let out = self.run_raw("version", "", &["--version"])?;
+        Ok(out.lines().next().unwrap_or_default().trim().to_string())
+    }
+
+    /// Hands the supervisor `runtime --root R --log L --log-format json`;
+    /// it runs `create --bundle B --pid-file P ID` itself.
+    fn create(&self, req: &CreateRequest, supervisor: &dyn Supervisor) -> Result<Created> {
+        let mut args: Vec<OsString> = self.global_args().into_iter().map(Into::into).collect();
+        if let Some(log) = &req.log {
+            args.extend([
+                "--log".into(),
+                log.clone().into_os_string(),
+                "--log-format".into(),
+                "json".into(),
+            ]);
+        }
+        let pid = supervisor
+            .launch(&self.path, args)
+            .map_err(Error::Supervisor)?;
+        Ok(Created { pid })
+    }
+
+    fn start(&self, id: &str) -> Result<()> {
+        self.run("start", id, &["start", id]).map(drop)
+    }
+
+    fn state(&self, id: &str) -> Result<Option<RuntimeState>> {
+        match self.run("state", id, &["state", id]) {
+            Ok(out) => serde_json::from_str(&out)
+                .map(Some)
+                .map_err(|source| Error::Parse {
+                    runtime: self.name.clone(),
+                    action: "state".into(),
+                    source,
+                }),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// runc, crun and youki keep a directory per container under their
+    /// root: a stat instead of a runtime process for containers it never saw.
+    fn knows(&self, id: &str) -> bool {
+        !id.is_empty() && !id.contains('/') && self.state_root.join(id).exists()
+    }
+
+    fn kill(&self, id: &str, signal: i32, all: bool) -> Result<()> {
+        let sig = signal.to_string();
+        let mut args = vec!["kill"];
+        if all {
+            args.push("--all");
+        }
+        args.push(id);
+        args.push(&sig);
+        self.run("kill", id, &args).map(drop)
+    }
+
+    /// Through a pidfd when the runtime's state names the init (no runtime
+    /// process, never a recycled pid), else with `runtime kill`.
+    fn signal(&self, id: &str, signal: i32) -> Result<()> {
+        if let Ok(_sent_or_gone) = self.signal_init(id, signal) {
+            return Ok(());
+        }
+        match self.kill(id, signal, false) {
+            Ok(()) => Ok(()),
+            // Gone in the meantime: the exit file will tell.
+            Err(e) if e.to_string().contains("not running") || e.is_not_found() => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn delete(&self, id: &str, force: bool) -> Result<()> {
+        let mut args = vec!["delete"];
+        if force {
+            args.push("--force");
+        }
+        args.push(id);
+        match self.run("delete", id, &args) {
+            Err(e) if e.is_not_found() => Ok(()),
+            other => other.map(drop),
+        }
+    }
+
+    /// Its init is killed directly and waited for, so the runtime's forced
+    /// delete (which sleeps 100 ms after its own kill) is not needed; falls
+    /// back to it when the state can't be read.
+    fn delete_created(&self, id: &str) -> Result<()> {
+        match self.signal_init(id, libc::SIGKILL) {
+            Ok(Some(fd)) => {
+                fd.wait_exit(std::time::Duration::from_secs(5));
+                self.delete(id, false).or_else(|_| self.delete(id, true))
+            }
+            Ok(None) => self.delete(id, false).or_else(|_| self.delete(id, true)),
+            Err(_) => self.delete(id, true),
+        }
+    }
+
+    fn pause(&self, id: &str) -> Result<()> {
+        self.run("pause", id, &["pause", id]).map(drop)
+    }
+
+    fn resume(&self, id: &str) -> Result<()> {
+        self.run("resume", id, &["resume", id]).map(drop)
+    }
+
+    fn exec(&self, req: ExecRequest<'_>) -> Result<Box<dyn ExecProcess>> {
+        let mut cmd = self.exec_command(req.id, req.process, req.detach, req.pid_file, req.log);
+        cmd.stdin(req.stdin).stdout(req.stdout).stderr(req.stderr);
+        let child = cmd.spawn().map_err(|source| Error::Spawn {
+            path: self.path.clone(),
+            source,
+        })?;
+        Ok(Box::new(ChildProcess(child)))
+    }
+
+    /// `runtime update --resources FILE ID`.
+    fn update(&self, id: &str, resources: &Path) -> Result<()> {
+        let path = resources.display().to_string();
+        self.run("update", id, &["update", "--resources", &path, id])
+            .map(drop)
+    }
+
+    /// `runtime ps --format json ID` (`null` when there are none).
+    fn pids(&self, id: &str) -> Result<Vec<i32>> {
+        let out = self.run("ps", id, &["ps", "--format", "json", id])?;
+        serde_json::from_str::<Option<Vec<i32>>>(&out)
+            .map(Option::unwrap_or_default)
+            .map_err(|source| Error::Parse {
+                runtime: self.name.clone(),
+                action: "ps".into(),
+                source,
+            })
+    }
+
+    fn checkpoint_unavailable(&self) -> Option<String> {
+        crate::criu::criu_unavailable()
+    }
+
+    /// `runtime checkpoint --image-path D --work-path D [--leave-running]
+    /// [--tcp-established] ID`.
+    fn checkpoint(&self, req: &CheckpointRequest<'_>) -> Result<()> {
+        let dir = req.image_path.display().to_string();
+        let mut args = vec![
+            "checkpoint".to_string(),
+            "--image-path".into(),
+            dir.clone(),
+            "--work-path".into(),
+            dir,
+        ];
+        if req.leave_running {
+            args.push("--leave-running".into());
+        }
+        if req.tcp_established {
+            args.push("--tcp-established".into());
+        }
+        args.push(req.id.to_string());
+        self.run_criu(req.id, &args)
+    }
+
+    /// `runtime restore --detach --image-path D --work-path D --bundle B
+    /// --pid-file P [--tcp-established] ID`.
+    fn restore(&self, req: &RestoreRequest<'_>) -> Result<i32> {
+        let dir = req.image_path.display().to_string();
+        let mut args = vec![
+            "restore".to_string(),
+            "--detach".into(),
+            "--image-path".into(),
+            dir.clone(),
+            "--work-path".into(),
+            dir,
+            "--bundle".into(),
+            req.bundle.display().to_string(),
+            "--pid-file".into(),
+            req.pid_file.display().to_string(),
+        ];
+        if req.tcp_established {
+            args.push("--tcp-established".into());
+        }
+        args.push(req.id.to_string());
+        self.run_criu(req.id, &args)?;
+        Ok(std::fs::read_to_string(req.pid_file)
+            .ok()
+            .and_then(|p| p.trim().parse().ok())
+            .unwrap_or(0))
+    }
+}
+
+/// A runtime's `exec` process.
+struct ChildProcess(std::process::Child);
+
+impl ExecProcess for ChildProcess {
+    fn pid(&self) -> u32 {
+        self.0.id()
+    }
+
+    fn take_stdout(&mut self) -> Option<Box<dyn Read + Send>> {
+        self.0
+            .stdout
+            .take()
+            .map(|o| Box::new(o) as Box<dyn Read + Send>)
+    }
+
+    fn take_stderr(&mut self) -> Option<Box<dyn Read + Send>> {
+        self.0
+            .stderr
+            .take()
+            .map(|e| Box::new(e) as Box<dyn Read + Send>)
+    }
+
+    fn try_wait(&mut self) -> std::io::Result<Option<ExitStatus>> {
+        self.0.try_wait()
+    }
+
+    fn wait(&mut self) -> std::io::Result<ExitStatus> {
+        self.0.wait()
+    }
+
+    fn kill(&mut self) -> std::io::Result<()> {
+        self.0.kill()
     }
 }
 

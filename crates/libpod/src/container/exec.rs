@@ -106,33 +106,34 @@ impl Container<'_> {
         let log = self.rundir().join(format!("exec-{}.log", &session[..12]));
         // Errors of the runtime itself go to this log; the process's own
         // stderr stays the user's.
-        let mut cmd = oci.exec_command(
-            self.id(),
-            process_file,
-            opts.detach,
-            Some(pid_file),
-            Some(&log),
-        );
-        if !(opts.interactive || opts.tty) || opts.detach {
-            cmd.stdin(Stdio::null());
-        }
-        if opts.detach {
-            cmd.stdout(Stdio::null()).stderr(Stdio::null());
-        }
-        if let Some(fd) = stdio.stdin {
-            cmd.stdin(Stdio::from(fd));
-        }
-        if let Some(fd) = stdio.stdout {
-            cmd.stdout(Stdio::from(fd));
-        }
-        if let Some(fd) = stdio.stderr {
-            cmd.stderr(Stdio::from(fd));
-        }
-        let child = cmd.spawn();
-        // The caller's streams end with the process: our copies go now.
-        drop(cmd);
-        let mut child = child.ctx(|| format!("running {} exec", oci.path().display()))?;
-        let runner_pid = i32::try_from(child.id()).unwrap_or(0);
+        let quiet = || {
+            if opts.detach {
+                Stdio::null()
+            } else {
+                Stdio::inherit()
+            }
+        };
+        let given = |fd: Option<OwnedFd>, otherwise: Stdio| fd.map_or(otherwise, Stdio::from);
+        // The caller's streams (if any) move into the request: the runtime's
+        // process holds them, and our copies go with the request.
+        let mut child = oci.exec(ocirt::ExecRequest {
+            id: self.id(),
+            process: process_file,
+            detach: opts.detach,
+            pid_file: Some(pid_file),
+            log: Some(&log),
+            stdin: given(
+                stdio.stdin,
+                if !(opts.interactive || opts.tty) || opts.detach {
+                    Stdio::null()
+                } else {
+                    Stdio::inherit()
+                },
+            ),
+            stdout: given(stdio.stdout, quiet()),
+            stderr: given(stdio.stderr, quiet()),
+        })?;
+        let runner_pid = i32::try_from(child.pid()).unwrap_or(0);
         self.record_session(session, runner_pid, &opts.command)?;
         self.event("exec");
         let status = child

@@ -112,34 +112,28 @@ impl Container<'_> {
         let oci = self.rt.oci()?;
         let pid_file = self.rundir().join("healthcheck.pid");
         let _ = std::fs::remove_file(&pid_file);
-        let mut child = oci
-            .exec_command(self.id(), process_file, false, Some(&pid_file), None)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .ctx(|| "running the health check".to_string())?;
+        let mut child = oci.exec(ocirt::ExecRequest {
+            id: self.id(),
+            process: process_file,
+            detach: false,
+            pid_file: Some(&pid_file),
+            log: None,
+            stdin: Stdio::null(),
+            stdout: Stdio::piped(),
+            stderr: Stdio::piped(),
+        })?;
         // Read both pipes on threads so a chatty check cannot block.
-        let readers: Vec<_> = [
-            child
-                .stdout
-                .take()
-                .map(|o| Box::new(o) as Box<dyn Read + Send>),
-            child
-                .stderr
-                .take()
-                .map(|e| Box::new(e) as Box<dyn Read + Send>),
-        ]
-        .into_iter()
-        .flatten()
-        .map(|mut r| {
-            std::thread::spawn(move || {
-                let mut buf = Vec::new();
-                let _ = r.by_ref().take(MAX_OUTPUT as u64 * 4).read_to_end(&mut buf);
-                buf
+        let readers: Vec<_> = [child.take_stdout(), child.take_stderr()]
+            .into_iter()
+            .flatten()
+            .map(|mut r| {
+                std::thread::spawn(move || {
+                    let mut buf = Vec::new();
+                    let _ = r.by_ref().take(MAX_OUTPUT as u64 * 4).read_to_end(&mut buf);
+                    buf
+                })
             })
-        })
-        .collect();
+            .collect();
         let deadline = Instant::now() + timeout;
         let code = loop {
             match child

@@ -2,10 +2,11 @@
 //! runtime spec, and have a new rpod-monitor create the container in the
 //! OCI runtime (configured/stopped/exited → created).
 
+use std::ffi::OsString;
 use std::fs::File;
 use std::os::fd::AsRawFd;
 use std::os::unix::process::CommandExt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use monitor::{LogDriver, MonitorArgs, SyncMessage};
@@ -176,28 +177,47 @@ impl Container<'_> {
         )
     }
 
-    /// Starts an rpod-monitor for this container and waits for it to report
-    /// the container's pid (or the runtime's error).
+    /// Has the runtime create the container under a new rpod-monitor (the
+    /// [`MonitorSupervisor`]) and returns the container's pid.
     fn spawn_monitor(&self) -> Result<i32> {
-        let oci = self.rt.oci()?;
+        let req = ocirt::CreateRequest {
+            id: self.id().to_string(),
+            bundle: self.bundle(),
+            log: Some(self.rundir().join("runtime.log")),
+            exit_file: self.exit_file(),
+        };
+        match self.rt.oci()?.create(&req, &MonitorSupervisor(self)) {
+            Ok(created) => Ok(created.pid),
+            Err(ocirt::Error::Supervisor(e)) => Err(match e.downcast::<Error>() {
+                Ok(e) => *e,
+                Err(e) => Error::Monitor {
+                    id: self.id().to_string(),
+                    message: e.to_string(),
+                },
+            }),
+            // A runtime that reports its own create failure: classified
+            // as the monitor's report of one is.
+            Err(ocirt::Error::Command { message, .. }) => Err(self.runtime_create_error(message)),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Starts an rpod-monitor that runs `runtime create` with these
+    /// arguments and waits for it to report the container's pid (or the
+    /// runtime's error).
+    fn launch_monitor(&self, runtime: &Path, runtime_args: Vec<OsString>) -> Result<i32> {
         let rundir = self.rundir();
         let mut args = MonitorArgs::new(
             self.id(),
             self.name(),
-            oci.path(),
+            runtime,
             self.bundle(),
             rundir.join("pidfile"),
             self.rt.paths.exit_dir(),
             rundir.clone(),
             rundir.clone(),
         );
-        args.runtime_args = oci.global_args().into_iter().map(Into::into).collect();
-        args.runtime_args.extend([
-            "--log".into(),
-            rundir.join("runtime.log").into_os_string(),
-            "--log-format".into(),
-            "json".into(),
-        ]);
+        args.runtime_args = runtime_args;
         args.log_driver = match self.config.log_driver.as_str() {
             "json-file" => LogDriver::JsonFile,
             "none" => LogDriver::None,
@@ -319,6 +339,21 @@ impl Container<'_> {
             }
         }
         self.state.mount_point = None;
+    }
+}
+
+/// The supervisor the runtime creates the container under: rpod-monitor.
+struct MonitorSupervisor<'c, 'r>(&'c Container<'r>);
+
+impl ocirt::Supervisor for MonitorSupervisor<'_, '_> {
+    fn launch(
+        &self,
+        runtime: &Path,
+        runtime_args: Vec<OsString>,
+    ) -> std::result::Result<i32, Box<dyn std::error::Error + Send + Sync>> {
+        self.0
+            .launch_monitor(runtime, runtime_args)
+            .map_err(|e| Box::new(e) as Box<dyn std::error::Error + Send + Sync>)
     }
 }
 

@@ -24,16 +24,7 @@ impl Container<'_> {
     /// state names it (no runtime process, never a recycled pid), else with
     /// `runtime kill`.
     pub(crate) fn send_signal(&self, signal: i32) -> Result<()> {
-        let oci = self.rt.oci()?;
-        if let Ok(_sent_or_gone) = oci.signal_init(self.id(), signal) {
-            return Ok(());
-        }
-        match oci.kill(self.id(), signal, false) {
-            Ok(()) => Ok(()),
-            // Gone in the meantime: the exit file will tell.
-            Err(e) if e.to_string().contains("not running") || e.is_not_found() => Ok(()),
-            Err(e) => Err(e.into()),
-        }
+        Ok(self.rt.oci()?.signal(self.id(), signal)?)
     }
 
     /// Freezes every process of the container.

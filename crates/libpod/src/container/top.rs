@@ -1,13 +1,12 @@
 //! `top`: the container's processes, ps-style, with Podman's descriptors (psgo's names and
-//! AIX format codes). Processes come from the container's cgroup (or `runc ps`), their
+//! AIX format codes). Processes come from the container's cgroup (or the runtime's `ps`), their
 //! details from `/proc`.
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::process::{Command, Stdio};
 
 use super::{Container, ContainerStatus};
-use crate::error::{Error, IoContext, Result};
+use crate::error::{Error, Result};
 
 /// What `top` shows when no descriptor is given.
 pub const DEFAULT_DESCRIPTORS: &[&str] = &[
@@ -415,26 +414,7 @@ impl Container<'_> {
                 }
             }
         }
-        let oci = self.rt.oci()?;
-        let out = Command::new(oci.path())
-            .args(oci.global_args())
-            .args(["ps", "--format", "json", self.id()])
-            .stdin(Stdio::null())
-            .output()
-            .ctx(|| format!("running {} ps", oci.path().display()))?;
-        if !out.status.success() {
-            return Err(Error::InvalidArgument(format!(
-                "listing the processes of container {}: {}",
-                self.name(),
-                String::from_utf8_lossy(&out.stderr).trim()
-            )));
-        }
-        serde_json::from_slice::<Option<Vec<i32>>>(&out.stdout)
-            .map(Option::unwrap_or_default)
-            .map_err(|source| Error::Json {
-                context: "parsing runc ps output".into(),
-                source,
-            })
+        Ok(self.rt.oci()?.pids(self.id())?)
     }
 }
 
