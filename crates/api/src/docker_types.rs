@@ -720,7 +720,7 @@ pub fn inspect(c: &Container<'_>, size: bool) -> Result<Value> {
     let mode = hc.network_mode.clone();
     let mut doc = json!({
         "Id": i.id,
-        "Created": i.created.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true),
+        "Created": storage::oci::go_rfc3339(i.created),
         "Path": i.path,
         "Args": i.args,
         "State": {

@@ -29,6 +29,7 @@ pub use transfer::PullPolicy;
 pub struct HistoryEntry {
     /// The image ID for the newest entry, `<missing>` for the others (Podman's convention).
     pub id: String,
+    #[serde(serialize_with = "go_time_opt")]
     pub created: Option<DateTime<Utc>>,
     pub created_by: String,
     pub size: u64,
@@ -67,6 +68,7 @@ pub struct ImageSummary {
     pub names: Vec<String>,
     pub digest: String,
     pub created: i64,
+    #[serde(serialize_with = "go_time")]
     pub created_at: DateTime<Utc>,
     pub size: u64,
     pub containers: usize,
@@ -113,6 +115,22 @@ pub fn split_name(name: &str) -> (String, String) {
     }
 }
 
+/// A time as Go's RFC 3339 with nanoseconds prints it (trailing zeros of the
+/// fraction dropped), as Podman's JSON has it.
+fn go_time<S: serde::Serializer>(t: &DateTime<Utc>, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_str(&storage::oci::go_rfc3339(*t))
+}
+
+fn go_time_opt<S: serde::Serializer>(
+    t: &Option<DateTime<Utc>>,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    match t {
+        Some(t) => go_time(t, s),
+        None => s.serialize_none(),
+    }
+}
+
 /// `image inspect` output, in Podman's shape (same field names, order and types).
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
@@ -124,6 +142,7 @@ pub struct ImageInspect {
     /// Always empty: rpod images have no parent image.
     pub parent: String,
     pub comment: String,
+    #[serde(serialize_with = "go_time")]
     pub created: DateTime<Utc>,
     pub config: serde_json::Value,
     pub version: String,

@@ -93,7 +93,7 @@ pub fn inspect_doc(rt: &libpod::Runtime, name: &str) -> Result<Value> {
         "RepoDigests": i.repo_digests,
         "Parent": "",
         "Comment": "",
-        "Created": i.created.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true),
+        "Created": storage::oci::go_rfc3339(i.created),
         "DockerVersion": "",
         "Author": "",
         "Config": i.config,
