@@ -5,6 +5,7 @@
 //! [`Container`] values with one module per operation; every state
 //! transition lives here, never in the CLI or the API.
 
+pub mod build;
 pub mod config;
 pub mod container;
 mod db;
