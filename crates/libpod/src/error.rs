@@ -87,6 +87,9 @@ pub enum Error {
     },
     #[error("rpod-monitor for container {id}: {message}")]
     Monitor { id: String, message: String },
+    /// A build step's command failed; the build exits with the command's code, as Podman's.
+    #[error("{message}")]
+    BuildStepFailed { message: String, code: i32 },
 }
 
 /// What a failing command was doing, as far as its exit code depends on
@@ -111,6 +114,7 @@ impl Error {
         match self {
             Error::CommandNotFound(_) => 127,
             Error::CommandNotExecutable(_) => 126,
+            Error::BuildStepFailed { code, .. } if (1..=255).contains(code) => *code,
             _ => EXIT_ENGINE,
         }
     }

@@ -40,6 +40,6 @@ pub use layer::Layer;
 pub use names::{normalize_name, Reference};
 pub use options::{CommitOptions, ImportOptions, StoreOptions};
 pub use store::{
-    chain_ids, check_image, CheckedImage, NewImage, Staging, Store, MAX_CONFIG_SIZE,
-    MAX_MANIFEST_SIZE,
+    chain_ids, check_image, BuildCommit, BuildLayers, CheckedImage, NewImage, Staging, Store,
+    MAX_CONFIG_SIZE, MAX_MANIFEST_SIZE,
 };

@@ -65,6 +65,8 @@ pub enum ImageGroup {
     History(HistoryArgs),
     /// Show an image's layers and the images sharing them
     Tree(TreeArgs),
+    /// Build an image using instructions from Containerfiles
+    Build(Box<super::BuildArgs>),
 }
 
 /// Flags shared by the commands that talk to registries.

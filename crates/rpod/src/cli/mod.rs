@@ -1,6 +1,7 @@
 //! The command line, as clap types. Flag names, short forms and defaults
 //! follow Podman's.
 
+mod build;
 mod images;
 pub mod network;
 mod pod;
@@ -12,6 +13,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+pub use build::*;
 pub use images::*;
 pub use pod::*;
 pub use secret::*;
@@ -85,6 +87,11 @@ pub enum Command {
     /// Manage images
     #[command(subcommand)]
     Image(ImageGroup),
+    /// Build an image using instructions from Containerfiles
+    Build(Box<BuildArgs>),
+    /// Docker's builder commands (only build)
+    #[command(subcommand)]
+    Buildx(BuildxGroup),
     /// Show container or image details
     Inspect(InspectArgs),
     /// Show the version

@@ -51,6 +51,7 @@ pub fn run_group(rt: &Runtime, cmd: ImageGroup) -> Result<u8> {
         ImageGroup::Untag(a) => transfer::untag(rt, a),
         ImageGroup::History(a) => transfer::history(rt, a),
         ImageGroup::Tree(a) => transfer::tree(rt, a),
+        ImageGroup::Build(a) => super::build::run(rt, *a),
     }
 }
 

@@ -1,6 +1,7 @@
 //! One module per group of commands; each turns parsed flags into libpod
 //! calls and prints the result.
 
+mod build;
 mod containers;
 mod create;
 mod images;
@@ -53,6 +54,8 @@ pub fn dispatch(cli: Cli) -> Result<u8> {
             ContainerGroup::Restore(a) => tools::restore(&rt, a),
         },
         Command::Images(c) => images::run(&rt, c),
+        Command::Build(a) => build::run(&rt, *a),
+        Command::Buildx(crate::cli::BuildxGroup::Build(a)) => build::run(&rt, *a),
         Command::Image(ImageGroup::Inspect(a)) => system::inspect(&rt, a, Some("image")),
         Command::Image(g) => images::run_group(&rt, g),
         Command::Inspect(a) => {

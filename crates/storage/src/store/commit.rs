@@ -116,7 +116,12 @@ impl Store {
     }
 
     /// Writes the container's changes as an OCI layer tarball.
-    fn write_layer_tar(&self, container_dir: &Path, base: Image, out: &mut File) -> Result<()> {
+    pub(super) fn write_layer_tar(
+        &self,
+        container_dir: &Path,
+        base: Image,
+        out: &mut File,
+    ) -> Result<()> {
         let writable = self.driver.writable_dir(container_dir);
         let root = DirHandle::open(&writable)?;
         let mut packer = Packer::new(BufWriter::new(&mut *out), true);

@@ -1,5 +1,6 @@
 //! The [`Store`]: opening, layout and the shared plumbing of image and container operations.
 
+mod build;
 mod commit;
 mod containers;
 mod images;
@@ -7,6 +8,7 @@ mod ingest;
 #[cfg(test)]
 mod tests;
 
+pub use build::{BuildCommit, BuildLayers};
 pub use ingest::{
     chain_ids, check_image, CheckedImage, NewImage, Staging, MAX_CONFIG_SIZE, MAX_MANIFEST_SIZE,
 };

@@ -1,0 +1,546 @@
+//! `build`: images from a Containerfile, daemonless. The parser is the `dockerfile` crate;
+//! this module executes it:
+//!
+//! * every stage starts from an image (pulled or looked up as `run` does), `scratch` or an
+//!   earlier stage's result; only the stages the target needs are built;
+//! * RUN steps are rpod containers (the same create/init/start/wait as `run`, so the same
+//!   spec generation, seccomp and default network), their output copied to the build's
+//!   output, committed and removed;
+//! * COPY/ADD/WORKDIR write into a storage container of the parent image (mounted, paths
+//!   resolved inside the root), committed as one layer;
+//! * the other instructions only change the config;
+//! * each step's result is an image, cached under a key made of the parent image, the
+//!   instruction, the build args it sees and the content of its sources.
+
+mod cache;
+pub mod context;
+mod copy;
+mod steps;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
+use std::path::PathBuf;
+
+use dockerfile::{Dockerfile, Keyword};
+use serde_json::{json, Value};
+
+pub use context::ContextSource;
+use context::{Context, TempDir};
+
+use crate::error::{Error, IoContext, Result};
+use crate::images::{PullPolicy, RegistryOptions};
+use crate::runtime::Runtime;
+
+/// Where the Containerfile comes from.
+#[derive(Debug, Clone)]
+pub enum ContainerfileSource {
+    /// A file (relative paths: to the current directory, else to the context).
+    Path(PathBuf),
+    /// Text (`-f -`), with the name used in messages.
+    Text { name: String, text: String },
+}
+
+/// What `build` is asked to do.
+pub struct BuildOptions {
+    /// `None`: `Containerfile` or `Dockerfile` in the context.
+    pub containerfile: Option<ContainerfileSource>,
+    pub context: ContextSource,
+    /// `--ignorefile`.
+    pub ignore_file: Option<PathBuf>,
+    /// `--build-context name=DIR`.
+    pub build_contexts: Vec<(String, PathBuf)>,
+    /// `-t` names.
+    pub tags: Vec<String>,
+    /// `--build-arg K=V` (or `K`, taken from the environment).
+    pub build_args: Vec<String>,
+    pub target: Option<String>,
+    /// `--no-cache`: build every step (results are still cached for the next build).
+    pub no_cache: bool,
+    /// `--layers`: use and record the step cache.
+    pub layers: bool,
+    /// `--rm`: remove the RUN containers after a successful step.
+    pub rm: bool,
+    /// `--force-rm`: remove them after a failed step too.
+    pub force_rm: bool,
+    pub pull: PullPolicy,
+    pub registry: RegistryOptions,
+    /// `--label`, `--annotation`, `--env`, `--unsetenv` for the final image.
+    pub labels: Vec<String>,
+    pub annotations: Vec<String>,
+    pub env: Vec<String>,
+    pub unsetenv: Vec<String>,
+    /// `--format docker`: Docker's manifest, and the config keeps HEALTHCHECK, SHELL, ONBUILD.
+    pub docker_format: bool,
+    /// `--timestamp`: seconds since the epoch for every time in the image.
+    pub timestamp: Option<i64>,
+    /// `-q`: print only the image ID.
+    pub quiet: bool,
+    /// `--network` for RUN steps.
+    pub network: Option<String>,
+    /// `--add-host`, `--dns*`.
+    pub add_hosts: Vec<String>,
+    pub dns: Vec<String>,
+    pub dns_search: Vec<String>,
+    pub dns_options: Vec<String>,
+    /// `--volume` for RUN steps.
+    pub volumes: Vec<String>,
+    /// `--secret id=ID,src=PATH`.
+    pub secrets: Vec<(String, PathBuf)>,
+    /// `--squash` (the new layers as one) and `--squash-all` (everything as one layer).
+    pub squash: bool,
+    pub squash_all: bool,
+    /// `--from`: replaces the first FROM's image.
+    pub from: Option<String>,
+    /// `--platform`.
+    pub platform: Option<String>,
+    /// `--omit-history`.
+    pub omit_history: bool,
+    /// `--cap-add`, `--cap-drop`, `--security-opt` for RUN steps.
+    pub cap_add: Vec<String>,
+    pub cap_drop: Vec<String>,
+    pub security_opts: Vec<crate::container::security::SecurityOpt>,
+    /// `--ulimit` for RUN steps.
+    pub ulimits: Vec<crate::container::options::Ulimit>,
+}
+
+impl Default for BuildOptions {
+    fn default() -> Self {
+        BuildOptions {
+            containerfile: None,
+            context: ContextSource::Dir(PathBuf::from(".")),
+            ignore_file: None,
+            build_contexts: Vec::new(),
+            tags: Vec::new(),
+            build_args: Vec::new(),
+            target: None,
+            no_cache: false,
+            layers: true,
+            rm: true,
+            force_rm: true,
+            pull: PullPolicy::Missing,
+            registry: RegistryOptions::default(),
+            labels: Vec::new(),
+            annotations: Vec::new(),
+            env: Vec::new(),
+            unsetenv: Vec::new(),
+            docker_format: false,
+            timestamp: None,
+            quiet: false,
+            network: None,
+            add_hosts: Vec::new(),
+            dns: Vec::new(),
+            dns_search: Vec::new(),
+            dns_options: Vec::new(),
+            volumes: Vec::new(),
+            secrets: Vec::new(),
+            squash: false,
+            squash_all: false,
+            from: None,
+            platform: None,
+            omit_history: false,
+            cap_add: Vec::new(),
+            cap_drop: Vec::new(),
+            security_opts: Vec::new(),
+            ulimits: Vec::new(),
+        }
+    }
+}
+
+/// The architecture names of Go (`GOARCH`), which image configs use.
+pub fn host_arch() -> &'static str {
+    match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        "x86" => "386",
+        "powerpc64" => "ppc64le",
+        other => other,
+    }
+}
+
+/// The progress printer: Podman's `[i/n] STEP k/N: …` lines, `--> id`, `COMMIT name`.
+pub(crate) struct Progress<'o> {
+    out: &'o mut dyn Write,
+    quiet: bool,
+    prefix: String,
+}
+
+impl Progress<'_> {
+    pub(crate) fn line(&mut self, text: &str) {
+        if !self.quiet {
+            let _ = writeln!(self.out, "{}{text}", self.prefix);
+        }
+    }
+    pub(crate) fn plain(&mut self, text: &str) {
+        if !self.quiet {
+            let _ = writeln!(self.out, "{text}");
+        }
+    }
+    /// Output of a RUN step, as it comes.
+    pub(crate) fn raw(&mut self, data: &[u8]) {
+        if !self.quiet {
+            let _ = self.out.write_all(data);
+            let _ = self.out.flush();
+        }
+    }
+}
+
+/// Short form of an image ID, as Podman prints it after `-->`.
+pub(crate) fn short(id: &str) -> &str {
+    &id[..id.len().min(11)]
+}
+
+impl Runtime {
+    /// Builds an image; progress goes to `out`. Returns the image (tagged with `tags`).
+    pub fn build(&self, opts: BuildOptions, out: &mut dyn Write) -> Result<storage::Image> {
+        let tmp = self.paths().storage_root().join("tmp");
+        let mut opts = opts;
+        let context_src = std::mem::replace(&mut opts.context, ContextSource::Dir(PathBuf::new()));
+        let ctx = Context::open(context_src, &tmp, opts.ignore_file.as_deref())?;
+        let (file_name, text) = read_containerfile(&ctx, opts.containerfile.as_ref())?;
+        let df = dockerfile::parse(&text, &file_name)
+            .map_err(|e| Error::InvalidArgument(e.to_string()))?;
+        let build_args = parse_build_args(&opts.build_args)?;
+        let mut named_contexts = BTreeMap::new();
+        for (name, dir) in &opts.build_contexts {
+            named_contexts.insert(name.clone(), Context::plain(dir)?);
+        }
+        if let Some(p) = &opts.platform {
+            check_platform(p)?;
+        }
+        let mut b = Builder {
+            rt: self,
+            opts: &opts,
+            df: &df,
+            ctx: &ctx,
+            named_contexts: &named_contexts,
+            build_args,
+            current: 0,
+            used_args: BTreeSet::new(),
+            meta: BTreeMap::new(),
+            stage_images: BTreeMap::new(),
+            progress: Progress {
+                out,
+                quiet: opts.quiet,
+                prefix: String::new(),
+            },
+            _tmp: Vec::new(),
+        };
+        b.meta = b.meta_args()?;
+        let target = b.target_stage()?;
+        let needed = b.needed_stages(target)?;
+        let mut last = None;
+        for idx in needed {
+            let image = b.build_stage(idx, idx == target)?;
+            b.stage_images.insert(idx, image.clone());
+            last = Some(image);
+        }
+        let image_id = last.ok_or_else(|| Error::InvalidArgument("nothing to build".into()))?;
+        let unused: Vec<&String> = b
+            .build_args
+            .keys()
+            .filter(|k| !b.used_args.contains(*k) && !PREDEFINED_ARGS.contains(&k.as_str()))
+            .collect();
+        if !unused.is_empty() && !opts.quiet {
+            let list: Vec<&str> = unused.iter().map(|s| s.as_str()).collect();
+            b.progress.plain(&format!(
+                "[Warning] one or more build args were not consumed: [{}]",
+                list.join(" ")
+            ));
+        }
+        let store = self.store()?;
+        let mut image = store.lookup_image(&image_id)?;
+        if opts.squash || opts.squash_all {
+            image = b.squash(&image)?;
+        }
+        for t in &opts.tags {
+            let name = storage::normalize_name(t)?;
+            store.tag_image(&image.id, &name)?;
+            b.progress.plain(&format!("Successfully tagged {name}"));
+        }
+        let image = store.lookup_image(&image.id)?;
+        self.image_event(
+            &image.id,
+            image.names.first().map(String::as_str).unwrap_or(""),
+            "build",
+        );
+        let _ = writeln!(b.progress.out, "{}", image.id);
+        Ok(image)
+    }
+}
+
+/// The args Docker defines without an ARG in the global scope.
+pub(crate) const PREDEFINED_ARGS: &[&str] = &[
+    "TARGETPLATFORM",
+    "TARGETOS",
+    "TARGETARCH",
+    "TARGETVARIANT",
+    "BUILDPLATFORM",
+    "BUILDOS",
+    "BUILDARCH",
+    "BUILDVARIANT",
+    "HTTP_PROXY",
+    "http_proxy",
+    "HTTPS_PROXY",
+    "https_proxy",
+    "FTP_PROXY",
+    "ftp_proxy",
+    "NO_PROXY",
+    "no_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+];
+
+fn check_platform(p: &str) -> Result<()> {
+    let mut parts = p.split('/');
+    let os = parts.next().unwrap_or("");
+    let arch = parts.next().unwrap_or(host_arch());
+    if (os != "linux" && !os.is_empty()) || arch != host_arch() {
+        return Err(Error::Unsupported(format!(
+            "cannot build for platform {p}: this host is linux/{} and no emulator for {arch} is registered (binfmt_misc)",
+            host_arch()
+        )));
+    }
+    Ok(())
+}
+
+fn read_containerfile(
+    ctx: &Context,
+    src: Option<&ContainerfileSource>,
+) -> Result<(String, String)> {
+    match src {
+        Some(ContainerfileSource::Text { name, text }) => Ok((name.clone(), text.clone())),
+        Some(ContainerfileSource::Path(p)) => {
+            let path = if p.exists() || p.is_absolute() {
+                p.clone()
+            } else {
+                ctx.root.join(p)
+            };
+            let text = std::fs::read_to_string(&path).map_err(|e| {
+                Error::InvalidArgument(format!("reading Containerfile {}: {e}", p.display()))
+            })?;
+            Ok((p.display().to_string(), text))
+        }
+        None => {
+            let path = ctx.default_containerfile().ok_or_else(|| {
+                Error::InvalidArgument(format!(
+                    "no Containerfile or Dockerfile specified or found in context directory, {}: no such file or directory",
+                    ctx.root.display()
+                ))
+            })?;
+            let text =
+                std::fs::read_to_string(&path).ctx(|| format!("reading {}", path.display()))?;
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            Ok((name, text))
+        }
+    }
+}
+
+/// `--build-arg` values: `K=V`, or `K` alone for the value of the environment variable.
+pub fn parse_build_args(args: &[String]) -> Result<BTreeMap<String, String>> {
+    let mut out = BTreeMap::new();
+    for a in args {
+        let (k, v) = match a.split_once('=') {
+            Some((k, v)) => (k, Some(v.to_string())),
+            None => (a.as_str(), None),
+        };
+        let valid = !k.is_empty()
+            && k.chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !valid {
+            return Err(Error::InvalidArgument(format!(
+                "invalid --build-arg {a:?}: expected NAME=VALUE with a name of letters, digits and _"
+            )));
+        }
+        match v.or_else(|| std::env::var(k).ok()) {
+            Some(v) => {
+                out.insert(k.to_string(), v);
+            }
+            None => {}
+        }
+    }
+    Ok(out)
+}
+
+/// The build in progress.
+pub(crate) struct Builder<'a, 'o> {
+    pub(crate) rt: &'a Runtime,
+    pub(crate) opts: &'a BuildOptions,
+    pub(crate) df: &'a Dockerfile,
+    pub(crate) ctx: &'a Context,
+    pub(crate) named_contexts: &'a BTreeMap<String, Context>,
+    pub(crate) build_args: BTreeMap<String, String>,
+    /// Build args some ARG declared.
+    pub(crate) used_args: BTreeSet<String>,
+    /// The global scope's args (meta ARGs and the predefined platform args).
+    pub(crate) meta: BTreeMap<String, String>,
+    /// The stage being built.
+    pub(crate) current: usize,
+    /// Image IDs of the stages built so far.
+    pub(crate) stage_images: BTreeMap<usize, String>,
+    pub(crate) progress: Progress<'o>,
+    pub(crate) _tmp: Vec<TempDir>,
+}
+
+impl Builder<'_, '_> {
+    fn meta_args(&mut self) -> Result<BTreeMap<String, String>> {
+        let arch = host_arch();
+        let mut meta: BTreeMap<String, String> = BTreeMap::new();
+        for (k, v) in [
+            ("TARGETPLATFORM", format!("linux/{arch}")),
+            ("TARGETOS", "linux".into()),
+            ("TARGETARCH", arch.into()),
+            ("TARGETVARIANT", String::new()),
+            ("BUILDPLATFORM", format!("linux/{arch}")),
+            ("BUILDOS", "linux".into()),
+            ("BUILDARCH", arch.into()),
+            ("BUILDVARIANT", String::new()),
+        ] {
+            meta.insert(k.to_string(), v);
+        }
+        for ins in &self.df.meta_args {
+            let words = {
+                let m = meta.clone();
+                let look = move |n: &str| m.get(n).cloned();
+                dockerfile::expand_words(&ins.args, &look, self.df.escape)
+                    .map_err(|e| self.err(ins.line, &e.0))?
+            };
+            for w in words {
+                let (name, default) = match w.split_once('=') {
+                    Some((n, d)) => (n.to_string(), Some(d.to_string())),
+                    None => (w.clone(), None),
+                };
+                if let Some(v) = self.build_args.get(&name) {
+                    self.used_args.insert(name.clone());
+                    meta.insert(name, v.clone());
+                } else if let Some(d) = default {
+                    meta.insert(name, d);
+                } else {
+                    meta.remove(&name);
+                    meta.insert(format!("\0declared:{name}"), String::new());
+                }
+            }
+        }
+        meta.retain(|k, _| !k.starts_with('\0'));
+        Ok(meta)
+    }
+
+    /// `file:line: message`.
+    pub(crate) fn err(&self, line: usize, message: &str) -> Error {
+        Error::InvalidArgument(format!("{}:{line}: {message}", self.df.file))
+    }
+
+    fn target_stage(&self) -> Result<usize> {
+        match &self.opts.target {
+            None => Ok(self.df.stages.len() - 1),
+            Some(t) => self
+                .df
+                .stage_ref(t, self.df.stages.len())
+                .map(|s| s.index)
+                .ok_or_else(|| {
+                    Error::InvalidArgument(format!(
+                        "{}: target stage {t:?} not found: the Containerfile has no stage of that name",
+                        self.df.file
+                    ))
+                }),
+        }
+    }
+
+    /// The stage `name` refers to from stage `from` (an earlier one), or an error for a
+    /// reference to itself or a later stage (a cycle).
+    pub(crate) fn stage_dep(
+        &self,
+        name: &str,
+        from: usize,
+        line: usize,
+        what: &str,
+    ) -> Result<Option<usize>> {
+        if let Some(s) = self.df.stage_ref(name, from) {
+            return Ok(Some(s.index));
+        }
+        let lower = name.to_ascii_lowercase();
+        if let Some(s) = self.df.stages[from..]
+            .iter()
+            .find(|s| s.name.as_deref() == Some(lower.as_str()))
+        {
+            return Err(self.err(
+                line,
+                &format!(
+                    "{what}{name}: stage {:?} is this stage or a later one: stages can only use earlier stages (a cycle)",
+                    s.name.clone().unwrap_or_default()
+                ),
+            ));
+        }
+        Ok(None)
+    }
+
+    /// The stages the target needs, in order.
+    fn needed_stages(&self, target: usize) -> Result<Vec<usize>> {
+        let mut needed = BTreeSet::new();
+        let mut todo = vec![target];
+        while let Some(s) = todo.pop() {
+            if !needed.insert(s) {
+                continue;
+            }
+            let stage = &self.df.stages[s];
+            let base = self.expand_meta(&stage.base, stage.from.line)?;
+            if let Some(d) = self.stage_dep(&base, s, stage.from.line, "FROM ")? {
+                todo.push(d);
+            }
+            for ins in &stage.instructions {
+                let mut refs: Vec<String> = Vec::new();
+                if matches!(ins.keyword, Keyword::Copy | Keyword::Add) {
+                    if let Some(f) = ins.flag("from") {
+                        refs.push(f.to_string());
+                    }
+                }
+                if ins.keyword == Keyword::Run {
+                    for m in ins.flag_values("mount") {
+                        for part in m.split(',') {
+                            if let Some(f) = part.strip_prefix("from=") {
+                                refs.push(f.to_string());
+                            }
+                        }
+                    }
+                }
+                for r in refs {
+                    let r = self.expand_meta(&r, ins.line)?;
+                    if self.named_contexts.contains_key(&r) {
+                        continue;
+                    }
+                    if let Some(d) =
+                        self.stage_dep(&r, s, ins.line, &format!("{} --from=", ins.keyword))?
+                    {
+                        todo.push(d);
+                    }
+                }
+            }
+        }
+        Ok(needed.into_iter().collect())
+    }
+
+    pub(crate) fn expand_meta(&self, text: &str, line: usize) -> Result<String> {
+        let m = &self.meta;
+        let look = |n: &str| m.get(n).cloned();
+        dockerfile::expand_word(text, &look, self.df.escape).map_err(|e| self.err(line, &e.0))
+    }
+
+    fn squash(&mut self, image: &storage::Image) -> Result<storage::Image> {
+        steps::squash(self, image)
+    }
+}
+
+/// A fresh config for `FROM scratch`.
+pub(crate) fn scratch_blob() -> Value {
+    json!({
+        "architecture": host_arch(),
+        "os": "linux",
+        "config": {},
+        "rootfs": {"type": "layers", "diff_ids": []},
+        "history": [],
+    })
+}
