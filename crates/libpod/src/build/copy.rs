@@ -12,6 +12,7 @@ use storage::archive::{unpack, DirHandle, Located, UnpackOptions};
 use crate::error::{Error, IoContext, Result};
 
 /// What is copied, and under which name below the destination directory.
+#[allow(clippy::large_enum_variant)] // short-lived, one per source
 pub(crate) enum Item {
     /// A host file, symlink or directory, copied as `name` (a directory with its contents).
     Path { path: PathBuf, name: String },

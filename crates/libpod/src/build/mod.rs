@@ -356,11 +356,8 @@ pub fn parse_build_args(args: &[String]) -> Result<BTreeMap<String, String>> {
                 "invalid --build-arg {a:?}: expected NAME=VALUE with a name of letters, digits and _"
             )));
         }
-        match v.or_else(|| std::env::var(k).ok()) {
-            Some(v) => {
-                out.insert(k.to_string(), v);
-            }
-            None => {}
+        if let Some(v) = v.or_else(|| std::env::var(k).ok()) {
+            out.insert(k.to_string(), v);
         }
     }
     Ok(out)

@@ -678,7 +678,7 @@ impl<'a, 'o> Builder<'a, 'o> {
     }
 
     /// Uses the cached result of a step if there is one.
-    fn from_cache(&mut self, st: &mut StageState, key: &str) -> Result<bool> {
+    fn reuse_cached(&mut self, st: &mut StageState, key: &str) -> Result<bool> {
         if !self.opts.layers || self.opts.no_cache {
             return Ok(false);
         }
@@ -703,7 +703,7 @@ impl<'a, 'o> Builder<'a, 'o> {
         ins: &Instruction,
     ) -> Result<()> {
         let key = self.step_key(st, &ins.original, &[], is_final);
-        if self.from_cache(st, &key)? {
+        if self.reuse_cached(st, &key)? {
             self.announce(st, is_final);
             return Ok(());
         }
@@ -741,7 +741,7 @@ impl<'a, 'o> Builder<'a, 'o> {
         work: impl FnOnce(&mut Self, &Path) -> Result<bool>,
     ) -> Result<()> {
         let key = self.step_key(st, &ins.original, extra, is_final);
-        if self.from_cache(st, &key)? {
+        if self.reuse_cached(st, &key)? {
             self.announce(st, is_final);
             return Ok(());
         }
@@ -912,7 +912,7 @@ impl<'a, 'o> Builder<'a, 'o> {
         }
         let extra_refs: Vec<&str> = extra.iter().map(String::as_str).collect();
         let key = self.step_key(st, &ins.original, &extra_refs, is_final);
-        if self.from_cache(st, &key)? {
+        if self.reuse_cached(st, &key)? {
             self.announce(st, is_final);
             return Ok(());
         }
@@ -1135,7 +1135,7 @@ impl<'a, 'o> Builder<'a, 'o> {
         ins: &Instruction,
         keep: &mut Vec<WorkLayer<'a>>,
     ) -> Result<PathBuf> {
-        let id = self.from_image(from, ins)?;
+        let id = self.resolve_from_image(from, ins)?;
         let rt: &'a crate::Runtime = self.rt;
         let store: &'a storage::Store = rt.store()?;
         let layer = WorkLayer::new(store, Some(&id))?;
@@ -1145,7 +1145,7 @@ impl<'a, 'o> Builder<'a, 'o> {
     }
 
     /// The image ID `--from=X` names: an earlier stage, else an image.
-    fn from_image(&self, from: &str, ins: &Instruction) -> Result<String> {
+    fn resolve_from_image(&self, from: &str, ins: &Instruction) -> Result<String> {
         let current = self.current;
         if let Some(dep) =
             self.stage_dep(from, current, ins.line, &format!("{} --from=", ins.keyword))?
@@ -1217,7 +1217,7 @@ impl<'a, 'o> Builder<'a, 'o> {
             )
         };
         let dest_dir_hint = dest.ends_with('/') || dest.ends_with("/.") || dest == ".";
-        let chown = ins.flag("chown").map(|c| exp(c)).transpose()?;
+        let chown = ins.flag("chown").map(&exp).transpose()?;
         let chmod = match ins.flag("chmod") {
             Some(m) => Some(
                 u32::from_str_radix(m, 8)
@@ -1232,7 +1232,7 @@ impl<'a, 'o> Builder<'a, 'o> {
             ),
             None => None,
         };
-        let from = ins.flag("from").map(|f| exp(f)).transpose()?;
+        let from = ins.flag("from").map(&exp).transpose()?;
 
         // Resolve the sources and hash them for the cache key.
         enum Src {
@@ -1253,7 +1253,7 @@ impl<'a, 'o> Builder<'a, 'o> {
         let contexts: &'a BTreeMap<String, super::context::Context> = self.named_contexts;
         let named_ctx = from.as_ref().and_then(|f| contexts.get(f));
         let from_image = match (&from, named_ctx) {
-            (Some(f), None) => Some(self.from_image(f, ins)?),
+            (Some(f), None) => Some(self.resolve_from_image(f, ins)?),
             _ => None,
         };
         let main_ctx: &'a super::context::Context = self.ctx;
