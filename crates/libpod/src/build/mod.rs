@@ -192,7 +192,9 @@ pub(crate) fn short(id: &str) -> &str {
 impl Runtime {
     /// Builds an image; progress goes to `out`. Returns the image (tagged with `tags`).
     pub fn build(&self, opts: BuildOptions, out: &mut dyn Write) -> Result<storage::Image> {
-        let tmp = self.paths().storage_root().join("tmp");
+        // Not the store's tmp/: opening the store empties that.
+        let tmp = self.paths().storage_root().with_file_name("build-tmp");
+        self.store()?;
         let mut opts = opts;
         let context_src = std::mem::replace(&mut opts.context, ContextSource::Dir(PathBuf::new()));
         let ctx = Context::open(context_src, &tmp, opts.ignore_file.as_deref())?;
@@ -356,11 +358,8 @@ pub fn parse_build_args(args: &[String]) -> Result<BTreeMap<String, String>> {
                 "invalid --build-arg {a:?}: expected NAME=VALUE with a name of letters, digits and _"
             )));
         }
-        match v.or_else(|| std::env::var(k).ok()) {
-            Some(v) => {
-                out.insert(k.to_string(), v);
-            }
-            None => {}
+        if let Some(v) = v.or_else(|| std::env::var(k).ok()) {
+            out.insert(k.to_string(), v);
         }
     }
     Ok(out)
