@@ -160,6 +160,9 @@ pub struct ImageInspect {
     pub user: String,
     pub history: serde_json::Value,
     pub names_history: Vec<String>,
+    /// Docker's HEALTHCHECK of the config, when it has one (Podman's `Healthcheck`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub healthcheck: Option<serde_json::Value>,
     /// The storage driver (`Data` is `null`: rpod shows no layer directories).
     pub graph_driver: serde_json::Value,
     /// The config's `rootfs` as stored (`type`, `diff_ids`); not printed.
@@ -288,6 +291,13 @@ impl Runtime {
         let field = |k: &str| value.get(k).cloned().unwrap_or(serde_json::Value::Null);
         let text = |k: &str| field(k).as_str().unwrap_or_default().to_string();
         let image_config = field("config");
+        // Docker's HEALTHCHECK (`--format docker` builds), which Podman shows at the top level.
+        let healthcheck = store
+            .image_config_blob(&image)
+            .ok()
+            .and_then(|raw| serde_json::from_slice::<serde_json::Value>(&raw).ok())
+            .and_then(|raw| raw["config"].get("Healthcheck").cloned())
+            .filter(|h| !h.is_null());
         // A manifest that cannot be read only loses the manifest fields.
         let manifest = store.image_manifest(&image).ok();
         let manifest_type = manifest
@@ -341,6 +351,7 @@ impl Runtime {
             manifest_type,
             history: field("history"),
             names_history: image.names.clone(),
+            healthcheck,
             graph_driver: serde_json::json!({"Name": store.driver().to_string(), "Data": null}),
             root_fs: field("rootfs"),
         })

@@ -28,7 +28,10 @@ pub(crate) enum Item {
     Archive { path: PathBuf },
     /// A path inside another root file system (`--from`): as `top`, or a directory's
     /// contents when `top` is `None`. Owners are kept.
-    Located { loc: Located, top: Option<String> },
+    Located {
+        loc: Box<Located>,
+        top: Option<String>,
+    },
 }
 
 /// Owners and modes of what is copied.
@@ -43,14 +46,14 @@ pub(crate) struct Attrs {
 }
 
 /// Makes sure the directory `path` exists inside `root` (missing components are created
-/// 0755, root-owned, except that the last one gets `owner`), and opens it.
+/// 0755 and owned by `owner`), and opens it.
 pub(crate) fn ensure_dir(root: &Path, path: &str, owner: (u32, u32)) -> Result<DirHandle> {
     let comps: Vec<&str> = path
         .split('/')
         .filter(|c| !c.is_empty() && *c != ".")
         .collect();
     let mut prefix = String::new();
-    for (i, c) in comps.iter().enumerate() {
+    for c in comps.iter() {
         prefix.push('/');
         prefix.push_str(c);
         let loc = Located::in_root(root, &prefix)?;
@@ -62,7 +65,7 @@ pub(crate) fn ensure_dir(root: &Path, path: &str, owner: (u32, u32)) -> Result<D
             }
             continue;
         }
-        let own = if i + 1 == comps.len() { owner } else { (0, 0) };
+        let own = owner;
         let mut tar = tar::Builder::new(Vec::new());
         let mut h = tar::Header::new_gnu();
         h.set_entry_type(tar::EntryType::Directory);

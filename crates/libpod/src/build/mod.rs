@@ -192,7 +192,9 @@ pub(crate) fn short(id: &str) -> &str {
 impl Runtime {
     /// Builds an image; progress goes to `out`. Returns the image (tagged with `tags`).
     pub fn build(&self, opts: BuildOptions, out: &mut dyn Write) -> Result<storage::Image> {
-        let tmp = self.paths().storage_root().join("tmp");
+        // Not the store's tmp/: opening the store empties that.
+        let tmp = self.paths().storage_root().with_file_name("build-tmp");
+        self.store()?;
         let mut opts = opts;
         let context_src = std::mem::replace(&mut opts.context, ContextSource::Dir(PathBuf::new()));
         let ctx = Context::open(context_src, &tmp, opts.ignore_file.as_deref())?;

@@ -29,6 +29,9 @@ pub(crate) struct StageState {
     pub args: Vec<(String, Option<String>)>,
     /// Whether CMD was set in this stage (ENTRYPOINT resets an inherited CMD).
     pub cmd_set: bool,
+    /// A WORKDIR not created yet: as in Buildah, the next RUN, COPY or ADD creates it,
+    /// owned by the USER of that moment.
+    pub pending_workdir: Option<String>,
 }
 
 impl StageState {
@@ -267,6 +270,7 @@ impl<'a, 'o> Builder<'a, 'o> {
             blob: scratch_blob(),
             args: Vec::new(),
             cmd_set: false,
+            pending_workdir: None,
         };
         let from_text = if let Some(dep) = self.stage_dep(&base, idx, stage.from.line, "FROM ")? {
             let id = self
@@ -452,31 +456,8 @@ impl<'a, 'o> Builder<'a, 'o> {
                 };
                 let path = dockerfile::ignore::clean(&format!("/{path}"));
                 st.config().insert("WorkingDir".into(), json!(path));
-                let user = st.config_str("User");
-                self.layer_step(
-                    st,
-                    &nop(&format!("WORKDIR {dir}")),
-                    is_final,
-                    ins,
-                    &[],
-                    |_, root| {
-                        let owner = if user.is_empty() {
-                            (0, 0)
-                        } else {
-                            resolve_owner(root, &user)?
-                        };
-                        let exists = match Located::in_root(root, &path) {
-                            Ok(l) => l.exists(),
-                            Err(e) if e.is_not_found() => false,
-                            Err(e) => return Err(e.into()),
-                        };
-                        if exists {
-                            return Ok(false);
-                        }
-                        copy::ensure_dir(root, &path, owner)?;
-                        Ok(true)
-                    },
-                )
+                st.pending_workdir = Some(path);
+                self.meta_step(st, &nop(&format!("WORKDIR {dir}")), is_final, ins)
             }
             Keyword::User => {
                 let u = exp(args)?;
@@ -665,6 +646,7 @@ impl<'a, 'o> Builder<'a, 'o> {
             format!("omit={}", self.opts.omit_history),
             // The in-memory config (Docker's keys included) is part of the result.
             serde_json::to_string(&st.blob["config"]).unwrap_or_default(),
+            format!("pending-workdir={:?}", st.pending_workdir),
         ];
         if is_final {
             parts.push(format!(
@@ -678,7 +660,7 @@ impl<'a, 'o> Builder<'a, 'o> {
     }
 
     /// Uses the cached result of a step if there is one.
-    fn reuse_cached(&mut self, st: &mut StageState, key: &str) -> Result<bool> {
+    fn cached_step(&mut self, st: &mut StageState, key: &str) -> Result<bool> {
         if !self.opts.layers || self.opts.no_cache {
             return Ok(false);
         }
@@ -703,7 +685,7 @@ impl<'a, 'o> Builder<'a, 'o> {
         ins: &Instruction,
     ) -> Result<()> {
         let key = self.step_key(st, &ins.original, &[], is_final);
-        if self.reuse_cached(st, &key)? {
+        if self.cached_step(st, &key)? {
             self.announce(st, is_final);
             return Ok(());
         }
@@ -741,7 +723,7 @@ impl<'a, 'o> Builder<'a, 'o> {
         work: impl FnOnce(&mut Self, &Path) -> Result<bool>,
     ) -> Result<()> {
         let key = self.step_key(st, &ins.original, extra, is_final);
-        if self.reuse_cached(st, &key)? {
+        if self.cached_step(st, &key)? {
             self.announce(st, is_final);
             return Ok(());
         }
@@ -749,7 +731,11 @@ impl<'a, 'o> Builder<'a, 'o> {
         let store: &'a storage::Store = rt.store()?;
         let mut layer = WorkLayer::new(store, st.image.as_deref())?;
         let root = layer.root.clone();
-        let changed = work(self, &root)?;
+        let made_workdir = match st.pending_workdir.take() {
+            Some(dir) => create_workdir(&root, &dir, &st.config_str("User"))?,
+            None => false,
+        };
+        let changed = work(self, &root)? || made_workdir;
         layer.unmount()?;
         let container = changed.then(|| layer.id.clone());
         let id = self.step_commit(st, container.as_deref(), created_by, is_final, &[])?;
@@ -912,7 +898,7 @@ impl<'a, 'o> Builder<'a, 'o> {
         }
         let extra_refs: Vec<&str> = extra.iter().map(String::as_str).collect();
         let key = self.step_key(st, &ins.original, &extra_refs, is_final);
-        if self.reuse_cached(st, &key)? {
+        if self.cached_step(st, &key)? {
             self.announce(st, is_final);
             return Ok(());
         }
@@ -976,7 +962,14 @@ impl<'a, 'o> Builder<'a, 'o> {
             ..Default::default()
         };
         let mut ctr = self.rt.create_container(opts)?;
-        let result = self.run_container(&mut ctr);
+        let pending = st.pending_workdir.take();
+        let user = st.config_str("User");
+        let result = match pending {
+            Some(dir) => ctr
+                .with_rootfs(|root| create_workdir(root, &dir, &user).map(|_| ()))
+                .and_then(|_| self.run_container(&mut ctr)),
+            None => self.run_container(&mut ctr),
+        };
         let code = match result {
             Ok(code) => code,
             Err(e) => {
@@ -1135,7 +1128,7 @@ impl<'a, 'o> Builder<'a, 'o> {
         ins: &Instruction,
         keep: &mut Vec<WorkLayer<'a>>,
     ) -> Result<PathBuf> {
-        let id = self.resolve_from_image(from, ins)?;
+        let id = self.image_for_from(from, ins)?;
         let rt: &'a crate::Runtime = self.rt;
         let store: &'a storage::Store = rt.store()?;
         let layer = WorkLayer::new(store, Some(&id))?;
@@ -1145,7 +1138,7 @@ impl<'a, 'o> Builder<'a, 'o> {
     }
 
     /// The image ID `--from=X` names: an earlier stage, else an image.
-    fn resolve_from_image(&self, from: &str, ins: &Instruction) -> Result<String> {
+    fn image_for_from(&self, from: &str, ins: &Instruction) -> Result<String> {
         let current = self.current;
         if let Some(dep) =
             self.stage_dep(from, current, ins.line, &format!("{} --from=", ins.keyword))?
@@ -1217,7 +1210,7 @@ impl<'a, 'o> Builder<'a, 'o> {
             )
         };
         let dest_dir_hint = dest.ends_with('/') || dest.ends_with("/.") || dest == ".";
-        let chown = ins.flag("chown").map(&exp).transpose()?;
+        let chown = ins.flag("chown").map(exp).transpose()?;
         let chmod = match ins.flag("chmod") {
             Some(m) => Some(
                 u32::from_str_radix(m, 8)
@@ -1232,7 +1225,7 @@ impl<'a, 'o> Builder<'a, 'o> {
             ),
             None => None,
         };
-        let from = ins.flag("from").map(&exp).transpose()?;
+        let from = ins.flag("from").map(exp).transpose()?;
 
         // Resolve the sources and hash them for the cache key.
         enum Src {
@@ -1253,7 +1246,7 @@ impl<'a, 'o> Builder<'a, 'o> {
         let contexts: &'a BTreeMap<String, super::context::Context> = self.named_contexts;
         let named_ctx = from.as_ref().and_then(|f| contexts.get(f));
         let from_image = match (&from, named_ctx) {
-            (Some(f), None) => Some(self.resolve_from_image(f, ins)?),
+            (Some(f), None) => Some(self.image_for_from(f, ins)?),
             _ => None,
         };
         let main_ctx: &'a super::context::Context = self.ctx;
@@ -1408,7 +1401,7 @@ impl<'a, 'o> Builder<'a, 'o> {
                                 loc.name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
                             }))
                         };
-                        items.push(Item::Located { loc, top });
+                        items.push(Item::Located { loc: Box::new(loc), top });
                     }
                 }
             }
@@ -1418,6 +1411,25 @@ impl<'a, 'o> Builder<'a, 'o> {
             Ok(true)
         })
     }
+}
+
+/// Creates a pending WORKDIR (and its missing parents) owned by `user`; false if it existed.
+fn create_workdir(root: &Path, dir: &str, user: &str) -> Result<bool> {
+    let exists = match Located::in_root(root, dir) {
+        Ok(l) => l.exists(),
+        Err(e) if e.is_not_found() => false,
+        Err(e) => return Err(e.into()),
+    };
+    if exists {
+        return Ok(false);
+    }
+    let owner = if user.is_empty() {
+        (0, 0)
+    } else {
+        resolve_owner(root, user)?
+    };
+    copy::ensure_dir(root, dir, owner)?;
+    Ok(true)
 }
 
 fn is_only_heredoc(args: &str) -> bool {
