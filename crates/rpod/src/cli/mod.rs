@@ -670,11 +670,29 @@ pub struct CreateFlags {
     /// Registry settings for --pull
     #[command(flatten)]
     pub registry: RegistryFlags,
-    /// Image (or root file system directory with --rootfs)
-    pub image: String,
-    /// Command and arguments
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-    pub command: Vec<String>,
+    /// The image (or root file system directory with --rootfs), then the
+    /// command and its arguments. One list, as Podman parses it: after the
+    /// image nothing is a flag of rpod's (`run IMG ls -a`, `run IMG sh -c …`).
+    #[arg(
+        value_name = "IMAGE [COMMAND [ARG...]]",
+        required = true,
+        num_args = 1..,
+        trailing_var_arg = true,
+        allow_hyphen_values = true
+    )]
+    pub image_and_command: Vec<String>,
+}
+
+impl CreateFlags {
+    /// The image (or root file system directory with --rootfs).
+    pub fn image(&self) -> &str {
+        self.image_and_command.first().map_or("", String::as_str)
+    }
+
+    /// The command and its arguments after the image.
+    pub fn command(&self) -> &[String] {
+        self.image_and_command.get(1..).unwrap_or_default()
+    }
 }
 
 #[derive(Debug, Args)]

@@ -48,7 +48,7 @@ fn refuse_unsupported(f: &CreateFlags) -> Result<()> {
     }
     // Podman's systemd mode only starts for systemd or init as the command.
     let command_is_init = f
-        .command
+        .command()
         .first()
         .map(|c| c.rsplit('/').next().unwrap_or(c))
         .is_some_and(|c| c == "systemd" || c == "init");
@@ -144,9 +144,9 @@ pub fn create_options(f: &CreateFlags) -> Result<CreateOptions> {
         bail!("--log-opt path= is not supported yet; logs live in the container's directory");
     }
     let (image, rootfs) = if f.rootfs {
-        (None, Some(PathBuf::from(&f.image)))
+        (None, Some(PathBuf::from(f.image())))
     } else {
-        (Some(f.image.clone()), None)
+        (Some(f.image().to_string()), None)
     };
     let entrypoint = f.entrypoint.as_ref().map(|e| {
         if e.is_empty() {
@@ -161,7 +161,7 @@ pub fn create_options(f: &CreateFlags) -> Result<CreateOptions> {
         name: f.name.clone(),
         image,
         rootfs,
-        command: f.command.clone(),
+        command: f.command().to_vec(),
         entrypoint,
         env,
         workdir: f.workdir.clone(),
