@@ -2,6 +2,7 @@
 //! compared by image config and file tree; the step cache; errors; every flag of
 //! `podman build --help` parses.
 
+mod api_support;
 mod common;
 
 use std::collections::BTreeMap;
@@ -786,4 +787,100 @@ fn parity_workdir_is_created_by_the_next_step_as_the_user() {
     );
     b.build_both(&ctx, "parity4", &[]);
     b.compare("parity4");
+}
+
+#[test]
+fn docker_cli_and_docker_py_build_through_the_api() {
+    if !api_support::have("docker") {
+        eprintln!("skipping: no docker CLI");
+        return;
+    }
+    let e = engine();
+    let svc = api_support::Service::start(&e);
+    let ctx = e.file("ctx");
+    write_tree(
+        &ctx,
+        &[
+            ("f", "file\n"),
+            (
+                "Dockerfile",
+                "FROM busybox\nARG X=d\nRUN echo $X > /x\nCOPY f /f\nHEALTHCHECK CMD true\n",
+            ),
+        ],
+    );
+    let mut cmd = svc.docker_cmd(
+        &e,
+        &[
+            "build",
+            "-t",
+            "apibuilt",
+            "--build-arg",
+            "X=val",
+            ctx.to_str().unwrap(),
+        ],
+    );
+    cmd.env("DOCKER_BUILDKIT", "0");
+    let out = run_with_timeout(cmd, None, COMMAND_TIMEOUT);
+    assert!(out.status.success(), "{}\n{}", describe(&out), svc.log());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("Successfully built") && stdout.contains("STEP 2/5"),
+        "{stdout}"
+    );
+    assert_eq!(
+        e.ok(&["run", "--rm", "apibuilt", "cat", "/x", "/f"]),
+        "val\nfile"
+    );
+    let hc = e.ok(&[
+        "image",
+        "inspect",
+        "--format",
+        "{{json .Healthcheck}}",
+        "apibuilt",
+    ]);
+    assert!(
+        hc.contains("CMD-SHELL"),
+        "Docker API builds keep HEALTHCHECK: {hc}"
+    );
+    // A failing step: the CLI fails with the step's message; --force-rm (Docker's
+    // `forcerm`) removes the failed step's container, which Docker keeps by default.
+    let bad = e.file("bad");
+    write_tree(&bad, &[("Dockerfile", "FROM busybox\nRUN exit 4\n")]);
+    let mut cmd = svc.docker_cmd(&e, &["build", "--force-rm", bad.to_str().unwrap()]);
+    cmd.env("DOCKER_BUILDKIT", "0");
+    let out = run_with_timeout(cmd, None, COMMAND_TIMEOUT);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("exit status 4"),
+        "{}",
+        describe(&out)
+    );
+    assert!(e.all_ids().is_empty(), "no RUN container is left");
+    if !api_support::have_python_module("docker") {
+        return;
+    }
+    let script = r#"
+import docker, sys
+c = docker.DockerClient(base_url=sys.argv[1])
+img, logs = c.images.build(path=sys.argv[2], tag="pybuilt", buildargs={"X": "py"})
+print(img.id)
+"#;
+    let out = run_with_timeout(
+        {
+            let mut c = Command::new("python3");
+            c.args(["-c", script, &svc.host(), ctx.to_str().unwrap()]);
+            c
+        },
+        None,
+        COMMAND_TIMEOUT,
+    );
+    assert!(out.status.success(), "{}\n{}", describe(&out), svc.log());
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .starts_with("sha256:"),
+        "{}",
+        describe(&out)
+    );
+    assert_eq!(e.ok(&["run", "--rm", "pybuilt", "cat", "/x"]), "py");
 }

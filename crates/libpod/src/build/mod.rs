@@ -38,6 +38,8 @@ pub enum ContainerfileSource {
     Path(PathBuf),
     /// Text (`-f -`), with the name used in messages.
     Text { name: String, text: String },
+    /// A path inside the context (the APIs' `dockerfile` parameter).
+    InContext(String),
 }
 
 /// What `build` is asked to do.
@@ -311,6 +313,15 @@ fn read_containerfile(
 ) -> Result<(String, String)> {
     match src {
         Some(ContainerfileSource::Text { name, text }) => Ok((name.clone(), text.clone())),
+        Some(ContainerfileSource::InContext(rel)) => {
+            let path = ctx.root.join(rel.trim_start_matches('/'));
+            ctx.check_inside(&path, rel).map_err(|_| {
+                Error::InvalidArgument(format!("Cannot locate specified Dockerfile: {rel}"))
+            })?;
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| Error::InvalidArgument(format!("reading Dockerfile {rel}: {e}")))?;
+            Ok((rel.clone(), text))
+        }
         Some(ContainerfileSource::Path(p)) => {
             let path = if p.exists() || p.is_absolute() {
                 p.clone()

@@ -785,6 +785,18 @@ impl<'a, 'o> Builder<'a, 'o> {
                 created: Some(created),
                 clamp_mtime: self.opts.timestamp.map(|t| t.max(0) as u64),
                 docker: self.opts.docker_format,
+                annotations: if is_final {
+                    self.opts
+                        .annotations
+                        .iter()
+                        .map(|a| {
+                            let (k, v) = a.split_once('=').unwrap_or((a, ""));
+                            (k.to_string(), v.to_string())
+                        })
+                        .collect()
+                } else {
+                    Vec::new()
+                },
             },
             |layers| {
                 blob["created"] = json!(created_text);
@@ -1554,6 +1566,7 @@ pub(crate) fn squash(b: &mut Builder<'_, '_>, image: &storage::Image) -> Result<
             created: Some(created),
             clamp_mtime: b.opts.timestamp.map(|t| t.max(0) as u64),
             docker,
+            annotations: Vec::new(),
         },
         |layers| {
             let mut blob = blob.clone();
