@@ -160,6 +160,7 @@ fn parity_multi_stage_copy_from_user_workdir_volume_healthcheck() {
                  WORKDIR $APP_HOME/data\n\
                  COPY --from=builder /out/bin/ ./bin/\n\
                  COPY --from=builder /src/app/main.sh /usr/local/bin/main\n\
+                 COPY --from=builder /src/app /opt/appcopy\n\
                  COPY --chown=nobody:nogroup --chmod=640 notes.txt ${APP_HOME}/\n\
                  USER nobody\n\
                  WORKDIR /home/nobody/work\n\
@@ -199,6 +200,7 @@ fn parity_add_tarball_and_ignore_file() {
                  ADD plain.txt /opt/plain-copy.txt\n\
                  COPY . /ctx/\n\
                  COPY keep/*.txt /globbed/\n\
+                 COPY keep /keepdir\n\
                  RUN rm /opt/pkg/remove-me && mkdir -p /var/lib/thing && touch /var/lib/thing/made\n\
                  CMD [\"sh\"]\n",
             ),
