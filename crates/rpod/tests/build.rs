@@ -389,6 +389,24 @@ fn cli_forms_stdin_context_iidfile_and_aliases() {
     let inspected = e.ok(&["image", "inspect", "--format", "{{.Id}}", "tar-ctx"]);
     assert_eq!(id.trim_start_matches("sha256:"), inspected);
     assert_eq!(e.ok(&["run", "--rm", "tar-ctx", "cat", "/data"]), "d");
+    // -o type=local,dest=DIR also copies the image's files out.
+    let out_dir = e.file("exported");
+    let out = e.rpod_stdin(
+        &[
+            "build",
+            "-q",
+            "-o",
+            &format!("type=local,dest={}", out_dir.display()),
+            "-",
+        ],
+        &tar,
+    );
+    assert!(out.status.success(), "{}", describe(&out));
+    assert_eq!(
+        std::fs::read_to_string(out_dir.join("data")).unwrap(),
+        "d\n"
+    );
+    assert!(out_dir.join("bin/busybox").exists());
     // buildx build, several tags, --label/--env/--annotation on the final image.
     let out = e.rpod_stdin(
         &[

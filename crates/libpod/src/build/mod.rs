@@ -103,6 +103,8 @@ pub struct BuildOptions {
     pub security_opts: Vec<crate::container::security::SecurityOpt>,
     /// `--ulimit` for RUN steps.
     pub ulimits: Vec<crate::container::options::Ulimit>,
+    /// `-o type=local,dest=DIR`: the final image's file system is also copied there.
+    pub output_dir: Option<PathBuf>,
 }
 
 impl Default for BuildOptions {
@@ -144,6 +146,7 @@ impl Default for BuildOptions {
             cap_drop: Vec::new(),
             security_opts: Vec::new(),
             ulimits: Vec::new(),
+            output_dir: None,
         }
     }
 }
@@ -262,6 +265,9 @@ impl Runtime {
             b.progress.plain(&format!("Successfully tagged {name}"));
         }
         let image = store.lookup_image(&image.id)?;
+        if let Some(dest) = &opts.output_dir {
+            export_tree(store, &image.id, dest)?;
+        }
         self.image_event(
             &image.id,
             image.names.first().map(String::as_str).unwrap_or(""),
@@ -270,6 +276,25 @@ impl Runtime {
         let _ = writeln!(b.progress.out, "{}", image.id);
         Ok(image)
     }
+}
+
+/// Copies the file system of `image` to the host directory `dest` (created if missing).
+fn export_tree(store: &storage::Store, image: &str, dest: &std::path::Path) -> Result<()> {
+    std::fs::create_dir_all(dest).ctx(|| format!("creating {}", dest.display()))?;
+    let layer = steps::WorkLayer::new(store, Some(image))?;
+    let status = std::process::Command::new("cp")
+        .arg("-a")
+        .arg(format!("{}/.", layer.root.display()))
+        .arg(dest)
+        .status()
+        .ctx(|| "running cp".into())?;
+    if !status.success() {
+        return Err(Error::InvalidArgument(format!(
+            "copying the image's files to {} failed",
+            dest.display()
+        )));
+    }
+    Ok(())
 }
 
 /// The args Docker defines without an ARG in the global scope.

@@ -114,8 +114,8 @@ impl StageState {
 /// A storage container on an image (or on nothing), mounted; removed on drop.
 pub(crate) struct WorkLayer<'s> {
     store: &'s storage::Store,
-    pub id: String,
-    pub root: PathBuf,
+    pub(crate) id: String,
+    pub(crate) root: PathBuf,
     mounted: bool,
 }
 
