@@ -583,6 +583,13 @@ fn fails_cleanly(e: &Engine, containerfile: &str, extra: &[&str], code: i32, nee
     );
     assert!(e.all_ids().is_empty(), "containers left: {:?}", e.all_ids());
     assert!(e.leftover_mounts().is_empty(), "{:?}", e.leftover_mounts());
+    let work_layers = std::fs::read_dir(e.root().join("storage/containers"))
+        .map(|d| d.count())
+        .unwrap_or(0);
+    assert_eq!(
+        work_layers, 0,
+        "storage containers left by {containerfile:?}"
+    );
 }
 
 fn cache_name(text: &str) -> String {
