@@ -911,3 +911,56 @@ print(img.id)
     );
     assert_eq!(e.ok(&["run", "--rm", "pybuilt", "cat", "/x"]), "py");
 }
+
+#[test]
+fn libpod_and_docker_build_endpoints_stream_json() {
+    let e = engine();
+    let svc = api_support::Service::start(&e);
+    let tar = tar_with_files(&[(
+        "Containerfile",
+        &b"FROM busybox\nARG V\nRUN echo $V > /v\nLABEL k=v\n"[..],
+    )]);
+    let (status, _, body) = api_support::http(
+        &svc.socket,
+        "POST",
+        "/v4.0.0/libpod/build?t=viaapi&buildargs=%7B%22V%22%3A%22x%22%7D&dockerfile=Containerfile",
+        "application/x-tar",
+        Some(&tar),
+    );
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&body)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    assert!(
+        lines.iter().any(|l| l["stream"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("STEP 1/4"))),
+        "{lines:?}"
+    );
+    let id = lines
+        .iter()
+        .find_map(|l| l["aux"]["ID"].as_str())
+        .expect("an aux ID line");
+    let inspected = e.ok(&["image", "inspect", "--format", "{{.Id}}", "viaapi"]);
+    assert_eq!(id, format!("sha256:{inspected}"));
+    assert_eq!(e.ok(&["run", "--rm", "viaapi", "cat", "/v"]), "x");
+    // A bad Containerfile: an errorDetail line naming the line.
+    let bad = tar_with_files(&[("Dockerfile", &b"FROM busybox\nNOPE x\n"[..])]);
+    let (status, _, body) = api_support::http(
+        &svc.socket,
+        "POST",
+        "/build?t=bad",
+        "application/x-tar",
+        Some(&bad),
+    );
+    assert_eq!(status, 200);
+    let text = String::from_utf8_lossy(&body);
+    let last: serde_json::Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
+    let msg = last["errorDetail"]["message"].as_str().unwrap_or_default();
+    assert!(
+        msg.contains("Dockerfile:2") && msg.contains("unknown instruction"),
+        "{text}"
+    );
+    assert_eq!(e.rpod(&["image", "exists", "bad"]).status.code(), Some(1));
+}
