@@ -2,6 +2,7 @@
 //! compared by image config and file tree; the step cache; errors; every flag of
 //! `podman build --help` parses.
 
+mod api_support;
 mod common;
 
 use std::collections::BTreeMap;
@@ -159,6 +160,7 @@ fn parity_multi_stage_copy_from_user_workdir_volume_healthcheck() {
                  WORKDIR $APP_HOME/data\n\
                  COPY --from=builder /out/bin/ ./bin/\n\
                  COPY --from=builder /src/app/main.sh /usr/local/bin/main\n\
+                 COPY --from=builder /src/app /opt/appcopy\n\
                  COPY --chown=nobody:nogroup --chmod=640 notes.txt ${APP_HOME}/\n\
                  USER nobody\n\
                  WORKDIR /home/nobody/work\n\
@@ -198,6 +200,7 @@ fn parity_add_tarball_and_ignore_file() {
                  ADD plain.txt /opt/plain-copy.txt\n\
                  COPY . /ctx/\n\
                  COPY keep/*.txt /globbed/\n\
+                 COPY keep /keepdir\n\
                  RUN rm /opt/pkg/remove-me && mkdir -p /var/lib/thing && touch /var/lib/thing/made\n\
                  CMD [\"sh\"]\n",
             ),
@@ -386,6 +389,24 @@ fn cli_forms_stdin_context_iidfile_and_aliases() {
     let inspected = e.ok(&["image", "inspect", "--format", "{{.Id}}", "tar-ctx"]);
     assert_eq!(id.trim_start_matches("sha256:"), inspected);
     assert_eq!(e.ok(&["run", "--rm", "tar-ctx", "cat", "/data"]), "d");
+    // -o type=local,dest=DIR also copies the image's files out.
+    let out_dir = e.file("exported");
+    let out = e.rpod_stdin(
+        &[
+            "build",
+            "-q",
+            "-o",
+            &format!("type=local,dest={}", out_dir.display()),
+            "-",
+        ],
+        &tar,
+    );
+    assert!(out.status.success(), "{}", describe(&out));
+    assert_eq!(
+        std::fs::read_to_string(out_dir.join("data")).unwrap(),
+        "d\n"
+    );
+    assert!(out_dir.join("bin/busybox").exists());
     // buildx build, several tags, --label/--env/--annotation on the final image.
     let out = e.rpod_stdin(
         &[
@@ -562,6 +583,13 @@ fn fails_cleanly(e: &Engine, containerfile: &str, extra: &[&str], code: i32, nee
     );
     assert!(e.all_ids().is_empty(), "containers left: {:?}", e.all_ids());
     assert!(e.leftover_mounts().is_empty(), "{:?}", e.leftover_mounts());
+    let work_layers = std::fs::read_dir(e.root().join("storage/containers"))
+        .map(|d| d.count())
+        .unwrap_or(0);
+    assert_eq!(
+        work_layers, 0,
+        "storage containers left by {containerfile:?}"
+    );
 }
 
 fn cache_name(text: &str) -> String {
@@ -786,4 +814,153 @@ fn parity_workdir_is_created_by_the_next_step_as_the_user() {
     );
     b.build_both(&ctx, "parity4", &[]);
     b.compare("parity4");
+}
+
+#[test]
+fn docker_cli_and_docker_py_build_through_the_api() {
+    if !api_support::have("docker") {
+        eprintln!("skipping: no docker CLI");
+        return;
+    }
+    let e = engine();
+    let svc = api_support::Service::start(&e);
+    let ctx = e.file("ctx");
+    write_tree(
+        &ctx,
+        &[
+            ("f", "file\n"),
+            (
+                "Dockerfile",
+                "FROM busybox\nARG X=d\nRUN echo $X > /x\nCOPY f /f\nHEALTHCHECK CMD true\n",
+            ),
+        ],
+    );
+    let mut cmd = svc.docker_cmd(
+        &e,
+        &[
+            "build",
+            "-t",
+            "apibuilt",
+            "--build-arg",
+            "X=val",
+            ctx.to_str().unwrap(),
+        ],
+    );
+    cmd.env("DOCKER_BUILDKIT", "0");
+    let out = run_with_timeout(cmd, None, COMMAND_TIMEOUT);
+    assert!(out.status.success(), "{}\n{}", describe(&out), svc.log());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("Successfully built") && stdout.contains("STEP 2/5"),
+        "{stdout}"
+    );
+    assert_eq!(
+        e.ok(&["run", "--rm", "apibuilt", "cat", "/x", "/f"]),
+        "val\nfile"
+    );
+    let hc = e.ok(&[
+        "image",
+        "inspect",
+        "--format",
+        "{{json .Healthcheck}}",
+        "apibuilt",
+    ]);
+    assert!(
+        hc.contains("CMD-SHELL"),
+        "Docker API builds keep HEALTHCHECK: {hc}"
+    );
+    // A failing step: the CLI fails with the step's message; --force-rm (Docker's
+    // `forcerm`) removes the failed step's container, which Docker keeps by default.
+    let bad = e.file("bad");
+    write_tree(&bad, &[("Dockerfile", "FROM busybox\nRUN exit 4\n")]);
+    let mut cmd = svc.docker_cmd(&e, &["build", "--force-rm", bad.to_str().unwrap()]);
+    cmd.env("DOCKER_BUILDKIT", "0");
+    let out = run_with_timeout(cmd, None, COMMAND_TIMEOUT);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("exit status 4"),
+        "{}",
+        describe(&out)
+    );
+    assert!(e.all_ids().is_empty(), "no RUN container is left");
+    if !api_support::have_python_module("docker") {
+        return;
+    }
+    let script = r#"
+import docker, sys
+c = docker.DockerClient(base_url=sys.argv[1])
+img, logs = c.images.build(path=sys.argv[2], tag="pybuilt", buildargs={"X": "py"})
+print(img.id)
+"#;
+    let out = run_with_timeout(
+        {
+            let mut c = Command::new("python3");
+            c.args(["-c", script, &svc.host(), ctx.to_str().unwrap()]);
+            c
+        },
+        None,
+        COMMAND_TIMEOUT,
+    );
+    assert!(out.status.success(), "{}\n{}", describe(&out), svc.log());
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .starts_with("sha256:"),
+        "{}",
+        describe(&out)
+    );
+    assert_eq!(e.ok(&["run", "--rm", "pybuilt", "cat", "/x"]), "py");
+}
+
+#[test]
+fn libpod_and_docker_build_endpoints_stream_json() {
+    let e = engine();
+    let svc = api_support::Service::start(&e);
+    let tar = tar_with_files(&[(
+        "Containerfile",
+        &b"FROM busybox\nARG V\nRUN echo $V > /v\nLABEL k=v\n"[..],
+    )]);
+    let (status, _, body) = api_support::http(
+        &svc.socket,
+        "POST",
+        "/v4.0.0/libpod/build?t=viaapi&buildargs=%7B%22V%22%3A%22x%22%7D&dockerfile=Containerfile",
+        "application/x-tar",
+        Some(&tar),
+    );
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&body)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    assert!(
+        lines.iter().any(|l| l["stream"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("STEP 1/4"))),
+        "{lines:?}"
+    );
+    let id = lines
+        .iter()
+        .find_map(|l| l["aux"]["ID"].as_str())
+        .expect("an aux ID line");
+    let inspected = e.ok(&["image", "inspect", "--format", "{{.Id}}", "viaapi"]);
+    assert_eq!(id, format!("sha256:{inspected}"));
+    assert_eq!(e.ok(&["run", "--rm", "viaapi", "cat", "/v"]), "x");
+    // A bad Containerfile: an errorDetail line naming the line.
+    let bad = tar_with_files(&[("Dockerfile", &b"FROM busybox\nNOPE x\n"[..])]);
+    let (status, _, body) = api_support::http(
+        &svc.socket,
+        "POST",
+        "/build?t=bad",
+        "application/x-tar",
+        Some(&bad),
+    );
+    assert_eq!(status, 200);
+    let text = String::from_utf8_lossy(&body);
+    let last: serde_json::Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
+    let msg = last["errorDetail"]["message"].as_str().unwrap_or_default();
+    assert!(
+        msg.contains("Dockerfile:2") && msg.contains("unknown instruction"),
+        "{text}"
+    );
+    assert_eq!(e.rpod(&["image", "exists", "bad"]).status.code(), Some(1));
 }

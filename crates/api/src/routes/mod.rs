@@ -3,6 +3,7 @@
 //! [`crate::server`]).
 
 pub mod archive;
+pub mod build;
 pub mod containers;
 pub mod events;
 pub mod exec;
@@ -71,7 +72,7 @@ pub fn router(state: AppState) -> Router {
         .route("/images/prune", post(images::prune))
         .route("/images/get", get(images::save_many))
         .route("/images/search", get(not_yet))
-        .route("/build", post(not_yet))
+        .route("/build", post(build::docker))
         .route("/build/prune", post(not_yet))
         .route("/commit", post(not_yet))
         .route(
@@ -132,6 +133,7 @@ pub fn router(state: AppState) -> Router {
         .route("/libpod/exec/{id}/json", get(exec::inspect))
         .route("/libpod/images/json", get(libpod_api::images))
         .route("/libpod/images/pull", post(libpod_objects::pull))
+        .route("/libpod/build", post(build::libpod))
         .route(
             "/libpod/images/{*rest}",
             get(libpod_api::image_sub).delete(images::remove),

@@ -38,6 +38,8 @@ pub enum ContainerfileSource {
     Path(PathBuf),
     /// Text (`-f -`), with the name used in messages.
     Text { name: String, text: String },
+    /// A path inside the context (the APIs' `dockerfile` parameter).
+    InContext(String),
 }
 
 /// What `build` is asked to do.
@@ -101,6 +103,8 @@ pub struct BuildOptions {
     pub security_opts: Vec<crate::container::security::SecurityOpt>,
     /// `--ulimit` for RUN steps.
     pub ulimits: Vec<crate::container::options::Ulimit>,
+    /// `-o type=local,dest=DIR`: the final image's file system is also copied there.
+    pub output_dir: Option<PathBuf>,
 }
 
 impl Default for BuildOptions {
@@ -142,6 +146,7 @@ impl Default for BuildOptions {
             cap_drop: Vec::new(),
             security_opts: Vec::new(),
             ulimits: Vec::new(),
+            output_dir: None,
         }
     }
 }
@@ -260,6 +265,9 @@ impl Runtime {
             b.progress.plain(&format!("Successfully tagged {name}"));
         }
         let image = store.lookup_image(&image.id)?;
+        if let Some(dest) = &opts.output_dir {
+            export_tree(store, &image.id, dest)?;
+        }
         self.image_event(
             &image.id,
             image.names.first().map(String::as_str).unwrap_or(""),
@@ -268,6 +276,25 @@ impl Runtime {
         let _ = writeln!(b.progress.out, "{}", image.id);
         Ok(image)
     }
+}
+
+/// Copies the file system of `image` to the host directory `dest` (created if missing).
+fn export_tree(store: &storage::Store, image: &str, dest: &std::path::Path) -> Result<()> {
+    std::fs::create_dir_all(dest).ctx(|| format!("creating {}", dest.display()))?;
+    let layer = steps::WorkLayer::new(store, Some(image))?;
+    let status = std::process::Command::new("cp")
+        .arg("-a")
+        .arg(format!("{}/.", layer.root.display()))
+        .arg(dest)
+        .status()
+        .ctx(|| "running cp".into())?;
+    if !status.success() {
+        return Err(Error::InvalidArgument(format!(
+            "copying the image's files to {} failed",
+            dest.display()
+        )));
+    }
+    Ok(())
 }
 
 /// The args Docker defines without an ARG in the global scope.
@@ -311,6 +338,15 @@ fn read_containerfile(
 ) -> Result<(String, String)> {
     match src {
         Some(ContainerfileSource::Text { name, text }) => Ok((name.clone(), text.clone())),
+        Some(ContainerfileSource::InContext(rel)) => {
+            let path = ctx.root.join(rel.trim_start_matches('/'));
+            ctx.check_inside(&path, rel).map_err(|_| {
+                Error::InvalidArgument(format!("Cannot locate specified Dockerfile: {rel}"))
+            })?;
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| Error::InvalidArgument(format!("reading Dockerfile {rel}: {e}")))?;
+            Ok((rel.clone(), text))
+        }
         Some(ContainerfileSource::Path(p)) => {
             let path = if p.exists() || p.is_absolute() {
                 p.clone()

@@ -114,8 +114,8 @@ impl StageState {
 /// A storage container on an image (or on nothing), mounted; removed on drop.
 pub(crate) struct WorkLayer<'s> {
     store: &'s storage::Store,
-    pub id: String,
-    pub root: PathBuf,
+    pub(crate) id: String,
+    pub(crate) root: PathBuf,
     mounted: bool,
 }
 
@@ -785,6 +785,18 @@ impl<'a, 'o> Builder<'a, 'o> {
                 created: Some(created),
                 clamp_mtime: self.opts.timestamp.map(|t| t.max(0) as u64),
                 docker: self.opts.docker_format,
+                annotations: if is_final {
+                    self.opts
+                        .annotations
+                        .iter()
+                        .map(|a| {
+                            let (k, v) = a.split_once('=').unwrap_or((a, ""));
+                            (k.to_string(), v.to_string())
+                        })
+                        .collect()
+                } else {
+                    Vec::new()
+                },
             },
             |layers| {
                 blob["created"] = json!(created_text);
@@ -1344,8 +1356,31 @@ impl<'a, 'o> Builder<'a, 'o> {
                 Err(e) if e.is_not_found() => false,
                 Err(e) => return Err(e.into()),
             };
+            // Sources in another image (--from) are looked up in a mount of it.
+            let mut image_layer: Option<WorkLayer> = None;
+            let mut found_in_image: Vec<(Located, bool)> = Vec::new();
+            for r in &resolved {
+                if let Src::InImage(s) = r {
+                    if image_layer.is_none() {
+                        image_layer = Some(WorkLayer::new(from_store, from_image2.as_deref())?);
+                    }
+                    let src_root = image_layer.as_ref().map(|l| l.root.clone()).unwrap_or_default();
+                    let loc = Located::in_root_following(&src_root, s).map_err(|e| {
+                        Error::InvalidArgument(format!("{file}:{line}: {kw} --from: {s}: {e}"))
+                    })?;
+                    if !loc.exists() {
+                        return Err(Error::InvalidArgument(format!(
+                            "{file}:{line}: {kw} --from: {s:?}: no such file or directory"
+                        )));
+                    }
+                    let is_dir = loc.as_dir()?.is_some();
+                    found_in_image.push((loc, is_dir));
+                }
+            }
             let dest_is_dir = dest_dir_hint || multi || dest_exists_as_dir
+                || found_in_image.iter().any(|(_, d)| *d)
                 || resolved.iter().any(|r| matches!(r, Src::Host { is_dir: true, .. } | Src::Host { archive: true, .. }));
+            let mut image_locs = found_in_image.into_iter();
             if multi && !dest_is_dir {
                 return Err(Error::InvalidArgument(format!(
                     "{file}:{line}: when using {kw} with more than one source file, the destination must be a directory and end with a /"
@@ -1364,7 +1399,6 @@ impl<'a, 'o> Builder<'a, 'o> {
                 (copy::ensure_dir(root, &parent, (0, 0))?, Some(name))
             };
             let mut items: Vec<Item> = Vec::new();
-            let mut image_layer: Option<WorkLayer> = None;
             for r in &resolved {
                 match r {
                     Src::Host { path, is_dir: true, .. } => items.push(Item::Contents { path: path.clone() }),
@@ -1380,20 +1414,8 @@ impl<'a, 'o> Builder<'a, 'o> {
                         name: single_name.clone().unwrap_or_else(|| name.clone()),
                         mode: *mode,
                     }),
-                    Src::InImage(s) => {
-                        if image_layer.is_none() {
-                            image_layer = Some(WorkLayer::new(from_store, from_image2.as_deref())?);
-                        }
-                        let src_root = image_layer.as_ref().map(|l| l.root.clone()).unwrap_or_default();
-                        let loc = Located::in_root_following(&src_root, s).map_err(|e| {
-                            Error::InvalidArgument(format!("{file}:{line}: {kw} --from: {s}: {e}"))
-                        })?;
-                        if !loc.exists() {
-                            return Err(Error::InvalidArgument(format!(
-                                "{file}:{line}: {kw} --from: {s:?}: no such file or directory"
-                            )));
-                        }
-                        let is_dir = loc.as_dir()?.is_some();
+                    Src::InImage(_) => {
+                        let Some((loc, is_dir)) = image_locs.next() else { continue };
                         let top = if is_dir {
                             None
                         } else {
@@ -1554,6 +1576,7 @@ pub(crate) fn squash(b: &mut Builder<'_, '_>, image: &storage::Image) -> Result<
             created: Some(created),
             clamp_mtime: b.opts.timestamp.map(|t| t.max(0) as u64),
             docker,
+            annotations: Vec::new(),
         },
         |layers| {
             let mut blob = blob.clone();

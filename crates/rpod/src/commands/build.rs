@@ -418,7 +418,38 @@ fn options(a: &BuildArgs) -> Result<(BuildOptions, Option<PathBuf>)> {
         opts.ulimits
             .extend(libpod::container::options::Ulimit::parse_flag(u)?);
     }
+    if let Some(o) = &a.output {
+        opts.output_dir = Some(parse_output(o)?);
+    }
     Ok((opts, a.logfile.clone()))
+}
+
+/// `-o type=local,dest=DIR` (or a bare directory, as Podman takes it).
+fn parse_output(text: &str) -> Result<PathBuf> {
+    if !text.contains('=') {
+        return Ok(PathBuf::from(text));
+    }
+    let mut kind = None;
+    let mut dest = None;
+    for part in text.split(',') {
+        match part.split_once('=') {
+            Some(("type", t)) => kind = Some(t.to_string()),
+            Some(("dest", d)) => dest = Some(PathBuf::from(d)),
+            _ => bail!(invalid(format!(
+                "invalid --output {text:?}: expected type=local,dest=DIR"
+            ))),
+        }
+    }
+    match (kind.as_deref(), dest) {
+        (Some("local") | None, Some(d)) => Ok(d),
+        (Some("tar"), _) => Err(unsupported(
+            "output",
+            "type=tar is not supported; use type=local",
+        )),
+        _ => bail!(invalid(format!(
+            "invalid --output {text:?}: expected type=local,dest=DIR"
+        ))),
+    }
 }
 
 fn storage_name_check(t: &str) -> Result<()> {

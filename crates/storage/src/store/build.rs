@@ -32,6 +32,8 @@ pub struct BuildCommit {
     pub clamp_mtime: Option<u64>,
     /// Docker's manifest and config media types instead of OCI's.
     pub docker: bool,
+    /// Manifest annotations.
+    pub annotations: Vec<(String, String)>,
 }
 
 /// The layers of an image under construction, given to the config writer.
@@ -113,7 +115,13 @@ impl Store {
         let config = config(&layers)
             .map_err(|e| Error::Archive(std::io::Error::other(format!("image config: {e}"))))?;
         let config_hex = self.blobs.put(&config)?;
-        let manifest = build_manifest(&config, &config_hex, &all_layers, opts.docker)?;
+        let manifest = build_manifest(
+            &config,
+            &config_hex,
+            &all_layers,
+            opts.docker,
+            &opts.annotations,
+        )?;
         let manifest_hex = self.blobs.put(&manifest)?;
         let created = opts.created.unwrap_or_else(Utc::now);
         let mut image = match self.images.find(&config_hex)? {
@@ -202,6 +210,7 @@ fn build_manifest(
     config_hex: &str,
     layers: &[Layer],
     docker: bool,
+    annotations: &[(String, String)],
 ) -> Result<Vec<u8>> {
     let (manifest_type, config_type, layer_type) = if docker {
         (
@@ -216,7 +225,7 @@ fn build_manifest(
             "application/vnd.oci.image.layer.v1.tar",
         )
     };
-    let value = serde_json::json!({
+    let mut value = serde_json::json!({
         "schemaVersion": 2,
         "mediaType": manifest_type,
         "config": {
@@ -230,5 +239,12 @@ fn build_manifest(
             "size": l.tar_size,
         })).collect::<Vec<_>>(),
     });
+    if !annotations.is_empty() {
+        let map: serde_json::Map<String, serde_json::Value> = annotations
+            .iter()
+            .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+            .collect();
+        value["annotations"] = serde_json::Value::Object(map);
+    }
     serde_json::to_vec(&value).map_err(|e| Error::Archive(std::io::Error::other(e)))
 }
