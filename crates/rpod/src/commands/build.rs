@@ -210,12 +210,6 @@ fn refuse_unsupported(a: &BuildArgs) -> Result<()> {
             "only the stages the target needs are built",
         ));
     }
-    if let Some(o) = &a.output {
-        return Err(unsupported(
-            "output",
-            &format!("{o:?}: export the image with `rpod save` or a container export instead"),
-        ));
-    }
     Ok(())
 }
 
