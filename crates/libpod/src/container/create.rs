@@ -663,7 +663,8 @@ pub(crate) fn init_env_defaults(
     let mut out = env.to_vec();
     if !has("HOME") {
         let name = user.split(':').next().unwrap_or_default();
-        let passwd = crate::parse::passwd::parse_passwd(&read_passwd(rootfs));
+        let passwd =
+            crate::parse::passwd::parse_passwd(&super::spec::read_in_rootfs(rootfs, "etc/passwd"));
         let entry = match name.parse::<u32>() {
             _ if name.is_empty() => passwd.iter().find(|e| e.uid == 0),
             Ok(uid) => passwd.iter().find(|e| e.uid == uid),
@@ -679,19 +680,6 @@ pub(crate) fn init_env_defaults(
         out.push(format!("HOSTNAME={hostname}"));
     }
     (out.len() != env.len()).then_some(out)
-}
-
-/// `etc/passwd` of `rootfs`, read only if no component is a symlink.
-fn read_passwd(rootfs: &std::path::Path) -> String {
-    let mut path = rootfs.to_path_buf();
-    for part in ["etc", "passwd"] {
-        path.push(part);
-        match std::fs::symlink_metadata(&path) {
-            Ok(m) if !m.file_type().is_symlink() => {}
-            _ => return String::new(),
-        }
-    }
-    std::fs::read_to_string(&path).unwrap_or_default()
 }
 
 pub(crate) fn merge_env(base: &[String], overrides: &[String]) -> Vec<String> {

@@ -599,7 +599,7 @@ fn passwd_additions(rootfs: &Path, user: &str) -> (Option<String>, Option<String
 }
 
 /// Reads a file inside `rootfs` only if no component of its path is a symlink.
-fn read_in_rootfs(rootfs: &Path, rel: &str) -> String {
+pub(crate) fn read_in_rootfs(rootfs: &Path, rel: &str) -> String {
     let mut path = rootfs.to_path_buf();
     for part in rel.split('/') {
         path.push(part);
