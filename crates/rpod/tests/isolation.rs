@@ -441,5 +441,7 @@ fn a_pods_containers_join_its_user_namespace() {
     let ns = |p: &str| std::fs::read_link(format!("/proc/{p}/ns/user")).unwrap();
     assert_eq!(ns(&pid), ns(&mpid));
     t.e.ok(&["pod", "rm", "-f", "up"]);
-    t.p.ok(&["pod", "rm", "-f", "up"]);
+    // Podman 4.3.1 at times fails this removal with EBUSY on the
+    // container's shm mount; the peer's leftovers are cleaned by its Drop.
+    let _ = t.p.run(&["pod", "rm", "-f", "up"]);
 }
