@@ -670,17 +670,17 @@ fn network_settings(c: &Container<'_>) -> Value {
     let ns = c.network_settings();
     let mut doc = serde_json::to_value(&ns).unwrap_or_else(|_| json!({}));
     doc["HairpinMode"] = json!(false);
+    doc["SecondaryIPAddresses"] = Value::Null;
+    doc["SecondaryIPv6Addresses"] = Value::Null;
     let mode = c.config().network.as_str();
     if ns.networks.is_empty() {
-        doc["Networks"] = json!({ mode: {
-            "NetworkID": mode,
-            "EndpointID": "",
-            "Gateway": "",
-            "IPAddress": "",
-            "IPPrefixLen": 0,
-            "MacAddress": "",
-            "Aliases": null,
-        } });
+        let mut ep = serde_json::to_value(libpod::container::EndpointSettings {
+            network_id: mode.to_string(),
+            ..Default::default()
+        })
+        .unwrap_or_else(|_| json!({}));
+        ep["Aliases"] = Value::Null;
+        doc["Networks"] = json!({ mode: ep });
     } else if let Some(nets) = doc["Networks"].as_object_mut() {
         for ep in nets.values_mut() {
             ep["EndpointID"] = ep["NetworkID"].clone();
@@ -718,6 +718,7 @@ pub fn inspect(c: &Container<'_>, size: bool) -> Result<Value> {
     let cfg = c.config();
     let hc = &i.host_config;
     let mode = hc.network_mode.clone();
+    let (masked, readonly) = libpod::container::masked_and_readonly_paths(cfg);
     let mut doc = json!({
         "Id": i.id,
         "Created": storage::oci::go_rfc3339(i.created),
@@ -844,6 +845,43 @@ pub fn inspect(c: &Container<'_>, size: bool) -> Result<Value> {
         },
         "NetworkSettings": network_settings(c),
     });
+    // Resource and path settings, in a second document (one `json!` of
+    // the whole would exceed the macro's recursion limit).
+    let resources = json!({
+            "Cgroup": hc.cgroup,
+            "Links": hc.links,
+            "ConsoleSize": hc.console_size,
+            "Isolation": hc.isolation,
+            "CpuShares": hc.cpu_shares,
+            "CpuPeriod": hc.cpu_period,
+            "CpuQuota": hc.cpu_quota,
+            "CpuRealtimePeriod": hc.cpu_realtime_period,
+            "CpuRealtimeRuntime": hc.cpu_realtime_runtime,
+            "CpusetCpus": hc.cpuset_cpus,
+            "CpusetMems": hc.cpuset_mems,
+            "CpuCount": hc.cpu_count,
+            "CpuPercent": hc.cpu_percent,
+            "BlkioWeight": hc.blkio_weight,
+            "BlkioWeightDevice": hc.blkio_weight_device,
+            "BlkioDeviceReadBps": hc.blkio_device_read_bps,
+            "BlkioDeviceWriteBps": hc.blkio_device_write_bps,
+            "BlkioDeviceReadIOps": hc.blkio_device_read_iops,
+            "BlkioDeviceWriteIOps": hc.blkio_device_write_iops,
+            "IOMaximumIOps": hc.io_maximum_iops,
+            "IOMaximumBandwidth": hc.io_maximum_bandwidth,
+            "KernelMemory": hc.kernel_memory,
+            "KernelMemoryTCP": 0,
+            "MemoryReservation": hc.memory_reservation,
+            "MemorySwap": hc.memory_swap,
+            "MemorySwappiness": if hc.memory_swappiness < 0 { Value::Null } else { json!(hc.memory_swappiness) },
+            "OomKillDisable": hc.oom_kill_disable,
+            "DeviceRequests": null,
+            "MaskedPaths": masked,
+            "ReadonlyPaths": readonly,
+    });
+    if let (Some(out), Value::Object(more)) = (doc["HostConfig"].as_object_mut(), resources) {
+        out.extend(more);
+    }
     if let (Some(rw), Some(rootfs)) = (i.size_rw, i.size_root_fs) {
         doc["SizeRw"] = json!(rw);
         doc["SizeRootFs"] = json!(rootfs);
@@ -944,5 +982,66 @@ mod tests {
         assert_eq!(image_id("abc"), "sha256:abc");
         assert_eq!(image_id("sha256:abc"), "sha256:abc");
         assert_eq!(image_id(""), "");
+    }
+}
+
+/// The body of `POST /commit`: the configuration the new image gets on
+/// top of the container's (Docker's `ContainerConfig`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct CommitConfig {
+    pub cmd: Option<StringOrList>,
+    pub entrypoint: Option<StringOrList>,
+    pub env: Option<Vec<String>>,
+    pub labels: Option<BTreeMap<String, String>>,
+    pub working_dir: Option<String>,
+    pub user: Option<String>,
+    pub exposed_ports: Option<BTreeMap<String, Value>>,
+    pub volumes: Option<BTreeMap<String, Value>>,
+    pub stop_signal: Option<String>,
+    #[serde(flatten)]
+    pub other: BTreeMap<String, Value>,
+}
+
+/// A command given as a list or as one string (run by `/bin/sh -c`).
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum StringOrList {
+    One(String),
+    List(Vec<String>),
+}
+
+impl StringOrList {
+    fn into_list(self) -> Vec<String> {
+        match self {
+            StringOrList::One(s) if s.is_empty() => Vec::new(),
+            StringOrList::One(s) => vec!["/bin/sh".into(), "-c".into(), s],
+            StringOrList::List(l) => l,
+        }
+    }
+}
+
+impl CommitConfig {
+    /// The image configuration to set, or the first field rpod cannot set
+    /// on an image (`Hostname`, `Tty`, …: those belong to containers).
+    pub fn into_image_config(self) -> std::result::Result<oci_spec::image::Config, String> {
+        if let Some((k, _)) = self.other.iter().find(|(k, v)| {
+            !unset(v) && !WITHOUT_EFFECT.contains(&k.as_str()) && k.as_str() != "Image"
+        }) {
+            return Err(format!(
+                "{k} cannot be committed into an image: rpod commits Cmd, Entrypoint, Env, Labels, WorkingDir, User, ExposedPorts, Volumes and StopSignal"
+            ));
+        }
+        let mut c = oci_spec::image::Config::default();
+        c.set_cmd(self.cmd.map(StringOrList::into_list));
+        c.set_entrypoint(self.entrypoint.map(StringOrList::into_list));
+        c.set_env(self.env);
+        c.set_labels(self.labels.map(|l| l.into_iter().collect()));
+        c.set_working_dir(self.working_dir.filter(|w| !w.is_empty()));
+        c.set_user(self.user.filter(|u| !u.is_empty()));
+        c.set_exposed_ports(self.exposed_ports.map(|p| p.into_keys().collect()));
+        c.set_volumes(self.volumes.map(|v| v.into_keys().collect()));
+        c.set_stop_signal(self.stop_signal.filter(|s| !s.is_empty()));
+        Ok(c)
     }
 }

@@ -68,6 +68,9 @@ fn engine_status(e: &libpod::Error) -> StatusCode {
     if e.is_not_found() {
         return StatusCode::NOT_FOUND;
     }
+    if e.is_unauthorized() {
+        return StatusCode::UNAUTHORIZED;
+    }
     match e {
         E::NameInUse(_) | E::InvalidState { .. } | E::ImageInUse { .. } | E::VolumeInUse { .. } => {
             StatusCode::CONFLICT
@@ -95,14 +98,44 @@ pub fn error_body(message: &str) -> Vec<u8> {
         .unwrap_or_else(|_| b"{\"message\":\"internal error\"}".to_vec())
 }
 
+/// The message a Docker engine gives for a missing object, where it differs
+/// from Podman's (which the libpod API keeps). Clients parse these phrases:
+/// docker-py turns "No such image" into `ImageNotFound`.
+#[derive(Debug, Clone)]
+pub struct DockerMessage(pub String);
+
+impl Error {
+    /// Docker's wording of this error, where it has its own.
+    pub fn docker_message(&self) -> Option<String> {
+        use libpod::Error as E;
+        let Error::Engine(e) = self else { return None };
+        Some(match e {
+            E::NoSuchContainer(n) => format!("No such container: {n}"),
+            E::NoSuchImage(n) | E::Storage(storage::Error::ImageNotFound(n)) => {
+                format!("No such image: {n}")
+            }
+            E::NoSuchVolume(n) => format!("get {n}: no such volume"),
+            E::Network(libpod::network::Error::NoSuchNetwork(n)) => {
+                format!("network {n} not found")
+            }
+            _ => return None,
+        })
+    }
+}
+
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
         let status = self.status();
-        (
+        let docker = self.docker_message().map(DockerMessage);
+        let mut r = (
             status,
             [(axum::http::header::CONTENT_TYPE, "application/json")],
             error_body(&self.to_string()),
         )
-            .into_response()
+            .into_response();
+        if let Some(d) = docker {
+            r.extensions_mut().insert(d);
+        }
+        r
     }
 }

@@ -498,9 +498,13 @@ async fn handle(
     let mut resp = match strip_version(req.uri()) {
         Ok(Some(uri)) => {
             *req.uri_mut() = uri;
-            route(app, req).await
+            let docker = !req.uri().path().starts_with("/libpod/");
+            docker_wording(route(app, req).await, docker)
         }
-        Ok(None) => route(app, req).await,
+        Ok(None) => {
+            let docker = !req.uri().path().starts_with("/libpod/");
+            docker_wording(route(app, req).await, docker)
+        }
         Err(e) => error_response(&e),
     };
     let h = resp.headers_mut();
@@ -527,6 +531,22 @@ async fn handle(
 fn log_requests() -> bool {
     static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
     *ON.get_or_init(|| std::env::var_os("RPOD_API_LOG").is_some_and(|v| !v.is_empty() && v != "0"))
+}
+
+/// A Docker endpoint's error answer in Docker's words (see
+/// [`crate::error::DockerMessage`]); the libpod API keeps Podman's.
+fn docker_wording(mut resp: Response<Body>, docker: bool) -> Response<Body> {
+    if let Some(crate::error::DockerMessage(m)) = resp
+        .extensions_mut()
+        .remove::<crate::error::DockerMessage>()
+    {
+        if docker {
+            *resp.body_mut() = Body::from(error_body(&m));
+            resp.headers_mut()
+                .remove(axum::http::header::CONTENT_LENGTH);
+        }
+    }
+    resp
 }
 
 fn error_response(e: &Error) -> Response<Body> {

@@ -141,6 +141,27 @@ impl Error {
         )
     }
 
+    /// True when a registry refused the credentials (or asked for some).
+    pub fn is_unauthorized(&self) -> bool {
+        use oci_client::errors::{OciDistributionError as D, OciErrorCode};
+        let Error::Registry {
+            source: crate::images::RegistryError::Client(e),
+            ..
+        } = self
+        else {
+            return false;
+        };
+        match e {
+            D::AuthenticationFailure(_) | D::UnauthorizedError { .. } => true,
+            D::RegistryError { envelope, .. } => envelope
+                .errors
+                .iter()
+                .any(|e| e.code == OciErrorCode::Unauthorized),
+            D::ServerError { code, .. } => *code == 401,
+            _ => false,
+        }
+    }
+
     /// True for errors that mean "this object does not exist".
     pub fn is_not_found(&self) -> bool {
         matches!(

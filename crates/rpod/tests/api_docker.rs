@@ -381,3 +381,125 @@ fn docker_cpu_memory_settings() {
     );
     e.ok(&["rm", "dres", "cres"]);
 }
+
+/// docker-py against a single-host engine: leaving a swarm fails with
+/// Docker's 503, there are no plugins, missing objects raise the
+/// exceptions docker-py derives from Docker's phrases, and
+/// `containers.commit` applies its message, author, changes and config.
+#[test]
+fn docker_py_swarm_plugins_errors_and_commit() {
+    assert!(have_python_module("docker"));
+    let e = Engine::with_image();
+    let svc = Service::start(&e);
+    let script = r#"
+import docker, sys
+c = docker.DockerClient(base_url=sys.argv[1])
+# A forced leave is how fixtures clean up: docker-py takes Docker's 503 as done.
+assert c.swarm.leave(force=True) is True
+try:
+    c.swarm.leave()
+    raise SystemExit("swarm leave succeeded")
+except docker.errors.APIError as err:
+    assert err.status_code == 503, err
+    assert "not part of a swarm" in str(err), err
+try:
+    c.services.list()
+    raise SystemExit("services listed")
+except docker.errors.APIError as err:
+    assert err.status_code == 503, err
+assert c.plugins.list() == [], c.plugins.list()
+try:
+    c.plugins.get("nope")
+    raise SystemExit("plugin found")
+except docker.errors.NotFound:
+    pass
+try:
+    c.images.get("nope")
+    raise SystemExit("image found")
+except docker.errors.ImageNotFound:
+    pass
+try:
+    c.containers.get("nope")
+    raise SystemExit("container found")
+except docker.errors.NotFound as err:
+    assert "No such container: nope" in str(err), err
+ctr = c.containers.run("busybox", ["sh", "-c", "echo data > /made; sleep 100"], detach=True, name="tocommit")
+import time
+for _ in range(100):
+    if c.containers.get("tocommit").status == "running":
+        break
+    time.sleep(0.05)
+time.sleep(0.3)
+img = ctr.commit(repository="committed", tag="v1", message="a message", author="someone",
+                 changes=["ENV FROM_CHANGE=1", "EXPOSE 8080"],
+                 conf={"Labels": {"from.conf": "yes"}, "Cmd": ["cat", "/made"], "WorkingDir": "/tmp"})
+# Names without a registry are localhost/ ones, as in Podman.
+assert "localhost/committed:v1" in img.tags, img.tags
+cfg = img.attrs["Config"]
+assert "FROM_CHANGE=1" in cfg["Env"], cfg
+assert "8080/tcp" in cfg["ExposedPorts"], cfg
+assert cfg["Labels"]["from.conf"] == "yes", cfg
+assert cfg["Cmd"] == ["cat", "/made"], cfg
+assert cfg["WorkingDir"] == "/tmp", cfg
+assert img.attrs["Author"] == "someone", img.attrs["Author"]
+assert img.attrs["Comment"] == "a message", img.attrs["Comment"]
+assert c.containers.run("committed:v1", remove=True) == b"data\n"
+try:
+    ctr.commit(repository="bad", conf={"Hostname": "x"})
+    raise SystemExit("a container-only field was committed")
+except docker.errors.APIError as err:
+    assert err.status_code == 400 and "Hostname" in str(err), err
+ctr.remove(force=True)
+print("ok")
+"#;
+    let out = Command::new("python3")
+        .args(["-c", script, &svc.host()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success() && String::from_utf8_lossy(&out.stdout).contains("ok"),
+        "{}\nservice log:\n{}",
+        describe(&out),
+        svc.log()
+    );
+}
+
+/// `POST /auth` checks credentials against the registry as a Docker engine
+/// does: docker-py's `login` and `docker login` succeed with the right
+/// password and get 401 with a wrong one.
+#[test]
+fn login_checks_credentials_against_the_registry() {
+    assert!(have_python_module("docker"));
+    let reg = Registry::start(Some(("alice", "s3cret")));
+    let e = Engine::new();
+    let svc = Service::start(&e);
+    let host = reg.host();
+    let script = r#"
+import docker, sys
+c = docker.DockerClient(base_url=sys.argv[1])
+r = c.login(username="alice", password="s3cret", registry=sys.argv[2], reauth=True)
+assert r["Status"] == "Login Succeeded", r
+try:
+    c.login(username="alice", password="wrong", registry=sys.argv[2], reauth=True)
+    raise SystemExit("a wrong password logged in")
+except docker.errors.APIError as err:
+    assert err.status_code == 401, err
+print("ok")
+"#;
+    let out = Command::new("python3")
+        .args(["-c", script, &svc.host(), &host])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success() && String::from_utf8_lossy(&out.stdout).contains("ok"),
+        "{}\nservice log:\n{}",
+        describe(&out),
+        svc.log()
+    );
+    let login = || svc.docker_cmd(&e, &["login", &host, "-u", "alice", "--password-stdin"]);
+    let out = run_with_timeout(login(), Some(b"s3cret\n"), COMMAND_TIMEOUT);
+    assert!(out.status.success(), "{}", describe(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Login Succeeded"));
+    let out = run_with_timeout(login(), Some(b"nope\n"), COMMAND_TIMEOUT);
+    assert!(!out.status.success(), "{}", describe(&out));
+}

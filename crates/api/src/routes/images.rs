@@ -81,6 +81,22 @@ fn split_action(rest: &str) -> (&str, &str) {
 }
 
 /// The Docker inspect document of an image.
+/// An image's configuration in Docker's shape: every member Docker's
+/// `ContainerConfig` has, `null` or zero where the image sets nothing.
+fn docker_config(config: Value) -> Value {
+    let mut doc = json!({
+        "Hostname": "", "Domainname": "", "User": "",
+        "AttachStdin": false, "AttachStdout": false, "AttachStderr": false,
+        "Tty": false, "OpenStdin": false, "StdinOnce": false,
+        "Env": null, "Cmd": null, "Image": "", "Volumes": null, "WorkingDir": "",
+        "Entrypoint": null, "OnBuild": null, "Labels": null,
+    });
+    if let (Value::Object(out), Value::Object(given)) = (&mut doc, config) {
+        out.extend(given.into_iter().filter(|(_, v)| !v.is_null()));
+    }
+    doc
+}
+
 pub fn inspect_doc(rt: &libpod::Runtime, name: &str) -> Result<Value> {
     let i = rt.inspect_image(name)?;
     let driver = rt
@@ -92,11 +108,13 @@ pub fn inspect_doc(rt: &libpod::Runtime, name: &str) -> Result<Value> {
         "RepoTags": i.repo_tags,
         "RepoDigests": i.repo_digests,
         "Parent": "",
-        "Comment": "",
+        "Comment": i.comment,
         "Created": storage::oci::go_rfc3339(i.created),
         "DockerVersion": "",
-        "Author": "",
-        "Config": i.config,
+        "Author": i.author,
+        "Container": "",
+        "ContainerConfig": docker_config(Value::Null),
+        "Config": docker_config(serde_json::to_value(&i.config).unwrap_or(Value::Null)),
         "Architecture": i.architecture,
         "Os": i.os,
         "Size": i.size,
@@ -295,4 +313,58 @@ pub async fn create(
         _ => image.to_string(),
     };
     super::transfer::pull(st, headers, reference).await
+}
+
+/// `POST /commit?container=&repo=&tag=&comment=&author=&pause=&changes=`:
+/// a new image from a container; the body's configuration (Docker's
+/// `ContainerConfig`) is set on top of the `changes`.
+pub async fn commit(State(st): State<AppState>, q: RawQuery, body: Body) -> Result<Response> {
+    let p = Params::from_raw(q)?;
+    let container = p
+        .get("container")
+        .filter(|c| !c.is_empty())
+        .ok_or_else(|| Error::BadRequest("container is required".into()))?
+        .to_string();
+    let name = match (
+        p.get("repo").filter(|r| !r.is_empty()),
+        p.get("tag").filter(|t| !t.is_empty()),
+    ) {
+        (Some(r), Some(t)) => Some(format!("{r}:{t}")),
+        (Some(r), None) => Some(r.to_string()),
+        (None, Some(_)) => {
+            return Err(Error::BadRequest("tag is given without repo".into()));
+        }
+        (None, None) => None,
+    };
+    let config: Option<crate::docker_types::CommitConfig> = crate::body::read_json(body).await?;
+    let config = config
+        .map(crate::docker_types::CommitConfig::into_image_config)
+        .transpose()
+        .map_err(Error::BadRequest)?;
+    let opts = libpod::container::CommitOptions {
+        name,
+        changes: p
+            .all("changes")
+            .into_iter()
+            .flat_map(|c| c.lines().map(str::to_string).collect::<Vec<_>>())
+            .filter(|c| !c.trim().is_empty())
+            .collect(),
+        message: p
+            .get("comment")
+            .filter(|c| !c.is_empty())
+            .map(str::to_string),
+        author: p
+            .get("author")
+            .filter(|a| !a.is_empty())
+            .map(str::to_string),
+        pause: p.bool("pause", true)?,
+        config,
+    };
+    let image = st
+        .engine(move |rt| Ok(rt.container(&container)?.commit(&opts)?))
+        .await?;
+    Ok(json(
+        StatusCode::CREATED,
+        &json!({ "Id": image_id(&image.id) }),
+    ))
 }

@@ -11,9 +11,11 @@ pub mod images;
 pub mod libpod_api;
 pub mod libpod_objects;
 pub mod network;
+pub mod plugins;
 pub mod secrets;
 pub mod specgen;
 pub mod stats;
+pub mod swarm;
 pub mod system;
 pub mod transfer;
 pub mod volumes;
@@ -74,7 +76,7 @@ pub fn router(state: AppState) -> Router {
         .route("/images/search", get(not_yet))
         .route("/build", post(build::docker))
         .route("/build/prune", post(not_yet))
-        .route("/commit", post(not_yet))
+        .route("/commit", post(images::commit))
         .route(
             "/images/{*rest}",
             get(images::get_sub)
@@ -97,13 +99,22 @@ pub fn router(state: AppState) -> Router {
             "/volumes/{name}",
             get(volumes::inspect).delete(volumes::remove),
         )
-        .route("/swarm", any(not_yet))
-        .route("/services", any(not_yet))
-        .route("/nodes", any(not_yet))
-        .route("/plugins", any(not_yet))
-        .route("/secrets", any(not_yet))
-        .route("/configs", any(not_yet))
-        .route("/session", any(not_yet))
+        .route("/swarm", any(swarm::not_in_a_swarm))
+        .route("/swarm/{*rest}", any(swarm::not_in_a_swarm))
+        .route("/services", any(swarm::not_in_a_swarm))
+        .route("/services/{*rest}", any(swarm::not_in_a_swarm))
+        .route("/nodes", any(swarm::not_in_a_swarm))
+        .route("/nodes/{*rest}", any(swarm::not_in_a_swarm))
+        .route("/tasks", any(swarm::not_in_a_swarm))
+        .route("/tasks/{*rest}", any(swarm::not_in_a_swarm))
+        .route("/secrets", any(swarm::not_in_a_swarm))
+        .route("/secrets/{*rest}", any(swarm::not_in_a_swarm))
+        .route("/configs", any(swarm::not_in_a_swarm))
+        .route("/configs/{*rest}", any(swarm::not_in_a_swarm))
+        .route("/plugins", get(plugins::list))
+        .route("/plugins/privileges", get(plugins::privileges))
+        .route("/plugins/{*rest}", any(plugins::named))
+        .route("/session", any(build_session))
         .route("/distribution/{*rest}", any(not_yet))
         .route("/auth", post(system::auth))
         .route("/libpod/_ping", get(system::ping).head(system::ping))
@@ -182,6 +193,13 @@ async fn page_not_found() -> Error {
 /// 501 for Docker endpoints rpod does not serve yet.
 async fn not_yet(uri: axum::http::Uri) -> Error {
     Error::not_yet(uri.path())
+}
+
+/// 501 for BuildKit's session endpoint: rpod's builder is the classic one.
+async fn build_session() -> Error {
+    Error::NotImplemented(
+        "BuildKit sessions are not supported by rpod: build with DOCKER_BUILDKIT=0 (the classic builder)".into(),
+    )
 }
 
 /// 501 for Kubernetes YAML generation and play, which rpod does not have.

@@ -56,6 +56,9 @@ pub async fn version() -> Response {
                     "Os": "linux",
                     "KernelVersion": kernel,
                     "Experimental": "false",
+                    "GitCommit": "",
+                    "GoVersion": "",
+                    "BuildTime": "",
                 }
             }],
             "Version": v,
@@ -88,14 +91,22 @@ pub async fn info(State(st): State<AppState>) -> Result<Response> {
             "ContainersStopped": c.number.saturating_sub(c.running + c.paused),
             "Images": s.image_store.number,
             "Driver": s.graph_driver_name,
-            "DriverStatus": [],
-            "Plugins": { "Volume": [], "Network": ["host", "null"], "Authorization": null, "Log": ["k8s-file", "json-file", "none"] },
+            "DriverStatus": [["Backing Filesystem", backing_filesystem(std::path::Path::new(&s.graph_root))]],
+            "Plugins": { "Volume": ["local"], "Network": ["host", "null"], "Authorization": null, "Log": ["k8s-file", "json-file", "none"] },
             "MemoryLimit": true,
             "SwapLimit": false,
             "CpuCfsPeriod": true,
             "CpuCfsQuota": true,
             "PidsLimit": true,
             "IPv4Forwarding": false,
+            "BridgeNfIptables": false,
+            "BridgeNfIp6tables": false,
+            "CPUShares": true,
+            "CPUSet": true,
+            "KernelMemory": false,
+            "KernelMemoryTCP": false,
+            "OomKillDisable": true,
+            "NEventsListener": 0,
             "Debug": false,
             "NFd": 0,
             "NGoroutines": 0,
@@ -106,11 +117,18 @@ pub async fn info(State(st): State<AppState>) -> Result<Response> {
             "KernelVersion": h.kernel,
             "OperatingSystem": "linux",
             "OSType": "linux",
+            "OSVersion": h.distribution.version,
             "Architecture": std::env::consts::ARCH,
             "NCPU": h.cpus,
             "MemTotal": h.mem_total,
             "IndexServerAddress": "",
-            "RegistryConfig": { "IndexConfigs": {}, "InsecureRegistryCIDRs": [], "Mirrors": [] },
+            "RegistryConfig": {
+                "AllowNondistributableArtifactsCIDRs": [],
+                "AllowNondistributableArtifactsHostnames": [],
+                "IndexConfigs": {},
+                "InsecureRegistryCIDRs": [],
+                "Mirrors": [],
+            },
             "GenericResources": null,
             "DockerRootDir": s.graph_root,
             "HttpProxy": "",
@@ -126,10 +144,52 @@ pub async fn info(State(st): State<AppState>) -> Result<Response> {
             "LiveRestoreEnabled": true,
             "Isolation": "",
             "InitBinary": "catatonit",
-            "SecurityOptions": [],
+            "SecurityOptions": security_options(&h.security),
+            "ContainerdCommit": { "ID": "", "Expected": "" },
+            "RuncCommit": { "ID": "", "Expected": "" },
+            "InitCommit": { "ID": "", "Expected": "" },
             "Warnings": [],
         }),
     ))
+}
+
+/// The name Docker gives the file system under `path` (`extfs`, `xfs`, …).
+fn backing_filesystem(path: &std::path::Path) -> String {
+    let Ok(st) = nix::sys::statfs::statfs(path) else {
+        return "unknown".into();
+    };
+    match st.filesystem_type().0 as u64 {
+        0xEF53 => "extfs".into(),
+        0x5846_5342 => "xfs".into(),
+        0x0102_1994 => "tmpfs".into(),
+        0x9123_683E => "btrfs".into(),
+        0x794C_7630 => "overlayfs".into(),
+        0x2FC1_2FC1 => "zfs".into(),
+        other => format!("{other:#x}"),
+    }
+}
+
+/// Docker's `SecurityOptions`: `name=seccomp,profile=…`, `name=rootless`.
+fn security_options(sec: &libpod::system::SecurityInfo) -> Vec<String> {
+    let mut out = Vec::new();
+    if sec.apparmor_enabled {
+        out.push("name=apparmor".to_string());
+    }
+    if sec.seccomp_enabled {
+        let profile = if sec.seccomp_profile_path.is_empty() {
+            "builtin"
+        } else {
+            "default"
+        };
+        out.push(format!("name=seccomp,profile={profile}"));
+    }
+    if sec.selinux_enabled {
+        out.push("name=selinux".to_string());
+    }
+    if sec.rootless {
+        out.push("name=rootless".to_string());
+    }
+    out
 }
 
 /// `GET /system/df`.
@@ -153,7 +213,51 @@ pub async fn df(State(st): State<AppState>) -> Result<Response> {
     ))
 }
 
-/// `POST /auth`: there are no registries to log in to yet.
-pub async fn auth() -> crate::error::Error {
-    crate::error::Error::not_yet("registry login (/auth)")
+/// The body of `POST /auth` (Docker's `AuthConfig`).
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct AuthConfig {
+    pub username: String,
+    pub password: String,
+    pub serveraddress: String,
+    pub email: String,
+    pub identitytoken: String,
+    pub registrytoken: String,
+    pub auth: String,
+}
+
+/// `POST /auth`: checks the credentials against the registry, as a Docker
+/// engine does, without storing them (the client keeps them); 401 when
+/// the registry refuses them.
+pub async fn auth(State(st): State<AppState>, body: axum::body::Body) -> Result<Response> {
+    let a: Option<AuthConfig> = crate::body::read_json(body).await?;
+    let a = a.unwrap_or_default();
+    if !a.identitytoken.is_empty() || !a.registrytoken.is_empty() {
+        return Err(crate::error::Error::BadRequest(
+            "identity and registry tokens are not supported by rpod: log in with a user name and password".into(),
+        ));
+    }
+    let (user, password) = if a.username.is_empty() && !a.auth.is_empty() {
+        use base64::Engine as _;
+        let raw = base64::engine::general_purpose::STANDARD
+            .decode(a.auth.trim())
+            .map_err(|_| crate::error::Error::BadRequest("auth is not base64".into()))?;
+        let text = String::from_utf8_lossy(&raw).into_owned();
+        let (u, p) = text.split_once(':').unwrap_or((text.as_str(), ""));
+        (u.to_string(), p.to_string())
+    } else {
+        (a.username, a.password)
+    };
+    if a.serveraddress.is_empty() {
+        return Err(crate::error::Error::BadRequest(
+            "serveraddress is required: rpod has no default registry to log in to".into(),
+        ));
+    }
+    let opts = super::transfer::registry_options_for_host(&a.serveraddress);
+    st.engine(move |rt| Ok(rt.check_login(&a.serveraddress, &user, &password, &opts)?))
+        .await?;
+    Ok(json(
+        StatusCode::OK,
+        &json!({ "Status": "Login Succeeded", "IdentityToken": "" }),
+    ))
 }

@@ -121,14 +121,11 @@ impl Progress for JsonProgress {
 /// plain HTTP for loopback registries (Docker treats 127.0.0.0/8 as
 /// insecure).
 fn registry_options(headers: &HeaderMap, reference: &str) -> Result<RegistryOptions> {
-    let mut opts = RegistryOptions::default();
-    let host = reference.split('/').next().unwrap_or("");
-    let host_only = host.rsplit_once(':').map_or(host, |(h, _)| h);
-    if reference.contains('/')
-        && (host_only == "localhost" || host_only.starts_with("127.") || host_only == "[::1]")
-    {
-        opts.tls_verify = Some(false);
-    }
+    let mut opts = if reference.contains('/') {
+        registry_options_for_host(reference)
+    } else {
+        RegistryOptions::default()
+    };
     if let Some(v) = headers.get("X-Registry-Auth") {
         let text = v
             .to_str()
@@ -154,6 +151,22 @@ fn registry_options(headers: &HeaderMap, reference: &str) -> Result<RegistryOpti
         }
     }
     Ok(opts)
+}
+
+/// Options for talking to the registry `host` (or `host/path`, or a URL):
+/// plain HTTP for loopback registries, as Docker treats 127.0.0.0/8 as
+/// insecure.
+pub fn registry_options_for_host(address: &str) -> RegistryOptions {
+    let mut opts = RegistryOptions::default();
+    let address = address
+        .trim_start_matches("https://")
+        .trim_start_matches("http://");
+    let host = address.split('/').next().unwrap_or("");
+    let host_only = host.rsplit_once(':').map_or(host, |(h, _)| h);
+    if host_only == "localhost" || host_only.starts_with("127.") || host_only == "[::1]" {
+        opts.tls_verify = Some(false);
+    }
+    opts
 }
 
 /// `POST /images/create?fromImage=&tag=`: pulls, streaming progress.

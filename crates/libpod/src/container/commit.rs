@@ -22,6 +22,10 @@ pub struct CommitOptions {
     pub author: Option<String>,
     /// Freeze a running container while its changes are read.
     pub pause: bool,
+    /// Configuration set on top of the changes (the Docker API's body):
+    /// the fields it has replace or extend the container's, as `changes`
+    /// do.
+    pub config: Option<Config>,
 }
 
 impl Container<'_> {
@@ -49,7 +53,10 @@ impl Container<'_> {
             .config()
             .clone()
             .unwrap_or_default();
-        let config = merge_config(self.container_config(base_config), &overrides);
+        let mut config = merge_config(self.container_config(base_config), &overrides);
+        if let Some(over) = &opts.config {
+            config = merge_config(config, over);
+        }
         let names = match &opts.name {
             Some(n) => vec![storage::normalize_name(n)?],
             None => Vec::new(),

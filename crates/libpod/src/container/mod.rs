@@ -54,6 +54,7 @@ pub use logs::LogOptions;
 pub use network::{port_bindings, EndpointSettings, NetworkSettings, PortBinding};
 pub use options::{CreateOptions, MountKind, MountSpec, Resources, Ulimit};
 pub use security::{SecurityConfig, SecurityOpt};
+pub use spec::masked_and_readonly_paths;
 pub use state::{process_start_time, same_process_alive, ContainerState, ContainerStatus};
 pub use stats::{ContainerStats, StatsSample};
 pub use storage::{Change, ChangeKind};

@@ -13,6 +13,7 @@ use ocirt::spec as base;
 
 use super::options::MountKind;
 use super::Container;
+use super::ContainerConfig;
 use crate::error::{Error, Result};
 
 /// Where `--init`'s binary is mounted inside the container.
@@ -251,27 +252,10 @@ impl Container<'_> {
                     .collect::<HashMap<_, _>>(),
             );
         }
-        if c.privileged {
-            // Nothing masked or read-only (the builder's defaults would add some).
-            linux = linux.masked_paths(Vec::new()).readonly_paths(Vec::new());
-        } else {
+        let (masked, readonly) = masked_and_readonly_paths(c);
+        linux = linux.masked_paths(masked).readonly_paths(readonly);
+        if !c.privileged {
             let sec = &c.security;
-            let mut masked: Vec<String> = base::MASKED_PATHS
-                .iter()
-                .filter(|p| !sec.unmasked(p))
-                .map(|s| s.to_string())
-                .collect();
-            for p in &sec.mask {
-                if !masked.contains(p) {
-                    masked.push(p.clone());
-                }
-            }
-            let readonly: Vec<String> = base::READONLY_PATHS
-                .iter()
-                .filter(|p| !sec.unmasked(p))
-                .map(|s| s.to_string())
-                .collect();
-            linux = linux.masked_paths(masked).readonly_paths(readonly);
             let caps = base::capability_set(&c.cap_add, &c.cap_drop, false).map_err(rt_err)?;
             if let Some(filter) =
                 sec.seccomp_filter(&caps, self.rt.config.containers.seccomp_profile.as_deref())?
@@ -718,6 +702,32 @@ impl Container<'_> {
             }
         }
     }
+}
+
+/// The paths a container sees masked and read-only: the engine's defaults
+/// less `--security-opt unmask=`, plus `mask=`; none when privileged (the
+/// spec builder's defaults would add some).
+pub fn masked_and_readonly_paths(c: &ContainerConfig) -> (Vec<String>, Vec<String>) {
+    if c.privileged {
+        return (Vec::new(), Vec::new());
+    }
+    let sec = &c.security;
+    let mut masked: Vec<String> = base::MASKED_PATHS
+        .iter()
+        .filter(|p| !sec.unmasked(p))
+        .map(|s| s.to_string())
+        .collect();
+    for p in &sec.mask {
+        if !masked.contains(p) {
+            masked.push(p.clone());
+        }
+    }
+    let readonly = base::READONLY_PATHS
+        .iter()
+        .filter(|p| !sec.unmasked(p))
+        .map(|s| s.to_string())
+        .collect();
+    (masked, readonly)
 }
 
 #[cfg(test)]

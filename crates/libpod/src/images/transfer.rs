@@ -215,6 +215,23 @@ impl Runtime {
         Ok(digest)
     }
 
+    /// Checks credentials against `host` without storing them (what a Docker
+    /// engine's `/auth` does); returns the registry's host name.
+    pub fn check_login(
+        &self,
+        host: &str,
+        user: &str,
+        password: &str,
+        opts: &RegistryOptions,
+    ) -> Result<String> {
+        let host = registry_host(host);
+        let conf = self.registries_conf()?;
+        let mut with_creds = opts.clone();
+        with_creds.creds = Some(format!("{user}:{password}"));
+        Session::new(&host, &with_creds, &conf)?.login(&host)?;
+        Ok(host)
+    }
+
     /// Checks credentials against `host` and stores them in the auth file.
     pub fn login(
         &self,
@@ -223,11 +240,7 @@ impl Runtime {
         password: &str,
         opts: &RegistryOptions,
     ) -> Result<PathBuf> {
-        let host = registry_host(host);
-        let conf = self.registries_conf()?;
-        let mut with_creds = opts.clone();
-        with_creds.creds = Some(format!("{user}:{password}"));
-        Session::new(&host, &with_creds, &conf)?.login(&host)?;
+        let host = self.check_login(host, user, password, opts)?;
         let path = opts
             .authfile
             .clone()

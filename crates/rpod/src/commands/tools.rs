@@ -127,6 +127,7 @@ fn commit(rt: &Runtime, a: CommitArgs) -> Result<u8> {
         message: a.message.clone(),
         author: a.author.clone(),
         pause: a.pause,
+        config: None,
     };
     let image = c.commit(&opts)?;
     if !a.quiet {

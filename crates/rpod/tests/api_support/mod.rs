@@ -283,3 +283,82 @@ impl Drop for Pty {
         }
     }
 }
+
+/// Debian's Docker Engine (`dockerd`, 20.10) on a private socket, as the
+/// reference for differential API tests: its data, exec root and
+/// containerd namespace live in the test's directory, with no iptables
+/// rules and no default bridge. Stopped by its PID when dropped, after its
+/// user networks (their `br-*` links) are removed.
+pub struct Dockerd {
+    child: Child,
+    pub socket: PathBuf,
+    log: PathBuf,
+}
+
+impl Dockerd {
+    pub fn start(e: &Engine) -> Dockerd {
+        have("dockerd");
+        let dir = e.file("dockerd");
+        std::fs::create_dir_all(&dir).unwrap();
+        let socket = dir.join("d.sock");
+        let log = dir.join("log");
+        let ns = format!("rpodtest-{}", std::process::id());
+        let mut cmd = Command::new("dockerd");
+        cmd.arg("--data-root")
+            .arg(dir.join("data"))
+            .arg("--exec-root")
+            .arg(dir.join("x"))
+            .arg("-H")
+            .arg(format!("unix://{}", socket.display()))
+            .args(["--iptables=false", "--ip6tables=false", "--bridge=none"])
+            .arg("--pidfile")
+            .arg(dir.join("pid"))
+            .args(["--containerd-namespace", &ns])
+            .args(["--containerd-plugins-namespace", &format!("{ns}-p")])
+            .stdin(Stdio::null())
+            .stdout(File::create(&log).unwrap())
+            .stderr(File::create(dir.join("log.err")).unwrap());
+        let child = cmd.spawn().expect("spawning dockerd");
+        let d = Dockerd { child, socket, log };
+        wait_until("dockerd's socket", Duration::from_secs(60), || {
+            UnixStream::connect(&d.socket).is_ok()
+                && http(&d.socket, "GET", "/_ping", "", None).0 == 200
+        });
+        d
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for Dockerd {
+    fn drop(&mut self) {
+        // Containers first (they hold networks), then user networks.
+        let (_, _, body) = http(&self.socket, "GET", "/containers/json?all=1", "", None);
+        if let Ok(serde_json::Value::Array(list)) = serde_json::from_slice(&body) {
+            for c in list {
+                if let Some(id) = c["Id"].as_str() {
+                    http(
+                        &self.socket,
+                        "DELETE",
+                        &format!("/containers/{id}?force=1&v=1"),
+                        "",
+                        None,
+                    );
+                }
+            }
+        }
+        http(&self.socket, "POST", "/networks/prune", "", None);
+        kill_pid(self.child.id() as i32, libc::SIGTERM);
+        let start = Instant::now();
+        while let Ok(None) = self.child.try_wait() {
+            if start.elapsed() > Duration::from_secs(30) {
+                kill_pid(self.child.id() as i32, libc::SIGKILL);
+                let _ = self.child.wait();
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
