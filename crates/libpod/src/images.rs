@@ -16,6 +16,7 @@ pub mod auth;
 pub mod progress;
 pub mod registries;
 mod registry;
+pub mod search;
 mod transfer;
 
 pub use archive::{ArchiveFormat, SaveTarget};

@@ -108,6 +108,18 @@ impl OutputFormat {
     }
 }
 
+/// JSON indented by four spaces, as the Podman commands that use Go's
+/// `json.MarshalIndent(v, "", "    ")` print it (`search`, …).
+pub fn json_indent4<T: Serialize>(value: &T) -> Result<String> {
+    let mut out = Vec::new();
+    let mut ser = serde_json::Serializer::with_formatter(
+        &mut out,
+        serde_json::ser::PrettyFormatter::with_indent(b"    "),
+    );
+    value.serialize(&mut ser)?;
+    Ok(String::from_utf8_lossy(&out).into_owned())
+}
+
 /// Turns `\t` and `\n` typed on a command line into the characters.
 fn unescape(s: &str) -> String {
     s.replace("\\t", "\t").replace("\\n", "\n")
@@ -191,7 +203,7 @@ pub fn table_text(rows: &[String]) -> String {
                 line.extend(std::iter::repeat_n(' ', pad));
             }
         }
-        out.push_str(line.trim_end());
+        out.push_str(&line);
         out.push('\n');
     }
     out

@@ -420,3 +420,99 @@ fn hostile_registry_responses_are_refused() {
     );
     pull_refused(routes, "unsafe archive entry");
 }
+
+/// `search` lists a registry's catalog as podman does (the same output
+/// byte for byte for tables, JSON, templates, tags, limits and filters),
+/// and the Docker API's `/images/search` answers docker-py.
+#[test]
+fn search_lists_the_catalog_as_podman_does() {
+    let reg = Registry::start(None);
+    let e = Engine::with_image();
+    let host = reg.host();
+    for repo in [
+        "alpha/one:latest",
+        "alpha/two:latest",
+        "beta:latest",
+        "beta:v2",
+    ] {
+        e.ok(&[
+            "push",
+            "-q",
+            "--tls-verify=false",
+            "busybox",
+            &format!("{host}/{repo}"),
+        ]);
+    }
+    let p = Podman::new(&e);
+    let all = format!("{host}/");
+    let alpha = format!("{host}/alpha");
+    let al = format!("{host}/al");
+    let beta = format!("{host}/beta");
+    let beta_v2 = format!("{host}/beta:v2");
+    let none = format!("{host}/zzz");
+    let cases: Vec<Vec<&str>> = vec![
+        vec![&all],
+        vec![&alpha],
+        vec!["--compatible", &al],
+        vec!["--limit", "1", &all],
+        vec!["--list-tags", &beta],
+        vec!["--list-tags", &beta_v2],
+        vec!["--format", "json", &beta],
+        vec!["--list-tags", "--format", "json", &beta],
+        vec![
+            "--format",
+            "{{.Index}} {{.Name}} {{.Stars}} [{{.Official}}]",
+            &all,
+        ],
+        vec!["--filter", "stars=1", &all],
+        vec!["--filter", "is-official", &all],
+        vec!["--no-trunc", &none],
+        vec!["--filter", "bogus=1", &all],
+    ];
+    for case in cases {
+        let mut args = vec!["search", "--tls-verify=false"];
+        args.extend(case.iter().copied());
+        let (ours, theirs) = (e.rpod(&args), p.run(&args));
+        assert_eq!(
+            (ours.status.code(), String::from_utf8_lossy(&ours.stdout)),
+            (
+                theirs.status.code(),
+                String::from_utf8_lossy(&theirs.stdout)
+            ),
+            "{args:?}\nrpod: {}\npodman: {}",
+            describe(&ours),
+            describe(&theirs)
+        );
+    }
+
+    let svc = e.file("api.sock");
+    let uri = format!("unix://{}", svc.display());
+    let mut child = e
+        .cmd(&["system", "service", &uri, "--time", "0"])
+        .stdin(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_until("the API socket", POLL_TIMEOUT, || {
+        std::os::unix::net::UnixStream::connect(&svc).is_ok()
+    });
+    let script = r#"
+import docker, sys
+c = docker.DockerClient(base_url=sys.argv[1])
+found = c.images.search(sys.argv[2] + "/alpha")
+assert [f["name"] for f in found] == [sys.argv[2] + "/alpha/one", sys.argv[2] + "/alpha/two"], found
+assert found[0]["star_count"] == 0 and found[0]["is_official"] is False, found
+assert c.images.search(sys.argv[2] + "/alpha", limit=1)[0]["name"].endswith("/alpha/one")
+print("ok")
+"#;
+    let out = std::process::Command::new("python3")
+        .args(["-c", script, &uri, &host])
+        .output()
+        .unwrap();
+    kill_pid(child.id() as i32, libc::SIGKILL);
+    let _ = child.wait();
+    assert!(
+        out.status.success() && String::from_utf8_lossy(&out.stdout).contains("ok"),
+        "{}",
+        describe(&out)
+    );
+}

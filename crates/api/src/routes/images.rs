@@ -368,3 +368,77 @@ pub async fn commit(State(st): State<AppState>, q: RawQuery, body: Body) -> Resu
         &json!({ "Id": image_id(&image.id) }),
     ))
 }
+
+/// The query of `GET /images/search` and `/libpod/images/search`.
+fn search_options(p: &Params) -> Result<(String, libpod::images::search::SearchOptions)> {
+    use libpod::images::search::{SearchFilters, SearchOptions};
+    let term = p
+        .get("term")
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| Error::BadRequest("term is required".into()))?
+        .to_string();
+    let filters: Vec<String> = p
+        .filters()?
+        .into_iter()
+        .map(|(k, v)| if v.is_empty() { k } else { format!("{k}={v}") })
+        .collect();
+    let mut registry = super::transfer::registry_options_for_host(&term);
+    if p.get("tlsVerify").is_some() {
+        registry.tls_verify = Some(p.bool("tlsVerify", true)?);
+    }
+    Ok((
+        term,
+        SearchOptions {
+            limit: p.num::<usize>("limit")?.filter(|l| *l > 0),
+            filters: SearchFilters::parse(&filters)?,
+            registry,
+        },
+    ))
+}
+
+/// `GET /images/search?term=&limit=&filters=`: Docker's result shape.
+pub async fn search(State(st): State<AppState>, q: RawQuery) -> Result<Response> {
+    let (term, opts) = search_options(&Params::from_raw(q)?)?;
+    let found = st.engine(move |rt| Ok(rt.search(&term, &opts)?)).await?;
+    let docs: Vec<Value> = found
+        .into_iter()
+        .map(|r| {
+            json!({
+                "name": r.name,
+                "description": r.description,
+                "star_count": r.stars,
+                "is_official": !r.official.is_empty(),
+                "is_automated": !r.automated.is_empty(),
+            })
+        })
+        .collect();
+    Ok(json(StatusCode::OK, &docs))
+}
+
+/// `GET /libpod/images/search?term=&limit=&filters=&tlsVerify=&listTags=`:
+/// Podman's reports (one per tag with `listTags`).
+pub async fn libpod_search(State(st): State<AppState>, q: RawQuery) -> Result<Response> {
+    let p = Params::from_raw(q)?;
+    let list_tags = p.bool("listTags", false)?;
+    let (term, opts) = search_options(&p)?;
+    let docs = st
+        .engine(move |rt| {
+            if !list_tags {
+                return serde_json::to_value(rt.search(&term, &opts)?)
+                    .map_err(|e| Error::Internal(e.to_string()));
+            }
+            let rows: Vec<Value> = rt
+                .search_tags(&term, &opts)?
+                .into_iter()
+                .flat_map(|l| {
+                    l.tags
+                        .into_iter()
+                        .map(|t| json!({"Index": "", "Name": l.name, "Description": "", "Stars": 0, "Official": "", "Automated": "", "Tag": t}))
+                        .collect::<Vec<_>>()
+                })
+                .collect();
+            Ok(Value::Array(rows))
+        })
+        .await?;
+    Ok(json(StatusCode::OK, &docs))
+}

@@ -73,7 +73,7 @@ pub fn router(state: AppState) -> Router {
         .route("/images/load", post(images::load))
         .route("/images/prune", post(images::prune))
         .route("/images/get", get(images::save_many))
-        .route("/images/search", get(not_yet))
+        .route("/images/search", get(images::search))
         .route("/build", post(build::docker))
         .route("/build/prune", post(not_yet))
         .route("/commit", post(images::commit))
@@ -144,6 +144,7 @@ pub fn router(state: AppState) -> Router {
         .route("/libpod/exec/{id}/json", get(exec::inspect))
         .route("/libpod/images/json", get(libpod_api::images))
         .route("/libpod/images/pull", post(libpod_objects::pull))
+        .route("/libpod/images/search", get(images::libpod_search))
         .route("/libpod/build", post(build::libpod))
         .route(
             "/libpod/images/{*rest}",

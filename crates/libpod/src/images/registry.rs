@@ -199,6 +199,40 @@ impl Session {
             .map_err(|e| registry_error(format!("logging in to {host}"), e))
     }
 
+    /// Every repository of the registry's catalog (`/v2/_catalog`, page by
+    /// page), up to `max`.
+    pub(crate) fn catalog(&self, host: &str, max: usize) -> Result<Vec<String>> {
+        const PAGE: usize = 100;
+        let reference = Reference::with_tag(host.into(), "rpod-search".into(), "latest".into());
+        let mut out: Vec<String> = Vec::new();
+        let mut last: Option<String> = None;
+        loop {
+            let page = self
+                .rt
+                .block_on(
+                    self.client
+                        .catalog(&reference, &self.auth, Some(PAGE), last.as_deref()),
+                )
+                .map_err(|e| registry_error(format!("listing the catalog of {host}"), e))?;
+            let n = page.repositories.len();
+            last = page.repositories.last().cloned();
+            out.extend(page.repositories);
+            if n < PAGE || out.len() >= max || last.is_none() {
+                break;
+            }
+        }
+        out.truncate(max);
+        Ok(out)
+    }
+
+    /// The tags of `reference`'s repository.
+    pub(crate) fn tags(&self, reference: &Reference) -> Result<Vec<String>> {
+        self.rt
+            .block_on(self.client.list_tags(reference, &self.auth, None, None))
+            .map(|t| t.tags)
+            .map_err(|e| registry_error(format!("listing the tags of {reference}"), e))
+    }
+
     /// The digest of the manifest `reference` designates for `platform` (resolving lists).
     pub(crate) fn remote_digest(
         &self,

@@ -31,6 +31,8 @@ pub enum ImageCommand {
     Login(LoginArgs),
     /// Log out of a registry
     Logout(LogoutArgs),
+    /// Search a registry for images
+    Search(SearchArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -81,6 +83,36 @@ pub struct RegistryFlags {
     /// Credentials USERNAME:PASSWORD
     #[arg(long, value_name = "USER:PASS")]
     pub creds: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// Require HTTPS and verify certificates (false: plain HTTP allowed)
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    pub tls_verify: Option<bool>,
+    /// Path of the authentication file (Podman's auth.json format)
+    #[arg(long, value_name = "PATH")]
+    pub authfile: Option<std::path::PathBuf>,
+    /// Also list the stars, official and automated columns (Docker's)
+    #[arg(long)]
+    pub compatible: bool,
+    /// Filter the results: stars=N, is-official, is-automated
+    #[arg(short = 'f', long = "filter", value_name = "FILTER")]
+    pub filters: Vec<String>,
+    /// JSON or a Go template (fields: Index, Name, Description, Stars, Official, Automated, Tag)
+    #[arg(long)]
+    pub format: Option<String>,
+    /// At most this many results per registry (default 25)
+    #[arg(long)]
+    pub limit: Option<usize>,
+    /// List the tags of the repository the term names (HOST/NAME)
+    #[arg(long)]
+    pub list_tags: bool,
+    /// Do not truncate descriptions
+    #[arg(long)]
+    pub no_trunc: bool,
+    /// HOST/ (a registry's whole catalog), HOST/TEXT, or TEXT (the unqualified-search registries)
+    pub term: String,
 }
 
 #[derive(Debug, Args)]

@@ -30,6 +30,7 @@ pub fn run(rt: &Runtime, cmd: ImageCommand) -> Result<u8> {
         ImageCommand::Untag(a) => transfer::untag(rt, a),
         ImageCommand::History(a) => transfer::history(rt, a),
         ImageCommand::Login(a) => transfer::login(rt, a),
+        ImageCommand::Search(a) => transfer::search(rt, a),
         ImageCommand::Logout(a) => transfer::logout(rt, a),
     }
 }

@@ -12,7 +12,7 @@ use serde::Serialize;
 use super::progress::CliProgress;
 use crate::cli::{
     HistoryArgs, LoadArgs, LoginArgs, LogoutArgs, PullArgs, PushArgs, RegistryFlags, SaveArgs,
-    TagArgs, TreeArgs, UntagArgs,
+    SearchArgs, TagArgs, TreeArgs, UntagArgs,
 };
 use crate::format::{print_table, OutputFormat};
 
@@ -245,6 +245,85 @@ pub fn tree(rt: &Runtime, a: TreeArgs) -> Result<u8> {
             human_size(layer.size)
         );
     }
+    Ok(0)
+}
+
+/// Descriptions longer than this are cut (`--no-trunc` keeps them whole).
+const DESCRIPTION_WIDTH: usize = 44;
+
+pub fn search(rt: &Runtime, a: SearchArgs) -> Result<u8> {
+    use libpod::images::search::{SearchFilters, SearchOptions};
+    let opts = SearchOptions {
+        limit: a.limit.filter(|l| *l > 0),
+        filters: SearchFilters::parse(&a.filters)?,
+        registry: RegistryOptions {
+            tls_verify: a.tls_verify,
+            authfile: a.authfile.clone(),
+            creds: None,
+            platform: None,
+        },
+    };
+    let format = OutputFormat::parse(a.format.as_deref())?;
+    if a.list_tags {
+        let lists = rt.search_tags(&a.term, &opts)?;
+        if matches!(format, OutputFormat::Json) {
+            println!("{}", crate::format::json_indent4(&lists)?);
+            return Ok(0);
+        }
+        #[derive(Serialize)]
+        #[serde(rename_all = "PascalCase")]
+        struct Row<'a> {
+            name: &'a str,
+            tag: &'a str,
+        }
+        let rows: Vec<Row> = lists
+            .iter()
+            .flat_map(|l| {
+                l.tags.iter().map(|t| Row {
+                    name: &l.name,
+                    tag: t,
+                })
+            })
+            .collect();
+        if !format.print_items(&rows)? {
+            let mut lines = vec!["NAME\tTAG".to_string()];
+            lines.extend(rows.iter().map(|r| format!("{}\t{}", r.name, r.tag)));
+            print_table(&lines);
+        }
+        return Ok(0);
+    }
+    let mut results = rt.search(&a.term, &opts)?;
+    if !a.no_trunc {
+        for r in &mut results {
+            if r.description.chars().count() > DESCRIPTION_WIDTH {
+                let cut: String = r.description.chars().take(DESCRIPTION_WIDTH - 3).collect();
+                r.description = format!("{cut}...");
+            }
+        }
+    }
+    if matches!(format, OutputFormat::Json) {
+        println!("{}", crate::format::json_indent4(&results)?);
+        return Ok(0);
+    }
+    if format.print_items(&results)? || results.is_empty() {
+        return Ok(0);
+    }
+    let mut lines = vec![if a.compatible {
+        "NAME\tDESCRIPTION\tSTARS\tOFFICIAL\tAUTOMATED".to_string()
+    } else {
+        "NAME\tDESCRIPTION".to_string()
+    }];
+    for r in &results {
+        lines.push(if a.compatible {
+            format!(
+                "{}\t{}\t{}\t{}\t{}",
+                r.name, r.description, r.stars, r.official, r.automated
+            )
+        } else {
+            format!("{}\t{}", r.name, r.description)
+        });
+    }
+    print_table(&lines);
     Ok(0)
 }
 
