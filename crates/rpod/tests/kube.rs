@@ -35,7 +35,11 @@ fn validate(e: &Engine, yaml: &str) {
         .arg(&path)
         .output()
         .expect("kubernetes-validate (pip install kubernetes-validate)");
-    assert!(out.status.success(), "kubernetes-validate: {}\n{yaml}", describe(&out));
+    assert!(
+        out.status.success(),
+        "kubernetes-validate: {}\n{yaml}",
+        describe(&out)
+    );
 }
 
 /// Output with IDs replaced, for comparing shapes.
@@ -55,9 +59,33 @@ fn generate_has_podmans_keys_is_deterministic_and_passes_the_schema() {
     std::fs::create_dir_all(&host_dir).unwrap();
     let bind = format!("{}:/host:ro", host_dir.display());
     let create = [
-        "create", "--pod", "web", "--name", "app", "-e", "FOO=bar", "-w", "/tmp", "-v",
-        "data:/data", "-v", &bind, "--memory", "64m", "--cpus", "0.5", "--cap-add", "NET_ADMIN",
-        "--cap-drop", "CHOWN", "--user", "1000:1000", "--restart", "always", "probe", "sleep",
+        "create",
+        "--pod",
+        "web",
+        "--name",
+        "app",
+        "-e",
+        "FOO=bar",
+        "-w",
+        "/tmp",
+        "-v",
+        "data:/data",
+        "-v",
+        &bind,
+        "--memory",
+        "64m",
+        "--cpus",
+        "0.5",
+        "--cap-add",
+        "NET_ADMIN",
+        "--cap-drop",
+        "CHOWN",
+        "--user",
+        "1000:1000",
+        "--restart",
+        "always",
+        "probe",
+        "sleep",
         "1000",
     ];
     let mut gen = Vec::new();
@@ -80,7 +108,10 @@ fn generate_has_podmans_keys_is_deterministic_and_passes_the_schema() {
     assert_eq!(rpod_yaml, &b.e.ok(&["kube", "generate", "web"]));
     let file = b.e.file("out.yaml");
     b.e.ok(&["generate", "kube", "-f", file.to_str().unwrap(), "web"]);
-    assert_eq!(rpod_yaml.trim(), std::fs::read_to_string(&file).unwrap().trim());
+    assert_eq!(
+        rpod_yaml.trim(),
+        std::fs::read_to_string(&file).unwrap().trim()
+    );
     let r = &docs(rpod_yaml)[0];
     let p = &docs(podman_yaml)[0];
     // The same keys as Podman's, down to the container (Podman 4.3 adds
@@ -101,30 +132,57 @@ fn generate_has_podmans_keys_is_deterministic_and_passes_the_schema() {
         let rk = keys(rv);
         // Podman's annotations are its own internals (cri-o sandbox IDs).
         for k in keys(pv).into_iter().filter(|k| k != "annotations") {
-            assert!(rk.contains(&k), "key {k} missing: rpod {rk:?}\n{rpod_yaml}\npodman:\n{podman_yaml}");
+            assert!(
+                rk.contains(&k),
+                "key {k} missing: rpod {rk:?}\n{rpod_yaml}\npodman:\n{podman_yaml}"
+            );
         }
     }
     let c = &r["spec"]["containers"][0];
     assert_eq!(c["command"], serde_json::json!(["sleep", "1000"]));
-    assert_eq!(c["env"], serde_json::json!([{"name": "FOO", "value": "bar"}]));
+    assert_eq!(
+        c["env"],
+        serde_json::json!([{"name": "FOO", "value": "bar"}])
+    );
     assert_eq!(c["workingDir"], "/tmp");
-    assert_eq!(c["resources"]["limits"], p["spec"]["containers"][0]["resources"]["limits"]);
+    assert_eq!(
+        c["resources"]["limits"],
+        p["spec"]["containers"][0]["resources"]["limits"]
+    );
     assert_eq!(c["ports"][0]["containerPort"], 80);
     assert_eq!(c["ports"][0]["hostPort"].to_string(), port);
     assert_eq!(c["securityContext"]["runAsUser"], 1000);
     assert_eq!(r["spec"]["restartPolicy"], "Always");
     let vols = r["spec"]["volumes"].to_string();
     assert!(vols.contains("\"claimName\":\"data\""), "{vols}");
-    assert!(vols.contains(&format!("\"path\":\"{}\"", host_dir.display())), "{vols}");
+    assert!(
+        vols.contains(&format!("\"path\":\"{}\"", host_dir.display())),
+        "{vols}"
+    );
     validate(&b.e, rpod_yaml);
     // A Service, a deployment, a volume's claim: all valid too.
-    let all = b.e.ok(&["kube", "generate", "-s", "--type", "deployment", "--replicas", "2", "web", "data"]);
-    let kinds: Vec<String> = docs(&all).iter().map(|d| d["kind"].as_str().unwrap().to_string()).collect();
+    let all = b.e.ok(&[
+        "kube",
+        "generate",
+        "-s",
+        "--type",
+        "deployment",
+        "--replicas",
+        "2",
+        "web",
+        "data",
+    ]);
+    let kinds: Vec<String> = docs(&all)
+        .iter()
+        .map(|d| d["kind"].as_str().unwrap().to_string())
+        .collect();
     assert_eq!(kinds, ["PersistentVolumeClaim", "Service", "Deployment"]);
     assert_eq!(docs(&all)[2]["spec"]["replicas"], 2);
     validate(&b.e, &all);
     // A tmpfs is an emptyDir in memory.
-    b.e.ok(&["create", "--name", "alone", "--tmpfs", "/scratch", "probe", "sleep", "1"]);
+    b.e.ok(&[
+        "create", "--name", "alone", "--tmpfs", "/scratch", "probe", "sleep", "1",
+    ]);
     let alone = b.e.ok(&["kube", "generate", "alone"]);
     assert!(alone.contains("medium: Memory"), "{alone}");
     assert_eq!(docs(&alone)[0]["metadata"]["name"], "alone-pod");
@@ -225,10 +283,17 @@ fn play_applies_each_kind_in_podmans_output_shape() {
     let pyaml = PLAY.replace("HOSTDIR", pod_host.to_str().unwrap());
     let pfile = b.e.file("podman-play.yaml");
     std::fs::write(&pfile, &pyaml).unwrap();
-    let pout = b.p.run(&["kube", "play", "--network", "none", pfile.to_str().unwrap()]);
+    let pout =
+        b.p.run(&["kube", "play", "--network", "none", pfile.to_str().unwrap()]);
     assert!(pout.status.success(), "{}", describe(&pout));
-    assert_eq!(shape(&stdout), shape(&String::from_utf8_lossy(&pout.stdout)));
-    assert_eq!(shape(&stdout), "Volumes:\npvc1\nPod:\nID\nContainer:\nID\n\n");
+    assert_eq!(
+        shape(&stdout),
+        shape(&String::from_utf8_lossy(&pout.stdout))
+    );
+    assert_eq!(
+        shape(&stdout),
+        "Volumes:\npvc1\nPod:\nID\nContainer:\nID\n\n"
+    );
     // The init container ran first, into the claim's volume, and is gone.
     assert!(!b.e.exists("p1-init1"));
     e_wait_running(&b.e, "p1-c1");
@@ -243,21 +308,46 @@ fn play_applies_each_kind_in_podmans_output_shape() {
     assert_eq!(c["HostConfig"]["NanoCpus"], 500_000_000);
     assert_eq!(c["HostConfig"]["ReadonlyRootfs"], true);
     assert_eq!(c["HostConfig"]["RestartPolicy"]["Name"], "on-failure");
-    assert!(c["Config"]["Healthcheck"]["Test"].to_string().contains("true"), "{}", c["Config"]["Healthcheck"]);
+    assert!(
+        c["Config"]["Healthcheck"]["Test"]
+            .to_string()
+            .contains("true"),
+        "{}",
+        c["Config"]["Healthcheck"]
+    );
     let caps = c["HostConfig"]["CapAdd"].to_string();
     assert!(caps.contains("NET_ADMIN"), "{caps}");
     let mounts = c["Mounts"].to_string();
     assert!(mounts.contains("\"Name\":\"pvc1\""), "{mounts}");
-    assert!(mounts.contains(&format!("\"Source\":\"{}\"", host_dir.display())), "{mounts}");
-    assert!(host_dir.is_dir(), "DirectoryOrCreate made the host directory");
+    assert!(
+        mounts.contains(&format!("\"Source\":\"{}\"", host_dir.display())),
+        "{mounts}"
+    );
+    assert!(
+        host_dir.is_dir(),
+        "DirectoryOrCreate made the host directory"
+    );
     assert_eq!(
-        b.e.ok(&["exec", "p1-c1", "cat", "/work/init.txt", "/etc/app/app.conf"]),
+        b.e.ok(&[
+            "exec",
+            "p1-c1",
+            "cat",
+            "/work/init.txt",
+            "/etc/app/app.conf"
+        ]),
         "from-init\nkey=value"
     );
-    let tmpfs = b.e.ok(&["exec", "p1-c1", "sh", "-c", "grep ' /scratch ' /proc/mounts"]);
+    let tmpfs = b.e.ok(&[
+        "exec",
+        "p1-c1",
+        "sh",
+        "-c",
+        "grep ' /scratch ' /proc/mounts",
+    ]);
     assert!(tmpfs.starts_with("tmpfs"), "{tmpfs}");
     // The claim's volume carries its annotations.
-    let vol = b.e.ok(&["volume", "inspect", "pvc1", "--format", "{{json .Labels}}"]);
+    let vol =
+        b.e.ok(&["volume", "inspect", "pvc1", "--format", "{{json .Labels}}"]);
     assert!(vol.contains("\"example.com/owner\":\"team-a\""), "{vol}");
     // Down: the pod and its containers go, the volume stays.
     let down = b.e.ok(&["kube", "down", f]);
@@ -364,10 +454,19 @@ spec:
     let out = e.rpod_stdin(&["kube", "play", "--network", "none", "-"], yaml.as_bytes());
     assert!(out.status.success(), "{}", describe(&out));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("readinessProbe"), "the ignored field is named: {err}");
+    assert!(
+        err.contains("readinessProbe"),
+        "the ignored field is named: {err}"
+    );
     e.wait_status("dep-pod-web", "running");
     assert_eq!(e.inspect_fmt("dep-pod-web", "{{.Pod}}").len(), 64);
-    let env = e.ok(&["exec", "dep-pod-web", "sh", "-c", "echo $PASSWORD; cat /secret/user"]);
+    let env = e.ok(&[
+        "exec",
+        "dep-pod-web",
+        "sh",
+        "-c",
+        "echo $PASSWORD; cat /secret/user",
+    ]);
     assert_eq!(env, "hunter2\nadmin");
     assert_eq!(e.ok(&["secret", "ls", "--format", "{{.Name}}"]), "creds");
     let down = e.rpod_stdin(&["kube", "down", "-"], yaml.as_bytes());
@@ -375,10 +474,15 @@ spec:
     assert_eq!(e.ok(&["secret", "ls", "-q"]), "");
     assert_eq!(e.ok(&["pod", "ps", "-q"]), "");
     // A kind play cannot apply is an error that names it; nothing is made.
-    let job = format!("{SIMPLE}---\napiVersion: batch/v1\nkind: Job\nmetadata:\n  name: j\nspec: {{}}\n");
+    let job =
+        format!("{SIMPLE}---\napiVersion: batch/v1\nkind: Job\nmetadata:\n  name: j\nspec: {{}}\n");
     let out = e.rpod_stdin(&["kube", "play", "-"], job.as_bytes());
     assert_eq!(out.status.code(), Some(125));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("\"Job\""), "{}", describe(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("\"Job\""),
+        "{}",
+        describe(&out)
+    );
     assert_eq!(e.ok(&["pod", "ps", "-q"]), "");
 }
 
@@ -406,11 +510,44 @@ fn round_trip_generate_down_play_keeps_the_pod() {
     e.ok(&["pod", "create", "--name", "rt", "-p", &format!("{port}:80")]);
     let bind = format!("{}:/host:ro", e.path().display());
     e.ok(&[
-        "run", "-d", "--pod", "rt", "--name", "rt-a", "-e", "A=1", "-e", "B=two words", "-v",
-        "keep:/keep", "-v", &bind, "--tmpfs", "/scratch", "-m", "32m", "--cpus", "1.5", "-w",
-        "/tmp", "busybox", "sleep", "1000",
+        "run",
+        "-d",
+        "--pod",
+        "rt",
+        "--name",
+        "rt-a",
+        "-e",
+        "A=1",
+        "-e",
+        "B=two words",
+        "-v",
+        "keep:/keep",
+        "-v",
+        &bind,
+        "--tmpfs",
+        "/scratch",
+        "-m",
+        "32m",
+        "--cpus",
+        "1.5",
+        "-w",
+        "/tmp",
+        "busybox",
+        "sleep",
+        "1000",
     ]);
-    e.ok(&["run", "-d", "--pod", "rt", "--name", "rt-b", "busybox", "sh", "-c", "sleep 900"]);
+    e.ok(&[
+        "run",
+        "-d",
+        "--pod",
+        "rt",
+        "--name",
+        "rt-b",
+        "busybox",
+        "sh",
+        "-c",
+        "sleep 900",
+    ]);
     let summary = |e: &Engine| -> Vec<Value> {
         let mut names: Vec<String> = e
             .ok(&["ps", "-a", "--filter", "pod=rt", "--format", "{{.Names}}"])
@@ -423,14 +560,20 @@ fn round_trip_generate_down_play_keeps_the_pod() {
             .iter()
             .map(|n| {
                 let c = e.inspect(n);
-                let mut env: Vec<String> = serde_json::from_value(c["Config"]["Env"].clone()).unwrap();
+                let mut env: Vec<String> =
+                    serde_json::from_value(c["Config"]["Env"].clone()).unwrap();
                 env.retain(|v| !v.starts_with("HOSTNAME=") && !v.starts_with("HOME="));
                 env.sort();
                 let mut mounts: Vec<String> = c["Mounts"]
                     .as_array()
                     .unwrap()
                     .iter()
-                    .map(|m| format!("{} {} {} {}", m["Type"], m["Name"], m["Destination"], m["RW"]))
+                    .map(|m| {
+                        format!(
+                            "{} {} {} {}",
+                            m["Type"], m["Name"], m["Destination"], m["RW"]
+                        )
+                    })
                     .collect();
                 mounts.sort();
                 serde_json::json!({
