@@ -387,7 +387,7 @@ impl Runtime {
             .filter(|e| !image_env.contains(e) && !self.config.containers.env.contains(e))
             .filter(|e| {
                 let key = e.split('=').next().unwrap_or_default();
-                !ENGINE_ENV.contains(&key) && !(key == "TERM" && cfg.tty)
+                !(ENGINE_ENV.contains(&key) || key == "TERM" && cfg.tty)
             })
             .map(|e| {
                 let (k, v) = e.split_once('=').unwrap_or((e, ""));
@@ -586,7 +586,7 @@ impl Runtime {
             timeout_seconds: Some(h.timeout.as_secs().max(1) as i32),
             failure_threshold: Some(h.retries.max(1) as i32),
             initial_delay_seconds: (!h.start_period.is_zero())
-                .then(|| h.start_period.as_secs() as i32),
+                .then_some(h.start_period.as_secs() as i32),
             ..Default::default()
         });
         Ok(core::Container {

@@ -569,12 +569,7 @@ impl Runtime {
     fn kube_make(
         &self,
         plans: &[PodPlan],
-        planned: Vec<(
-            Vec<CreateOptions>,
-            Vec<CreateOptions>,
-            Vec<String>,
-            Vec<FileVolume>,
-        )>,
+        planned: Vec<PodParts>,
         claims: &[core::PersistentVolumeClaim],
         secrets: &[(String, serde_json::Value)],
         opts: &KubePlayOptions,
@@ -789,18 +784,12 @@ impl Runtime {
 
     /// The create options of a pod's init containers and containers, the
     /// ports it publishes and the files of its configMap and secret volumes.
-    #[allow(clippy::type_complexity)]
     fn plan_containers(
         &self,
         plan: &PodPlan,
         values: &Values,
         opts: &KubePlayOptions,
-    ) -> Result<(
-        Vec<CreateOptions>,
-        Vec<CreateOptions>,
-        Vec<String>,
-        Vec<FileVolume>,
-    )> {
+    ) -> Result<PodParts> {
         let spec = &plan.spec;
         if spec.containers.is_empty() {
             return Err(Error::InvalidArgument(format!(
@@ -1197,6 +1186,14 @@ impl Runtime {
         })
     }
 }
+
+/// A pod's init containers, containers, published ports and file volumes.
+type PodParts = (
+    Vec<CreateOptions>,
+    Vec<CreateOptions>,
+    Vec<String>,
+    Vec<FileVolume>,
+);
 
 /// A configMap or secret volume: files written under the pod's directory.
 struct FileVolume {

@@ -5,7 +5,7 @@ use crate::error::{Error, Result};
 /// Bytes as a quantity: the largest binary unit that divides them.
 pub(crate) fn memory(bytes: u64) -> String {
     for (unit, shift) in [("Ti", 40), ("Gi", 30), ("Mi", 20), ("Ki", 10)] {
-        if bytes >= 1 << shift && bytes % (1 << shift) == 0 {
+        if bytes >= 1 << shift && bytes.is_multiple_of(1 << shift) {
             return format!("{}{unit}", bytes >> shift);
         }
     }
@@ -15,7 +15,7 @@ pub(crate) fn memory(bytes: u64) -> String {
 /// CPUs as a quantity: whole CPUs, else millicores.
 pub(crate) fn cpu(cpus: f64) -> String {
     let milli = (cpus * 1000.0).round() as u64;
-    if milli % 1000 == 0 {
+    if milli.is_multiple_of(1000) {
         (milli / 1000).to_string()
     } else {
         format!("{milli}m")
