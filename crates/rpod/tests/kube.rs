@@ -609,3 +609,42 @@ fn round_trip_generate_down_play_keeps_the_pod() {
     assert_eq!(ports_before, pod_ports(&e));
     e.ok(&["kube", "down", f]);
 }
+
+#[test]
+fn build_log_driver_and_publish_flags_take_effect() {
+    let e = Engine::with_image();
+    let dir = e.file("proj");
+    std::fs::create_dir_all(dir.join("myimg")).unwrap();
+    std::fs::write(
+        dir.join("myimg/Containerfile"),
+        "FROM busybox\nRUN echo built > /built\n",
+    )
+    .unwrap();
+    let yaml = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: b\nspec:\n  containers:\n  - name: c\n    image: localhost/myimg:latest\n    command: [\"sleep\", \"1000\"]\n";
+    let file = dir.join("pod.yaml");
+    std::fs::write(&file, yaml).unwrap();
+    let port = free_port().to_string();
+    let publish = format!("127.0.0.1:{port}:80");
+    e.ok(&[
+        "kube",
+        "play",
+        "--build",
+        "--log-driver",
+        "none",
+        "--publish",
+        &publish,
+        file.to_str().unwrap(),
+    ]);
+    e.wait_status("b-c", "running");
+    assert_eq!(e.ok(&["exec", "b-c", "cat", "/built"]), "built");
+    assert_eq!(
+        e.inspect_fmt("b-c", "{{.HostConfig.LogConfig.Type}}"),
+        "none"
+    );
+    let p: Value = serde_json::from_str(&e.ok(&["pod", "inspect", "b"])).unwrap();
+    let p = if p.is_array() { p[0].clone() } else { p };
+    let ports = p["InfraConfig"]["PortBindings"].to_string();
+    assert!(ports.contains(&port), "{ports}");
+    e.ok(&["kube", "down", file.to_str().unwrap()]);
+    assert_eq!(e.ok(&["ps", "-aq"]), "");
+}

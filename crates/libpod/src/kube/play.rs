@@ -47,6 +47,10 @@ pub struct KubePlayOptions {
     pub annotations: BTreeMap<String, String>,
     /// `--seccomp-profile-root`: where `Localhost` seccomp profiles are.
     pub seccomp_profile_root: PathBuf,
+    /// `--tls-verify`, `--authfile`, `--creds` of the images' pulls.
+    pub registry: crate::images::RegistryOptions,
+    /// `--no-hosts`: the images' `/etc/hosts` are kept.
+    pub no_hosts: bool,
 }
 
 impl Default for KubePlayOptions {
@@ -63,6 +67,8 @@ impl Default for KubePlayOptions {
             context_dir: None,
             annotations: BTreeMap::new(),
             seccomp_profile_root: PathBuf::from("/var/lib/kubelet/seccomp"),
+            registry: Default::default(),
+            no_hosts: false,
         }
     }
 }
@@ -1163,6 +1169,8 @@ impl Runtime {
             name: Some(format!("{}-{}", plan.name, c.name)),
             image: Some(image),
             pull,
+            registry: opts.registry.clone(),
+            no_hosts: opts.no_hosts,
             command: c.args.clone().unwrap_or_default(),
             entrypoint: c.command.clone().filter(|c| !c.is_empty()),
             env,

@@ -79,6 +79,18 @@ pub struct KubePlayArgs {
         default_value = "/var/lib/kubelet/seccomp"
     )]
     pub seccomp_profile_root: PathBuf,
+    /// Require HTTPS and verify certificates when pulling images
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    pub tls_verify: Option<bool>,
+    /// Authentication file for pulling images
+    #[arg(long, value_name = "PATH")]
+    pub authfile: Option<PathBuf>,
+    /// Credentials (USERNAME:PASSWORD) for pulling images
+    #[arg(long, value_name = "CREDENTIALS")]
+    pub creds: Option<String>,
+    /// Do not create /etc/hosts in the containers: keep the images'
+    #[arg(long = "no-hosts")]
+    pub no_hosts: bool,
     /// Remove what the YAML made instead (as kube down)
     #[arg(long)]
     pub down: bool,

@@ -88,6 +88,13 @@ pub fn play(rt: &Runtime, a: KubePlayArgs) -> Result<u8> {
         context_dir: a.context_dir,
         annotations: a.annotation.iter().map(|t| parse_key_value(t)).collect(),
         seccomp_profile_root: a.seccomp_profile_root,
+        registry: libpod::images::RegistryOptions {
+            tls_verify: a.tls_verify,
+            authfile: a.authfile,
+            creds: a.creds,
+            ..Default::default()
+        },
+        no_hosts: a.no_hosts,
     };
     let mut build_out = std::io::stderr();
     let report = rt.kube_play(&yaml, dir.as_deref(), &opts, &mut build_out)?;
