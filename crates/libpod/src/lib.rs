@@ -22,6 +22,7 @@ pub mod hooks;
 pub mod humanize;
 mod ids;
 pub mod images;
+pub mod kube;
 mod lock;
 pub mod networks;
 pub mod parse;

@@ -353,8 +353,12 @@ fn http_errors_and_headers() {
     let (status, _, body) = http(&sock, "GET", "/images/get", None);
     assert_eq!(status, 400, "{}", String::from_utf8_lossy(&body));
     let (status, _, body) = http(&sock, "POST", "/v4.0.0/libpod/play/kube", Some(b"{}"));
-    assert_eq!(status, 501);
-    assert!(message(&body).contains("not part of rpod"));
+    assert_eq!(status, 400);
+    assert!(
+        message(&body).contains("no kind"),
+        "{}",
+        String::from_utf8_lossy(&body)
+    );
     let (status, _, _) = http(&sock, "GET", "/no/such/route", None);
     assert_eq!(status, 404);
 

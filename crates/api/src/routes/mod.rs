@@ -8,6 +8,7 @@ pub mod containers;
 pub mod events;
 pub mod exec;
 pub mod images;
+pub mod kube;
 pub mod libpod_api;
 pub mod libpod_objects;
 pub mod network;
@@ -179,6 +180,8 @@ pub fn router(state: AppState) -> Router {
         .route("/libpod/secrets/create", post(secrets::create))
         .route("/libpod/secrets/{name}", delete(secrets::remove))
         .route("/libpod/secrets/{name}/{action}", get(secrets::sub))
+        .route("/libpod/play/kube", post(kube::play).delete(kube::down))
+        .route("/libpod/generate/kube", get(kube::generate))
         .route("/libpod/generate/{*rest}", any(not_served_kube))
         .route("/libpod/play/{*rest}", any(not_served_kube))
         .route("/libpod/{*rest}", any(not_yet))
@@ -203,12 +206,9 @@ async fn build_session() -> Error {
     )
 }
 
-/// 501 for Kubernetes YAML generation and play, which rpod does not have.
+/// 501 for the generate and play endpoints rpod does not serve.
 async fn not_served_kube(uri: axum::http::Uri) -> Error {
-    Error::NotImplemented(format!(
-        "{}: generate kube and play kube are not part of rpod",
-        uri.path()
-    ))
+    Error::NotImplemented(format!("{}: not part of rpod", uri.path()))
 }
 
 /// A JSON response with a status.

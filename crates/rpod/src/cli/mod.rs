@@ -2,7 +2,9 @@
 //! follow Podman's.
 
 mod build;
+mod generate;
 mod images;
+mod kube;
 pub mod network;
 mod pod;
 mod secret;
@@ -14,7 +16,9 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 pub use build::*;
+pub use generate::*;
 pub use images::*;
+pub use kube::*;
 pub use pod::*;
 pub use secret::*;
 pub use tools::*;
@@ -118,6 +122,15 @@ pub enum Command {
     /// Manage secrets
     #[command(subcommand)]
     Secret(SecretGroup),
+    /// Play and generate Kubernetes YAML
+    #[command(subcommand)]
+    Kube(KubeGroup),
+    /// Play Kubernetes YAML
+    #[command(subcommand)]
+    Play(PlayGroup),
+    /// Generate structured data (Kubernetes YAML)
+    #[command(subcommand)]
+    Generate(GenerateGroup),
     /// Print a shell completion script
     Completion(CompletionArgs),
 }

@@ -5,6 +5,7 @@ mod build;
 mod containers;
 mod create;
 mod images;
+mod kube;
 mod network;
 mod pod;
 mod secret;
@@ -80,6 +81,9 @@ pub fn dispatch(cli: Cli) -> Result<u8> {
         Command::Volume(g) => volume::run(&rt, g),
         Command::Pod(g) => pod::run(&rt, g),
         Command::Secret(g) => secret::run(&rt, g),
+        Command::Kube(g) => kube::run(&rt, g),
+        Command::Play(crate::cli::PlayGroup::Kube(a)) => kube::play(&rt, a),
+        Command::Generate(crate::cli::GenerateGroup::Kube(a)) => kube::generate(&rt, a),
         Command::Healthcheck(HealthcheckGroup::Run(a)) => containers::healthcheck(&rt, &a.name),
         Command::Network(g) => network::run(&rt, g),
         Command::Version(_) | Command::Completion(_) => Ok(0),
