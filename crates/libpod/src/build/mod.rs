@@ -84,6 +84,8 @@ pub struct BuildOptions {
     pub dns: Vec<String>,
     pub dns_search: Vec<String>,
     pub dns_options: Vec<String>,
+    /// `--no-hosts`: RUN steps get the image's own /etc/hosts.
+    pub no_hosts: bool,
     /// `--volume` for RUN steps.
     pub volumes: Vec<String>,
     /// `--secret id=ID,src=PATH`.
@@ -135,6 +137,7 @@ impl Default for BuildOptions {
             dns: Vec::new(),
             dns_search: Vec::new(),
             dns_options: Vec::new(),
+            no_hosts: false,
             volumes: Vec::new(),
             secrets: Vec::new(),
             squash: false,
@@ -201,6 +204,10 @@ impl Runtime {
         let tmp = self.paths().storage_root().with_file_name("build-tmp");
         self.store()?;
         let mut opts = opts;
+        // Squashing commits the stage once: no step cache, as with --layers=false.
+        if opts.squash || opts.squash_all {
+            opts.layers = false;
+        }
         let context_src = std::mem::replace(&mut opts.context, ContextSource::Dir(PathBuf::new()));
         let ctx = Context::open(context_src, &tmp, opts.ignore_file.as_deref())?;
         let (file_name, text) = read_containerfile(&ctx, opts.containerfile.as_ref())?;
@@ -231,6 +238,14 @@ impl Runtime {
                 prefix: String::new(),
             },
             _tmp: Vec::new(),
+            stage_bases: BTreeMap::new(),
+            made: Vec::new(),
+        };
+        // The images there were before (a step's image may be one of them: never removed).
+        let existing: BTreeSet<String> = if opts.squash || opts.squash_all || !opts.layers {
+            self.store()?.images()?.into_iter().map(|i| i.id).collect()
+        } else {
+            BTreeSet::new()
         };
         b.meta = b.meta_args()?;
         let target = b.target_stage()?;
@@ -256,8 +271,23 @@ impl Runtime {
         }
         let store = self.store()?;
         let mut image = store.lookup_image(&image_id)?;
-        if opts.squash || opts.squash_all {
-            image = b.squash(&image)?;
+        // --layers=false, --squash, --squash-all: one commit for the final stage (over its
+        // base, or of everything), and none of the steps' images kept, as Podman does.
+        if opts.squash || opts.squash_all || !opts.layers {
+            let base = b.stage_bases.get(&target).cloned().flatten();
+            b.current = target;
+            image = steps::squash(&mut b, &image, base, opts.squash_all)?;
+            for id in b.made.iter().rev() {
+                if *id != image.id && !existing.contains(id) {
+                    let named = store
+                        .lookup_image(id)
+                        .map(|i| !i.names.is_empty())
+                        .unwrap_or(true);
+                    if !named {
+                        let _ = store.remove_image(id);
+                    }
+                }
+            }
         }
         for t in &opts.tags {
             let name = storage::normalize_name(t)?;
@@ -323,13 +353,40 @@ fn check_platform(p: &str) -> Result<()> {
     let mut parts = p.split('/');
     let os = parts.next().unwrap_or("");
     let arch = parts.next().unwrap_or(host_arch());
-    if (os != "linux" && !os.is_empty()) || arch != host_arch() {
+    if os != "linux" && !os.is_empty() {
+        return Err(Error::Unsupported(format!(
+            "cannot build for platform {p}: this host runs linux/{} and no emulator runs {os} binaries",
+            host_arch()
+        )));
+    }
+    if arch != host_arch() {
+        if emulator_registered(arch) {
+            return Err(Error::Unsupported(format!(
+                "cannot build for platform {p}: an emulator for {arch} is registered (binfmt_misc), but rpod builds for the host's platform (linux/{}) only",
+                host_arch()
+            )));
+        }
         return Err(Error::Unsupported(format!(
             "cannot build for platform {p}: this host is linux/{} and no emulator for {arch} is registered (binfmt_misc)",
             host_arch()
         )));
     }
     Ok(())
+}
+
+/// Whether binfmt_misc has an enabled handler for `arch` (qemu-user's names).
+fn emulator_registered(arch: &str) -> bool {
+    let qemu = match arch {
+        "amd64" => "x86_64",
+        "arm64" => "aarch64",
+        "386" => "i386",
+        "ppc64le" => "ppc64le",
+        "arm" => "arm",
+        other => other,
+    };
+    std::fs::read_to_string(format!("/proc/sys/fs/binfmt_misc/qemu-{qemu}"))
+        .map(|t| t.lines().next() == Some("enabled"))
+        .unwrap_or(false)
 }
 
 fn read_containerfile(
@@ -419,6 +476,10 @@ pub(crate) struct Builder<'a, 'o> {
     pub(crate) stage_images: BTreeMap<usize, String>,
     pub(crate) progress: Progress<'o>,
     pub(crate) _tmp: Vec<TempDir>,
+    /// The image each stage started from (`None`: scratch).
+    pub(crate) stage_bases: BTreeMap<usize, Option<String>>,
+    /// Images this build committed, in order.
+    pub(crate) made: Vec<String>,
 }
 
 impl Builder<'_, '_> {
@@ -562,10 +623,6 @@ impl Builder<'_, '_> {
         let m = &self.meta;
         let look = |n: &str| m.get(n).cloned();
         dockerfile::expand_word(text, &look, self.df.escape).map_err(|e| self.err(line, &e.0))
-    }
-
-    fn squash(&mut self, image: &storage::Image) -> Result<storage::Image> {
-        steps::squash(self, image)
     }
 }
 

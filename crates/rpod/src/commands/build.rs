@@ -167,11 +167,6 @@ fn refuse_unsupported(a: &BuildArgs) -> Result<()> {
             "registry certificates come from the system store",
         ),
         (
-            "no-hosts",
-            a.no_hosts == Some(true),
-            "RUN steps always get rpod's /etc/hosts",
-        ),
-        (
             "squash",
             a.squash == Some(true) && a.squash_all == Some(true),
             "give --squash or --squash-all, not both",
@@ -364,6 +359,12 @@ fn options(a: &BuildArgs) -> Result<(BuildOptions, Option<PathBuf>)> {
     opts.dns = a.dns.clone();
     opts.dns_search = a.dns_search.clone();
     opts.dns_options = a.dns_option.clone();
+    opts.no_hosts = bool_flag(a.no_hosts, false);
+    if opts.no_hosts && !opts.add_hosts.is_empty() {
+        bail!(invalid(
+            "--no-hosts and --add-host cannot be set together".into()
+        ));
+    }
     opts.volumes = a.volume.clone();
     for s in &a.secret {
         let mut id = None;
