@@ -362,7 +362,7 @@ fn options(a: &BuildArgs) -> Result<(BuildOptions, Option<PathBuf>)> {
     opts.no_hosts = bool_flag(a.no_hosts, false);
     if opts.no_hosts && !opts.add_hosts.is_empty() {
         bail!(invalid(
-            "--no-hosts and --add-host cannot be set together".into()
+            "--no-hosts and --add-host conflict, can not be used together".into()
         ));
     }
     opts.volumes = a.volume.clone();
