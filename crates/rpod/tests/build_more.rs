@@ -624,3 +624,51 @@ fn docker_compose_build_builds_the_services_images() {
     assert_eq!(label, "other");
     assert!(e.all_ids().is_empty());
 }
+
+#[test]
+fn jobs_build_independent_stages_at_the_same_time() {
+    let e = engine();
+    let ctx = e.file("ctx");
+    let shared = e.file("shared");
+    std::fs::create_dir_all(&shared).unwrap();
+    // Each of the two stages waits for the other's mark: they only both finish when they
+    // run at the same time.
+    let wait_for = |me: &str, other: &str| {
+        format!(
+            "RUN touch /shared/{me} && i=0; while [ ! -e /shared/{other} ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; [ -e /shared/{other} ] && echo {me} > /{me}"
+        )
+    };
+    let file = format!(
+        "FROM busybox AS a\n{}\nFROM busybox AS b\n{}\nFROM busybox AS unused\nRUN exit 1\nFROM busybox\nCOPY --from=a /a /a\nCOPY --from=b /b /b\n",
+        wait_for("a", "b"),
+        wait_for("b", "a")
+    );
+    write_tree(&ctx, &[("Containerfile", &file)]);
+    let vol = format!("{}:/shared", shared.display());
+    let c = ctx.to_str().unwrap();
+    let out = e.ok(&["build", "--jobs", "2", "-v", &vol, "-t", "parallel", c]);
+    // Each stage's output is printed whole.
+    let a = out.find("[1/4] STEP 2/2").expect("stage a's step");
+    let b = out.find("[2/4] STEP 1/2").expect("stage b's start");
+    assert!(a < b, "{out}");
+    assert!(!out.contains("[3/4]"), "the unused stage is skipped: {out}");
+    assert_eq!(
+        e.ok(&["run", "--rm", "parallel", "cat", "/a", "/b"]),
+        "a\nb"
+    );
+    // --jobs=0: as many as are ready; a failing stage fails the build, nothing left.
+    let bad = e.file("bad");
+    write_tree(
+        &bad,
+        &[(
+            "Containerfile",
+            "FROM busybox AS a\nRUN echo fine\nFROM busybox AS b\nRUN exit 6\nFROM busybox\nCOPY --from=a /etc/passwd /x\nCOPY --from=b /etc/passwd /y\n",
+        )],
+    );
+    let (code, err) = e.fails(&["build", "--jobs=0", "-t", "never", bad.to_str().unwrap()]);
+    assert_eq!(code, 6, "{err}");
+    assert!(err.contains("Containerfile:4"), "{err}");
+    assert_eq!(e.rpod(&["image", "exists", "never"]).status.code(), Some(1));
+    assert!(e.all_ids().is_empty(), "{:?}", e.all_ids());
+    assert!(e.leftover_mounts().is_empty(), "{:?}", e.leftover_mounts());
+}

@@ -183,12 +183,10 @@ fn refuse_unsupported(a: &BuildArgs) -> Result<()> {
         }
     }
     if let Some(j) = &a.jobs {
-        match j.parse::<u32>() {
-            Ok(0) | Ok(1) => {}
-            Ok(_) => return Err(unsupported("jobs", "stages are built one after another")),
-            Err(_) => bail!(libpod::Error::InvalidArgument(format!(
+        if j.parse::<u32>().is_err() {
+            bail!(libpod::Error::InvalidArgument(format!(
                 "invalid --jobs {j:?}: expected a number"
-            ))),
+            )));
         }
     }
     if let Some(i) = &a.isolation {
@@ -261,7 +259,7 @@ fn options(a: &BuildArgs) -> Result<(BuildOptions, Option<PathBuf>)> {
         None => None,
     };
     opts.context = if context == "-" {
-        ContextSource::Tar(Box::new(std::io::stdin()))
+        ContextSource::tar(std::io::stdin())
     } else {
         let p = Path::new(&context);
         let meta = std::fs::metadata(p)
@@ -270,7 +268,7 @@ fn options(a: &BuildArgs) -> Result<(BuildOptions, Option<PathBuf>)> {
             ContextSource::Dir(p.to_path_buf())
         } else {
             let f = std::fs::File::open(p).with_context(|| format!("opening {context}"))?;
-            ContextSource::Tar(Box::new(f))
+            ContextSource::tar(f)
         }
     };
     opts.ignore_file = a.ignorefile.clone();
@@ -403,6 +401,11 @@ fn options(a: &BuildArgs) -> Result<(BuildOptions, Option<PathBuf>)> {
     }
     opts.platform = platform;
     opts.omit_history = bool_flag(a.omit_history, false);
+    opts.jobs = a
+        .jobs
+        .as_deref()
+        .and_then(|j| j.parse::<usize>().ok())
+        .unwrap_or(1);
     opts.cap_add = a.cap_add.clone();
     opts.cap_drop = a.cap_drop.clone();
     for s in &a.security_opt {
