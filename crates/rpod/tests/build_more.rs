@@ -672,3 +672,99 @@ fn jobs_build_independent_stages_at_the_same_time() {
     assert!(e.all_ids().is_empty(), "{:?}", e.all_ids());
     assert!(e.leftover_mounts().is_empty(), "{:?}", e.leftover_mounts());
 }
+
+#[test]
+fn pull_policies_for_the_base_image() {
+    let reg = Registry::start(None);
+    let e = engine();
+    let dest = format!("{}/test/base:1", reg.host());
+    e.ok(&["push", "-q", "--tls-verify=false", "busybox", &dest]);
+    let f = Engine::new();
+    let ctx = f.file("ctx");
+    write_tree(
+        &ctx,
+        &[(
+            "Containerfile",
+            &format!("FROM {dest}\nRUN cat /marker > /seen 2>/dev/null || echo old > /seen\n"),
+        )],
+    );
+    let c = ctx.to_str().unwrap();
+    // never: the base is not there.
+    let (code, err) = f.fails(&["build", "--pull=never", "-t", "p", c]);
+    assert_eq!(code, 125);
+    assert!(
+        err.contains("Containerfile:1") && err.lines().count() == 1,
+        "{err}"
+    );
+    // missing: pulled once.
+    f.ok(&[
+        "build",
+        "-q",
+        "--pull=missing",
+        "--tls-verify=false",
+        "-t",
+        "p",
+        c,
+    ]);
+    assert_eq!(f.ok(&["run", "--rm", "p", "cat", "/seen"]), "old");
+    // A new image under the same name in the registry.
+    let newer = e.file("newer");
+    write_tree(
+        &newer,
+        &[("Containerfile", "FROM busybox\nRUN echo new > /marker\n")],
+    );
+    e.ok(&["build", "-q", "-t", "newbase", newer.to_str().unwrap()]);
+    e.ok(&["push", "-q", "--tls-verify=false", "newbase", &dest]);
+    // missing and never keep the local base; newer and always pull the new one.
+    f.ok(&["build", "-q", "--pull=never", "-t", "p", c]);
+    assert_eq!(f.ok(&["run", "--rm", "p", "cat", "/seen"]), "old");
+    f.ok(&[
+        "build",
+        "-q",
+        "--pull=newer",
+        "--tls-verify=false",
+        "-t",
+        "p",
+        c,
+    ]);
+    assert_eq!(f.ok(&["run", "--rm", "p", "cat", "/seen"]), "new");
+    f.ok(&[
+        "build",
+        "-q",
+        "--pull=always",
+        "--tls-verify=false",
+        "-t",
+        "p2",
+        c,
+    ]);
+    assert_eq!(f.ok(&["run", "--rm", "p2", "cat", "/seen"]), "new");
+    assert!(f.all_ids().is_empty());
+}
+
+#[test]
+fn a_pending_workdir_does_not_break_the_cache() {
+    let e = engine();
+    let ctx = e.file("ctx");
+    write_tree(
+        &ctx,
+        &[
+            ("a", "a\n"),
+            ("b", "b\n"),
+            (
+                "Containerfile",
+                "FROM busybox\nWORKDIR /w\nCOPY a ./\nCOPY b ./\nRUN cat a b > ab\n",
+            ),
+        ],
+    );
+    let c = ctx.to_str().unwrap();
+    let first = e.ok(&["build", "-t", "wd", c]);
+    let id = first.lines().last().unwrap().to_string();
+    let second = e.ok(&["build", "-t", "wd", c]);
+    assert_eq!(second.matches("--> Using cache").count(), 4, "{second}");
+    assert_eq!(second.lines().last().unwrap(), id);
+    // One changed file: the steps from its COPY on run again.
+    std::fs::write(ctx.join("b"), "B\n").unwrap();
+    let third = e.ok(&["build", "-t", "wd", c]);
+    assert_eq!(third.matches("--> Using cache").count(), 2, "{third}");
+    assert_eq!(e.ok(&["run", "--rm", "wd", "cat", "/w/ab"]), "a\nB");
+}

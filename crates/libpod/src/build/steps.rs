@@ -725,6 +725,8 @@ impl<'a, 'o> Builder<'a, 'o> {
     ) -> Result<()> {
         let key = self.step_key(st, &ins.original, extra, is_final);
         if self.cached_step(st, &key)? {
+            // The cached image holds the pending WORKDIR this step created.
+            st.pending_workdir = None;
             self.announce(st, is_final);
             return Ok(());
         }
@@ -914,6 +916,7 @@ impl<'a, 'o> Builder<'a, 'o> {
         let extra_refs: Vec<&str> = extra.iter().map(String::as_str).collect();
         let key = self.step_key(st, &ins.original, &extra_refs, is_final);
         if self.cached_step(st, &key)? {
+            st.pending_workdir = None;
             self.announce(st, is_final);
             return Ok(());
         }
