@@ -1,7 +1,8 @@
 #!/bin/sh
 # Build benchmark: `podman build` vs `rpod build`, the same multi-stage Containerfile, in one run.
 #
-#   bench/build.sh            (root; needs podman, python3; RUNS=N repeats each case, default 3)
+#   bench/build.sh            (root; needs podman, python3; RUNS=N repeats each case, default 3;
+#                              RPOD=PATH skips the cargo build and uses that binary)
 #
 # The Containerfile has 2 stages and 9 steps: a builder stage that copies ~50 MB of context
 # (5 files of random data, incompressible) and runs a few commands, and a final stage that
@@ -14,8 +15,11 @@
 # Leaves nothing behind.
 set -eu
 cd "$(dirname "$0")/.."
-cargo build --release --bins -q
-RPOD="$PWD/target/release/rpod"
+# RPOD=PATH uses an rpod binary built beforehand (with rpod-monitor next to it).
+if [ -z "${RPOD:-}" ]; then
+    cargo build --release --bins -q
+    RPOD="$PWD/target/release/rpod"
+fi
 RUNS=${RUNS:-3}
 W=$(mktemp -d /tmp/rpod-bench-build.XXXXXX)
 cleanup() {

@@ -132,7 +132,7 @@ async fn build(st: AppState, q: RawQuery, body: Body, libpod_api: bool) -> Resul
     let p = Params::from_raw(q)?;
     let mut opts = options(&p, libpod_api)?;
     let reader = BodyReader::spawn(body);
-    opts.context = ContextSource::Tar(Box::new(reader));
+    opts.context = ContextSource::tar(reader);
     let (tx, body) = ChannelBody::channel(64);
     let options = st.options().clone();
     tokio::task::spawn_blocking(move || {

@@ -14,7 +14,14 @@ pub enum ContextSource {
     /// A directory.
     Dir(PathBuf),
     /// A tar stream (a file, or `-`), plain or compressed.
-    Tar(Box<dyn Read + Send>),
+    Tar(std::sync::Mutex<Box<dyn Read + Send>>),
+}
+
+impl ContextSource {
+    /// A tar stream.
+    pub fn tar(input: impl Read + Send + 'static) -> ContextSource {
+        ContextSource::Tar(std::sync::Mutex::new(Box::new(input)))
+    }
 }
 
 /// A context ready to copy from.
@@ -61,7 +68,8 @@ impl Context {
                 }
                 (root, None)
             }
-            ContextSource::Tar(mut input) => {
+            ContextSource::Tar(input) => {
+                let mut input = input.into_inner().unwrap_or_else(|e| e.into_inner());
                 std::fs::create_dir_all(tmp).ctx(|| format!("creating {}", tmp.display()))?;
                 let dir = tmp.join(format!("build-context-{}", crate::ids::new_id()?));
                 std::fs::create_dir(&dir).ctx(|| format!("creating {}", dir.display()))?;

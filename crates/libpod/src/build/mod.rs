@@ -84,6 +84,8 @@ pub struct BuildOptions {
     pub dns: Vec<String>,
     pub dns_search: Vec<String>,
     pub dns_options: Vec<String>,
+    /// `--no-hosts`: RUN steps get the image's own /etc/hosts.
+    pub no_hosts: bool,
     /// `--volume` for RUN steps.
     pub volumes: Vec<String>,
     /// `--secret id=ID,src=PATH`.
@@ -105,6 +107,8 @@ pub struct BuildOptions {
     pub ulimits: Vec<crate::container::options::Ulimit>,
     /// `-o type=local,dest=DIR`: the final image's file system is also copied there.
     pub output_dir: Option<PathBuf>,
+    /// `--jobs`: how many stages may be built at the same time (0: as many as are ready).
+    pub jobs: usize,
 }
 
 impl Default for BuildOptions {
@@ -135,6 +139,7 @@ impl Default for BuildOptions {
             dns: Vec::new(),
             dns_search: Vec::new(),
             dns_options: Vec::new(),
+            no_hosts: false,
             volumes: Vec::new(),
             secrets: Vec::new(),
             squash: false,
@@ -147,6 +152,7 @@ impl Default for BuildOptions {
             security_opts: Vec::new(),
             ulimits: Vec::new(),
             output_dir: None,
+            jobs: 1,
         }
     }
 }
@@ -201,6 +207,10 @@ impl Runtime {
         let tmp = self.paths().storage_root().with_file_name("build-tmp");
         self.store()?;
         let mut opts = opts;
+        // Squashing commits the stage once: no step cache, as with --layers=false.
+        if opts.squash || opts.squash_all {
+            opts.layers = false;
+        }
         let context_src = std::mem::replace(&mut opts.context, ContextSource::Dir(PathBuf::new()));
         let ctx = Context::open(context_src, &tmp, opts.ignore_file.as_deref())?;
         let (file_name, text) = read_containerfile(&ctx, opts.containerfile.as_ref())?;
@@ -231,15 +241,27 @@ impl Runtime {
                 prefix: String::new(),
             },
             _tmp: Vec::new(),
+            stage_bases: BTreeMap::new(),
+            made: Vec::new(),
+        };
+        // The images there were before (a step's image may be one of them: never removed).
+        let existing: BTreeSet<String> = if opts.squash || opts.squash_all || !opts.layers {
+            self.store()?.images()?.into_iter().map(|i| i.id).collect()
+        } else {
+            BTreeSet::new()
         };
         b.meta = b.meta_args()?;
         let target = b.target_stage()?;
         let needed = b.needed_stages(target)?;
         let mut last = None;
-        for idx in needed {
-            let image = b.build_stage(idx, idx == target)?;
-            b.stage_images.insert(idx, image.clone());
-            last = Some(image);
+        if opts.jobs != 1 && needed.len() > 1 {
+            last = Some(b.build_parallel(&needed, target)?);
+        } else {
+            for idx in needed {
+                let image = b.build_stage(idx, idx == target)?;
+                b.stage_images.insert(idx, image.clone());
+                last = Some(image);
+            }
         }
         let image_id = last.ok_or_else(|| Error::InvalidArgument("nothing to build".into()))?;
         let unused: Vec<&String> = b
@@ -256,8 +278,23 @@ impl Runtime {
         }
         let store = self.store()?;
         let mut image = store.lookup_image(&image_id)?;
-        if opts.squash || opts.squash_all {
-            image = b.squash(&image)?;
+        // --layers=false, --squash, --squash-all: one commit for the final stage (over its
+        // base, or of everything), and none of the steps' images kept, as Podman does.
+        if opts.squash || opts.squash_all || !opts.layers {
+            let base = b.stage_bases.get(&target).cloned().flatten();
+            b.current = target;
+            image = steps::squash(&mut b, &image, base, opts.squash_all)?;
+            for id in b.made.iter().rev() {
+                if *id != image.id && !existing.contains(id) {
+                    let named = store
+                        .lookup_image(id)
+                        .map(|i| !i.names.is_empty())
+                        .unwrap_or(true);
+                    if !named {
+                        let _ = store.remove_image(id);
+                    }
+                }
+            }
         }
         for t in &opts.tags {
             let name = storage::normalize_name(t)?;
@@ -323,13 +360,40 @@ fn check_platform(p: &str) -> Result<()> {
     let mut parts = p.split('/');
     let os = parts.next().unwrap_or("");
     let arch = parts.next().unwrap_or(host_arch());
-    if (os != "linux" && !os.is_empty()) || arch != host_arch() {
+    if os != "linux" && !os.is_empty() {
+        return Err(Error::Unsupported(format!(
+            "cannot build for platform {p}: this host runs linux/{} and no emulator runs {os} binaries",
+            host_arch()
+        )));
+    }
+    if arch != host_arch() {
+        if emulator_registered(arch) {
+            return Err(Error::Unsupported(format!(
+                "cannot build for platform {p}: an emulator for {arch} is registered (binfmt_misc), but rpod builds for the host's platform (linux/{}) only",
+                host_arch()
+            )));
+        }
         return Err(Error::Unsupported(format!(
             "cannot build for platform {p}: this host is linux/{} and no emulator for {arch} is registered (binfmt_misc)",
             host_arch()
         )));
     }
     Ok(())
+}
+
+/// Whether binfmt_misc has an enabled handler for `arch` (qemu-user's names).
+fn emulator_registered(arch: &str) -> bool {
+    let qemu = match arch {
+        "amd64" => "x86_64",
+        "arm64" => "aarch64",
+        "386" => "i386",
+        "ppc64le" => "ppc64le",
+        "arm" => "arm",
+        other => other,
+    };
+    std::fs::read_to_string(format!("/proc/sys/fs/binfmt_misc/qemu-{qemu}"))
+        .map(|t| t.lines().next() == Some("enabled"))
+        .unwrap_or(false)
 }
 
 fn read_containerfile(
@@ -401,6 +465,16 @@ pub fn parse_build_args(args: &[String]) -> Result<BTreeMap<String, String>> {
     Ok(out)
 }
 
+/// What a stage built on a thread of its own (`--jobs`) hands back.
+struct StageOutcome {
+    idx: usize,
+    result: Result<String>,
+    out: Vec<u8>,
+    used: BTreeSet<String>,
+    bases: BTreeMap<usize, Option<String>>,
+    made: Vec<String>,
+}
+
 /// The build in progress.
 pub(crate) struct Builder<'a, 'o> {
     pub(crate) rt: &'a Runtime,
@@ -419,6 +493,10 @@ pub(crate) struct Builder<'a, 'o> {
     pub(crate) stage_images: BTreeMap<usize, String>,
     pub(crate) progress: Progress<'o>,
     pub(crate) _tmp: Vec<TempDir>,
+    /// The image each stage started from (`None`: scratch).
+    pub(crate) stage_bases: BTreeMap<usize, Option<String>>,
+    /// Images this build committed, in order.
+    pub(crate) made: Vec<String>,
 }
 
 impl Builder<'_, '_> {
@@ -521,6 +599,15 @@ impl Builder<'_, '_> {
             if !needed.insert(s) {
                 continue;
             }
+            todo.extend(self.stage_deps(s)?);
+        }
+        Ok(needed.into_iter().collect())
+    }
+
+    /// The earlier stages stage `s` uses (its base, `COPY --from`, `RUN --mount=from=`).
+    fn stage_deps(&self, s: usize) -> Result<Vec<usize>> {
+        let mut todo = Vec::new();
+        {
             let stage = &self.df.stages[s];
             let base = self.expand_meta(&stage.base, stage.from.line)?;
             if let Some(d) = self.stage_dep(&base, s, stage.from.line, "FROM ")? {
@@ -555,17 +642,133 @@ impl Builder<'_, '_> {
                 }
             }
         }
-        Ok(needed.into_iter().collect())
+        Ok(todo)
+    }
+
+    /// `--jobs`: builds the needed stages, each on a thread with an engine handle of its own
+    /// as soon as the stages it uses are built, at most `jobs` at a time (0: no limit). Each
+    /// stage's output is printed whole when it is done, in stage order. Returns the target's
+    /// image.
+    fn build_parallel(&mut self, needed: &[usize], target: usize) -> Result<String> {
+        let jobs = if self.opts.jobs == 0 {
+            needed.len()
+        } else {
+            self.opts.jobs
+        };
+        let mut deps: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+        for &s in needed {
+            deps.insert(s, self.stage_deps(s)?);
+        }
+        let mut done: BTreeSet<usize> = BTreeSet::new();
+        while done.len() < needed.len() {
+            let ready: Vec<usize> = needed
+                .iter()
+                .copied()
+                .filter(|s| !done.contains(s) && deps[s].iter().all(|d| done.contains(d)))
+                .take(jobs)
+                .collect();
+            if ready.is_empty() {
+                return Err(Error::InvalidArgument(format!(
+                    "{}: the stages' dependencies form a cycle",
+                    self.df.file
+                )));
+            }
+            // The handles (and their stores) are opened here, before any stage works, so
+            // no store opening meets another stage's staging files.
+            let mut handles = Vec::new();
+            for _ in &ready {
+                let rt = Runtime::open(self.rt.options.clone(), self.rt.oci_handle())?;
+                rt.store()?;
+                handles.push(rt);
+            }
+            let (opts, df, ctx, named) = (self.opts, self.df, self.ctx, self.named_contexts);
+            let quiet = self.progress.quiet;
+            let outcomes: Vec<StageOutcome> = std::thread::scope(|sc| {
+                let running: Vec<_> = ready
+                    .iter()
+                    .zip(handles)
+                    .map(|(&idx, rt)| {
+                        let build_args = self.build_args.clone();
+                        let meta = self.meta.clone();
+                        let stage_images = self.stage_images.clone();
+                        sc.spawn(move || {
+                            let mut out: Vec<u8> = Vec::new();
+                            let mut sub = Builder {
+                                rt: &rt,
+                                opts,
+                                df,
+                                ctx,
+                                named_contexts: named,
+                                build_args,
+                                used_args: BTreeSet::new(),
+                                meta,
+                                current: idx,
+                                stage_images,
+                                progress: Progress {
+                                    out: &mut out,
+                                    quiet,
+                                    prefix: String::new(),
+                                },
+                                _tmp: Vec::new(),
+                                stage_bases: BTreeMap::new(),
+                                made: Vec::new(),
+                            };
+                            let result = sub.build_stage(idx, idx == target);
+                            let used = std::mem::take(&mut sub.used_args);
+                            let bases = std::mem::take(&mut sub.stage_bases);
+                            let made = std::mem::take(&mut sub.made);
+                            drop(sub);
+                            StageOutcome {
+                                idx,
+                                result,
+                                out,
+                                used,
+                                bases,
+                                made,
+                            }
+                        })
+                    })
+                    .collect();
+                running
+                    .into_iter()
+                    .map(|h| {
+                        h.join().map_err(|_| {
+                            Error::InvalidArgument("a build stage's thread panicked".into())
+                        })
+                    })
+                    .collect::<Result<Vec<_>>>()
+            })?;
+            let mut first_err = None;
+            for o in outcomes {
+                let _ = self.progress.out.write_all(&o.out);
+                self.used_args.extend(o.used);
+                self.stage_bases.extend(o.bases);
+                self.made.extend(o.made);
+                match o.result {
+                    Ok(id) => {
+                        self.stage_images.insert(o.idx, id);
+                        done.insert(o.idx);
+                    }
+                    Err(e) => {
+                        first_err.get_or_insert(e);
+                    }
+                }
+            }
+            if let Some(e) = first_err {
+                return Err(e);
+            }
+        }
+        self.current = target;
+        self.stage_images
+            .get(&target)
+            .cloned()
+            .ok_or_else(|| Error::InvalidArgument("nothing to build".into()))
     }
 
     pub(crate) fn expand_meta(&self, text: &str, line: usize) -> Result<String> {
         let m = &self.meta;
         let look = |n: &str| m.get(n).cloned();
         dockerfile::expand_word(text, &look, self.df.escape).map_err(|e| self.err(line, &e.0))
-    }
-
-    fn squash(&mut self, image: &storage::Image) -> Result<storage::Image> {
-        steps::squash(self, image)
     }
 }
 

@@ -289,6 +289,7 @@ impl<'a, 'o> Builder<'a, 'o> {
             st.image = Some(image.id.clone());
             stage.from.original.clone()
         };
+        self.stage_bases.insert(idx, st.image.clone());
         self.progress.line(&format!("STEP 1/{total}: {from_text}"));
         // As Buildah: a config without PATH gets the default one.
         if !st.env().iter().any(|e| e.starts_with("PATH=")) {
@@ -724,6 +725,8 @@ impl<'a, 'o> Builder<'a, 'o> {
     ) -> Result<()> {
         let key = self.step_key(st, &ins.original, extra, is_final);
         if self.cached_step(st, &key)? {
+            // The cached image holds the pending WORKDIR this step created.
+            st.pending_workdir = None;
             self.announce(st, is_final);
             return Ok(());
         }
@@ -797,6 +800,7 @@ impl<'a, 'o> Builder<'a, 'o> {
                 } else {
                     Vec::new()
                 },
+                squash_tree: None,
             },
             |layers| {
                 blob["created"] = json!(created_text);
@@ -826,6 +830,7 @@ impl<'a, 'o> Builder<'a, 'o> {
             st.blob[k] = stored[k].clone();
         }
         st.image = Some(image.id.clone());
+        self.made.push(image.id.clone());
         self.announce(st, is_final);
         Ok(image.id)
     }
@@ -911,6 +916,7 @@ impl<'a, 'o> Builder<'a, 'o> {
         let extra_refs: Vec<&str> = extra.iter().map(String::as_str).collect();
         let key = self.step_key(st, &ins.original, &extra_refs, is_final);
         if self.cached_step(st, &key)? {
+            st.pending_workdir = None;
             self.announce(st, is_final);
             return Ok(());
         }
@@ -928,8 +934,13 @@ impl<'a, 'o> Builder<'a, 'o> {
         for v in &self.opts.volumes {
             mounts.push(MountSpec::parse_volume(v)?);
         }
+        // RUN --mount targets: a mount point the step had to create is removed before the
+        // commit, as Buildah does (the -v mount points stay).
+        let mut mount_targets: Vec<String> = Vec::new();
         for m in ins.flag_values("mount") {
-            mounts.push(self.run_mount(m, ins, &mut mounts_keep)?);
+            let spec = self.run_mount(m, ins, &mut mounts_keep)?;
+            mount_targets.push(spec.destination.clone());
+            mounts.push(spec);
         }
         let network_text = ins
             .flag("network")
@@ -963,6 +974,7 @@ impl<'a, 'o> Builder<'a, 'o> {
             net,
             mounts,
             log_driver: Some("none".into()),
+            no_hosts: self.opts.no_hosts,
             cap_add: self.opts.cap_add.clone(),
             cap_drop: self.opts.cap_drop.clone(),
             security_opts: self.opts.security_opts.clone(),
@@ -976,12 +988,42 @@ impl<'a, 'o> Builder<'a, 'o> {
         let mut ctr = self.rt.create_container(opts)?;
         let pending = st.pending_workdir.take();
         let user = st.config_str("User");
-        let result = match pending {
-            Some(dir) => ctr
-                .with_rootfs(|root| create_workdir(root, &dir, &user).map(|_| ()))
-                .and_then(|_| self.run_container(&mut ctr)),
-            None => self.run_container(&mut ctr),
-        };
+        let workdir = st.config_str("WorkingDir");
+        let mut created_targets: Vec<String> = Vec::new();
+        let result = ctr
+            .with_rootfs(|root| {
+                for t in &mount_targets {
+                    let abs = if t.starts_with('/') || workdir.is_empty() {
+                        t.clone()
+                    } else {
+                        format!("{}/{t}", workdir.trim_end_matches('/'))
+                    };
+                    let exists = match Located::in_root(root, &abs) {
+                        Ok(l) => l.exists(),
+                        Err(e) if e.is_not_found() => false,
+                        Err(e) => return Err(e.into()),
+                    };
+                    if !exists {
+                        created_targets.push(abs);
+                    }
+                }
+                match &pending {
+                    Some(dir) => create_workdir(root, dir, &user).map(|_| ()),
+                    None => Ok(()),
+                }
+            })
+            .and_then(|_| self.run_container(&mut ctr))
+            .and_then(|code| {
+                if code == 0 && !created_targets.is_empty() {
+                    ctr.with_rootfs(|root| {
+                        for t in created_targets.iter().rev() {
+                            remove_mount_point(root, t)?;
+                        }
+                        Ok(())
+                    })?;
+                }
+                Ok(code)
+            });
         let code = match result {
             Ok(code) => code,
             Err(e) => {
@@ -1454,6 +1496,27 @@ fn create_workdir(root: &Path, dir: &str, user: &str) -> Result<bool> {
     Ok(true)
 }
 
+/// Removes a mount point a RUN step created (an empty directory or an empty file), resolved
+/// inside `root`.
+fn remove_mount_point(root: &Path, path: &str) -> Result<()> {
+    let loc = match Located::in_root(root, path) {
+        Ok(l) => l,
+        Err(e) if e.is_not_found() => return Ok(()),
+        Err(e) => return Err(e.into()),
+    };
+    let Some(meta) = loc.metadata() else {
+        return Ok(());
+    };
+    let host = root.join(loc.path().to_string_lossy().trim_start_matches('/'));
+    if meta.is_dir() {
+        // Only an empty directory: whatever the step wrote below it stays.
+        let _ = std::fs::remove_dir(&host);
+    } else if meta.is_file() && meta.len() == 0 {
+        let _ = std::fs::remove_file(&host);
+    }
+    Ok(())
+}
+
 fn is_only_heredoc(args: &str) -> bool {
     args.split_whitespace().all(|w| w.starts_with("<<"))
 }
@@ -1531,62 +1594,80 @@ fn http_get(url: &str) -> std::result::Result<Vec<u8>, String> {
     Ok(resp[end + 4..].to_vec())
 }
 
-/// `--squash` / `--squash-all`: the image's new layers (or all of them) as one.
-pub(crate) fn squash(b: &mut Builder<'_, '_>, image: &storage::Image) -> Result<storage::Image> {
+/// `--squash`, `--layers=false` (the final stage's new layers as one layer over the stage's
+/// base) and `--squash-all` (everything as one layer), as Podman commits them: the history
+/// keeps one entry per instruction, all but the last marked as empty layers.
+pub(crate) fn squash(
+    b: &mut Builder<'_, '_>,
+    image: &storage::Image,
+    base: Option<String>,
+    all: bool,
+) -> Result<storage::Image> {
     let store = b.rt.store()?;
     let blob = b.load_blob(&image.id)?;
-    // The base of the squashed layer: nothing (--squash-all) or the first stage's base image.
-    let base = if b.opts.squash_all {
-        None
-    } else {
-        let stage = &b.df.stages[b.df.stages.len() - 1];
-        let base = b.expand_meta(&stage.base, stage.from.line)?;
-        if base.eq_ignore_ascii_case("scratch") {
-            None
-        } else if let Some(dep) = b.stage_dep(&base, stage.index, stage.from.line, "FROM ")? {
-            b.stage_images.get(&dep).cloned()
-        } else {
-            store.lookup_image(&base).ok().map(|i| i.id)
-        }
+    let base = if all { None } else { base };
+    // The history entries of the stage's base (kept unless everything is squashed).
+    let base_history = match b.stage_bases.get(&b.current).cloned().flatten() {
+        Some(id) => b.load_blob(&id)?["history"]
+            .as_array()
+            .map(Vec::len)
+            .unwrap_or(0),
+        None => 0,
     };
     let full = WorkLayer::new(store, Some(&image.id))?;
-    let target = WorkLayer::new(store, base.as_deref())?;
-    let rsync_ok = std::process::Command::new("cp")
-        .arg("-a")
-        .arg(format!("{}/.", full.root.display()))
-        .arg(&target.root)
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false);
-    if !rsync_ok {
-        return Err(Error::InvalidArgument(
-            "squashing the image's layers failed".into(),
-        ));
-    }
-    let mut target = target;
-    target.unmount()?;
-    let created = chrono::Utc::now();
-    let ts = storage::oci::go_rfc3339(created);
+    let created = match b.opts.timestamp {
+        Some(ts) => chrono::DateTime::from_timestamp(ts, 0).unwrap_or_else(chrono::Utc::now),
+        None => chrono::Utc::now(),
+    };
     let docker = b.opts.docker_format;
+    let omit = b.opts.omit_history;
     let squashed = store.commit_build(
         storage::BuildCommit {
             base: base.clone(),
-            container: Some(target.id.clone()),
+            container: None,
             names: Vec::new(),
             created: Some(created),
             clamp_mtime: b.opts.timestamp.map(|t| t.max(0) as u64),
             docker,
-            annotations: Vec::new(),
+            annotations: b
+                .opts
+                .annotations
+                .iter()
+                .map(|a| {
+                    let (k, v) = a.split_once('=').unwrap_or((a, ""));
+                    (k.to_string(), v.to_string())
+                })
+                .collect(),
+            squash_tree: Some(full.root.clone()),
         },
         |layers| {
             let mut blob = blob.clone();
             blob["rootfs"] = json!({"type": "layers", "diff_ids": layers.diff_ids});
-            blob["created"] = json!(ts);
-            blob["history"] = json!([{"created": ts, "created_by": "/bin/sh -c #(nop) squashed"}]);
+            let history: Vec<Value> = blob["history"].as_array().cloned().unwrap_or_default();
+            let (old, new) = history.split_at(base_history.min(history.len()));
+            let mut out: Vec<Value> = if all { Vec::new() } else { old.to_vec() };
+            let n = new.len();
+            for (i, h) in new.iter().enumerate() {
+                let mut h = h.clone();
+                if let Some(o) = h.as_object_mut() {
+                    if i + 1 == n {
+                        o.remove("empty_layer");
+                    } else {
+                        o.insert("empty_layer".into(), json!(true));
+                    }
+                }
+                out.push(h);
+            }
+            if n == 0 {
+                out.push(json!({
+                    "created": storage::oci::go_rfc3339(created),
+                    "created_by": "/bin/sh -c #(nop) squashed",
+                }));
+            }
+            blob["history"] = if omit { json!([]) } else { json!(out) };
             serde_json::to_vec(&blob).map_err(|e| e.to_string())
         },
     )?;
     drop(full);
-    drop(target);
     Ok(squashed)
 }

@@ -148,30 +148,51 @@ impl ImageFilters {
     }
 }
 
-/// Which images are intermediate: no name, and their layers are the
-/// bottom layers of another image (a parent in a build or commit). An
-/// image with no name and no such child is dangling.
+/// Which images are intermediate: no name and a child image, Podman's rule: a child's
+/// history has the parent's entries as a strict prefix and its layers start with the
+/// parent's (the same layers too: a step that only changed the config, such as ENV or
+/// LABEL in a build, makes a child with the parent's layers). An image with no name and no
+/// child is dangling.
 #[derive(Debug, Default)]
 pub struct ImageKinds {
     intermediate: BTreeSet<String>,
 }
 
+/// The `history` entries of an image's config, compared whole.
+pub type History = Vec<serde_json::Value>;
+
 impl ImageKinds {
-    pub fn of(images: &[ImageSummary]) -> ImageKinds {
-        ImageKinds {
-            intermediate: images
+    /// `history` gives an image's history (`None`: unreadable, never a parent or child).
+    pub fn of(
+        images: &[ImageSummary],
+        history: impl Fn(&ImageSummary) -> Option<History>,
+    ) -> ImageKinds {
+        let mut cache: std::collections::HashMap<String, Option<History>> =
+            std::collections::HashMap::new();
+        let mut get = |i: &ImageSummary| -> Option<History> {
+            cache
+                .entry(i.id.clone())
+                .or_insert_with(|| history(i))
+                .clone()
+        };
+        let mut intermediate = BTreeSet::new();
+        for parent in images.iter().filter(|i| i.names.is_empty()) {
+            let candidates: Vec<&ImageSummary> = images
                 .iter()
-                .filter(|i| i.names.is_empty())
-                .filter(|i| {
-                    images.iter().any(|child| {
-                        child.id != i.id
-                            && child.layers.len() > i.layers.len()
-                            && child.layers.starts_with(&i.layers)
-                    })
-                })
-                .map(|i| i.id.clone())
-                .collect(),
+                .filter(|c| c.id != parent.id && c.layers.starts_with(&parent.layers))
+                .collect();
+            if candidates.is_empty() {
+                continue;
+            }
+            let Some(ph) = get(parent) else { continue };
+            let has_child = candidates
+                .iter()
+                .any(|c| get(c).is_some_and(|ch| ch.len() > ph.len() && ch.starts_with(&ph)));
+            if has_child {
+                intermediate.insert(parent.id.clone());
+            }
         }
+        ImageKinds { intermediate }
     }
 
     pub fn is_intermediate(&self, i: &ImageSummary) -> bool {
@@ -218,7 +239,13 @@ impl Runtime {
     /// The images a listing shows, newest first, each with `dangling` set.
     pub fn list_images(&self, opts: &ImageListOptions) -> Result<Vec<ImageSummary>> {
         let images = self.images()?;
-        let kinds = ImageKinds::of(&images);
+        let store = self.store()?;
+        let kinds = ImageKinds::of(&images, |i| {
+            let image = store.lookup_image(&i.id).ok()?;
+            let blob = store.image_config_blob(&image).ok()?;
+            let v: serde_json::Value = serde_json::from_slice(&blob).ok()?;
+            Some(v["history"].as_array().cloned().unwrap_or_default())
+        });
         let f = &opts.filters;
         let before = ImageFilters::pivot(self, &f.before, "before")?;
         let since = ImageFilters::pivot(self, &f.since, "since")?;
@@ -290,8 +317,31 @@ mod tests {
         let base = image("aa", &[], &["l1"]);
         let child = image("bb", &["localhost/child:latest"], &["l1", "l2"]);
         let lone = image("cc", &[], &["l9"]);
-        let all = vec![base.clone(), child.clone(), lone.clone()];
-        let k = ImageKinds::of(&all);
+        // A config-only step: the same layers, one more history entry.
+        let meta_parent = image("dd", &[], &["l1", "l2"]);
+        let all = vec![
+            base.clone(),
+            child.clone(),
+            lone.clone(),
+            meta_parent.clone(),
+        ];
+        let hist = |i: &ImageSummary| -> Option<History> {
+            let n = match i.id.as_str() {
+                "aa" => 1,
+                "dd" => 2,
+                "bb" => 3,
+                _ => 1,
+            };
+            Some((0..n).map(|k| serde_json::json!(k)).collect())
+        };
+        let k = ImageKinds::of(&all, hist);
+        assert!(
+            k.is_intermediate(&meta_parent),
+            "same layers, shorter history"
+        );
+        // Without a longer history an image with the same layers is no child.
+        let same = ImageKinds::of(&all, |_| Some(Vec::new()));
+        assert!(!same.is_intermediate(&meta_parent) && !same.is_intermediate(&base));
         assert!(k.is_intermediate(&base) && !k.is_dangling(&base));
         assert!(!k.is_intermediate(&lone) && k.is_dangling(&lone));
         assert!(!k.is_dangling(&child) && !k.is_intermediate(&child));

@@ -167,11 +167,6 @@ fn refuse_unsupported(a: &BuildArgs) -> Result<()> {
             "registry certificates come from the system store",
         ),
         (
-            "no-hosts",
-            a.no_hosts == Some(true),
-            "RUN steps always get rpod's /etc/hosts",
-        ),
-        (
             "squash",
             a.squash == Some(true) && a.squash_all == Some(true),
             "give --squash or --squash-all, not both",
@@ -188,12 +183,10 @@ fn refuse_unsupported(a: &BuildArgs) -> Result<()> {
         }
     }
     if let Some(j) = &a.jobs {
-        match j.parse::<u32>() {
-            Ok(0) | Ok(1) => {}
-            Ok(_) => return Err(unsupported("jobs", "stages are built one after another")),
-            Err(_) => bail!(libpod::Error::InvalidArgument(format!(
+        if j.parse::<u32>().is_err() {
+            bail!(libpod::Error::InvalidArgument(format!(
                 "invalid --jobs {j:?}: expected a number"
-            ))),
+            )));
         }
     }
     if let Some(i) = &a.isolation {
@@ -266,7 +259,7 @@ fn options(a: &BuildArgs) -> Result<(BuildOptions, Option<PathBuf>)> {
         None => None,
     };
     opts.context = if context == "-" {
-        ContextSource::Tar(Box::new(std::io::stdin()))
+        ContextSource::tar(std::io::stdin())
     } else {
         let p = Path::new(&context);
         let meta = std::fs::metadata(p)
@@ -275,7 +268,7 @@ fn options(a: &BuildArgs) -> Result<(BuildOptions, Option<PathBuf>)> {
             ContextSource::Dir(p.to_path_buf())
         } else {
             let f = std::fs::File::open(p).with_context(|| format!("opening {context}"))?;
-            ContextSource::Tar(Box::new(f))
+            ContextSource::tar(f)
         }
     };
     opts.ignore_file = a.ignorefile.clone();
@@ -364,6 +357,12 @@ fn options(a: &BuildArgs) -> Result<(BuildOptions, Option<PathBuf>)> {
     opts.dns = a.dns.clone();
     opts.dns_search = a.dns_search.clone();
     opts.dns_options = a.dns_option.clone();
+    opts.no_hosts = bool_flag(a.no_hosts, false);
+    if opts.no_hosts && !opts.add_hosts.is_empty() {
+        bail!(invalid(
+            "--no-hosts and --add-host conflict, can not be used together".into()
+        ));
+    }
     opts.volumes = a.volume.clone();
     for s in &a.secret {
         let mut id = None;
@@ -402,6 +401,11 @@ fn options(a: &BuildArgs) -> Result<(BuildOptions, Option<PathBuf>)> {
     }
     opts.platform = platform;
     opts.omit_history = bool_flag(a.omit_history, false);
+    opts.jobs = a
+        .jobs
+        .as_deref()
+        .and_then(|j| j.parse::<usize>().ok())
+        .unwrap_or(1);
     opts.cap_add = a.cap_add.clone();
     opts.cap_drop = a.cap_drop.clone();
     for s in &a.security_opt {

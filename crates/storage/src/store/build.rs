@@ -3,13 +3,18 @@
 //! no layer (ENV, LABEL, …), the manifest may be Docker's, and layer times may be clamped
 //! (`--timestamp`) so that the same input gives the same image ID.
 
+use std::ffi::OsStr;
 use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, Seek, SeekFrom, Write};
 use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Component, Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 
 use super::Store;
+use crate::archive::pack::Packer;
+use crate::archive::DirHandle;
+use crate::changes::{copy_changes, ChangeKind, LowerView};
 use crate::digest::SHA256_PREFIX;
 use crate::error::{Error, IoContext, Result};
 use crate::fsutil::StagingDir;
@@ -34,6 +39,10 @@ pub struct BuildCommit {
     pub docker: bool,
     /// Manifest annotations.
     pub annotations: Vec<(String, String)>,
+    /// A complete root file system (a mounted container of the image being squashed): the
+    /// new layer is its difference from `base` (deletions as whiteouts). Used without
+    /// `container`.
+    pub squash_tree: Option<std::path::PathBuf>,
 }
 
 /// The layers of an image under construction, given to the config writer.
@@ -81,6 +90,23 @@ impl Store {
                 size: 0,
             });
             self.write_layer_tar(&dir, lower, &mut file)?;
+            file.seek(SeekFrom::Start(0)).at("seek", &tar_path)?;
+            if let Some(ts) = opts.clamp_mtime {
+                let clamped_path = staging.path().join("clamped.tar");
+                let mut out = new_file(&clamped_path)?;
+                clamp_times(&mut file, &mut out, ts)?;
+                out.seek(SeekFrom::Start(0)).at("seek", &clamped_path)?;
+                file = out;
+            }
+            layer_file = Some(file);
+        } else if let Some(tree) = &opts.squash_tree {
+            let tar_path = staging.path().join("layer.tar");
+            let mut file = new_file(&tar_path)?;
+            let lower_dirs = match &base {
+                Some(b) => self.layer_dirs(b)?,
+                None => Vec::new(),
+            };
+            write_tree_diff(tree, &lower_dirs, &mut file)?;
             file.seek(SeekFrom::Start(0)).at("seek", &tar_path)?;
             if let Some(ts) = opts.clamp_mtime {
                 let clamped_path = staging.path().join("clamped.tar");
@@ -139,6 +165,44 @@ impl Store {
         self.images.save(&image)?;
         Ok(image)
     }
+}
+
+/// Writes the difference between the full tree `tree` and the merged `lower` layers as a
+/// layer tar (whiteouts for what `tree` lacks).
+fn write_tree_diff(tree: &Path, lower: &[PathBuf], out: &mut File) -> Result<()> {
+    let view = LowerView::new(lower)?;
+    let root = DirHandle::open(tree)?;
+    let mut packer = Packer::new(BufWriter::new(&mut *out), true);
+    for change in copy_changes(tree, &view)? {
+        let rel = Path::new(change.path.trim_start_matches('/'));
+        if change.kind == ChangeKind::Deleted {
+            packer.whiteout(rel)?;
+            continue;
+        }
+        let Some(name) = rel.file_name() else {
+            continue;
+        };
+        let parent = open_below(&root, rel.parent().unwrap_or(Path::new("")))?;
+        if let Some(meta) = parent.lstat(name)? {
+            packer.entry(&parent, name, rel, &meta, false)?;
+        }
+    }
+    packer.finish()?;
+    out.flush().at("write", tree)
+}
+
+/// Opens the directory `rel` below `root`, one component at a time, never following a
+/// symlink.
+fn open_below(root: &DirHandle, rel: &Path) -> Result<DirHandle> {
+    let mut dir = root.try_clone()?;
+    for component in rel.components() {
+        if let Component::Normal(name) = component {
+            dir = dir
+                .open_child_dir(OsStr::new(name))
+                .at("open directory", &dir.display_child(name))?;
+        }
+    }
+    Ok(dir)
 }
 
 fn new_file(path: &std::path::Path) -> Result<File> {
