@@ -731,7 +731,9 @@ impl Runtime {
 
     /// Stops and removes a pod with its containers' anonymous volumes.
     pub(crate) fn kube_remove_pod(&self, pod: &crate::pods::PodConfig) -> Result<Vec<String>> {
-        let _ = self.pod_stop(pod, None);
+        // Podman's kube down (and --replace) stops the pods with no grace
+        // period: a timeout of 0, SIGKILL at once.
+        let _ = self.pod_stop(pod, Some(0));
         for mut c in self.pod_containers(pod)? {
             if !c.config().is_infra {
                 c.remove_with_volumes(true, None, true)?;
