@@ -31,6 +31,7 @@ pub mod query;
 mod runtime;
 pub mod secrets;
 pub mod system;
+pub mod systemd;
 pub mod volumes;
 
 mod error;

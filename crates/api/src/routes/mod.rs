@@ -15,6 +15,7 @@ pub mod secrets;
 pub mod specgen;
 pub mod stats;
 pub mod system;
+pub mod systemd;
 pub mod transfer;
 pub mod volumes;
 
@@ -167,7 +168,8 @@ pub fn router(state: AppState) -> Router {
         .route("/libpod/secrets/create", post(secrets::create))
         .route("/libpod/secrets/{name}", delete(secrets::remove))
         .route("/libpod/secrets/{name}/{action}", get(secrets::sub))
-        .route("/libpod/generate/{*rest}", any(not_served_kube))
+        .route("/libpod/generate/{name}/systemd", get(systemd::generate))
+        .route("/libpod/generate/kube", any(not_served_kube))
         .route("/libpod/play/{*rest}", any(not_served_kube))
         .route("/libpod/{*rest}", any(not_yet))
         .fallback(page_not_found)

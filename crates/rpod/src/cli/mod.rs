@@ -2,6 +2,7 @@
 //! follow Podman's.
 
 mod build;
+mod generate;
 mod images;
 pub mod network;
 mod pod;
@@ -14,6 +15,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 pub use build::*;
+pub use generate::*;
 pub use images::*;
 pub use pod::*;
 pub use secret::*;
@@ -118,6 +120,9 @@ pub enum Command {
     /// Manage secrets
     #[command(subcommand)]
     Secret(SecretGroup),
+    /// Generate structured data based on containers, pods or volumes
+    #[command(subcommand)]
+    Generate(GenerateGroup),
     /// Print a shell completion script
     Completion(CompletionArgs),
 }
@@ -772,6 +777,9 @@ pub struct StopArgs {
     /// Ignore containers that do not exist
     #[arg(short = 'i', long)]
     pub ignore: bool,
+    /// Read the container ID from the file (repeatable)
+    #[arg(long, value_name = "FILE")]
+    pub cidfile: Vec<PathBuf>,
     /// Containers (names or IDs)
     pub names: Vec<String>,
 }
@@ -811,6 +819,9 @@ pub struct RmArgs {
     /// Act on the latest container
     #[arg(short = 'l', long)]
     pub latest: bool,
+    /// Read the container ID from the file (repeatable)
+    #[arg(long, value_name = "FILE")]
+    pub cidfile: Vec<PathBuf>,
     /// Containers (names or IDs)
     pub names: Vec<String>,
 }

@@ -4,6 +4,7 @@
 mod build;
 mod containers;
 mod create;
+mod generate;
 mod images;
 mod network;
 mod pod;
@@ -82,6 +83,7 @@ pub fn dispatch(cli: Cli) -> Result<u8> {
         Command::Secret(g) => secret::run(&rt, g),
         Command::Healthcheck(HealthcheckGroup::Run(a)) => containers::healthcheck(&rt, &a.name),
         Command::Network(g) => network::run(&rt, g),
+        Command::Generate(g) => generate::run(&rt, g),
         Command::Version(_) | Command::Completion(_) => Ok(0),
     }
 }

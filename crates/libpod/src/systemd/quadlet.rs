@@ -1,0 +1,1 @@
+//! Quadlet: `.container`, `.volume`, `.network` and `.kube` files translated to service units.
