@@ -30,8 +30,8 @@ pub struct SystemdOptions {
     pub use_name: bool,
     /// `--no-header`: no comment lines before `[Unit]`.
     pub no_header: bool,
-    /// `--restart-policy`; `None` takes the container's policy, else
-    /// `on-failure`.
+    /// `--restart-policy`; `None` is `on-failure`, or with `new` the
+    /// container's own policy.
     pub restart_policy: Option<String>,
     /// `--restart-sec`.
     pub restart_sec: Option<u64>,
@@ -352,6 +352,11 @@ impl<'a> Generator<'a> {
     fn policy_for(&self, c: &Container<'_>) -> String {
         if let Some(p) = &self.opts.restart_policy {
             return p.clone();
+        }
+        // As in Podman, only a unit that recreates the container takes
+        // its policy (and drops --restart from the command).
+        if !self.opts.new {
+            return "on-failure".into();
         }
         match c.config().restart_policy.name {
             RestartPolicyName::No => "on-failure",
