@@ -72,3 +72,75 @@ pub struct CreateCommand {
     pub args: Vec<String>,
     pub image_index: usize,
 }
+
+impl crate::Container<'_> {
+    /// The service manager's notify socket (`NOTIFY_SOCKET` of this
+    /// process) that the monitor is to notify, unless the mode ignores it.
+    /// A relative path is made absolute: the monitor changes directory.
+    pub(crate) fn notify_socket(&self) -> Option<std::ffi::OsString> {
+        if self.config().sdnotify == SdNotifyMode::Ignore {
+            return None;
+        }
+        let v = std::env::var_os("NOTIFY_SOCKET").filter(|v| !v.is_empty())?;
+        if v.as_encoded_bytes().starts_with(b"@") {
+            return Some(v);
+        }
+        Some(
+            std::path::absolute(std::path::Path::new(&v))
+                .map(|p| p.into_os_string())
+                .unwrap_or(v),
+        )
+    }
+
+    /// The spec's part of `--sdnotify`: in `container` mode with a notify
+    /// socket, the monitor's proxy directory is mounted at
+    /// [`CONTAINER_NOTIFY_DIR`] and `NOTIFY_SOCKET` points into it; in every
+    /// other case the caller's socket stays out of the container.
+    pub(crate) fn apply_sdnotify(
+        &self,
+        spec: &mut oci_spec::runtime::Spec,
+        notify: Option<&std::ffi::OsStr>,
+    ) -> crate::Result<()> {
+        let proxy = notify.is_some() && self.config().sdnotify == SdNotifyMode::Container;
+        if proxy {
+            if let Some(process) = spec.process_mut() {
+                let mut env: Vec<String> = process
+                    .env()
+                    .clone()
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|e| !e.starts_with("NOTIFY_SOCKET="))
+                    .collect();
+                env.push(format!("NOTIFY_SOCKET={CONTAINER_NOTIFY_SOCKET}"));
+                process.set_env(Some(env));
+            }
+            let dir = self.rundir().join("notify");
+            std::fs::create_dir_all(&dir).map_err(|source| Error::Io {
+                context: format!("creating {}", dir.display()),
+                source,
+            })?;
+            let mount = oci_spec::runtime::MountBuilder::default()
+                .destination(std::path::PathBuf::from(CONTAINER_NOTIFY_DIR))
+                .typ("bind")
+                .source(dir)
+                .options(vec!["bind".to_string(), "rw".to_string()])
+                .build()
+                .map_err(|e| Error::Runtime(ocirt::Error::Spec(e)))?;
+            let mut mounts = spec.mounts().clone().unwrap_or_default();
+            mounts.push(mount);
+            spec.set_mounts(Some(mounts));
+        }
+        Ok(())
+    }
+
+    /// `conmon` mode: tells the monitor the container runs, so it sends
+    /// `READY=1` (it ignores this without a notify socket). A monitor that
+    /// can't be reached has nobody to notify either.
+    pub(crate) fn notify_started(&self) {
+        if self.config().sdnotify == SdNotifyMode::Conmon {
+            if let Ok(client) = monitor::attach::AttachClient::connect(&self.rundir()) {
+                let _ = client.started();
+            }
+        }
+    }
+}
