@@ -7,6 +7,7 @@ mod images;
 pub mod network;
 mod pod;
 mod secret;
+mod systemd;
 mod tools;
 mod volume;
 
@@ -19,6 +20,7 @@ pub use generate::*;
 pub use images::*;
 pub use pod::*;
 pub use secret::*;
+pub use systemd::*;
 pub use tools::*;
 pub use volume::*;
 
@@ -123,6 +125,8 @@ pub enum Command {
     /// Generate structured data based on containers, pods or volumes
     #[command(subcommand)]
     Generate(GenerateGroup),
+    /// Translate quadlet files to systemd service units (a systemd generator)
+    Quadlet(QuadletArgs),
     /// Print a shell completion script
     Completion(CompletionArgs),
 }

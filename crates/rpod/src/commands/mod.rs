@@ -11,6 +11,7 @@ mod pod;
 mod secret;
 mod service;
 mod system;
+mod systemd;
 mod tools;
 mod volume;
 
@@ -84,6 +85,7 @@ pub fn dispatch(cli: Cli) -> Result<u8> {
         Command::Healthcheck(HealthcheckGroup::Run(a)) => containers::healthcheck(&rt, &a.name),
         Command::Network(g) => network::run(&rt, g),
         Command::Generate(g) => generate::run(&rt, g),
+        Command::Quadlet(a) => systemd::quadlet(&rt, a),
         Command::Version(_) | Command::Completion(_) => Ok(0),
     }
 }
