@@ -178,7 +178,10 @@ fn quadlet_files_become_units_whose_commands_create_what_they_describe() {
     assert_eq!(c["HostConfig"]["AutoRemove"], true);
     let caps = c["HostConfig"]["CapAdd"].to_string().to_ascii_uppercase();
     assert!(caps.contains("SYS_TIME"), "{caps}");
-    assert!(c["HostConfig"]["CapDrop"].to_string().to_ascii_uppercase().contains("CHOWN"));
+    assert!(c["HostConfig"]["CapDrop"]
+        .to_string()
+        .to_ascii_uppercase()
+        .contains("CHOWN"));
     assert!(
         c["HostConfig"]["SecurityOpt"]
             .to_string()
