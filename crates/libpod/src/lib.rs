@@ -32,6 +32,7 @@ pub mod query;
 mod runtime;
 pub mod secrets;
 pub mod system;
+pub mod systemd;
 pub mod volumes;
 
 mod error;

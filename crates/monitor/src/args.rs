@@ -64,6 +64,15 @@ pub struct MonitorArgs {
     pub health_command: Option<PathBuf>,
     /// Arguments of the health command (`--health-command-arg`, repeatable).
     pub health_command_args: Vec<OsString>,
+    /// The service manager's notify socket (`--notify-socket`): where the
+    /// monitor sends `READY=1` and `MAINPID=<container pid>`. A leading `@`
+    /// names an abstract socket.
+    pub notify_socket: Option<OsString>,
+    /// `--notify-proxy` (with `--notify-socket`): bind
+    /// `<persist-dir>/notify/notify.sock` for the container and relay its
+    /// messages, `MAINPID` set to the container's pid. Without it the
+    /// monitor notifies once the caller reports the container started.
+    pub notify_proxy: bool,
 }
 
 /// A command line the monitor cannot use.
@@ -100,6 +109,7 @@ struct Single {
     exit_command: Option<OsString>,
     health_interval_ms: Option<OsString>,
     health_command: Option<OsString>,
+    notify_socket: Option<OsString>,
 }
 
 impl MonitorArgs {
@@ -138,6 +148,8 @@ impl MonitorArgs {
             health_interval_ms: 0,
             health_command: None,
             health_command_args: Vec::new(),
+            notify_socket: None,
+            notify_proxy: false,
         }
     }
 
@@ -153,6 +165,7 @@ impl MonitorArgs {
         let mut health_command_args = Vec::new();
         let mut terminal = false;
         let mut stdin = false;
+        let mut notify_proxy = false;
 
         let mut it = args.into_iter().map(Into::into);
         while let Some(arg) = it.next() {
@@ -166,6 +179,13 @@ impl MonitorArgs {
                 }
             };
             let slot = match opt.as_str() {
+                "--notify-proxy" => {
+                    if inline.is_some() {
+                        return Err(err(format!("option {opt} takes no value")));
+                    }
+                    notify_proxy = true;
+                    continue;
+                }
                 "--terminal" | "--stdin" => {
                     if inline.is_some() {
                         return Err(err(format!("option {opt} takes no value")));
@@ -205,6 +225,7 @@ impl MonitorArgs {
                 "--log-max-size" => &mut single.log_max_size,
                 "--sync-fd" => &mut single.sync_fd,
                 "--exit-command" => &mut single.exit_command,
+                "--notify-socket" => &mut single.notify_socket,
                 _ => return Err(err(format!("unknown option {opt}"))),
             };
             if slot.is_some() {
@@ -216,6 +237,7 @@ impl MonitorArgs {
         let mut parsed =
             Self::from_parts(single, runtime_args, exit_command_args, terminal, stdin)?;
         parsed.health_command_args = health_command_args;
+        parsed.notify_proxy = notify_proxy;
         parsed.validate()?;
         Ok(parsed)
     }
@@ -283,6 +305,8 @@ impl MonitorArgs {
             health_interval_ms,
             health_command: s.health_command.map(PathBuf::from),
             health_command_args: Vec::new(),
+            notify_socket: s.notify_socket.filter(|v| !v.is_empty()),
+            notify_proxy: false,
         })
     }
 
@@ -308,6 +332,9 @@ impl MonitorArgs {
         }
         if self.health_command.is_none() && !self.health_command_args.is_empty() {
             return Err(err("--health-command-arg given without --health-command"));
+        }
+        if self.notify_proxy && self.notify_socket.is_none() {
+            return Err(err("--notify-proxy given without --notify-socket"));
         }
         if (self.health_interval_ms > 0) != self.health_command.is_some() {
             return Err(err("--health-interval-ms and --health-command go together"));
@@ -358,6 +385,12 @@ impl MonitorArgs {
             push("--health-command", cmd.as_os_str());
             for arg in &self.health_command_args {
                 push("--health-command-arg", arg);
+            }
+        }
+        if let Some(sock) = &self.notify_socket {
+            push("--notify-socket", sock);
+            if self.notify_proxy {
+                out.push("--notify-proxy".into());
             }
         }
         if self.terminal {
@@ -425,7 +458,16 @@ mod tests {
         a.sync_fd = Some(5);
         a.exit_command = Some("/bin/rpod".into());
         a.exit_command_args = vec!["--flag".into(), "container".into(), "cleanup".into()];
+        a.notify_socket = Some("@abstract".into());
+        a.notify_proxy = true;
         assert_eq!(MonitorArgs::parse(a.to_args()).unwrap(), a);
+    }
+
+    #[test]
+    fn notify_proxy_needs_a_socket() {
+        let mut a = sample();
+        a.notify_proxy = true;
+        assert!(a.validate().is_err());
     }
 
     #[test]

@@ -11,6 +11,7 @@
 //! | [`KIND_STDERR`] (2) | monitor → client | container stderr |
 //! | [`KIND_RESIZE`] (3) | client → monitor | rows `u16` BE, cols `u16` BE |
 //! | [`KIND_CLOSE_STDIN`] (4) | client → monitor | none: close the container's stdin |
+//! | [`KIND_STARTED`] (5) | client → monitor | none: the container was started (`--notify-socket`) |
 //!
 //! Any number of clients may be attached; each gets all output produced
 //! while it is connected. When the container has exited and its output is
@@ -37,6 +38,10 @@ pub const KIND_STDERR: u8 = 2;
 pub const KIND_RESIZE: u8 = 3;
 /// Packet kind: close the container's stdin (client → monitor).
 pub const KIND_CLOSE_STDIN: u8 = 4;
+/// Client → monitor, empty: the caller started the container (the monitor
+/// then sends `READY=1` to `--notify-socket` unless it proxies the
+/// container's own notifications). Older monitors ignore it.
+pub const KIND_STARTED: u8 = 5;
 
 /// Largest payload of one packet (the packet is one byte more).
 pub const MAX_PAYLOAD: usize = 8192;
@@ -113,6 +118,11 @@ impl AttachClient {
         self.send_packet(KIND_CLOSE_STDIN, &[])
     }
 
+    /// Tells the monitor the container was started ([`KIND_STARTED`]).
+    pub fn started(&self) -> io::Result<()> {
+        self.send_packet(KIND_STARTED, &[])
+    }
+
     fn send_packet(&self, kind: u8, payload: &[u8]) -> io::Result<()> {
         let kind = [kind];
         let iov = [io::IoSlice::new(&kind), io::IoSlice::new(payload)];
@@ -181,6 +191,7 @@ pub(crate) enum ClientPacket<'a> {
     Stdin(&'a [u8]),
     Resize { rows: u16, cols: u16 },
     CloseStdin,
+    Started,
 }
 
 impl ClientPacket<'_> {
@@ -194,6 +205,7 @@ impl ClientPacket<'_> {
                 cols: u16::from_be_bytes([c0, c1]),
             }),
             (KIND_CLOSE_STDIN, []) => Some(ClientPacket::CloseStdin),
+            (KIND_STARTED, []) => Some(ClientPacket::Started),
             _ => None,
         }
     }

@@ -202,7 +202,10 @@ impl OciRuntime {
     }
 
     fn output(&self, mut cmd: Command, action: &str, id: &str) -> Result<String> {
+        // runc answers a NOTIFY_SOCKET itself (`start` would wait for the
+        // container's READY); rpod-monitor does the notifying.
         let out = cmd
+            .env_remove("NOTIFY_SOCKET")
             .stdin(Stdio::null())
             .output()
             .map_err(|source| Error::Spawn {

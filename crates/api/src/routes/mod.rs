@@ -18,6 +18,7 @@ pub mod specgen;
 pub mod stats;
 pub mod swarm;
 pub mod system;
+pub mod systemd;
 pub mod transfer;
 pub mod volumes;
 
@@ -182,7 +183,7 @@ pub fn router(state: AppState) -> Router {
         .route("/libpod/secrets/{name}/{action}", get(secrets::sub))
         .route("/libpod/play/kube", post(kube::play).delete(kube::down))
         .route("/libpod/generate/kube", get(kube::generate))
-        .route("/libpod/generate/{*rest}", any(not_served_kube))
+        .route("/libpod/generate/{name}/systemd", get(systemd::generate))
         .route("/libpod/play/{*rest}", any(not_served_kube))
         .route("/libpod/{*rest}", any(not_yet))
         .fallback(page_not_found)

@@ -99,6 +99,12 @@ pub struct ContainerConfig {
     /// Its user namespace and ID maps (`--userns`, `--uidmap`, …).
     #[serde(default)]
     pub userns: super::userns::UsernsConfig,
+    /// `--sdnotify`.
+    #[serde(default)]
+    pub sdnotify: crate::systemd::SdNotifyMode,
+    /// The command line that created it, when it was the rpod CLI.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub create_command: Option<crate::systemd::CreateCommand>,
 }
 
 impl ContainerConfig {

@@ -391,6 +391,8 @@ impl Runtime {
             is_infra: false,
             secrets,
             userns,
+            sdnotify: opts.sdnotify,
+            create_command: opts.create_command,
         })
     }
 

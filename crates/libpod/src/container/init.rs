@@ -81,6 +81,7 @@ impl Container<'_> {
         self.write_secret_files()?;
         self.prepare_userns_files(&rootfs)?;
         let mut spec = self.build_spec(&rootfs)?;
+        self.apply_sdnotify(&mut spec, self.notify_socket().as_deref())?;
         self.apply_hooks(&mut spec)?;
         let bundle = self.bundle();
         std::fs::create_dir_all(&bundle).ctx(|| format!("creating {}", bundle.display()))?;
@@ -227,6 +228,9 @@ impl Container<'_> {
         args.log_max_size = self.config.log_max_size.unwrap_or(0);
         args.terminal = self.config.tty;
         args.stdin = self.config.interactive;
+        args.notify_socket = self.notify_socket();
+        args.notify_proxy = args.notify_socket.is_some()
+            && self.config.sdnotify == crate::systemd::SdNotifyMode::Container;
         let (exe, mut exit_args) = self.rt.exit_command()?;
         exit_args.extend([
             "container".into(),
@@ -256,6 +260,7 @@ impl Container<'_> {
         let monitor_path = self.rt.monitor_path()?;
         let mut cmd = Command::new(&monitor_path);
         cmd.args(args.to_args())
+            .env_remove("NOTIFY_SOCKET")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null());

@@ -610,7 +610,11 @@ impl Container<'_> {
                     .and_then(|h| serde_json::to_value(h.on_failure).ok())
                     .and_then(|v| v.as_str().map(str::to_string))
                     .unwrap_or_else(|| "none".into()),
-                create_command: Vec::new(),
+                create_command: c
+                    .create_command
+                    .as_ref()
+                    .map(|cc| cc.args.clone())
+                    .unwrap_or_default(),
                 umask: format!("{:04o}", c.umask.unwrap_or(0o022)),
                 timeout: 0,
                 stop_timeout: c.stop_timeout,

@@ -35,6 +35,12 @@ pub struct CreateOptions {
     pub umask: Option<u32>,
     /// `--replace`: remove a container of the same name first.
     pub replace: bool,
+    /// `--sdnotify`: what the container and its monitor do with the
+    /// caller's `NOTIFY_SOCKET`.
+    pub sdnotify: crate::systemd::SdNotifyMode,
+    /// The command line that created the container (inspect's
+    /// `CreateCommand`; `generate systemd --new` reruns it).
+    pub create_command: Option<crate::systemd::CreateCommand>,
     /// `--pidfile`.
     pub pidfile: Option<PathBuf>,
     /// `--conmon-pidfile`: where the monitor's pid is written at init.

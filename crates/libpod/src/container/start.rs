@@ -44,6 +44,7 @@ impl Container<'_> {
         self.state.finished_at = None;
         self.state.restarting = false;
         self.save()?;
+        self.notify_started();
         self.event("start");
         Ok(())
     }

@@ -47,6 +47,7 @@ pub(crate) struct LoopParts {
     pub(crate) log: Option<LogWriter>,
     pub(crate) oom: OomWatch,
     pub(crate) health: Option<HealthSchedule>,
+    pub(crate) notify: Option<super::notify::Notifier>,
 }
 
 /// The result of the loop: the container is gone and its output drained.
@@ -138,6 +139,7 @@ enum Token {
     Listener,
     Client(usize),
     Oom,
+    Notify,
 }
 
 /// The loop's state.
@@ -152,6 +154,7 @@ pub(crate) struct EventLoop<'d> {
     log: Option<LogWriter>,
     oom: OomWatch,
     health: Option<HealthSchedule>,
+    notify: Option<super::notify::Notifier>,
     diag: &'d Diag,
     exit_code: Option<i32>,
     lost_child: bool,
@@ -212,6 +215,7 @@ impl<'d> EventLoop<'d> {
             log: parts.log,
             oom: parts.oom,
             health: parts.health,
+            notify: parts.notify,
             diag,
             exit_code: None,
             lost_child: false,
@@ -301,6 +305,10 @@ impl<'d> EventLoop<'d> {
             fds.push(PollFd::new(fd, PollFlags::POLLPRI));
             tokens.push(Token::Oom);
         }
+        if let Some(fd) = self.notify.as_ref().and_then(|n| n.proxy_fd()) {
+            fds.push(PollFd::new(fd, PollFlags::POLLIN));
+            tokens.push(Token::Notify);
+        }
         match poll(&mut fds, timeout) {
             Ok(_) => {}
             Err(Errno::EINTR) => return Ok(Vec::new()),
@@ -329,6 +337,11 @@ impl<'d> EventLoop<'d> {
             Token::Listener => self.accept_clients(),
             Token::Client(i) => self.on_client(i, revents),
             Token::Oom => self.oom.refresh(),
+            Token::Notify => {
+                if let Some(n) = &mut self.notify {
+                    n.on_proxy(self.diag);
+                }
+            }
         }
     }
 
@@ -484,6 +497,11 @@ impl<'d> EventLoop<'d> {
                 if let Some(s) = &mut self.stdin {
                     let state = s.close();
                     self.after_stdin(state);
+                }
+            }
+            Some(ClientPacket::Started) => {
+                if let Some(n) = &mut self.notify {
+                    n.started(self.diag);
                 }
             }
             Some(ClientPacket::Resize { rows, cols }) => {

@@ -15,6 +15,7 @@ mod daemon;
 mod diag;
 mod event_loop;
 mod health;
+mod notify;
 mod oom;
 mod reaper;
 mod runtime;
@@ -157,6 +158,11 @@ fn start<'d>(args: &MonitorArgs, diag: &'d Diag) -> Result<(Pid, EventLoop<'d>),
         args.socket_dir.display()
     ))?;
     let runtime_log = RuntimeLog::locate(&args.runtime_args);
+    let proxy = if args.notify_proxy {
+        Some(notify::bind_proxy().context("cannot create the container's notify socket")?)
+    } else {
+        None
+    };
 
     let create_failed = |outcome: &runtime::CreateOutcome| {
         runtime::failure_message(&args.runtime, runtime_log.as_ref(), outcome)
@@ -206,7 +212,15 @@ fn start<'d>(args: &MonitorArgs, diag: &'d Diag) -> Result<(Pid, EventLoop<'d>),
         diag.log(format_args!("cannot watch for OOM kills: {e}"));
         OomWatch::none()
     });
+    let notify = match &args.notify_socket {
+        Some(target) => Some(
+            notify::Notifier::new(target, proxy, pid.as_raw())
+                .context("cannot set up notifying the service manager")?,
+        ),
+        None => None,
+    };
     let parts = LoopParts {
+        notify,
         container: pid,
         reaper,
         io,

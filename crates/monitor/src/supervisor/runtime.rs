@@ -52,7 +52,10 @@ pub(crate) fn create(
     if let Some(socket) = console_socket {
         cmd.arg("--console-socket").arg(socket);
     }
+    // The runtime would answer a NOTIFY_SOCKET itself (and make `start`
+    // wait for the container's READY): notifying is the monitor's job.
     cmd.arg(&args.cid)
+        .env_remove("NOTIFY_SOCKET")
         .stdin(Stdio::from(stdio.stdin))
         .stdout(Stdio::from(stdio.stdout))
         .stderr(Stdio::from(stdio.stderr));

@@ -8,6 +8,7 @@ mod kube;
 pub mod network;
 mod pod;
 mod secret;
+mod systemd;
 mod tools;
 mod volume;
 
@@ -21,6 +22,7 @@ pub use images::*;
 pub use kube::*;
 pub use pod::*;
 pub use secret::*;
+pub use systemd::*;
 pub use tools::*;
 pub use volume::*;
 
@@ -128,9 +130,11 @@ pub enum Command {
     /// Play Kubernetes YAML
     #[command(subcommand)]
     Play(PlayGroup),
-    /// Generate structured data (Kubernetes YAML)
+    /// Generate structured data based on containers, pods or volumes
     #[command(subcommand)]
     Generate(GenerateGroup),
+    /// Translate quadlet files to systemd service units (a systemd generator)
+    Quadlet(QuadletArgs),
     /// Print a shell completion script
     Completion(CompletionArgs),
 }
@@ -785,6 +789,9 @@ pub struct StopArgs {
     /// Ignore containers that do not exist
     #[arg(short = 'i', long)]
     pub ignore: bool,
+    /// Read the container ID from the file (repeatable)
+    #[arg(long, value_name = "FILE")]
+    pub cidfile: Vec<PathBuf>,
     /// Containers (names or IDs)
     pub names: Vec<String>,
 }
@@ -824,6 +831,9 @@ pub struct RmArgs {
     /// Act on the latest container
     #[arg(short = 'l', long)]
     pub latest: bool,
+    /// Read the container ID from the file (repeatable)
+    #[arg(long, value_name = "FILE")]
+    pub cidfile: Vec<PathBuf>,
     /// Containers (names or IDs)
     pub names: Vec<String>,
 }

@@ -93,6 +93,9 @@ pub struct NetworkCreateArgs {
     /// The bridge's name (default rpodN)
     #[arg(long, value_name = "NAME")]
     pub interface_name: Option<String>,
+    /// Do nothing if a network of that name exists (as later Podman versions)
+    #[arg(long)]
+    pub ignore: bool,
     /// Name of the network (default rpodN)
     pub name: Option<String>,
 }

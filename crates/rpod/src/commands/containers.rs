@@ -14,6 +14,26 @@ use crate::format::{print_table, OutputFormat};
 use crate::terminal::{stdin_is_tty, window_size, RawMode};
 use crate::timeparse::parse_time;
 
+/// The names given plus the IDs read from `--cidfile` files; `None` when
+/// only cidfiles were given and all are missing under `--ignore` (nothing
+/// to do, as in Podman).
+fn with_cidfiles(
+    names: &[String],
+    cidfiles: &[std::path::PathBuf],
+    ignore: bool,
+) -> Result<Option<Vec<String>>> {
+    let mut out = names.to_vec();
+    for f in cidfiles {
+        match std::fs::read_to_string(f) {
+            Ok(id) if !id.trim().is_empty() => out.push(id.trim().to_string()),
+            Ok(_) => bail!("container id file {} is empty", f.display()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && ignore => {}
+            Err(e) => return Err(e).with_context(|| format!("reading CIDFile {}", f.display())),
+        }
+    }
+    Ok((cidfiles.is_empty() || !out.is_empty()).then_some(out))
+}
+
 pub fn run_common(rt: &Runtime, cmd: ContainerCommand) -> Result<u8> {
     match cmd {
         ContainerCommand::Create(a) => create::create(rt, a),
@@ -25,14 +45,20 @@ pub fn run_common(rt: &Runtime, cmd: ContainerCommand) -> Result<u8> {
         }),
         ContainerCommand::Start(a) => start(rt, a),
         ContainerCommand::Stop(a) => {
-            each_named(rt, &a.names, a.all, a.latest, a.ignore, |c, given| {
+            let Some(names) = with_cidfiles(&a.names, &a.cidfile, a.ignore)? else {
+                return Ok(0);
+            };
+            each_named(rt, &names, a.all, a.latest, a.ignore, |c, given| {
                 c.stop(a.time)?;
                 println!("{given}");
                 Ok(())
             })
         }
         ContainerCommand::Restart(a) => {
-            each_named(rt, &a.names, a.all, a.latest, a.ignore, |c, _| {
+            let Some(names) = with_cidfiles(&a.names, &a.cidfile, a.ignore)? else {
+                return Ok(0);
+            };
+            each_named(rt, &names, a.all, a.latest, a.ignore, |c, _| {
                 c.restart(a.time)?;
                 println!("{}", c.id());
                 Ok(())
@@ -58,7 +84,10 @@ pub fn run_common(rt: &Runtime, cmd: ContainerCommand) -> Result<u8> {
             let mut gone = std::collections::BTreeSet::new();
             // As in Podman, --force also ignores containers that do not exist.
             let ignore = a.ignore || a.force || a.all;
-            each_named(rt, &a.names, a.all, a.latest, ignore, |c, _| {
+            let Some(names) = with_cidfiles(&a.names, &a.cidfile, a.ignore)? else {
+                return Ok(0);
+            };
+            each_named(rt, &names, a.all, a.latest, ignore, |c, _| {
                 if gone.contains(c.id()) {
                     return Ok(());
                 }

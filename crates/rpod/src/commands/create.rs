@@ -60,14 +60,6 @@ fn refuse_unsupported(f: &CreateFlags) -> Result<()> {
         }
         other => bail!("invalid --systemd {other:?}: use true, false or always"),
     }
-    match f.sdnotify.as_str() {
-        "ignore" => {}
-        "container" | "conmon" if std::env::var_os("NOTIFY_SOCKET").is_none() => {}
-        "container" | "conmon" => {
-            return unsupported(&format!("--sdnotify {} with NOTIFY_SOCKET set", f.sdnotify))
-        }
-        other => bail!("invalid --sdnotify {other:?}: use container, conmon or ignore"),
-    }
     for s in &f.attach {
         if !matches!(
             s.to_ascii_lowercase().as_str(),
@@ -182,6 +174,8 @@ pub fn create_options(f: &CreateFlags) -> Result<CreateOptions> {
         unset_env_all: f.unsetenv_all,
         umask: f.umask.as_deref().map(parse_umask).transpose()?,
         replace: f.replace,
+        sdnotify: f.sdnotify.parse()?,
+        create_command: None,
         pidfile: f.pidfile.clone(),
         conmon_pidfile: f.conmon_pidfile.clone(),
         no_hosts: f.no_hosts,
@@ -400,10 +394,19 @@ fn write_cidfile(f: &CreateFlags, ctr: &Container<'_>) -> Result<()> {
     Ok(())
 }
 
+/// This process's command line as the container's create command.
+fn create_command(f: &CreateFlags) -> Option<libpod::systemd::CreateCommand> {
+    let args: Vec<String> = std::env::args().collect();
+    let image_index = args.len().checked_sub(f.image_and_command.len())?;
+    (!f.image_and_command.is_empty())
+        .then_some(libpod::systemd::CreateCommand { args, image_index })
+}
+
 /// `create`.
 pub fn create(rt: &Runtime, args: CreateArgs) -> Result<u8> {
     check_cidfile(&args.flags)?;
-    let opts = create_options(&args.flags)?;
+    let mut opts = create_options(&args.flags)?;
+    opts.create_command = create_command(&args.flags);
     let ctr = rt.create_container(opts)?;
     write_cidfile(&args.flags, &ctr)?;
     println!("{}", ctr.id());
@@ -416,7 +419,8 @@ pub fn run(rt: &Runtime, mut args: RunArgs) -> Result<u8> {
     if args.rmi {
         args.flags.rm = true;
     }
-    let opts = create_options(&args.flags)?;
+    let mut opts = create_options(&args.flags)?;
+    opts.create_command = create_command(&args.flags);
     let detach_keys = parse_detach_keys(&args.detach_keys)?;
     let mut ctr = rt.create_container(opts)?;
     write_cidfile(&args.flags, &ctr)?;

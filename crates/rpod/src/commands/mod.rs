@@ -4,6 +4,7 @@
 mod build;
 mod containers;
 mod create;
+mod generate;
 mod images;
 mod kube;
 mod network;
@@ -11,6 +12,7 @@ mod pod;
 mod secret;
 mod service;
 mod system;
+mod systemd;
 mod tools;
 mod volume;
 
@@ -83,9 +85,10 @@ pub fn dispatch(cli: Cli) -> Result<u8> {
         Command::Secret(g) => secret::run(&rt, g),
         Command::Kube(g) => kube::run(&rt, g),
         Command::Play(crate::cli::PlayGroup::Kube(a)) => kube::play(&rt, a),
-        Command::Generate(crate::cli::GenerateGroup::Kube(a)) => kube::generate(&rt, a),
         Command::Healthcheck(HealthcheckGroup::Run(a)) => containers::healthcheck(&rt, &a.name),
         Command::Network(g) => network::run(&rt, g),
+        Command::Generate(g) => generate::run(&rt, g),
+        Command::Quadlet(a) => systemd::quadlet(&rt, a),
         Command::Version(_) | Command::Completion(_) => Ok(0),
     }
 }

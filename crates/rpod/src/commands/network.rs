@@ -95,6 +95,12 @@ pub fn run(rt: &Runtime, g: NetworkGroup) -> Result<u8> {
 }
 
 fn create(rt: &Runtime, a: NetworkCreateArgs) -> Result<u8> {
+    if let (true, Some(name)) = (a.ignore, a.name.as_deref()) {
+        if let Ok(existing) = rt.network(name) {
+            println!("{}", existing.name);
+            return Ok(0);
+        }
+    }
     let mut options = BTreeMap::new();
     for o in &a.opts {
         let (k, v) = parse_key_value(o);
