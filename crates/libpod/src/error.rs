@@ -60,6 +60,10 @@ pub enum Error {
     Config { path: PathBuf, message: String },
     #[error("state database: {0}")]
     Database(#[from] rusqlite::Error),
+    /// The state database cannot be used: it is corrupt, or a newer rpod
+    /// wrote it. It is left as it is.
+    #[error("state database {}: {message}", path.display())]
+    StateDatabase { path: PathBuf, message: String },
     #[error("storage: {0}")]
     Storage(#[from] storage::Error),
     #[error("OCI runtime: {0}")]

@@ -63,8 +63,17 @@ impl Container<'_> {
         };
         let pause = opts.pause && self.state.status == ContainerStatus::Running;
         if pause {
-            self.rt.oci()?.pause(self.id())?;
+            // A commit killed while the container was paused for it left
+            // it paused: this one takes it over and resumes it.
+            let left_paused = matches!(
+                self.rt.oci()?.state(self.id()),
+                Ok(Some(s)) if s.status == ocirt::RuntimeStatus::Paused
+            );
+            if !left_paused {
+                self.rt.oci()?.pause(self.id())?;
+            }
         }
+        crate::fault::point("commit.before_store");
         let result = store.commit_container(self.id(), commit);
         if pause {
             self.rt.oci()?.resume(self.id())?;

@@ -309,8 +309,9 @@ impl Runtime {
                 layer_files,
                 names: names.clone(),
             },
-            &mut |_| {},
+            &mut |_| crate::fault::point("load.layer_stored"),
         )?;
+        crate::fault::point("load.image_stored");
         let shown = names
             .first()
             .cloned()

@@ -132,8 +132,9 @@ impl Runtime {
                 layer_files: fetched.layer_files,
                 names,
             },
-            &mut |_| {},
+            &mut |_| crate::fault::point("pull.layer_stored"),
         )?;
+        crate::fault::point("pull.image_stored");
         drop(staging);
         self.image_event(&image.id, candidate, "pull");
         Ok(image)
