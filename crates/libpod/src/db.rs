@@ -102,6 +102,12 @@ fn is_corruption(e: &rusqlite::Error) -> bool {
     )
 }
 
+/// True when the file system holding `path` has no free blocks left.
+fn is_full(path: &Path) -> bool {
+    let dir = path.parent().unwrap_or(path);
+    nix::sys::statvfs::statvfs(dir).is_ok_and(|s| s.blocks_available() == 0)
+}
+
 impl Db {
     /// Opens (creating if needed) and migrates the database at `path`.
     ///
@@ -111,7 +117,19 @@ impl Db {
         restrict_db_files(path)?;
         crate::fault::point("db.open");
         let corrupt = |e: rusqlite::Error| -> Error {
-            if is_corruption(&e) {
+            if is_full(path)
+                && matches!(
+                    e.sqlite_error_code(),
+                    Some(rusqlite::ErrorCode::SystemIoFailure | rusqlite::ErrorCode::DiskFull)
+                )
+            {
+                // SQLite rebuilds its shared-memory index when a command is
+                // the first to open the database: on a full disk it cannot.
+                Error::NoSpace {
+                    operation: format!("opening the state database {}", path.display()),
+                    detail: e.to_string(),
+                }
+            } else if is_corruption(&e) {
                 Error::StateDatabase {
                     path: path.to_path_buf(),
                     message: format!(
@@ -152,8 +170,10 @@ impl Db {
         }
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(corrupt)?;
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
-        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(corrupt)?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(corrupt)?;
         // Short-lived commands must not checkpoint (and delete) the WAL on
         // every close: SQLite's automatic checkpoints keep it bounded, and
         // each commit is in the WAL already, so a kill loses nothing.

@@ -445,7 +445,11 @@ impl Runtime {
                 .unwrap_or_else(|| crate::paths::DEFAULT_RUN_ROOT.into()),
         );
         let containers = paths.run_root.join("containers");
-        for entry in std::fs::read_dir(&containers).into_iter().flatten().flatten() {
+        for entry in std::fs::read_dir(&containers)
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
             let id = entry.file_name().to_string_lossy().into_owned();
             let read = |name: &str| -> Option<i32> {
                 std::fs::read_to_string(entry.path().join(name))
@@ -470,7 +474,8 @@ impl Runtime {
                 continue;
             };
             if let Some(pid) = read("pidfile") {
-                let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+                let status =
+                    std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
                 let ppid = status
                     .lines()
                     .find_map(|l| l.strip_prefix("PPid:"))

@@ -2,9 +2,9 @@
 //! fail with "database is locked", and `rm -af` of a hundred running
 //! containers completes.
 
-mod common;
 #[allow(dead_code)]
 mod api_support;
+mod common;
 
 use std::process::Output;
 use std::sync::{Arc, Mutex};
@@ -44,7 +44,15 @@ fn a_hundred_concurrent_commands_never_see_a_locked_database() {
     // Containers the stop / rm / inspect commands act on while new ones
     // are created.
     for i in 0..10 {
-        e.ok(&["run", "-d", "--name", &format!("old{i}"), "busybox", "sleep", "1000"]);
+        e.ok(&[
+            "run",
+            "-d",
+            "--name",
+            &format!("old{i}"),
+            "busybox",
+            "sleep",
+            "1000",
+        ]);
     }
     let svc = Service::start(&e);
     let socket = svc.socket.clone();

@@ -8,9 +8,9 @@
 //! The counts are the constants below; each test prints its tally
 //! (`fault <point>: <kills> kills`), which docs/faults.md records.
 
-mod common;
 #[allow(dead_code)]
 mod api_support;
+mod common;
 
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
@@ -147,7 +147,10 @@ fn consistent(e: &Engine) {
     }
     let images = next_ok(e, &["images", "-q", "--no-trunc"]);
     for id in images.lines() {
-        let layers = next_ok(e, &["image", "inspect", "--format", "{{.RootFS.Layers}}", id]);
+        let layers = next_ok(
+            e,
+            &["image", "inspect", "--format", "{{.RootFS.Layers}}", id],
+        );
         assert!(!layers.is_empty(), "image {id} without layers");
     }
     // Every layer directory in place is a complete one (the diff and its
@@ -210,7 +213,10 @@ fn removable_and_reusable(e: &Engine, name: &str) {
     consistent(e);
     next_ok(e, &["rm", "-f", "-t", "0", "--ignore", name]);
     assert!(!e.exists(name), "{name} survived rm -f");
-    next_ok(e, &["run", "-d", "--name", name, "busybox", "sleep", "1000"]);
+    next_ok(
+        e,
+        &["run", "-d", "--name", name, "busybox", "sleep", "1000"],
+    );
     next_ok(e, &["rm", "-f", "-t", "0", name]);
     let stray = stray_mounts(e);
     assert!(stray.is_empty(), "mounts of no listed container: {stray:?}");
@@ -248,7 +254,11 @@ fn run_and_create_killed_at_every_point() {
         "start.before_save",
     ];
     for point in run_points {
-        crash_at(&e, point, &["run", "-d", "--name", "c", "busybox", "sleep", "1000"]);
+        crash_at(
+            &e,
+            point,
+            &["run", "-d", "--name", "c", "busybox", "sleep", "1000"],
+        );
         removable_and_reusable(&e, "c");
         tally(&format!("run -d @ {point}"), 1, 1);
     }
@@ -296,12 +306,21 @@ fn start_stop_and_rm_killed_at_every_point() {
         removable_and_reusable(&e, "c");
         tally(&format!("start @ {point}"), 1, 1);
     }
-    for point in ["stop.signalled", "stop.before_cleanup", "db.save_state", "cleanup.runtime_deleted", "cleanup.unmounted"] {
+    for point in [
+        "stop.signalled",
+        "stop.before_cleanup",
+        "db.save_state",
+        "cleanup.runtime_deleted",
+        "cleanup.unmounted",
+    ] {
         e.sleeper("c");
         crash_at(&e, point, &["stop", "-t", "0", "c"]);
         consistent(&e);
         let st = e.status("c");
-        assert!(st == "exited" || st == "stopped", "after a killed stop: {st}");
+        assert!(
+            st == "exited" || st == "stopped",
+            "after a killed stop: {st}"
+        );
         next_ok(&e, &["start", "c"]);
         assert_eq!(e.status("c"), "running");
         removable_and_reusable(&e, "c");
@@ -346,7 +365,11 @@ fn start_stop_and_rm_killed_at_every_point() {
     let mut kills = 0;
     for _ in 0..RANDOM_KILLS {
         e.sleeper("x");
-        kills += usize::from(kill_after(&e, &["rm", "-f", "-t", "0", "x"], rng.delay(full)));
+        kills += usize::from(kill_after(
+            &e,
+            &["rm", "-f", "-t", "0", "x"],
+            rng.delay(full),
+        ));
         removable_and_reusable(&e, "x");
     }
     tally("rm -f (random delay)", kills, RANDOM_KILLS);
@@ -359,7 +382,11 @@ fn start_stop_and_rm_killed_at_every_point() {
 #[test]
 fn cleanup_and_monitor_killed() {
     let e = Engine::with_image();
-    for point in ["cleanup.runtime_deleted", "cleanup.unmounted", "db.save_state"] {
+    for point in [
+        "cleanup.runtime_deleted",
+        "cleanup.unmounted",
+        "db.save_state",
+    ] {
         let mut cmd = e.cmd(&["run", "-d", "--name", "c", "busybox", "sleep", "0.2"]);
         // The run itself does not reach these points before it returns:
         // the kill comes in the monitor's exit command.
@@ -367,10 +394,18 @@ fn cleanup_and_monitor_killed() {
         let out = run_with_timeout(cmd, None, COMMAND_TIMEOUT);
         if point == "db.save_state" {
             // run -d saves the state itself: it dies there.
-            assert_eq!(out.status.signal(), Some(libc::SIGKILL), "{}", describe(&out));
+            assert_eq!(
+                out.status.signal(),
+                Some(libc::SIGKILL),
+                "{}",
+                describe(&out)
+            );
         } else {
             assert!(out.status.success(), "{}", describe(&out));
-            let monitor: i32 = e.inspect_fmt("c", "{{.State.ConmonPid}}").parse().unwrap_or(0);
+            let monitor: i32 = e
+                .inspect_fmt("c", "{{.State.ConmonPid}}")
+                .parse()
+                .unwrap_or(0);
             wait_until("the monitor to exit", POLL_TIMEOUT, || !pid_alive(monitor));
         }
         consistent(&e);
@@ -413,7 +448,11 @@ fn cleanup_and_monitor_killed() {
         next_ok(&e, &["rm", "-f", "-t", "0", &name]);
         assert!(!e.exists(&name));
     }
-    tally("rpod-monitor during run -d (random delay)", kills, RANDOM_KILLS);
+    tally(
+        "rpod-monitor during run -d (random delay)",
+        kills,
+        RANDOM_KILLS,
+    );
     all_removable(&e);
 }
 
@@ -452,7 +491,10 @@ fn pull_load_build_and_commit_killed() {
         crash_at(&other, point, &load);
         consistent(&other);
         next_ok(&other, &load);
-        assert_eq!(next_ok(&other, &["run", "--rm", "busybox", "echo", "ok"]), "ok");
+        assert_eq!(
+            next_ok(&other, &["run", "--rm", "busybox", "echo", "ok"]),
+            "ok"
+        );
         next_ok(&other, &["rmi", "-f", "busybox"]);
         tally(&format!("load @ {point}"), 1, 1);
     }
@@ -481,12 +523,24 @@ fn pull_load_build_and_commit_killed() {
         kills += usize::from(kill_after(&e, &build, rng.delay(full)));
         consistent(&e);
         next_ok(&e, &build);
-        assert_eq!(next_ok(&e, &["run", "--rm", "built", "cat", "/three"]), "three");
+        assert_eq!(
+            next_ok(&e, &["run", "--rm", "built", "cat", "/three"]),
+            "three"
+        );
         next_ok(&e, &["rmi", "-f", "built"]);
     }
     tally("build (random delay)", kills, RANDOM_KILLS);
 
-    e.ok(&["run", "-d", "--name", "src", "busybox", "sh", "-c", "echo c > /c; echo ready; sleep 1000"]);
+    e.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "src",
+        "busybox",
+        "sh",
+        "-c",
+        "echo c > /c; echo ready; sleep 1000",
+    ]);
     e.wait_logs("src", "ready");
     crash_at(&e, "commit.before_store", &["commit", "src", "committed"]);
     consistent(&e);
@@ -495,7 +549,11 @@ fn pull_load_build_and_commit_killed() {
     next_ok(&e, &["rmi", "-f", "committed"]);
     let mut kills = 0;
     for _ in 0..RANDOM_KILLS {
-        kills += usize::from(kill_after(&e, &["commit", "src", "committed"], rng.delay(full)));
+        kills += usize::from(kill_after(
+            &e,
+            &["commit", "src", "committed"],
+            rng.delay(full),
+        ));
         consistent(&e);
         next_ok(&e, &["commit", "src", "committed"]);
         assert_eq!(next_ok(&e, &["run", "--rm", "committed", "cat", "/c"]), "c");
@@ -534,7 +592,11 @@ fn the_api_service_killed_mid_request() {
         let mut reply = Vec::new();
         let _ = s.read_to_end(&mut reply);
         let st = wait_child(&mut child, COMMAND_TIMEOUT);
-        assert_eq!(st.signal(), Some(libc::SIGKILL), "the service survived {point}");
+        assert_eq!(
+            st.signal(),
+            Some(libc::SIGKILL),
+            "the service survived {point}"
+        );
         let _ = std::fs::remove_file(&socket);
         let svc = Service::start(&e);
         let (status, _, _) = http(&svc.socket, "GET", "/containers/json?all=true", "", None);
@@ -579,7 +641,11 @@ fn the_api_service_killed_mid_request() {
         let mut reply = Vec::new();
         let _ = s.read_to_end(&mut reply);
         let st = wait_child(&mut child, COMMAND_TIMEOUT);
-        assert_eq!(st.signal(), Some(libc::SIGKILL), "the service survived exec.prepared");
+        assert_eq!(
+            st.signal(),
+            Some(libc::SIGKILL),
+            "the service survived exec.prepared"
+        );
         let _ = std::fs::remove_file(&socket);
     }
     consistent(&e);
@@ -615,6 +681,10 @@ fn the_api_service_killed_mid_request() {
         kills += 1;
         removable_and_reusable(&e, &name);
     }
-    tally("system service (API create, random delay)", kills, RANDOM_KILLS);
+    tally(
+        "system service (API create, random delay)",
+        kills,
+        RANDOM_KILLS,
+    );
     all_removable(&e);
 }

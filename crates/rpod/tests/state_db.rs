@@ -102,7 +102,11 @@ fn a_truncated_database_names_the_file_and_system_reset() {
         not_a_panic(&stderr);
     }
     // Garbage instead of a database: the same.
-    std::fs::write(&db, b"this is not a database, just some text that is long enough").unwrap();
+    std::fs::write(
+        &db,
+        b"this is not a database, just some text that is long enough",
+    )
+    .unwrap();
     let (_, stderr) = e.fails(&["ps"]);
     assert!(
         stderr.contains(&db.display().to_string()) && stderr.contains("rpod system reset"),

@@ -27,6 +27,12 @@ pub struct CommitOptions {
 impl Container<'_> {
     /// Commits the container's changes as a new image and returns it.
     pub fn commit(&mut self, opts: &CommitOptions) -> Result<storage::Image> {
+        let name = self.name().to_string();
+        self.commit_inner(opts)
+            .map_err(|e| e.naming_no_space(&format!("commit of container {name}")))
+    }
+
+    fn commit_inner(&mut self, opts: &CommitOptions) -> Result<storage::Image> {
         // Validate the instructions before doing any work.
         let overrides = apply_changes(&opts.changes)?;
         let _guard = self.lock()?;
