@@ -2,7 +2,6 @@
 //! fail with "database is locked", and `rm -af` of a hundred running
 //! containers completes.
 
-#[allow(dead_code)]
 mod api_support;
 mod common;
 

@@ -340,7 +340,7 @@ fn a_full_disk_fails_cleanly_and_recovers_without_repair() {
     let last = |text: &str| -> u64 {
         text.lines()
             .filter_map(|l| l.strip_prefix("line ")?.trim().parse().ok())
-            .last()
+            .next_back()
             .unwrap_or(0)
     };
     let now = last(&e.logs("logger"));
