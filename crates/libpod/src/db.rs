@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 
 use crate::container::{ContainerConfig, ContainerState};
 use crate::error::{Error, Result};
@@ -82,20 +82,98 @@ fn restrict_db_files(path: &Path) -> Result<()> {
     }
 }
 
+/// How long a command waits for another one's write transaction. Every
+/// write is one short transaction (never held across a container process
+/// or a download), so this bounds a wait in a queue, not a retry loop:
+/// SQLite's busy handler sleeps until the lock is free.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// An open state database.
 pub struct Db {
     conn: Connection,
 }
 
+/// True for the errors of a database file that is not (or no longer) a
+/// valid SQLite database.
+fn is_corruption(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase)
+    )
+}
+
+/// True when the file system holding `path` has no free blocks left.
+fn is_full(path: &Path) -> bool {
+    let dir = path.parent().unwrap_or(path);
+    nix::sys::statvfs::statvfs(dir).is_ok_and(|s| s.blocks_available() == 0)
+}
+
 impl Db {
     /// Opens (creating if needed) and migrates the database at `path`.
+    ///
+    /// A corrupt file, or one of a newer schema than this build's, is
+    /// refused with [`Error::StateDatabase`] and left untouched.
     pub fn open(path: &Path) -> Result<Self> {
         restrict_db_files(path)?;
-        let conn = Connection::open(path)?;
-        conn.busy_timeout(Duration::from_secs(30))?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
-        conn.pragma_update(None, "foreign_keys", "ON")?;
+        crate::fault::point("db.open");
+        let corrupt = |e: rusqlite::Error| -> Error {
+            if is_full(path)
+                && matches!(
+                    e.sqlite_error_code(),
+                    Some(rusqlite::ErrorCode::SystemIoFailure | rusqlite::ErrorCode::DiskFull)
+                )
+            {
+                // SQLite rebuilds its shared-memory index when a command is
+                // the first to open the database: on a full disk it cannot.
+                Error::NoSpace {
+                    operation: format!("opening the state database {}", path.display()),
+                    detail: e.to_string(),
+                }
+            } else if is_corruption(&e) {
+                Error::StateDatabase {
+                    path: path.to_path_buf(),
+                    message: format!(
+                        "the file is corrupt ({e}); `rpod system reset` removes it, with every container, image and volume"
+                    ),
+                }
+            } else {
+                e.into()
+            }
+        };
+        let conn = Connection::open(path).map_err(corrupt)?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        // The schema version is read before anything is written, so a
+        // newer database is never changed (not even its journal mode).
+        let version: usize = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(corrupt)?;
+        if version > SCHEMA_VERSION {
+            return Err(Error::StateDatabase {
+                path: path.to_path_buf(),
+                message: format!(
+                    "schema version {version} is newer than this rpod understands ({SCHEMA_VERSION}); upgrade rpod (the database was not changed)"
+                ),
+            });
+        }
+        // Reads every page: a truncated or damaged file is found here, not
+        // in the middle of a command.
+        let check: String = conn
+            .query_row("PRAGMA quick_check(1)", [], |r| r.get(0))
+            .map_err(corrupt)?;
+        if check != "ok" {
+            return Err(Error::StateDatabase {
+                path: path.to_path_buf(),
+                message: format!(
+                    "the file is corrupt ({check}); `rpod system reset` removes it, with every container, image and volume"
+                ),
+            });
+        }
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(corrupt)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(corrupt)?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(corrupt)?;
         // Short-lived commands must not checkpoint (and delete) the WAL on
         // every close: SQLite's automatic checkpoints keep it bounded, and
         // each commit is in the WAL already, so a kill loses nothing.
@@ -104,34 +182,48 @@ impl Db {
             true,
         )?;
         let db = Db { conn };
-        db.migrate()?;
+        if version < SCHEMA_VERSION {
+            db.migrate(path).map_err(|e| match e {
+                Error::Database(e) => corrupt(e),
+                other => other,
+            })?;
+        }
         Ok(db)
     }
 
-    fn migrate(&self) -> Result<()> {
-        let version: usize = self
-            .conn
-            .pragma_query_value(None, "user_version", |r| r.get(0))?;
+    /// A write transaction that takes the write lock at BEGIN: a writer
+    /// never reads first and then finds its snapshot stale (which SQLite
+    /// reports as busy without waiting).
+    fn write_tx(&self) -> rusqlite::Result<Transaction<'_>> {
+        Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)
+    }
+
+    /// Applies the missing migrations under the write lock; the version is
+    /// read again inside the transaction, so commands opening a new
+    /// database at the same time migrate it once.
+    fn migrate(&self, path: &Path) -> Result<()> {
+        let tx = self.write_tx()?;
+        let version: usize = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
         if version > SCHEMA_VERSION {
-            return Err(Error::InvalidArgument(format!(
-                "the state database has schema version {version}, newer than this rpod understands ({SCHEMA_VERSION}); upgrade rpod"
-            )));
+            return Err(Error::StateDatabase {
+                path: path.to_path_buf(),
+                message: format!(
+                    "schema version {version} is newer than this rpod understands ({SCHEMA_VERSION}); upgrade rpod (the database was not changed)"
+                ),
+            });
         }
-        if version == SCHEMA_VERSION {
-            return Ok(());
-        }
-        let tx = self.conn.unchecked_transaction()?;
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
             tx.execute_batch(sql)?;
             tx.pragma_update(None, "user_version", i + 1)?;
         }
+        crate::fault::point("db.migrate");
         tx.commit()?;
         Ok(())
     }
 
     /// Adds a new container; fails with `NameInUse` if the name is taken.
     pub fn add_container(&self, config: &ContainerConfig, state: &ContainerState) -> Result<()> {
-        let tx = self.conn.unchecked_transaction()?;
+        let tx = self.write_tx()?;
         let res = tx.execute(
             "INSERT INTO containers (id, name, config, state, created) VALUES (?1, ?2, ?3, ?4, ?5)",
             params![
@@ -149,6 +241,7 @@ impl Db {
                     params![config.id, dep],
                 )?;
             }
+            crate::fault::point("db.add_container");
             tx.commit()
         });
         match res {
@@ -164,6 +257,7 @@ impl Db {
 
     /// Saves a container's state.
     pub fn save_state(&self, id: &str, state: &ContainerState) -> Result<()> {
+        crate::fault::point("db.save_state");
         let n = self.conn.execute(
             "UPDATE containers SET state = ?1 WHERE id = ?2",
             params![to_json(state)?, id],
@@ -177,7 +271,7 @@ impl Db {
     /// Rewrites a container's configuration (and name): only `rename` and
     /// `update` change a configuration after creation.
     pub fn save_config(&self, config: &ContainerConfig) -> Result<()> {
-        let tx = self.conn.unchecked_transaction()?;
+        let tx = self.write_tx()?;
         let res = tx
             .execute(
                 "UPDATE containers SET name = ?1, config = ?2 WHERE id = ?3",
@@ -208,6 +302,7 @@ impl Db {
     }
 
     pub fn remove_container(&self, id: &str) -> Result<()> {
+        crate::fault::point("db.remove_container");
         self.conn
             .execute("DELETE FROM containers WHERE id = ?1", params![id])?;
         Ok(())
@@ -521,5 +616,6 @@ mod tests {
         drop(db);
         let err = Db::open(&path).err().unwrap().to_string();
         assert!(err.contains("newer than this rpod understands"), "{err}");
+        assert!(err.contains(&path.display().to_string()), "{err}");
     }
 }

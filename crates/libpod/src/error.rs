@@ -60,6 +60,10 @@ pub enum Error {
     Config { path: PathBuf, message: String },
     #[error("state database: {0}")]
     Database(#[from] rusqlite::Error),
+    /// The state database cannot be used: it is corrupt, or a newer rpod
+    /// wrote it. It is left as it is.
+    #[error("state database {}: {message}", path.display())]
+    StateDatabase { path: PathBuf, message: String },
     #[error("storage: {0}")]
     Storage(#[from] storage::Error),
     #[error("OCI runtime: {0}")]
@@ -85,6 +89,10 @@ pub enum Error {
         #[source]
         source: crate::images::RegistryError,
     },
+    /// The file system filled up during `operation`; what it had stored
+    /// so far was removed again.
+    #[error("{operation}: no space left on device ({detail})")]
+    NoSpace { operation: String, detail: String },
     #[error("rpod-monitor for container {id}: {message}")]
     Monitor { id: String, message: String },
     /// A build step's command failed; the build exits with the command's code, as Podman's.
@@ -108,6 +116,38 @@ pub enum Operation {
 pub const EXIT_ENGINE: i32 = 125;
 
 impl Error {
+    /// This error as [`Error::NoSpace`] of `operation` when a full file
+    /// system caused it; any other error unchanged.
+    pub(crate) fn naming_no_space(self, operation: &str) -> Error {
+        if matches!(self, Error::NoSpace { .. }) || !self.is_no_space() {
+            return self;
+        }
+        Error::NoSpace {
+            operation: operation.to_string(),
+            detail: self.to_string(),
+        }
+    }
+
+    fn is_no_space(&self) -> bool {
+        let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(self);
+        while let Some(e) = cur {
+            if let Some(io) = e.downcast_ref::<std::io::Error>() {
+                if io.raw_os_error() == Some(nix::errno::Errno::ENOSPC as i32) {
+                    return true;
+                }
+            }
+            if let Some(rusqlite::Error::SqliteFailure(f, _)) = e.downcast_ref::<rusqlite::Error>()
+            {
+                if f.code == rusqlite::ErrorCode::DiskFull {
+                    return true;
+                }
+            }
+            cur = e.source();
+        }
+        // Errors that carry the cause only as text (a registry client's).
+        self.to_string().contains("No space left on device")
+    }
+
     /// Podman's exit code for this error: 125 for engine errors, 126 when
     /// the container command cannot be invoked, 127 when it does not exist.
     pub fn exit_code(&self) -> i32 {

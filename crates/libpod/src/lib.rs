@@ -17,6 +17,8 @@ pub mod config;
 pub mod container;
 mod db;
 pub mod events;
+#[doc(hidden)]
+pub mod fault;
 mod fsutil;
 pub mod hooks;
 pub mod humanize;

@@ -428,6 +428,82 @@ impl Runtime {
         Ok(removed)
     }
 
+    /// `system reset` when the engine cannot be opened because its state
+    /// database is unusable ([`crate::Error::StateDatabase`]): without the
+    /// records, the containers are found from the run root (their monitors
+    /// and processes are killed), everything mounted below the roots is
+    /// unmounted, and both roots are emptied.
+    pub fn reset_unopened(options: &crate::RuntimeOptions) -> Result<()> {
+        let paths = crate::paths::Paths::new(
+            options
+                .root
+                .clone()
+                .unwrap_or_else(|| crate::paths::DEFAULT_ROOT.into()),
+            options
+                .run_root
+                .clone()
+                .unwrap_or_else(|| crate::paths::DEFAULT_RUN_ROOT.into()),
+        );
+        let containers = paths.run_root.join("containers");
+        for entry in std::fs::read_dir(&containers)
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            let id = entry.file_name().to_string_lossy().into_owned();
+            let read = |name: &str| -> Option<i32> {
+                std::fs::read_to_string(entry.path().join(name))
+                    .ok()?
+                    .trim()
+                    .parse()
+                    .ok()
+                    .filter(|p: &i32| *p > 0)
+            };
+            let kill = |pid: i32| {
+                let _ = nix::sys::signal::kill(
+                    nix::unistd::Pid::from_raw(pid),
+                    nix::sys::signal::Signal::SIGKILL,
+                );
+            };
+            // The container's process is the monitor's child: it goes
+            // first, then the monitor (checked by its command line, so a
+            // reused pid is never hit).
+            let Some(monitor_pid) = read(monitor::MONITOR_PID_FILE)
+                .filter(|pid| crate::container::state::is_monitor_of(*pid, &id))
+            else {
+                continue;
+            };
+            if let Some(pid) = read("pidfile") {
+                let status =
+                    std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+                let ppid = status
+                    .lines()
+                    .find_map(|l| l.strip_prefix("PPid:"))
+                    .and_then(|v| v.trim().parse::<i32>().ok());
+                if ppid == Some(monitor_pid) {
+                    kill(pid);
+                }
+            }
+            kill(monitor_pid);
+        }
+        let mountinfo = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
+        let mut mounts: Vec<std::path::PathBuf> = mountinfo
+            .lines()
+            .filter_map(|l| l.split(' ').nth(4))
+            .map(|p| std::path::PathBuf::from(p.replace("\\040", " ")))
+            .filter(|p| p.starts_with(&paths.root) || p.starts_with(&paths.run_root))
+            .filter(|p| *p != paths.root && *p != paths.run_root)
+            .collect();
+        mounts.sort_by_key(|p| std::cmp::Reverse(p.components().count()));
+        for m in mounts {
+            let _ = nix::mount::umount2(&m, nix::mount::MntFlags::MNT_DETACH);
+        }
+        for dir in [&paths.root, &paths.run_root] {
+            empty_dir(dir)?;
+        }
+        Ok(())
+    }
+
     /// Stops and removes every container, removes every image, and deletes
     /// the contents of the root and run root.
     pub fn reset(self) -> Result<()> {
@@ -443,21 +519,27 @@ impl Runtime {
         let run_root = self.paths.run_root.clone();
         drop(self);
         for dir in [root, run_root] {
-            if dir.exists() {
-                for entry in std::fs::read_dir(&dir).ctx(|| format!("reading {}", dir.display()))? {
-                    let entry = entry.ctx(|| format!("reading {}", dir.display()))?;
-                    let path = entry.path();
-                    let res = if entry.file_type().map(|t| t.is_dir()).unwrap_or(false) {
-                        std::fs::remove_dir_all(&path)
-                    } else {
-                        std::fs::remove_file(&path)
-                    };
-                    res.ctx(|| format!("removing {}", path.display()))?;
-                }
-            }
+            empty_dir(&dir)?;
         }
         Ok(())
     }
+}
+
+/// Removes everything inside `dir` (which stays).
+fn empty_dir(dir: &std::path::Path) -> Result<()> {
+    if dir.exists() {
+        for entry in std::fs::read_dir(dir).ctx(|| format!("reading {}", dir.display()))? {
+            let entry = entry.ctx(|| format!("reading {}", dir.display()))?;
+            let path = entry.path();
+            let res = if entry.file_type().map(|t| t.is_dir()).unwrap_or(false) {
+                std::fs::remove_dir_all(&path)
+            } else {
+                std::fs::remove_file(&path)
+            };
+            res.ctx(|| format!("removing {}", path.display()))?;
+        }
+    }
+    Ok(())
 }
 
 fn mem_total() -> u64 {

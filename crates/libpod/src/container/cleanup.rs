@@ -128,9 +128,11 @@ impl Container<'_> {
         if in_runtime {
             self.run_poststop_hooks();
         }
+        crate::fault::point("cleanup.runtime_deleted");
         if was_mounted {
             self.unmount_rootfs();
         }
+        crate::fault::point("cleanup.unmounted");
         self.teardown_network();
         self.state.status = match self.state.status {
             ContainerStatus::Stopped => ContainerStatus::Exited,

@@ -31,6 +31,12 @@ pub struct CommitOptions {
 impl Container<'_> {
     /// Commits the container's changes as a new image and returns it.
     pub fn commit(&mut self, opts: &CommitOptions) -> Result<storage::Image> {
+        let name = self.name().to_string();
+        self.commit_inner(opts)
+            .map_err(|e| e.naming_no_space(&format!("commit of container {name}")))
+    }
+
+    fn commit_inner(&mut self, opts: &CommitOptions) -> Result<storage::Image> {
         // Validate the instructions before doing any work.
         let overrides = apply_changes(&opts.changes)?;
         let _guard = self.lock()?;
@@ -70,8 +76,17 @@ impl Container<'_> {
         };
         let pause = opts.pause && self.state.status == ContainerStatus::Running;
         if pause {
-            self.rt.oci()?.pause(self.id())?;
+            // A commit killed while the container was paused for it left
+            // it paused: this one takes it over and resumes it.
+            let left_paused = matches!(
+                self.rt.oci()?.state(self.id()),
+                Ok(Some(s)) if s.status == ocirt::RuntimeStatus::Paused
+            );
+            if !left_paused {
+                self.rt.oci()?.pause(self.id())?;
+            }
         }
+        crate::fault::point("commit.before_store");
         let result = store.commit_container(self.id(), commit);
         if pause {
             self.rt.oci()?.resume(self.id())?;

@@ -78,6 +78,12 @@ impl Container<'_> {
     /// are owned by the container's user.
     pub fn copy_in(&mut self, source: CopySource<'_>, dest: &str) -> Result<()> {
         let name = self.name().to_string();
+        self.copy_in_inner(source, dest)
+            .map_err(|e| e.naming_no_space(&format!("copy into container {name}")))
+    }
+
+    fn copy_in_inner(&mut self, source: CopySource<'_>, dest: &str) -> Result<()> {
+        let name = self.name().to_string();
         let user = self.config.user.clone();
         let mapped = self.mount_for(dest)?;
         self.with_rootfs(|root| {
@@ -243,8 +249,10 @@ fn transfer(from: &Located, src: &str, to: &Located, dest: &str, owner: (u32, u3
                 "copy thread panicked",
             )))
         });
-        packed?;
+        // The unpacker's error first: when it stops (a full disk), the
+        // packer only sees the pipe close.
         unpacked?;
+        packed?;
         Ok(())
     })
 }

@@ -72,12 +72,14 @@ impl Runtime {
             config,
             state,
         };
+        crate::fault::point("create.recorded");
         if let Err(e) = ctr.prepare_files() {
             ctr.discard_files();
             ctr.discard_new_volumes();
             let _ = self.db.remove_container(ctr.id());
             return Err(e);
         }
+        crate::fault::point("create.prepared");
         ctr.event("create");
         Ok(ctr)
     }

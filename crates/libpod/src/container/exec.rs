@@ -88,6 +88,7 @@ impl Container<'_> {
             })?;
             write_atomic(&process_file, &json, PRIVATE_FILE)?;
         }
+        crate::fault::point("exec.prepared");
         let result = self.run_exec(&session, opts, stdio, &process_file, &pid_file);
         let _ = std::fs::remove_file(&process_file);
         let _ = std::fs::remove_file(&pid_file);

@@ -58,6 +58,7 @@ impl Container<'_> {
 
     fn create_in_runtime(&mut self) -> Result<()> {
         let rundir = self.rundir();
+        self.forget_interrupted_init(&rundir)?;
         if rundir.exists() {
             std::fs::remove_dir_all(&rundir).ctx(|| format!("clearing {}", rundir.display()))?;
         }
@@ -273,6 +274,7 @@ impl Container<'_> {
                     .map_err(std::io::Error::from)
             });
         }
+        crate::fault::point("init.before_monitor");
         let mut child = cmd
             .spawn()
             .ctx(|| format!("starting {}", monitor_path.display()))?;
@@ -288,10 +290,36 @@ impl Container<'_> {
                     rundir.join(monitor::MONITOR_LOG_FILE).display()
                 ),
             })?;
+        crate::fault::point("init.monitor_started");
         match message {
             SyncMessage::Pid(pid) => Ok(pid),
             SyncMessage::Error(text) => Err(self.runtime_create_error(text)),
         }
+    }
+
+    /// An init killed after its monitor had the runtime create the
+    /// container, but before the state was saved, leaves a container the
+    /// runtime knows while the record says it is not there: its monitor
+    /// goes first (so it records no exit of it), then the runtime's copy.
+    fn forget_interrupted_init(&self, rundir: &Path) -> Result<()> {
+        let oci = self.rt.oci()?;
+        if !oci.knows(self.id()) {
+            return Ok(());
+        }
+        if let Some(pid) = read_pid(&rundir.join(monitor::MONITOR_PID_FILE)) {
+            if super::state::is_monitor_of(pid, self.id()) {
+                let _ = nix::sys::signal::kill(
+                    nix::unistd::Pid::from_raw(pid),
+                    nix::sys::signal::Signal::SIGKILL,
+                );
+                let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+                while super::state::process_alive(pid) && std::time::Instant::now() < deadline {
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                }
+            }
+        }
+        oci.delete(self.id(), true)?;
+        Ok(())
     }
 
     /// Classifies a `runtime create` failure: a missing or non-executable

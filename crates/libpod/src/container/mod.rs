@@ -28,7 +28,7 @@ mod remove;
 pub mod security;
 mod spec;
 mod start;
-mod state;
+pub(crate) mod state;
 mod stats;
 mod stop;
 mod sync;

@@ -77,6 +77,7 @@ impl Container<'_> {
         self.cleanup_locked()?;
         self.state.status = ContainerStatus::Removing;
         self.save()?;
+        crate::fault::point("rm.removing");
         // Only a container the runtime still knows (an interrupted create or
         // removal) needs a runtime process here; cleanup took out the rest.
         let oci = self.rt.oci()?;
@@ -86,6 +87,7 @@ impl Container<'_> {
         if self.config.rootfs.is_none() {
             self.rt.store()?.remove_container(self.id())?;
         }
+        crate::fault::point("rm.storage_removed");
         self.discard_files();
         self.rt.db.remove_container(self.id())?;
         self.event("remove");

@@ -34,11 +34,13 @@ impl Container<'_> {
         // Taken before the process runs, so a quick exit never finishes
         // before it started.
         let started = Utc::now();
+        crate::fault::point("start.before_runtime");
         if let Err(e) = self.rt.oci()?.start(self.id()) {
             // The process may already have exited (it failed at once).
             self.sync_locked()?;
             return Err(e.into());
         }
+        crate::fault::point("start.before_save");
         self.state.status = ContainerStatus::Running;
         self.state.started_at = Some(started);
         self.state.finished_at = None;

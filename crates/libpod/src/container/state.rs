@@ -216,7 +216,7 @@ pub fn same_process_alive(pid: i32, start_time: u64) -> bool {
 }
 
 /// True if the command line of `pid` is rpod-monitor's for container `id`.
-fn is_monitor_of(pid: i32, id: &str) -> bool {
+pub(crate) fn is_monitor_of(pid: i32, id: &str) -> bool {
     let Ok(cmdline) = std::fs::read(format!("/proc/{pid}/cmdline")) else {
         return false;
     };

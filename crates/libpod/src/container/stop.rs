@@ -43,6 +43,7 @@ impl Container<'_> {
                 self.config.stop_signal
             };
             self.send_signal(signal)?;
+            crate::fault::point("stop.signalled");
             if self.state.status == ContainerStatus::Paused {
                 let _ = self.rt.oci()?.resume(self.id());
             }
@@ -66,6 +67,7 @@ impl Container<'_> {
             self.save()?;
         }
         self.event("stop");
+        crate::fault::point("stop.before_cleanup");
         self.cleanup_locked()
     }
 

@@ -179,6 +179,15 @@ impl Runtime {
         input: &mut dyn Read,
         progress: &dyn Progress,
     ) -> Result<Vec<String>> {
+        self.load_images_from(input, progress)
+            .map_err(|e| e.naming_no_space("load"))
+    }
+
+    fn load_images_from(
+        &self,
+        input: &mut dyn Read,
+        progress: &dyn Progress,
+    ) -> Result<Vec<String>> {
         let store = self.store()?;
         let staging = store.staging()?;
         let root = staging.path().join("archive");
@@ -309,8 +318,9 @@ impl Runtime {
                 layer_files,
                 names: names.clone(),
             },
-            &mut |_| {},
+            &mut |_| crate::fault::point("load.layer_stored"),
         )?;
+        crate::fault::point("load.image_stored");
         let shown = names
             .first()
             .cloned()

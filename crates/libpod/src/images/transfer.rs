@@ -66,6 +66,17 @@ impl Runtime {
         opts: &RegistryOptions,
         progress: &dyn Progress,
     ) -> Result<Option<storage::Image>> {
+        self.pull_with_policy_inner(name, policy, opts, progress)
+            .map_err(|e| e.naming_no_space(&format!("pull {name}")))
+    }
+
+    fn pull_with_policy_inner(
+        &self,
+        name: &str,
+        policy: PullPolicy,
+        opts: &RegistryOptions,
+        progress: &dyn Progress,
+    ) -> Result<Option<storage::Image>> {
         let local = match self.image(name) {
             Ok(image) => Some(image),
             Err(Error::NoSuchImage(_)) => None,
@@ -132,8 +143,9 @@ impl Runtime {
                 layer_files: fetched.layer_files,
                 names,
             },
-            &mut |_| {},
+            &mut |_| crate::fault::point("pull.layer_stored"),
         )?;
+        crate::fault::point("pull.image_stored");
         drop(staging);
         self.image_event(&image.id, candidate, "pull");
         Ok(image)

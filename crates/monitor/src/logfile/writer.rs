@@ -123,9 +123,13 @@ impl LogWriter {
                 Ok(())
             }
             Err(e) => {
-                // Part of the buffer may have been written: resync the size.
-                if let Ok(meta) = self.file.metadata() {
-                    self.size = meta.len();
+                // Part of the buffer may have been written (the disk filled
+                // up): cut it off, so the file holds whole entries only and
+                // later lines follow a complete one. The lines are dropped.
+                if self.file.set_len(self.size).is_err() {
+                    if let Ok(meta) = self.file.metadata() {
+                        self.size = meta.len();
+                    }
                 }
                 Err(e)
             }

@@ -25,7 +25,11 @@ use crate::cli::{
 
 /// Opens the engine with the global flags.
 pub fn open_runtime(g: &GlobalArgs) -> Result<Runtime> {
-    Ok(Runtime::new(RuntimeOptions {
+    Ok(Runtime::new(runtime_options(g))?)
+}
+
+fn runtime_options(g: &GlobalArgs) -> RuntimeOptions {
+    RuntimeOptions {
         root: g.root.clone(),
         run_root: g.runroot.clone(),
         config_path: g.config.clone(),
@@ -33,7 +37,7 @@ pub fn open_runtime(g: &GlobalArgs) -> Result<Runtime> {
         runtime: g.runtime.clone(),
         events_backend: g.events_backend.clone(),
         hooks_dirs: g.hooks_dirs.clone(),
-    })?)
+    }
 }
 
 /// Runs the command; returns the process exit code.
@@ -43,6 +47,19 @@ pub fn dispatch(cli: Cli) -> Result<u8> {
     }
     if let Command::Version(args) = &cli.command {
         return system::version(args);
+    }
+    if let Command::System(SystemGroup::Reset(_)) = &cli.command {
+        // A state database that cannot be opened (corrupt, or of a newer
+        // schema) is what `system reset` is the way out of.
+        match open_runtime(&cli.global) {
+            Ok(rt) => return system::reset(rt),
+            Err(e) => match e.downcast_ref::<libpod::Error>() {
+                Some(libpod::Error::StateDatabase { .. }) => {
+                    return system::reset_unopened(&runtime_options(&cli.global))
+                }
+                _ => return Err(e),
+            },
+        }
     }
     let rt = open_runtime(&cli.global)?;
     match cli.command {

@@ -126,6 +126,12 @@ pub fn reset(rt: Runtime) -> Result<u8> {
     Ok(0)
 }
 
+/// `system reset` of an engine whose state database cannot be opened.
+pub fn reset_unopened(options: &libpod::RuntimeOptions) -> Result<u8> {
+    Runtime::reset_unopened(options)?;
+    Ok(0)
+}
+
 pub fn inspect(rt: &Runtime, a: InspectArgs, kind: Option<&str>) -> Result<u8> {
     let names = if a.latest {
         vec![rt.latest_container()?.id().to_string()]

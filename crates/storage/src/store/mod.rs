@@ -83,7 +83,7 @@ impl Store {
         let tmp = root.join(TMP_DIR);
         let lock = StoreLock::new(&root.join(LOCK_FILE));
         let kind = resolve_driver(&root, &tmp, opts.driver, &lock)?;
-        remove_leftovers(&tmp, &lock)?;
+        remove_leftovers(&tmp, &[root.join(IMAGES_DIR)], &lock)?;
         Ok(Store {
             driver: driver::new_driver(kind),
             layers: LayerStore::new(root.join(LAYERS_DIR), tmp.clone()),
@@ -176,7 +176,15 @@ fn read_driver_file(file: &Path) -> Result<Option<DriverKind>> {
 
 /// Removes staging leftovers of interrupted processes. Skipped while another process holds
 /// the lock, since its staging directories are live.
-fn remove_leftovers(tmp: &Path, lock: &StoreLock) -> Result<()> {
+/// Also removes, from each of `record_dirs`, the temporary files of
+/// records whose atomic write was interrupted (`.NAME.tmp-…`): a process
+/// killed while storing an image also leaves its staging directory in
+/// `tmp/`, so they are swept together.
+fn remove_leftovers(
+    tmp: &Path,
+    record_dirs: &[std::path::PathBuf],
+    lock: &StoreLock,
+) -> Result<()> {
     let mut entries = fs::read_dir(tmp).at("read directory", tmp)?;
     if entries.next().is_none() {
         return Ok(());
@@ -186,6 +194,16 @@ fn remove_leftovers(tmp: &Path, lock: &StoreLock) -> Result<()> {
     };
     for entry in fs::read_dir(tmp).at("read directory", tmp)? {
         fsutil::remove_tree(&entry.at("read directory", tmp)?.path())?;
+    }
+    for dir in record_dirs {
+        for entry in fs::read_dir(dir).at("read directory", dir)?.flatten() {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if name.starts_with('.') && name.contains(".tmp-") {
+                let path = entry.path();
+                fs::remove_file(&path).at("remove", &path)?;
+            }
+        }
     }
     Ok(())
 }
