@@ -203,6 +203,18 @@ pub(crate) fn short(id: &str) -> &str {
 impl Runtime {
     /// Builds an image; progress goes to `out`. Returns the image (tagged with `tags`).
     pub fn build(&self, opts: BuildOptions, out: &mut dyn Write) -> Result<storage::Image> {
+        let operation = match opts.tags.first() {
+            Some(t) => format!("build of {t}"),
+            None => "build".to_string(),
+        };
+        self.build_image(opts, out).map_err(|e| match e {
+            // A step's own command failed (its exit code is the build's).
+            Error::BuildStepFailed { .. } => e,
+            e => e.naming_no_space(&operation),
+        })
+    }
+
+    fn build_image(&self, opts: BuildOptions, out: &mut dyn Write) -> Result<storage::Image> {
         // Not the store's tmp/: opening the store empties that.
         let tmp = self.paths().storage_root().with_file_name("build-tmp");
         self.store()?;

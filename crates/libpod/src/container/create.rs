@@ -40,9 +40,12 @@ impl Runtime {
         if let Some(name) = opts.name.as_deref().filter(|_| opts.replace) {
             // `--replace`: the old container goes first, as with `rm -f`.
             match self.container(name) {
-                Ok(mut old) if old.name() == name => {
-                    old.remove(true, None)?;
-                }
+                Ok(mut old) if old.name() == name => match old.remove(true, None) {
+                    // Gone meanwhile (its own `--rm` clean-up): nothing to replace.
+                    Err(e) if e.is_not_found() => {}
+                    Err(e) => return Err(e),
+                    Ok(_) => {}
+                },
                 Ok(_) => {}
                 Err(e) if e.is_not_found() => {}
                 Err(e) => return Err(e),
