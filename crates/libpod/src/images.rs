@@ -227,6 +227,32 @@ impl Runtime {
         Ok(image)
     }
 
+    /// `import URL`: the root file system tarball is fetched (http or
+    /// https), then imported as [`Runtime::import_image`] imports a file.
+    pub fn import_image_url(
+        &self,
+        url: &str,
+        name: Option<&str>,
+        changes: &[String],
+        message: Option<String>,
+    ) -> Result<storage::Image> {
+        // The store first: opening it empties its tmp/, where the download goes.
+        self.store()?;
+        let tmp_dir = self.paths.storage_root().join("tmp");
+        std::fs::create_dir_all(&tmp_dir).ctx(|| format!("creating {}", tmp_dir.display()))?;
+        let path = tmp_dir.join(format!("import-url-{}", crate::ids::new_id()?));
+        let result = (|| {
+            let mut file =
+                std::fs::File::create(&path).ctx(|| format!("creating {}", path.display()))?;
+            crate::fetch::fetch_url(url, &mut file)?;
+            let mut file =
+                std::fs::File::open(&path).ctx(|| format!("opening {}", path.display()))?;
+            self.import_image(&mut file, name, changes, message, None)
+        })();
+        let _ = std::fs::remove_file(&path);
+        result.map_err(|e| e.naming_no_space(&format!("import of {url}")))
+    }
+
     /// Every image, newest first.
     pub fn images(&self) -> Result<Vec<ImageSummary>> {
         let containers = self.db.all_containers()?;

@@ -19,6 +19,7 @@ mod db;
 pub mod events;
 #[doc(hidden)]
 pub mod fault;
+pub mod fetch;
 mod fsutil;
 pub mod hooks;
 pub mod humanize;

@@ -503,3 +503,54 @@ print("ok")
     let out = run_with_timeout(login(), Some(b"nope\n"), COMMAND_TIMEOUT);
     assert!(!out.status.success(), "{}", describe(&out));
 }
+
+/// Import of a URL: `rpod import URL` and the docker CLI's `docker import
+/// URL` (`fromSrc=URL`) fetch the tarball from a server on 127.0.0.1; a
+/// missing file is a one-line error naming the URL and the status.
+#[test]
+fn import_of_a_url_through_the_cli_and_the_api() {
+    assert!(have("docker"));
+    let e = Engine::new();
+    let dir = e.file("www");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(e.busybox_tar(), dir.join("rootfs.tar")).unwrap();
+    let port = free_port();
+    let server = Command::new("python3")
+        .args([
+            "-m",
+            "http.server",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--directory",
+        ])
+        .arg(&dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let _server = KillOnDrop(server);
+    wait_until("the HTTP server", POLL_TIMEOUT, || {
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+    });
+    let url = format!("http://127.0.0.1:{port}/rootfs.tar");
+    e.ok(&["import", "-q", &url, "fromurl"]);
+    let layers = |name: &str| e.ok(&["image", "inspect", name, "--format", "{{.RootFS.Layers}}"]);
+    assert_eq!(
+        e.ok(&["run", "--rm", "--network", "none", "fromurl", "echo", "hi"]),
+        "hi"
+    );
+    let missing = e.rpod(&["import", &format!("http://127.0.0.1:{port}/none.tar"), "x"]);
+    let err = String::from_utf8_lossy(&missing.stderr).into_owned();
+    assert_eq!(missing.status.code(), Some(125), "{err}");
+    assert!(err.contains("404") && err.contains("none.tar"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+
+    let svc = Service::start(&e);
+    svc.docker_ok(&e, &["import", &url, "viadocker:v1"]);
+    assert_eq!(
+        layers("viadocker:v1"),
+        layers("fromurl"),
+        "the same tarball gives the same layer"
+    );
+}

@@ -263,7 +263,8 @@ pub async fn prune(State(st): State<AppState>, q: RawQuery) -> Result<Response> 
 }
 
 /// `POST /images/create`: `fromSrc=-` imports the body as a root file
-/// system tarball; `fromImage` pulls from a registry with progress JSON.
+/// system tarball, `fromSrc=URL` the tarball fetched from the URL;
+/// `fromImage` pulls from a registry with progress JSON.
 pub async fn create(
     State(st): State<AppState>,
     headers: HeaderMap,
@@ -272,11 +273,6 @@ pub async fn create(
 ) -> Result<Response> {
     let p = Params::from_raw(q)?;
     if let Some(src) = p.get("fromSrc") {
-        if src != "-" {
-            return Err(Error::not_yet(
-                "importing from a URL (fromSrc other than -)",
-            ));
-        }
         let name = match (
             p.get("repo").filter(|r| !r.is_empty()),
             p.get("tag").filter(|t| !t.is_empty()),
@@ -290,12 +286,19 @@ pub async fn create(
             .get("message")
             .filter(|m| !m.is_empty())
             .map(str::to_string);
-        let mut reader = BodyReader::spawn(body);
-        let result = st
-            .engine(move |rt| {
+        let result = if src == "-" {
+            let mut reader = BodyReader::spawn(body);
+            st.engine(move |rt| {
                 Ok(rt.import_image(&mut reader, name.as_deref(), &changes, message, None)?)
             })
-            .await;
+            .await
+        } else {
+            let url = src.to_string();
+            st.engine(move |rt| {
+                Ok(rt.import_image_url(&url, name.as_deref(), &changes, message)?)
+            })
+            .await
+        };
         let (tx, resp_body) = ChannelBody::channel(2);
         let chunk = match result {
             Ok(image) => line(&json!({ "status": image_id(&image.id) })),

@@ -1327,7 +1327,9 @@ impl<'a, 'o> Builder<'a, 'o> {
                     mode: 0o644,
                 });
             } else if is_add && (s.starts_with("http://") || s.starts_with("https://")) {
-                let data = http_get(s).map_err(|m| self.err(ins.line, &format!("ADD {s}: {m}")))?;
+                let mut data = Vec::new();
+                crate::fetch::fetch_url(s, &mut data)
+                    .map_err(|e| self.err(ins.line, &format!("ADD: {e}")))?;
                 let name = s
                     .trim_end_matches('/')
                     .rsplit('/')
@@ -1551,47 +1553,6 @@ fn key_values(
         out.push((k.to_string(), v.to_string()));
     }
     Ok(out)
-}
-
-/// A plain-HTTP GET (ADD of a URL); `https` is refused.
-fn http_get(url: &str) -> std::result::Result<Vec<u8>, String> {
-    use std::io::{Read, Write};
-    let rest = url.strip_prefix("http://").ok_or_else(|| {
-        "only http:// URLs are supported by ADD here (no TLS client for ADD)".to_string()
-    })?;
-    let (hostport, path) = match rest.find('/') {
-        Some(i) => (&rest[..i], &rest[i..]),
-        None => (rest, "/"),
-    };
-    let addr = if hostport.contains(':') {
-        hostport.to_string()
-    } else {
-        format!("{hostport}:80")
-    };
-    let mut s =
-        std::net::TcpStream::connect(&addr).map_err(|e| format!("connecting to {addr}: {e}"))?;
-    let _ = s.set_read_timeout(Some(std::time::Duration::from_secs(60)));
-    write!(
-        s,
-        "GET {path} HTTP/1.0\r\nHost: {hostport}\r\nUser-Agent: rpod-build\r\n\r\n"
-    )
-    .map_err(|e| e.to_string())?;
-    let mut resp = Vec::new();
-    s.read_to_end(&mut resp).map_err(|e| e.to_string())?;
-    let end = resp
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .ok_or_else(|| "malformed HTTP response".to_string())?;
-    let head = String::from_utf8_lossy(&resp[..end]).into_owned();
-    let status: u16 = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .ok_or_else(|| "malformed HTTP status line".to_string())?;
-    if !(200..300).contains(&status) {
-        return Err(format!("HTTP status {status}"));
-    }
-    Ok(resp[end + 4..].to_vec())
 }
 
 /// `--squash`, `--layers=false` (the final stage's new layers as one layer over the stage's

@@ -57,6 +57,16 @@ pub fn run_group(rt: &Runtime, cmd: ImageGroup) -> Result<u8> {
 }
 
 fn import(rt: &Runtime, a: ImportArgs) -> Result<u8> {
+    if a.source.starts_with("http://") || a.source.starts_with("https://") {
+        let image = rt.import_image_url(
+            &a.source,
+            a.reference.as_deref(),
+            &a.change,
+            a.message.clone(),
+        )?;
+        println!("{}{}", if a.quiet { "" } else { "sha256:" }, image.id);
+        return Ok(0);
+    }
     // As in Podman, a file's modification time is the image's creation time.
     let (mut reader, created): (Box<dyn Read>, _) = if a.source == "-" {
         (Box::new(std::io::stdin().lock()), None)

@@ -362,3 +362,14 @@ impl Drop for Dockerd {
         }
     }
 }
+
+/// A helper process of a test (a file server, …), killed by its PID when
+/// dropped, also when the test fails.
+pub struct KillOnDrop(pub Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        kill_pid(self.0.id() as i32, libc::SIGKILL);
+        let _ = self.0.wait();
+    }
+}
