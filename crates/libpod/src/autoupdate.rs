@@ -277,7 +277,10 @@ impl Runtime {
         })?;
         let mut cmd = Command::new(exe);
         cmd.args(flags);
-        if !flags.iter().any(|a| a == "--replace" || a.starts_with("--replace=")) {
+        if !flags
+            .iter()
+            .any(|a| a == "--replace" || a.starts_with("--replace="))
+        {
             cmd.arg("--replace");
         }
         let out = cmd

@@ -50,10 +50,26 @@ fn local_policy_dry_run_then_update_keeps_name_and_runs() {
     let e = Engine::with_image();
     let old = import(&e, r#"CMD ["sleep","1000"]"#, "app");
     e.ok(&[
-        "run", "-d", "--name", "web", "--label", LOCAL, "--stop-signal", "KILL", "app",
+        "run",
+        "-d",
+        "--name",
+        "web",
+        "--label",
+        LOCAL,
+        "--stop-signal",
+        "KILL",
+        "app",
     ]);
     // Unlabelled containers are not looked at.
-    e.ok(&["run", "-d", "--name", "other", "--stop-signal", "KILL", "app"]);
+    e.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "other",
+        "--stop-signal",
+        "KILL",
+        "app",
+    ]);
     let before = id_of(&e, "web");
     assert_eq!(updates(&e, &[]), one("web", "false"));
     assert_eq!(id_of(&e, "web"), before);
@@ -82,7 +98,15 @@ fn rollback_when_the_new_image_exits_at_once() {
     let e = Engine::with_image();
     let old = import(&e, r#"CMD ["sleep","1000"]"#, "app");
     e.ok(&[
-        "run", "-d", "--name", "web", "--label", LOCAL, "--stop-signal", "KILL", "app",
+        "run",
+        "-d",
+        "--name",
+        "web",
+        "--label",
+        LOCAL,
+        "--stop-signal",
+        "KILL",
+        "app",
     ]);
     let new = import(&e, r#"CMD ["false"]"#, "app");
     assert_eq!(updates(&e, &[]), one("web", "rolled back"));
@@ -92,7 +116,12 @@ fn rollback_when_the_new_image_exits_at_once() {
 
     // Without rollback: failed, exit 125, the failing container stays.
     e.ok(&["tag", &new, "app"]);
-    let out = e.rpod(&["auto-update", "--rollback=false", "--format", "{{.Updated}}"]);
+    let out = e.rpod(&[
+        "auto-update",
+        "--rollback=false",
+        "--format",
+        "{{.Updated}}",
+    ]);
     assert_eq!(out.status.code(), Some(125), "{}", describe(&out));
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "failed");
     assert!(
@@ -116,7 +145,15 @@ fn registry_policy_pulls_a_newer_digest() {
     e.ok(&["pull", "-q", "--tls-verify=false", &dest]);
     let old = image_id(&e, &dest);
     e.ok(&[
-        "run", "-d", "--name", "web", "--label", REGISTRY, "--stop-signal", "KILL", &dest,
+        "run",
+        "-d",
+        "--name",
+        "web",
+        "--label",
+        REGISTRY,
+        "--stop-signal",
+        "KILL",
+        &dest,
     ]);
     let before = id_of(&e, "web");
     assert_eq!(updates(&e, &["--tls-verify=false"]), one("web", "false"));
@@ -138,7 +175,12 @@ fn registry_policy_pulls_a_newer_digest() {
 
     // A registry that cannot be reached fails the container, exit 125.
     drop(reg);
-    let out = e.rpod(&["auto-update", "--tls-verify=false", "--format", "{{.Updated}}"]);
+    let out = e.rpod(&[
+        "auto-update",
+        "--tls-verify=false",
+        "--format",
+        "{{.Updated}}",
+    ]);
     assert_eq!(out.status.code(), Some(125), "{}", describe(&out));
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "failed");
     e.ok(&["rm", "-f", "-t", "0", "web"]);
@@ -174,7 +216,7 @@ fn table_format_and_json_have_podmans_fields() {
             "web.service",
             &id[..12],
             "(web)",
-            "app",
+            "localhost/app:latest",
             "local",
             "false"
         ]
@@ -185,11 +227,16 @@ fn table_format_and_json_have_podmans_fields() {
             "--format",
             "{{.Unit}} {{.Container}} {{.ContainerName}} {{.ContainerID}} {{.Image}} {{.Policy}} {{.Updated}}"
         ]),
-        format!("web.service {} (web) web {} app local false", &id[..12], &id[..12])
+        format!("web.service {} (web) web {} localhost/app:latest local false", &id[..12], &id[..12])
     );
     let json: serde_json::Value =
         serde_json::from_str(&e.ok(&["auto-update", "--format", "json"])).unwrap();
-    let keys: Vec<&str> = json[0].as_object().unwrap().keys().map(String::as_str).collect();
+    let keys: Vec<&str> = json[0]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
     let mut want = [
         "Container",
         "ContainerID",
@@ -206,8 +253,15 @@ fn table_format_and_json_have_podmans_fields() {
 
     // An unknown policy is a one-line error naming the container.
     e.ok(&[
-        "run", "-d", "--name", "bad", "--label", "io.containers.autoupdate=sometimes",
-        "--stop-signal", "KILL", "app",
+        "run",
+        "-d",
+        "--name",
+        "bad",
+        "--label",
+        "io.containers.autoupdate=sometimes",
+        "--stop-signal",
+        "KILL",
+        "app",
     ]);
     let (code, err) = e.fails(&["auto-update"]);
     assert_eq!(code, 125);

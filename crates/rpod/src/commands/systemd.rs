@@ -5,9 +5,9 @@
 use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
-use libpod::systemd::quadlet::DEFAULT_UNIT_DIRS;
 use libpod::autoupdate::AutoUpdateOptions;
 use libpod::images::RegistryOptions;
+use libpod::systemd::quadlet::DEFAULT_UNIT_DIRS;
 use libpod::Runtime;
 use serde::Serialize;
 
