@@ -84,11 +84,9 @@ fn local_policy_dry_run_then_update_keeps_name_and_runs() {
     assert_ne!(id_of(&e, "web"), before, "recreated");
     assert_eq!(image_of(&e, "web"), new);
     assert_eq!(e.status("web"), "running");
-    assert_eq!(
-        e.ok(&["inspect", "web", "--format", "{{.Config.Labels}}"])
-            .contains("io.containers.autoupdate:local"),
-        true
-    );
+    assert!(e
+        .ok(&["inspect", "web", "--format", "{{.Config.Labels}}"])
+        .contains("io.containers.autoupdate:local"));
     assert_eq!(updates(&e, &[]), one("web", "false"));
     e.ok(&["rm", "-f", "-t", "0", "web", "other"]);
 }
