@@ -12,6 +12,7 @@
 //! unit tests (`src/tests/`) run the engine on `ocirt::fake::FakeRuntime`
 //! with a temporary root and vfs storage, needing neither root nor runc.
 
+pub mod autoupdate;
 pub mod build;
 pub mod config;
 pub mod container;

@@ -276,3 +276,20 @@ fn registry_host(text: &str) -> String {
         .trim_start_matches("docker://");
     text.split('/').next().unwrap_or(text).to_string()
 }
+
+impl Runtime {
+    /// The digest the registry has for the fully qualified `name` on this
+    /// host's platform (or `opts.platform`), without pulling anything.
+    pub(crate) fn remote_digest(&self, name: &str, opts: &RegistryOptions) -> Result<String> {
+        let conf = self.registries_conf()?;
+        let host = host_of(name).to_string();
+        if conf.entry(&host).is_some_and(|e| e.blocked) {
+            return Err(Error::InvalidArgument(format!(
+                "registry {host} is blocked in the registries configuration"
+            )));
+        }
+        let reference = parse_reference(name)?;
+        let platform = opts.platform.clone().unwrap_or_else(Platform::host);
+        Session::new(&host, opts, &conf)?.remote_digest(&reference, &platform)
+    }
+}

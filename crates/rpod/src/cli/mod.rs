@@ -135,6 +135,8 @@ pub enum Command {
     Generate(GenerateGroup),
     /// Translate quadlet files to systemd service units (a systemd generator)
     Quadlet(QuadletArgs),
+    /// Auto update containers according to their auto-update policy
+    AutoUpdate(AutoUpdateArgs),
     /// Print a shell completion script
     Completion(CompletionArgs),
 }

@@ -106,6 +106,7 @@ pub fn dispatch(cli: Cli) -> Result<u8> {
         Command::Network(g) => network::run(&rt, g),
         Command::Generate(g) => generate::run(&rt, g),
         Command::Quadlet(a) => systemd::quadlet(&rt, a),
+        Command::AutoUpdate(a) => systemd::auto_update(&rt, a),
         Command::Version(_) | Command::Completion(_) => Ok(0),
     }
 }

@@ -5,10 +5,14 @@
 use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
+use libpod::autoupdate::AutoUpdateOptions;
+use libpod::images::RegistryOptions;
 use libpod::systemd::quadlet::DEFAULT_UNIT_DIRS;
 use libpod::Runtime;
+use serde::Serialize;
 
-use crate::cli::QuadletArgs;
+use crate::cli::{AutoUpdateArgs, QuadletArgs};
+use crate::format::{print_table, OutputFormat};
 
 /// The directories quadlet files are read from: `QUADLET_UNIT_DIRS`
 /// (colon-separated) or Podman's system unit directories.
@@ -63,4 +67,73 @@ pub fn quadlet(rt: &Runtime, a: QuadletArgs) -> Result<u8> {
         }
     }
     Ok(0)
+}
+
+/// One line of `auto-update`'s report, with Podman's field names.
+#[derive(Serialize)]
+struct AutoUpdateRow {
+    #[serde(rename = "Unit")]
+    unit: String,
+    #[serde(rename = "Container")]
+    container: String,
+    #[serde(rename = "ContainerName")]
+    container_name: String,
+    #[serde(rename = "ContainerID")]
+    container_id: String,
+    #[serde(rename = "Image")]
+    image: String,
+    #[serde(rename = "Policy")]
+    policy: String,
+    #[serde(rename = "Updated")]
+    updated: String,
+}
+
+/// `auto-update`: the UNIT column shows the `PODMAN_SYSTEMD_UNIT` label
+/// when the container has one, and is empty otherwise (rpod restarts no
+/// systemd unit: it recreates the container itself).
+pub fn auto_update(rt: &Runtime, a: AutoUpdateArgs) -> Result<u8> {
+    let format = OutputFormat::parse(a.format.as_deref())?;
+    let authfile = a
+        .authfile
+        .or_else(|| std::env::var_os("REGISTRY_AUTH_FILE").map(PathBuf::from));
+    let opts = AutoUpdateOptions {
+        dry_run: a.dry_run,
+        rollback: a.rollback,
+        registry: RegistryOptions {
+            tls_verify: a.tls_verify,
+            authfile,
+            ..Default::default()
+        },
+    };
+    let (reports, failures) = rt.auto_update(&opts)?;
+    let rows: Vec<AutoUpdateRow> = reports
+        .into_iter()
+        .map(|r| {
+            let short: String = r.container_id.chars().take(12).collect();
+            AutoUpdateRow {
+                unit: r.unit.unwrap_or_default(),
+                container: format!("{short} ({})", r.container_name),
+                container_name: r.container_name,
+                container_id: short,
+                image: r.image,
+                policy: r.policy.as_str().to_string(),
+                updated: r.outcome.as_str().to_string(),
+            }
+        })
+        .collect();
+    if !format.print_items(&rows)? {
+        let mut lines = vec!["UNIT\tCONTAINER\tIMAGE\tPOLICY\tUPDATED".to_string()];
+        for r in &rows {
+            lines.push(format!(
+                "{}\t{}\t{}\t{}\t{}",
+                r.unit, r.container, r.image, r.policy, r.updated
+            ));
+        }
+        print_table(&lines);
+    }
+    if failures.is_empty() {
+        return Ok(0);
+    }
+    let text: Vec<String> = failures.iter().map(|e| e.to_string()).collect();
+    bail!("{}", text.join("\n"));
 }
