@@ -434,9 +434,10 @@ pub async fn libpod_search(State(st): State<AppState>, q: RawQuery) -> Result<Re
                 .search_tags(&term, &opts)?
                 .into_iter()
                 .flat_map(|l| {
+                    let index = l.name.split('/').next().unwrap_or_default().to_string();
                     l.tags
                         .into_iter()
-                        .map(|t| json!({"Index": "", "Name": l.name, "Description": "", "Stars": 0, "Official": "", "Automated": "", "Tag": t}))
+                        .map(|t| json!({"Index": index, "Name": l.name, "Description": "", "Stars": 0, "Official": "", "Automated": "", "Tag": t}))
                         .collect::<Vec<_>>()
                 })
                 .collect();
