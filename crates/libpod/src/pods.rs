@@ -419,46 +419,21 @@ impl Runtime {
             .collect())
     }
 
-    /// Runs `op` on each container concurrently, one thread (and one engine
-    /// handle) each; a container gone meanwhile is skipped. The outputs are
-    /// concatenated; the first error is returned after all finished.
+    /// Runs `op` on each container through [`Runtime::on_each_container`];
+    /// a container gone meanwhile is skipped. The outputs are concatenated;
+    /// the first error is returned after all finished.
     fn on_each_concurrently<T: Send>(
         &self,
         ids: &[String],
         op: impl Fn(&mut Container<'_>) -> Result<Vec<T>> + Sync,
     ) -> Result<Vec<T>> {
-        let options = &self.options;
-        let oci = self.oci_handle();
-        let oci = &oci;
-        let op = &op;
-        let results: Vec<Result<Vec<T>>> = std::thread::scope(|s| {
-            let handles: Vec<_> = ids
-                .iter()
-                .map(|id| {
-                    s.spawn(move || -> Result<Vec<T>> {
-                        let rt = Runtime::open(options.clone(), oci.clone())?;
-                        match rt.container(id) {
-                            Ok(mut c) => op(&mut c),
-                            Err(Error::NoSuchContainer(_)) => Ok(Vec::new()),
-                            Err(e) => Err(e),
-                        }
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| {
-                    h.join().unwrap_or_else(|_| {
-                        Err(Error::InvalidArgument(
-                            "a pod operation's thread panicked".into(),
-                        ))
-                    })
-                })
-                .collect()
-        });
         let mut out = Vec::new();
-        for r in results {
-            out.extend(r?);
+        for r in self.on_each_container(ids, op) {
+            match r {
+                Ok(v) => out.extend(v),
+                Err(Error::NoSuchContainer(_)) => {}
+                Err(e) => return Err(e),
+            }
         }
         Ok(out)
     }

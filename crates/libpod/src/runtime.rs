@@ -253,6 +253,61 @@ impl Runtime {
         self.oci.get().cloned()
     }
 
+    /// Runs `op` on each of `names` (names or IDs), up to three per core at
+    /// once plus one (Podman's worker count: stops mostly wait), each
+    /// worker with its own handle on this engine:
+    /// the batch commands (`stop`, `kill`, `restart`, a pod's members). The
+    /// results come back in the order of `names`; a name that resolves to
+    /// no container gives [`Error::NoSuchContainer`] in its slot.
+    pub fn on_each_container<T: Send>(
+        &self,
+        names: &[String],
+        op: impl Fn(&mut crate::container::Container<'_>) -> Result<T> + Sync,
+    ) -> Vec<Result<T>> {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::sync::Mutex;
+        let one = |rt: &Runtime, name: &str| rt.container(name).and_then(|mut c| op(&mut c));
+        let workers = std::thread::available_parallelism()
+            .map_or(1, |n| n.get() * 3 + 1)
+            .min(names.len());
+        if workers <= 1 {
+            return names.iter().map(|n| one(self, n)).collect();
+        }
+        let next = AtomicUsize::new(0);
+        let slots: Vec<Mutex<Option<Result<T>>>> = names.iter().map(|_| Mutex::new(None)).collect();
+        let oci = self.oci_handle();
+        let options = &self.options;
+        std::thread::scope(|s| {
+            for _ in 0..workers {
+                s.spawn(|| {
+                    // A worker that cannot open its own handle leaves its
+                    // share to the others and to the caller's handle below.
+                    let Ok(rt) = Runtime::open(options.clone(), oci.clone()) else {
+                        return;
+                    };
+                    loop {
+                        let i = next.fetch_add(1, Ordering::SeqCst);
+                        let Some(name) = names.get(i) else { break };
+                        let r = one(&rt, name);
+                        if let Ok(mut slot) = slots[i].lock() {
+                            *slot = Some(r);
+                        }
+                    }
+                });
+            }
+        });
+        slots
+            .into_iter()
+            .zip(names)
+            .map(|(slot, name)| {
+                slot.into_inner()
+                    .ok()
+                    .flatten()
+                    .unwrap_or_else(|| one(self, name))
+            })
+            .collect()
+    }
+
     /// The rpod-monitor binary: configured, next to this executable, or in
     /// the usual libexec directories.
     pub fn monitor_path(&self) -> Result<PathBuf> {

@@ -219,6 +219,34 @@ fn stop_all_stops_everything() {
 }
 
 #[test]
+fn stop_of_many_runs_them_side_by_side_and_prints_in_the_order_given() {
+    let e = Engine::with_image();
+    for n in ["m1", "m2", "m3", "m4", "m5"] {
+        e.sleeper(n);
+    }
+    // The engine stops them in parallel; the names come out as given, the
+    // missing one is reported once and makes the exit code 125, and every
+    // other container is stopped.
+    let out = e
+        .cmd(&["stop", "-t", "0", "m4", "m2", "nothere", "m5", "m1", "m3"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(125));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "m4\nm2\nm5\nm1\nm3\n");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("nothere"), "{err}");
+    assert_eq!(e.ok(&["ps", "-q"]), "");
+    // restart prints the IDs, kill the names, both in the order given.
+    let ids: Vec<String> = ["m3", "m1"]
+        .iter()
+        .map(|n| e.inspect_fmt(n, "{{.Id}}"))
+        .collect();
+    assert_eq!(e.ok(&["restart", "-t", "0", "m3", "m1"]), ids.join("\n"));
+    assert_eq!(e.ok(&["kill", "m1", "m3"]), "m1\nm3");
+}
+
+#[test]
 fn stop_ignore_skips_missing_containers() {
     let e = Engine::new();
     e.ok(&["stop", "-i", "nothere"]);

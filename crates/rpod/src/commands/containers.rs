@@ -48,20 +48,14 @@ pub fn run_common(rt: &Runtime, cmd: ContainerCommand) -> Result<u8> {
             let Some(names) = with_cidfiles(&a.names, &a.cidfile, a.ignore)? else {
                 return Ok(0);
             };
-            each_named(rt, &names, a.all, a.latest, a.ignore, |c, given| {
-                c.stop(a.time)?;
-                println!("{given}");
-                Ok(())
-            })
+            each_parallel(rt, &names, a.all, a.latest, a.ignore, |c| c.stop(a.time))
         }
         ContainerCommand::Restart(a) => {
             let Some(names) = with_cidfiles(&a.names, &a.cidfile, a.ignore)? else {
                 return Ok(0);
             };
-            each_named(rt, &names, a.all, a.latest, a.ignore, |c, _| {
-                c.restart(a.time)?;
-                println!("{}", c.id());
-                Ok(())
+            each_parallel_with(rt, &names, a.all, a.latest, a.ignore, |c| {
+                c.restart(a.time).map(|()| Some(c.id().to_string()))
             })
         }
         ContainerCommand::Kill(a) => {
@@ -72,11 +66,7 @@ pub fn run_common(rt: &Runtime, cmd: ContainerCommand) -> Result<u8> {
             } else {
                 a.names.clone()
             };
-            each_named(rt, &names, false, a.latest, false, |c, given| {
-                c.kill(sig)?;
-                println!("{given}");
-                Ok(())
-            })
+            each_parallel(rt, &names, false, a.latest, false, |c| c.kill(sig))
         }
         ContainerCommand::Rm(a) => {
             // Removing one container may take its dependents with it: with
@@ -182,20 +172,7 @@ fn each_named(
     ignore_missing: bool,
     mut f: impl FnMut(&mut Container<'_>, &str) -> Result<()>,
 ) -> Result<u8> {
-    check_all_args(names, all, latest)?;
-    let targets: Vec<String> = if all {
-        rt.containers()?
-            .iter()
-            .map(|c| c.id().to_string())
-            .collect()
-    } else if latest {
-        vec![rt.latest_container()?.id().to_string()]
-    } else {
-        if names.is_empty() {
-            bail!("at least one container name or ID must be given");
-        }
-        names.to_vec()
-    };
+    let targets = targets(rt, names, all, latest)?;
     let mut last_err: Option<anyhow::Error> = None;
     for name in &targets {
         let result = match rt.container(name) {
@@ -208,6 +185,72 @@ fn each_named(
                 eprintln!("Error: {}", crate::error_chain(&prev));
             }
             last_err = Some(e);
+        }
+    }
+    match last_err {
+        Some(e) => Err(e),
+        None => Ok(0),
+    }
+}
+
+/// The containers a batch command works on: the named ones, all, or the
+/// latest, after Podman's rules for giving those together.
+fn targets(rt: &Runtime, names: &[String], all: bool, latest: bool) -> Result<Vec<String>> {
+    check_all_args(names, all, latest)?;
+    Ok(if all {
+        rt.containers()?
+            .iter()
+            .map(|c| c.id().to_string())
+            .collect()
+    } else if latest {
+        vec![rt.latest_container()?.id().to_string()]
+    } else {
+        if names.is_empty() {
+            bail!("at least one container name or ID must be given");
+        }
+        names.to_vec()
+    })
+}
+
+/// [`each_named`] for operations that may run side by side (`stop`,
+/// `kill`): the engine runs them in parallel, then each container's name as
+/// given is printed, in the order given.
+fn each_parallel(
+    rt: &Runtime,
+    names: &[String],
+    all: bool,
+    latest: bool,
+    ignore_missing: bool,
+    op: impl Fn(&mut Container<'_>) -> libpod::Result<()> + Sync,
+) -> Result<u8> {
+    each_parallel_with(rt, names, all, latest, ignore_missing, |c| {
+        op(c).map(|()| None)
+    })
+}
+
+/// [`each_parallel`] where `op` may give the line to print instead of the
+/// name as given (`restart` prints the ID). Errors are reported as
+/// [`each_named`] reports them: all but the last printed, the last returned.
+fn each_parallel_with(
+    rt: &Runtime,
+    names: &[String],
+    all: bool,
+    latest: bool,
+    ignore_missing: bool,
+    op: impl Fn(&mut Container<'_>) -> libpod::Result<Option<String>> + Sync,
+) -> Result<u8> {
+    let targets = targets(rt, names, all, latest)?;
+    let mut last_err: Option<anyhow::Error> = None;
+    for (given, result) in targets.iter().zip(rt.on_each_container(&targets, op)) {
+        match result {
+            Ok(line) => println!("{}", line.as_deref().unwrap_or(given)),
+            Err(libpod::Error::NoSuchContainer(_)) if ignore_missing => {}
+            Err(e) => {
+                if let Some(prev) = last_err.take() {
+                    eprintln!("Error: {}", crate::error_chain(&prev));
+                }
+                last_err = Some(e.into());
+            }
         }
     }
     match last_err {
