@@ -81,9 +81,18 @@ pub fn run_common(rt: &Runtime, cmd: ContainerCommand) -> Result<u8> {
                 if gone.contains(c.id()) {
                     return Ok(());
                 }
-                for id in c.remove_with_volumes(a.force, a.time, a.volumes)? {
-                    println!("{id}");
-                    gone.insert(id);
+                match c.remove_with_volumes(a.force, a.time, a.volumes) {
+                    Ok(ids) => {
+                        for id in ids {
+                            println!("{id}");
+                            gone.insert(id);
+                        }
+                    }
+                    // Removed meanwhile by another party (the clean-up of a
+                    // `--rm` container that `rm -f` just stopped): gone, as
+                    // asked.
+                    Err(libpod::Error::NoSuchContainer(_)) if ignore => {}
+                    Err(e) => return Err(e.into()),
                 }
                 Ok(())
             })
