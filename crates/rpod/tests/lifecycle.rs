@@ -219,31 +219,65 @@ fn stop_all_stops_everything() {
 }
 
 #[test]
-fn stop_of_many_runs_them_side_by_side_and_prints_in_the_order_given() {
-    let e = Engine::with_image();
-    for n in ["m1", "m2", "m3", "m4", "m5"] {
-        e.sleeper(n);
+fn stop_kill_restart_of_many_act_and_print_as_podman_does() {
+    let b = Both::new();
+    let names = ["m1", "m2", "m3", "m4"];
+    for n in names {
+        let args = [
+            "run",
+            "-d",
+            "--network",
+            "none",
+            "--name",
+            n,
+            "probe",
+            "sleep",
+            "1000",
+        ];
+        b.e.ok(&args);
+        b.p.ok(&args);
     }
-    // The engine stops them in parallel; the names come out as given, the
-    // missing one is reported once and makes the exit code 125, and every
-    // other container is stopped.
-    let out = e
-        .cmd(&["stop", "-t", "0", "m4", "m2", "nothere", "m5", "m1", "m3"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(125));
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "m4\nm2\nm5\nm1\nm3\n");
-    let err = String::from_utf8_lossy(&out.stderr);
+    let running = |ours: bool| -> usize {
+        let args = ["ps", "-q"];
+        let out = if ours { b.e.ok(&args) } else { b.p.ok(&args) };
+        out.lines().count()
+    };
+    // A missing name fails the whole command before any container is
+    // touched: same exit code, nothing printed, all still running.
+    let args = ["stop", "-t", "0", "m3", "m1", "nothere", "m2"];
+    let (ours, theirs) = (b.e.rpod(&args), b.p.run(&args));
+    assert_eq!(ours.status.code(), theirs.status.code());
+    assert_eq!(ours.status.code(), Some(125));
+    assert_eq!(ours.stdout, theirs.stdout);
+    assert!(ours.stdout.is_empty());
+    let err = String::from_utf8_lossy(&ours.stderr);
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains("nothere"), "{err}");
-    assert_eq!(e.ok(&["ps", "-q"]), "");
-    // restart prints the IDs, kill the names, both in the order given.
-    let ids: Vec<String> = ["m3", "m1"]
-        .iter()
-        .map(|n| e.inspect_fmt(n, "{{.Id}}"))
-        .collect();
-    assert_eq!(e.ok(&["restart", "-t", "0", "m3", "m1"]), ids.join("\n"));
-    assert_eq!(e.ok(&["kill", "m1", "m3"]), "m1\nm3");
+    assert_eq!((running(true), running(false)), (4, 4));
+    // Podman prints each container as it finishes; rpod prints the same
+    // lines in the order given.
+    let sorted = |out: &str| {
+        let mut v: Vec<&str> = out.lines().collect();
+        v.sort_unstable();
+        v.join("\n")
+    };
+    let args = ["stop", "-t", "0", "m4", "m2", "m1"];
+    let (ours, theirs) = (b.e.ok(&args), b.p.ok(&args));
+    assert_eq!(ours, "m4\nm2\nm1");
+    assert_eq!(sorted(&ours), sorted(&theirs));
+    assert_eq!((running(true), running(false)), (1, 1));
+    // --ignore skips the missing name and acts on the others.
+    let args = ["stop", "-i", "-t", "0", "m3", "nothere"];
+    assert_eq!(b.e.ok(&args), b.p.ok(&args));
+    // restart and kill print the names as given, too.
+    for args in [
+        ["restart", "-t", "0", "m3", "m1"],
+        ["kill", "-s", "KILL", "m1", "m3"],
+    ] {
+        let (ours, theirs) = (b.e.ok(&args), b.p.ok(&args));
+        assert_eq!(ours, args[3..].join("\n"));
+        assert_eq!(sorted(&ours), sorted(&theirs));
+    }
 }
 
 #[test]

@@ -54,9 +54,7 @@ pub fn run_common(rt: &Runtime, cmd: ContainerCommand) -> Result<u8> {
             let Some(names) = with_cidfiles(&a.names, &a.cidfile, a.ignore)? else {
                 return Ok(0);
             };
-            each_parallel_with(rt, &names, a.all, a.latest, a.ignore, |c| {
-                c.restart(a.time).map(|()| Some(c.id().to_string()))
-            })
+            each_parallel(rt, &names, a.all, a.latest, a.ignore, |c| c.restart(a.time))
         }
         ContainerCommand::Kill(a) => {
             check_all_args(&a.names, a.all, a.latest)?;
@@ -81,18 +79,9 @@ pub fn run_common(rt: &Runtime, cmd: ContainerCommand) -> Result<u8> {
                 if gone.contains(c.id()) {
                     return Ok(());
                 }
-                match c.remove_with_volumes(a.force, a.time, a.volumes) {
-                    Ok(ids) => {
-                        for id in ids {
-                            println!("{id}");
-                            gone.insert(id);
-                        }
-                    }
-                    // Removed meanwhile by another party (the clean-up of a
-                    // `--rm` container that `rm -f` just stopped): gone, as
-                    // asked.
-                    Err(libpod::Error::NoSuchContainer(_)) if ignore => {}
-                    Err(e) => return Err(e.into()),
+                for id in c.remove_with_volumes(a.force, a.time, a.volumes)? {
+                    println!("{id}");
+                    gone.insert(id);
                 }
                 Ok(())
             })
@@ -186,9 +175,14 @@ fn each_named(
     for name in &targets {
         let result = match rt.container(name) {
             Ok(mut c) => f(&mut c, name),
-            Err(libpod::Error::NoSuchContainer(_)) if ignore_missing => Ok(()),
             Err(e) => Err(e.into()),
         };
+        // Missing, or gone meanwhile (removed by another party, such as the
+        // clean-up of a `--rm` container that `rm -f` just stopped).
+        let result = result.or_else(|e| match e.downcast_ref::<libpod::Error>() {
+            Some(libpod::Error::NoSuchContainer(_)) if ignore_missing => Ok(()),
+            _ => Err(e),
+        });
         if let Err(e) = result {
             if let Some(prev) = last_err.take() {
                 eprintln!("Error: {}", crate::error_chain(&prev));
@@ -222,8 +216,11 @@ fn targets(rt: &Runtime, names: &[String], all: bool, latest: bool) -> Result<Ve
 }
 
 /// [`each_named`] for operations that may run side by side (`stop`,
-/// `kill`): the engine runs them in parallel, then each container's name as
-/// given is printed, in the order given.
+/// `kill`, `restart`): every name is resolved first (unless missing ones
+/// are ignored), as Podman does; the engine runs them in parallel, then each
+/// container's name as given is printed, in the order given. Errors are
+/// reported as [`each_named`] reports them: all but the last printed, the
+/// last returned.
 fn each_parallel(
     rt: &Runtime,
     names: &[String],
@@ -232,27 +229,16 @@ fn each_parallel(
     ignore_missing: bool,
     op: impl Fn(&mut Container<'_>) -> libpod::Result<()> + Sync,
 ) -> Result<u8> {
-    each_parallel_with(rt, names, all, latest, ignore_missing, |c| {
-        op(c).map(|()| None)
-    })
-}
-
-/// [`each_parallel`] where `op` may give the line to print instead of the
-/// name as given (`restart` prints the ID). Errors are reported as
-/// [`each_named`] reports them: all but the last printed, the last returned.
-fn each_parallel_with(
-    rt: &Runtime,
-    names: &[String],
-    all: bool,
-    latest: bool,
-    ignore_missing: bool,
-    op: impl Fn(&mut Container<'_>) -> libpod::Result<Option<String>> + Sync,
-) -> Result<u8> {
     let targets = targets(rt, names, all, latest)?;
+    if !ignore_missing {
+        for name in &targets {
+            rt.container(name)?;
+        }
+    }
     let mut last_err: Option<anyhow::Error> = None;
     for (given, result) in targets.iter().zip(rt.on_each_container(&targets, op)) {
         match result {
-            Ok(line) => println!("{}", line.as_deref().unwrap_or(given)),
+            Ok(()) => println!("{given}"),
             Err(libpod::Error::NoSuchContainer(_)) if ignore_missing => {}
             Err(e) => {
                 if let Some(prev) = last_err.take() {
