@@ -45,7 +45,7 @@ mod tests;
 
 pub use container::{Container, ContainerStatus, CreateOptions};
 pub use error::{Error, Operation, Result};
-pub use runtime::{Runtime, RuntimeOptions};
+pub use runtime::{DependencyOrder, Runtime, RuntimeOptions};
 
 /// Re-exported for the CLI's attach (frames) and log time formats.
 pub use monitor;

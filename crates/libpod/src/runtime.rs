@@ -63,6 +63,17 @@ impl RuntimeOptions {
 /// and errors of those it could not start.
 pub type BootReport = (Vec<String>, Vec<(String, Error)>);
 
+/// Which way [`Runtime::on_each_container_ordered`] walks dependencies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DependencyOrder {
+    /// All at once (`stop`, `kill`): dependencies do not matter.
+    Independent,
+    /// A container after those it requires (`start`).
+    DependenciesFirst,
+    /// A container after those that require it (`rm`).
+    DependentsFirst,
+}
+
 /// An open engine.
 pub struct Runtime {
     pub(crate) options: RuntimeOptions,
@@ -306,6 +317,103 @@ impl Runtime {
                     .unwrap_or_else(|| one(self, name))
             })
             .collect()
+    }
+
+    /// [`Self::on_each_container`] in dependency order: in waves, each wave
+    /// side by side, a container only after the others of `names` it
+    /// depends on (`DependenciesFirst`: `start`) or after those that depend
+    /// on it (`DependentsFirst`: `rm`). Results in the order of `names`.
+    pub fn on_each_container_ordered<T: Send>(
+        &self,
+        names: &[String],
+        order: DependencyOrder,
+        op: impl Fn(&mut crate::container::Container<'_>) -> Result<T> + Sync,
+    ) -> Vec<Result<T>> {
+        let waves = self.dependency_waves(names, order);
+        let mut slots: Vec<Option<Result<T>>> = names.iter().map(|_| None).collect();
+        for wave in waves {
+            let wave_names: Vec<String> = wave.iter().map(|&i| names[i].clone()).collect();
+            for (i, r) in wave
+                .into_iter()
+                .zip(self.on_each_container(&wave_names, &op))
+            {
+                slots[i] = Some(r);
+            }
+        }
+        slots
+            .into_iter()
+            .zip(names)
+            .map(|(slot, name)| slot.unwrap_or_else(|| Err(Error::NoSuchContainer(name.clone()))))
+            .collect()
+    }
+
+    /// Indices of `names` grouped in waves by [`DependencyOrder`]; a name
+    /// that resolves to nothing goes in the first wave (its operation then
+    /// reports it), and a cycle's members in the last.
+    pub(crate) fn dependency_waves(
+        &self,
+        names: &[String],
+        order: DependencyOrder,
+    ) -> Vec<Vec<usize>> {
+        use std::collections::HashMap;
+        if order == DependencyOrder::Independent {
+            return vec![(0..names.len()).collect()];
+        }
+        let resolved: Vec<Option<(String, Vec<String>)>> = names
+            .iter()
+            .map(|n| {
+                self.container(n)
+                    .ok()
+                    .map(|c| (c.id().to_string(), c.config().dependencies.clone()))
+            })
+            .collect();
+        let index: HashMap<&str, usize> = resolved
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| r.as_ref().map(|(id, _)| (id.as_str(), i)))
+            .collect();
+        // before[i]: the indices that must be done before i.
+        let mut before: Vec<Vec<usize>> = vec![Vec::new(); names.len()];
+        for (i, r) in resolved.iter().enumerate() {
+            let Some((_, deps)) = r else { continue };
+            for dep in deps {
+                let Some(&j) = index.get(dep.as_str()) else {
+                    continue;
+                };
+                if j == i {
+                    continue;
+                }
+                match order {
+                    DependencyOrder::DependentsFirst => before[j].push(i),
+                    _ => before[i].push(j),
+                }
+            }
+        }
+        let mut wave_of: Vec<Option<usize>> = vec![None; names.len()];
+        let mut waves: Vec<Vec<usize>> = Vec::new();
+        let mut left = names.len();
+        while left > 0 {
+            let ready: Vec<usize> = (0..names.len())
+                .filter(|&i| wave_of[i].is_none())
+                .filter(|&i| {
+                    before[i]
+                        .iter()
+                        .all(|&j| wave_of[j].is_some_and(|w| w < waves.len()))
+                })
+                .collect();
+            // A cycle: what is left goes last, in the order given.
+            let ready = if ready.is_empty() {
+                (0..names.len()).filter(|&i| wave_of[i].is_none()).collect()
+            } else {
+                ready
+            };
+            for &i in &ready {
+                wave_of[i] = Some(waves.len());
+            }
+            left -= ready.len();
+            waves.push(ready);
+        }
+        waves
     }
 
     /// The rpod-monitor binary: configured, next to this executable, or in

@@ -7,11 +7,18 @@ use std::time::Duration;
 
 use common::*;
 
+/// The state `ps -a` shows (Podman's `{{.State}}` is the human status:
+/// `Up 2 seconds ago` is running).
 fn ps_state(e: &Engine, name: &str) -> String {
     let out = e.ok(&["ps", "-a", "--format", "{{.Names}} {{.State}}"]);
-    out.lines()
+    let human = out
+        .lines()
         .find_map(|l| l.strip_prefix(&format!("{name} ")).map(str::to_string))
-        .unwrap_or_else(|| panic!("{name} not in ps -a: {out}"))
+        .unwrap_or_else(|| panic!("{name} not in ps -a: {out}"));
+    match human.split(' ').next().unwrap_or_default() {
+        "Up" => "running".into(),
+        word => word.to_lowercase(),
+    }
 }
 
 fn stat_field(pid: i32, index_after_comm: usize) -> Option<i64> {

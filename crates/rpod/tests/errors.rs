@@ -5,15 +5,39 @@ mod common;
 use common::*;
 
 #[test]
-fn start_of_a_running_container_fails_naming_the_state() {
-    let e = Engine::with_image();
-    e.sleeper("r");
-    let (code, err) = e.fails(&["start", "r"]);
-    assert_eq!(code, 125);
-    assert!(err.contains("running"), "{err}");
-    let (code, err) = e.fails(&["start", "-a", "r"]);
-    assert_eq!(code, 125);
-    assert!(err.contains("running"), "{err}");
+fn start_of_a_running_container_does_nothing_and_start_attach_attaches_as_in_podman() {
+    let b = Both::new();
+    for args in [
+        vec![
+            "run",
+            "-d",
+            "--name",
+            "r",
+            "probe",
+            "sh",
+            "-c",
+            "sleep 1; echo late",
+        ],
+        vec!["start", "r"],
+    ] {
+        let (ours, theirs) = (b.e.rpod(&args), b.p.run(&args));
+        assert_eq!(ours.status.code(), theirs.status.code(), "{args:?}");
+        if args[0] == "start" {
+            assert_eq!(ours.stdout, theirs.stdout, "{args:?}");
+            assert!(ours.stdout.is_empty(), "{}", describe(&ours));
+        }
+    }
+    // Attached to the running container: its later output and exit code.
+    let args = ["start", "-a", "r"];
+    let (ours, theirs) = (b.e.rpod(&args), b.p.run(&args));
+    assert_eq!(ours.status.code(), theirs.status.code());
+    assert_eq!(
+        String::from_utf8_lossy(&ours.stdout),
+        "late\n",
+        "{}",
+        describe(&ours)
+    );
+    assert_eq!(ours.stdout, theirs.stdout);
 }
 
 #[test]

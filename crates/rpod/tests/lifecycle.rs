@@ -335,7 +335,11 @@ fn rm_removes_a_stopped_container() {
     let e = Engine::with_image();
     e.ok(&["run", "--name", "r1", "busybox", "true"]);
     let id = e.inspect_fmt("r1", "{{.Id}}");
-    assert_eq!(e.ok(&["rm", "r1"]), id);
+    assert_eq!(
+        e.ok(&["rm", "r1"]),
+        "r1",
+        "printed as given, as podman prints it"
+    );
     assert!(!e.exists("r1"));
     assert!(e.leftover_mounts().is_empty(), "{:?}", e.leftover_mounts());
     assert!(!e.root().join("containers").join(&id).exists());
@@ -783,4 +787,126 @@ fn concurrent_create_with_generated_names_never_collides() {
         failures[0]
     );
     assert_eq!(e.all_ids().len(), 160);
+}
+
+/// `--filter`, `--latest`, `--cidfile`, `--running` and `--depend` on the
+/// batch commands select, act and print as in podman: the same command on
+/// the same containers in both engines, IDs printed mapped back to names.
+#[test]
+fn batch_selections_act_and_print_as_podman_does() {
+    let b = Both::new();
+    let create = |args: &[&str]| {
+        let mut full = vec!["create", "--network", "none"];
+        full.extend_from_slice(args);
+        b.e.ok(&full);
+        b.p.ok(&full);
+    };
+    create(&[
+        "--name", "base", "--label", "tier=db", "probe", "sleep", "1000",
+    ]);
+    create(&[
+        "--name",
+        "app",
+        "--requires",
+        "base",
+        "--label",
+        "tier=web",
+        "probe",
+        "sleep",
+        "1000",
+    ]);
+    create(&[
+        "--name", "web2", "--label", "tier=web", "probe", "sleep", "1000",
+    ]);
+    create(&["--name", "lone", "probe", "sleep", "1000"]);
+    // Names for printed IDs, sorted (podman prints in completion order).
+    let table = |ours: bool| -> std::collections::BTreeMap<String, String> {
+        let args = ["ps", "-a", "--no-trunc", "--format", "{{.ID}} {{.Names}}"];
+        let out = if ours { b.e.ok(&args) } else { b.p.ok(&args) };
+        out.lines()
+            .filter_map(|l| l.split_once(' '))
+            .map(|(id, n)| (id.to_string(), n.to_string()))
+            .collect()
+    };
+    let (our_names, their_names) = (table(true), table(false));
+    let names_of = |ours: bool, out: &str| -> String {
+        let names = if ours { &our_names } else { &their_names };
+        let mut v: Vec<String> = out
+            .lines()
+            .map(|l| names.get(l).cloned().unwrap_or_else(|| l.to_string()))
+            .collect();
+        v.sort();
+        v.join(",")
+    };
+    let states = |ours: bool| -> String {
+        let args = ["ps", "-a", "--format", "{{.Names}}={{.State}}"];
+        let out = if ours { b.e.ok(&args) } else { b.p.ok(&args) };
+        // The first word of the human state (`Up 2 seconds ago`).
+        let mut v: Vec<&str> = out
+            .lines()
+            .map(|l| l.split(' ').next().unwrap_or(l))
+            .collect();
+        v.sort_unstable();
+        v.join(" ")
+    };
+    let cidfile = b.e.file("app.cid");
+    let app_id = b.e.inspect_fmt("app", "{{.Id}}");
+    let papp_id = b.p.ok(&["inspect", "--format", "{{.Id}}", "app"]);
+    let cidfile_p = b.e.file("papp.cid");
+    std::fs::write(&cidfile, &app_id).unwrap();
+    std::fs::write(&cidfile_p, &papp_id).unwrap();
+    let steps: Vec<Vec<String>> = [
+        "start --filter label=tier=web",
+        "start lone base",
+        "start --filter label=tier=db app",
+        "stop -t 0 --filter label=tier=web",
+        "restart --running -t 0 app lone",
+        "pause --filter name=lone",
+        "unpause -a",
+        "start -l",
+        "kill --cidfile CID",
+        "rm nothere lone",
+        "rm -f -t 0 base",
+        "rm -f -t 0 --depend base",
+        "rm --filter bogus=1",
+        "rm -f -t 0 --filter label=tier=web",
+    ]
+    .iter()
+    .map(|s| s.split(' ').map(str::to_string).collect())
+    .collect();
+    for step in steps {
+        let with = |cid: &std::path::Path| -> Vec<String> {
+            step.iter()
+                .map(|a| {
+                    if a == "CID" {
+                        cid.display().to_string()
+                    } else {
+                        a.clone()
+                    }
+                })
+                .collect()
+        };
+        let (ours_args, theirs_args) = (with(&cidfile), with(&cidfile_p));
+        let ours_args: Vec<&str> = ours_args.iter().map(String::as_str).collect();
+        let theirs_args: Vec<&str> = theirs_args.iter().map(String::as_str).collect();
+        let (ours, theirs) = (b.e.rpod(&ours_args), b.p.run(&theirs_args));
+        let what = step.join(" ");
+        assert_eq!(
+            ours.status.code(),
+            theirs.status.code(),
+            "{what}: rpod {} / podman {}",
+            describe(&ours),
+            describe(&theirs)
+        );
+        assert_eq!(
+            names_of(true, &String::from_utf8_lossy(&ours.stdout)),
+            names_of(false, &String::from_utf8_lossy(&theirs.stdout)),
+            "{what}"
+        );
+        assert_eq!(states(true), states(false), "after {what}");
+    }
+    // Podman 4.3 removes nothing for `rm -f nothere lone` (the missing
+    // name empties the whole batch); rpod removes what exists.
+    assert_eq!(b.e.ok(&["rm", "-f", "-t", "0", "nothere", "lone"]), "lone");
+    assert!(b.e.all_ids().is_empty(), "{}", states(true));
 }

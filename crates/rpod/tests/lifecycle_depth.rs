@@ -360,7 +360,11 @@ fn a_three_container_chain_starts_in_order_and_guards_removal() {
         err.contains("dependent containers") && err.contains('b'),
         "{err}"
     );
-    let removed = e.ok(&["rm", "-f", "-t", "0", "a"]);
+    // --force alone does not take the dependents along; --depend does.
+    let (code, err) = e.fails(&["rm", "-f", "-t", "0", "a"]);
+    assert_eq!(code, 125);
+    assert!(err.contains("dependent containers"), "{err}");
+    let removed = e.ok(&["rm", "-f", "--depend", "-t", "0", "a"]);
     assert_eq!(removed.lines().count(), 3, "{removed}");
     assert!(e.all_ids().is_empty());
 }

@@ -79,7 +79,10 @@ fn ps_notices_a_dead_monitor_too() {
     let id = e.sleeper("c");
     let (pid, _) = kill_monitor(&e, "c");
     let out = e.ok(&["ps", "-a", "--format", "{{.Names}} {{.State}}"]);
-    assert!(out.lines().any(|l| l == "c exited"), "ps -a: {out}");
+    assert!(
+        out.lines().any(|l| l.starts_with("c Exited (")),
+        "ps -a: {out}"
+    );
     assert!(!pid_alive(pid));
     assert!(container_mounts(&e, &id).is_empty());
     // The stopped container starts again, with a new monitor.

@@ -122,7 +122,9 @@ impl Container<'_> {
                         self.name()
                     )))
                 }
-                _ => dep.start_one()?,
+                // Another party (a `start` of many side by side) may have
+                // started it meanwhile.
+                _ => dep.start_one_unless_running()?,
             }
         }
         Ok(())

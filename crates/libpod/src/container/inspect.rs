@@ -358,6 +358,18 @@ fn go_time(t: Option<DateTime<Utc>>) -> String {
 }
 
 impl Container<'_> {
+    /// `ps`'s `{{.State}}`: [`Self::status_text`] without the health.
+    pub fn state_text(&self) -> String {
+        let text = self.status_text();
+        match &self.state.health {
+            Some(h) if self.status() == ContainerStatus::Running => text
+                .strip_suffix(&format!(" ({})", h.status.as_str()))
+                .map(str::to_string)
+                .unwrap_or(text),
+            _ => text,
+        }
+    }
+
     /// The human status column of `ps`: `Up 3 seconds`, `Exited (0) 2 minutes ago`, `Created`.
     pub fn status_text(&self) -> String {
         let now = Utc::now();

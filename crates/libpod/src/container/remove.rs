@@ -5,6 +5,19 @@
 use super::{Container, ContainerStatus};
 use crate::error::{Error, Result};
 
+/// How `rm` removes a container.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RemoveOptions {
+    /// Stop a running or paused container first (and end its exec sessions).
+    pub force: bool,
+    /// Seconds to wait for the stop before SIGKILL.
+    pub timeout: Option<u32>,
+    /// Remove its anonymous volumes too (`rm -v`, `--rm`).
+    pub volumes: bool,
+    /// Remove the containers that depend on it first (`rm --depend`).
+    pub depend: bool,
+}
+
 impl Container<'_> {
     /// Removes the container and returns the IDs of the containers removed
     /// with it. Refused for a running or paused container, one with exec
@@ -22,6 +35,23 @@ impl Container<'_> {
         timeout: Option<u32>,
         volumes: bool,
     ) -> Result<Vec<String>> {
+        self.remove_with(RemoveOptions {
+            force,
+            timeout,
+            volumes,
+            depend: force,
+        })
+    }
+
+    /// Removes the container as `opts` say; returns the IDs removed, its
+    /// dependents' first.
+    pub fn remove_with(&mut self, opts: RemoveOptions) -> Result<Vec<String>> {
+        let RemoveOptions {
+            force,
+            timeout,
+            volumes,
+            depend,
+        } = opts;
         let dependents = self.rt.dependents_of(self.id())?;
         {
             let _guard = self.lock()?;
@@ -43,23 +73,28 @@ impl Container<'_> {
                             .join(", ")
                     )));
                 }
-                if !dependents.is_empty() {
-                    return Err(Error::InvalidArgument(format!(
-                        "container {} has dependent containers which must be removed before it: {}",
-                        self.name(),
-                        dependents
-                            .iter()
-                            .map(|(_, n)| n.as_str())
-                            .collect::<Vec<_>>()
-                            .join(",")
-                    )));
-                }
+            }
+            if !depend && !dependents.is_empty() {
+                return Err(Error::InvalidArgument(format!(
+                    "container {} has dependent containers which must be removed before it: {}",
+                    self.name(),
+                    dependents
+                        .iter()
+                        .map(|(_, n)| n.as_str())
+                        .collect::<Vec<_>>()
+                        .join(",")
+                )));
             }
         }
         let mut removed = Vec::new();
         for (id, _) in &dependents {
             match self.rt.container(id) {
-                Ok(mut dep) => removed.extend(dep.remove(true, timeout)?),
+                Ok(mut dep) => match dep.remove_with(opts) {
+                    Ok(ids) => removed.extend(ids),
+                    // Removed meanwhile by another party.
+                    Err(Error::NoSuchContainer(_)) => {}
+                    Err(e) => return Err(e),
+                },
                 Err(Error::NoSuchContainer(_)) => {}
                 Err(e) => return Err(e),
             }

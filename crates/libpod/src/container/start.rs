@@ -21,6 +21,16 @@ impl Container<'_> {
         self.start_locked()
     }
 
+    /// [`Self::start_one`], doing nothing if the container runs by the time
+    /// its lock is held.
+    pub(crate) fn start_one_unless_running(&mut self) -> Result<()> {
+        let _guard = self.lock()?;
+        if self.state.status == ContainerStatus::Running {
+            return Ok(());
+        }
+        self.start_locked()
+    }
+
     pub(crate) fn start_locked(&mut self) -> Result<()> {
         if !self.state.status.can_start() {
             return Err(self.invalid_state(

@@ -359,6 +359,90 @@ impl Runtime {
     }
 }
 
+/// What a batch command (`stop`, `start`, `rm`, `pause`, …) acts on:
+/// containers named, `--all`, `--latest` or those `--filter` selects.
+#[derive(Debug, Clone, Default)]
+pub struct ContainerSelection {
+    pub names: Vec<String>,
+    pub all: bool,
+    pub latest: bool,
+    /// With filters, the containers that match them (narrowed to `names`
+    /// when names are given too); `all` and `latest` are then moot.
+    pub filters: Option<ContainerFilters>,
+    /// When not empty, only containers in one of these states (`kill -a`:
+    /// running ones); a named container in another state is left out.
+    pub states: Vec<ContainerStatus>,
+}
+
+impl ContainerSelection {
+    /// The named containers.
+    pub fn named(names: &[String]) -> ContainerSelection {
+        ContainerSelection {
+            names: names.to_vec(),
+            ..ContainerSelection::default()
+        }
+    }
+}
+
+impl Runtime {
+    /// The containers `sel` selects, each as the command reports it: a name
+    /// as given, or the full ID of one that `--all`, `--latest` or a filter
+    /// chose (Podman's rules). Oldest first. Named containers are not
+    /// looked up here, so each command decides what a missing one means.
+    pub fn select_containers(&self, sel: &ContainerSelection) -> Result<Vec<String>> {
+        let mut chosen = self.select_unfiltered(sel)?;
+        if !sel.states.is_empty() {
+            chosen.retain(|n| match self.container(n) {
+                Ok(c) => sel.states.contains(&c.status()),
+                // Reported by the command's own lookup.
+                Err(_) => true,
+            });
+        }
+        Ok(chosen)
+    }
+
+    fn select_unfiltered(&self, sel: &ContainerSelection) -> Result<Vec<String>> {
+        if let Some(filters) = &sel.filters {
+            let matcher = filters.resolve(self)?;
+            return Ok(self
+                .containers()?
+                .into_iter()
+                .filter(|c| matcher.matches(&ContainerFacts::of(c)))
+                .filter(|c| {
+                    sel.names.is_empty() || sel.names.iter().any(|n| n == c.id() || n == c.name())
+                })
+                .map(|c| c.id().to_string())
+                .collect());
+        }
+        if sel.all && sel.latest {
+            return Err(Error::InvalidArgument(
+                "--all and --latest cannot be used together".into(),
+            ));
+        }
+        if (sel.all || sel.latest) && !sel.names.is_empty() {
+            return Err(Error::InvalidArgument(
+                "no arguments are needed with --all or --latest".into(),
+            ));
+        }
+        if sel.all {
+            return Ok(self
+                .containers()?
+                .iter()
+                .map(|c| c.id().to_string())
+                .collect());
+        }
+        if sel.latest {
+            return Ok(vec![self.latest_container()?.id().to_string()]);
+        }
+        if sel.names.is_empty() {
+            return Err(Error::InvalidArgument(
+                "at least one container name or ID must be given".into(),
+            ));
+        }
+        Ok(sel.names.clone())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -21,7 +21,7 @@ use chrono::{DateTime, Local, NaiveDate, NaiveDateTime, TimeZone, Utc};
 
 use crate::error::{Error, Result};
 
-pub use containers::{ContainerFacts, ContainerFilters, ContainerListOptions};
+pub use containers::{ContainerFacts, ContainerFilters, ContainerListOptions, ContainerSelection};
 pub use images::{ImageFilters, ImageListOptions};
 pub use networks::NetworkFilters;
 pub use pods::PodFilters;

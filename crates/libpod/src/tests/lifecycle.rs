@@ -361,3 +361,53 @@ fn update_hands_the_runtime_new_resources() {
     let resources = e.fake.container(c.id()).unwrap().resources.unwrap();
     assert_eq!(resources["memory"]["limit"], 64 << 20, "{resources}");
 }
+
+#[test]
+fn batch_commands_walk_dependencies_in_waves_and_start_each_once() {
+    use crate::DependencyOrder;
+    let e = TestEngine::new();
+    e.create("base");
+    let with_requires = |name: &str, requires: &str| {
+        let mut o = e.options(name);
+        o.requires = vec![requires.into()];
+        e.rt.create_container(o).unwrap();
+    };
+    with_requires("app", "base");
+    with_requires("front", "app");
+    e.create("lone");
+    let names: Vec<String> = ["front", "lone", "base", "app", "ghost"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    // Dependencies first: base and the unrelated ones, then app, then front.
+    assert_eq!(
+        e.rt.dependency_waves(&names, DependencyOrder::DependenciesFirst),
+        vec![vec![1, 2, 4], vec![3], vec![0]]
+    );
+    assert_eq!(
+        e.rt.dependency_waves(&names, DependencyOrder::DependentsFirst),
+        vec![vec![0, 1, 4], vec![3], vec![2]]
+    );
+    assert_eq!(
+        e.rt.dependency_waves(&names, DependencyOrder::Independent),
+        vec![vec![0, 1, 2, 3, 4]]
+    );
+    // Starting all side by side starts each container once, in order.
+    let results =
+        e.rt.on_each_container_ordered(&names, DependencyOrder::DependenciesFirst, |c| c.start());
+    assert!(matches!(results[4], Err(Error::NoSuchContainer(_))));
+    assert!(results[..4].iter().all(Result::is_ok), "{results:?}");
+    for n in ["front", "lone", "base", "app"] {
+        let c = e.reload(n);
+        assert_eq!(c.status(), ContainerStatus::Running, "{n}");
+        assert_eq!(
+            e.fake
+                .actions_for(c.id())
+                .iter()
+                .filter(|a| **a == "start")
+                .count(),
+            1,
+            "{n}"
+        );
+    }
+}

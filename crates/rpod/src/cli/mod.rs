@@ -180,7 +180,7 @@ pub enum ContainerCommand {
     /// Send a signal to containers
     Kill(KillArgs),
     /// Restart containers
-    Restart(StopArgs),
+    Restart(RestartArgs),
     /// Remove containers
     #[command(visible_alias = "remove")]
     Rm(RmArgs),
@@ -194,9 +194,9 @@ pub enum ContainerCommand {
     /// Attach to a running container
     Attach(AttachArgs),
     /// Pause containers
-    Pause(NamesAll),
+    Pause(PauseArgs),
     /// Unpause containers
-    Unpause(NamesAll),
+    Unpause(PauseArgs),
     /// Rename a container
     Rename(RenameArgs),
     /// Mount a container's root file system and print where
@@ -773,6 +773,12 @@ pub struct StartArgs {
     /// Start all containers
     #[arg(long)]
     pub all: bool,
+    /// Act on the latest container
+    #[arg(short = 'l', long)]
+    pub latest: bool,
+    /// Start the containers that match these conditions (KEY=VALUE, repeatable)
+    #[arg(short = 'f', long = "filter", value_name = "FILTER")]
+    pub filter: Vec<String>,
     /// Containers (names or IDs)
     pub names: Vec<String>,
 }
@@ -794,6 +800,51 @@ pub struct StopArgs {
     /// Read the container ID from the file (repeatable)
     #[arg(long, value_name = "FILE")]
     pub cidfile: Vec<PathBuf>,
+    /// Act on the containers that match these conditions (KEY=VALUE, repeatable)
+    #[arg(short = 'f', long = "filter", value_name = "FILTER")]
+    pub filter: Vec<String>,
+    /// Containers (names or IDs)
+    pub names: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RestartArgs {
+    /// Seconds to wait before killing
+    #[arg(short = 't', long = "time", alias = "timeout", value_name = "SECONDS")]
+    pub time: Option<u32>,
+    /// Act on all containers
+    #[arg(short = 'a', long)]
+    pub all: bool,
+    /// Act on the latest container
+    #[arg(short = 'l', long)]
+    pub latest: bool,
+    /// Restart every running container instead (a name, --all or --latest is still required)
+    #[arg(long)]
+    pub running: bool,
+    /// Read the container ID from the file (repeatable)
+    #[arg(long, value_name = "FILE")]
+    pub cidfile: Vec<PathBuf>,
+    /// Act on the containers that match these conditions (KEY=VALUE, repeatable)
+    #[arg(short = 'f', long = "filter", value_name = "FILTER")]
+    pub filter: Vec<String>,
+    /// Containers (names or IDs)
+    pub names: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct PauseArgs {
+    /// Act on all running (pause) or paused (unpause) containers
+    #[arg(short = 'a', long)]
+    pub all: bool,
+    /// Act on the latest container
+    #[arg(short = 'l', long)]
+    pub latest: bool,
+    /// Read the container ID from the file (repeatable)
+    #[arg(long, value_name = "FILE")]
+    pub cidfile: Vec<PathBuf>,
+    /// Act on the containers that match these conditions (KEY=VALUE, repeatable)
+    #[arg(short = 'f', long = "filter", value_name = "FILTER")]
+    pub filter: Vec<String>,
     /// Containers (names or IDs)
     pub names: Vec<String>,
 }
@@ -809,6 +860,9 @@ pub struct KillArgs {
     /// Act on the latest container
     #[arg(short = 'l', long)]
     pub latest: bool,
+    /// Read the container ID from the file (repeatable)
+    #[arg(long, value_name = "FILE")]
+    pub cidfile: Vec<PathBuf>,
     /// Containers (names or IDs)
     pub names: Vec<String>,
 }
@@ -836,6 +890,12 @@ pub struct RmArgs {
     /// Read the container ID from the file (repeatable)
     #[arg(long, value_name = "FILE")]
     pub cidfile: Vec<PathBuf>,
+    /// Remove the containers that depend on the ones given first
+    #[arg(long)]
+    pub depend: bool,
+    /// Remove the containers that match these conditions (KEY=VALUE, repeatable)
+    #[arg(long = "filter", value_name = "FILTER")]
+    pub filter: Vec<String>,
     /// Containers (names or IDs)
     pub names: Vec<String>,
 }

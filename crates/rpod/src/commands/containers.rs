@@ -4,8 +4,10 @@ use std::collections::BTreeMap;
 use std::io::Write;
 
 use anyhow::{bail, Context, Result};
+use libpod::container::RemoveOptions;
 use libpod::container::{parse_detach_keys, pump, AttachOutcome, AttachStreams, LogOptions};
-use libpod::{Container, ContainerStatus, Runtime};
+use libpod::query::{ContainerFilters, ContainerSelection};
+use libpod::{Container, ContainerStatus, DependencyOrder, Runtime};
 use serde::Serialize;
 
 use super::create::{self, exit_code_byte, start_attached};
@@ -38,76 +40,71 @@ pub fn run_common(rt: &Runtime, cmd: ContainerCommand) -> Result<u8> {
     match cmd {
         ContainerCommand::Create(a) => create::create(rt, a),
         ContainerCommand::Run(a) => create::run(rt, a),
-        ContainerCommand::Init(a) => each(rt, &a.names, a.all, a.latest, |c| {
-            c.init()?;
-            println!("{}", c.id());
-            Ok(())
-        }),
+        ContainerCommand::Init(a) => {
+            let sel = selection(&a.names, a.all, a.latest, &[])?;
+            each(rt, &sel, |c| {
+                c.init()?;
+                println!("{}", c.id());
+                Ok(())
+            })
+        }
         ContainerCommand::Start(a) => start(rt, a),
         ContainerCommand::Stop(a) => {
             let Some(names) = with_cidfiles(&a.names, &a.cidfile, a.ignore)? else {
                 return Ok(0);
             };
-            each_parallel(rt, &names, a.all, a.latest, a.ignore, |c| c.stop(a.time))
-        }
-        ContainerCommand::Restart(a) => {
-            let Some(names) = with_cidfiles(&a.names, &a.cidfile, a.ignore)? else {
-                return Ok(0);
-            };
-            each_parallel(rt, &names, a.all, a.latest, a.ignore, |c| c.restart(a.time))
-        }
-        ContainerCommand::Kill(a) => {
-            check_all_args(&a.names, a.all, a.latest)?;
-            let sig = libpod::parse_signal(&a.signal).map_err(|e| anyhow::anyhow!("{e}"))?;
-            let names = if a.all {
-                running_ids(rt)?
-            } else {
-                a.names.clone()
-            };
-            each_parallel(rt, &names, false, a.latest, false, |c| c.kill(sig))
-        }
-        ContainerCommand::Rm(a) => {
-            // Removing one container may take its dependents with it: with
-            // --all those are gone by their turn, which is no error.
-            let mut gone = std::collections::BTreeSet::new();
-            // As in Podman, --force also ignores containers that do not exist.
-            let ignore = a.ignore || a.force || a.all;
-            let Some(names) = with_cidfiles(&a.names, &a.cidfile, a.ignore)? else {
-                return Ok(0);
-            };
-            each_named(rt, &names, a.all, a.latest, ignore, |c, _| {
-                if gone.contains(c.id()) {
-                    return Ok(());
-                }
-                for id in c.remove_with_volumes(a.force, a.time, a.volumes)? {
-                    println!("{id}");
-                    gone.insert(id);
-                }
-                Ok(())
+            let sel = selection(&names, a.all, a.latest, &a.filter)?;
+            each_parallel(rt, &sel, a.ignore, DependencyOrder::Independent, |c| {
+                c.stop(a.time).map(|()| true)
             })
         }
+        ContainerCommand::Restart(a) => {
+            let Some(names) = with_cidfiles(&a.names, &a.cidfile, false)? else {
+                return Ok(0);
+            };
+            let mut sel = selection(&names, a.all, a.latest, &a.filter)?;
+            if a.running {
+                // Podman 4.3: every running container, whatever was named
+                // (a name, --all or --latest must still be given).
+                rt.select_containers(&sel)?;
+                sel = ContainerSelection {
+                    all: true,
+                    states: vec![ContainerStatus::Running],
+                    ..ContainerSelection::default()
+                };
+            }
+            each_parallel(rt, &sel, false, DependencyOrder::Independent, |c| {
+                c.restart(a.time).map(|()| true)
+            })
+        }
+        ContainerCommand::Kill(a) => {
+            let sig = libpod::parse_signal(&a.signal).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let Some(names) = with_cidfiles(&a.names, &a.cidfile, false)? else {
+                return Ok(0);
+            };
+            let mut sel = selection(&names, a.all, a.latest, &[])?;
+            if a.all {
+                sel.states = vec![ContainerStatus::Running];
+            }
+            each_parallel(rt, &sel, false, DependencyOrder::Independent, |c| {
+                c.kill(sig).map(|()| true)
+            })
+        }
+        ContainerCommand::Rm(a) => rm(rt, a),
         ContainerCommand::Exec(a) => exec(rt, a),
         ContainerCommand::Update(a) => update(rt, a),
         ContainerCommand::Ps(a) => ps(rt, a),
         ContainerCommand::Logs(a) => logs(rt, a),
         ContainerCommand::Wait(a) => wait(rt, a),
         ContainerCommand::Attach(a) => attach(rt, a),
-        ContainerCommand::Pause(a) => each(rt, &a.names, a.all, a.latest, |c| {
-            c.pause()?;
-            println!("{}", c.id());
-            Ok(())
-        }),
-        ContainerCommand::Unpause(a) => each(rt, &a.names, a.all, a.latest, |c| {
-            c.unpause()?;
-            println!("{}", c.id());
-            Ok(())
-        }),
+        ContainerCommand::Pause(a) => pause(rt, a, true),
+        ContainerCommand::Unpause(a) => pause(rt, a, false),
         ContainerCommand::Rename(a) => {
             rt.container(&a.container)?.rename(&a.new_name)?;
             Ok(0)
         }
         ContainerCommand::Mount(a) => mount(rt, a),
-        ContainerCommand::Umount(a) => each(rt, &a.names, a.all, false, |c| {
+        ContainerCommand::Umount(a) => each(rt, &selection(&a.names, a.all, false, &[])?, |c| {
             if c.state().mount_point.is_some() || !a.all {
                 c.unmount()?;
                 println!("{}", c.id());
@@ -141,37 +138,44 @@ pub fn run_common(rt: &Runtime, cmd: ContainerCommand) -> Result<u8> {
     }
 }
 
-fn running_ids(rt: &Runtime) -> Result<Vec<String>> {
-    Ok(rt
-        .containers()?
-        .into_iter()
-        .filter(|c| c.status() == ContainerStatus::Running)
-        .map(|c| c.id().to_string())
-        .collect())
-}
-
-/// Runs `f` on each named container (or all / the latest), going on after
-/// an error and reporting the last one, as Podman does.
-fn each(
-    rt: &Runtime,
+/// What a batch command's names, `--all`, `--latest` and `--filter` select.
+fn selection(
     names: &[String],
     all: bool,
     latest: bool,
+    filters: &[String],
+) -> Result<ContainerSelection> {
+    Ok(ContainerSelection {
+        names: names.to_vec(),
+        all,
+        latest,
+        filters: if filters.is_empty() {
+            None
+        } else {
+            Some(ContainerFilters::from_cli(filters)?)
+        },
+        states: Vec::new(),
+    })
+}
+
+/// Runs `f` on each selected container, one after another, going on after
+/// an error and reporting the last one, as Podman does.
+fn each(
+    rt: &Runtime,
+    sel: &ContainerSelection,
     mut f: impl FnMut(&mut Container<'_>) -> Result<()>,
 ) -> Result<u8> {
-    each_named(rt, names, all, latest, false, |c, _| f(c))
+    each_named(rt, sel, false, |c, _| f(c))
 }
 
 fn each_named(
     rt: &Runtime,
-    names: &[String],
-    all: bool,
-    latest: bool,
+    sel: &ContainerSelection,
     ignore_missing: bool,
     mut f: impl FnMut(&mut Container<'_>, &str) -> Result<()>,
 ) -> Result<u8> {
-    let targets = targets(rt, names, all, latest)?;
-    let mut last_err: Option<anyhow::Error> = None;
+    let targets = rt.select_containers(sel)?;
+    let mut errors = Errors::default();
     for name in &targets {
         let result = match rt.container(name) {
             Ok(mut c) => f(&mut c, name),
@@ -184,85 +188,132 @@ fn each_named(
             _ => Err(e),
         });
         if let Err(e) = result {
-            if let Some(prev) = last_err.take() {
-                eprintln!("Error: {}", crate::error_chain(&prev));
-            }
-            last_err = Some(e);
+            errors.push(e);
         }
     }
-    match last_err {
-        Some(e) => Err(e),
-        None => Ok(0),
-    }
+    errors.finish()
 }
 
-/// The containers a batch command works on: the named ones, all, or the
-/// latest, after Podman's rules for giving those together.
-fn targets(rt: &Runtime, names: &[String], all: bool, latest: bool) -> Result<Vec<String>> {
-    check_all_args(names, all, latest)?;
-    Ok(if all {
-        rt.containers()?
-            .iter()
-            .map(|c| c.id().to_string())
-            .collect()
-    } else if latest {
-        vec![rt.latest_container()?.id().to_string()]
-    } else {
-        if names.is_empty() {
-            bail!("at least one container name or ID must be given");
+/// A batch command's errors as Podman reports them: every one but the last
+/// printed as it comes, the last returned (and so its exit code).
+#[derive(Default)]
+struct Errors(Option<anyhow::Error>);
+
+impl Errors {
+    fn push(&mut self, e: anyhow::Error) {
+        if let Some(prev) = self.0.replace(e) {
+            eprintln!("Error: {}", crate::error_chain(&prev));
         }
-        names.to_vec()
-    })
+    }
+
+    fn finish(self) -> Result<u8> {
+        match self.0 {
+            Some(e) => Err(e),
+            None => Ok(0),
+        }
+    }
 }
 
 /// [`each_named`] for operations that may run side by side (`stop`,
-/// `kill`, `restart`): every name is resolved first (unless missing ones
-/// are ignored), as Podman does; the engine runs them in parallel, then each
-/// container's name as given is printed, in the order given. Errors are
-/// reported as [`each_named`] reports them: all but the last printed, the
-/// last returned.
+/// `kill`, `restart`, `start`, `rm`): every name is resolved first (unless
+/// missing ones are ignored), as Podman does; the engine runs them in
+/// parallel, in waves when `order` says, then each container's name as given is printed, in
+/// the order given (unless `op` says there was nothing to report).
 fn each_parallel(
     rt: &Runtime,
-    names: &[String],
-    all: bool,
-    latest: bool,
+    sel: &ContainerSelection,
     ignore_missing: bool,
-    op: impl Fn(&mut Container<'_>) -> libpod::Result<()> + Sync,
+    order: DependencyOrder,
+    op: impl Fn(&mut Container<'_>) -> libpod::Result<bool> + Sync,
 ) -> Result<u8> {
-    let targets = targets(rt, names, all, latest)?;
+    let targets = rt.select_containers(sel)?;
     if !ignore_missing {
         for name in &targets {
             rt.container(name)?;
         }
     }
-    let mut last_err: Option<anyhow::Error> = None;
-    for (given, result) in targets.iter().zip(rt.on_each_container(&targets, op)) {
+    let mut errors = Errors::default();
+    for (given, result) in targets
+        .iter()
+        .zip(rt.on_each_container_ordered(&targets, order, op))
+    {
         match result {
-            Ok(()) => println!("{given}"),
+            Ok(true) => println!("{given}"),
+            Ok(false) => {}
             Err(libpod::Error::NoSuchContainer(_)) if ignore_missing => {}
-            Err(e) => {
-                if let Some(prev) = last_err.take() {
-                    eprintln!("Error: {}", crate::error_chain(&prev));
-                }
-                last_err = Some(e.into());
-            }
+            Err(e) => errors.push(e.into()),
         }
     }
-    match last_err {
-        Some(e) => Err(e),
-        None => Ok(0),
-    }
+    errors.finish()
 }
 
-/// Podman's rules for `--all`, `--latest` and names given together.
-fn check_all_args(names: &[String], all: bool, latest: bool) -> Result<()> {
-    if all && latest {
-        bail!("--all and --latest cannot be used together");
+/// `rm`: dependents before what they depend on, side by side otherwise;
+/// prints each container as given (with `--depend`, the IDs of all removed).
+fn rm(rt: &Runtime, a: RmArgs) -> Result<u8> {
+    // As in Podman, --force also ignores containers that do not exist.
+    let ignore = a.ignore || a.force || a.all;
+    let Some(names) = with_cidfiles(&a.names, &a.cidfile, a.ignore)? else {
+        return Ok(0);
+    };
+    let sel = selection(&names, a.all, a.latest, &a.filter)?;
+    let targets = rt.select_containers(&sel)?;
+    if !ignore {
+        for name in &targets {
+            rt.container(name)?;
+        }
     }
-    if (all || latest) && !names.is_empty() {
-        bail!("no arguments are needed with --all or --latest");
+    let opts = RemoveOptions {
+        force: a.force,
+        timeout: a.time,
+        volumes: a.volumes,
+        depend: a.depend,
+    };
+    let results = rt.on_each_container_ordered(&targets, DependencyOrder::DependentsFirst, |c| {
+        c.remove_with(opts)
+    });
+    let mut errors = Errors::default();
+    let mut printed = std::collections::BTreeSet::new();
+    for (given, result) in targets.iter().zip(results) {
+        match result {
+            // With --depend, the IDs of all removed; otherwise the name as
+            // given, as Podman prints them.
+            Ok(ids) if a.depend => {
+                for id in ids {
+                    if printed.insert(id.clone()) {
+                        println!("{id}");
+                    }
+                }
+            }
+            Ok(_) => println!("{given}"),
+            // Gone meanwhile: taken with a container it depends on (--depend).
+            Err(libpod::Error::NoSuchContainer(_)) if ignore || a.depend => {}
+            Err(e) => errors.push(e.into()),
+        }
     }
-    Ok(())
+    errors.finish()
+}
+
+/// `pause` and `unpause`: with `--all`, the running (or paused) ones.
+fn pause(rt: &Runtime, a: PauseArgs, pause: bool) -> Result<u8> {
+    let Some(names) = with_cidfiles(&a.names, &a.cidfile, false)? else {
+        return Ok(0);
+    };
+    let mut sel = selection(&names, a.all, a.latest, &a.filter)?;
+    if a.all {
+        sel.states = vec![if pause {
+            ContainerStatus::Running
+        } else {
+            ContainerStatus::Paused
+        }];
+    }
+    each_parallel(rt, &sel, false, DependencyOrder::Independent, |c| {
+        if pause {
+            c.pause()?;
+        } else {
+            c.unpause()?;
+        }
+        Ok(true)
+    })
 }
 
 fn start(rt: &Runtime, a: StartArgs) -> Result<u8> {
@@ -272,23 +323,29 @@ fn start(rt: &Runtime, a: StartArgs) -> Result<u8> {
     if a.sig_proxy == Some(true) && !a.attach {
         bail!("you cannot use sig-proxy without --attach: invalid argument");
     }
-    let names = if a.all {
-        rt.containers()?
-            .iter()
-            .filter(|c| !c.status().is_active())
-            .map(|c| c.id().to_string())
-            .collect()
-    } else {
-        a.names.clone()
-    };
-    if names.is_empty() {
-        bail!("at least one container name or ID must be given");
+    let mut sel = selection(&a.names, a.all, a.latest, &a.filter)?;
+    if a.all {
+        sel.states = vec![
+            ContainerStatus::Configured,
+            ContainerStatus::Created,
+            ContainerStatus::Stopped,
+            ContainerStatus::Exited,
+        ];
     }
     if a.attach || a.interactive {
-        if names.len() > 1 {
+        let targets = rt.select_containers(&sel)?;
+        if targets.len() > 1 {
             bail!("you cannot start and attach multiple containers at once");
         }
-        let mut c = rt.container(&names[0])?;
+        let Some(name) = targets.first() else {
+            return Ok(0);
+        };
+        let mut c = rt.container(name)?;
+        // A running container is attached to, as Podman does.
+        if c.status() == ContainerStatus::Running {
+            let stdin = a.interactive && c.config().interactive;
+            return attach_running(&mut c, stdin, &a.detach_keys);
+        }
         if !c.status().can_start() {
             return Err(libpod::Error::InvalidState {
                 id: c.id().to_string(),
@@ -305,10 +362,13 @@ fn start(rt: &Runtime, a: StartArgs) -> Result<u8> {
             a.sig_proxy.unwrap_or(true),
         );
     }
-    each_named(rt, &names, false, false, false, |c, given| {
-        c.start()?;
-        println!("{given}");
-        Ok(())
+    // A container that runs already is left alone and not reported, as in
+    // Podman; dependencies start before their dependents.
+    each_parallel(rt, &sel, false, DependencyOrder::DependenciesFirst, |c| {
+        if c.status() == ContainerStatus::Running {
+            return Ok(false);
+        }
+        c.start().map(|()| true)
     })
 }
 
@@ -325,8 +385,14 @@ fn attach(rt: &Runtime, a: AttachArgs) -> Result<u8> {
         }
         .into());
     }
-    let client = c.attach_client()?;
     let stdin = !a.no_stdin && c.config().interactive;
+    attach_running(&mut c, stdin, &a.detach_keys)
+}
+
+/// Attaches to a running container until it exits (its exit code) or the
+/// detach keys are typed.
+fn attach_running(c: &mut Container<'_>, stdin: bool, detach_keys: &str) -> Result<u8> {
+    let client = c.attach_client()?;
     let raw = if c.config().tty && stdin && stdin_is_tty() {
         RawMode::enable()
     } else {
@@ -335,7 +401,7 @@ fn attach(rt: &Runtime, a: AttachArgs) -> Result<u8> {
     let streams = AttachStreams {
         stdin,
         tty: raw.is_some(),
-        detach_keys: parse_detach_keys(&a.detach_keys)?,
+        detach_keys: parse_detach_keys(detach_keys)?,
     };
     let outcome = pump(&client, &streams, window_size);
     drop(raw);
@@ -424,7 +490,8 @@ fn ps(rt: &Runtime, a: PsArgs) -> Result<u8> {
             ),
             Created: e.created,
             Status: e.status.clone(),
-            State: e.state.clone(),
+            // Podman 4.3's `{{.State}}` is the human status.
+            State: c.state_text(),
             Names: e.names.join(","),
             Ports: e.ports.join(", "),
             Size: e
@@ -637,7 +704,7 @@ fn mount(rt: &Runtime, a: MountArgs) -> Result<u8> {
         }
         return Ok(0);
     }
-    each(rt, &a.names, false, false, |c| {
+    each(rt, &ContainerSelection::named(&a.names), |c| {
         println!("{}", c.mount()?.display());
         Ok(())
     })
@@ -686,18 +753,23 @@ pub fn prune(rt: &Runtime) -> Result<u8> {
 }
 
 pub fn cleanup(rt: &Runtime, a: CleanupArgs) -> Result<u8> {
-    each_named(rt, &a.names, false, false, a.from_monitor, |c, _| {
-        let result = if a.from_monitor {
-            c.handle_exit()
-        } else {
-            c.cleanup(a.rm).map(drop)
-        };
-        match result {
-            Ok(()) => Ok(()),
-            Err(libpod::Error::NoSuchContainer(_)) if a.from_monitor => Ok(()),
-            Err(e) => Err(e.into()),
-        }
-    })
+    each_named(
+        rt,
+        &ContainerSelection::named(&a.names),
+        a.from_monitor,
+        |c, _| {
+            let result = if a.from_monitor {
+                c.handle_exit()
+            } else {
+                c.cleanup(a.rm).map(drop)
+            };
+            match result {
+                Ok(()) => Ok(()),
+                Err(libpod::Error::NoSuchContainer(_)) if a.from_monitor => Ok(()),
+                Err(e) => Err(e.into()),
+            }
+        },
+    )
 }
 
 pub fn healthcheck(rt: &Runtime, name: &str) -> Result<u8> {
