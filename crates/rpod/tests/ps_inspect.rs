@@ -55,13 +55,13 @@ fn ps_default_table_has_header_and_columns() {
 }
 
 #[test]
-fn ps_quiet_prints_short_ids_newest_first() {
+fn ps_quiet_prints_short_ids_oldest_first_as_podman_does() {
     let e = Engine::with_image();
     let (up, done) = two(&e);
     let out = e.ok(&["ps", "-a", "-q"]);
-    assert_eq!(out, format!("{}\n{}", &done[..12], &up[..12]));
+    assert_eq!(out, format!("{}\n{}", &up[..12], &done[..12]));
     let full = e.ok(&["ps", "-a", "-q", "--no-trunc"]);
-    assert_eq!(full, format!("{done}\n{up}"));
+    assert_eq!(full, format!("{up}\n{done}"));
 }
 
 #[test]
@@ -70,9 +70,10 @@ fn ps_latest_and_last() {
     two(&e);
     e.ok(&["create", "--name", "newest", "busybox", "true"]);
     assert_eq!(e.ok(&["ps", "-l", "--format", "{{.Names}}"]), "newest");
+    // The two newest, shown oldest first as podman shows them.
     assert_eq!(
         e.ok(&["ps", "-n", "2", "--format", "{{.Names}}"]),
-        "newest\ndone"
+        "done\nnewest"
     );
 }
 
@@ -440,4 +441,106 @@ fn ps_unknown_filter_is_refused_without_containers() {
     let (code, err) = e.fails(&["ps", "-a", "--filter", "color=blue"]);
     assert_eq!(code, 125);
     assert!(err.contains("color"), "{err}");
+}
+
+/// `ps`'s order (oldest first), every `--sort` key, `-p`'s pod columns and
+/// `--ns`'s namespace columns, against podman on the same containers.
+#[test]
+fn ps_sorts_and_pod_and_namespace_columns_match_podman() {
+    let b = Both::new();
+    let both = |args: &[&str]| {
+        b.e.ok(args);
+        b.p.ok(args);
+    };
+    for n in ["zz", "aa", "mm"] {
+        both(&[
+            "create",
+            "--network",
+            "none",
+            "--name",
+            n,
+            "probe",
+            "echo",
+            n,
+        ]);
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+    }
+    both(&[
+        "run",
+        "-d",
+        "--network",
+        "none",
+        "--name",
+        "up",
+        "probe",
+        "sleep",
+        "1000",
+    ]);
+    let keys = podman_sort_keys(&b.p.ok(&["ps", "--help"]));
+    assert!(keys.len() >= 8, "{keys:?}");
+    for key in &keys {
+        if key == "id" {
+            // IDs differ between the engines: both ascending.
+            let args = ["ps", "-a", "--sort", "id", "--format", "{{.ID}}"];
+            for out in [b.e.ok(&args), b.p.ok(&args)] {
+                let ids: Vec<&str> = out.lines().collect();
+                let mut sorted = ids.clone();
+                sorted.sort_unstable();
+                assert_eq!(ids, sorted);
+            }
+            continue;
+        }
+        let args = ["ps", "-a", "--sort", key, "--format", "{{.Names}}"];
+        assert_eq!(b.e.ok(&args), b.p.ok(&args), "--sort {key}");
+    }
+    let (ours, theirs) = (
+        b.e.rpod(&["ps", "-a", "--sort", "bogus"]),
+        b.p.run(&["ps", "-a", "--sort", "bogus"]),
+    );
+    assert_eq!(ours.status.code(), theirs.status.code());
+    assert!(!ours.status.success());
+    // The first line of each table; then each running container's
+    // namespaces are those of its process.
+    let heading = |out: String| -> Vec<String> {
+        out.lines()
+            .next()
+            .unwrap_or_default()
+            .split("  ")
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
+    for args in [
+        &["ps", "-a", "-p"][..],
+        &["ps", "--ns"],
+        &["ps", "-a", "-p", "-s"],
+    ] {
+        assert_eq!(heading(b.e.ok(args)), heading(b.p.ok(args)), "{args:?}");
+    }
+    let pid = b.e.inspect_fmt("up", "{{.State.Pid}}");
+    let net = std::fs::read_link(format!("/proc/{pid}/ns/net")).unwrap();
+    let shown =
+        b.e.ok(&["ps", "--ns", "--format", "net:[{{.Namespaces.NET}}]"]);
+    assert_eq!(shown, net.display().to_string());
+    let fields = "{{.Namespaces.MNT}} {{.Namespaces.Cgroup}} {{.Namespaces.IPC}} {{.Namespaces.PIDNS}} {{.Namespaces.UTS}} {{.Namespaces.User}}";
+    let count = |s: String| s.split(' ').filter(|f| f.parse::<u64>().is_ok()).count();
+    assert_eq!(count(b.e.ok(&["ps", "--ns", "--format", fields])), 6);
+    assert_eq!(count(b.p.ok(&["ps", "--ns", "--format", fields])), 6);
+    // Without --ns the JSON's Namespaces is empty, as podman's.
+    let ours: serde_json::Value =
+        serde_json::from_str(&b.e.ok(&["ps", "--format", "json"])).unwrap();
+    assert_eq!(ours[0]["Namespaces"], serde_json::json!({}));
+}
+
+/// The keys podman's `ps --help` lists for `--sort`.
+fn podman_sort_keys(help: &str) -> Vec<String> {
+    let line = help
+        .lines()
+        .find(|l| l.contains("Sort output by:"))
+        .unwrap_or_default()
+        .to_string();
+    line.split_once("Sort output by:")
+        .map(|(_, list)| list.split(',').map(|k| k.trim().to_string()).collect())
+        .unwrap_or_default()
 }

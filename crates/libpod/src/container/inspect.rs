@@ -358,6 +358,34 @@ fn go_time(t: Option<DateTime<Utc>>) -> String {
 }
 
 impl Container<'_> {
+    /// The inode numbers of the namespaces the container's process is in
+    /// (`ps --ns`), under Podman's JSON keys; empty when it does not run.
+    pub fn namespace_ids(&self) -> BTreeMap<String, String> {
+        const KINDS: [(&str, &str); 7] = [
+            ("Mnt", "mnt"),
+            ("Cgroup", "cgroup"),
+            ("Ipc", "ipc"),
+            ("Net", "net"),
+            ("Pidns", "pid"),
+            ("Uts", "uts"),
+            ("User", "user"),
+        ];
+        let pid = self.state.pid;
+        if pid <= 0 || !self.status().is_active() {
+            return BTreeMap::new();
+        }
+        KINDS
+            .iter()
+            .filter_map(|(key, ns)| {
+                let link = std::fs::read_link(format!("/proc/{pid}/ns/{ns}")).ok()?;
+                // `net:[4026532174]`
+                let text = link.to_string_lossy();
+                let inode = text.split_once('[')?.1.strip_suffix(']')?.to_string();
+                Some((key.to_string(), inode))
+            })
+            .collect()
+    }
+
     /// `ps`'s `{{.State}}`: [`Self::status_text`] without the health.
     pub fn state_text(&self) -> String {
         let text = self.status_text();

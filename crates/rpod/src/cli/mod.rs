@@ -929,6 +929,22 @@ pub struct PsArgs {
     /// Go template or json
     #[arg(long)]
     pub format: Option<String>,
+    /// Sort by: command, created (the default, oldest first), id, image, names, runningfor, size, status
+    #[arg(long, value_name = "KEY", default_value = "created",
+          value_parser = ["command", "created", "id", "image", "names", "runningfor", "size", "status"])]
+    pub sort: String,
+    /// Add the pod's ID and name to the table
+    #[arg(short = 'p', long)]
+    pub pod: bool,
+    /// Show the namespaces of each container's process instead
+    #[arg(long)]
+    pub ns: bool,
+    /// Sync container states with the OCI runtime first (rpod always does)
+    #[arg(long)]
+    pub sync: bool,
+    /// Print the listing again every SECONDS seconds, clearing the screen (0: once)
+    #[arg(short = 'w', long, value_name = "SECONDS", default_value_t = 0)]
+    pub watch: u64,
 }
 
 #[derive(Debug, Args)]

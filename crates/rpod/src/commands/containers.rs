@@ -440,36 +440,91 @@ struct PsTemplateRow {
     /// The networks, comma-separated.
     Networks: String,
     IsInfra: bool,
+    Namespaces: PsNamespaces,
+}
+
+/// `ps`'s namespace columns (`--ns`), under Podman's template names.
+#[derive(Serialize, Default)]
+#[allow(non_snake_case)]
+struct PsNamespaces {
+    MNT: String,
+    Cgroup: String,
+    IPC: String,
+    NET: String,
+    PIDNS: String,
+    UTS: String,
+    User: String,
+}
+
+impl PsNamespaces {
+    fn of(ids: &BTreeMap<String, String>) -> PsNamespaces {
+        let get = |k: &str| ids.get(k).cloned().unwrap_or_default();
+        PsNamespaces {
+            MNT: get("Mnt"),
+            Cgroup: get("Cgroup"),
+            IPC: get("Ipc"),
+            NET: get("Net"),
+            PIDNS: get("Pidns"),
+            UTS: get("Uts"),
+            User: get("User"),
+        }
+    }
 }
 
 fn ps(rt: &Runtime, a: PsArgs) -> Result<u8> {
     if a.noheading {
         crate::format::omit_headings();
     }
+    if a.watch == 0 {
+        return ps_once(rt, &a);
+    }
+    loop {
+        // Clear the screen and home the cursor, as podman does.
+        print!("\x1b[2J\x1b[H");
+        ps_once(rt, &a)?;
+        std::io::stdout().flush()?;
+        std::thread::sleep(std::time::Duration::from_secs(a.watch));
+    }
+}
+
+fn ps_once(rt: &Runtime, a: &PsArgs) -> Result<u8> {
     let opts = libpod::query::ContainerListOptions {
         all: a.all || a.latest,
         last: if a.latest { Some(1) } else { a.last },
         filters: libpod::query::ContainerFilters::from_cli(&a.filter)?,
     };
-    let list = rt.list_containers(&opts)?;
-    if a.quiet {
+    // Newest first from the engine; podman's default is oldest first.
+    let mut list = rt.list_containers(&opts)?;
+    list.reverse();
+    if a.quiet && a.sort == "created" {
         for c in &list {
+            println!("{}", if a.no_trunc { c.id() } else { &c.id()[..12] });
+        }
+        return Ok(0);
+    }
+    let mut entries = Vec::with_capacity(list.len());
+    for c in list {
+        let mut e = c.ps_entry(a.size || a.sort == "size")?;
+        if a.ns {
+            e.namespaces = c.namespace_ids();
+        }
+        entries.push((c, e));
+    }
+    sort_ps(&mut entries, &a.sort);
+    if a.quiet {
+        for (c, _) in &entries {
             println!("{}", if a.no_trunc { c.id() } else { &c.id()[..12] });
         }
         return Ok(0);
     }
     let format = OutputFormat::parse(a.format.as_deref())?;
     if matches!(format, OutputFormat::Json) {
-        let entries: Vec<_> = list
-            .iter()
-            .map(|c| c.ps_entry(a.size))
-            .collect::<libpod::Result<_>>()?;
-        format.print_items(&entries)?;
+        let items: Vec<_> = entries.iter().map(|(_, e)| e).collect();
+        format.print_items(&items)?;
         return Ok(0);
     }
     let mut rows = Vec::new();
-    for c in &list {
-        let e = c.ps_entry(a.size)?;
+    for (c, e) in &entries {
         let mut command = e.command.join(" ");
         if !a.no_trunc && command.chars().count() > 20 {
             command = command.chars().take(17).collect::<String>() + "...";
@@ -520,21 +575,46 @@ fn ps(rt: &Runtime, a: PsArgs) -> Result<u8> {
             PodName: e.pod_name.clone(),
             Networks: e.networks.join(","),
             IsInfra: e.is_infra,
+            Namespaces: PsNamespaces::of(&e.namespaces),
         });
     }
     if format.print_items(&rows)? {
         return Ok(0);
     }
-    let mut lines = vec![if a.size {
-        "CONTAINER ID\tIMAGE\tCOMMAND\tCREATED\tSTATUS\tPORTS\tNAMES\tSIZE".to_string()
-    } else {
-        "CONTAINER ID\tIMAGE\tCOMMAND\tCREATED\tSTATUS\tPORTS\tNAMES".to_string()
-    }];
+    let mut lines = Vec::new();
+    if a.ns {
+        lines.push(
+            "CONTAINER ID\tNAMES\tPID\tCGROUPNS\tIPC\tMNT\tNET\tPIDNS\tUSERNS\tUTS".to_string(),
+        );
+        for r in rows {
+            let n = &r.Namespaces;
+            lines.push(format!(
+                "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                r.ID, r.Names, r.Pid, n.Cgroup, n.IPC, n.MNT, n.NET, n.PIDNS, n.User, n.UTS
+            ));
+        }
+        print_table(&lines);
+        return Ok(0);
+    }
+    let mut heading = "CONTAINER ID\tIMAGE\tCOMMAND\tCREATED\tSTATUS\tPORTS\tNAMES".to_string();
+    if a.pod {
+        heading.push_str("\tPOD ID\tPODNAME");
+    }
+    if a.size {
+        heading.push_str("\tSIZE");
+    }
+    lines.push(heading);
     for r in rows {
         let mut line = format!(
             "{}\t{}\t{}\t{}\t{}\t{}\t{}",
             r.ID, r.Image, r.Command, r.CreatedHuman, r.Status, r.Ports, r.Names
         );
+        if a.pod {
+            line.push('\t');
+            line.push_str(&r.Pod);
+            line.push('\t');
+            line.push_str(&r.PodName);
+        }
         if a.size {
             line.push('\t');
             line.push_str(&r.Size);
@@ -543,6 +623,21 @@ fn ps(rt: &Runtime, a: PsArgs) -> Result<u8> {
     }
     print_table(&lines);
     Ok(0)
+}
+
+/// Podman's `ps --sort` keys; stable, so equal keys keep the creation order.
+fn sort_ps(entries: &mut [(Container<'_>, libpod::container::PsEntry)], key: &str) {
+    match key {
+        "command" => entries.sort_by_key(|e| e.1.command.join(" ")),
+        "id" => entries.sort_by(|a, b| a.1.id.cmp(&b.1.id)),
+        "image" => entries.sort_by(|a, b| a.1.image.cmp(&b.1.image)),
+        "names" => entries.sort_by(|a, b| a.1.names.cmp(&b.1.names)),
+        "runningfor" => entries.sort_by_key(|e| e.1.started_at),
+        "size" => entries.sort_by_key(|e| e.1.size.as_ref().map(|s| s.root_fs_size)),
+        "status" => entries.sort_by(|a, b| a.1.status.cmp(&b.1.status)),
+        // "created": the engine's order, oldest first.
+        _ => {}
+    }
 }
 
 fn logs(rt: &Runtime, a: LogsArgs) -> Result<u8> {
