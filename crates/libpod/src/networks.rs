@@ -98,12 +98,19 @@ impl Runtime {
         Ok(net.name)
     }
 
-    /// `network prune`: removes every network no container uses; returns
-    /// their names.
-    pub fn prune_networks(&self) -> Result<Vec<String>> {
+    /// `network prune`: removes every network no container uses, of those
+    /// `filters` select; returns their names.
+    pub fn prune_networks(&self, filters: &crate::query::PruneFilters) -> Result<Vec<String>> {
         let mut removed = Vec::new();
         for net in self.networks()? {
-            if net.name == network::DEFAULT_NETWORK || !self.network_users(&net.name)?.is_empty() {
+            // A creation time that does not parse is taken as now.
+            let created = chrono::DateTime::parse_from_rfc3339(&net.created)
+                .map(|t| t.with_timezone(&chrono::Utc))
+                .unwrap_or_else(|_| chrono::Utc::now());
+            if net.name == network::DEFAULT_NETWORK
+                || !filters.matches(&net.labels, created)
+                || !self.network_users(&net.name)?.is_empty()
+            {
                 continue;
             }
             self.network_store().remove(&net.name)?;

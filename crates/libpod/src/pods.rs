@@ -461,6 +461,19 @@ impl Runtime {
         Ok(())
     }
 
+    /// `pod prune`: removes every pod that is exited or only created;
+    /// returns their IDs.
+    pub fn prune_pods(&self) -> Result<Vec<String>> {
+        let mut removed = Vec::new();
+        for pod in self.pods()? {
+            if matches!(self.pod_status(&pod)?.as_str(), "Exited" | "Created") {
+                self.pod_remove(&pod, false, None)?;
+                removed.push(pod.id);
+            }
+        }
+        Ok(removed)
+    }
+
     /// Removes the pod: refused while containers run unless `force`, which
     /// stops them. Members go first, the infra container last. Returns the
     /// removed container IDs.

@@ -3,7 +3,8 @@
 use serde::Serialize;
 
 use crate::container::ContainerStatus;
-use crate::error::{IoContext, Result};
+use crate::error::{Error, IoContext, Result};
+use crate::query::PruneFilters;
 use crate::runtime::Runtime;
 
 /// The engine's version.
@@ -226,6 +227,18 @@ pub struct DiskUsage {
     pub reclaimable: u64,
 }
 
+/// What `system prune` removed, each kind as IDs (names for volumes and
+/// networks), and the bytes the removed images took.
+#[derive(Debug, Clone, Default)]
+pub struct SystemPruneReport {
+    pub containers: Vec<String>,
+    pub pods: Vec<String>,
+    pub volumes: Vec<String>,
+    pub networks: Vec<String>,
+    pub images: Vec<String>,
+    pub reclaimed: u64,
+}
+
 impl Runtime {
     /// Facts about the host and the engine.
     pub fn info(&self) -> Result<Info> {
@@ -403,29 +416,82 @@ impl Runtime {
         ])
     }
 
-    /// Removes every container that is not running; returns their IDs.
-    pub fn prune_containers(&self) -> Result<Vec<String>> {
+    /// Removes every container that does not run (created ones too) and is
+    /// in no pod, of those `filters` select; returns their IDs.
+    /// Side by side, dependents first.
+    pub fn prune_containers(&self, filters: &PruneFilters) -> Result<Vec<String>> {
+        let candidates: Vec<String> = self
+            .containers()?
+            .into_iter()
+            .filter(|c| {
+                !c.status().is_active()
+                    && c.config().pod.is_none()
+                    && filters.matches(&c.config().labels, c.config().created_at)
+            })
+            .map(|c| c.id().to_string())
+            .collect();
+        let results = self.on_each_container_ordered(
+            &candidates,
+            crate::runtime::DependencyOrder::DependentsFirst,
+            |c| c.remove(false, None),
+        );
         let mut removed = Vec::new();
-        for mut c in self.containers()? {
-            if c.status().is_active() || c.status() == ContainerStatus::Created {
-                continue;
+        for (id, result) in candidates.into_iter().zip(results) {
+            match result {
+                Ok(_) => removed.push(id),
+                // Removed meanwhile, or started again: not prunable now.
+                Err(Error::NoSuchContainer(_) | Error::InvalidState { .. }) => {}
+                Err(e) => return Err(e),
             }
-            c.remove(false, None)?;
-            removed.push(c.id().to_string());
         }
         Ok(removed)
     }
 
-    /// Removes unused images without names (dangling), or all unused with `all`.
-    pub fn prune_images(&self, all: bool) -> Result<Vec<String>> {
+    /// Removes unused images without names (dangling), or all unused with
+    /// `all`, of those `filters` select; returns their IDs and sizes.
+    pub fn prune_images(&self, all: bool, filters: &PruneFilters) -> Result<Vec<(String, u64)>> {
+        let all = all || filters.dangling == Some(false);
         let mut removed = Vec::new();
         for image in self.images()? {
-            if image.containers == 0 && (all || image.names.is_empty()) {
+            let labels = image.labels.clone().unwrap_or_default();
+            if image.containers == 0
+                && (all || image.names.is_empty())
+                && filters.matches(&labels, image.created_at)
+            {
                 self.store()?.remove_image(&image.id)?;
-                removed.push(image.id);
+                removed.push((image.id, image.size));
             }
         }
         Ok(removed)
+    }
+
+    /// `system prune`: stopped containers, exited pods, unused networks,
+    /// dangling (or, with `all`, unused) images and, with `volumes`, unused
+    /// volumes; `filters` select among containers, networks, volumes and
+    /// images, as in Podman.
+    pub fn system_prune(
+        &self,
+        all: bool,
+        volumes: bool,
+        filters: &PruneFilters,
+    ) -> Result<SystemPruneReport> {
+        let containers = self.prune_containers(filters)?;
+        let pods = self.prune_pods()?;
+        let volumes = if volumes {
+            self.prune_volumes(filters)?
+        } else {
+            Vec::new()
+        };
+        let networks = self.prune_networks(filters)?;
+        let images = self.prune_images(all, filters)?;
+        Ok(SystemPruneReport {
+            reclaimed: images.iter().map(|(_, size)| size).sum(),
+            containers,
+            pods,
+            volumes,
+            networks,
+            images: images.into_iter().map(|(id, _)| id).collect(),
+        })
     }
 
     /// `system reset` when the engine cannot be opened because its state

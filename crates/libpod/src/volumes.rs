@@ -206,8 +206,20 @@ impl Runtime {
     }
 
     /// Removes a volume; one in use is refused unless `force`, which removes
-    /// the containers using it first. Returns the IDs of those containers.
+    /// the containers using it first (killing running ones at once).
+    /// Returns the IDs of those containers.
     pub fn remove_volume(&self, name: &str, force: bool) -> Result<Vec<String>> {
+        self.remove_volume_stopping(name, force, Some(0))
+    }
+
+    /// [`Self::remove_volume`], stopping running users within `timeout`
+    /// seconds before SIGKILL (`volume rm -f -t`; `None`: their stop timeout).
+    pub fn remove_volume_stopping(
+        &self,
+        name: &str,
+        force: bool,
+        timeout: Option<u32>,
+    ) -> Result<Vec<String>> {
         let volume = self.volume(name)?;
         let users = self.volume_users(name)?;
         if !users.is_empty() && !force {
@@ -219,7 +231,7 @@ impl Runtime {
         let mut removed = Vec::new();
         for (id, _) in &users {
             if let Ok(mut c) = self.container(id) {
-                removed.extend(c.remove(true, Some(0))?);
+                removed.extend(c.remove(true, timeout)?);
             }
         }
         if volume.has_mount() {
@@ -234,13 +246,30 @@ impl Runtime {
         Ok(removed)
     }
 
-    /// Removes every volume no container uses; returns their names.
-    pub fn prune_volumes(&self) -> Result<Vec<String>> {
-        let mut pruned = Vec::new();
+    /// The volumes `volume prune` would remove: unused, and selected by
+    /// `filters`.
+    pub fn prunable_volumes(&self, filters: &crate::query::PruneFilters) -> Result<Vec<String>> {
+        let mut names = Vec::new();
         for v in self.volumes()? {
-            if self.volume_users(v.name())?.is_empty() {
-                self.remove_volume(v.name(), false)?;
-                pruned.push(v.config.name);
+            if filters.matches(&v.config.labels, v.config.created_at)
+                && self.volume_users(v.name())?.is_empty()
+            {
+                names.push(v.config.name);
+            }
+        }
+        Ok(names)
+    }
+
+    /// Removes every volume no container uses, of those `filters` select;
+    /// returns their names.
+    pub fn prune_volumes(&self, filters: &crate::query::PruneFilters) -> Result<Vec<String>> {
+        let mut pruned = Vec::new();
+        for name in self.prunable_volumes(filters)? {
+            match self.remove_volume(&name, false) {
+                Ok(_) => pruned.push(name),
+                // Taken into use or removed meanwhile.
+                Err(Error::NoSuchVolume(_) | Error::VolumeInUse { .. }) => {}
+                Err(e) => return Err(e),
             }
         }
         Ok(pruned)

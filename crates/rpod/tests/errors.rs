@@ -55,7 +55,7 @@ fn pause_of_a_created_container_fails() {
     e.ok(&["create", "--name", "c", "busybox", "true"]);
     let (code, err) = e.fails(&["pause", "c"]);
     assert_eq!(code, 125);
-    assert!(err.contains("configured"), "{err}");
+    assert!(err.contains("created"), "{err}");
 }
 
 #[test]

@@ -401,3 +401,88 @@ fn import_run_export_reimport_keeps_the_files() {
     assert_eq!(content(&first), content(&second));
     e.ok(&["rm", "first", "second"]);
 }
+
+/// `images --sort` by repository and tag, `-n` and `--history`'s column,
+/// against podman on the same names.
+#[test]
+fn images_sort_noheading_and_history_match_podman() {
+    let b = Both::new();
+    for args in [
+        &["tag", "probe", "localhost/aaa:v1"][..],
+        &["tag", "probe", "localhost/zzz:a"],
+    ] {
+        b.e.ok(args);
+        b.p.ok(args);
+    }
+    for key in ["repository", "tag"] {
+        let args = [
+            "images",
+            "--sort",
+            key,
+            "--format",
+            "{{.Repository}}:{{.Tag}}",
+        ];
+        assert_eq!(b.e.ok(&args), b.p.ok(&args), "--sort {key}");
+    }
+    let args = ["images", "--sort", "bogus"];
+    assert_eq!(b.e.rpod(&args).status.code(), b.p.run(&args).status.code());
+    let args = [
+        "images",
+        "-n",
+        "--sort",
+        "repository",
+        "--format",
+        "table {{.Repository}}",
+    ];
+    assert_eq!(b.e.ok(&args), b.p.ok(&args));
+    let first = |s: String| {
+        s.lines()
+            .next()
+            .unwrap_or_default()
+            .split_whitespace()
+            .last()
+            .map(str::to_string)
+    };
+    assert_eq!(
+        first(b.e.ok(&["images", "--history"])),
+        first(b.p.ok(&["images", "--history"]))
+    );
+    let args = [
+        "images",
+        "--sort",
+        "repository",
+        "--format",
+        "{{.Repository}} {{.History}}",
+    ];
+    let sorted_names = |s: String| -> Vec<Vec<String>> {
+        s.lines()
+            .map(|l| {
+                let mut v: Vec<String> = l
+                    .split([' ', ','])
+                    .filter(|w| !w.is_empty())
+                    .map(str::to_string)
+                    .collect();
+                v.sort();
+                v
+            })
+            .collect()
+    };
+    assert_eq!(sorted_names(b.e.ok(&args)), sorted_names(b.p.ok(&args)));
+}
+
+/// `history -H=false` prints RFC 3339 creation times, as podman does.
+#[test]
+fn history_human_false_prints_rfc3339_times_as_podman() {
+    let b = Both::new();
+    let re = regex::Regex::new(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(Z|[+-]\d\d:\d\d)$").unwrap();
+    for ours in [true, false] {
+        let args = ["history", "-H=false", "probe"];
+        let out = if ours { b.e.ok(&args) } else { b.p.ok(&args) };
+        let row = out.lines().nth(1).unwrap_or_default().to_string();
+        let created = row.split_whitespace().nth(1).unwrap_or_default();
+        assert!(re.is_match(created), "ours={ours}: {out}");
+        let args = ["history", "-H", "probe"];
+        let out = if ours { b.e.ok(&args) } else { b.p.ok(&args) };
+        assert!(out.contains(" ago"), "ours={ours}: {out}");
+    }
+}

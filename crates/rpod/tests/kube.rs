@@ -382,7 +382,7 @@ fn replace_start_false_and_down_flags() {
     let f = file.to_str().unwrap();
     let first = e.ok(&["kube", "play", "--network", "none", "--start=false", f]);
     // Created, not started.
-    assert_eq!(e.status("simple-one"), "configured");
+    assert_eq!(e.status("simple-one"), "created");
     let (code, err) = e.fails(&["kube", "play", "--network", "none", f]);
     assert_eq!(code, 125);
     assert!(err.contains("simple") && err.contains("--replace"), "{err}");

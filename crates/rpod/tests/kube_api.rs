@@ -52,7 +52,7 @@ fn podman_remote_generates_plays_and_downs() {
     );
     let re = regex::Regex::new("^Pod:\n[0-9a-f]{64}\nContainer:\n[0-9a-f]{64}$").unwrap();
     assert!(re.is_match(&out), "{out}");
-    assert_eq!(e.status("apipod-c"), "configured");
+    assert_eq!(e.status("apipod-c"), "created");
     assert!(e.inspect("apipod-c")["Config"]["Env"]
         .to_string()
         .contains("X=1"));

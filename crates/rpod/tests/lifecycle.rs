@@ -21,7 +21,7 @@ fn create_then_start_runs_the_container() {
         "echo started; exit 0",
     ]);
     assert_eq!(id.len(), 64, "{id}");
-    assert_eq!(e.status("c1"), "configured");
+    assert_eq!(e.status("c1"), "created");
     assert_eq!(e.ok(&["start", "c1"]), "c1");
     e.wait_status("c1", "exited");
     assert_eq!(e.logs("c1").trim(), "started");
@@ -690,10 +690,7 @@ fn attach_to_a_stopped_container_is_refused() {
     e.ok(&["create", "--name", "c1", "busybox", "true"]);
     let (code, err) = e.fails(&["attach", "c1"]);
     assert_eq!(code, 125);
-    assert!(
-        err.contains("configured") || err.contains("running"),
-        "{err}"
-    );
+    assert!(err.contains("created") || err.contains("running"), "{err}");
 }
 
 #[test]
@@ -909,4 +906,92 @@ fn batch_selections_act_and_print_as_podman_does() {
     // name empties the whole batch); rpod removes what exists.
     assert_eq!(b.e.ok(&["rm", "-f", "-t", "0", "nothere", "lone"]), "lone");
     assert!(b.e.all_ids().is_empty(), "{}", states(true));
+}
+
+/// `--latest` on the one-container commands and `wait --interval`, against
+/// podman: the same exit codes, and the same output where IDs and paths
+/// do not differ.
+#[test]
+fn latest_flags_pick_the_newest_container_as_podman_does() {
+    let b = Both::new();
+    let both = |args: &[&str]| {
+        b.e.ok(args);
+        b.p.ok(args);
+    };
+    both(&[
+        "run",
+        "-d",
+        "--network",
+        "none",
+        "--name",
+        "older",
+        "probe",
+        "sleep",
+        "1000",
+    ]);
+    both(&[
+        "run",
+        "-d",
+        "--network",
+        "none",
+        "--name",
+        "newest",
+        "probe",
+        "sh",
+        "-c",
+        "echo hi > /made; sleep 1000",
+    ]);
+    // The same exit code and stdout in both engines.
+    let same = |args: &[&str]| -> String {
+        let (ours, theirs) = (b.e.rpod(args), b.p.run(args));
+        assert_eq!(
+            ours.status.code(),
+            theirs.status.code(),
+            "{args:?}: {}",
+            describe(&ours)
+        );
+        let o = String::from_utf8_lossy(&ours.stdout).to_string();
+        assert_eq!(o, String::from_utf8_lossy(&theirs.stdout), "{args:?}");
+        o
+    };
+    for ours in [true, false] {
+        wait_for("/made in newest", POLL_TIMEOUT, || {
+            let args = ["diff", "newest"];
+            let out = if ours {
+                b.e.rpod(&args)
+            } else {
+                b.p.run(&args)
+            };
+            String::from_utf8_lossy(&out.stdout)
+                .contains("/made")
+                .then_some(())
+        });
+    }
+    // (podman also lists the /etc it adds mount points to.)
+    for ours in [true, false] {
+        let out = if ours {
+            b.e.ok(&["diff", "-l"])
+        } else {
+            b.p.ok(&["diff", "-l"])
+        };
+        assert!(out.lines().any(|l| l == "A /made"), "ours={ours}: {out}");
+    }
+    same(&["diff", "-l", "older"]);
+    same(&["attach", "-l", "older"]);
+    same(&["attach"]);
+    same(&["port", "-l"]);
+    let top = same(&["top", "-l", "comm"]);
+    assert!(top.contains("sleep"), "{top}");
+    same(&["wait", "-i", "bogus", "newest"]);
+    // wait with an interval sees the exit.
+    both(&["kill", "newest"]);
+    same(&["wait", "-i", "50", "newest"]);
+    same(&["wait", "--interval", "20ms", "-l"]);
+    // Mount and unmount the latest: rpod prints the path of its own store.
+    let path = b.e.ok(&["mount", "-l"]);
+    assert!(std::path::Path::new(&path).join("made").exists(), "{path}");
+    assert_eq!(
+        b.e.ok(&["umount", "-l"]),
+        b.e.inspect_fmt("newest", "{{.Id}}")
+    );
 }

@@ -423,7 +423,7 @@ fn reboot_resets_states_and_starts_always_and_unless_stopped_containers() {
     assert_eq!(e.status("always"), "running");
     assert_eq!(e.status("unless"), "running");
     assert_eq!(e.status("stopped"), "exited");
-    assert_eq!(e.status("plain"), "configured");
+    assert_eq!(e.status("plain"), "created");
     assert_eq!(e.status("done"), "exited");
     assert_eq!(restarts(&e, "always"), 0);
     assert!(e.runroot().join("alive").exists());
@@ -529,7 +529,7 @@ fn failing_and_hanging_hooks_are_clear_errors() {
         err.contains("precreate hook") && err.contains("nope"),
         "{err}"
     );
-    assert_eq!(e.status("f"), "configured");
+    assert_eq!(e.status("f"), "created");
     assert!(e.leftover_mounts().is_empty());
     write_hook(
         &hooks,

@@ -287,7 +287,7 @@ fn host_port_in_use_is_refused_at_start() {
         err.contains(&format!("host port {port}/tcp")) && err.contains("in use"),
         "{err}"
     );
-    assert_eq!(e.status("p1"), "configured");
+    assert_eq!(e.status("p1"), "created");
     assert_eq!(netns_left(&e), Vec::<String>::new());
     drop(busy);
     e.ok(&["start", "p1"]);

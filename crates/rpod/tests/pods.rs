@@ -222,3 +222,205 @@ fn ports_published_on_the_pod_reach_its_containers_and_pod_stats_lists_them() {
     assert!(stats.lines().any(|l| l == "web"), "{stats}");
     e.ok(&["pod", "rm", "-f", "-t", "0", "pp"]);
 }
+
+/// `pod ps`'s order and `--sort` keys, `--latest`, and the member and
+/// namespace columns against podman on the same pods.
+#[test]
+fn pod_ps_sorts_and_member_columns_match_podman() {
+    let b = Both::new();
+    let both = |args: &[&str]| {
+        b.e.ok(args);
+        b.p.ok(args);
+    };
+    both(&["pod", "create", "--name", "p1"]);
+    both(&[
+        "create", "--pod", "p1", "--name", "m1", "probe", "sleep", "1000",
+    ]);
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    both(&["pod", "create", "--name", "p2"]);
+    // 12-hex IDs (in infra names too) masked.
+    let mask = |s: String| -> String {
+        let re = regex::Regex::new("[0-9a-f]{12,64}").unwrap();
+        re.replace_all(&s, "ID").into_owned()
+    };
+    for args in [
+        &["pod", "ps", "--format", "{{.Name}}"][..],
+        &["pod", "ps", "--sort", "name", "--format", "{{.Name}}"],
+        &["pod", "ps", "--sort", "number", "--format", "{{.Name}}"],
+        &["pod", "ps", "-l", "--format", "{{.Name}}"],
+        // (The cgroup parents differ by name: /libpod_parent, /rpod; the
+        // members are in ID order, and the IDs differ.)
+        &[
+            "pod",
+            "ps",
+            "--sort",
+            "name",
+            "--format",
+            "{{.ContainerStatuses}}|{{.Namespace}}",
+        ],
+        &[
+            "pod",
+            "ps",
+            "--ctr-names",
+            "--ctr-ids",
+            "--ctr-status",
+            "--noheading",
+            "--sort",
+            "name",
+            "--format",
+            "{{.ContainerIds}}",
+        ],
+    ] {
+        assert_eq!(mask(b.e.ok(args)), mask(b.p.ok(args)), "{args:?}");
+    }
+    let args = [
+        "pod",
+        "ps",
+        "--sort",
+        "name",
+        "--format",
+        "{{.ContainerNames}}",
+    ];
+    let sets = |out: String| -> Vec<Vec<String>> {
+        out.lines()
+            .map(|l| {
+                let mut v: Vec<String> = l.split(',').map(|n| mask(n.to_string())).collect();
+                v.sort();
+                v
+            })
+            .collect()
+    };
+    assert_eq!(sets(b.e.ok(&args)), sets(b.p.ok(&args)));
+    let heading = |out: String| -> Vec<String> {
+        out.lines()
+            .next()
+            .unwrap_or_default()
+            .split("  ")
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
+    for args in [
+        &["pod", "ps", "--ctr-names"][..],
+        &["pod", "ps", "--ctr-ids", "--ctr-status"],
+        &["pod", "ps", "--ns"],
+    ] {
+        assert_eq!(heading(b.e.ok(args)), heading(b.p.ok(args)), "{args:?}");
+    }
+    let args = ["pod", "ps", "--sort", "bogus"];
+    assert_eq!(b.e.rpod(&args).status.code(), b.p.run(&args).status.code());
+}
+
+/// `--latest`, `--pod-id-file` and `pod stop --ignore` on the pod batch
+/// commands, against podman: the pods acted on (by name) and exit codes.
+#[test]
+fn pod_latest_id_files_and_ignore_act_as_podman_does() {
+    let b = Both::new();
+    let ours_file = b.e.file("ours.podid");
+    let theirs_file = b.e.file("theirs.podid");
+    b.e.ok(&[
+        "pod",
+        "create",
+        "--name",
+        "first",
+        "--pod-id-file",
+        ours_file.to_str().unwrap(),
+    ]);
+    b.p.ok(&[
+        "pod",
+        "create",
+        "--name",
+        "first",
+        "--pod-id-file",
+        theirs_file.to_str().unwrap(),
+    ]);
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let args = ["pod", "create", "--name", "second"];
+    b.e.ok(&args);
+    b.p.ok(&args);
+    let status = |ours: bool| -> String {
+        let args = [
+            "pod",
+            "ps",
+            "--sort",
+            "name",
+            "--format",
+            "{{.Name}}={{.Status}}",
+        ];
+        if ours {
+            b.e.ok(&args)
+        } else {
+            b.p.ok(&args)
+        }
+    };
+    let pod_name = |ours: bool, id: &str| -> String {
+        let args = ["pod", "inspect", "--format", "{{.Name}}", id];
+        if ours {
+            b.e.ok(&args)
+        } else {
+            b.p.ok(&args)
+        }
+    };
+    let missing = b.e.file("missing.podid");
+    let missing = missing.to_str().unwrap();
+    let steps: Vec<Vec<&str>> = vec![
+        vec!["pod", "start", "-l"],
+        vec!["pod", "inspect", "-l", "--format", "{{.Name}}"],
+        vec!["pod", "stop", "-t", "0", "-l"],
+        vec!["pod", "start", "--pod-id-file", "FILE"],
+        vec!["pod", "stop", "-t", "0", "--pod-id-file", "FILE"],
+        vec!["pod", "stop", "-i", "nothere", "second"],
+        vec!["pod", "stop", "nothere"],
+        vec!["pod", "stop", "-i", "--pod-id-file", missing],
+        vec!["pod", "start", "-l", "second"],
+        vec!["pod", "rm", "--pod-id-file", "FILE"],
+        vec!["pod", "rm", "-l"],
+    ];
+    for step in steps {
+        let with = |file: &std::path::Path| -> Vec<String> {
+            step.iter()
+                .map(|a| {
+                    if *a == "FILE" {
+                        file.display().to_string()
+                    } else {
+                        a.to_string()
+                    }
+                })
+                .collect()
+        };
+        let (oa, ta) = (with(&ours_file), with(&theirs_file));
+        let oa: Vec<&str> = oa.iter().map(String::as_str).collect();
+        let ta: Vec<&str> = ta.iter().map(String::as_str).collect();
+        let (ours, theirs) = (b.e.rpod(&oa), b.p.run(&ta));
+        assert_eq!(
+            ours.status.code(),
+            theirs.status.code(),
+            "{step:?}: {}",
+            describe(&ours)
+        );
+        // Printed pod IDs as names.
+        let named = |ours_side: bool, out: &std::process::Output| -> Vec<String> {
+            String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .map(|l| {
+                    if l.len() == 64 {
+                        pod_name(ours_side, l)
+                    } else {
+                        l.to_string()
+                    }
+                })
+                .collect()
+        };
+        if step[1] != "rm" {
+            assert_eq!(named(true, &ours), named(false, &theirs), "{step:?}");
+        } else {
+            assert_eq!(
+                String::from_utf8_lossy(&ours.stdout).lines().count(),
+                String::from_utf8_lossy(&theirs.stdout).lines().count(),
+                "{step:?}"
+            );
+        }
+        assert_eq!(status(true), status(false), "after {step:?}");
+    }
+}

@@ -165,3 +165,161 @@ fn system_df_table_matches_podman() {
     let p = Podman::new(&e);
     assert_eq!(e.ok(&["system", "df"]), p.ok(&["system", "df"]));
 }
+
+/// The prunes against podman on the same objects: the prompt without
+/// `-f` (answered no: nothing goes), `--filter label=`/`label!=`/`until=`,
+/// created containers pruned and pod members kept, refused filter keys,
+/// and `system prune`'s sections with `--volumes`.
+#[test]
+fn prunes_prompt_filter_and_report_as_podman_does() {
+    let b = Both::new();
+    let both = |args: &[&str]| {
+        b.e.ok(args);
+        b.p.ok(args);
+    };
+    both(&[
+        "create",
+        "--network",
+        "none",
+        "--name",
+        "keep",
+        "--label",
+        "k=v",
+        "probe",
+        "true",
+    ]);
+    both(&[
+        "create",
+        "--network",
+        "none",
+        "--name",
+        "other",
+        "probe",
+        "true",
+    ]);
+    both(&[
+        "run",
+        "-d",
+        "--network",
+        "none",
+        "--name",
+        "up",
+        "probe",
+        "sleep",
+        "1000",
+    ]);
+    both(&["volume", "create", "--label", "k=v", "vlab"]);
+    both(&["volume", "create", "vplain"]);
+    // podman's networks are the host's: a name of this run's own.
+    let nlab = format!("nlab{}", std::process::id());
+    both(&["network", "create", "--label", "k=v", &nlab]);
+    let names = |ours: bool, args: &[&str]| -> String {
+        let out = if ours { b.e.ok(args) } else { b.p.ok(args) };
+        let mut v: Vec<&str> = out.lines().collect();
+        v.sort_unstable();
+        v.join(",")
+    };
+    let state = |ours: bool| {
+        [
+            names(ours, &["ps", "-a", "--format", "{{.Names}}"]),
+            names(ours, &["volume", "ls", "--format", "{{.Name}}"]),
+            // The default networks' names differ (podman, rpod).
+            names(
+                ours,
+                &[
+                    "network",
+                    "ls",
+                    "--filter",
+                    "label=k=v",
+                    "--format",
+                    "{{.Name}}",
+                ],
+            ),
+        ]
+        .join(" | ")
+    };
+    let same = |args: &[&str], input: &[u8]| {
+        let ours = b.e.rpod_stdin(args, input);
+        let theirs = run_with_timeout(b.p.cmd(args), Some(input), COMMAND_TIMEOUT);
+        assert_eq!(
+            ours.status.code(),
+            theirs.status.code(),
+            "{args:?}: {}",
+            describe(&ours)
+        );
+        (ours, theirs)
+    };
+    // Answered "n": the same warning, nothing removed.
+    for args in [
+        &["container", "prune"][..],
+        &["image", "prune"],
+        &["image", "prune", "-a"],
+        &["network", "prune"],
+        &["pod", "prune"],
+        &["system", "prune"],
+        &["system", "prune", "-a", "--volumes"],
+    ] {
+        let (ours, theirs) = same(args, b"n\n");
+        assert_eq!(
+            String::from_utf8_lossy(&ours.stdout),
+            String::from_utf8_lossy(&theirs.stdout),
+            "{args:?}"
+        );
+    }
+    // volume prune lists the volumes it would remove (in podman's order).
+    let (ours, theirs) = same(&["volume", "prune"], b"n\n");
+    let sorted = |o: &std::process::Output| {
+        let mut v: Vec<String> = String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .map(str::to_string)
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(sorted(&ours), sorted(&theirs));
+    assert_eq!(state(true), state(false));
+    // Bad keys: podman's exit code, each resource's words.
+    for args in [
+        &["container", "prune", "-f", "--filter", "name=x"][..],
+        &["volume", "prune", "-f", "--filter", "bogus=1"],
+        &["network", "prune", "-f", "--filter", "bogus=1"],
+        &["image", "prune", "-f", "--filter", "bogus=1"],
+        &["system", "prune", "-f", "--filter", "bogus=1"],
+    ] {
+        let (ours, theirs) = same(args, b"");
+        assert_eq!(ours.status.code(), Some(125), "{args:?}");
+        let msg = |o: &std::process::Output| String::from_utf8_lossy(&o.stderr).trim().to_string();
+        assert_eq!(msg(&ours), msg(&theirs), "{args:?}");
+    }
+    // Filters select; an `until` in the past selects nothing.
+    for args in [
+        &["container", "prune", "-f", "--filter", "until=2000-01-01"][..],
+        &["container", "prune", "-f", "--filter", "label=k=v"],
+        &["volume", "prune", "-f", "--filter", "label!=k=v"],
+        &["volume", "prune", "-f", "--filter", "label=nothere"],
+        &["network", "prune", "-f", "--filter", "label=k=v"],
+    ] {
+        let (ours, theirs) = same(args, b"");
+        let printed = |ours: bool, o: &std::process::Output| -> usize {
+            let _ = ours;
+            String::from_utf8_lossy(&o.stdout).lines().count()
+        };
+        assert_eq!(printed(true, &ours), printed(false, &theirs), "{args:?}");
+        assert_eq!(state(true), state(false), "after {args:?}");
+    }
+    // system prune: the rest, in podman's sections.
+    let (ours, theirs) = same(&["system", "prune", "-f", "--volumes"], b"");
+    let sections = |o: &std::process::Output| -> Vec<String> {
+        String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .filter(|l| l.starts_with("Deleted ") || l.starts_with("Total "))
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(sections(&ours), sections(&theirs));
+    assert_eq!(state(true), state(false));
+    assert!(!b
+        .p
+        .ok(&["network", "ls", "--format", "{{.Name}}"])
+        .contains(&nlab));
+}

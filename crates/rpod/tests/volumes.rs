@@ -380,3 +380,17 @@ fn cp_into_and_out_of_a_volume_of_a_running_container_goes_through_the_volume() 
     e.ok(&["cp", "c:/data/out.txt", out.to_str().unwrap()]);
     assert_eq!(std::fs::read_to_string(&out).unwrap(), "from-inside\n");
 }
+
+#[test]
+fn volume_rm_force_time_stops_running_users_first() {
+    let e = Engine::with_image();
+    e.ok(&["volume", "create", "busy"]);
+    e.ok(&[
+        "run", "-d", "--name", "user", "-v", "busy:/v", "busybox", "sleep", "1000",
+    ]);
+    let (code, _) = e.fails(&["volume", "rm", "-t", "0", "busy"]);
+    assert_eq!(code, 2, "without --force a used volume stays");
+    assert_eq!(e.ok(&["volume", "rm", "-f", "-t", "0", "busy"]), "busy");
+    assert!(!e.exists("user"));
+    assert!(e.leftover_mounts().is_empty(), "{:?}", e.leftover_mounts());
+}

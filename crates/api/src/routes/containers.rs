@@ -253,9 +253,12 @@ pub async fn remove(
     Ok(no_content())
 }
 
-/// `POST /containers/prune`.
-pub async fn prune(State(st): State<AppState>) -> Result<Response> {
-    let ids = st.engine(|rt| Ok(rt.prune_containers()?)).await?;
+/// `POST /containers/prune?filters=` (`label`, `label!`, `until`).
+pub async fn prune(State(st): State<AppState>, q: RawQuery) -> Result<Response> {
+    let filters = Params::from_raw(q)?.prune_filters(libpod::query::Resource::Containers)?;
+    let ids = st
+        .engine(move |rt| Ok(rt.prune_containers(&filters)?))
+        .await?;
     Ok(json(
         StatusCode::OK,
         &json!({ "ContainersDeleted": ids, "SpaceReclaimed": 0 }),

@@ -247,18 +247,18 @@ pub async fn remove(
 /// `POST /images/prune?filters=` (`dangling=false` prunes every unused image).
 pub async fn prune(State(st): State<AppState>, q: RawQuery) -> Result<Response> {
     let p = Params::from_raw(q)?;
-    let all = p
-        .filters()?
+    let filters = p.prune_filters(libpod::query::Resource::Images)?;
+    let removed = st
+        .engine(move |rt| Ok(rt.prune_images(false, &filters)?))
+        .await?;
+    let reclaimed: u64 = removed.iter().map(|(_, size)| size).sum();
+    let deleted: Vec<Value> = removed
         .iter()
-        .any(|(k, v)| k == "dangling" && (v == "false" || v == "0"));
-    let ids = st.engine(move |rt| Ok(rt.prune_images(all)?)).await?;
-    let deleted: Vec<Value> = ids
-        .iter()
-        .map(|id| json!({ "Deleted": image_id(id) }))
+        .map(|(id, _)| json!({ "Deleted": image_id(id) }))
         .collect();
     Ok(json(
         StatusCode::OK,
-        &json!({ "ImagesDeleted": deleted, "SpaceReclaimed": 0 }),
+        &json!({ "ImagesDeleted": deleted, "SpaceReclaimed": reclaimed }),
     ))
 }
 

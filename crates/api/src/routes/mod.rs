@@ -286,6 +286,17 @@ impl Params {
         }
     }
 
+    /// A prune endpoint's `filters`, as libpod's prune filters.
+    pub fn prune_filters(
+        &self,
+        resource: libpod::query::Resource,
+    ) -> Result<libpod::query::PruneFilters> {
+        Ok(libpod::query::PruneFilters::from_json(
+            resource,
+            self.get("filters").unwrap_or(""),
+        )?)
+    }
+
     /// Docker's `filters` parameter (`{"key": ["v1", "v2"]}`, or the old
     /// `{"key": {"v1": true}}`) as (key, value) pairs, parsed by libpod's
     /// query module as every listing's filters are.

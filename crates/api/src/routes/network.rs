@@ -280,9 +280,12 @@ pub async fn remove(State(st): State<AppState>, Path(id): Path<String>) -> Resul
     Ok(super::no_content())
 }
 
-/// `POST /networks/prune`.
-pub async fn prune(State(st): State<AppState>) -> Result<Response> {
-    let removed = st.engine(|rt| Ok(rt.prune_networks()?)).await?;
+/// `POST /networks/prune?filters=` (`label`, `label!`, `until`).
+pub async fn prune(State(st): State<AppState>, q: RawQuery) -> Result<Response> {
+    let filters = Params::from_raw(q)?.prune_filters(libpod::query::Resource::Networks)?;
+    let removed = st
+        .engine(move |rt| Ok(rt.prune_networks(&filters)?))
+        .await?;
     Ok(json(StatusCode::OK, &json!({ "NetworksDeleted": removed })))
 }
 

@@ -120,9 +120,10 @@ pub async fn remove(
     Ok(no_content())
 }
 
-/// `POST /volumes/prune`.
-pub async fn prune(State(st): State<AppState>) -> Result<Response> {
-    let removed = st.engine(|rt| Ok(rt.prune_volumes()?)).await?;
+/// `POST /volumes/prune?filters=` (`label`, `label!`, `until`).
+pub async fn prune(State(st): State<AppState>, q: RawQuery) -> Result<Response> {
+    let filters = Params::from_raw(q)?.prune_filters(libpod::query::Resource::Volumes)?;
+    let removed = st.engine(move |rt| Ok(rt.prune_volumes(&filters)?)).await?;
     Ok(json(
         StatusCode::OK,
         &json!({ "VolumesDeleted": removed, "SpaceReclaimed": 0 }),

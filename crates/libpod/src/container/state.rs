@@ -31,9 +31,11 @@ pub enum ContainerStatus {
 }
 
 impl ContainerStatus {
+    /// The word users see (inspect's `State.Status`, messages): Podman
+    /// shows a configured container as `created` too.
     pub fn as_str(self) -> &'static str {
         match self {
-            ContainerStatus::Configured => "configured",
+            ContainerStatus::Configured => "created",
             ContainerStatus::Created => "created",
             ContainerStatus::Running => "running",
             ContainerStatus::Paused => "paused",

@@ -11,6 +11,24 @@ impl Container<'_> {
     /// not running any more) and returns its exit code. A container removed
     /// meanwhile (`--rm`) still reports its code from the exit file.
     pub fn wait(&mut self, conditions: &[ContainerStatus]) -> Result<i32> {
+        self.wait_checking(conditions, None)
+    }
+
+    /// [`Self::wait`], checking every `interval` (`wait --interval`).
+    pub fn wait_polling(
+        &mut self,
+        conditions: &[ContainerStatus],
+        interval: Duration,
+    ) -> Result<i32> {
+        self.wait_checking(conditions, Some(interval))
+    }
+
+    /// Checks at `interval`, or from 1 ms doubling up to 100 ms.
+    fn wait_checking(
+        &mut self,
+        conditions: &[ContainerStatus],
+        interval: Option<Duration>,
+    ) -> Result<i32> {
         let default = [ContainerStatus::Stopped, ContainerStatus::Exited];
         let wanted: &[ContainerStatus] = if conditions.is_empty() {
             &default
@@ -37,8 +55,13 @@ impl Container<'_> {
             if done {
                 return Ok(self.state.exit_code);
             }
-            std::thread::sleep(pause);
-            pause = (pause * 2).min(Duration::from_millis(100));
+            match interval {
+                Some(every) => std::thread::sleep(every),
+                None => {
+                    std::thread::sleep(pause);
+                    pause = (pause * 2).min(Duration::from_millis(100));
+                }
+            }
         }
     }
 }

@@ -31,9 +31,9 @@ pub const KEYS: &[&str] = &[
     "until",
 ];
 
-/// The states `status=` accepts: Podman's and Docker's words.
+/// The states `status=` accepts: Podman's and Docker's words (a container
+/// not yet in the runtime is `created` in both).
 const STATUSES: &[&str] = &[
-    "configured",
     "created",
     "running",
     "paused",

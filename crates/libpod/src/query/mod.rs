@@ -13,6 +13,7 @@ pub mod containers;
 pub mod images;
 pub mod networks;
 pub mod pods;
+pub mod prune;
 pub mod volumes;
 
 use std::collections::BTreeMap;
@@ -25,6 +26,7 @@ pub use containers::{ContainerFacts, ContainerFilters, ContainerListOptions, Con
 pub use images::{ImageFilters, ImageListOptions};
 pub use networks::NetworkFilters;
 pub use pods::PodFilters;
+pub use prune::PruneFilters;
 pub use volumes::VolumeFilters;
 
 /// Which listing a filter set is for: it picks Podman's error messages.
@@ -194,7 +196,7 @@ pub struct LabelFilters {
 }
 
 impl LabelFilters {
-    fn parse(set: &FilterSet) -> LabelFilters {
+    pub(crate) fn parse(set: &FilterSet) -> LabelFilters {
         LabelFilters {
             all_of: set
                 .get("label")

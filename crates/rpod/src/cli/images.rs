@@ -209,9 +209,10 @@ pub struct HistoryArgs {
     /// Show only IDs
     #[arg(short = 'q', long)]
     pub quiet: bool,
-    /// Show sizes in bytes
-    #[arg(long)]
-    pub human: Option<bool>,
+    /// Show times as "3 days ago" (default true; false: RFC 3339 times)
+    #[arg(short = 'H', long, default_value_t = true, action = clap::ArgAction::Set,
+          value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    pub human: bool,
     /// Go template or json
     #[arg(long)]
     pub format: Option<String>,
@@ -274,8 +275,15 @@ pub struct ImportArgs {
 #[derive(Debug, Args)]
 pub struct ImagesArgs {
     /// Print no header line
-    #[arg(long = "noheading")]
+    #[arg(short = 'n', long = "noheading")]
     pub noheading: bool,
+    /// Sort by created (newest first, the default), id, repository, size or tag
+    #[arg(long, value_name = "KEY", default_value = "created",
+          value_parser = ["created", "id", "repository", "size", "tag"])]
+    pub sort: String,
+    /// Add a column of the names each image has had
+    #[arg(long)]
+    pub history: bool,
     /// Show all images
     #[arg(short = 'a', long)]
     pub all: bool,
@@ -321,4 +329,7 @@ pub struct ImagePruneArgs {
     /// Do not ask for confirmation
     #[arg(short = 'f', long)]
     pub force: bool,
+    /// Prune only what matches these conditions: label=KEY[=VALUE], label!=KEY[=VALUE], until=TIME (repeatable)
+    #[arg(long = "filter", value_name = "FILTER")]
+    pub filter: Vec<String>,
 }

@@ -570,7 +570,7 @@ pub struct CreateFlags {
     pub attach: Vec<String>,
     /// Pass the signals this command receives on to the container (run, start --attach)
     #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set,
-          num_args = 0..=1, default_missing_value = "true")]
+          num_args = 0..=1, require_equals = true, default_missing_value = "true")]
     pub sig_proxy: bool,
     /// Systemd mode: true (for systemd or init as the command), false or always
     #[arg(long, value_name = "MODE", default_value = "true")]
@@ -982,6 +982,9 @@ pub struct WaitArgs {
     /// State to wait for (stopped, exited, running, created, paused, configured); repeatable
     #[arg(long, value_name = "STATE")]
     pub condition: Vec<String>,
+    /// How often to check (a duration such as 250ms or 1s; a bare number is milliseconds). Default: soon after the change, checking from every 1 ms up to every 100 ms
+    #[arg(short = 'i', long, value_name = "DURATION")]
+    pub interval: Option<String>,
     /// Act on the latest container
     #[arg(short = 'l', long)]
     pub latest: bool,
@@ -997,8 +1000,15 @@ pub struct AttachArgs {
     /// Do not forward stdin
     #[arg(long)]
     pub no_stdin: bool,
+    /// Attach to the latest container
+    #[arg(short = 'l', long)]
+    pub latest: bool,
+    /// Pass the signals this command receives on to the container
+    #[arg(long, value_name = "BOOL", action = clap::ArgAction::Set, num_args = 0..=1,
+          default_value = "true", default_missing_value = "true")]
+    pub sig_proxy: bool,
     /// Container (name or ID)
-    pub name: String,
+    pub name: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -1017,6 +1027,12 @@ pub struct MountArgs {
     /// Do not truncate IDs when listing
     #[arg(long)]
     pub no_trunc: bool,
+    /// Mount every container and print where
+    #[arg(short = 'a', long)]
+    pub all: bool,
+    /// Mount the latest container
+    #[arg(short = 'l', long)]
+    pub latest: bool,
     /// Containers; without any, list mounted containers
     pub names: Vec<String>,
 }
@@ -1026,6 +1042,9 @@ pub struct UmountArgs {
     /// Unmount all containers
     #[arg(short = 'a', long)]
     pub all: bool,
+    /// Unmount the latest container
+    #[arg(short = 'l', long)]
+    pub latest: bool,
     /// Accepted for compatibility (rpod keeps no mount count)
     #[arg(short = 'f', long)]
     pub force: bool,
@@ -1047,6 +1066,9 @@ pub struct PortArgs {
     /// Every container
     #[arg(short = 'a', long)]
     pub all: bool,
+    /// The latest container (the argument, if any, is then the port)
+    #[arg(short = 'l', long)]
+    pub latest: bool,
     /// Container (name or ID)
     pub name: Option<String>,
     /// Only this private port
@@ -1064,6 +1086,9 @@ pub struct PruneArgs {
     /// Do not ask for confirmation
     #[arg(short = 'f', long)]
     pub force: bool,
+    /// Prune only what matches these conditions: label=KEY[=VALUE], label!=KEY[=VALUE], until=TIME (repeatable)
+    #[arg(long = "filter", value_name = "FILTER")]
+    pub filter: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -1111,6 +1136,12 @@ pub struct SystemPruneArgs {
     /// Do not ask for confirmation
     #[arg(short = 'f', long)]
     pub force: bool,
+    /// Prune unused volumes too
+    #[arg(long)]
+    pub volumes: bool,
+    /// Prune only what matches these conditions: label=KEY[=VALUE], label!=KEY[=VALUE], until=TIME (repeatable)
+    #[arg(long = "filter", value_name = "FILTER")]
+    pub filter: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -1137,6 +1168,10 @@ pub struct EventsArgs {
     /// Keep streaming new events (default true)
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
     pub stream: bool,
+    /// Print full IDs (default true; false: 12 characters, in the default format)
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL",
+          num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    pub no_trunc: bool,
 }
 
 #[derive(Debug, Args)]

@@ -147,6 +147,9 @@ pub struct NetworkPruneArgs {
     /// Do not ask for confirmation
     #[arg(short = 'f', long)]
     pub force: bool,
+    /// Prune only what matches these conditions: label=KEY[=VALUE], label!=KEY[=VALUE], until=TIME (repeatable)
+    #[arg(long = "filter", value_name = "FILTER")]
+    pub filter: Vec<String>,
 }
 
 #[derive(Debug, Args)]

@@ -33,7 +33,7 @@ pub enum PodGroup {
     /// Remove stopped pods
     Prune(PodPruneArgs),
     /// Show the processes of a pod's containers
-    Top(PodName),
+    Top(PodTopArgs),
     /// Fetch the logs of a pod's containers
     Logs(PodLogsArgs),
     /// Show resource usage of a pod's containers
@@ -76,6 +76,9 @@ pub struct PodCreateArgs {
     /// Create no infra container
     #[arg(long)]
     pub no_infra: bool,
+    /// Write the pod's ID to this file (which must not exist)
+    #[arg(long, value_name = "FILE")]
+    pub pod_id_file: Option<std::path::PathBuf>,
     /// The infra container's command
     #[arg(long, value_name = "COMMAND")]
     pub infra_command: Option<String>,
@@ -125,6 +128,12 @@ pub struct PodNames {
     /// Act on all pods
     #[arg(short = 'a', long)]
     pub all: bool,
+    /// Act on the latest pod
+    #[arg(short = 'l', long)]
+    pub latest: bool,
+    /// Read the pod ID from the file (repeatable)
+    #[arg(long, value_name = "FILE")]
+    pub pod_id_file: Vec<std::path::PathBuf>,
     /// Pods (names or IDs)
     pub names: Vec<String>,
 }
@@ -136,6 +145,17 @@ pub struct PodName {
 }
 
 #[derive(Debug, Args)]
+pub struct PodTopArgs {
+    /// Act on the latest pod
+    #[arg(short = 'l', long)]
+    pub latest: bool,
+    /// Pod (name or ID); with --latest every argument is a descriptor
+    pub name: Option<String>,
+    /// ps-style descriptors (pid, user, args, comm, …)
+    pub descriptors: Vec<String>,
+}
+
+#[derive(Debug, Args)]
 pub struct PodStopArgs {
     /// Seconds to wait before killing
     #[arg(short = 't', long = "time", value_name = "SECONDS")]
@@ -143,6 +163,15 @@ pub struct PodStopArgs {
     /// Act on all pods
     #[arg(short = 'a', long)]
     pub all: bool,
+    /// Act on the latest pod
+    #[arg(short = 'l', long)]
+    pub latest: bool,
+    /// Read the pod ID from the file (repeatable)
+    #[arg(long, value_name = "FILE")]
+    pub pod_id_file: Vec<std::path::PathBuf>,
+    /// Ignore pods that do not exist
+    #[arg(short = 'i', long)]
+    pub ignore: bool,
     /// Pods (names or IDs)
     pub names: Vec<String>,
 }
@@ -155,6 +184,9 @@ pub struct PodKillArgs {
     /// Act on all pods
     #[arg(short = 'a', long)]
     pub all: bool,
+    /// Act on the latest pod
+    #[arg(short = 'l', long)]
+    pub latest: bool,
     /// Pods (names or IDs)
     pub names: Vec<String>,
 }
@@ -173,6 +205,12 @@ pub struct PodRmArgs {
     /// Ignore pods that do not exist
     #[arg(short = 'i', long)]
     pub ignore: bool,
+    /// Act on the latest pod
+    #[arg(short = 'l', long)]
+    pub latest: bool,
+    /// Read the pod ID from the file (repeatable)
+    #[arg(long, value_name = "FILE")]
+    pub pod_id_file: Vec<std::path::PathBuf>,
     /// Pods (names or IDs)
     pub names: Vec<String>,
 }
@@ -194,6 +232,25 @@ pub struct PodPsArgs {
     /// Go template or json
     #[arg(long)]
     pub format: Option<String>,
+    /// Add the IDs of each pod's containers
+    #[arg(long)]
+    pub ctr_ids: bool,
+    /// Add the names of each pod's containers
+    #[arg(long)]
+    pub ctr_names: bool,
+    /// Add the states of each pod's containers
+    #[arg(long)]
+    pub ctr_status: bool,
+    /// Add the pod's cgroup parent and namespace columns
+    #[arg(long)]
+    pub ns: bool,
+    /// Show only the latest pod
+    #[arg(short = 'l', long)]
+    pub latest: bool,
+    /// Sort by created (newest first, the default), id, name or number (of containers)
+    #[arg(long, value_name = "KEY", default_value = "created",
+          value_parser = ["created", "id", "name", "names", "number"])]
+    pub sort: String,
 }
 
 #[derive(Debug, Args)]
@@ -201,8 +258,11 @@ pub struct PodInspectArgs {
     /// Go template or json
     #[arg(short = 'f', long)]
     pub format: Option<String>,
+    /// Act on the latest pod
+    #[arg(short = 'l', long)]
+    pub latest: bool,
     /// Pod (name or ID)
-    pub name: String,
+    pub name: Option<String>,
 }
 
 #[derive(Debug, Args)]

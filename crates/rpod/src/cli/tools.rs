@@ -32,8 +32,11 @@ pub struct DiffArgs {
     /// Go template or json
     #[arg(long)]
     pub format: Option<String>,
+    /// The latest container
+    #[arg(short = 'l', long)]
+    pub latest: bool,
     /// Container (name or ID)
-    pub name: String,
+    pub name: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -61,8 +64,11 @@ pub struct CommitArgs {
 
 #[derive(Debug, Args)]
 pub struct TopArgs {
+    /// The latest container (every argument is then a descriptor)
+    #[arg(short = 'l', long)]
+    pub latest: bool,
     /// Container (name or ID)
-    pub container: String,
+    pub container: Option<String>,
     /// ps-style descriptors (pid, user, args, etime, comm, ppid, time, %cpu, …)
     pub descriptors: Vec<String>,
 }

@@ -77,6 +77,9 @@ pub struct VolumeRmArgs {
     /// Remove the containers using the volume, too
     #[arg(short = 'f', long)]
     pub force: bool,
+    /// Seconds to wait for running containers using it to stop before killing them (with --force; default: each one's stop timeout)
+    #[arg(short = 't', long = "time", value_name = "SECONDS")]
+    pub time: Option<u32>,
     /// Remove all volumes
     #[arg(short = 'a', long)]
     pub all: bool,
@@ -89,6 +92,9 @@ pub struct VolumePruneArgs {
     /// Do not ask for confirmation
     #[arg(short = 'f', long)]
     pub force: bool,
+    /// Prune only what matches these conditions: label=KEY[=VALUE], until=TIME (repeatable)
+    #[arg(long = "filter", value_name = "FILTER")]
+    pub filter: Vec<String>,
 }
 
 #[derive(Debug, Args)]

@@ -104,7 +104,7 @@ pub fn run_common(rt: &Runtime, cmd: ContainerCommand) -> Result<u8> {
             Ok(0)
         }
         ContainerCommand::Mount(a) => mount(rt, a),
-        ContainerCommand::Umount(a) => each(rt, &selection(&a.names, a.all, false, &[])?, |c| {
+        ContainerCommand::Umount(a) => each(rt, &selection(&a.names, a.all, a.latest, &[])?, |c| {
             if c.state().mount_point.is_some() || !a.all {
                 c.unmount()?;
                 println!("{}", c.id());
@@ -115,11 +115,13 @@ pub fn run_common(rt: &Runtime, cmd: ContainerCommand) -> Result<u8> {
         ContainerCommand::Tools(t) => super::tools::run(rt, t),
         ContainerCommand::Port(a) => {
             let list = match &a.name {
+                _ if a.latest => vec![rt.latest_container()?],
                 Some(n) if !a.all => vec![rt.container(n)?],
                 _ if a.all => rt.containers()?,
                 _ => bail!("a container name or --all is required"),
             };
-            let filter = if a.all {
+            // With --all or --latest the one argument is the port.
+            let filter = if a.all || a.latest {
                 a.name.as_deref()
             } else {
                 a.port.as_deref()
@@ -344,7 +346,7 @@ fn start(rt: &Runtime, a: StartArgs) -> Result<u8> {
         // A running container is attached to, as Podman does.
         if c.status() == ContainerStatus::Running {
             let stdin = a.interactive && c.config().interactive;
-            return attach_running(&mut c, stdin, &a.detach_keys);
+            return attach_running(&mut c, stdin, &a.detach_keys, a.sig_proxy.unwrap_or(true));
         }
         if !c.status().can_start() {
             return Err(libpod::Error::InvalidState {
@@ -373,7 +375,7 @@ fn start(rt: &Runtime, a: StartArgs) -> Result<u8> {
 }
 
 fn attach(rt: &Runtime, a: AttachArgs) -> Result<u8> {
-    let mut c = rt.container(&a.name)?;
+    let mut c = named_or_latest(rt, "attach", a.name.as_deref(), a.latest)?;
     if !matches!(
         c.status(),
         ContainerStatus::Running | ContainerStatus::Paused
@@ -386,13 +388,22 @@ fn attach(rt: &Runtime, a: AttachArgs) -> Result<u8> {
         .into());
     }
     let stdin = !a.no_stdin && c.config().interactive;
-    attach_running(&mut c, stdin, &a.detach_keys)
+    attach_running(&mut c, stdin, &a.detach_keys, a.sig_proxy)
 }
 
 /// Attaches to a running container until it exits (its exit code) or the
-/// detach keys are typed.
-fn attach_running(c: &mut Container<'_>, stdin: bool, detach_keys: &str) -> Result<u8> {
+/// detach keys are typed; with `sig_proxy`, the signals this process gets
+/// go to the container's process.
+fn attach_running(
+    c: &mut Container<'_>,
+    stdin: bool,
+    detach_keys: &str,
+    sig_proxy: bool,
+) -> Result<u8> {
     let client = c.attach_client()?;
+    if sig_proxy {
+        crate::signals::proxy_to(c.state().pid)?;
+    }
     let raw = if c.config().tty && stdin && stdin_is_tty() {
         RawMode::enable()
     } else {
@@ -749,12 +760,22 @@ fn parse_condition(text: &str) -> Result<ContainerStatus> {
     })
 }
 
+/// `wait --interval`: a Go duration, or a bare number of milliseconds.
+fn parse_interval(text: &str) -> Result<std::time::Duration> {
+    if let Ok(ms) = text.parse::<u64>() {
+        return Ok(std::time::Duration::from_millis(ms));
+    }
+    libpod::container::policy::parse_duration(text)
+        .map_err(|_| anyhow::anyhow!("time: invalid duration {text:?}"))
+}
+
 fn wait(rt: &Runtime, a: WaitArgs) -> Result<u8> {
     let conditions: Vec<ContainerStatus> = a
         .condition
         .iter()
         .map(|c| parse_condition(c))
         .collect::<Result<_>>()?;
+    let interval = a.interval.as_deref().map(parse_interval).transpose()?;
     let names = if a.latest {
         vec![rt.latest_container()?.id().to_string()]
     } else {
@@ -765,7 +786,11 @@ fn wait(rt: &Runtime, a: WaitArgs) -> Result<u8> {
     }
     let mut status = 0;
     for name in &names {
-        match rt.container(name).and_then(|mut c| c.wait(&conditions)) {
+        let waited = rt.container(name).and_then(|mut c| match interval {
+            Some(every) => c.wait_polling(&conditions, every),
+            None => c.wait(&conditions),
+        });
+        match waited {
             Ok(code) => println!("{code}"),
             Err(e) => {
                 eprintln!("Error: {e}");
@@ -777,7 +802,7 @@ fn wait(rt: &Runtime, a: WaitArgs) -> Result<u8> {
 }
 
 fn mount(rt: &Runtime, a: MountArgs) -> Result<u8> {
-    if a.names.is_empty() {
+    if a.names.is_empty() && !a.all && !a.latest {
         let rows: Vec<(String, String)> = rt
             .containers()?
             .into_iter()
@@ -799,10 +824,28 @@ fn mount(rt: &Runtime, a: MountArgs) -> Result<u8> {
         }
         return Ok(0);
     }
-    each(rt, &ContainerSelection::named(&a.names), |c| {
+    each(rt, &selection(&a.names, a.all, a.latest, &[])?, |c| {
         println!("{}", c.mount()?.display());
         Ok(())
     })
+}
+
+/// The one container a command acts on: the one named, or with `--latest`
+/// the newest (Podman's messages when both or neither are given).
+pub(crate) fn named_or_latest<'r>(
+    rt: &'r Runtime,
+    command: &str,
+    name: Option<&str>,
+    latest: bool,
+) -> Result<Container<'r>> {
+    match (name, latest) {
+        (Some(_), true) => bail!("--latest and containers cannot be used together"),
+        (Some(n), false) => Ok(rt.container(n)?),
+        (None, true) => Ok(rt.latest_container()?),
+        (None, false) => {
+            bail!("\"rpod {command}\" requires a name, id, or the \"--latest\" flag")
+        }
+    }
 }
 
 fn export(rt: &Runtime, a: ExportArgs) -> Result<u8> {
@@ -840,8 +883,13 @@ pub fn exists(rt: &Runtime, name: &str) -> Result<u8> {
     }
 }
 
-pub fn prune(rt: &Runtime) -> Result<u8> {
-    for id in rt.prune_containers()? {
+pub fn prune(rt: &Runtime, a: &PruneArgs) -> Result<u8> {
+    let filters =
+        libpod::query::PruneFilters::from_cli(libpod::query::Resource::Containers, &a.filter)?;
+    if !a.force && !super::confirm("WARNING! This will remove all non running containers.")? {
+        return Ok(0);
+    }
+    for id in rt.prune_containers(&filters)? {
         println!("{id}");
     }
     Ok(0)

@@ -8,7 +8,7 @@ use libpod::humanize::{human_duration, human_size};
 use libpod::Runtime;
 use serde::Serialize;
 
-use crate::cli::{ImageCommand, ImageGroup, ImagesArgs, ImportArgs, RmiArgs};
+use crate::cli::{ImageCommand, ImageGroup, ImagePruneArgs, ImagesArgs, ImportArgs, RmiArgs};
 use crate::format::{print_table, OutputFormat};
 
 mod progress;
@@ -43,7 +43,7 @@ pub fn run_group(rt: &Runtime, cmd: ImageGroup) -> Result<u8> {
         ImageGroup::Inspect(_) => bail!("image inspect is handled by the inspect command"),
         ImageGroup::Exists(a) => exists(rt, &a.name),
         ImageGroup::Import(a) => import(rt, a),
-        ImageGroup::Prune(a) => prune(rt, a.all),
+        ImageGroup::Prune(a) => prune(rt, &a),
         ImageGroup::Pull(a) => transfer::pull(rt, a),
         ImageGroup::Push(a) => transfer::push(rt, a),
         ImageGroup::Save(a) => transfer::save(rt, a),
@@ -110,6 +110,8 @@ struct ImageRow {
     Size: String,
     VirtualSize: u64,
     Containers: usize,
+    /// The names the image has had, newest first, comma-separated.
+    History: String,
 }
 
 fn list(rt: &Runtime, a: ImagesArgs) -> Result<u8> {
@@ -163,19 +165,32 @@ fn list(rt: &Runtime, a: ImagesArgs) -> Result<u8> {
                 Size: human_size(i.size),
                 VirtualSize: i.size,
                 Containers: i.containers,
+                History: i.history.join(", "),
             });
         }
+    }
+    // Stable: equal keys keep the engine's order (newest first).
+    match a.sort.as_str() {
+        "id" => rows.sort_by(|x, y| x.Id.cmp(&y.Id)),
+        "repository" => rows.sort_by(|x, y| x.Repository.cmp(&y.Repository)),
+        "tag" => rows.sort_by(|x, y| x.Tag.cmp(&y.Tag)),
+        "size" => rows.sort_by_key(|r| r.VirtualSize),
+        _ => {}
     }
     if format.print_items(&rows)? {
         return Ok(0);
     }
-    let mut lines = vec![if a.digests {
+    let mut heading = if a.digests {
         "REPOSITORY\tTAG\tDIGEST\tIMAGE ID\tCREATED\tSIZE".to_string()
     } else {
         "REPOSITORY\tTAG\tIMAGE ID\tCREATED\tSIZE".to_string()
-    }];
+    };
+    if a.history {
+        heading.push_str("\tHISTORY");
+    }
+    let mut lines = vec![heading];
     for r in rows {
-        lines.push(if a.digests {
+        let mut line = if a.digests {
             format!(
                 "{}\t{}\t{}\t{}\t{}\t{}",
                 r.Repository, r.Tag, r.Digest, r.ID, r.CreatedSince, r.Size
@@ -185,7 +200,12 @@ fn list(rt: &Runtime, a: ImagesArgs) -> Result<u8> {
                 "{}\t{}\t{}\t{}\t{}",
                 r.Repository, r.Tag, r.ID, r.CreatedSince, r.Size
             )
-        });
+        };
+        if a.history {
+            line.push('\t');
+            line.push_str(&r.History);
+        }
+        lines.push(line);
     }
     print_table(&lines);
     Ok(0)
@@ -230,8 +250,18 @@ fn exists(rt: &Runtime, name: &str) -> Result<u8> {
     Ok(if rt.image_exists(name)? { 0 } else { 1 })
 }
 
-fn prune(rt: &Runtime, all: bool) -> Result<u8> {
-    for id in rt.prune_images(all)? {
+fn prune(rt: &Runtime, a: &ImagePruneArgs) -> Result<u8> {
+    let filters =
+        libpod::query::PruneFilters::from_cli(libpod::query::Resource::Images, &a.filter)?;
+    let warning = if a.all {
+        "WARNING! This command removes all images without at least one container associated with them."
+    } else {
+        "WARNING! This command removes all dangling images."
+    };
+    if !a.force && !super::confirm(warning)? {
+        return Ok(0);
+    }
+    for (id, _) in rt.prune_images(a.all, &filters)? {
         println!("{id}");
     }
     Ok(0)

@@ -68,7 +68,7 @@ pub fn dispatch(cli: Cli) -> Result<u8> {
             ContainerGroup::Common(c) => containers::run_common(&rt, *c),
             ContainerGroup::Inspect(a) => system::inspect(&rt, a, Some("container")),
             ContainerGroup::Exists(a) => containers::exists(&rt, &a.name),
-            ContainerGroup::Prune(_) => containers::prune(&rt),
+            ContainerGroup::Prune(a) => containers::prune(&rt, &a),
             ContainerGroup::Cleanup(a) => containers::cleanup(&rt, a),
             ContainerGroup::Checkpoint(a) => tools::checkpoint(&rt, a),
             ContainerGroup::Restore(a) => tools::restore(&rt, a),
@@ -109,4 +109,15 @@ pub fn dispatch(cli: Cli) -> Result<u8> {
         Command::AutoUpdate(a) => systemd::auto_update(&rt, a),
         Command::Version(_) | Command::Completion(_) => Ok(0),
     }
+}
+
+/// Podman's prune prompt: prints `warning` and asks; true for an answer
+/// that starts with `y` (no answer is no).
+pub(crate) fn confirm(warning: &str) -> Result<bool> {
+    use std::io::Write;
+    print!("{warning}\nAre you sure you want to continue? [y/N] ");
+    std::io::stdout().flush()?;
+    let mut answer = String::new();
+    std::io::stdin().read_line(&mut answer)?;
+    Ok(answer.trim_start().to_lowercase().starts_with('y'))
 }

@@ -47,8 +47,19 @@ pub fn run(rt: &Runtime, g: NetworkGroup) -> Result<u8> {
             }
             Ok(code)
         }
-        NetworkGroup::Prune(_) => {
-            for name in rt.prune_networks()? {
+        NetworkGroup::Prune(a) => {
+            let filters = libpod::query::PruneFilters::from_cli(
+                libpod::query::Resource::Networks,
+                &a.filter,
+            )?;
+            if !a.force
+                && !super::confirm(
+                    "WARNING! This will remove all networks not used by at least one container.",
+                )?
+            {
+                return Ok(0);
+            }
+            for name in rt.prune_networks(&filters)? {
                 println!("{name}");
             }
             Ok(0)

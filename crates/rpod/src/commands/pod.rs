@@ -13,43 +13,49 @@ use crate::format::{print_table, OutputFormat};
 pub fn run(rt: &Runtime, cmd: PodGroup) -> Result<u8> {
     match cmd {
         PodGroup::Create(a) => create(rt, *a),
-        PodGroup::Start(a) => each(rt, &a.names, a.all, |pod| Ok(rt.pod_start(pod)?)),
-        PodGroup::Stop(a) => each(rt, &a.names, a.all, |pod| Ok(rt.pod_stop(pod, a.time)?)),
-        PodGroup::Restart(a) => each(rt, &a.names, a.all, |pod| {
-            rt.pod_stop(pod, a.time)?;
-            Ok(rt.pod_start(pod)?)
-        }),
+        PodGroup::Start(a) => {
+            let sel = PodSelection::new(&a.names, &a.pod_id_file, a.all, a.latest, false)?;
+            each(rt, &sel, |pod| Ok(rt.pod_start(pod)?))
+        }
+        PodGroup::Stop(a) => {
+            let sel = PodSelection::new(&a.names, &a.pod_id_file, a.all, a.latest, a.ignore)?;
+            each(rt, &sel, |pod| Ok(rt.pod_stop(pod, a.time)?))
+        }
+        PodGroup::Restart(a) => {
+            let sel = PodSelection::new(&a.names, &a.pod_id_file, a.all, a.latest, a.ignore)?;
+            each(rt, &sel, |pod| {
+                rt.pod_stop(pod, a.time)?;
+                Ok(rt.pod_start(pod)?)
+            })
+        }
         PodGroup::Kill(a) => {
             let sig = libpod::parse_signal(&a.signal).map_err(|e| anyhow::anyhow!("{e}"))?;
-            each(rt, &a.names, a.all, |pod| Ok(rt.pod_kill(pod, sig)?))
+            let sel = PodSelection::new(&a.names, &[], a.all, a.latest, false)?;
+            each(rt, &sel, |pod| Ok(rt.pod_kill(pod, sig)?))
         }
-        PodGroup::Pause(a) => each(rt, &a.names, a.all, |pod| Ok(rt.pod_pause(pod, true)?)),
-        PodGroup::Unpause(a) => each(rt, &a.names, a.all, |pod| Ok(rt.pod_pause(pod, false)?)),
+        PodGroup::Pause(a) => {
+            let sel = PodSelection::new(&a.names, &a.pod_id_file, a.all, a.latest, false)?;
+            each(rt, &sel, |pod| Ok(rt.pod_pause(pod, true)?))
+        }
+        PodGroup::Unpause(a) => {
+            let sel = PodSelection::new(&a.names, &a.pod_id_file, a.all, a.latest, false)?;
+            each(rt, &sel, |pod| Ok(rt.pod_pause(pod, false)?))
+        }
         PodGroup::Rm(a) => {
-            let names: Vec<String> = if a.ignore {
-                let mut known = Vec::new();
-                for n in &a.names {
-                    match rt.pod(n) {
-                        Ok(_) => known.push(n.clone()),
-                        Err(e) if e.is_not_found() => {}
-                        Err(e) => return Err(e.into()),
-                    }
-                }
-                if known.is_empty() && !a.names.is_empty() {
-                    return Ok(0);
-                }
-                known
-            } else {
-                a.names.clone()
-            };
-            each(rt, &names, a.all, |pod| {
+            let sel = PodSelection::new(&a.names, &a.pod_id_file, a.all, a.latest, a.ignore)?;
+            each(rt, &sel, |pod| {
                 rt.pod_remove(pod, a.force, a.time)?;
                 Ok(())
             })
         }
         PodGroup::Ps(a) => ps(rt, a),
         PodGroup::Inspect(a) => {
-            let doc = rt.pod_inspect(&rt.pod(&a.name)?)?;
+            let doc = rt.pod_inspect(&named_or_latest(
+                rt,
+                "pod inspect",
+                a.name.as_deref(),
+                a.latest,
+            )?)?;
             match OutputFormat::parse(a.format.as_deref())? {
                 OutputFormat::Default | OutputFormat::Json => {
                     println!("{}", serde_json::to_string_pretty(&doc)?)
@@ -62,23 +68,30 @@ pub fn run(rt: &Runtime, cmd: PodGroup) -> Result<u8> {
             Ok(_) => Ok(0),
             Err(_) => Ok(1),
         },
-        PodGroup::Prune(_) => {
-            for pod in rt.pods()? {
-                if matches!(rt.pod_status(&pod)?.as_str(), "Exited" | "Created") {
-                    rt.pod_remove(&pod, false, None)?;
-                    println!("{}", pod.id);
-                }
+        PodGroup::Prune(a) => {
+            if !a.force && !super::confirm("WARNING! This will remove all stopped/exited pods..")? {
+                return Ok(0);
+            }
+            for id in rt.prune_pods()? {
+                println!("{id}");
             }
             Ok(0)
         }
         PodGroup::Top(a) => {
-            let pod = rt.pod(&a.name)?;
+            // With --latest every argument is a descriptor.
+            let (name, descriptors) = if a.latest {
+                let all: Vec<String> = a.name.into_iter().chain(a.descriptors).collect();
+                (None, all)
+            } else {
+                (a.name, a.descriptors)
+            };
+            let pod = named_or_latest(rt, "pod top", name.as_deref(), a.latest)?;
             let mut lines: Vec<String> = Vec::new();
             for mut c in rt.pod_containers(&pod)? {
                 if !c.status().is_active() {
                     continue;
                 }
-                let rows = c.top(&[])?;
+                let rows = c.top(&descriptors)?;
                 let skip = usize::from(!lines.is_empty());
                 lines.extend(rows.iter().skip(skip).map(|r| r.join("\t")));
             }
@@ -129,6 +142,14 @@ pub fn run(rt: &Runtime, cmd: PodGroup) -> Result<u8> {
 }
 
 fn create(rt: &Runtime, a: PodCreateArgs) -> Result<u8> {
+    if let Some(f) = &a.pod_id_file {
+        if f.exists() {
+            bail!(
+                "pod id file exists. Ensure another pod is not using it or delete {}",
+                f.display()
+            );
+        }
+    }
     let infra_command = a.infra_command.as_ref().map(|c| {
         if c.starts_with('[') {
             serde_json::from_str::<Vec<String>>(c).unwrap_or_else(|_| vec![c.clone()])
@@ -164,6 +185,12 @@ fn create(rt: &Runtime, a: PodCreateArgs) -> Result<u8> {
             None,
         )?,
     })?;
+    if let Some(f) = &a.pod_id_file {
+        if let Err(e) = std::fs::write(f, &pod.id) {
+            let _ = rt.pod_remove(&pod, true, Some(0));
+            bail!("writing pod id file {}: {e}", f.display());
+        }
+    }
     println!("{}", pod.id);
     Ok(0)
 }
@@ -206,22 +233,90 @@ fn pod_isolation(a: &PodCreateArgs) -> Result<libpod::container::isolation::Isol
     })
 }
 
-fn each(
-    rt: &Runtime,
-    names: &[String],
+/// The pods a batch command acts on: named, read from `--pod-id-file`
+/// files, `--all` or `--latest`; with `ignore`, missing pods are left out.
+struct PodSelection {
+    names: Vec<String>,
     all: bool,
-    mut f: impl FnMut(&PodConfig) -> Result<()>,
-) -> Result<u8> {
-    let pods: Vec<PodConfig> = if all {
-        rt.pods()?
-    } else {
-        if names.is_empty() {
+    latest: bool,
+    ignore: bool,
+}
+
+impl PodSelection {
+    fn new(
+        names: &[String],
+        id_files: &[std::path::PathBuf],
+        all: bool,
+        latest: bool,
+        ignore: bool,
+    ) -> Result<PodSelection> {
+        let mut names = names.to_vec();
+        for f in id_files {
+            match std::fs::read_to_string(f) {
+                Ok(id) if !id.trim().is_empty() => names.push(id.trim().to_string()),
+                Ok(_) => bail!("pod id file {} is empty", f.display()),
+                // Even with --ignore, as in Podman.
+                Err(e) => bail!("reading pod ID file {}: {e}", f.display()),
+            }
+        }
+        if all && latest {
+            bail!("--all and --latest cannot be used together");
+        }
+        if (all || latest) && !names.is_empty() {
+            bail!("no arguments are needed with --all or --latest");
+        }
+        if !all && !latest && names.is_empty() {
             bail!("at least one pod name or ID must be given (or --all)");
         }
-        names
-            .iter()
-            .map(|n| rt.pod(n))
-            .collect::<libpod::Result<_>>()?
+        Ok(PodSelection {
+            names,
+            all,
+            latest,
+            ignore,
+        })
+    }
+}
+
+/// The one pod a command acts on: the one named, or with `--latest` the
+/// newest.
+fn named_or_latest(
+    rt: &Runtime,
+    command: &str,
+    name: Option<&str>,
+    latest: bool,
+) -> Result<PodConfig> {
+    match (name, latest) {
+        (Some(_), true) => bail!("--latest and pods cannot be used together"),
+        (Some(n), false) => Ok(rt.pod(n)?),
+        (None, true) => rt
+            .pods()?
+            .pop()
+            .ok_or_else(|| anyhow::anyhow!("no pods to act on with --latest")),
+        (None, false) => {
+            bail!("\"rpod {command}\" requires a name, id, or the \"--latest\" flag")
+        }
+    }
+}
+
+fn each(
+    rt: &Runtime,
+    sel: &PodSelection,
+    mut f: impl FnMut(&PodConfig) -> Result<()>,
+) -> Result<u8> {
+    let pods: Vec<PodConfig> = if sel.all {
+        rt.pods()?
+    } else if sel.latest {
+        rt.pods()?.pop().into_iter().collect()
+    } else {
+        let mut pods = Vec::new();
+        for n in &sel.names {
+            match rt.pod(n) {
+                Ok(p) => pods.push(p),
+                Err(e) if sel.ignore && e.is_not_found() => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        pods
     };
     for pod in &pods {
         f(pod)?;
@@ -241,13 +336,37 @@ struct PodRow {
     InfraId: String,
     NumberOfContainers: usize,
     Labels: std::collections::BTreeMap<String, String>,
+    /// The members' IDs, names and states, comma-separated, by ID.
+    ContainerIds: String,
+    ContainerNames: String,
+    ContainerStatuses: String,
+    Cgroup: String,
+    /// Podman's libpod namespace (rpod has none).
+    Namespace: String,
 }
 
 fn ps(rt: &Runtime, a: PodPsArgs) -> Result<u8> {
     if a.noheading {
         crate::format::omit_headings();
     }
-    let pods = rt.list_pods(&libpod::query::PodFilters::from_cli(&a.filter)?)?;
+    // Newest first from the engine, podman's default order.
+    let mut pods = rt.list_pods(&libpod::query::PodFilters::from_cli(&a.filter)?)?;
+    if a.latest {
+        pods.truncate(1);
+    }
+    match a.sort.as_str() {
+        "id" => pods.sort_by(|x, y| x.id.cmp(&y.id)),
+        "name" | "names" => pods.sort_by(|x, y| x.name.cmp(&y.name)),
+        "number" => {
+            let mut counted = Vec::with_capacity(pods.len());
+            for p in pods {
+                counted.push((rt.pod_containers(&p)?.len(), p));
+            }
+            counted.sort_by_key(|(n, _)| *n);
+            pods = counted.into_iter().map(|(_, p)| p).collect();
+        }
+        _ => {}
+    }
     let json = OutputFormat::parse(a.format.as_deref())?;
     if !a.quiet && matches!(json, OutputFormat::Json) {
         let docs = pods
@@ -266,7 +385,18 @@ fn ps(rt: &Runtime, a: PodPsArgs) -> Result<u8> {
                 id[..id.len().min(12)].to_string()
             }
         };
+        let entry = rt.pod_list_entry(&pod)?;
+        let mut members = entry.containers.clone();
+        members.sort_by(|x, y| x.id.cmp(&y.id));
+        let joined = |f: &dyn Fn(&libpod::pods::PodListContainer) -> String| {
+            members.iter().map(f).collect::<Vec<_>>().join(",")
+        };
         rows.push(PodRow {
+            ContainerIds: joined(&|c| short(&c.id)),
+            ContainerNames: joined(&|c| c.names.clone()),
+            ContainerStatuses: joined(&|c| c.status.clone()),
+            Cgroup: entry.cgroup.clone(),
+            Namespace: String::new(),
             Id: short(&pod.id),
             Name: pod.name.clone(),
             Status: rt.pod_status(&pod)?,
@@ -289,12 +419,41 @@ fn ps(rt: &Runtime, a: PodPsArgs) -> Result<u8> {
     if format.print_items(&rows)? {
         return Ok(0);
     }
-    let mut lines = vec!["POD ID\tNAME\tSTATUS\tCREATED\tINFRA ID\t# OF CONTAINERS".to_string()];
+    // Podman's columns: the member columns asked for replace the count.
+    let members = a.ctr_ids || a.ctr_names || a.ctr_status;
+    let mut heading = "POD ID\tNAME\tSTATUS\tCREATED\tINFRA ID".to_string();
+    for (on, title) in [
+        (a.ctr_ids, "\tIDS"),
+        (a.ctr_names, "\tNAMES"),
+        (a.ctr_status, "\tSTATUS"),
+        (a.ns, "\tCGROUP\tNAMESPACES"),
+        (!members, "\t# OF CONTAINERS"),
+    ] {
+        if on {
+            heading.push_str(title);
+        }
+    }
+    let mut lines = vec![heading];
     for r in rows {
-        lines.push(format!(
-            "{}\t{}\t{}\t{}\t{}\t{}",
-            r.Id, r.Name, r.Status, r.Created, r.InfraId, r.NumberOfContainers
-        ));
+        let mut line = format!(
+            "{}\t{}\t{}\t{}\t{}",
+            r.Id, r.Name, r.Status, r.Created, r.InfraId
+        );
+        let count = r.NumberOfContainers.to_string();
+        for (on, value) in [
+            (a.ctr_ids, &r.ContainerIds),
+            (a.ctr_names, &r.ContainerNames),
+            (a.ctr_status, &r.ContainerStatuses),
+            (a.ns, &r.Cgroup),
+            (a.ns, &r.Namespace),
+            (!members, &count),
+        ] {
+            if on {
+                line.push('\t');
+                line.push_str(value);
+            }
+        }
+        lines.push(line);
     }
     print_table(&lines);
     Ok(0)

@@ -96,16 +96,44 @@ pub fn df(rt: &Runtime, a: &FormatOnly) -> Result<u8> {
 }
 
 pub fn prune(rt: &Runtime, a: &SystemPruneArgs) -> Result<u8> {
-    let containers = rt.prune_containers()?;
-    let images = rt.prune_images(a.all)?;
-    println!("Deleted Containers");
-    for id in containers {
-        println!("{id}");
+    let filters =
+        libpod::query::PruneFilters::from_cli(libpod::query::Resource::Containers, &a.filter)?;
+    if !a.force {
+        let mut warning = String::from(
+            "WARNING! This command removes:\n\t- all stopped containers\n\t- all networks not used by at least one container\n",
+        );
+        if a.volumes {
+            warning.push_str("\t- all volumes not used by at least one container\n");
+        }
+        warning.push_str(if a.all {
+            "\t- all images without at least one container associated with them\n\t- all build cache\n"
+        } else {
+            "\t- all dangling images\n\t- all dangling build cache\n"
+        });
+        if !super::confirm(&warning)? {
+            return Ok(0);
+        }
     }
-    println!("Deleted Images");
-    for id in images {
-        println!("{id}");
+    let report = rt.system_prune(a.all, a.volumes, &filters)?;
+    // Podman's sections, each only when something went.
+    for (title, items) in [
+        ("Deleted Containers", &report.containers),
+        ("Deleted Pods", &report.pods),
+        ("Deleted Volumes", &report.volumes),
+        ("Deleted Networks", &report.networks),
+        ("Deleted Images", &report.images),
+    ] {
+        if !items.is_empty() {
+            println!("{title}");
+            for item in items {
+                println!("{item}");
+            }
+        }
     }
+    println!(
+        "Total reclaimed space: {}",
+        libpod::humanize::human_size_compact(report.reclaimed)
+    );
     Ok(0)
 }
 
@@ -229,7 +257,11 @@ pub fn events(rt: &Runtime, a: EventsArgs) -> Result<u8> {
                     e.time.format("%Y-%m-%d %H:%M:%S%.9f %z UTC"),
                     e.kind,
                     e.status,
-                    e.id,
+                    if a.no_trunc {
+                        e.id.as_str()
+                    } else {
+                        &e.id[..e.id.len().min(12)]
+                    },
                     attrs.join(", ")
                 ))
             }

@@ -86,7 +86,8 @@ struct ChangeRow {
 }
 
 fn diff(rt: &Runtime, a: DiffArgs) -> Result<u8> {
-    let changes = rt.container(&a.name)?.changes()?;
+    let changes =
+        super::containers::named_or_latest(rt, "diff", a.name.as_deref(), a.latest)?.changes()?;
     let format = OutputFormat::parse(a.format.as_deref())?;
     if let OutputFormat::Json = format {
         let mut groups: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
@@ -139,7 +140,15 @@ fn commit(rt: &Runtime, a: CommitArgs) -> Result<u8> {
 }
 
 fn top(rt: &Runtime, a: TopArgs) -> Result<u8> {
-    let rows = rt.container(&a.container)?.top(&a.descriptors)?;
+    // With --latest every argument is a descriptor.
+    let (name, descriptors) = if a.latest {
+        let all: Vec<String> = a.container.into_iter().chain(a.descriptors).collect();
+        (None, all)
+    } else {
+        (a.container, a.descriptors)
+    };
+    let rows = super::containers::named_or_latest(rt, "top", name.as_deref(), a.latest)?
+        .top(&descriptors)?;
     let lines: Vec<String> = rows.iter().map(|r| r.join("\t")).collect();
     print_table(&lines);
     Ok(0)

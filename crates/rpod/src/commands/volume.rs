@@ -69,13 +69,32 @@ pub fn run(rt: &Runtime, cmd: VolumeGroup) -> Result<u8> {
                 bail!("at least one volume name must be given (or --all)");
             }
             for n in names {
-                rt.remove_volume(&n, a.force)?;
+                rt.remove_volume_stopping(&n, a.force, a.time)?;
                 println!("{n}");
             }
             Ok(0)
         }
-        VolumeGroup::Prune(_) => {
-            for n in rt.prune_volumes()? {
+        VolumeGroup::Prune(a) => {
+            let filters =
+                libpod::query::PruneFilters::from_cli(libpod::query::Resource::Volumes, &a.filter)?;
+            if !a.force {
+                let names = rt.prunable_volumes(&filters)?;
+                if names.is_empty() {
+                    println!(
+                        "WARNING! This will remove all volumes not used by at least one container. The following volumes will be removed:"
+                    );
+                    println!("No dangling volumes found");
+                    return Ok(0);
+                }
+                let warning = format!(
+                    "WARNING! This will remove all volumes not used by at least one container. The following volumes will be removed:\n{}",
+                    names.join("\n")
+                );
+                if !super::confirm(&warning)? {
+                    return Ok(0);
+                }
+            }
+            for n in rt.prune_volumes(&filters)? {
                 println!("{n}");
             }
             Ok(0)

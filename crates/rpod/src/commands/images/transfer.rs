@@ -193,16 +193,15 @@ pub fn history(rt: &Runtime, a: HistoryArgs) -> Result<u8> {
             HistoryRow {
                 ID: short(&e.id),
                 Created: e.created.map(|c| c.to_rfc3339()).unwrap_or_default(),
-                CreatedSince: e
-                    .created
-                    .map(|c| format!("{} ago", human_duration(chrono::Utc::now() - c)))
-                    .unwrap_or_else(|| "<unknown>".into()),
-                CreatedBy: created_by,
-                Size: if a.human == Some(false) {
-                    e.size.to_string()
-                } else {
-                    human_size(e.size)
+                CreatedSince: match e.created {
+                    Some(c) if a.human => {
+                        format!("{} ago", human_duration(chrono::Utc::now() - c))
+                    }
+                    Some(c) => c.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                    None => "<unknown>".into(),
                 },
+                CreatedBy: created_by,
+                Size: human_size(e.size),
                 Comment: e.comment.clone(),
             }
         })
