@@ -449,6 +449,11 @@ try:
     raise SystemExit("a container-only field was committed")
 except docker.errors.APIError as err:
     assert err.status_code == 400 and "Hostname" in str(err), err
+# update: the limits docker-py sends are applied and recorded.
+ctr.update(cpu_shares=512, mem_reservation="32m", cpuset_cpus="0", cpu_period=50000, cpu_quota=25000)
+hc = c.containers.get("tocommit").attrs["HostConfig"]
+assert (hc["CpuShares"], hc["MemoryReservation"], hc["CpusetCpus"], hc["CpuPeriod"], hc["CpuQuota"]) == \
+    (512, 32 << 20, "0", 50000, 25000), hc
 ctr.remove(force=True)
 print("ok")
 "#;

@@ -995,3 +995,129 @@ fn latest_flags_pick_the_newest_container_as_podman_does() {
         b.e.inspect_fmt("newest", "{{.Id}}")
     );
 }
+
+/// `update` changes a running container's limits: recorded (inspect, and
+/// a later update keeps what an earlier one set) and in force in its
+/// cgroup. (Podman 4.3.1's own `update` neither records nor applies
+/// `--cpu-shares` or `--memory-reservation`, so podman is the reference
+/// only for the defaults and the refusals here.)
+#[test]
+fn update_changes_limits_in_force_and_on_record() {
+    let b = Both::new();
+    let run = [
+        "run",
+        "-d",
+        "--network",
+        "none",
+        "--name",
+        "u",
+        "--memory",
+        "64m",
+        "probe",
+        "sleep",
+        "1000",
+    ];
+    b.e.ok(&run);
+    b.p.ok(&run);
+    let fields =
+        "{{.HostConfig.Memory}} {{.HostConfig.MemoryReservation}} {{.HostConfig.MemorySwap}} \
+                  {{.HostConfig.CpuShares}} {{.HostConfig.CpuPeriod}} {{.HostConfig.CpuQuota}} \
+                  {{.HostConfig.CpusetCpus}}";
+    let args = ["inspect", "--format", fields, "u"];
+    // Before: podman's defaults (swap twice the memory).
+    assert_eq!(b.e.ok(&args), b.p.ok(&args));
+    for (args, want) in [
+        (
+            &[
+                "update",
+                "--cpu-shares",
+                "512",
+                "--memory-reservation",
+                "32m",
+                "u",
+            ][..],
+            "67108864 33554432 134217728 512 0 0",
+        ),
+        (
+            &[
+                "update",
+                "-c",
+                "256",
+                "--cpu-period",
+                "50000",
+                "--cpu-quota",
+                "25000",
+                "--cpuset-cpus",
+                "0",
+                "u",
+            ],
+            "67108864 33554432 134217728 256 50000 25000 0",
+        ),
+        (
+            &["update", "--memory", "96m", "--memory-swap", "192m", "u"],
+            "100663296 33554432 201326592 256 50000 25000 0",
+        ),
+    ] {
+        assert_eq!(b.e.ok(args), b.e.inspect_fmt("u", "{{.Id}}"), "{args:?}");
+        assert_eq!(b.e.inspect_fmt("u", fields), want, "after {args:?}");
+    }
+    // In force: the container's cgroup (v1 controllers on this host).
+    let pid = b.e.inspect_fmt("u", "{{.State.Pid}}");
+    let cgroup = std::fs::read_to_string(format!("/proc/{pid}/cgroup")).unwrap();
+    let path_of = |controller: &str| -> String {
+        cgroup
+            .lines()
+            .find_map(|l| {
+                let mut parts = l.splitn(3, ':');
+                let (_, ctrls, path) = (parts.next()?, parts.next()?, parts.next()?);
+                ctrls
+                    .split(',')
+                    .any(|c| c == controller)
+                    .then(|| path.to_string())
+            })
+            .unwrap_or_default()
+    };
+    let read = |controller: &str, file: &str| -> String {
+        let p = format!("/sys/fs/cgroup/{controller}{}/{file}", path_of(controller));
+        std::fs::read_to_string(&p)
+            .unwrap_or_else(|e| panic!("{p}: {e}"))
+            .trim()
+            .to_string()
+    };
+    assert_eq!(read("cpu", "cpu.shares"), "256");
+    assert_eq!(read("cpu", "cpu.cfs_quota_us"), "25000");
+    assert_eq!(
+        read("memory", "memory.limit_in_bytes"),
+        (96u64 << 20).to_string()
+    );
+    assert_eq!(
+        read("memory", "memory.soft_limit_in_bytes"),
+        (32u64 << 20).to_string()
+    );
+    // Bad values are refused as `create` refuses them (podman's create
+    // does; podman 4.3.1's update takes anything).
+    for bad in [
+        &["--memory-swappiness", "101"][..],
+        &["--cpus", "1", "--cpu-quota", "1000"],
+    ] {
+        let mut create = vec!["create", "--network", "none"];
+        create.extend_from_slice(bad);
+        create.extend(["probe", "true"]);
+        let theirs = b.p.run(&create);
+        assert_eq!(
+            b.e.rpod(&create).status.code(),
+            theirs.status.code(),
+            "{create:?}"
+        );
+        let mut update = vec!["update"];
+        update.extend_from_slice(bad);
+        update.push("u");
+        let (code, _) = b.e.fails(&update);
+        assert_eq!(Some(code), theirs.status.code(), "{update:?}");
+    }
+    assert_eq!(
+        read("cpu", "cpu.cfs_quota_us"),
+        "25000",
+        "unchanged after a refusal"
+    );
+}

@@ -200,7 +200,45 @@ pub struct UpdateRequest {
     pub memory: Option<i64>,
     pub nano_cpus: Option<i64>,
     pub pids_limit: Option<i64>,
+    pub cpu_shares: Option<i64>,
+    pub cpu_period: Option<i64>,
+    pub cpu_quota: Option<i64>,
+    pub cpu_realtime_period: Option<i64>,
+    pub cpu_realtime_runtime: Option<i64>,
+    pub cpuset_cpus: Option<String>,
+    pub cpuset_mems: Option<String>,
+    pub memory_reservation: Option<i64>,
+    pub memory_swap: Option<i64>,
+    pub memory_swappiness: Option<i64>,
+    pub blkio_weight: Option<u16>,
+    pub blkio_weight_device: Option<Vec<DeviceRate>>,
+    pub blkio_device_read_bps: Option<Vec<DeviceRate>>,
+    pub blkio_device_write_bps: Option<Vec<DeviceRate>>,
+    pub blkio_device_read_i_ops: Option<Vec<DeviceRate>>,
+    pub blkio_device_write_i_ops: Option<Vec<DeviceRate>>,
     pub restart_policy: Option<crate::docker_types::DockerRestartPolicy>,
+}
+
+/// Docker's `{"Path": "/dev/sda", "Rate": 1048576}` (`Weight` for weights).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct DeviceRate {
+    pub path: String,
+    pub rate: u64,
+    pub weight: u64,
+}
+
+fn device_rates(
+    list: Option<Vec<DeviceRate>>,
+    weight: bool,
+) -> Vec<libpod::container::isolation::BlkioRate> {
+    list.unwrap_or_default()
+        .into_iter()
+        .map(|d| libpod::container::isolation::BlkioRate {
+            path: d.path.into(),
+            rate: if weight { d.weight } else { d.rate },
+        })
+        .collect()
 }
 
 /// `POST /containers/{id}/update`.
@@ -222,10 +260,35 @@ pub async fn update(
         }
         _ => None,
     };
+    let positive = |v: Option<i64>| v.filter(|n| *n > 0);
     let opts = UpdateOptions {
-        memory: req.memory.filter(|m| *m > 0).map(|m| m as u64),
-        cpus: req.nano_cpus.filter(|n| *n > 0).map(|n| n as f64 / 1e9),
-        pids_limit: req.pids_limit.filter(|p| *p != 0),
+        resources: libpod::container::Resources {
+            memory: positive(req.memory).map(|m| m as u64),
+            cpus: positive(req.nano_cpus).map(|n| n as f64 / 1e9),
+            pids_limit: req.pids_limit.filter(|p| *p != 0),
+            cpu_shares: positive(req.cpu_shares).map(|n| n as u64),
+            cpu_period: positive(req.cpu_period).map(|n| n as u64),
+            cpu_quota: req.cpu_quota.filter(|n| *n != 0),
+            cpu_rt_period: positive(req.cpu_realtime_period).map(|n| n as u64),
+            cpu_rt_runtime: req.cpu_realtime_runtime.filter(|n| *n != 0),
+            cpuset_cpus: req.cpuset_cpus.filter(|s| !s.is_empty()),
+            cpuset_mems: req.cpuset_mems.filter(|s| !s.is_empty()),
+            memory_reservation: positive(req.memory_reservation).map(|m| m as u64),
+            memory_swap: req.memory_swap.filter(|n| *n != 0),
+            memory_swappiness: req
+                .memory_swappiness
+                .map(libpod::container::options::parse_swappiness)
+                .transpose()
+                .map_err(Error::from)?
+                .flatten(),
+            oom_kill_disable: false,
+        },
+        blkio_weight: req.blkio_weight.filter(|w| *w > 0),
+        blkio_weight_device: device_rates(req.blkio_weight_device, true),
+        device_read_bps: device_rates(req.blkio_device_read_bps, false),
+        device_write_bps: device_rates(req.blkio_device_write_bps, false),
+        device_read_iops: device_rates(req.blkio_device_read_i_ops, false),
+        device_write_iops: device_rates(req.blkio_device_write_i_ops, false),
         restart_policy,
     };
     st.engine(move |rt| Ok(rt.container(&id)?.update(&opts)?))

@@ -87,7 +87,7 @@ impl Runtime {
         Ok(ctr)
     }
 
-    fn resolve_config(&self, opts: CreateOptions) -> Result<ContainerConfig> {
+    fn resolve_config(&self, mut opts: CreateOptions) -> Result<ContainerConfig> {
         let name = match &opts.name {
             Some(n) => {
                 validate_name(n)?;
@@ -202,6 +202,7 @@ impl Runtime {
         let log_max_size = opts
             .log_max_size
             .or((configured_max > 0).then_some(configured_max as u64));
+        opts.resources.default_swap();
         opts.resources.validate()?;
         let init_path = opts
             .init_path

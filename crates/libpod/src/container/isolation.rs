@@ -733,7 +733,13 @@ pub(crate) mod spec_parts {
 
         /// The block I/O throttles, if any.
         pub(crate) fn blkio_spec(&self) -> Result<Option<LinuxBlockIo>> {
-            let b = &self.config.isolation.blkio;
+            blkio_spec_of(&self.config.isolation.blkio)
+        }
+    }
+
+    /// `b` as the OCI spec's block I/O section, if it limits anything.
+    pub(crate) fn blkio_spec_of(b: &BlkioLimits) -> Result<Option<LinuxBlockIo>> {
+        {
             if b.is_empty() {
                 return Ok(None);
             }
@@ -777,7 +783,9 @@ pub(crate) mod spec_parts {
                 .map(Some)
                 .map_err(spec_err)
         }
+    }
 
+    impl Container<'_> {
         /// The pid of a running container whose namespace is joined.
         fn joined_pid(&self, id: &str, flag: &str) -> Result<i32> {
             let other = self.rt.container(id)?;

@@ -151,7 +151,24 @@ pub struct Resources {
     pub oom_kill_disable: bool,
 }
 
+/// Whether the host's cgroups limit swap (v1's memsw files, or v2).
+fn swap_limits_supported() -> bool {
+    std::path::Path::new("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes").exists()
+        || std::path::Path::new("/sys/fs/cgroup/cgroup.controllers").exists()
+}
+
 impl Resources {
+    /// Podman's and Docker's default: with a memory limit and no swap
+    /// limit, as much swap as memory (memory plus swap twice the limit),
+    /// where the host limits swap at all.
+    pub(crate) fn default_swap(&mut self) {
+        if let (Some(m), None) = (self.memory, self.memory_swap) {
+            if swap_limits_supported() {
+                self.memory_swap = Some(m.saturating_mul(2) as i64);
+            }
+        }
+    }
+
     /// Refuses combinations the kernel would refuse, in Podman's words.
     pub fn validate(&self) -> Result<()> {
         let bad = |m: &str| Err(Error::InvalidArgument(m.to_string()));
@@ -284,6 +301,26 @@ impl Ulimit {
             soft,
             hard,
         })
+    }
+}
+
+/// `--memory-swap`: a size, or `-1` for unlimited swap.
+pub fn parse_memory_swap(text: &str) -> Result<i64> {
+    if text.trim() == "-1" {
+        return Ok(-1);
+    }
+    let n = parse_size(text)?;
+    i64::try_from(n).map_err(|_| Error::InvalidArgument(format!("invalid --memory-swap {text:?}")))
+}
+
+/// `--memory-swappiness`: 0 to 100, or -1 for the system's default (none).
+pub fn parse_swappiness(value: i64) -> Result<Option<u64>> {
+    match value {
+        -1 => Ok(None),
+        0..=100 => Ok(Some(value as u64)),
+        _ => Err(Error::InvalidArgument(format!(
+            "invalid value: {value}, valid memory swappiness range is 0-100"
+        ))),
     }
 }
 

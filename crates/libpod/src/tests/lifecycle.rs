@@ -354,12 +354,31 @@ fn update_hands_the_runtime_new_resources() {
     let mut c = e.create("limits");
     c.start().unwrap();
     c.update(&crate::container::UpdateOptions {
-        memory: Some(64 << 20),
+        resources: crate::container::Resources {
+            memory: Some(64 << 20),
+            cpu_shares: Some(512),
+            ..Default::default()
+        },
         ..Default::default()
     })
     .unwrap();
     let resources = e.fake.container(c.id()).unwrap().resources.unwrap();
     assert_eq!(resources["memory"]["limit"], 64 << 20, "{resources}");
+    assert_eq!(resources["cpu"]["shares"], 512, "{resources}");
+    // Recorded: a later update keeps what an earlier one set.
+    c.update(&crate::container::UpdateOptions {
+        resources: crate::container::Resources {
+            cpus: Some(0.5),
+            ..Default::default()
+        },
+        ..Default::default()
+    })
+    .unwrap();
+    let resources = e.fake.container(c.id()).unwrap().resources.unwrap();
+    assert_eq!(resources["memory"]["limit"], 64 << 20, "{resources}");
+    assert_eq!(resources["cpu"]["quota"], 50_000, "{resources}");
+    let c = e.reload("limits");
+    assert_eq!(c.config().resources.cpu_shares, Some(512));
 }
 
 #[test]

@@ -316,12 +316,8 @@ pub struct ExecArgs {
 
 #[derive(Debug, Args)]
 pub struct UpdateArgs {
-    /// Memory limit (e.g. 64m)
-    #[arg(short = 'm', long, value_name = "SIZE")]
-    pub memory: Option<String>,
-    /// Number of CPUs (e.g. 1.5)
-    #[arg(long, value_name = "N", allow_negative_numbers = true)]
-    pub cpus: Option<f64>,
+    #[command(flatten)]
+    pub limits: ResourceFlags,
     /// Maximum number of processes (-1 for unlimited)
     #[arg(long, value_name = "N", allow_hyphen_values = true)]
     pub pids_limit: Option<i64>,
@@ -330,6 +326,65 @@ pub struct UpdateArgs {
     pub restart: Option<String>,
     /// Container (name or ID)
     pub name: String,
+}
+
+/// The resource limits of `create`, `run` and `update`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ResourceFlags {
+    /// Memory limit (e.g. 64m)
+    #[arg(short = 'm', long, value_name = "SIZE")]
+    pub memory: Option<String>,
+    /// Memory soft limit (e.g. 32m)
+    #[arg(long, value_name = "SIZE")]
+    pub memory_reservation: Option<String>,
+    /// Memory plus swap limit (e.g. 128m), -1 for unlimited swap
+    #[arg(long, value_name = "SIZE", allow_hyphen_values = true)]
+    pub memory_swap: Option<String>,
+    /// How readily the kernel swaps the container's pages out (0 to 100)
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub memory_swappiness: Option<i64>,
+    /// Number of CPUs (e.g. 1.5)
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub cpus: Option<f64>,
+    /// CPU shares: the container's relative CPU weight
+    #[arg(short = 'c', long, value_name = "SHARES")]
+    pub cpu_shares: Option<u64>,
+    /// Length of a CPU CFS period, in microseconds
+    #[arg(long, value_name = "MICROSECONDS")]
+    pub cpu_period: Option<u64>,
+    /// CPU time per CFS period, in microseconds
+    #[arg(long, value_name = "MICROSECONDS", allow_negative_numbers = true)]
+    pub cpu_quota: Option<i64>,
+    /// Length of a real-time scheduling period, in microseconds
+    #[arg(long, value_name = "MICROSECONDS")]
+    pub cpu_rt_period: Option<u64>,
+    /// Real-time CPU time per period, in microseconds
+    #[arg(long, value_name = "MICROSECONDS", allow_negative_numbers = true)]
+    pub cpu_rt_runtime: Option<i64>,
+    /// CPUs the container may run on (0-3, 0,1)
+    #[arg(long, value_name = "CPUS")]
+    pub cpuset_cpus: Option<String>,
+    /// Memory nodes the container may use (0-3, 0,1)
+    #[arg(long, value_name = "NODES")]
+    pub cpuset_mems: Option<String>,
+    /// Block I/O weight, relative (10 to 1000)
+    #[arg(long, value_name = "WEIGHT")]
+    pub blkio_weight: Option<String>,
+    /// Block I/O weight of one device: DEVICE:WEIGHT
+    #[arg(long, value_name = "DEVICE:WEIGHT")]
+    pub blkio_weight_device: Vec<String>,
+    /// Limit reads from a block device: DEVICE:RATE (e.g. /dev/sda:1mb)
+    #[arg(long, value_name = "DEVICE:RATE")]
+    pub device_read_bps: Vec<String>,
+    /// Limit writes to a block device: DEVICE:RATE (e.g. /dev/sda:1mb)
+    #[arg(long, value_name = "DEVICE:RATE")]
+    pub device_write_bps: Vec<String>,
+    /// Limit read operations per second on a block device: DEVICE:COUNT
+    #[arg(long, value_name = "DEVICE:COUNT")]
+    pub device_read_iops: Vec<String>,
+    /// Limit write operations per second on a block device: DEVICE:COUNT
+    #[arg(long, value_name = "DEVICE:COUNT")]
+    pub device_write_iops: Vec<String>,
 }
 
 /// Flags shared by `create` and `run`.
@@ -425,18 +480,6 @@ pub struct CreateFlags {
     /// Allow devices in the device cgroup: 'TYPE MAJOR:MINOR PERMISSIONS'
     #[arg(long, value_name = "RULE")]
     pub device_cgroup_rule: Vec<String>,
-    /// Limit reads from a block device: DEVICE:RATE (e.g. /dev/sda:1mb)
-    #[arg(long, value_name = "DEVICE:RATE")]
-    pub device_read_bps: Vec<String>,
-    /// Limit writes to a block device: DEVICE:RATE (e.g. /dev/sda:1mb)
-    #[arg(long, value_name = "DEVICE:RATE")]
-    pub device_write_bps: Vec<String>,
-    /// Limit read operations per second on a block device: DEVICE:COUNT
-    #[arg(long, value_name = "DEVICE:COUNT")]
-    pub device_read_iops: Vec<String>,
-    /// Limit write operations per second on a block device: DEVICE:COUNT
-    #[arg(long, value_name = "DEVICE:COUNT")]
-    pub device_write_iops: Vec<String>,
     /// Set a namespaced kernel parameter: KEY=VALUE
     #[arg(long, value_name = "KEY=VALUE")]
     pub sysctl: Vec<String>,
@@ -459,54 +502,14 @@ pub struct CreateFlags {
     /// Resource limit: NAME=SOFT[:HARD], or host for this process's limits
     #[arg(long, value_name = "NAME=SOFT[:HARD]")]
     pub ulimit: Vec<String>,
-    /// Memory limit (e.g. 64m)
-    #[arg(short = 'm', long, value_name = "SIZE")]
-    pub memory: Option<String>,
-    /// Number of CPUs (e.g. 1.5)
-    #[arg(long, value_name = "N", allow_negative_numbers = true)]
-    pub cpus: Option<f64>,
+    #[command(flatten)]
+    pub limits: ResourceFlags,
     /// Maximum number of processes (-1 for unlimited)
     #[arg(long, value_name = "N", allow_hyphen_values = true)]
     pub pids_limit: Option<i64>,
-    /// CPU shares: the container's relative CPU weight
-    #[arg(short = 'c', long, value_name = "SHARES")]
-    pub cpu_shares: Option<u64>,
-    /// Length of a CPU CFS period, in microseconds
-    #[arg(long, value_name = "MICROSECONDS")]
-    pub cpu_period: Option<u64>,
-    /// CPU time per CFS period, in microseconds
-    #[arg(long, value_name = "MICROSECONDS", allow_negative_numbers = true)]
-    pub cpu_quota: Option<i64>,
-    /// Length of a real-time scheduling period, in microseconds
-    #[arg(long, value_name = "MICROSECONDS")]
-    pub cpu_rt_period: Option<u64>,
-    /// Real-time CPU time per period, in microseconds
-    #[arg(long, value_name = "MICROSECONDS", allow_negative_numbers = true)]
-    pub cpu_rt_runtime: Option<i64>,
-    /// CPUs the container may run on (0-3, 0,1)
-    #[arg(long, value_name = "CPUS")]
-    pub cpuset_cpus: Option<String>,
-    /// Memory nodes the container may use (0-3, 0,1)
-    #[arg(long, value_name = "NODES")]
-    pub cpuset_mems: Option<String>,
-    /// Memory soft limit (e.g. 32m)
-    #[arg(long, value_name = "SIZE")]
-    pub memory_reservation: Option<String>,
-    /// Memory plus swap limit (e.g. 128m), -1 for unlimited swap
-    #[arg(long, value_name = "SIZE", allow_hyphen_values = true)]
-    pub memory_swap: Option<String>,
-    /// How readily the kernel swaps the container's pages out (0 to 100)
-    #[arg(long, value_name = "N", allow_negative_numbers = true)]
-    pub memory_swappiness: Option<i64>,
     /// Keep the OOM killer away from the container
     #[arg(long)]
     pub oom_kill_disable: bool,
-    /// Block I/O weight, relative (10 to 1000)
-    #[arg(long, value_name = "WEIGHT")]
-    pub blkio_weight: Option<String>,
-    /// Block I/O weight of one device: DEVICE:WEIGHT
-    #[arg(long, value_name = "DEVICE:WEIGHT")]
-    pub blkio_weight_device: Vec<String>,
     /// Copy this process's whole environment into the container
     #[arg(long)]
     pub env_host: bool,

@@ -961,17 +961,22 @@ fn exec(rt: &Runtime, a: ExecArgs) -> Result<u8> {
 }
 
 fn update(rt: &Runtime, a: UpdateArgs) -> Result<u8> {
-    let mut c = rt.container(&a.name)?;
-    c.update(&libpod::container::UpdateOptions {
-        memory: a
-            .memory
-            .as_deref()
-            .map(libpod::container::options::parse_size)
-            .transpose()?,
-        cpus: a.cpus,
-        pids_limit: a.pids_limit,
+    let blkio = create::blkio_limits(&a.limits)?;
+    let opts = libpod::container::UpdateOptions {
+        resources: libpod::container::Resources {
+            pids_limit: a.pids_limit,
+            ..create::resource_limits(&a.limits)?
+        },
+        blkio_weight: blkio.weight,
+        blkio_weight_device: blkio.weight_device,
+        device_read_bps: blkio.read_bps,
+        device_write_bps: blkio.write_bps,
+        device_read_iops: blkio.read_iops,
+        device_write_iops: blkio.write_iops,
         restart_policy: a.restart.as_deref().map(str::parse).transpose()?,
-    })?;
+    };
+    let mut c = rt.container(&a.name)?;
+    c.update(&opts)?;
     println!("{}", c.id());
     Ok(0)
 }

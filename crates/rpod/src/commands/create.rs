@@ -11,7 +11,7 @@ use libpod::container::options::{parse_env_file, parse_key_value, parse_size, Mo
 use libpod::container::{parse_detach_keys, pump, AttachOutcome, AttachStreams, SecurityOpt};
 use libpod::{Container, CreateOptions, Runtime};
 
-use crate::cli::{CreateArgs, CreateFlags, RunArgs};
+use crate::cli::{CreateArgs, CreateFlags, ResourceFlags, RunArgs};
 use crate::terminal::{stdin_is_tty, window_size, RawMode};
 
 /// Turns `create`/`run` flags into the engine's request.
@@ -206,43 +206,9 @@ pub fn create_options(f: &CreateFlags) -> Result<CreateOptions> {
             .flatten()
             .collect(),
         resources: libpod::container::Resources {
-            memory: f.memory.as_deref().map(parse_size).transpose()?,
-            cpus: f.cpus,
             pids_limit: f.pids_limit,
-            cpu_shares: f.cpu_shares,
-            cpu_period: f.cpu_period,
-            cpu_quota: f.cpu_quota,
-            cpu_rt_period: f.cpu_rt_period,
-            cpu_rt_runtime: f.cpu_rt_runtime,
-            cpuset_cpus: f.cpuset_cpus.clone(),
-            cpuset_mems: f.cpuset_mems.clone(),
-            memory_reservation: f
-                .memory_reservation
-                .as_deref()
-                .map(parse_size)
-                .transpose()?,
-            memory_swap: f
-                .memory_swap
-                .as_deref()
-                .map(|s| {
-                    if s == "-1" {
-                        Ok(-1)
-                    } else {
-                        parse_size(s).map(|n| n as i64)
-                    }
-                })
-                .transpose()?,
-            memory_swappiness: f
-                .memory_swappiness
-                .map(|s| {
-                    u64::try_from(s).map_err(|_| {
-                        libpod::Error::InvalidArgument(format!(
-                            "invalid value: {s}, valid memory swappiness range is 0-100"
-                        ))
-                    })
-                })
-                .transpose()?,
             oom_kill_disable: f.oom_kill_disable,
+            ..resource_limits(&f.limits)?
         },
         shm_size: f.shm_size.as_deref().map(parse_size).transpose()?,
         init: f.init,
@@ -300,17 +266,68 @@ pub fn create_options(f: &CreateFlags) -> Result<CreateOptions> {
     })
 }
 
+/// The memory and CPU limits of `create`, `run` and `update`.
+pub(crate) fn resource_limits(f: &ResourceFlags) -> Result<libpod::container::Resources> {
+    Ok(libpod::container::Resources {
+        memory: f.memory.as_deref().map(parse_size).transpose()?,
+        cpus: f.cpus,
+        cpu_shares: f.cpu_shares,
+        cpu_period: f.cpu_period,
+        cpu_quota: f.cpu_quota,
+        cpu_rt_period: f.cpu_rt_period,
+        cpu_rt_runtime: f.cpu_rt_runtime,
+        cpuset_cpus: f.cpuset_cpus.clone(),
+        cpuset_mems: f.cpuset_mems.clone(),
+        memory_reservation: f
+            .memory_reservation
+            .as_deref()
+            .map(parse_size)
+            .transpose()?,
+        memory_swap: f
+            .memory_swap
+            .as_deref()
+            .map(libpod::container::options::parse_memory_swap)
+            .transpose()?,
+        memory_swappiness: f
+            .memory_swappiness
+            .map(libpod::container::options::parse_swappiness)
+            .transpose()?
+            .flatten(),
+        ..Default::default()
+    })
+}
+
+/// The block I/O limits of `create`, `run` and `update`.
+pub(crate) fn blkio_limits(f: &ResourceFlags) -> Result<BlkioLimits> {
+    let rates = |flag: &str, list: &[String], bytes: bool| -> libpod::Result<Vec<BlkioRate>> {
+        list.iter()
+            .map(|t| BlkioRate::parse(flag, t, bytes))
+            .collect()
+    };
+    Ok(BlkioLimits {
+        read_bps: rates("device-read-bps", &f.device_read_bps, true)?,
+        write_bps: rates("device-write-bps", &f.device_write_bps, true)?,
+        read_iops: rates("device-read-iops", &f.device_read_iops, false)?,
+        write_iops: rates("device-write-iops", &f.device_write_iops, false)?,
+        weight: f
+            .blkio_weight
+            .as_deref()
+            .map(BlkioLimits::parse_weight)
+            .transpose()?,
+        weight_device: f
+            .blkio_weight_device
+            .iter()
+            .map(|t| BlkioLimits::parse_weight_device(t))
+            .collect::<libpod::Result<_>>()?,
+    })
+}
+
 /// `--pid`, `--ipc`, `--device`, `--sysctl`, … as the engine takes them.
 fn isolation(f: &CreateFlags) -> Result<IsolationConfig> {
     let ns = |flag: &str, v: &Option<String>| -> libpod::Result<NamespaceMode> {
         v.as_deref()
             .map(|t| NamespaceMode::parse(flag, t))
             .unwrap_or(Ok(NamespaceMode::Private))
-    };
-    let rates = |flag: &str, list: &[String], bytes: bool| -> libpod::Result<Vec<BlkioRate>> {
-        list.iter()
-            .map(|t| BlkioRate::parse(flag, t, bytes))
-            .collect()
     };
     Ok(IsolationConfig {
         pid: ns("pid", &f.pid)?,
@@ -328,22 +345,7 @@ fn isolation(f: &CreateFlags) -> Result<IsolationConfig> {
             .iter()
             .map(|r| CgroupRule::parse(r))
             .collect::<libpod::Result<_>>()?,
-        blkio: BlkioLimits {
-            read_bps: rates("device-read-bps", &f.device_read_bps, true)?,
-            write_bps: rates("device-write-bps", &f.device_write_bps, true)?,
-            read_iops: rates("device-read-iops", &f.device_read_iops, false)?,
-            write_iops: rates("device-write-iops", &f.device_write_iops, false)?,
-            weight: f
-                .blkio_weight
-                .as_deref()
-                .map(BlkioLimits::parse_weight)
-                .transpose()?,
-            weight_device: f
-                .blkio_weight_device
-                .iter()
-                .map(|t| BlkioLimits::parse_weight_device(t))
-                .collect::<libpod::Result<_>>()?,
-        },
+        blkio: blkio_limits(&f.limits)?,
         sysctls: f
             .sysctl
             .iter()
