@@ -103,6 +103,11 @@ impl Value {
                             .map(|(k, x)| {
                                 let v = match x {
                                     serde_json::Value::String(s) => Value::String(s.clone()),
+                                    // Sets such as Volumes and ExposedPorts
+                                    // are Go maps of empty structs: `{}`.
+                                    serde_json::Value::Object(inner) if inner.is_empty() => {
+                                        Value::Struct(Default::default())
+                                    }
                                     other => Self::convert(other, false),
                                 };
                                 (k.clone(), v)
@@ -499,6 +504,11 @@ mod tests {
         );
         let f = |k: &str| v.field(k).unwrap().to_go_string();
         assert_eq!(f("Labels"), "map[a:b x:y]");
+        let sets = Value::from_json(&json!({"Volumes": {"/data": {}}}));
+        assert_eq!(
+            sets.field("Volumes").unwrap().to_go_string(),
+            "map[/data:{}]"
+        );
         assert_eq!(f("Cmd"), "[sleep 1000]");
         assert_eq!(f("N"), "<nil>");
         assert_eq!(f("F"), "1.5");

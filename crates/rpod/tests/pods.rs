@@ -424,3 +424,68 @@ fn pod_latest_id_files_and_ignore_act_as_podman_does() {
         assert_eq!(status(true), status(false), "after {step:?}");
     }
 }
+
+/// `pod logs` as podman's: several containers' lines after their short IDs
+/// (names with `-n`), one container's (`-c`) bare, `--tail`, `--latest`,
+/// and a container outside the pod refused.
+#[test]
+fn pod_logs_prefix_filter_and_tail_as_podman() {
+    let b = Both::new();
+    for args in [
+        &["pod", "create", "--name", "lp"][..],
+        &[
+            "run",
+            "-d",
+            "--pod",
+            "lp",
+            "--name",
+            "lp1",
+            "probe",
+            "sh",
+            "-c",
+            "echo one; echo uno",
+        ],
+        &[
+            "run",
+            "-d",
+            "--pod",
+            "lp",
+            "--name",
+            "lp2",
+            "probe",
+            "sh",
+            "-c",
+            "echo two; echo dos",
+        ],
+        &["wait", "lp1", "lp2"],
+    ] {
+        b.e.ok(args);
+        b.p.ok(args);
+    }
+    let re = regex::Regex::new("^[0-9a-f]{12} ").unwrap();
+    let sorted = |out: &std::process::Output| -> Vec<String> {
+        let mut v: Vec<String> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| re.replace(l, "ID ").into_owned())
+            .collect();
+        v.sort();
+        v
+    };
+    for args in [
+        &["pod", "logs", "lp"][..],
+        &["pod", "logs", "-n", "lp"],
+        &["pod", "logs", "-c", "lp2", "lp"],
+        &["pod", "logs", "--tail", "1", "-n", "lp"],
+        &["pod", "logs", "-l"],
+        &["pod", "logs", "-c", "nothere", "lp"],
+    ] {
+        let (ours, theirs) = (b.e.rpod(args), b.p.run(args));
+        assert_eq!(
+            ours.status.code(),
+            theirs.status.code(),
+            "{args:?}: {}",
+            describe(&ours)
+        );
+        assert_eq!(sorted(&ours), sorted(&theirs), "{args:?}");
+    }
+}

@@ -292,10 +292,12 @@ fn stats_reports_usage() {
         assert!(header.contains(col), "{header}");
     }
     let row = lines.next().unwrap();
-    assert!(
-        row.contains(" c ") && row.trim_end().ends_with('1'),
-        "{out}"
-    );
+    let cols: Vec<&str> = row
+        .split("  ")
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .collect();
+    assert_eq!((cols[1], cols[7]), ("c", "1"), "{out}");
     let json: serde_json::Value =
         serde_json::from_str(&e.ok(&["stats", "--no-stream", "--format", "json", "c"])).unwrap();
     assert_eq!(json[0]["name"], "c");
@@ -340,4 +342,127 @@ fn checkpoint_is_refused_with_the_reason_when_criu_cannot_work() {
     let (code, _) = e.fails(&["container", "restore", "c"]);
     assert_eq!(code, 125);
     assert_eq!(e.status("c"), "running");
+}
+
+/// `stats` and `pod stats` flags and tables against podman's: the same
+/// columns, `--no-trunc`'s full IDs, `--latest`, a zero interval refused,
+/// and `pod stats` listing every container of every pod, infra and
+/// stopped ones included.
+#[test]
+fn stats_and_pod_stats_columns_and_flags_match_podman() {
+    let b = Both::new();
+    for args in [
+        &["pod", "create", "--name", "sp"][..],
+        &[
+            "run", "-d", "--pod", "sp", "--name", "spc", "probe", "sleep", "1000",
+        ],
+        &["create", "--pod", "sp", "--name", "idle", "probe", "true"],
+        &[
+            "run",
+            "-d",
+            "--network",
+            "none",
+            "--name",
+            "lone",
+            "probe",
+            "sleep",
+            "1000",
+        ],
+    ] {
+        b.e.ok(args);
+        b.p.ok(args);
+    }
+    let columns = |out: &str| -> Vec<String> {
+        out.lines()
+            .next()
+            .unwrap_or_default()
+            .split("  ")
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
+    for args in [
+        &["stats", "--no-stream", "lone"][..],
+        &["stats", "--no-stream", "-l"],
+        &["pod", "stats", "--no-stream"],
+        &["pod", "stats", "--no-stream", "-a"],
+        &["pod", "stats", "--no-stream", "sp"],
+    ] {
+        let (ours, theirs) = (b.e.ok(args), b.p.ok(args));
+        assert_eq!(columns(&ours), columns(&theirs), "{args:?}");
+        assert_eq!(
+            ours.lines().count(),
+            theirs.lines().count(),
+            "{args:?}\n{ours}\n{theirs}"
+        );
+    }
+    let names = |out: String| -> Vec<String> {
+        let mut v: Vec<String> = out
+            .lines()
+            .map(|l| {
+                if l.ends_with("-infra") {
+                    "infra".into()
+                } else {
+                    l.to_string()
+                }
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let args = ["pod", "stats", "--no-stream", "--format", "{{.Name}}"];
+    assert_eq!(names(b.e.ok(&args)), names(b.p.ok(&args)));
+    let id = b.e.inspect_fmt("lone", "{{.Id}}");
+    let ours = b.e.ok(&["stats", "--no-stream", "--no-trunc", "lone"]);
+    assert!(
+        ours.lines().nth(1).unwrap_or_default().starts_with(&id),
+        "{ours}"
+    );
+    for args in [
+        &["stats", "--no-stream", "-i", "0", "lone"][..],
+        &["stats", "--no-stream", "-l", "lone"],
+    ] {
+        assert_eq!(
+            b.e.rpod(args).status.code(),
+            b.p.run(args).status.code(),
+            "{args:?}"
+        );
+    }
+}
+
+/// `commit --iidfile` and `--include-volumes` as podman's: the ID in the
+/// file, anonymous volumes always image volumes, named ones only with the
+/// flag.
+#[test]
+fn commit_iidfile_and_include_volumes_as_podman() {
+    let b = Both::new();
+    let run = [
+        "run",
+        "--network",
+        "none",
+        "--name",
+        "cv",
+        "-v",
+        "/data",
+        "-v",
+        "namedv:/named",
+        "probe",
+        "true",
+    ];
+    b.e.ok(&run);
+    b.p.ok(&run);
+    for (flag, image) in [(None, "novol"), (Some("--include-volumes"), "withvol")] {
+        let mut args = vec!["commit", "-q"];
+        args.extend(flag);
+        args.extend(["cv", image]);
+        b.e.ok(&args);
+        b.p.ok(&args);
+        let fmt = ["inspect", "--format", "{{.Config.Volumes}}", image];
+        assert_eq!(b.e.ok(&fmt), b.p.ok(&fmt), "{flag:?}");
+    }
+    let file = b.e.file("iid");
+    let id =
+        b.e.ok(&["commit", "-q", "--iidfile", file.to_str().unwrap(), "cv"]);
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), id);
 }

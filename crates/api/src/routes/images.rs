@@ -345,6 +345,7 @@ pub async fn commit(State(st): State<AppState>, q: RawQuery, body: Body) -> Resu
         .transpose()
         .map_err(Error::BadRequest)?;
     let opts = libpod::container::CommitOptions {
+        include_volumes: false,
         name,
         changes: p
             .all("changes")

@@ -26,6 +26,9 @@ pub struct CommitOptions {
     /// the fields it has replace or extend the container's, as `changes`
     /// do.
     pub config: Option<Config>,
+    /// Named volumes' mount points become image volumes too
+    /// (`--include-volumes`); anonymous ones always do, as in Podman.
+    pub include_volumes: bool,
 }
 
 impl Container<'_> {
@@ -59,7 +62,10 @@ impl Container<'_> {
             .config()
             .clone()
             .unwrap_or_default();
-        let mut config = merge_config(self.container_config(base_config), &overrides);
+        let mut config = merge_config(
+            self.container_config(base_config, opts.include_volumes),
+            &overrides,
+        );
         if let Some(over) = &opts.config {
             config = merge_config(config, over);
         }
@@ -102,8 +108,23 @@ impl Container<'_> {
     }
 
     /// The image's config with what the container was created with.
-    fn container_config(&self, mut config: Config) -> Config {
+    fn container_config(&self, mut config: Config, include_volumes: bool) -> Config {
         let c = &self.config;
+        let volumes: Vec<String> = c
+            .mounts
+            .iter()
+            .filter(|m| m.kind == super::MountKind::Volume && (m.anonymous || include_volumes))
+            .map(|m| m.destination.clone())
+            .collect();
+        if !volumes.is_empty() {
+            let mut all = config.volumes().clone().unwrap_or_default();
+            for v in volumes {
+                if !all.contains(&v) {
+                    all.push(v);
+                }
+            }
+            config.set_volumes(Some(all));
+        }
         config.set_entrypoint((!c.entrypoint.is_empty()).then(|| c.entrypoint.clone()));
         config.set_cmd((!c.cmd.is_empty()).then(|| c.cmd.clone()));
         let env: Vec<String> = c

@@ -42,6 +42,9 @@ pub struct KubeGenerateArgs {
 
 #[derive(Debug, Args)]
 pub struct KubePlayArgs {
+    /// Print no progress of the image pulls and builds
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
     /// A YAML file holding a Kubernetes ConfigMap (repeatable, comma-separated)
     #[arg(long = "configmap", value_name = "PATH", value_delimiter = ',')]
     pub configmap: Vec<PathBuf>,

@@ -48,8 +48,17 @@ pub struct PodStatsArgs {
     /// Go template or json
     #[arg(long)]
     pub format: Option<String>,
-    /// Pod (name or ID)
-    pub name: String,
+    /// Every pod (also the default when none is named)
+    #[arg(short = 'a', long)]
+    pub all: bool,
+    /// The latest pod
+    #[arg(short = 'l', long)]
+    pub latest: bool,
+    /// Do not clear the screen between samples
+    #[arg(long)]
+    pub no_reset: bool,
+    /// Pods (names or IDs)
+    pub names: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -280,6 +289,27 @@ pub struct PodLogsArgs {
     /// Show timestamps
     #[arg(short = 't', long)]
     pub timestamps: bool,
+    /// Only logs since this time (RFC 3339, Unix time or a duration such as 10m)
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Only logs until this time
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+    /// Only the last N lines of each container (-1: all)
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub tail: Option<i64>,
+    /// Prefix each line with the container's name (default: its short ID)
+    #[arg(short = 'n', long)]
+    pub names: bool,
+    /// Give each container's lines a color of their own
+    #[arg(long)]
+    pub color: bool,
+    /// Only this container of the pod (name or ID)
+    #[arg(short = 'c', long, value_name = "CONTAINER")]
+    pub container: Option<String>,
+    /// The latest pod
+    #[arg(short = 'l', long)]
+    pub latest: bool,
     /// Pod (name or ID)
-    pub name: String,
+    pub name: Option<String>,
 }

@@ -56,6 +56,12 @@ pub struct CommitArgs {
     /// Print only the image ID
     #[arg(short = 'q', long)]
     pub quiet: bool,
+    /// Write the new image's ID to this file
+    #[arg(long, value_name = "FILE")]
+    pub iidfile: Option<std::path::PathBuf>,
+    /// Make the mount points of the container's named volumes image volumes too (anonymous ones always are)
+    #[arg(long)]
+    pub include_volumes: bool,
     /// Container (name or ID)
     pub container: String,
     /// Name for the new image
@@ -81,6 +87,18 @@ pub struct StatsArgs {
     /// Print one sample and exit
     #[arg(long)]
     pub no_stream: bool,
+    /// Seconds between samples
+    #[arg(short = 'i', long, value_name = "SECONDS", default_value_t = 5)]
+    pub interval: u64,
+    /// Do not clear the screen between samples
+    #[arg(long)]
+    pub no_reset: bool,
+    /// Print full container IDs
+    #[arg(long)]
+    pub no_trunc: bool,
+    /// The latest container
+    #[arg(short = 'l', long)]
+    pub latest: bool,
     /// Go template or json
     #[arg(long)]
     pub format: Option<String>,

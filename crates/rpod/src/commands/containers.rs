@@ -660,39 +660,57 @@ fn logs(rt: &Runtime, a: LogsArgs) -> Result<u8> {
     if names.is_empty() {
         bail!("at least one container name or ID must be given");
     }
-    let opts = LogOptions {
-        follow: a.follow,
-        timestamps: a.timestamps,
-        since: a
-            .since
-            .as_deref()
-            .map(parse_time)
-            .transpose()?
-            .map(Into::into),
-        until: a
-            .until
-            .as_deref()
-            .map(parse_time)
-            .transpose()?
-            .map(Into::into),
-        tail: a.tail.and_then(|n| usize::try_from(n).ok()),
-    };
+    let opts = log_options(
+        a.follow,
+        a.timestamps,
+        a.since.as_deref(),
+        a.until.as_deref(),
+        a.tail,
+    )?;
+    let prefix = |c: &Container<'_>| a.names.then(|| c.name().to_string());
+    show_logs(rt, &names, &opts, &prefix, a.color)
+}
+
+/// The engine's log request from `logs`' and `pod logs`' flags.
+pub(crate) fn log_options(
+    follow: bool,
+    timestamps: bool,
+    since: Option<&str>,
+    until: Option<&str>,
+    tail: Option<i64>,
+) -> Result<LogOptions> {
+    Ok(LogOptions {
+        follow,
+        timestamps,
+        since: since.map(parse_time).transpose()?.map(Into::into),
+        until: until.map(parse_time).transpose()?.map(Into::into),
+        tail: tail.and_then(|n| usize::try_from(n).ok()),
+    })
+}
+
+/// Prints the logs of each container, one after another, each line after
+/// `prefix(container)` and a space, in a color of the container's own with
+/// `color`.
+pub(crate) fn show_logs(
+    rt: &Runtime,
+    names: &[String],
+    opts: &LogOptions,
+    prefix: &dyn Fn(&Container<'_>) -> Option<String>,
+    color: bool,
+) -> Result<u8> {
     for (i, name) in names.iter().enumerate() {
         let mut c = rt.container(name)?;
         let stdout = std::io::stdout();
         let stderr = std::io::stderr();
-        if a.names || a.color {
-            let prefix = if a.names {
-                format!("{} ", c.name())
-            } else {
-                String::new()
-            };
-            let color = a.color.then(|| LOG_COLORS[i % LOG_COLORS.len()]);
+        let prefix = prefix(&c).map(|p| format!("{p} "));
+        if prefix.is_some() || color {
+            let prefix = prefix.unwrap_or_default();
+            let color = color.then(|| LOG_COLORS[i % LOG_COLORS.len()]);
             let mut out = Prefixed::new(stdout.lock(), prefix.clone(), color);
             let mut err = Prefixed::new(stderr.lock(), prefix, color);
-            c.logs(&opts, &mut out, &mut err)?;
+            c.logs(opts, &mut out, &mut err)?;
         } else {
-            c.logs(&opts, &mut stdout.lock(), &mut stderr.lock())?;
+            c.logs(opts, &mut stdout.lock(), &mut stderr.lock())?;
         }
     }
     Ok(0)

@@ -96,7 +96,12 @@ pub fn play(rt: &Runtime, a: KubePlayArgs) -> Result<u8> {
         },
         no_hosts: a.no_hosts,
     };
-    let mut build_out = std::io::stderr();
+    // The progress of pulls and builds (none with --quiet).
+    let mut build_out: Box<dyn std::io::Write> = if a.quiet {
+        Box::new(std::io::sink())
+    } else {
+        Box::new(std::io::stderr())
+    };
     let report = rt.kube_play(&yaml, dir.as_deref(), &opts, &mut build_out)?;
     for w in &report.warnings {
         eprintln!("Warning: {w}");

@@ -2,7 +2,6 @@
 
 use anyhow::{bail, Result};
 use libpod::container::options::parse_key_value;
-use libpod::container::LogOptions;
 use libpod::pods::{PodConfig, PodCreateOptions};
 use libpod::Runtime;
 use serde::Serialize;
@@ -98,45 +97,46 @@ pub fn run(rt: &Runtime, cmd: PodGroup) -> Result<u8> {
             print_table(&lines);
             Ok(0)
         }
-        PodGroup::Stats(a) => {
-            let pod = rt.pod(&a.name)?;
-            let names: Vec<String> = rt
+        PodGroup::Stats(a) => pod_stats(rt, a),
+        PodGroup::Logs(a) => {
+            let pod = named_or_latest(rt, "pod logs", a.name.as_deref(), a.latest)?;
+            let members: Vec<String> = rt
                 .pod_containers(&pod)?
                 .iter()
-                .filter(|c| c.status().is_active())
+                .filter(|c| !c.config().is_infra)
                 .map(|c| c.id().to_string())
                 .collect();
-            if names.is_empty() {
-                bail!("pod {} has no running containers", pod.name);
-            }
-            super::tools::stats(
-                rt,
-                crate::cli::StatsArgs {
-                    all: false,
-                    no_stream: a.no_stream,
-                    format: a.format,
-                    names,
-                },
-            )
-        }
-        PodGroup::Logs(a) => {
-            let pod = rt.pod(&a.name)?;
-            let opts = LogOptions {
-                follow: a.follow,
-                timestamps: a.timestamps,
-                ..Default::default()
-            };
-            for mut c in rt.pod_containers(&pod)? {
-                if c.config().is_infra {
-                    continue;
+            let names = match &a.container {
+                Some(want) => {
+                    let c = rt.container(want)?;
+                    if !members.iter().any(|id| id == c.id()) {
+                        bail!(
+                            "container {want} is not in pod {}: no such container",
+                            pod.name
+                        );
+                    }
+                    vec![c.id().to_string()]
                 }
-                c.logs(
-                    &opts,
-                    &mut std::io::stdout().lock(),
-                    &mut std::io::stderr().lock(),
-                )?;
-            }
-            Ok(0)
+                None => members,
+            };
+            let opts = super::containers::log_options(
+                a.follow,
+                a.timestamps,
+                a.since.as_deref(),
+                a.until.as_deref(),
+                a.tail,
+            )?;
+            // As podman: one container's lines bare, several's after the
+            // container's short ID (or name, with --names).
+            let several = names.len() > 1;
+            let prefix = |c: &libpod::Container<'_>| {
+                if a.names {
+                    Some(c.name().to_string())
+                } else {
+                    several.then(|| c.id()[..12].to_string())
+                }
+            };
+            super::containers::show_logs(rt, &names, &opts, &prefix, a.color)
         }
     }
 }
@@ -457,4 +457,118 @@ fn ps(rt: &Runtime, a: PodPsArgs) -> Result<u8> {
     }
     print_table(&lines);
     Ok(0)
+}
+
+/// The fields `pod stats --format` templates see (Podman's names).
+#[derive(Serialize)]
+#[allow(non_snake_case)]
+struct PodStatsRow {
+    Pod: String,
+    CID: String,
+    Name: String,
+    CPU: String,
+    MemUsage: String,
+    Mem: String,
+    NetIO: String,
+    BlockIO: String,
+    PIDS: String,
+}
+
+/// `pod stats`: every container of the pods (all pods unless some are
+/// named), infra included; one that does not run shows `--`.
+fn pod_stats(rt: &Runtime, a: crate::cli::PodStatsArgs) -> Result<u8> {
+    use std::io::{IsTerminal, Write};
+    if a.latest && (a.all || !a.names.is_empty()) {
+        bail!("--all, --latest and arguments cannot be used together");
+    }
+    if a.all && !a.names.is_empty() {
+        bail!("--all, --latest and arguments cannot be used together");
+    }
+    // Podman prints a template's headings too, as if it began with `table`.
+    let template = a.format.as_deref().map(|f| {
+        let t = f.trim();
+        if t == "json" || t.starts_with("table") {
+            f.to_string()
+        } else {
+            format!("table {f}")
+        }
+    });
+    let format = OutputFormat::parse(template.as_deref())?;
+    let clear = std::io::stdout().is_terminal() && !a.no_stream && !a.no_reset;
+    let mut previous: Vec<libpod::container::StatsSample> = Vec::new();
+    loop {
+        let pods: Vec<PodConfig> = if a.latest {
+            rt.pods()?.pop().into_iter().collect()
+        } else if a.names.is_empty() {
+            rt.pods()?
+        } else {
+            a.names
+                .iter()
+                .map(|n| rt.pod(n))
+                .collect::<libpod::Result<_>>()?
+        };
+        let mut rows = Vec::new();
+        let mut current = Vec::new();
+        let mut pods = pods;
+        pods.sort_by(|x, y| x.id.cmp(&y.id));
+        for pod in &pods {
+            let mut members = rt.pod_containers(pod)?;
+            members.sort_by(|x, y| x.id().cmp(y.id()));
+            for mut c in members {
+                let none = || "--".to_string();
+                let row = match c.stats_sample()? {
+                    Some(sample) => {
+                        let prev = previous.iter().find(|p| p.id == sample.id);
+                        let s = libpod::container::ContainerStats::between(prev, &sample);
+                        current.push(sample);
+                        PodStatsRow {
+                            Pod: pod.id[..12].to_string(),
+                            CID: s.id.clone(),
+                            Name: s.name.clone(),
+                            CPU: s.cpu_percent.clone(),
+                            MemUsage: s.mem_usage.clone(),
+                            Mem: s.mem_percent.clone(),
+                            NetIO: s.net_io.clone(),
+                            BlockIO: s.block_io.clone(),
+                            PIDS: s.pids.clone(),
+                        }
+                    }
+                    None => PodStatsRow {
+                        Pod: pod.id[..12].to_string(),
+                        CID: c.id()[..12].to_string(),
+                        Name: c.name().to_string(),
+                        CPU: none(),
+                        MemUsage: "-- / --".into(),
+                        Mem: none(),
+                        NetIO: "-- / --".into(),
+                        BlockIO: "-- / --".into(),
+                        PIDS: none(),
+                    },
+                };
+                rows.push(row);
+            }
+        }
+        if clear {
+            print!("\x1b[2J\x1b[H");
+        }
+        if !format.print_items(&rows)? {
+            let mut lines = vec![
+                "POD\tCID\tNAME\tCPU %\tMEM USAGE/ LIMIT\tMEM %\tNET IO\tBLOCK IO\tPIDS"
+                    .to_string(),
+            ];
+            for r in &rows {
+                lines.push(format!(
+                    "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                    r.Pod, r.CID, r.Name, r.CPU, r.MemUsage, r.Mem, r.NetIO, r.BlockIO, r.PIDS
+                ));
+            }
+            print_table(&lines);
+        }
+        std::io::stdout().flush()?;
+        if a.no_stream {
+            return Ok(0);
+        }
+        previous = current;
+        std::thread::sleep(std::time::Duration::from_secs(1));
+    }
 }

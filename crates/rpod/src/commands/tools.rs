@@ -5,7 +5,7 @@ use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::time::Duration;
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 use libpod::container::{
     CheckpointOptions, CommitOptions, ContainerStats, CopySource, CopyTarget, RestoreOptions,
     StatsSample,
@@ -17,9 +17,6 @@ use crate::cli::{
     CheckpointArgs, CommitArgs, CpArgs, DiffArgs, RestoreArgs, StatsArgs, ToolsCommand, TopArgs,
 };
 use crate::format::{print_table, OutputFormat};
-
-/// How long CPU use is sampled for.
-const STATS_INTERVAL: Duration = Duration::from_secs(1);
 
 pub fn run(rt: &Runtime, cmd: ToolsCommand) -> Result<u8> {
     match cmd {
@@ -129,11 +126,15 @@ fn commit(rt: &Runtime, a: CommitArgs) -> Result<u8> {
         author: a.author.clone(),
         pause: a.pause,
         config: None,
+        include_volumes: a.include_volumes,
     };
     let image = c.commit(&opts)?;
     if !a.quiet {
         eprintln!("Getting image source signatures");
         eprintln!("Writing manifest to image destination");
+    }
+    if let Some(f) = &a.iidfile {
+        std::fs::write(f, &image.id).with_context(|| format!("writing {}", f.display()))?;
     }
     println!("{}", image.id);
     Ok(0)
@@ -223,7 +224,7 @@ fn sample_all(rt: &Runtime, a: &StatsArgs) -> Result<Vec<StatsSample>> {
     Ok(out)
 }
 
-fn print_stats(format: &OutputFormat, stats: &[ContainerStats]) -> Result<()> {
+fn print_stats(format: &OutputFormat, stats: &[ContainerStats], no_trunc: bool) -> Result<()> {
     if let OutputFormat::Json = format {
         println!("{}", serde_json::to_string_pretty(stats)?);
         return Ok(());
@@ -232,24 +233,46 @@ fn print_stats(format: &OutputFormat, stats: &[ContainerStats]) -> Result<()> {
     if format.print_items(&rows)? {
         return Ok(());
     }
-    let mut lines =
-        vec!["ID\tNAME\tCPU %\tMEM USAGE / LIMIT\tMEM %\tNET IO\tBLOCK IO\tPIDS".to_string()];
+    let mut lines = vec![
+        "ID\tNAME\tCPU %\tMEM USAGE / LIMIT\tMEM %\tNET IO\tBLOCK IO\tPIDS\tCPU TIME\tAVG CPU %"
+            .to_string(),
+    ];
     for s in stats {
+        let id = if no_trunc { &s.raw.id } else { &s.id };
         lines.push(format!(
-            "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
-            s.id, s.name, s.cpu_percent, s.mem_usage, s.mem_percent, s.net_io, s.block_io, s.pids
+            "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+            id,
+            s.name,
+            s.cpu_percent,
+            s.mem_usage,
+            s.mem_percent,
+            s.net_io,
+            s.block_io,
+            s.pids,
+            s.cpu_time,
+            s.avg_cpu
         ));
     }
     print_table(&lines);
     Ok(())
 }
 
-pub(super) fn stats(rt: &Runtime, a: StatsArgs) -> Result<u8> {
+pub(super) fn stats(rt: &Runtime, mut a: StatsArgs) -> Result<u8> {
+    if a.interval == 0 {
+        bail!("invalid interval, must be a positive number greater zero");
+    }
+    if a.latest {
+        if !a.names.is_empty() {
+            bail!("--latest and containers cannot be used together");
+        }
+        a.names = vec![rt.latest_container()?.id().to_string()];
+    }
     let format = OutputFormat::parse(a.format.as_deref())?;
-    let mut previous = sample_all(rt, &a)?;
-    let clear = std::io::stdout().is_terminal();
+    let clear = std::io::stdout().is_terminal() && !a.no_stream && !a.no_reset;
+    // The first sample shows the averages since each container started, as
+    // podman's does; each later one the time since the previous.
+    let mut previous: Vec<StatsSample> = Vec::new();
     loop {
-        std::thread::sleep(STATS_INTERVAL);
         let current = sample_all(rt, &a)?;
         let stats: Vec<ContainerStats> = current
             .iter()
@@ -258,15 +281,16 @@ pub(super) fn stats(rt: &Runtime, a: StatsArgs) -> Result<u8> {
                 ContainerStats::between(prev, cur)
             })
             .collect();
-        if clear && !a.no_stream {
+        if clear {
             print!("\x1b[2J\x1b[H");
         }
-        print_stats(&format, &stats)?;
+        print_stats(&format, &stats, a.no_trunc)?;
         std::io::stdout().flush()?;
         if a.no_stream {
             return Ok(0);
         }
         previous = current;
+        std::thread::sleep(Duration::from_secs(a.interval));
     }
 }
 
