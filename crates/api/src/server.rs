@@ -375,7 +375,7 @@ pub async fn serve(opts: ServiceOptions) -> Result<()> {
                     }
                 }
                 Err(e) => {
-                    eprintln!("rpod: warning: accepting a connection: {e}");
+                    libpod::diagnostics::warn(format_args!("rpod: warning: accepting a connection: {e}"));
                     tokio::time::sleep(Duration::from_millis(50)).await;
                 }
             },

@@ -100,7 +100,10 @@ impl EventLog {
     /// operation that caused it; it is reported on stderr instead.
     pub fn write(&self, event: &Event) {
         if let Err(e) = self.try_write(event) {
-            eprintln!("rpod: warning: recording event {}: {e}", event.status);
+            crate::diagnostics::warn(format!(
+                "rpod: warning: recording event {}: {e}",
+                event.status
+            ));
         }
     }
 

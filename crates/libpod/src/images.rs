@@ -180,6 +180,14 @@ pub struct InspectRootFs {
     pub layers: Vec<String>,
 }
 
+/// The platform an imported image says it is for (`None`: this host's).
+#[derive(Debug, Clone, Default)]
+pub struct ImportPlatform {
+    pub architecture: Option<String>,
+    pub os: Option<String>,
+    pub variant: Option<String>,
+}
+
 impl Runtime {
     /// Imports a root file system tarball as a one-layer image. As in
     /// Podman, the history names the tarball by its digest, the comment is
@@ -192,6 +200,27 @@ impl Runtime {
         changes: &[String],
         message: Option<String>,
         created: Option<DateTime<Utc>>,
+    ) -> Result<storage::Image> {
+        self.import_image_for(
+            tar,
+            name,
+            changes,
+            message,
+            created,
+            &ImportPlatform::default(),
+        )
+    }
+
+    /// [`Self::import_image`], recording `platform` in the config
+    /// (`import --arch/--os/--variant`).
+    pub fn import_image_for(
+        &self,
+        tar: &mut dyn Read,
+        name: Option<&str>,
+        changes: &[String],
+        message: Option<String>,
+        created: Option<DateTime<Utc>>,
+        platform: &ImportPlatform,
     ) -> Result<storage::Image> {
         let config = apply_changes(changes)?;
         let names = match name {
@@ -214,6 +243,9 @@ impl Runtime {
                     comment: Some(message.unwrap_or_else(|| "imported from tarball".into())),
                     created_by: Some(format!("/bin/sh -c #(nop) ADD file:{hex} in /")),
                     created,
+                    architecture: platform.architecture.clone(),
+                    os: platform.os.clone(),
+                    variant: platform.variant.clone(),
                 },
             )?)
         });
@@ -235,6 +267,7 @@ impl Runtime {
         name: Option<&str>,
         changes: &[String],
         message: Option<String>,
+        platform: &ImportPlatform,
     ) -> Result<storage::Image> {
         // The store first: opening it empties its tmp/, where the download goes.
         self.store()?;
@@ -247,7 +280,7 @@ impl Runtime {
             crate::fetch::fetch_url(url, &mut file)?;
             let mut file =
                 std::fs::File::open(&path).ctx(|| format!("opening {}", path.display()))?;
-            self.import_image(&mut file, name, changes, message, None)
+            self.import_image_for(&mut file, name, changes, message, None, platform)
         })();
         let _ = std::fs::remove_file(&path);
         result.map_err(|e| e.naming_no_space(&format!("import of {url}")))

@@ -17,6 +17,7 @@ pub mod build;
 pub mod config;
 pub mod container;
 mod db;
+pub mod diagnostics;
 pub mod events;
 #[doc(hidden)]
 pub mod fault;

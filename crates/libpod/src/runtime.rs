@@ -28,6 +28,8 @@ pub struct RuntimeOptions {
     pub events_backend: Option<String>,
     /// `--hooks-dir`: replaces the configured hook directories when given.
     pub hooks_dirs: Vec<PathBuf>,
+    /// `--runtime-flag`: global flags for every OCI runtime call.
+    pub runtime_flags: Vec<String>,
 }
 
 impl RuntimeOptions {
@@ -54,6 +56,9 @@ impl RuntimeOptions {
         }
         for d in &self.hooks_dirs {
             args.extend(["--hooks-dir".to_string(), d.display().to_string()]);
+        }
+        for f in &self.runtime_flags {
+            args.extend(["--runtime-flag".to_string(), f.clone()]);
         }
         args
     }
@@ -145,6 +150,17 @@ impl Runtime {
         ] {
             crate::fsutil::ensure_private_dir(&dir, mode)?;
         }
+        crate::diagnostics::debug(format_args!(
+            "Using configuration {}, root {}, run root {}, state database {}",
+            options
+                .config_path
+                .as_deref()
+                .unwrap_or(Path::new(DEFAULT_CONFIG_PATH))
+                .display(),
+            paths.root.display(),
+            paths.run_root.display(),
+            paths.db().display()
+        ));
         let db = Db::open(&paths.db())?;
         let backend = options
             .events_backend
@@ -253,7 +269,8 @@ impl Runtime {
             let p = self.config.runtime_path(&wanted).map(Path::to_path_buf);
             (wanted, p)
         };
-        let oci = OciRuntime::find(&name, path.as_deref(), &self.paths.runtime_state(&name))?;
+        let oci = OciRuntime::find(&name, path.as_deref(), &self.paths.runtime_state(&name))?
+            .with_flags(&self.options.runtime_flags);
         Ok(self.oci.get_or_init(|| Arc::new(oci)).as_ref())
     }
 
@@ -497,7 +514,9 @@ impl Runtime {
         }
         let (_, failed) = self.start_boot_containers()?;
         for (name, e) in failed {
-            eprintln!("rpod: warning: starting container {name} after reboot: {e}");
+            crate::diagnostics::warn(format!(
+                "rpod: warning: starting container {name} after reboot: {e}"
+            ));
         }
         Ok(())
     }

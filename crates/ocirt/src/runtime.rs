@@ -30,6 +30,8 @@ pub struct OciRuntime {
     name: String,
     path: PathBuf,
     state_root: PathBuf,
+    /// Global flags given by the user (`--runtime-flag debug` → `--debug`).
+    flags: Vec<String>,
 }
 
 /// The status an OCI runtime reports for a container.
@@ -82,6 +84,7 @@ impl OciRuntime {
             name: name.to_string(),
             path,
             state_root: state_root.to_path_buf(),
+            flags: Vec::new(),
         })
     }
 
@@ -92,7 +95,26 @@ impl OciRuntime {
 
     /// Global arguments put before every subcommand.
     pub fn global_args(&self) -> Vec<String> {
-        vec!["--root".to_string(), self.state_root.display().to_string()]
+        let mut args = vec!["--root".to_string(), self.state_root.display().to_string()];
+        args.extend(self.flags.iter().cloned());
+        args
+    }
+
+    /// Adds global flags for every runtime call, as Podman's
+    /// `--runtime-flag`: `debug` is `--debug`, `log-format=json` is
+    /// `--log-format=json` (a flag given with its dashes is kept).
+    pub fn with_flags(mut self, flags: &[String]) -> Self {
+        self.flags = flags
+            .iter()
+            .map(|f| {
+                if f.starts_with('-') {
+                    f.clone()
+                } else {
+                    format!("--{f}")
+                }
+            })
+            .collect();
+        self
     }
 
     /// The container's init process as the runtime recorded it (runc's

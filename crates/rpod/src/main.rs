@@ -35,6 +35,14 @@ fn main() -> ExitCode {
             return ExitCode::from(ENGINE_ERROR);
         }
     };
+    // Podman's words and exit code for a bad level.
+    match cli.global.log_level.parse() {
+        Ok(level) => libpod::diagnostics::configure(level, cli.global.syslog),
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(1);
+        }
+    }
     if let Err(e) = apply_global_output(&cli.global) {
         eprintln!("Error: {e}");
         return ExitCode::from(ENGINE_ERROR);

@@ -308,3 +308,32 @@ fn symlink_entry(name: &str, target: &str) -> Vec<u8> {
     h[148..156].copy_from_slice(format!("{:06o}\0 ", sum).as_bytes());
     h
 }
+
+/// `import --arch/--os/--variant` record the platform as podman's do.
+#[test]
+fn import_records_the_platform_given_as_podman() {
+    let b = Both::new();
+    let tar = b.e.probe_tar();
+    let tar = tar.to_str().unwrap();
+    let args = [
+        "import",
+        "-q",
+        "--arch",
+        "arm64",
+        "--os",
+        "linux",
+        "--variant",
+        "v8",
+        tar,
+        "localhost/armbb",
+    ];
+    b.e.ok(&args);
+    b.p.ok(&args);
+    let fmt = ["inspect", "--format", "{{.Architecture}} {{.Os}}", "armbb"];
+    assert_eq!(b.e.ok(&fmt), "arm64 linux");
+    assert_eq!(b.e.ok(&fmt), b.p.ok(&fmt));
+    // (podman's image inspect has no Variant; the config keeps it.)
+    let out =
+        b.e.ok(&["image", "inspect", "--format", "{{.Architecture}}", "armbb"]);
+    assert_eq!(out, "arm64");
+}

@@ -67,6 +67,28 @@ fn push_then_pull_keeps_id_and_digest_and_policies_apply() {
         &dest,
         "true",
     ]);
+
+    // --all-tags: every tag of the repository, as podman pulls them.
+    let second = format!("{}/test/busybox:2", reg.host());
+    e.ok(&["push", "-q", "--tls-verify=false", "busybox", &second]);
+    let repo = format!("{}/test/busybox", reg.host());
+    let all = Engine::new();
+    let out = all.ok(&["pull", "-q", "-a", "--tls-verify=false", &repo]);
+    assert_eq!(out.lines().count(), 2, "{out}");
+    let mut tags: Vec<String> = all
+        .ok(&["images", "--format", "{{.Tag}}"])
+        .lines()
+        .map(str::to_string)
+        .collect();
+    tags.sort();
+    assert_eq!(tags, ["1", "2"]);
+    let p = Podman::new(&all);
+    let args = ["pull", "-q", "--all-tags", "--tls-verify=false", &dest];
+    assert_eq!(
+        all.rpod(&args).status.code(),
+        p.run(&args).status.code(),
+        "a tag with --all-tags"
+    );
 }
 
 #[test]
@@ -155,6 +177,32 @@ fn login_with_basic_auth_and_authfile() {
     let saved: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&authfile).unwrap()).unwrap();
     assert!(saved["auths"][reg.host()]["auth"].is_string(), "{saved}");
+    // --get-login reads it back as podman's does; -v names the file.
+    let get = ["login", "--get-login", "--authfile", af, &reg.host()];
+    assert_eq!(e.ok(&get), "alice");
+    let p = Podman::new(&e);
+    assert_eq!(p.ok(&get), "alice");
+    let other_host = ["login", "--get-login", "--authfile", af, "127.0.0.1:1"];
+    assert_eq!(
+        e.rpod(&other_host).status.code(),
+        p.run(&other_host).status.code()
+    );
+    let out = e.ok(&[
+        "login",
+        "-v",
+        "--tls-verify=false",
+        "--authfile",
+        af,
+        "-u",
+        "alice",
+        "-p",
+        "s3cret",
+        &reg.host(),
+    ]);
+    assert!(
+        out.contains(&format!("Used: {af}")) && out.contains("Login Succeeded!"),
+        "{out}"
+    );
     e.ok(&[
         "push",
         "-q",

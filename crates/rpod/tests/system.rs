@@ -323,3 +323,95 @@ fn prunes_prompt_filter_and_report_as_podman_does() {
         .ok(&["network", "ls", "--format", "{{.Name}}"])
         .contains(&nlab));
 }
+
+/// The global `--log-level` (podman's levels; `debug` says what the engine
+/// does, `error` silences warnings, a bad one is podman's message and exit
+/// code) and `--runtime-flag` (reaches the OCI runtime: an unknown flag
+/// makes runc refuse, as with podman).
+#[test]
+fn log_level_and_runtime_flag_as_podman() {
+    let b = Both::new();
+    let (ours, theirs) = (
+        b.e.rpod(&["--log-level", "bogus", "ps"]),
+        b.p.run(&["--log-level", "bogus", "ps"]),
+    );
+    assert_eq!(ours.status.code(), theirs.status.code());
+    assert_eq!(
+        String::from_utf8_lossy(&ours.stderr).trim(),
+        String::from_utf8_lossy(&theirs.stderr).trim()
+    );
+    let out = b.e.rpod(&[
+        "--log-level",
+        "debug",
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "probe",
+        "true",
+    ]);
+    assert!(out.status.success(), "{}", describe(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    for needle in ["level=debug", "Starting container", "state database"] {
+        assert!(err.contains(needle), "{needle}: {err}");
+    }
+    let quiet = b.e.rpod(&[
+        "--log-level=error",
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "probe",
+        "true",
+    ]);
+    assert!(
+        quiet.status.success() && quiet.stderr.is_empty(),
+        "{}",
+        describe(&quiet)
+    );
+    // A warning shows by default and not at --log-level error: a blkio
+    // weight this host cannot apply, or none on hosts that can.
+    let args = [
+        "create",
+        "--blkio-weight",
+        "300",
+        "--network",
+        "none",
+        "probe",
+        "true",
+    ];
+    let default = b.e.rpod(&args);
+    let mut silenced = vec!["--log-level", "error"];
+    silenced.extend(args);
+    let silenced = b.e.rpod(&silenced);
+    assert!(default.status.success() && silenced.status.success());
+    assert!(silenced.stderr.is_empty(), "{}", describe(&silenced));
+    // --runtime-flag reaches runc.
+    b.e.ok(&[
+        "--runtime-flag",
+        "debug",
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "probe",
+        "true",
+    ]);
+    let args = [
+        "--runtime-flag",
+        "no-such-flag",
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "probe",
+        "true",
+    ];
+    let (ours, theirs) = (b.e.rpod(&args), b.p.run(&args));
+    assert!(!ours.status.success() && !theirs.status.success());
+    assert!(
+        String::from_utf8_lossy(&ours.stderr).contains("no-such-flag"),
+        "{}",
+        describe(&ours)
+    );
+}

@@ -49,14 +49,22 @@ pub(crate) fn image_config(
         .typ("layers")
         .diff_ids(layers.iter().map(|l| l.diff_id.clone()).collect::<Vec<_>>())
         .build()?;
-    let config = ImageConfigurationBuilder::default()
+    let mut config = ImageConfigurationBuilder::default()
         .created(created)
-        .architecture(host_architecture())
-        .os(Os::Linux)
+        .architecture(
+            opts.architecture
+                .as_deref()
+                .map(Arch::from)
+                .unwrap_or_else(host_architecture),
+        )
+        .os(opts.os.as_deref().map(Os::from).unwrap_or(Os::Linux))
         .config(opts.config.clone())
         .rootfs(rootfs)
         .history(vec![history; layers.len()])
         .build()?;
+    if let Some(v) = &opts.variant {
+        config.set_variant(Some(v.clone()));
+    }
     Ok(config.to_string()?.into_bytes())
 }
 
@@ -198,6 +206,7 @@ mod tests {
             comment: Some("imported".into()),
             created_by: Some("rpod import".into()),
             created: None,
+            ..ImportOptions::default()
         };
         let bytes = image_config(&opts, &[layer()], Utc::now()).unwrap();
         let config: ImageConfiguration = serde_json::from_slice(&bytes).unwrap();

@@ -29,6 +29,11 @@ pub struct ImportOptions {
     pub created_by: Option<String>,
     /// When the image was created (now when `None`).
     pub created: Option<chrono::DateTime<chrono::Utc>>,
+    /// The platform recorded in the config (GOARCH and GOOS names; this
+    /// host's when `None`), and the CPU variant.
+    pub architecture: Option<String>,
+    pub os: Option<String>,
+    pub variant: Option<String>,
 }
 
 /// How to describe an image made by [`crate::Store::commit_container`]: the base image's

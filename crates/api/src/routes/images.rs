@@ -286,16 +286,35 @@ pub async fn create(
             .get("message")
             .filter(|m| !m.is_empty())
             .map(str::to_string);
+        // `platform=os[/arch[/variant]]`.
+        let mut parts = p
+            .get("platform")
+            .filter(|v| !v.is_empty())
+            .map(|v| v.split('/').map(str::to_string).collect::<Vec<_>>())
+            .unwrap_or_default()
+            .into_iter();
+        let platform = libpod::images::ImportPlatform {
+            os: parts.next(),
+            architecture: parts.next(),
+            variant: parts.next(),
+        };
         let result = if src == "-" {
             let mut reader = BodyReader::spawn(body);
             st.engine(move |rt| {
-                Ok(rt.import_image(&mut reader, name.as_deref(), &changes, message, None)?)
+                Ok(rt.import_image_for(
+                    &mut reader,
+                    name.as_deref(),
+                    &changes,
+                    message,
+                    None,
+                    &platform,
+                )?)
             })
             .await
         } else {
             let url = src.to_string();
             st.engine(move |rt| {
-                Ok(rt.import_image_url(&url, name.as_deref(), &changes, message)?)
+                Ok(rt.import_image_url(&url, name.as_deref(), &changes, message, &platform)?)
             })
             .await
         };

@@ -279,7 +279,7 @@ pub async fn save(st: AppState, names: Vec<String>) -> Result<Response> {
             )
         });
         if let Err(e) = result {
-            eprintln!("rpod: warning: saving images: {e}");
+            libpod::diagnostics::warn(format_args!("rpod: warning: saving images: {e}"));
         }
     });
     Ok(hijack::stream_response("application/x-tar", body))

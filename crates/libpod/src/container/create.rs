@@ -416,9 +416,9 @@ impl Runtime {
             let mut u = Ulimit::parse(text)?;
             let cap = own_hard(&u)?;
             if u.hard > cap {
-                eprintln!(
+                crate::diagnostics::warn(format!(
                     "rpod: warning: containers.default_ulimits {text:?} is above this process's hard limit {cap}: using {cap}"
-                );
+                ));
                 u.hard = cap;
                 u.soft = u.soft.min(cap);
             }

@@ -41,6 +41,10 @@ impl Container<'_> {
 
     /// [`Self::init`] with the lock held; from stopped it cleans up first.
     pub(crate) fn init_locked(&mut self) -> Result<()> {
+        crate::diagnostics::debug(format_args!(
+            "Creating container {} in the OCI runtime",
+            self.id()
+        ));
         if self.state.status == ContainerStatus::Stopped {
             self.cleanup_locked()?;
         }
@@ -367,7 +371,10 @@ impl Container<'_> {
         if self.config.rootfs.is_none() {
             if let Ok(store) = self.rt.store() {
                 if let Err(e) = store.unmount_container(self.id()) {
-                    eprintln!("rpod: warning: unmounting container {}: {e}", self.id());
+                    crate::diagnostics::warn(format!(
+                        "rpod: warning: unmounting container {}: {e}",
+                        self.id()
+                    ));
                 }
             }
         }

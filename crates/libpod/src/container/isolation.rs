@@ -300,7 +300,9 @@ impl BlkioLimits {
             return Ok(());
         };
         if !blkio_weight_supported() {
-            eprintln!("Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded.");
+            crate::diagnostics::warn(
+                "Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded.",
+            );
             self.weight = None;
         } else if !(10..=1000).contains(&w) {
             return Err(Error::InvalidArgument(format!(

@@ -534,13 +534,13 @@ impl Container<'_> {
                     match self.rt.netavark() {
                         Ok(nv) => {
                             if let Err(e) = nv.teardown(&netns, opts) {
-                                eprintln!(
+                                crate::diagnostics::warn(format!(
                                     "rpod: warning: network teardown of container {}: {e}",
                                     self.name()
-                                );
+                                ));
                             }
                         }
-                        Err(e) => eprintln!("rpod: warning: {e}"),
+                        Err(e) => crate::diagnostics::warn(format!("rpod: warning: {e}")),
                     }
                 }
                 for name in opts.networks.keys() {
@@ -550,7 +550,7 @@ impl Container<'_> {
         }
         if netns.exists() {
             if let Err(e) = network::netns::remove(&netns) {
-                eprintln!("rpod: warning: container {}: {e}", self.name());
+                crate::diagnostics::warn(format!("rpod: warning: container {}: {e}", self.name()));
             }
         }
         let _ = std::fs::remove_file(status_path);

@@ -52,6 +52,7 @@ impl Container<'_> {
             volumes,
             depend,
         } = opts;
+        crate::diagnostics::debug(format_args!("Removing container {}", self.id()));
         let dependents = self.rt.dependents_of(self.id())?;
         {
             let _guard = self.lock()?;
@@ -129,7 +130,9 @@ impl Container<'_> {
         if volumes {
             for name in self.anonymous_volumes() {
                 if let Err(e) = self.rt.remove_volume(&name, false) {
-                    eprintln!("rpod: warning: removing anonymous volume {name}: {e}");
+                    crate::diagnostics::warn(format!(
+                        "rpod: warning: removing anonymous volume {name}: {e}"
+                    ));
                 }
             }
         }

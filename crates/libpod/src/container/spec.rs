@@ -677,10 +677,10 @@ impl Container<'_> {
         let matching = match self.rt.hooks().and_then(|h| h.matching(&spec)) {
             Ok(m) => m,
             Err(e) => {
-                eprintln!(
+                crate::diagnostics::warn(format!(
                     "rpod: warning: poststop hooks of container {}: {e}",
                     self.name()
-                );
+                ));
                 return;
             }
         };
@@ -698,7 +698,7 @@ impl Container<'_> {
         let input = state.to_string().into_bytes();
         for hook in hooks {
             if let Err(e) = hook.run("poststop", &input) {
-                eprintln!("rpod: warning: container {}: {e}", self.name());
+                crate::diagnostics::warn(format!("rpod: warning: container {}: {e}", self.name()));
             }
         }
     }

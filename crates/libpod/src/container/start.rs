@@ -44,6 +44,7 @@ impl Container<'_> {
         // Taken before the process runs, so a quick exit never finishes
         // before it started.
         let started = Utc::now();
+        crate::diagnostics::debug(format_args!("Starting container {}", self.id()));
         crate::fault::point("start.before_runtime");
         if let Err(e) = self.rt.oci()?.start(self.id()) {
             // The process may already have exited (it failed at once).

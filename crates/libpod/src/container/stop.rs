@@ -16,6 +16,11 @@ impl Container<'_> {
     /// running is not an error.
     pub fn stop(&mut self, timeout: Option<u32>) -> Result<()> {
         let timeout = Duration::from_secs(u64::from(timeout.unwrap_or(self.config.stop_timeout)));
+        crate::diagnostics::debug(format_args!(
+            "Stopping container {} (timeout {}s)",
+            self.id(),
+            timeout.as_secs()
+        ));
         {
             let _guard = self.lock()?;
             match self.state.status {

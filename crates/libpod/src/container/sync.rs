@@ -177,20 +177,20 @@ impl Container<'_> {
                 self.cleanup_locked()?;
                 self.mark_restarting(level)?;
                 if let Err(e) = self.restart_pending_locked() {
-                    eprintln!(
+                    crate::diagnostics::warn(format!(
                         "rpod: warning: restarting container {} after its monitor died: {e}",
                         self.id()
-                    );
+                    ));
                 }
                 Ok(())
             }
             None if !self.config.auto_remove => self.cleanup_locked(),
             _ => {
                 if let Err(e) = self.spawn_exit_command() {
-                    eprintln!(
+                    crate::diagnostics::warn(format!(
                         "rpod: warning: container {}: {e}; cleaning up without its restart policy",
                         self.id()
-                    );
+                    ));
                     self.cleanup_locked()?;
                 }
                 Ok(())

@@ -67,6 +67,14 @@ pub fn lookup(path: &Path, host: &str) -> Result<Option<(String, String)>> {
     Ok(Some(parse_creds(&text)?))
 }
 
+/// The user logged into `host` in `path` (`login --get-login`).
+pub fn logged_in_user(path: &Path, host: &str) -> Result<String> {
+    match lookup(path, host)? {
+        Some((user, _)) => Ok(user),
+        None => Err(Error::InvalidArgument(format!("not logged into {host}"))),
+    }
+}
+
 /// Stores credentials for `host` in `path` (created with mode 0600, other entries kept).
 pub fn store(path: &Path, host: &str, user: &str, pass: &str) -> Result<()> {
     let mut file = read_file(path)?;

@@ -57,6 +57,36 @@ impl Runtime {
             .ok_or_else(|| Error::NoSuchImage(name.to_string()))
     }
 
+    /// `pull --all-tags`: every tag of the repository `name` (which names
+    /// the registry and no tag), pulled one after another.
+    pub fn pull_all_tags(
+        &self,
+        name: &str,
+        opts: &RegistryOptions,
+        progress: &dyn Progress,
+    ) -> Result<Vec<storage::Image>> {
+        let last = name.rsplit('/').next().unwrap_or(name);
+        if last.contains(':') || name.contains('@') {
+            return Err(Error::InvalidArgument(
+                "tag can't be used with --all-tags/-a".into(),
+            ));
+        }
+        let lists = self.search_tags(
+            name,
+            &super::search::SearchOptions {
+                registry: opts.clone(),
+                ..Default::default()
+            },
+        )?;
+        let mut images = Vec::new();
+        for list in lists {
+            for tag in &list.tags {
+                images.push(self.pull_image(&format!("{}:{tag}", list.name), opts, progress)?);
+            }
+        }
+        Ok(images)
+    }
+
     /// Applies a pull policy: returns the image to use, pulling it when the policy says so.
     /// `None` only with [`PullPolicy::Never`] and no local image.
     pub fn pull_with_policy(
@@ -91,6 +121,7 @@ impl Runtime {
         let platform = opts.platform.clone().unwrap_or_else(Platform::host);
         let mut last_err = None;
         for candidate in conf.candidates(name)? {
+            crate::diagnostics::debug(format_args!("Trying to pull {candidate}"));
             let host = host_of(&candidate).to_string();
             if conf.entry(&host).is_some_and(|e| e.blocked) {
                 last_err = Some(Error::InvalidArgument(format!(

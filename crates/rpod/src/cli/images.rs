@@ -137,6 +137,12 @@ pub struct PullArgs {
     /// Print only the image ID
     #[arg(short = 'q', long)]
     pub quiet: bool,
+    /// Pull every tag of the repository named
+    #[arg(short = 'a', long)]
+    pub all_tags: bool,
+    /// Docker's image verification switch: a no-op, as in Podman
+    #[arg(long)]
+    pub disable_content_trust: bool,
     /// Image names to pull
     #[arg(required = true)]
     pub names: Vec<String>,
@@ -152,6 +158,9 @@ pub struct PushArgs {
     /// Do not show progress
     #[arg(short = 'q', long)]
     pub quiet: bool,
+    /// Docker's image verification switch: a no-op, as in Podman
+    #[arg(long)]
+    pub disable_content_trust: bool,
     /// Local image
     pub image: String,
     /// Destination (default: the image name)
@@ -239,6 +248,12 @@ pub struct LoginArgs {
     /// Read the password from stdin
     #[arg(long)]
     pub password_stdin: bool,
+    /// Print the user logged into the registry instead (an error if none)
+    #[arg(long)]
+    pub get_login: bool,
+    /// Also print which authentication file was used
+    #[arg(short = 'v', long)]
+    pub verbose: bool,
     /// Registry
     pub registry_host: String,
 }
@@ -266,6 +281,15 @@ pub struct ImportArgs {
     /// Print only the image ID
     #[arg(short = 'q', long)]
     pub quiet: bool,
+    /// The architecture the image says it is for (default: this host's)
+    #[arg(long, value_name = "ARCH")]
+    pub arch: Option<String>,
+    /// The operating system the image says it is for (default: linux)
+    #[arg(long, value_name = "OS")]
+    pub os: Option<String>,
+    /// The CPU variant the image says it is for
+    #[arg(long, value_name = "VARIANT")]
+    pub variant: Option<String>,
     /// Tarball path, or - for stdin
     pub source: String,
     /// Name for the image

@@ -70,9 +70,15 @@ pub struct GlobalArgs {
     /// OCI hooks directory (repeatable; replaces the configured ones)
     #[arg(long = "hooks-dir", global = true, value_name = "DIR")]
     pub hooks_dirs: Vec<PathBuf>,
-    /// Log level (accepted for compatibility)
-    #[arg(long, global = true, value_name = "LEVEL", hide = true)]
-    pub log_level: Option<String>,
+    /// Print messages of this level and above: trace, debug, info, warn (the default), warning, error, fatal, panic
+    #[arg(long, global = true, value_name = "LEVEL", default_value = "warn")]
+    pub log_level: String,
+    /// Send the messages to syslog as well
+    #[arg(long, global = true)]
+    pub syslog: bool,
+    /// A global flag for the OCI runtime, without its leading dashes (repeatable)
+    #[arg(long, global = true, value_name = "FLAG")]
+    pub runtime_flag: Vec<String>,
     /// Send nothing to stdout
     #[arg(long, global = true)]
     pub noout: bool,

@@ -191,6 +191,9 @@ pub struct NetworkReloadArgs {
     /// Every running container
     #[arg(short = 'a', long)]
     pub all: bool,
+    /// The latest container
+    #[arg(short = 'l', long)]
+    pub latest: bool,
     /// Containers (names or IDs)
     pub names: Vec<String>,
 }

@@ -449,7 +449,9 @@ pub fn run(rt: &Runtime, mut args: RunArgs) -> Result<u8> {
             match rt.remove_image(&image, false) {
                 Ok(_) => {}
                 Err(e) if e.is_in_use() => {}
-                Err(e) => eprintln!("rpod: warning: removing image {image}: {e}"),
+                Err(e) => libpod::diagnostics::warn(format_args!(
+                    "rpod: warning: removing image {image}: {e}"
+                )),
             }
         }
     }

@@ -57,12 +57,18 @@ pub fn run_group(rt: &Runtime, cmd: ImageGroup) -> Result<u8> {
 }
 
 fn import(rt: &Runtime, a: ImportArgs) -> Result<u8> {
+    let platform = libpod::images::ImportPlatform {
+        architecture: a.arch.clone(),
+        os: a.os.clone(),
+        variant: a.variant.clone(),
+    };
     if a.source.starts_with("http://") || a.source.starts_with("https://") {
         let image = rt.import_image_url(
             &a.source,
             a.reference.as_deref(),
             &a.change,
             a.message.clone(),
+            &platform,
         )?;
         println!("{}{}", if a.quiet { "" } else { "sha256:" }, image.id);
         return Ok(0);
@@ -79,12 +85,13 @@ fn import(rt: &Runtime, a: ImportArgs) -> Result<u8> {
             .map(chrono::DateTime::<chrono::Utc>::from);
         (Box::new(file), mtime)
     };
-    let image = rt.import_image(
+    let image = rt.import_image_for(
         &mut reader,
         a.reference.as_deref(),
         &a.change,
         a.message.clone(),
         created,
+        &platform,
     )?;
     if a.quiet {
         println!("{}", image.id);

@@ -104,7 +104,7 @@ pub fn play(rt: &Runtime, a: KubePlayArgs) -> Result<u8> {
     };
     let report = rt.kube_play(&yaml, dir.as_deref(), &opts, &mut build_out)?;
     for w in &report.warnings {
-        eprintln!("Warning: {w}");
+        libpod::diagnostics::warn(format_args!("Warning: {w}"));
     }
     let mut out = String::new();
     if !report.secrets.is_empty() {

@@ -37,6 +37,7 @@ fn runtime_options(g: &GlobalArgs) -> RuntimeOptions {
         runtime: g.runtime.clone(),
         events_backend: g.events_backend.clone(),
         hooks_dirs: g.hooks_dirs.clone(),
+        runtime_flags: g.runtime_flag.clone(),
     }
 }
 

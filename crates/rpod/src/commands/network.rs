@@ -93,10 +93,16 @@ pub fn run(rt: &Runtime, g: NetworkGroup) -> Result<u8> {
             Ok(0)
         }
         NetworkGroup::Reload(a) => {
-            if !a.all && a.names.is_empty() {
-                bail!("give container names or --all");
+            if !a.all && !a.latest && a.names.is_empty() {
+                bail!("give container names, --all or --latest");
             }
-            let names = if a.all { Vec::new() } else { a.names.clone() };
+            let names = if a.all {
+                Vec::new()
+            } else if a.latest {
+                vec![rt.latest_container()?.id().to_string()]
+            } else {
+                a.names.clone()
+            };
             for id in rt.reload_networks(&names)? {
                 println!("{id}");
             }

@@ -23,6 +23,7 @@ pub fn run(g: &GlobalArgs, rt: &Runtime, a: ServiceArgs) -> Result<u8> {
         runtime: g.runtime.clone(),
         events_backend: g.events_backend.clone(),
         hooks_dirs: g.hooks_dirs.clone(),
+        runtime_flags: g.runtime_flag.clone(),
     };
     api::run(api::ServiceOptions {
         runtime: options,

@@ -62,6 +62,14 @@ pub fn pull(rt: &Runtime, a: PullArgs) -> Result<u8> {
     opts.platform = platform(&a)?;
     let policy: PullPolicy = a.policy.parse()?;
     let progress = CliProgress::new(a.quiet);
+    if a.all_tags {
+        for name in &a.names {
+            for image in rt.pull_all_tags(name, &opts, &progress)? {
+                println!("{}", image.id);
+            }
+        }
+        return Ok(0);
+    }
     for name in &a.names {
         match rt.pull_with_policy(name, policy, &opts, &progress)? {
             Some(image) => println!("{}", image.id),
@@ -327,6 +335,18 @@ pub fn search(rt: &Runtime, a: SearchArgs) -> Result<u8> {
 }
 
 pub fn login(rt: &Runtime, a: LoginArgs) -> Result<u8> {
+    let authfile = a
+        .registry
+        .authfile
+        .clone()
+        .unwrap_or_else(libpod::images::auth::default_auth_file);
+    if a.get_login {
+        println!(
+            "{}",
+            libpod::images::auth::logged_in_user(&authfile, &a.registry_host)?
+        );
+        return Ok(0);
+    }
     let opts = registry_options(&a.registry);
     let (user, password) = match (&a.registry.creds, &a.username) {
         (Some(creds), _) => {
@@ -353,6 +373,9 @@ pub fn login(rt: &Runtime, a: LoginArgs) -> Result<u8> {
     let mut opts = opts;
     opts.creds = None;
     rt.login(&a.registry_host, &user, &password, &opts)?;
+    if a.verbose {
+        println!("Used: {}", authfile.display());
+    }
     println!("Login Succeeded!");
     Ok(0)
 }
