@@ -5,7 +5,7 @@
 //! seed's dependency start); ports and networks are set on the pod.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -43,6 +43,10 @@ pub struct PodConfig {
     /// pod's containers join (`pod create --userns`, `--uidmap`).
     #[serde(default)]
     pub userns: bool,
+    /// Limits of the pod's cgroup, shared by all its containers
+    /// (`pod create --cpus`, `--memory`, …).
+    #[serde(default)]
+    pub resources: crate::container::Resources,
 }
 
 impl PodConfig {
@@ -73,6 +77,14 @@ pub struct PodCreateOptions {
     pub share_parent: bool,
     /// The infra container's user namespace, joined by the pod's containers.
     pub userns: crate::container::userns::UsernsOptions,
+    /// Limits of the pod's cgroup (memory, memory plus swap, CPUs, shares,
+    /// cpusets); they need the pod's own cgroup (`share_parent`).
+    pub resources: crate::container::Resources,
+    /// The infra container's name (default: the pod ID's first 12
+    /// characters and `-infra`).
+    pub infra_name: Option<String>,
+    /// A file the infra container's monitor writes its pid to.
+    pub infra_conmon_pidfile: Option<PathBuf>,
 }
 
 /// `pod inspect` output (Podman's field names).
@@ -100,6 +112,21 @@ pub struct PodInspect {
     pub shared_namespaces: Vec<String>,
     pub num_containers: usize,
     pub containers: Vec<PodInspectContainer>,
+    /// The pod cgroup's limits, under Podman's keys, each only when set.
+    #[serde(rename = "cpu_period", skip_serializing_if = "Option::is_none")]
+    pub cpu_period: Option<u64>,
+    #[serde(rename = "cpu_quota", skip_serializing_if = "Option::is_none")]
+    pub cpu_quota: Option<i64>,
+    #[serde(rename = "cpu_shares", skip_serializing_if = "Option::is_none")]
+    pub cpu_shares: Option<u64>,
+    #[serde(rename = "cpuset_cpus", skip_serializing_if = "Option::is_none")]
+    pub cpuset_cpus: Option<String>,
+    #[serde(rename = "cpuset_mems", skip_serializing_if = "Option::is_none")]
+    pub cpuset_mems: Option<String>,
+    #[serde(rename = "memory_limit", skip_serializing_if = "Option::is_none")]
+    pub memory_limit: Option<u64>,
+    #[serde(rename = "memory_swap", skip_serializing_if = "Option::is_none")]
+    pub memory_swap: Option<i64>,
 }
 
 /// A pod of `pod ps --format json` and the libpod API's pod list.
@@ -166,6 +193,123 @@ pub struct PodInspectContainer {
 
 /// The parent of pods' cgroups, beside containers' `/rpod/rpod-ID`.
 const POD_CGROUP_PARENT: &str = "/rpod";
+
+/// The cgroup hierarchies mounted here: (mount point, controllers; empty
+/// for the unified v2 hierarchy).
+fn cgroup_mounts() -> Vec<(PathBuf, Vec<String>)> {
+    let Ok(mounts) = std::fs::read_to_string("/proc/self/mountinfo") else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for line in mounts.lines() {
+        let Some((left, right)) = line.split_once(" - ") else {
+            continue;
+        };
+        let mut fields = right.split_whitespace();
+        let (Some(fstype), Some(_), Some(options)) = (fields.next(), fields.next(), fields.next())
+        else {
+            continue;
+        };
+        let Some(mount_point) = left.split_whitespace().nth(4) else {
+            continue;
+        };
+        match fstype {
+            "cgroup" => out.push((
+                PathBuf::from(mount_point),
+                options.split(',').map(str::to_string).collect(),
+            )),
+            "cgroup2" => out.push((PathBuf::from(mount_point), Vec::new())),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Creates the pod's cgroup `path` with `limits` (v1 controllers where
+/// mounted, else the unified hierarchy), so that every container below
+/// shares them.
+fn apply_pod_limits(path: &str, limits: &crate::container::Resources) -> Result<()> {
+    let mounts = cgroup_mounts();
+    let rel = path.trim_start_matches('/');
+    let v1 = |controller: &str| {
+        mounts
+            .iter()
+            .find(|(_, c)| c.iter().any(|x| x == controller))
+            .map(|(m, _)| m.join(rel))
+    };
+    let unified = mounts
+        .iter()
+        .find(|(_, c)| c.is_empty())
+        .map(|(m, _)| m.join(rel));
+    let write = |dir: &Path, file: &str, value: String| -> Result<()> {
+        std::fs::create_dir_all(dir).ctx(|| format!("creating {}", dir.display()))?;
+        let target = dir.join(file);
+        std::fs::write(&target, &value).ctx(|| format!("setting {} to {value}", target.display()))
+    };
+    let parent_value = |dir: &Path, file: &str| -> String {
+        dir.parent()
+            .and_then(|p| std::fs::read_to_string(p.join(file)).ok())
+            .map(|v| v.trim().to_string())
+            .unwrap_or_default()
+    };
+    let quota = limits.cpus.map(|c| ((c * 100_000.0) as i64, 100_000u64));
+    if let Some(dir) = v1("cpu") {
+        if let Some((q, period)) = quota {
+            write(&dir, "cpu.cfs_period_us", period.to_string())?;
+            write(&dir, "cpu.cfs_quota_us", q.to_string())?;
+        }
+        if let Some(shares) = limits.cpu_shares {
+            write(&dir, "cpu.shares", shares.to_string())?;
+        }
+    } else if let Some(dir) = &unified {
+        if let Some((q, period)) = quota {
+            write(dir, "cpu.max", format!("{q} {period}"))?;
+        }
+        if let Some(shares) = limits.cpu_shares {
+            let weight = 1 + (shares.clamp(2, 262_144) - 2) * 9999 / 262_142;
+            write(dir, "cpu.weight", weight.to_string())?;
+        }
+    }
+    if limits.cpuset_cpus.is_some() || limits.cpuset_mems.is_some() {
+        let dir = v1("cpuset").or_else(|| unified.clone());
+        if let Some(dir) = dir {
+            std::fs::create_dir_all(&dir).ctx(|| format!("creating {}", dir.display()))?;
+            // A v1 cpuset takes tasks only with both set: the parent's
+            // where one is not given.
+            let cpus = limits
+                .cpuset_cpus
+                .clone()
+                .unwrap_or_else(|| parent_value(&dir, "cpuset.cpus"));
+            let mems = limits
+                .cpuset_mems
+                .clone()
+                .unwrap_or_else(|| parent_value(&dir, "cpuset.mems"));
+            write(&dir, "cpuset.cpus", cpus)?;
+            write(&dir, "cpuset.mems", mems)?;
+        }
+    }
+    if let Some(dir) = v1("memory") {
+        if let Some(m) = limits.memory {
+            write(&dir, "memory.limit_in_bytes", m.to_string())?;
+        }
+        if let Some(s) = limits.memory_swap {
+            write(&dir, "memory.memsw.limit_in_bytes", s.to_string())?;
+        }
+    } else if let Some(dir) = &unified {
+        if let Some(m) = limits.memory {
+            write(dir, "memory.max", m.to_string())?;
+        }
+        if let (Some(s), Some(m)) = (limits.memory_swap, limits.memory) {
+            let swap = if s < 0 {
+                "max".to_string()
+            } else {
+                (s as u64).saturating_sub(m).to_string()
+            };
+            write(dir, "memory.swap.max", swap)?;
+        }
+    }
+    Ok(())
+}
 
 /// Removes the (empty) cgroup `path` from every mounted hierarchy; the
 /// runtime removes its containers' cgroups but not the parents it made.
@@ -236,7 +380,17 @@ impl Runtime {
                 format!("{}/rpod-pod-{id}", parent.trim_end_matches('/'))
             }),
             userns: false,
+            resources: opts.resources.clone(),
         };
+        opts.resources.validate()?;
+        let limited = opts.resources.has_memory()
+            || opts.resources.has_cpu()
+            || opts.resources.pids_limit.is_some();
+        if limited && config.cgroup_path.is_none() {
+            return Err(Error::InvalidArgument(
+                "resource limits of a pod need its own cgroup: drop --share-parent=false".into(),
+            ));
+        }
         if !self.db.add_pod(
             &id,
             &name,
@@ -246,6 +400,13 @@ impl Runtime {
             return Err(Error::InvalidArgument(format!(
                 "the pod name {name:?} is already in use"
             )));
+        }
+        if let (true, Some(path)) = (limited, &config.cgroup_path) {
+            if let Err(e) = apply_pod_limits(path, &opts.resources) {
+                remove_cgroup(path);
+                let _ = self.db.remove_pod(&id);
+                return Err(e);
+            }
         }
         if opts.infra {
             match self.create_infra(&config, &opts) {
@@ -257,6 +418,9 @@ impl Runtime {
                 Err(e) => {
                     let _ = self.db.remove_pod(&id);
                     let _ = std::fs::remove_dir_all(self.pod_dir(&id));
+                    if let Some(path) = &config.cgroup_path {
+                        remove_cgroup(path);
+                    }
                     return Err(e);
                 }
             }
@@ -286,7 +450,12 @@ impl Runtime {
             .clone()
             .unwrap_or_else(|| vec![INFRA_BINARY.to_string(), "-P".to_string()]);
         let infra = self.create_container(CreateOptions {
-            name: Some(format!("{}-infra", &pod.id[..12])),
+            name: Some(
+                opts.infra_name
+                    .clone()
+                    .unwrap_or_else(|| format!("{}-infra", &pod.id[..12])),
+            ),
+            conmon_pidfile: opts.infra_conmon_pidfile.clone(),
             rootfs: Some(rootfs.clone()),
             entrypoint: Some(entrypoint),
             hostname: pod.shares("uts").then(|| pod.hostname.clone()),
@@ -582,6 +751,13 @@ impl Runtime {
                     state: c.status().as_str().to_string(),
                 })
                 .collect(),
+            cpu_period: pod.resources.cpus.map(|_| 100_000),
+            cpu_quota: pod.resources.cpus.map(|c| (c * 100_000.0) as i64),
+            cpu_shares: pod.resources.cpu_shares,
+            cpuset_cpus: pod.resources.cpuset_cpus.clone(),
+            cpuset_mems: pod.resources.cpuset_mems.clone(),
+            memory_limit: pod.resources.memory,
+            memory_swap: pod.resources.memory_swap,
         })
     }
 

@@ -489,3 +489,116 @@ fn pod_logs_prefix_filter_and_tail_as_podman() {
         assert_eq!(sorted(&ours), sorted(&theirs), "{args:?}");
     }
 }
+
+/// `pod create`'s limits on the pod's cgroup (recorded under podman's
+/// inspect keys, in force for the containers below), `--infra-name`,
+/// `--replace`, `--label-file` and `--infra-conmon-pidfile`, against podman.
+#[test]
+fn pod_create_limits_names_replace_and_label_files_as_podman() {
+    let b = Both::new();
+    let labels = b.e.file("pod.labels");
+    std::fs::write(&labels, "tier=db\nowner=me\n").unwrap();
+    let pidfile = b.e.file("infra.pid");
+    let create = [
+        "pod",
+        "create",
+        "--name",
+        "lim",
+        "--cpus",
+        "0.5",
+        "--memory",
+        "64m",
+        "--memory-swap",
+        "128m",
+        "--cpu-shares",
+        "512",
+        "--cpuset-cpus",
+        "0",
+        "--infra-name",
+        "lim-infra",
+        "--label-file",
+        labels.to_str().unwrap(),
+    ];
+    b.p.ok(&create);
+    let mut ours = create.to_vec();
+    ours.extend(["--infra-conmon-pidfile", pidfile.to_str().unwrap()]);
+    b.e.ok(&ours);
+    let keys = [
+        "cpu_period",
+        "cpu_quota",
+        "cpu_shares",
+        "cpuset_cpus",
+        "memory_limit",
+        "memory_swap",
+    ];
+    let pick = |doc: serde_json::Value| -> Vec<serde_json::Value> {
+        let doc = if doc.is_array() { doc[0].clone() } else { doc };
+        keys.iter().map(|k| doc[k].clone()).collect()
+    };
+    let inspect = |ours: bool| -> serde_json::Value {
+        let args = ["pod", "inspect", "lim"];
+        serde_json::from_str(&if ours { b.e.ok(&args) } else { b.p.ok(&args) }).unwrap()
+    };
+    let (o, t) = (pick(inspect(true)), pick(inspect(false)));
+    assert_eq!(o, t);
+    assert_eq!(o[0], 100000);
+    let fmt = [
+        "pod",
+        "inspect",
+        "--format",
+        "{{.Labels.tier}} {{.Labels.owner}}",
+        "lim",
+    ];
+    assert_eq!(b.e.ok(&fmt), b.p.ok(&fmt));
+    let names = ["ps", "-a", "--filter", "pod=lim", "--format", "{{.Names}}"];
+    assert_eq!(b.e.ok(&names), b.p.ok(&names));
+    // --replace: without it the name is taken; with it the pod is new.
+    let again = ["pod", "create", "--name", "lim"];
+    assert_eq!(
+        b.e.rpod(&again).status.code(),
+        b.p.run(&again).status.code()
+    );
+    // In force: a member's process is below the pod's cgroup and limited.
+    b.e.ok(&[
+        "run", "-d", "--pod", "lim", "--name", "member", "probe", "sleep", "1000",
+    ]);
+    let pid = b.e.inspect_fmt("member", "{{.State.Pid}}");
+    let cgroup = std::fs::read_to_string(format!("/proc/{pid}/cgroup")).unwrap();
+    let memory = cgroup
+        .lines()
+        .find_map(|l| l.split_once(":memory:").map(|(_, p)| p.to_string()))
+        .expect("a memory cgroup");
+    let pod_dir = std::path::Path::new("/sys/fs/cgroup/memory").join(
+        std::path::Path::new(memory.trim_start_matches('/'))
+            .parent()
+            .unwrap(),
+    );
+    let read = |f: &str| {
+        std::fs::read_to_string(pod_dir.join(f))
+            .unwrap()
+            .trim()
+            .to_string()
+    };
+    assert_eq!(read("memory.limit_in_bytes"), (64u64 << 20).to_string());
+    let cpu_dir = std::path::Path::new("/sys/fs/cgroup/cpu")
+        .join(pod_dir.strip_prefix("/sys/fs/cgroup/memory").unwrap());
+    assert_eq!(
+        std::fs::read_to_string(cpu_dir.join("cpu.cfs_quota_us"))
+            .unwrap()
+            .trim(),
+        "50000"
+    );
+    assert_eq!(
+        std::fs::read_to_string(cpu_dir.join("cpu.shares"))
+            .unwrap()
+            .trim(),
+        "512"
+    );
+    let monitor = b.e.inspect_fmt("lim-infra", "{{.State.ConmonPid}}");
+    assert_eq!(std::fs::read_to_string(&pidfile).unwrap().trim(), monitor);
+    let replace = ["pod", "create", "--replace", "--name", "lim"];
+    b.e.ok(&replace);
+    b.p.ok(&replace);
+    assert!(!b.e.exists("member"));
+    assert!(!pod_dir.exists(), "the old pod's cgroup is removed");
+}

@@ -88,6 +88,48 @@ pub struct PodCreateArgs {
     /// Write the pod's ID to this file (which must not exist)
     #[arg(long, value_name = "FILE")]
     pub pod_id_file: Option<std::path::PathBuf>,
+    /// Remove a pod of the same name first, if there is one
+    #[arg(long)]
+    pub replace: bool,
+    /// Read labels from a file of KEY=VALUE lines
+    #[arg(long, value_name = "FILE")]
+    pub label_file: Vec<std::path::PathBuf>,
+    /// The infra container's name
+    #[arg(long, value_name = "NAME")]
+    pub infra_name: Option<String>,
+    /// Write the pid of the infra container's monitor to this file
+    #[arg(long, value_name = "FILE")]
+    pub infra_conmon_pidfile: Option<std::path::PathBuf>,
+    /// The user namespace's mapping from this name's /etc/subuid ranges
+    #[arg(long, value_name = "NAME")]
+    pub subuidname: Option<String>,
+    /// The user namespace's mapping from this name's /etc/subgid ranges
+    #[arg(long, value_name = "NAME")]
+    pub subgidname: Option<String>,
+    /// Memory limit of the pod's cgroup (e.g. 64m)
+    #[arg(short = 'm', long, value_name = "SIZE")]
+    pub memory: Option<String>,
+    /// Memory plus swap limit of the pod's cgroup, -1 for unlimited swap
+    #[arg(long, value_name = "SIZE", allow_hyphen_values = true)]
+    pub memory_swap: Option<String>,
+    /// CPUs of the pod's cgroup (e.g. 1.5)
+    #[arg(long, value_name = "N")]
+    pub cpus: Option<f64>,
+    /// CPU shares of the pod's cgroup (its relative weight)
+    #[arg(short = 'c', long, value_name = "SHARES")]
+    pub cpu_shares: Option<u64>,
+    /// CPUs the pod's containers may run on (0-3, 0,1)
+    #[arg(long, value_name = "CPUS")]
+    pub cpuset_cpus: Option<String>,
+    /// Memory nodes the pod's containers may use (0-3, 0,1)
+    #[arg(long, value_name = "NODES")]
+    pub cpuset_mems: Option<String>,
+    /// Block I/O weight of the infra container, relative (10 to 1000)
+    #[arg(long, value_name = "WEIGHT")]
+    pub blkio_weight: Option<String>,
+    /// Block I/O weight of one device for the infra container: DEVICE:WEIGHT
+    #[arg(long, value_name = "DEVICE:WEIGHT")]
+    pub blkio_weight_device: Vec<String>,
     /// The infra container's command
     #[arg(long, value_name = "COMMAND")]
     pub infra_command: Option<String>,

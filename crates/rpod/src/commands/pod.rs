@@ -157,9 +157,46 @@ fn create(rt: &Runtime, a: PodCreateArgs) -> Result<u8> {
             c.split_whitespace().map(str::to_string).collect()
         }
     });
+    if let (true, Some(name)) = (a.replace, a.name.as_deref()) {
+        match rt.pod(name) {
+            Ok(old) => {
+                rt.pod_remove(&old, true, None)?;
+            }
+            Err(e) if e.is_not_found() => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let mut labels = std::collections::BTreeMap::new();
+    for file in &a.label_file {
+        for line in libpod::container::options::parse_env_file(file)? {
+            let (k, v) = parse_key_value(&line);
+            labels.insert(k, v);
+        }
+    }
+    labels.extend(a.labels.iter().map(|l| parse_key_value(l)));
+    let resources = libpod::container::Resources {
+        memory: a
+            .memory
+            .as_deref()
+            .map(libpod::container::options::parse_size)
+            .transpose()?,
+        memory_swap: a
+            .memory_swap
+            .as_deref()
+            .map(libpod::container::options::parse_memory_swap)
+            .transpose()?,
+        cpus: a.cpus,
+        cpu_shares: a.cpu_shares,
+        cpuset_cpus: a.cpuset_cpus.clone(),
+        cpuset_mems: a.cpuset_mems.clone(),
+        ..Default::default()
+    };
     let pod = rt.create_pod(PodCreateOptions {
         name: a.name.clone(),
-        labels: a.labels.iter().map(|l| parse_key_value(l)).collect(),
+        labels,
+        resources,
+        infra_name: a.infra_name.clone(),
+        infra_conmon_pidfile: a.infra_conmon_pidfile.clone(),
         hostname: a.hostname.clone(),
         // `--share ""` shares nothing.
         share: a
@@ -181,8 +218,8 @@ fn create(rt: &Runtime, a: PodCreateArgs) -> Result<u8> {
             a.userns.as_deref(),
             &a.uidmap,
             &a.gidmap,
-            None,
-            None,
+            a.subuidname.as_deref(),
+            a.subgidname.as_deref(),
         )?,
     })?;
     if let Some(f) = &a.pod_id_file {
@@ -221,6 +258,16 @@ fn pod_isolation(a: &PodCreateArgs) -> Result<libpod::container::isolation::Isol
         blkio: BlkioLimits {
             read_bps: rates("device-read-bps", &a.device_read_bps)?,
             write_bps: rates("device-write-bps", &a.device_write_bps)?,
+            weight: a
+                .blkio_weight
+                .as_deref()
+                .map(BlkioLimits::parse_weight)
+                .transpose()?,
+            weight_device: a
+                .blkio_weight_device
+                .iter()
+                .map(|t| BlkioLimits::parse_weight_device(t))
+                .collect::<libpod::Result<_>>()?,
             ..BlkioLimits::default()
         },
         sysctls: a
