@@ -201,6 +201,7 @@ mod tests {
             devices: Vec::new(),
             cgroup_path: None,
             userns: false,
+            resources: Default::default(),
         }
     }
 
