@@ -1121,3 +1121,77 @@ fn update_changes_limits_in_force_and_on_record() {
         "unchanged after a refusal"
     );
 }
+
+/// `container cleanup` as podman's: prints what it cleaned, refuses a
+/// running container (also under `--all`), `--exec` names a session that
+/// must exist, `--rm --rmi` takes the container and its unused image.
+#[test]
+fn container_cleanup_flags_as_podman() {
+    let b = Both::new();
+    for args in [
+        &["tag", "probe", "localhost/throwaway"][..],
+        &[
+            "run",
+            "--network",
+            "none",
+            "--name",
+            "done",
+            "probe",
+            "true",
+        ],
+        &[
+            "run",
+            "--network",
+            "none",
+            "--name",
+            "gone",
+            "localhost/throwaway",
+            "true",
+        ],
+        &[
+            "run",
+            "-d",
+            "--network",
+            "none",
+            "--name",
+            "up",
+            "probe",
+            "sleep",
+            "1000",
+        ],
+    ] {
+        b.e.ok(args);
+        b.p.ok(args);
+    }
+    let same = |args: &[&str]| {
+        let (ours, theirs) = (b.e.rpod(args), b.p.run(args));
+        assert_eq!(
+            ours.status.code(),
+            theirs.status.code(),
+            "{args:?}: {}",
+            describe(&ours)
+        );
+        (
+            String::from_utf8_lossy(&ours.stdout).to_string(),
+            String::from_utf8_lossy(&theirs.stdout).to_string(),
+        )
+    };
+    let (o, t) = same(&["container", "cleanup", "done"]);
+    assert_eq!((o.as_str(), t.as_str()), ("done\n", "done\n"));
+    same(&["container", "cleanup", "up"]);
+    same(&["container", "cleanup", "-a"]);
+    same(&["container", "cleanup", "--exec", "nosuchsession", "up"]);
+    same(&["container", "cleanup", "--rm", "--rmi", "gone"]);
+    for ours in [true, false] {
+        let args = ["image", "exists", "localhost/throwaway"];
+        let code = if ours {
+            b.e.rpod(&args)
+        } else {
+            b.p.run(&args)
+        }
+        .status
+        .code();
+        assert_eq!(code, Some(1), "ours={ours}: the unused image is removed");
+    }
+    assert!(!b.e.exists("gone"));
+}

@@ -466,3 +466,42 @@ fn commit_iidfile_and_include_volumes_as_podman() {
         b.e.ok(&["commit", "-q", "--iidfile", file.to_str().unwrap(), "cv"]);
     assert_eq!(std::fs::read_to_string(&file).unwrap(), id);
 }
+
+/// `cp --archive=false` keeps the copied file's owner; by default it is
+/// the container's user, as podman's does.
+#[test]
+fn cp_archive_decides_the_owner_as_podman() {
+    let b = Both::new();
+    let src = b.e.file("owned");
+    std::fs::write(&src, "hi\n").unwrap();
+    std::os::unix::fs::chown(&src, Some(1234), Some(1234)).unwrap();
+    let run = [
+        "run",
+        "-d",
+        "--network",
+        "none",
+        "--name",
+        "cpc",
+        "probe",
+        "sleep",
+        "1000",
+    ];
+    b.e.ok(&run);
+    b.p.ok(&run);
+    let s = src.to_str().unwrap();
+    for (flags, dest) in [
+        (&[][..], "/f1"),
+        (&["-a=false"][..], "/f2"),
+        (&["--archive=false"][..], "/f3"),
+    ] {
+        let mut args = vec!["cp"];
+        args.extend_from_slice(flags);
+        let target = format!("cpc:{dest}");
+        args.extend([s, target.as_str()]);
+        b.e.ok(&args);
+        b.p.ok(&args);
+        let stat = ["exec", "cpc", "stat", "-c", "%u:%g", dest];
+        assert_eq!(b.e.ok(&stat), b.p.ok(&stat), "{flags:?}");
+    }
+    assert_eq!(b.e.ok(&["exec", "cpc", "stat", "-c", "%u", "/f2"]), "1234");
+}

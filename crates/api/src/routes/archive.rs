@@ -218,7 +218,7 @@ pub async fn put(
         let mut c = rt.container(&id)?;
         let mut file = spool_in(reader)?;
         check_archive(&mut file)?;
-        c.copy_in(CopySource::Tar(&mut file), &path)
+        c.copy_in(CopySource::Tar(&mut file), &path, true)
             .map_err(not_found_path)
     })
     .await?;

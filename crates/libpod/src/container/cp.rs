@@ -68,26 +68,27 @@ impl Container<'_> {
                         nix::unistd::geteuid().as_raw(),
                         nix::unistd::getegid().as_raw(),
                     );
-                    transfer(&from, src, &to, &dest.to_string_lossy(), owner)
+                    transfer(&from, src, &to, &dest.to_string_lossy(), Some(owner))
                 }
             }
         })
     }
 
-    /// Copies a host path or a tar stream to `dest` (a path in the container). Files
-    /// are owned by the container's user.
-    pub fn copy_in(&mut self, source: CopySource<'_>, dest: &str) -> Result<()> {
+    /// Copies a host path or a tar stream to `dest` (a path in the container). With
+    /// `chown` (`cp --archive`, the default) the files are owned by the container's
+    /// user, else they keep the owners they have.
+    pub fn copy_in(&mut self, source: CopySource<'_>, dest: &str, chown: bool) -> Result<()> {
         let name = self.name().to_string();
-        self.copy_in_inner(source, dest)
+        self.copy_in_inner(source, dest, chown)
             .map_err(|e| e.naming_no_space(&format!("copy into container {name}")))
     }
 
-    fn copy_in_inner(&mut self, source: CopySource<'_>, dest: &str) -> Result<()> {
+    fn copy_in_inner(&mut self, source: CopySource<'_>, dest: &str, chown: bool) -> Result<()> {
         let name = self.name().to_string();
         let user = self.config.user.clone();
         let mapped = self.mount_for(dest)?;
         self.with_rootfs(|root| {
-            let owner = super::spec::resolve_user(root, &user).unwrap_or((0, 0));
+            let owner = chown.then(|| super::spec::resolve_user(root, &user).unwrap_or((0, 0)));
             let (root, dest_in_root) = match &mapped {
                 Some((host, rel)) => (host.as_path(), rel.as_str()),
                 None => (root, dest),
@@ -102,7 +103,7 @@ impl Container<'_> {
                             "destination {dest:?} must be a directory when copying from stdin"
                         ))
                     })?;
-                    unpack(input, &dir, UnpackOptions { owner: Some(owner) }).map_err(Error::from)
+                    unpack(input, &dir, UnpackOptions { owner }).map_err(Error::from)
                 }
                 CopySource::Path(src) => {
                     let text = src.to_string_lossy().into_owned();
@@ -233,7 +234,13 @@ fn plan(
 }
 
 /// Packs `from` in one thread and unpacks it below `to` in this one, through a pipe.
-fn transfer(from: &Located, src: &str, to: &Located, dest: &str, owner: (u32, u32)) -> Result<()> {
+fn transfer(
+    from: &Located,
+    src: &str,
+    to: &Located,
+    dest: &str,
+    owner: Option<(u32, u32)>,
+) -> Result<()> {
     let (dir, top) = plan(from, src, to, dest)?;
     let (reader, writer) = nix::unistd::pipe()
         .map_err(std::io::Error::from)
@@ -242,7 +249,7 @@ fn transfer(from: &Located, src: &str, to: &Located, dest: &str, owner: (u32, u3
     let mut writer = std::fs::File::from(writer);
     std::thread::scope(|scope| {
         let packer = scope.spawn(move || pack(from, top.as_deref(), &mut writer));
-        let unpacked = unpack(&mut reader, &dir, UnpackOptions { owner: Some(owner) });
+        let unpacked = unpack(&mut reader, &dir, UnpackOptions { owner });
         drop(reader);
         let packed = packer.join().unwrap_or_else(|_| {
             Err(storage::Error::Archive(std::io::Error::other(

@@ -200,6 +200,26 @@ impl Container<'_> {
         self.save()
     }
 
+    /// `container cleanup --exec SESSION`: forgets the exec session, which
+    /// must have ended.
+    pub fn cleanup_exec_session(&mut self, session: &str) -> Result<()> {
+        let _guard = self.lock()?;
+        let Some(s) = self.state.exec_sessions.get(session) else {
+            return Err(Error::InvalidArgument(format!(
+                "container {} has no exec session with ID {session}: no such exec session",
+                self.id()
+            )));
+        };
+        if process_alive(s.pid) {
+            return Err(Error::InvalidArgument(format!(
+                "exec session {session} of container {} is still running: cannot clean it up",
+                self.id()
+            )));
+        }
+        self.state.exec_sessions.remove(session);
+        self.save()
+    }
+
     /// Exec sessions whose process still runs (others are forgotten).
     pub(crate) fn live_exec_sessions(&mut self) -> Vec<String> {
         self.state.exec_sessions.retain(|_, s| process_alive(s.pid));

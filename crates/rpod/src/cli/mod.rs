@@ -1105,6 +1105,18 @@ pub struct CleanupArgs {
     /// Remove the container after cleaning up
     #[arg(long)]
     pub rm: bool,
+    /// Remove the container's image after cleaning up, unless something else uses it
+    #[arg(long)]
+    pub rmi: bool,
+    /// Clean up every container
+    #[arg(short = 'a', long)]
+    pub all: bool,
+    /// Clean up the latest container
+    #[arg(short = 'l', long)]
+    pub latest: bool,
+    /// Forget this ended exec session of the container instead
+    #[arg(long, value_name = "SESSION")]
+    pub exec: Option<String>,
     /// Set by rpod-monitor: a container that is already gone is not an error
     #[arg(long, hide = true)]
     pub from_monitor: bool,

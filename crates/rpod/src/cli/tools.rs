@@ -21,6 +21,10 @@ pub enum ToolsCommand {
 
 #[derive(Debug, Args)]
 pub struct CpArgs {
+    /// Give the copied files the container's user as owner (default true; false keeps their owners)
+    #[arg(short = 'a', long, default_value_t = true, action = clap::ArgAction::Set,
+          value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    pub archive: bool,
     /// Source: CONTAINER:PATH or a host path (- for a tar stream on stdin)
     pub source: String,
     /// Destination: CONTAINER:PATH or a host path (- for a tar stream on stdout)

@@ -914,23 +914,42 @@ pub fn prune(rt: &Runtime, a: &PruneArgs) -> Result<u8> {
 }
 
 pub fn cleanup(rt: &Runtime, a: CleanupArgs) -> Result<u8> {
-    each_named(
-        rt,
-        &ContainerSelection::named(&a.names),
-        a.from_monitor,
-        |c, _| {
-            let result = if a.from_monitor {
-                c.handle_exit()
-            } else {
-                c.cleanup(a.rm).map(drop)
-            };
-            match result {
-                Ok(()) => Ok(()),
-                Err(libpod::Error::NoSuchContainer(_)) if a.from_monitor => Ok(()),
+    if let Some(session) = &a.exec {
+        let [name] = a.names.as_slice() else {
+            bail!("--exec needs exactly one container");
+        };
+        rt.container(name)?.cleanup_exec_session(session)?;
+        return Ok(0);
+    }
+    let sel = selection(&a.names, a.all, a.latest, &[])?;
+    each_named(rt, &sel, a.from_monitor, |c, given| {
+        if a.from_monitor {
+            return match c.handle_exit() {
+                Ok(()) | Err(libpod::Error::NoSuchContainer(_)) => Ok(()),
                 Err(e) => Err(e.into()),
+            };
+        }
+        // By the name it was made from (another name of the image stays).
+        let image = c
+            .config()
+            .image_name
+            .clone()
+            .or(c.config().image_id.clone());
+        if !c.cleanup(a.rm)? && c.status().is_active() {
+            return Err(libpod::Error::InvalidState {
+                id: c.id().to_string(),
+                state: c.status(),
+                action: "refusing to clean up a running or paused container".into(),
             }
-        },
-    )
+            .into());
+        }
+        if let (true, Some(image)) = (a.rmi, image) {
+            // An image another container or name keeps stays, as in Podman.
+            let _ = rt.remove_image(&image, false);
+        }
+        println!("{given}");
+        Ok(())
+    })
 }
 
 pub fn healthcheck(rt: &Runtime, name: &str) -> Result<u8> {

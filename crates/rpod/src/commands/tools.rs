@@ -66,9 +66,9 @@ fn cp(rt: &Runtime, a: CpArgs) -> Result<u8> {
             if a.source == "-" {
                 let stdin = std::io::stdin();
                 let mut lock = stdin.lock();
-                c.copy_in(CopySource::Tar(&mut lock), path)?;
+                c.copy_in(CopySource::Tar(&mut lock), path, a.archive)?;
             } else {
-                c.copy_in(CopySource::Path(Path::new(&a.source)), path)?;
+                c.copy_in(CopySource::Path(Path::new(&a.source)), path, a.archive)?;
             }
         }
     }
