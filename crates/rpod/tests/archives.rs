@@ -255,3 +255,63 @@ fn image_config_is_honoured_by_run() {
     assert_eq!(history, "test");
     assert!(e.ok(&["image", "tree", "crafted"]).contains("Image Layers"));
 }
+
+/// `save` as podman's: without `-m` the extra arguments are more names
+/// for the first image in the archive; with `-m` each is an image, one
+/// entry per image whatever the names it is asked by.
+#[test]
+fn save_extra_names_and_multi_image_archives_as_podman() {
+    let b = Both::new();
+    let manifest = |e_ours: bool, args: &[&str], file: &str| -> serde_json::Value {
+        let path = b.e.file(file);
+        let mut full = vec!["save", "-q", "-o", path.to_str().unwrap()];
+        full.extend_from_slice(args);
+        if e_ours {
+            b.e.ok(&full);
+        } else {
+            b.p.ok(&full);
+        }
+        let out = std::process::Command::new("tar")
+            .args(["-xOf", path.to_str().unwrap(), "manifest.json"])
+            .output()
+            .unwrap();
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    for args in [&["tag", "probe", "localhost/second"][..]] {
+        b.e.ok(args);
+        b.p.ok(args);
+    }
+    let tags = |m: &serde_json::Value| -> Vec<Vec<String>> {
+        m.as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                let mut v: Vec<String> = e["RepoTags"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|t| t.as_str().unwrap().to_string())
+                    .collect();
+                v.sort();
+                v
+            })
+            .collect()
+    };
+    let args = ["localhost/probe:latest", "localhost/extra:t1"];
+    assert_eq!(
+        tags(&manifest(true, &args, "o1.tar")),
+        tags(&manifest(false, &args, "p1.tar"))
+    );
+    let args = ["-m", "localhost/probe:latest", "localhost/second:latest"];
+    let ours = tags(&manifest(true, &args, "o2.tar"));
+    assert_eq!(ours, tags(&manifest(false, &args, "p2.tar")));
+    // Two names of one image: one entry with both.
+    assert_eq!(
+        ours,
+        [["localhost/probe:latest", "localhost/second:latest"]]
+    );
+    let (code, err) =
+        b.e.fails(&["save", "--compress", "-o", "/dev/null", "probe"]);
+    assert_eq!(code, 125);
+    assert!(err.contains("docker-dir"), "{err}");
+}

@@ -153,23 +153,46 @@ impl Runtime {
         if references.is_empty() {
             return Err(Error::InvalidArgument("no image to save".into()));
         }
-        let images = references
-            .iter()
-            .map(|r| self.saved_image(r))
-            .collect::<Result<Vec<_>>>()?;
-        match (format, target) {
-            (ArchiveFormat::OciDir, SaveTarget::Directory(dir)) => write_oci_dir(&images, dir),
-            (ArchiveFormat::OciArchive, SaveTarget::Stream(out)) => write_oci_archive(&images, out),
-            (ArchiveFormat::DockerArchive, SaveTarget::Stream(out)) => {
-                write_docker_archive(&images, out)
+        // One entry per image, with every name it was asked by (as Podman
+        // and Docker write them).
+        let mut images: Vec<SavedImage> = Vec::new();
+        for r in references {
+            let image = self.saved_image(r)?;
+            match images.iter_mut().find(|i| i.config_hex == image.config_hex) {
+                Some(known) => {
+                    for n in image.names {
+                        if !known.names.contains(&n) {
+                            known.names.push(n);
+                        }
+                    }
+                }
+                None => images.push(image),
             }
-            (ArchiveFormat::OciDir, SaveTarget::Stream(_)) => Err(Error::InvalidArgument(
-                "oci-dir needs an output directory (-o DIR)".into(),
-            )),
-            (_, SaveTarget::Directory(_)) => Err(Error::InvalidArgument(
-                "archive formats write to a file or stdout".into(),
-            )),
         }
+        write_saved(&images, format, target)
+    }
+
+    /// `save IMAGE TAG…` (Podman without `--multi-image-archive`): one
+    /// image, recorded under the extra `tags` too (first) and its name.
+    pub fn save_image_tagged(
+        &self,
+        reference: &str,
+        tags: &[String],
+        format: ArchiveFormat,
+        target: SaveTarget<'_>,
+    ) -> Result<()> {
+        let mut image = self.saved_image(reference)?;
+        let mut names = tags
+            .iter()
+            .map(|t| storage::normalize_name(t).map_err(Error::from))
+            .collect::<Result<Vec<_>>>()?;
+        for n in image.names.drain(..) {
+            if !names.contains(&n) {
+                names.push(n);
+            }
+        }
+        image.names = names;
+        write_saved(&[image], format, target)
     }
 
     /// Loads every image of an archive (a file, `-` for `input`, or an OCI layout directory).
@@ -831,4 +854,21 @@ fn write_docker_archive(images: &[SavedImage], out: &mut dyn Write) -> Result<()
         .into_inner()
         .and_then(|w| w.flush())
         .map_err(io_err("writing the archive"))
+}
+
+/// Writes the images in `format` to `target`.
+fn write_saved(images: &[SavedImage], format: ArchiveFormat, target: SaveTarget<'_>) -> Result<()> {
+    match (format, target) {
+        (ArchiveFormat::OciDir, SaveTarget::Directory(dir)) => write_oci_dir(images, dir),
+        (ArchiveFormat::OciArchive, SaveTarget::Stream(out)) => write_oci_archive(images, out),
+        (ArchiveFormat::DockerArchive, SaveTarget::Stream(out)) => {
+            write_docker_archive(images, out)
+        }
+        (ArchiveFormat::OciDir, SaveTarget::Stream(_)) => Err(Error::InvalidArgument(
+            "oci-dir needs an output directory (-o DIR)".into(),
+        )),
+        (_, SaveTarget::Directory(_)) => Err(Error::InvalidArgument(
+            "archive formats write to a file or stdout".into(),
+        )),
+    }
 }

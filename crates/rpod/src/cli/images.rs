@@ -178,6 +178,15 @@ pub struct SaveArgs {
     /// Do not show progress
     #[arg(short = 'q', long)]
     pub quiet: bool,
+    /// Every argument is an image of its own (default: the first is the image, the others more names for it)
+    #[arg(short = 'm', long)]
+    pub multi_image_archive: bool,
+    /// Compress layers for the docker-dir format (rpod does not write it: refused)
+    #[arg(long)]
+    pub compress: bool,
+    /// Write OCI layers uncompressed as they are stored (rpod never compresses them)
+    #[arg(long)]
+    pub uncompressed: bool,
     /// Images to save
     #[arg(required = true)]
     pub images: Vec<String>,

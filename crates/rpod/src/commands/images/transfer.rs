@@ -91,16 +91,28 @@ pub fn push(rt: &Runtime, a: PushArgs) -> Result<u8> {
 
 pub fn save(rt: &Runtime, a: SaveArgs) -> Result<u8> {
     let format: ArchiveFormat = a.format.parse()?;
+    if a.compress {
+        bail!("--compress is for the docker-dir format, which rpod does not write");
+    }
+    // Podman: without -m the first argument is the image and the others
+    // more names for it in the archive.
+    let save = |target: SaveTarget<'_>| -> libpod::Result<()> {
+        if a.multi_image_archive || a.images.len() == 1 {
+            rt.save_images(&a.images, format, target)
+        } else {
+            rt.save_image_tagged(&a.images[0], &a.images[1..], format, target)
+        }
+    };
     match (format, &a.output) {
         (ArchiveFormat::OciDir, Some(dir)) => {
-            rt.save_images(&a.images, format, SaveTarget::Directory(dir))?;
+            save(SaveTarget::Directory(dir))?;
         }
         (ArchiveFormat::OciDir, None) => bail!("oci-dir needs an output directory (-o DIR)"),
         (_, Some(path)) => {
             let file =
                 File::create(path).with_context(|| format!("creating {}", path.display()))?;
             let mut out = BufWriter::with_capacity(1 << 20, file);
-            let res = rt.save_images(&a.images, format, SaveTarget::Stream(&mut out));
+            let res = save(SaveTarget::Stream(&mut out));
             if let Err(e) = res.and_then(|()| {
                 out.flush().map_err(|source| libpod::Error::Io {
                     context: format!("writing {}", path.display()),
@@ -117,7 +129,7 @@ pub fn save(rt: &Runtime, a: SaveArgs) -> Result<u8> {
                 bail!("refusing to write an archive to a terminal: use -o FILE or redirect stdout");
             }
             let mut out = BufWriter::with_capacity(1 << 20, stdout.lock());
-            rt.save_images(&a.images, format, SaveTarget::Stream(&mut out))?;
+            save(SaveTarget::Stream(&mut out))?;
             out.flush().context("writing to stdout")?;
         }
     }
