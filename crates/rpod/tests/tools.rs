@@ -505,3 +505,47 @@ fn cp_archive_decides_the_owner_as_podman() {
     }
     assert_eq!(b.e.ok(&["exec", "cpc", "stat", "-c", "%u", "/f2"]), "1234");
 }
+
+/// `commit --format docker` records Docker's manifest type, the default
+/// OCI's, as podman's; a bad format is podman's error.
+#[test]
+fn commit_format_picks_the_manifest_type_as_podman() {
+    let b = Both::new();
+    let run = [
+        "run",
+        "--network",
+        "none",
+        "--name",
+        "cf",
+        "probe",
+        "sh",
+        "-c",
+        "echo x > /made",
+    ];
+    b.e.ok(&run);
+    b.p.ok(&run);
+    for (flags, image) in [
+        (&[][..], "asoci"),
+        (&["-f", "docker"][..], "asdocker"),
+        (&["--format=oci"][..], "asoci2"),
+    ] {
+        let mut args = vec!["commit", "-q"];
+        args.extend_from_slice(flags);
+        args.extend(["cf", image]);
+        b.e.ok(&args);
+        b.p.ok(&args);
+        let fmt = ["image", "inspect", "--format", "{{.ManifestType}}", image];
+        assert_eq!(b.e.ok(&fmt), b.p.ok(&fmt), "{flags:?}");
+        assert_eq!(
+            b.e.ok(&["run", "--rm", "--network", "none", image, "cat", "/made"]),
+            "x"
+        );
+    }
+    let args = ["commit", "-f", "bogus", "cf", "x"];
+    let (ours, theirs) = (b.e.rpod(&args), b.p.run(&args));
+    assert_eq!(ours.status.code(), theirs.status.code());
+    assert_eq!(
+        String::from_utf8_lossy(&ours.stderr).trim(),
+        String::from_utf8_lossy(&theirs.stderr).trim()
+    );
+}

@@ -68,12 +68,12 @@ pub(crate) fn image_config(
     Ok(config.to_string()?.into_bytes())
 }
 
-/// The config JSON of a committed image: the base image's config with `opts.config`, one
-/// more diff ID and one more history entry.
+/// The config JSON of a committed image: the base image's config with `opts.config`, the
+/// new layer's diff ID (if the container changed anything) and one more history entry.
 pub(crate) fn commit_config(
     base: &ImageConfiguration,
     opts: &CommitOptions,
-    layer: &Layer,
+    new_diff_id: Option<&str>,
     created: DateTime<Utc>,
 ) -> Result<Vec<u8>> {
     let created = go_rfc3339(created);
@@ -92,7 +92,11 @@ pub(crate) fn commit_config(
     config.set_author(opts.author.clone());
     config.set_config(Some(opts.config.clone()));
     let mut diff_ids = config.rootfs().diff_ids().clone();
-    diff_ids.push(layer.diff_id.clone());
+    if let Some(d) = new_diff_id {
+        diff_ids.push(d.to_string());
+    } else {
+        history = history.empty_layer(true);
+    }
     config.rootfs_mut().set_diff_ids(diff_ids);
     config.history_mut().push(history.build()?);
     Ok(config.to_string()?.into_bytes())

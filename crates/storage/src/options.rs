@@ -51,4 +51,6 @@ pub struct CommitOptions {
     pub created_by: Option<String>,
     /// Author of the image and of the new history entry.
     pub author: Option<String>,
+    /// Docker's manifest and config media types instead of OCI's.
+    pub docker: bool,
 }

@@ -365,6 +365,8 @@ pub async fn commit(State(st): State<AppState>, q: RawQuery, body: Body) -> Resu
         .map_err(Error::BadRequest)?;
     let opts = libpod::container::CommitOptions {
         include_volumes: false,
+        // Docker's engine commits Docker images.
+        docker_format: true,
         name,
         changes: p
             .all("changes")

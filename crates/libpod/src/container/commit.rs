@@ -29,6 +29,8 @@ pub struct CommitOptions {
     /// Named volumes' mount points become image volumes too
     /// (`--include-volumes`); anonymous ones always do, as in Podman.
     pub include_volumes: bool,
+    /// Docker's manifest and config media types (`--format docker`).
+    pub docker_format: bool,
 }
 
 impl Container<'_> {
@@ -79,6 +81,7 @@ impl Container<'_> {
             comment: opts.message.clone(),
             created_by: Some(self.config.command().join(" ")),
             author: opts.author.clone(),
+            docker: opts.docker_format,
         };
         let pause = opts.pause && self.state.status == ContainerStatus::Running;
         if pause {

@@ -63,6 +63,9 @@ pub struct CommitArgs {
     /// Write the new image's ID to this file
     #[arg(long, value_name = "FILE")]
     pub iidfile: Option<std::path::PathBuf>,
+    /// The manifest format of the new image: oci or docker
+    #[arg(short = 'f', long, default_value = "oci", value_name = "FORMAT")]
+    pub format: String,
     /// Make the mount points of the container's named volumes image volumes too (anonymous ones always are)
     #[arg(long)]
     pub include_volumes: bool,

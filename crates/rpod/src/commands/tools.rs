@@ -127,6 +127,11 @@ fn commit(rt: &Runtime, a: CommitArgs) -> Result<u8> {
         pause: a.pause,
         config: None,
         include_volumes: a.include_volumes,
+        docker_format: match a.format.as_str() {
+            "oci" => false,
+            "docker" => true,
+            other => bail!("unrecognized image format {other:?}"),
+        },
     };
     let image = c.commit(&opts)?;
     if !a.quiet {

@@ -1,9 +1,8 @@
 //! A container's changes: listing them (`diff`) and committing them as a new image.
 
 use std::ffi::OsStr;
-use std::fs::{File, OpenOptions};
-use std::io::{BufWriter, Seek, SeekFrom, Write};
-use std::os::unix::fs::OpenOptionsExt;
+use std::fs::File;
+use std::io::{BufWriter, Write};
 use std::path::{Component, Path};
 
 use chrono::Utc;
@@ -14,13 +13,9 @@ use crate::archive::DirHandle;
 use crate::changes::{copy_changes, overlay_changes, Change, ChangeKind, LowerView};
 use crate::driver::DriverKind;
 use crate::error::{Error, IoContext, Result};
-use crate::fsutil::StagingDir;
 use crate::image::Image;
-use crate::layer::Layer;
 use crate::oci;
 use crate::options::CommitOptions;
-
-const LAYER_TAR: &str = "layer.tar";
 
 impl Store {
     /// The paths the container added, changed or deleted relative to its image, sorted.
@@ -38,10 +33,8 @@ impl Store {
 
     /// Makes a new image from the container's image plus one layer holding the container's
     /// changes (an OCI layer: whiteouts as `.wh.<name>`, opaque directories marked with
-    /// `.wh..wh..opq`). The layer is written to a staging file first, then extracted like any
-    /// imported layer.
+    /// `.wh..wh..opq`), through the one commit path builds use ([`Store::commit_build`]).
     pub fn commit_container(&self, id: &str, opts: CommitOptions) -> Result<Image> {
-        let dir = self.containers.container_dir(id)?;
         let container = self.containers.get(id)?;
         let image_id = container
             .image
@@ -52,53 +45,19 @@ impl Store {
             .find(&image_id)?
             .ok_or_else(|| Error::ImageNotFound(image_id.clone()))?;
         let base_config = self.image_config(&base)?;
-        let names = opts
-            .names
-            .iter()
-            .map(|n| super::images::assignable_name(n))
-            .collect::<Result<Vec<_>>>()?;
-
-        let staging = StagingDir::new(&self.tmp)?;
-        let tar_path = staging.path().join(LAYER_TAR);
-        let mut file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .custom_flags(libc::O_CLOEXEC)
-            .open(&tar_path)
-            .at("create", &tar_path)?;
-        self.write_layer_tar(&dir, base.clone(), &mut file)?;
-        file.seek(SeekFrom::Start(0)).at("seek", &tar_path)?;
-
-        let _guard = self.lock.lock()?;
-        let parents: Vec<Layer> = base
-            .layers
-            .iter()
-            .map(|chain_id| self.layers.get(chain_id))
-            .collect::<Result<_>>()?;
-        let layer = self.layers.put(&mut file, parents.last(), &self.blobs)?;
         let created = Utc::now();
-        let config = oci::commit_config(&base_config, &opts, &layer, created)?;
-        let config_hex = self.blobs.put(&config)?;
-        let mut all_layers = parents;
-        all_layers.push(layer);
-        let manifest = oci::image_manifest(&config, &config_hex, &all_layers)?;
-        let manifest_hex = self.blobs.put(&manifest)?;
-        let mut image = match self.images.find(&config_hex)? {
-            Some(existing) => existing,
-            None => Image {
-                id: config_hex,
-                names: Vec::new(),
-                digest: format!("sha256:{manifest_hex}"),
-                layers: all_layers.iter().map(|l| l.chain_id.clone()).collect(),
-                created,
-                size: all_layers.iter().map(|l| l.size).sum(),
-            },
+        let build = crate::BuildCommit {
+            base: Some(image_id),
+            container: Some(id.to_string()),
+            names: opts.names.clone(),
+            created: Some(created),
+            docker: opts.docker,
+            ..Default::default()
         };
-        self.assign_names(&mut image, &names)?;
-        self.images.save(&image)?;
-        Ok(image)
+        self.commit_build(build, |layers| {
+            oci::commit_config(&base_config, &opts, layers.new_diff_id.as_deref(), created)
+                .map_err(|e| e.to_string())
+        })
     }
 
     /// The diff directories of the image `image_id` (none without an image).
