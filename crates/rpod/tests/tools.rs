@@ -549,3 +549,51 @@ fn commit_format_picks_the_manifest_type_as_podman() {
         String::from_utf8_lossy(&theirs.stderr).trim()
     );
 }
+
+/// `commit --squash`: one layer with the whole file system and one history
+/// entry, as podman's.
+#[test]
+fn commit_squash_makes_one_layer_as_podman() {
+    let b = Both::new();
+    let run = [
+        "run",
+        "--network",
+        "none",
+        "--name",
+        "sq",
+        "probe",
+        "sh",
+        "-c",
+        "echo x > /made; rm /bin/true",
+    ];
+    b.e.ok(&run);
+    b.p.ok(&run);
+    let commit = ["commit", "-q", "-s", "sq", "localhost/squashed"];
+    b.e.ok(&commit);
+    b.p.ok(&commit);
+    let fmt = [
+        "inspect",
+        "--format",
+        "{{len .RootFS.Layers}} {{len .History}}",
+        "localhost/squashed",
+    ];
+    assert_eq!(b.e.ok(&fmt), "1 1");
+    assert_eq!(b.e.ok(&fmt), b.p.ok(&fmt));
+    let check = [
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "localhost/squashed",
+        "sh",
+        "-c",
+        "cat /made; test -e /bin/true || echo gone",
+    ];
+    assert_eq!(b.e.ok(&check), "x\ngone");
+    assert_eq!(b.e.ok(&check), b.p.ok(&check));
+    assert!(
+        b.e.leftover_mounts().is_empty(),
+        "{:?}",
+        b.e.leftover_mounts()
+    );
+}

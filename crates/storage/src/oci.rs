@@ -91,14 +91,24 @@ pub(crate) fn commit_config(
     config.set_created(Some(created));
     config.set_author(opts.author.clone());
     config.set_config(Some(opts.config.clone()));
-    let mut diff_ids = config.rootfs().diff_ids().clone();
+    // Squashed: the one new layer is the whole image, with one history entry.
+    let squashed = opts.squash_root.is_some();
+    let mut diff_ids = if squashed {
+        Vec::new()
+    } else {
+        config.rootfs().diff_ids().clone()
+    };
     if let Some(d) = new_diff_id {
         diff_ids.push(d.to_string());
     } else {
         history = history.empty_layer(true);
     }
     config.rootfs_mut().set_diff_ids(diff_ids);
-    config.history_mut().push(history.build()?);
+    if squashed {
+        config.set_history(vec![history.build()?]);
+    } else {
+        config.history_mut().push(history.build()?);
+    }
     Ok(config.to_string()?.into_bytes())
 }
 

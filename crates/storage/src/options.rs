@@ -53,4 +53,7 @@ pub struct CommitOptions {
     pub author: Option<String>,
     /// Docker's manifest and config media types instead of OCI's.
     pub docker: bool,
+    /// `commit --squash`: the image is one layer holding this whole tree (the container's
+    /// mounted root file system) instead of the base's layers plus the changes.
+    pub squash_root: Option<std::path::PathBuf>,
 }

@@ -367,6 +367,7 @@ pub async fn commit(State(st): State<AppState>, q: RawQuery, body: Body) -> Resu
         include_volumes: false,
         // Docker's engine commits Docker images.
         docker_format: true,
+        squash: false,
         name,
         changes: p
             .all("changes")

@@ -31,6 +31,8 @@ pub struct CommitOptions {
     pub include_volumes: bool,
     /// Docker's manifest and config media types (`--format docker`).
     pub docker_format: bool,
+    /// The new image is one layer of the whole file system (`--squash`).
+    pub squash: bool,
 }
 
 impl Container<'_> {
@@ -75,6 +77,14 @@ impl Container<'_> {
             Some(n) => vec![storage::normalize_name(n)?],
             None => Vec::new(),
         };
+        // Squashed: the whole merged root, mounted for the commit if it
+        // was not.
+        let was_mounted = self.state.mount_point.is_some();
+        let squash_root = if opts.squash {
+            Some(self.mount_rootfs()?)
+        } else {
+            None
+        };
         let commit = storage::CommitOptions {
             names,
             config,
@@ -82,6 +92,7 @@ impl Container<'_> {
             created_by: Some(self.config.command().join(" ")),
             author: opts.author.clone(),
             docker: opts.docker_format,
+            squash_root,
         };
         let pause = opts.pause && self.state.status == ContainerStatus::Running;
         if pause {
@@ -99,6 +110,10 @@ impl Container<'_> {
         let result = store.commit_container(self.id(), commit);
         if pause {
             self.rt.oci()?.resume(self.id())?;
+        }
+        if opts.squash && !was_mounted {
+            self.unmount_rootfs();
+            self.save()?;
         }
         let image = result?;
         self.event("commit");

@@ -66,6 +66,9 @@ pub struct CommitArgs {
     /// The manifest format of the new image: oci or docker
     #[arg(short = 'f', long, default_value = "oci", value_name = "FORMAT")]
     pub format: String,
+    /// Make the new image a single layer holding the whole file system
+    #[arg(short = 's', long)]
+    pub squash: bool,
     /// Make the mount points of the container's named volumes image volumes too (anonymous ones always are)
     #[arg(long)]
     pub include_volumes: bool,

@@ -127,6 +127,7 @@ fn commit(rt: &Runtime, a: CommitArgs) -> Result<u8> {
         pause: a.pause,
         config: None,
         include_volumes: a.include_volumes,
+        squash: a.squash,
         docker_format: match a.format.as_str() {
             "oci" => false,
             "docker" => true,

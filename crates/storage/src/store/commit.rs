@@ -46,13 +46,22 @@ impl Store {
             .ok_or_else(|| Error::ImageNotFound(image_id.clone()))?;
         let base_config = self.image_config(&base)?;
         let created = Utc::now();
-        let build = crate::BuildCommit {
-            base: Some(image_id),
-            container: Some(id.to_string()),
-            names: opts.names.clone(),
-            created: Some(created),
-            docker: opts.docker,
-            ..Default::default()
+        let build = match &opts.squash_root {
+            Some(root) => crate::BuildCommit {
+                squash_tree: Some(root.clone()),
+                names: opts.names.clone(),
+                created: Some(created),
+                docker: opts.docker,
+                ..Default::default()
+            },
+            None => crate::BuildCommit {
+                base: Some(image_id),
+                container: Some(id.to_string()),
+                names: opts.names.clone(),
+                created: Some(created),
+                docker: opts.docker,
+                ..Default::default()
+            },
         };
         self.commit_build(build, |layers| {
             oci::commit_config(&base_config, &opts, layers.new_diff_id.as_deref(), created)
