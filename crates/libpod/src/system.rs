@@ -227,6 +227,50 @@ pub struct DiskUsage {
     pub reclaimable: u64,
 }
 
+/// One image of `system df -v`.
+#[derive(Debug, Clone)]
+pub struct ImageUsage {
+    pub repository: String,
+    pub tag: String,
+    pub id: String,
+    pub created: chrono::DateTime<chrono::Utc>,
+    pub size: u64,
+    /// Bytes of layers other images have too, and the rest.
+    pub shared: u64,
+    pub unique: u64,
+    pub containers: usize,
+}
+
+/// One container of `system df -v`.
+#[derive(Debug, Clone)]
+pub struct ContainerUsage {
+    pub id: String,
+    pub image_id: String,
+    pub command: String,
+    pub local_volumes: usize,
+    pub size: u64,
+    pub created: chrono::DateTime<chrono::Utc>,
+    pub status: String,
+    pub name: String,
+}
+
+/// One volume of `system df -v`.
+#[derive(Debug, Clone)]
+pub struct VolumeUsage {
+    pub name: String,
+    /// Containers using it.
+    pub links: usize,
+    pub size: u64,
+}
+
+/// `system df -v`: each image, container and volume.
+#[derive(Debug, Clone, Default)]
+pub struct DiskUsageDetails {
+    pub images: Vec<ImageUsage>,
+    pub containers: Vec<ContainerUsage>,
+    pub volumes: Vec<VolumeUsage>,
+}
+
 /// What `system prune` removed, each kind as IDs (names for volumes and
 /// networks), and the bytes the removed images took.
 #[derive(Debug, Clone, Default)]
@@ -406,14 +450,95 @@ impl Runtime {
                 size: ctr_size,
                 reclaimable: reclaim,
             },
-            DiskUsage {
-                kind: "Local Volumes".into(),
-                total: 0,
-                active: 0,
-                size: 0,
-                reclaimable: 0,
+            {
+                let volumes = self.volume_usage()?;
+                DiskUsage {
+                    kind: "Local Volumes".into(),
+                    total: volumes.len(),
+                    active: volumes.iter().filter(|v| v.links > 0).count(),
+                    size: volumes.iter().map(|v| v.size).sum(),
+                    reclaimable: volumes
+                        .iter()
+                        .filter(|v| v.links == 0)
+                        .map(|v| v.size)
+                        .sum(),
+                }
             },
         ])
+    }
+
+    /// Each volume with the containers using it and its size.
+    fn volume_usage(&self) -> Result<Vec<VolumeUsage>> {
+        let mut out = Vec::new();
+        for v in self.volumes()? {
+            out.push(VolumeUsage {
+                name: v.config.name.clone(),
+                links: self.volume_users(v.name())?.len(),
+                size: storage::du(&v.mountpoint).unwrap_or(0),
+            });
+        }
+        Ok(out)
+    }
+
+    /// `system df -v`: every image (its first name, the bytes it shares
+    /// with other images), container and volume.
+    pub fn disk_usage_details(&self) -> Result<DiskUsageDetails> {
+        let images = self.images()?;
+        let store = self.store()?;
+        let mut users: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+        for i in &images {
+            for l in &i.layers {
+                *users.entry(l.as_str()).or_default() += 1;
+            }
+        }
+        let mut image_rows = Vec::new();
+        for i in &images {
+            let shared: u64 = i
+                .layers
+                .iter()
+                .filter(|l| users.get(l.as_str()).copied().unwrap_or(0) > 1)
+                .filter_map(|l| store.layer(l).ok())
+                .map(|l| l.size)
+                .sum();
+            let (repository, tag) = i
+                .repo_tags()
+                .into_iter()
+                .next()
+                .unwrap_or_else(|| ("<none>".into(), "<none>".into()));
+            image_rows.push(ImageUsage {
+                repository,
+                tag,
+                id: i.id.clone(),
+                created: i.created_at,
+                size: i.size,
+                shared,
+                unique: i.size.saturating_sub(shared),
+                containers: i.containers,
+            });
+        }
+        let mut containers = Vec::new();
+        for c in self.containers()? {
+            let cfg = c.config();
+            containers.push(ContainerUsage {
+                id: c.id().to_string(),
+                image_id: cfg.image_id.clone().unwrap_or_default(),
+                command: cfg.command().join(" "),
+                local_volumes: cfg
+                    .mounts
+                    .iter()
+                    .filter(|m| m.kind == crate::container::MountKind::Volume)
+                    .count(),
+                size: c.rw_size().unwrap_or(0),
+                created: cfg.created_at,
+                status: c.status().as_str().to_string(),
+                name: c.name().to_string(),
+            });
+        }
+        Ok(DiskUsageDetails {
+            images: image_rows,
+            containers,
+            volumes: self.volume_usage()?,
+        })
     }
 
     /// Removes every container that does not run (created ones too) and is

@@ -118,9 +118,22 @@ impl AttachClient {
         self.send_packet(KIND_CLOSE_STDIN, &[])
     }
 
-    /// Tells the monitor the container was started ([`KIND_STARTED`]).
+    /// Tells the monitor the container was started ([`KIND_STARTED`]), and
+    /// waits (up to a second) until the monitor has read it: a client that
+    /// hangs up at once can have its packet dropped with the connection.
     pub fn started(&self) -> io::Result<()> {
-        self.send_packet(KIND_STARTED, &[])
+        self.send_packet(KIND_STARTED, &[])?;
+        for _ in 0..1000 {
+            let mut unread: libc::c_int = 0;
+            // SAFETY: TIOCOUTQ (SIOCOUTQ) writes one int, the bytes of this
+            // socket's sends the peer has not read yet.
+            let rc = unsafe { libc::ioctl(self.fd.as_raw_fd(), libc::TIOCOUTQ, &mut unread) };
+            if rc != 0 || unread == 0 {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        Ok(())
     }
 
     fn send_packet(&self, kind: u8, payload: &[u8]) -> io::Result<()> {

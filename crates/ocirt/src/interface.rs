@@ -64,6 +64,9 @@ pub struct ExecRequest<'a> {
     pub pid_file: Option<&'a Path>,
     /// Where the runtime's own errors go (JSON lines).
     pub log: Option<&'a Path>,
+    /// Pass this process's descriptors 3 to 3+N-1 on to the new process
+    /// (`exec --preserve-fds N`).
+    pub preserve_fds: u32,
     pub stdin: Stdio,
     pub stdout: Stdio,
     pub stderr: Stdio,

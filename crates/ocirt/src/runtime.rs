@@ -171,6 +171,7 @@ impl OciRuntime {
         detach: bool,
         pid_file: Option<&Path>,
         log: Option<&Path>,
+        preserve_fds: u32,
     ) -> Command {
         let mut cmd = Command::new(&self.path);
         cmd.args(self.global_args());
@@ -183,6 +184,9 @@ impl OciRuntime {
         }
         if let Some(p) = pid_file {
             cmd.arg("--pid-file").arg(p);
+        }
+        if preserve_fds > 0 {
+            cmd.arg("--preserve-fds").arg(preserve_fds.to_string());
         }
         cmd.arg(id);
         cmd
@@ -362,7 +366,14 @@ impl ContainerRuntime for OciRuntime {
     }
 
     fn exec(&self, req: ExecRequest<'_>) -> Result<Box<dyn ExecProcess>> {
-        let mut cmd = self.exec_command(req.id, req.process, req.detach, req.pid_file, req.log);
+        let mut cmd = self.exec_command(
+            req.id,
+            req.process,
+            req.detach,
+            req.pid_file,
+            req.log,
+            req.preserve_fds,
+        );
         cmd.stdin(req.stdin).stdout(req.stdout).stderr(req.stderr);
         let child = cmd.spawn().map_err(|source| Error::Spawn {
             path: self.path.clone(),

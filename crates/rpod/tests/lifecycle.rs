@@ -1195,3 +1195,57 @@ fn container_cleanup_flags_as_podman() {
     }
     assert!(!b.e.exists("gone"));
 }
+
+/// `exec --preserve-fds 1` hands the caller's descriptor 3 to the process,
+/// as podman's does.
+#[test]
+fn exec_preserve_fds_passes_descriptors_on_as_podman() {
+    use std::os::fd::AsRawFd;
+    use std::os::unix::process::CommandExt;
+    let b = Both::new();
+    let run = [
+        "run",
+        "-d",
+        "--network",
+        "none",
+        "--name",
+        "pf",
+        "probe",
+        "sleep",
+        "1000",
+    ];
+    b.e.ok(&run);
+    b.p.ok(&run);
+    let path = b.e.file("fd3.txt");
+    std::fs::write(&path, "through fd 3\n").unwrap();
+    let args = [
+        "exec",
+        "--preserve-fds",
+        "1",
+        "pf",
+        "cat",
+        "/proc/self/fd/3",
+    ];
+    let with_fd3 = |mut cmd: std::process::Command| -> std::process::Output {
+        let file = std::fs::File::open(&path).unwrap();
+        let raw = file.as_raw_fd();
+        // SAFETY: dup2 in the child between fork and exec, on a descriptor
+        // that stays open (`file` lives until the child has run).
+        unsafe {
+            cmd.pre_exec(move || {
+                if libc::dup2(raw, 3) < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        let out = cmd.stdin(std::process::Stdio::null()).output().unwrap();
+        drop(file);
+        out
+    };
+    let ours = with_fd3(b.e.cmd(&args));
+    let theirs = with_fd3(b.p.cmd(&args));
+    assert!(ours.status.success(), "{}", describe(&ours));
+    assert_eq!(String::from_utf8_lossy(&ours.stdout), "through fd 3\n");
+    assert_eq!(ours.stdout, theirs.stdout, "{}", describe(&theirs));
+}

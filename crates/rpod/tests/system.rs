@@ -415,3 +415,71 @@ fn log_level_and_runtime_flag_as_podman() {
         describe(&ours)
     );
 }
+
+/// `system df -v`: podman's three tables with the same columns, every
+/// image, container and volume listed; the summary counts volumes.
+#[test]
+fn system_df_verbose_lists_what_podman_lists() {
+    let b = Both::new();
+    for args in [
+        &["volume", "create", "dfv"][..],
+        &[
+            "run",
+            "--network",
+            "none",
+            "--name",
+            "dfc",
+            "-v",
+            "dfv:/data",
+            "probe",
+            "sh",
+            "-c",
+            "echo x > /data/f",
+        ],
+    ] {
+        b.e.ok(args);
+        b.p.ok(args);
+    }
+    let headings = |out: &str| -> Vec<String> {
+        out.lines()
+            .filter(|l| {
+                l.ends_with("usage:")
+                    || l.starts_with("REPOSITORY")
+                    || l.starts_with("CONTAINER ID")
+                    || l.starts_with("VOLUME NAME")
+            })
+            .map(|l| {
+                l.split("  ")
+                    .map(str::trim)
+                    .filter(|c| !c.is_empty())
+                    .collect::<Vec<_>>()
+                    .join("|")
+            })
+            .collect()
+    };
+    let (ours, theirs) = (
+        b.e.ok(&["system", "df", "-v"]),
+        b.p.ok(&["system", "df", "-v"]),
+    );
+    assert_eq!(headings(&ours), headings(&theirs));
+    assert!(
+        ours.lines()
+            .any(|l| l.starts_with("dfv ") && l.contains(" 1 ")),
+        "{ours}"
+    );
+    assert!(
+        ours.lines().any(|l| l.trim_end().ends_with("dfc")),
+        "{ours}"
+    );
+    assert!(
+        ours.lines().any(|l| l.starts_with("localhost/probe")),
+        "{ours}"
+    );
+    let fmt = [
+        "system",
+        "df",
+        "--format",
+        "{{.Type}} {{.Total}} {{.Active}}",
+    ];
+    assert_eq!(b.e.ok(&fmt), b.p.ok(&fmt));
+}

@@ -227,6 +227,8 @@ pub async fn start(
         interactive: cfg.attach_stdin && !detach,
         detach,
         privileged: cfg.privileged,
+        // The service's own descriptors are not the client's.
+        preserve_fds: 0,
     };
 
     if detach {

@@ -31,6 +31,8 @@ pub struct ExecOptions {
     /// Start it and return at once.
     pub detach: bool,
     pub privileged: bool,
+    /// Pass the caller's descriptors 3 to 3+N-1 on (`--preserve-fds`).
+    pub preserve_fds: u32,
 }
 
 /// The standard streams of an exec process given by the caller (the API
@@ -123,6 +125,7 @@ impl Container<'_> {
             detach: opts.detach,
             pid_file: Some(pid_file),
             log: Some(&log),
+            preserve_fds: opts.preserve_fds,
             stdin: given(
                 stdio.stdin,
                 if !(opts.interactive || opts.tty) || opts.detach {

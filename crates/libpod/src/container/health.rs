@@ -118,6 +118,7 @@ impl Container<'_> {
             detach: false,
             pid_file: Some(&pid_file),
             log: None,
+            preserve_fds: 0,
             stdin: Stdio::null(),
             stdout: Stdio::piped(),
             stderr: Stdio::piped(),

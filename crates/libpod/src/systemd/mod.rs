@@ -138,8 +138,15 @@ impl crate::Container<'_> {
     /// can't be reached has nobody to notify either.
     pub(crate) fn notify_started(&self) {
         if self.config().sdnotify == SdNotifyMode::Conmon {
-            if let Ok(client) = monitor::attach::AttachClient::connect(&self.rundir()) {
-                let _ = client.started();
+            match monitor::attach::AttachClient::connect(&self.rundir()) {
+                Ok(client) => {
+                    if let Err(e) = client.started() {
+                        crate::diagnostics::debug(format_args!(
+                            "telling the monitor the container started: {e}"
+                        ));
+                    }
+                }
+                Err(e) => crate::diagnostics::debug(format_args!("connecting to the monitor: {e}")),
             }
         }
     }

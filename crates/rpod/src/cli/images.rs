@@ -350,6 +350,9 @@ pub struct RmiArgs {
     /// Ignore images that do not exist
     #[arg(short = 'i', long)]
     pub ignore: bool,
+    /// Keep dangling parent images (rpod's images have no parent images: only the image named is ever removed)
+    #[arg(long)]
+    pub no_prune: bool,
     /// Images (names or IDs)
     pub names: Vec<String>,
 }

@@ -243,7 +243,7 @@ pub enum ContainerGroup {
 #[derive(Debug, Subcommand)]
 pub enum SystemGroup {
     /// Show disk usage
-    Df(FormatOnly),
+    Df(DfArgs),
     /// Remove stopped containers and dangling images
     Prune(SystemPruneArgs),
     /// Remove every container and image and all state
@@ -315,6 +315,9 @@ pub struct ExecArgs {
     /// Exec in the latest container
     #[arg(short = 'l', long)]
     pub latest: bool,
+    /// Pass this many more open descriptors (3, 4, …) on to the process
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub preserve_fds: u32,
     /// Container (name or ID), then the command and its arguments
     #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true, num_args = 1..)]
     pub args: Vec<String>,
@@ -1147,6 +1150,16 @@ pub struct FormatOnly {
     /// Go template or json
     #[arg(short = 'f', long)]
     pub format: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DfArgs {
+    /// Go template or json (of the summary)
+    #[arg(long)]
+    pub format: Option<String>,
+    /// List each image, container and volume instead of the summary
+    #[arg(short = 'v', long)]
+    pub verbose: bool,
 }
 
 #[derive(Debug, Args)]

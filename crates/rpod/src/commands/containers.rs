@@ -993,6 +993,7 @@ fn exec(rt: &Runtime, a: ExecArgs) -> Result<u8> {
         interactive: a.interactive,
         detach: a.detach,
         privileged: a.privileged,
+        preserve_fds: a.preserve_fds,
     })?;
     Ok(exit_code_byte(code))
 }

@@ -8,7 +8,7 @@ use libpod::humanize::human_size_compact;
 use libpod::Runtime;
 use serde::Serialize;
 
-use crate::cli::{Cli, EventsArgs, FormatOnly, InspectArgs, SystemPruneArgs};
+use crate::cli::{Cli, DfArgs, EventsArgs, FormatOnly, InspectArgs, SystemPruneArgs};
 use crate::format::{print_table, OutputFormat};
 use crate::timeparse::parse_time;
 
@@ -50,7 +50,67 @@ pub fn info(rt: &Runtime, a: &FormatOnly) -> Result<u8> {
     Ok(0)
 }
 
-pub fn df(rt: &Runtime, a: &FormatOnly) -> Result<u8> {
+/// `system df -v`: podman's three tables (`--format` does not apply, as
+/// in podman).
+fn df_verbose(rt: &Runtime) -> Result<u8> {
+    let d = rt.disk_usage_details()?;
+    let since =
+        |t: chrono::DateTime<chrono::Utc>| libpod::humanize::human_duration(chrono::Utc::now() - t);
+    println!("Images space usage:\n");
+    let mut lines = vec![
+        "REPOSITORY\tTAG\tIMAGE ID\tCREATED\tSIZE\tSHARED SIZE\tUNIQUE SIZE\tCONTAINERS"
+            .to_string(),
+    ];
+    for i in &d.images {
+        lines.push(format!(
+            "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+            i.repository,
+            i.tag,
+            &i.id[..i.id.len().min(12)],
+            since(i.created),
+            human_size_compact(i.size),
+            human_size_compact(i.shared),
+            human_size_compact(i.unique),
+            i.containers
+        ));
+    }
+    print_table(&lines);
+    println!("\nContainers space usage:\n");
+    let mut lines = vec![
+        "CONTAINER ID\tIMAGE\tCOMMAND\tLOCAL VOLUMES\tSIZE\tCREATED\tSTATUS\tNAMES".to_string(),
+    ];
+    for c in &d.containers {
+        lines.push(format!(
+            "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+            &c.id[..12],
+            &c.image_id[..c.image_id.len().min(12)],
+            c.command,
+            c.local_volumes,
+            human_size_compact(c.size),
+            since(c.created),
+            c.status,
+            c.name
+        ));
+    }
+    print_table(&lines);
+    println!("\nLocal Volumes space usage:\n");
+    let mut lines = vec!["VOLUME NAME\tLINKS\tSIZE".to_string()];
+    for v in &d.volumes {
+        lines.push(format!(
+            "{}\t{}\t{}",
+            v.name,
+            v.links,
+            human_size_compact(v.size)
+        ));
+    }
+    print_table(&lines);
+    Ok(0)
+}
+
+pub fn df(rt: &Runtime, a: &DfArgs) -> Result<u8> {
+    if a.verbose {
+        return df_verbose(rt);
+    }
     let usage = rt.disk_usage()?;
     let format = OutputFormat::parse(a.format.as_deref())?;
     #[derive(Serialize)]
