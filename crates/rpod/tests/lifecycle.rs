@@ -1229,11 +1229,18 @@ fn exec_preserve_fds_passes_descriptors_on_as_podman() {
     let with_fd3 = |mut cmd: std::process::Command| -> std::process::Output {
         let file = std::fs::File::open(&path).unwrap();
         let raw = file.as_raw_fd();
-        // SAFETY: dup2 in the child between fork and exec, on a descriptor
-        // that stays open (`file` lives until the child has run).
+        // SAFETY: dup2/fcntl in the child between fork and exec, on a
+        // descriptor that stays open (`file` lives until the child has
+        // run). When the file already is descriptor 3, dup2 would leave it
+        // close-on-exec: the flag is cleared instead.
         unsafe {
             cmd.pre_exec(move || {
-                if libc::dup2(raw, 3) < 0 {
+                let rc = if raw == 3 {
+                    libc::fcntl(3, libc::F_SETFD, 0)
+                } else {
+                    libc::dup2(raw, 3)
+                };
+                if rc < 0 {
                     return Err(std::io::Error::last_os_error());
                 }
                 Ok(())
