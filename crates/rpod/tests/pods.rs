@@ -291,22 +291,16 @@ fn pod_ps_sorts_and_member_columns_match_podman() {
             .collect()
     };
     assert_eq!(sets(b.e.ok(&args)), sets(b.p.ok(&args)));
-    let heading = |out: String| -> Vec<String> {
-        out.lines()
-            .next()
-            .unwrap_or_default()
-            .split("  ")
-            .map(str::trim)
-            .filter(|c| !c.is_empty())
-            .map(str::to_string)
-            .collect()
-    };
     for args in [
         &["pod", "ps", "--ctr-names"][..],
         &["pod", "ps", "--ctr-ids", "--ctr-status"],
         &["pod", "ps", "--ns"],
     ] {
-        assert_eq!(heading(b.e.ok(args)), heading(b.p.ok(args)), "{args:?}");
+        assert_eq!(
+            table_columns(&b.e.ok(args)),
+            table_columns(&b.p.ok(args)),
+            "{args:?}"
+        );
     }
     let args = ["pod", "ps", "--sort", "bogus"];
     assert_eq!(b.e.rpod(&args).status.code(), b.p.run(&args).status.code());

@@ -502,22 +502,16 @@ fn ps_sorts_and_pod_and_namespace_columns_match_podman() {
     assert!(!ours.status.success());
     // The first line of each table; then each running container's
     // namespaces are those of its process.
-    let heading = |out: String| -> Vec<String> {
-        out.lines()
-            .next()
-            .unwrap_or_default()
-            .split("  ")
-            .map(str::trim)
-            .filter(|c| !c.is_empty())
-            .map(str::to_string)
-            .collect()
-    };
     for args in [
         &["ps", "-a", "-p"][..],
         &["ps", "--ns"],
         &["ps", "-a", "-p", "-s"],
     ] {
-        assert_eq!(heading(b.e.ok(args)), heading(b.p.ok(args)), "{args:?}");
+        assert_eq!(
+            table_columns(&b.e.ok(args)),
+            table_columns(&b.p.ok(args)),
+            "{args:?}"
+        );
     }
     let pid = b.e.inspect_fmt("up", "{{.State.Pid}}");
     let net = std::fs::read_link(format!("/proc/{pid}/ns/net")).unwrap();

@@ -372,16 +372,6 @@ fn stats_and_pod_stats_columns_and_flags_match_podman() {
         b.e.ok(args);
         b.p.ok(args);
     }
-    let columns = |out: &str| -> Vec<String> {
-        out.lines()
-            .next()
-            .unwrap_or_default()
-            .split("  ")
-            .map(str::trim)
-            .filter(|c| !c.is_empty())
-            .map(str::to_string)
-            .collect()
-    };
     for args in [
         &["stats", "--no-stream", "lone"][..],
         &["stats", "--no-stream", "-l"],
@@ -390,7 +380,7 @@ fn stats_and_pod_stats_columns_and_flags_match_podman() {
         &["pod", "stats", "--no-stream", "sp"],
     ] {
         let (ours, theirs) = (b.e.ok(args), b.p.ok(args));
-        assert_eq!(columns(&ours), columns(&theirs), "{args:?}");
+        assert_eq!(table_columns(&ours), table_columns(&theirs), "{args:?}");
         assert_eq!(
             ours.lines().count(),
             theirs.lines().count(),

@@ -767,6 +767,19 @@ pub fn write_oci_layout(
     format!("sha256:{manifest_hex}")
 }
 
+/// The column titles of a table's first line (cells are at least two
+/// spaces apart).
+pub fn table_columns(out: &str) -> Vec<String> {
+    out.lines()
+        .next()
+        .unwrap_or_default()
+        .split("  ")
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
 /// An image config JSON for layers with `diff_ids`.
 pub fn image_config_json(diff_ids: &[String], cmd: &[&str]) -> Vec<u8> {
     serde_json::to_vec(&serde_json::json!({
