@@ -412,8 +412,13 @@ impl Engine {
     fn cleanup(&mut self) {
         let Some(dir) = self.dir.as_ref() else { return };
         let path = dir.path().to_path_buf();
-        if Path::new(RPOD).exists() {
-            let mut cmd = self.cmd(&["rm", "-a", "-f", "-t", "0"]);
+        // Pods first (their cgroups go with them), then the other containers.
+        let removals: [&[&str]; 2] = [
+            &["pod", "rm", "-a", "-f", "-t", "0"],
+            &["rm", "-a", "-f", "-t", "0"],
+        ];
+        for args in removals.iter().filter(|_| Path::new(RPOD).exists()) {
+            let mut cmd = self.cmd(args);
             cmd.stdin(Stdio::null())
                 .stdout(Stdio::null())
                 .stderr(Stdio::null());
