@@ -11,9 +11,24 @@ impl Container<'_> {
     /// Cleans up a container whose process has exited; a running container is
     /// left alone. Returns true when the container was removed (`remove`).
     pub fn cleanup(&mut self, remove: bool) -> Result<bool> {
+        self.cleanup_checked(remove, false)
+    }
+
+    /// `container cleanup`: [`Self::cleanup`], refusing (as Podman does) a
+    /// container that runs or is paused instead of leaving it alone.
+    pub fn cleanup_requested(&mut self, remove: bool) -> Result<bool> {
+        self.cleanup_checked(remove, true)
+    }
+
+    fn cleanup_checked(&mut self, remove: bool, refuse_active: bool) -> Result<bool> {
         {
             let _guard = self.lock()?;
             if self.state.status.is_active() {
+                if refuse_active {
+                    return Err(
+                        self.invalid_state("refusing to clean up a running or paused container")
+                    );
+                }
                 return Ok(false);
             }
             self.cleanup_locked()?;

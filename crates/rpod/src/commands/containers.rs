@@ -935,14 +935,7 @@ pub fn cleanup(rt: &Runtime, a: CleanupArgs) -> Result<u8> {
             .image_name
             .clone()
             .or(c.config().image_id.clone());
-        if !c.cleanup(a.rm)? && c.status().is_active() {
-            return Err(libpod::Error::InvalidState {
-                id: c.id().to_string(),
-                state: c.status(),
-                action: "refusing to clean up a running or paused container".into(),
-            }
-            .into());
-        }
+        c.cleanup_requested(a.rm)?;
         if let (true, Some(image)) = (a.rmi, image) {
             // An image another container or name keeps stays, as in Podman.
             let _ = rt.remove_image(&image, false);
