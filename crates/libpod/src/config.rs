@@ -14,6 +14,19 @@ use crate::error::{Error, Result};
 /// `RPOD_CONFIG` names a file.
 pub const DEFAULT_CONFIG_PATH: &str = "/etc/rpod/rpod.conf";
 
+/// The configuration file read when none is named: [`DEFAULT_CONFIG_PATH`],
+/// or in rootless mode the user's `~/.config/rpod/rpod.conf` when it
+/// exists.
+pub fn default_config_path() -> PathBuf {
+    if let Some(Ok(dirs)) = crate::rootless::user_dirs() {
+        let own = dirs.config_file();
+        if own.exists() {
+            return own;
+        }
+    }
+    PathBuf::from(DEFAULT_CONFIG_PATH)
+}
+
 /// The whole configuration file.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]

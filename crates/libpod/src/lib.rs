@@ -34,6 +34,7 @@ pub mod parse;
 pub mod paths;
 pub mod pods;
 pub mod query;
+pub mod rootless;
 mod runtime;
 pub mod secrets;
 pub mod system;

@@ -12,6 +12,24 @@ pub const DEFAULT_ROOT: &str = "/var/lib/rpod";
 /// The default run root directory.
 pub const DEFAULT_RUN_ROOT: &str = "/run/rpod";
 
+/// The root directory when none is given: [`DEFAULT_ROOT`], or the user's
+/// own (`~/.local/share/rpod`) in rootless mode.
+pub fn default_root() -> PathBuf {
+    match crate::rootless::user_dirs() {
+        Some(Ok(dirs)) => dirs.root(),
+        _ => PathBuf::from(DEFAULT_ROOT),
+    }
+}
+
+/// The run root when none is given: [`DEFAULT_RUN_ROOT`], or the user's own
+/// (`$XDG_RUNTIME_DIR/rpod`) in rootless mode.
+pub fn default_run_root() -> PathBuf {
+    match crate::rootless::user_dirs() {
+        Some(Ok(dirs)) => dirs.run_root(),
+        _ => PathBuf::from(DEFAULT_RUN_ROOT),
+    }
+}
+
 /// All paths the engine derives from its two roots.
 #[derive(Debug, Clone)]
 pub struct Paths {
@@ -22,6 +40,14 @@ pub struct Paths {
 impl Paths {
     pub fn new(root: PathBuf, run_root: PathBuf) -> Self {
         Paths { root, run_root }
+    }
+
+    /// The given roots, or the defaults for whoever runs rpod.
+    pub fn or_defaults(root: Option<PathBuf>, run_root: Option<PathBuf>) -> Self {
+        Paths {
+            root: root.unwrap_or_else(default_root),
+            run_root: run_root.unwrap_or_else(default_run_root),
+        }
     }
 
     pub fn db(&self) -> PathBuf {

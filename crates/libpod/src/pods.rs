@@ -371,14 +371,15 @@ impl Runtime {
             share: if opts.infra { share } else { Vec::new() },
             infra_id: None,
             devices: opts.isolation.devices.clone(),
-            cgroup_path: opts.share_parent.then(|| {
-                let parent = opts
-                    .isolation
-                    .cgroup_parent
-                    .as_deref()
-                    .unwrap_or(POD_CGROUP_PARENT);
-                format!("{}/rpod-pod-{id}", parent.trim_end_matches('/'))
-            }),
+            cgroup_path: (opts.share_parent && crate::rootless::cgroups_unavailable().is_none())
+                .then(|| {
+                    let parent = opts
+                        .isolation
+                        .cgroup_parent
+                        .as_deref()
+                        .unwrap_or(POD_CGROUP_PARENT);
+                    format!("{}/rpod-pod-{id}", parent.trim_end_matches('/'))
+                }),
             userns: false,
             resources: opts.resources.clone(),
         };
@@ -386,6 +387,9 @@ impl Runtime {
         let limited = opts.resources.has_memory()
             || opts.resources.has_cpu()
             || opts.resources.pids_limit.is_some();
+        if let (true, Some(why)) = (limited, crate::rootless::cgroups_unavailable()) {
+            return Err(Error::Unsupported(why));
+        }
         if limited && config.cgroup_path.is_none() {
             return Err(Error::InvalidArgument(
                 "resource limits of a pod need its own cgroup: drop --share-parent=false".into(),

@@ -7,13 +7,13 @@ use std::sync::{Arc, OnceLock};
 use ocirt::{ContainerRuntime, OciRuntime};
 use storage::{DriverKind, Store, StoreOptions};
 
-use crate::config::{EngineConfig, DEFAULT_CONFIG_PATH};
+use crate::config::{default_config_path, EngineConfig};
 use crate::db::Db;
 use crate::error::{Error, IoContext, Result};
 use crate::events::EventLog;
 use crate::hooks::HookSet;
 use crate::lock::lock_exclusive;
-use crate::paths::{Paths, DEFAULT_ROOT, DEFAULT_RUN_ROOT};
+use crate::paths::Paths;
 
 /// How the engine was asked to start (the global CLI flags).
 #[derive(Debug, Clone, Default)]
@@ -113,18 +113,9 @@ impl Runtime {
     ) -> Result<Self> {
         let config = match &options.config_path {
             Some(p) => EngineConfig::load(p, true)?,
-            None => EngineConfig::load(Path::new(DEFAULT_CONFIG_PATH), false)?,
+            None => EngineConfig::load(&default_config_path(), false)?,
         };
-        let paths = Paths::new(
-            options
-                .root
-                .clone()
-                .unwrap_or_else(|| PathBuf::from(DEFAULT_ROOT)),
-            options
-                .run_root
-                .clone()
-                .unwrap_or_else(|| PathBuf::from(DEFAULT_RUN_ROOT)),
-        );
+        let paths = Paths::or_defaults(options.root.clone(), options.run_root.clone());
         for dir in [
             &paths.root,
             &paths.run_root,
@@ -154,8 +145,8 @@ impl Runtime {
             "Using configuration {}, root {}, run root {}, state database {}",
             options
                 .config_path
-                .as_deref()
-                .unwrap_or(Path::new(DEFAULT_CONFIG_PATH))
+                .clone()
+                .unwrap_or_else(default_config_path)
                 .display(),
             paths.root.display(),
             paths.run_root.display(),

@@ -68,7 +68,59 @@ pub struct DistributionInfo {
     pub codename: String,
 }
 
-/// `host.idMappings` (`null` lists: rpod runs without user namespaces).
+impl SlirpInfo {
+    /// The installed slirp4netns and its version (empty when missing).
+    fn installed() -> SlirpInfo {
+        let Some(path) = ["/usr/bin/slirp4netns", "/usr/local/bin/slirp4netns"]
+            .into_iter()
+            .find(|p| std::path::Path::new(p).is_file())
+        else {
+            return SlirpInfo::default();
+        };
+        let version = std::process::Command::new(path)
+            .arg("--version")
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim_end().to_string())
+            .unwrap_or_default();
+        SlirpInfo {
+            executable: path.into(),
+            package: String::new(),
+            version,
+        }
+    }
+}
+
+impl IdMappingsInfo {
+    /// Rootless: the user namespace's maps, in Podman's shape; root: `null`.
+    fn current() -> IdMappingsInfo {
+        if !crate::rootless::is_rootless() {
+            return IdMappingsInfo {
+                gidmap: None,
+                uidmap: None,
+            };
+        }
+        let (uid, gid) = crate::rootless::id_maps();
+        let parse = |text: &str| -> Vec<serde_json::Value> {
+            text.lines()
+                .filter_map(|l| {
+                    let f: Vec<u64> = l
+                        .split_whitespace()
+                        .filter_map(|x| x.parse().ok())
+                        .collect();
+                    (f.len() == 3).then(
+                        || serde_json::json!({"container_id": f[0], "host_id": f[1], "size": f[2]}),
+                    )
+                })
+                .collect()
+        };
+        IdMappingsInfo {
+            gidmap: Some(parse(&gid)),
+            uidmap: Some(parse(&uid)),
+        }
+    }
+}
+
+/// `host.idMappings` (`null` lists when rpod runs as root).
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct IdMappingsInfo {
@@ -111,6 +163,9 @@ pub struct HostInfo {
     pub service_is_remote: bool,
     pub security: SecurityInfo,
     pub slirp4netns: SlirpInfo,
+    /// Rootless only: the default user-mode network (Podman 5's key).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rootless_network_cmd: Option<String>,
     pub swap_free: u64,
     pub swap_total: u64,
     pub linkmode: String,
@@ -341,10 +396,7 @@ impl Runtime {
                 },
                 cpu_utilization: cpu_usage(),
                 distribution: distribution(),
-                id_mappings: IdMappingsInfo {
-                    gidmap: None,
-                    uidmap: None,
-                },
+                id_mappings: IdMappingsInfo::current(),
                 log_driver: self.config.containers.log_driver.clone(),
                 mem_free: meminfo("MemAvailable:"),
                 network_backend: "netavark".into(),
@@ -352,7 +404,8 @@ impl Runtime {
                     path: self.paths.run_root.join("rpod.sock").display().to_string(),
                 },
                 service_is_remote: false,
-                slirp4netns: SlirpInfo::default(),
+                slirp4netns: SlirpInfo::installed(),
+                rootless_network_cmd: crate::rootless::is_rootless().then(|| "pasta".to_string()),
                 swap_free: meminfo("SwapFree:"),
                 swap_total: meminfo("SwapTotal:"),
                 linkmode: "dynamic".into(),
@@ -364,7 +417,7 @@ impl Runtime {
                         .map(|c| format!("CAP_{c}"))
                         .collect::<Vec<_>>()
                         .join(","),
-                    rootless: !nix::unistd::geteuid().is_root(),
+                    rootless: crate::rootless::is_rootless(),
                     seccomp_enabled: true,
                     seccomp_profile_path: crate::container::security::default_profile_path(
                         self.config.containers.seccomp_profile.as_deref(),
@@ -388,7 +441,7 @@ impl Runtime {
                     .options
                     .config_path
                     .clone()
-                    .unwrap_or_else(|| crate::config::DEFAULT_CONFIG_PATH.into())
+                    .unwrap_or_else(crate::config::default_config_path)
                     .display()
                     .to_string(),
                 container_store: ContainerCounts {
@@ -625,16 +678,8 @@ impl Runtime {
     /// and processes are killed), everything mounted below the roots is
     /// unmounted, and both roots are emptied.
     pub fn reset_unopened(options: &crate::RuntimeOptions) -> Result<()> {
-        let paths = crate::paths::Paths::new(
-            options
-                .root
-                .clone()
-                .unwrap_or_else(|| crate::paths::DEFAULT_ROOT.into()),
-            options
-                .run_root
-                .clone()
-                .unwrap_or_else(|| crate::paths::DEFAULT_RUN_ROOT.into()),
-        );
+        let paths =
+            crate::paths::Paths::or_defaults(options.root.clone(), options.run_root.clone());
         let containers = paths.run_root.join("containers");
         for entry in std::fs::read_dir(&containers)
             .into_iter()
@@ -692,6 +737,34 @@ impl Runtime {
         for dir in [&paths.root, &paths.run_root] {
             empty_dir(dir)?;
         }
+        Ok(())
+    }
+
+    /// `system migrate`: stops every running container and, rootless, ends
+    /// the user's pause process, so that the next command builds the user
+    /// namespace from the current `/etc/subuid` and `/etc/subgid`. rpod
+    /// keeps the OCI runtime per engine, not per container, so a new runtime
+    /// is chosen with `--runtime` or the configuration, not here.
+    pub fn migrate(&self, new_runtime: Option<&str>) -> Result<()> {
+        if let Some(r) = new_runtime {
+            return Err(Error::Unsupported(format!(
+                "--new-runtime {r}: rpod records no OCI runtime per container; every container uses the engine's (--runtime, or engine.runtime in the configuration)"
+            )));
+        }
+        let running: Vec<String> = self
+            .db
+            .all_containers()?
+            .into_iter()
+            .filter(|(_, state)| state.status.is_active())
+            .map(|(config, _)| config.id)
+            .collect();
+        for result in self.on_each_container(&running, |c| c.stop(None)) {
+            match result {
+                Ok(()) | Err(Error::NoSuchContainer(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        crate::rootless::end_pause_process()?;
         Ok(())
     }
 

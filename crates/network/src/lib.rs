@@ -20,6 +20,7 @@ mod ports;
 mod resolv;
 mod store;
 mod types;
+pub mod usermode;
 
 pub use cidr::Ipv4Net;
 pub use error::{Error, Result};

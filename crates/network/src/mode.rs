@@ -30,6 +30,12 @@ pub enum NetworkMode {
     Container(String),
     /// An existing namespace file.
     Ns(PathBuf),
+    /// A namespace made by rpod and connected by pasta (rootless), with the
+    /// user's pasta options.
+    Pasta(Vec<String>),
+    /// A namespace made by rpod and connected by slirp4netns (rootless),
+    /// with Podman's slirp4netns options.
+    Slirp4netns(Vec<String>),
 }
 
 impl NetworkMode {
@@ -42,7 +48,21 @@ impl NetworkMode {
             NetworkMode::Bridge => "bridge",
             NetworkMode::Container(_) => "container",
             NetworkMode::Ns(_) => "ns",
+            NetworkMode::Pasta(_) => "pasta",
+            NetworkMode::Slirp4netns(_) => "slirp4netns",
         }
+    }
+
+    /// True for the user-mode modes (pasta, slirp4netns): rpod makes the
+    /// namespace and a helper process of the user's connects it.
+    pub fn is_user_mode(&self) -> bool {
+        matches!(self, NetworkMode::Pasta(_) | NetworkMode::Slirp4netns(_))
+    }
+
+    /// True when rpod makes the namespace and connects it (bridge, pasta,
+    /// slirp4netns), so that it can publish ports.
+    pub fn is_managed(&self) -> bool {
+        self.is_bridge() || self.is_user_mode()
     }
 
     /// True when rpod makes and sets up the namespace itself.
@@ -59,6 +79,12 @@ impl fmt::Display for NetworkMode {
             NetworkMode::Bridge => f.write_str("bridge"),
             NetworkMode::Container(id) => write!(f, "container:{id}"),
             NetworkMode::Ns(p) => write!(f, "ns:{}", p.display()),
+            NetworkMode::Pasta(o) | NetworkMode::Slirp4netns(o) if o.is_empty() => {
+                f.write_str(self.as_str())
+            }
+            NetworkMode::Pasta(o) | NetworkMode::Slirp4netns(o) => {
+                write!(f, "{}:{}", self.as_str(), o.join(","))
+            }
         }
     }
 }
@@ -85,7 +111,22 @@ impl std::str::FromStr for NetworkMode {
             "none" => Ok(NetworkMode::None),
             "host" => Ok(NetworkMode::Host),
             "bridge" | "private" | "default" => Ok(NetworkMode::Bridge),
+            "pasta" => Ok(NetworkMode::Pasta(Vec::new())),
+            "slirp4netns" => Ok(NetworkMode::Slirp4netns(Vec::new())),
             _ => {
+                let options = |o: &str| -> Vec<String> {
+                    o.split(',')
+                        .filter(|x| !x.is_empty())
+                        .map(str::to_string)
+                        .collect()
+                };
+                if let Some(o) = s.strip_prefix("pasta:") {
+                    return Ok(NetworkMode::Pasta(options(o)));
+                }
+                if let Some(o) = s.strip_prefix("slirp4netns:") {
+                    crate::usermode::SlirpOptions::parse(&options(o))?;
+                    return Ok(NetworkMode::Slirp4netns(options(o)));
+                }
                 if let Some(id) = s.strip_prefix("container:").filter(|x| !x.is_empty()) {
                     Ok(NetworkMode::Container(id.to_string()))
                 } else if let Some(p) = s.strip_prefix("ns:").filter(|x| x.starts_with('/')) {
@@ -179,6 +220,8 @@ impl NetworkRequest {
         let mut options: Vec<(String, NetworkFlagOptions)> = Vec::new();
         for value in &self.networks {
             match value.split_once(':') {
+                // A user-mode network's options are comma-separated too.
+                Some(("pasta" | "slirp4netns", _)) => words.push(value),
                 Some((name, opts)) if !name.is_empty() && !MODE_PREFIXES.contains(&name) => {
                     options.push((name.to_string(), NetworkFlagOptions::parse(name, opts)?));
                     words.push(name);

@@ -95,6 +95,11 @@ impl Container<'_> {
             squash_root,
         };
         let pause = opts.pause && self.state.status == ContainerStatus::Running;
+        if pause && crate::rootless::cgroups_unavailable().is_some() {
+            return Err(Error::Unsupported(
+                crate::rootless::PAUSE_UNSUPPORTED.into(),
+            ));
+        }
         if pause {
             // A commit killed while the container was paused for it left
             // it paused: this one takes it over and resumes it.

@@ -329,7 +329,15 @@ impl Runtime {
             self.config.containers.no_new_privileges,
         )?;
         let mut resources = opts.resources;
-        if resources.pids_limit.is_none() && self.config.containers.pids_limit > 0 {
+        if let Some(why) = crate::rootless::cgroups_unavailable() {
+            // Refused rather than dropped: a limit that is not in force
+            // must not look as if it were.
+            if resources != Default::default() || !isolation.blkio.is_empty() {
+                return Err(Error::Unsupported(format!(
+                    "{why}: drop --memory, --cpus, --pids-limit and the other limits"
+                )));
+            }
+        } else if resources.pids_limit.is_none() && self.config.containers.pids_limit > 0 {
             resources.pids_limit = Some(self.config.containers.pids_limit);
         }
         let mut labels = image.labels;
@@ -363,7 +371,18 @@ impl Runtime {
                 })
                 .transpose()?,
             workdir: opts.workdir.or(image.workdir).unwrap_or_else(|| "/".into()),
-            user: opts.user.or(image.user).unwrap_or_default(),
+            // keep-id runs as the user unless told otherwise, as Podman does.
+            user: opts
+                .user
+                .or_else(|| match &userns.mode {
+                    super::userns::UsernsMode::KeepId { uid, gid } => {
+                        let (u, g) = crate::rootless::host_ids().unwrap_or((0, 0));
+                        Some(format!("{}:{}", uid.unwrap_or(u), gid.unwrap_or(g)))
+                    }
+                    _ => None,
+                })
+                .or(image.user)
+                .unwrap_or_default(),
             labels,
             annotations: opts.annotations,
             stop_signal,

@@ -1,7 +1,7 @@
 //! `kill`, `pause`, `unpause`.
 
 use super::{Container, ContainerStatus};
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 impl Container<'_> {
     /// Sends `signal` to the container's process.
@@ -32,6 +32,13 @@ impl Container<'_> {
         let _guard = self.lock()?;
         if self.state.status != ContainerStatus::Running {
             return Err(self.invalid_state("can only pause running containers"));
+        }
+        if crate::rootless::cgroups_unavailable().is_some() {
+            // The freezer is a cgroup controller: without a cgroup of its
+            // own a rootless container cannot be frozen.
+            return Err(Error::Unsupported(
+                crate::rootless::PAUSE_UNSUPPORTED.into(),
+            ));
         }
         self.rt.oci()?.pause(self.id())?;
         self.state.status = ContainerStatus::Paused;

@@ -232,8 +232,27 @@ impl Runtime {
             || req.mac.is_some()
             || !req.aliases.is_empty()
             || per_net_bridge;
+        if crate::rootless::is_rootless() && mode.is_bridge() {
+            if !req.networks.is_empty() {
+                return Err(Error::Unsupported(
+                    "rootless mode: bridge networks are not supported yet; use --network pasta (the default) or slirp4netns".into(),
+                ));
+            }
+            // pasta is the rootless default, as in Podman 5.
+            mode = NetworkMode::Pasta(Vec::new());
+        }
         match &mode {
             NetworkMode::Bridge => {}
+            m if m.is_user_mode() => {
+                if req.ip.is_some() || req.mac.is_some() || !req.aliases.is_empty() {
+                    return Err(Error::InvalidArgument(format!(
+                        "--ip, --mac-address and --network-alias need a bridge network, not --network {m}"
+                    )));
+                }
+                network::assign_host_ports(&mut ports)?;
+                net.ports = ports;
+                return Ok((mode, net));
+            }
             NetworkMode::Host if wants_bridge => {
                 return Err(Error::InvalidArgument(
                     "published ports, --ip, --mac-address and --network-alias need a bridge network, not the host network".into(),
@@ -332,6 +351,13 @@ impl Container<'_> {
         self.rt.netns_dir().join(format!("rpod-{}", self.id()))
     }
 
+    /// The PID file of the user-mode helper (pasta, slirp4netns).
+    fn helper_pid_path(&self) -> PathBuf {
+        self.rt
+            .netns_dir()
+            .join(format!("rpod-{}.helper.pid", self.id()))
+    }
+
     fn net_status_path(&self) -> PathBuf {
         self.rt.netns_dir().join(format!("rpod-{}.json", self.id()))
     }
@@ -358,8 +384,14 @@ impl Container<'_> {
         match &self.config.network {
             NetworkMode::None | NetworkMode::Host => Ok(None),
             // In a user namespace the runtime makes it, owned by that namespace.
-            NetworkMode::Bridge if self.has_userns() => Ok(None),
-            NetworkMode::Bridge => Ok(Some(self.netns_path())),
+            NetworkMode::Bridge | NetworkMode::Pasta(_) | NetworkMode::Slirp4netns(_)
+                if self.has_userns() =>
+            {
+                Ok(None)
+            }
+            NetworkMode::Bridge | NetworkMode::Pasta(_) | NetworkMode::Slirp4netns(_) => {
+                Ok(Some(self.netns_path()))
+            }
             NetworkMode::Ns(p) => Ok(Some(p.clone())),
             NetworkMode::Container(id) => {
                 let other = self.rt.container(id)?;
@@ -402,7 +434,7 @@ impl Container<'_> {
     /// (bridge mode), after checking its host ports are free. Undone here
     /// when it fails.
     pub(crate) fn setup_network(&mut self) -> Result<()> {
-        if !self.config.network.is_bridge() {
+        if !self.config.network.is_managed() {
             return Ok(());
         }
         // A namespace left by an interrupted run goes first.
@@ -428,7 +460,7 @@ impl Container<'_> {
     /// namespace (so the container's user namespace owns it); it is pinned
     /// where rpod keeps it and connected like one rpod made.
     pub(crate) fn setup_userns_network(&mut self, pid: i32) -> Result<()> {
-        if !self.config.network.is_bridge() || !self.has_userns() {
+        if !self.config.network.is_managed() || !self.has_userns() {
             return Ok(());
         }
         let netns = self.netns_path();
@@ -450,6 +482,33 @@ impl Container<'_> {
     }
 
     fn connect_all(&mut self, netns: &std::path::Path) -> Result<()> {
+        let helper_pid = self.helper_pid_path();
+        match &self.config.network {
+            NetworkMode::Pasta(options) => {
+                self.save_net_status(&NetStatus::default())?;
+                return network::usermode::start_pasta(
+                    netns,
+                    &self.config.net.ports,
+                    options,
+                    &helper_pid,
+                )
+                .map_err(port_error);
+            }
+            NetworkMode::Slirp4netns(options) => {
+                self.save_net_status(&NetStatus::default())?;
+                let options = network::usermode::SlirpOptions::parse(options)?;
+                let base = self.rt.netns_dir().join(format!("rpod-{}", self.id()));
+                return network::usermode::start_slirp4netns(
+                    netns,
+                    &self.config.net.ports,
+                    &options,
+                    &helper_pid,
+                    &base.with_extension("slirp.log"),
+                )
+                .map_err(port_error);
+            }
+            _ => {}
+        }
         let opts = self.network_options(&self.config.net.networks.clone())?;
         let mut status = NetStatus {
             options: Some(opts.clone()),
@@ -548,6 +607,9 @@ impl Container<'_> {
                 }
             }
         }
+        network::usermode::stop(&self.helper_pid_path());
+        let base = self.rt.netns_dir().join(format!("rpod-{}", self.id()));
+        let _ = std::fs::remove_file(base.with_extension("slirp.log"));
         if netns.exists() {
             if let Err(e) = network::netns::remove(&netns) {
                 crate::diagnostics::warn(format!("rpod: warning: container {}: {e}", self.name()));
@@ -630,6 +692,48 @@ impl Container<'_> {
                 ),
             ),
             NetworkMode::Bridge => self.bridge_files(&host_resolv, extra),
+            NetworkMode::Pasta(_) => (
+                // pasta gives the container a copy of the host's address;
+                // the host is not reachable under a name of its own.
+                podman_hosts(&extra, None, None, &self.hosts_names()),
+                network::resolv_conf(
+                    &host_resolv,
+                    &net.dns,
+                    &net.dns_search,
+                    &net.dns_options,
+                    false,
+                ),
+            ),
+            NetworkMode::Slirp4netns(options) => {
+                let loopback = network::usermode::SlirpOptions::parse(options)
+                    .map(|o| o.allow_host_loopback)
+                    .unwrap_or(false);
+                let own: IpAddr = network::usermode::SLIRP_GUEST_ADDR
+                    .parse()
+                    .expect("a constant address");
+                let gateway: IpAddr = [10, 0, 2, 2].into();
+                // slirp4netns answers DNS itself at 10.0.2.3.
+                let dns = if net.dns.is_empty() {
+                    vec!["10.0.2.3".to_string()]
+                } else {
+                    net.dns.clone()
+                };
+                (
+                    podman_hosts(
+                        &extra,
+                        loopback.then_some(gateway),
+                        Some(own),
+                        &self.hosts_names(),
+                    ),
+                    network::resolv_conf(
+                        &host_resolv,
+                        &dns,
+                        &net.dns_search,
+                        &net.dns_options,
+                        false,
+                    ),
+                )
+            }
         };
         write_atomic(&rundir.join("hosts"), hosts.as_bytes(), SHARED_FILE)?;
         write_atomic(&rundir.join("resolv.conf"), resolv.as_bytes(), SHARED_FILE)

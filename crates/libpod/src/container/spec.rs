@@ -215,8 +215,12 @@ impl Container<'_> {
             .trim_end_matches('/');
         let mut linux = LinuxBuilder::default()
             .namespaces(base::namespaces(&plan).map_err(rt_err)?)
-            .resources(resources.build().map_err(spec_err)?)
-            .cgroups_path(PathBuf::from(format!("{parent}/rpod-{}", c.id)));
+            .resources(resources.build().map_err(spec_err)?);
+        // Without a cgroup of its own (rootless), the runtime leaves the
+        // container in the cgroup it was started from.
+        if crate::rootless::cgroups_unavailable().is_none() {
+            linux = linux.cgroups_path(PathBuf::from(format!("{parent}/rpod-{}", c.id)));
+        }
         if !devices.is_empty() {
             linux = linux.devices(devices);
         }
@@ -275,7 +279,10 @@ impl Container<'_> {
         if c.isolation.uts != super::isolation::NamespaceMode::Host {
             spec.set_hostname(Some(c.hostname.clone()));
         }
-        if self.has_userns() && (plan.host_network || plan.network_path.is_some()) {
+        let rootless = crate::rootless::is_rootless();
+        if (self.has_userns() && (plan.host_network || plan.network_path.is_some()))
+            || (rootless && plan.host_network)
+        {
             // sysfs can only be mounted from the user namespace owning the
             // network namespace; one made outside gets the host's /sys bound.
             let sys_mode = if c.privileged { "rw" } else { "ro" };

@@ -7,7 +7,7 @@ use std::time::Instant;
 use serde::Serialize;
 
 use super::{Container, ContainerStatus};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::humanize::human_size_compact;
 
 const CGROUP_ROOT: &str = "/sys/fs/cgroup";
@@ -329,6 +329,11 @@ impl Cgroup {
 impl Container<'_> {
     /// Reads the container's counters; `None` when it is not running.
     pub fn stats_sample(&mut self) -> Result<Option<StatsSample>> {
+        if crate::rootless::cgroups_unavailable().is_some() {
+            return Err(Error::Unsupported(
+                "stats is not supported in rootless mode without cgroups v2".into(),
+            ));
+        }
         let pid = {
             let _guard = self.lock()?;
             if !matches!(

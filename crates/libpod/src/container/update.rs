@@ -94,6 +94,9 @@ impl Container<'_> {
     /// applied to the runtime at once when the container runs.
     pub fn update(&mut self, opts: &UpdateOptions) -> Result<()> {
         let _guard = self.lock()?;
+        if let Some(why) = crate::rootless::cgroups_unavailable() {
+            return Err(Error::Unsupported(why));
+        }
         let mut config = self.config.clone();
         // A new memory limit above the swap limit moves the swap limit with
         // it, to twice the memory (the default).

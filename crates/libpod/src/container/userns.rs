@@ -41,6 +41,13 @@ pub enum UsernsMode {
     Path(PathBuf),
     /// Another container's (its ID once created).
     Container(String),
+    /// Rootless: a namespace of its own where the user keeps its own ID
+    /// (`keep-id[:uid=U,gid=G]`: the user is U:G inside, the user's own
+    /// IDs by default) and the subordinate IDs fill the rest.
+    KeepId { uid: Option<u32>, gid: Option<u32> },
+    /// Rootless: a namespace of its own without the user in it, only the
+    /// subordinate IDs.
+    NoMap,
 }
 
 /// The options of `--userns auto:…`.
@@ -108,9 +115,25 @@ impl UsernsMode {
         match (kind, rest) {
             ("" | "host", None) => Ok(UsernsMode::Host),
             ("auto", rest) => Ok(UsernsMode::Auto(AutoOptions::parse(rest.unwrap_or(""))?)),
-            ("keep-id" | "nomap", _) => Err(invalid(format!(
+            ("keep-id" | "nomap", _) if !crate::rootless::is_rootless() => Err(invalid(format!(
                 "{kind} is only supported in rootless mode"
             ))),
+            ("nomap", None) => Ok(UsernsMode::NoMap),
+            ("keep-id", rest) => {
+                let (mut uid, mut gid) = (None, None);
+                for opt in rest.unwrap_or("").split(',').filter(|o| !o.is_empty()) {
+                    let (k, v) = opt.split_once('=').unwrap_or((opt, ""));
+                    let n = v.parse::<u32>().map_err(|_| {
+                        invalid(format!("cannot parse {k} value {v:?} of --userns keep-id"))
+                    });
+                    match k {
+                        "uid" => uid = Some(n?),
+                        "gid" => gid = Some(n?),
+                        _ => return Err(invalid(format!("unknown option specified: {k:?}"))),
+                    }
+                }
+                Ok(UsernsMode::KeepId { uid, gid })
+            }
             ("ns", Some(path)) if !path.is_empty() => Ok(UsernsMode::Path(PathBuf::from(path))),
             ("container", Some(id)) if !id.is_empty() => Ok(UsernsMode::Container(id.into())),
             _ => Err(invalid(format!(
@@ -123,6 +146,8 @@ impl UsernsMode {
     pub fn display(&self) -> String {
         match self {
             UsernsMode::Host | UsernsMode::Auto(_) => String::new(),
+            UsernsMode::KeepId { .. } => "keep-id".into(),
+            UsernsMode::NoMap => "nomap".into(),
             UsernsMode::Private => "private".into(),
             UsernsMode::Path(p) => format!("ns:{}", p.display()),
             UsernsMode::Container(id) => format!("container:{id}"),
@@ -236,6 +261,87 @@ fn sub_ranges(file: &str, user: &str) -> Result<Vec<IdMapping>> {
         )));
     }
     Ok(out)
+}
+
+/// Rootless: the subordinate IDs of the user's namespace (every ID there
+/// but 0, the user), as `/proc/self/uid_map` and `gid_map` show them.
+fn own_ranges() -> Result<(Vec<IdMapping>, Vec<IdMapping>)> {
+    let (uid, gid) = crate::rootless::id_maps();
+    let ranges = |kind: &str, text: &str| -> Result<Vec<IdMapping>> {
+        let out: Vec<IdMapping> = parse_map_text(text)
+            .into_iter()
+            .filter_map(|m| {
+                // Inside IDs are what a nested namespace maps to.
+                let (start, size) = if m.container == 0 {
+                    (1, m.size.checked_sub(1)?)
+                } else {
+                    (m.container, m.size)
+                };
+                (size > 0).then_some(IdMapping {
+                    container: 0,
+                    host: start,
+                    size,
+                })
+            })
+            .collect();
+        if out.is_empty() {
+            return Err(invalid(format!(
+                "rootless mode: the user namespace has no subordinate {kind}s (add a range for the user to /etc/sub{kind} and run rpod system migrate)"
+            )));
+        }
+        Ok(out)
+    };
+    Ok((ranges("uid", &uid)?, ranges("gid", &gid)?))
+}
+
+/// `keep-id`'s map: container IDs below `id` from the subordinate IDs, `id`
+/// the user itself (0 in the user's namespace), the rest above it.
+fn keep_id_map(id: u32, sub: &[IdMapping]) -> Vec<IdMapping> {
+    let mut out = Vec::new();
+    let mut container = 0u32;
+    let push = |out: &mut Vec<IdMapping>, container: &mut u32, host: u32, size: u32| {
+        if size > 0 {
+            out.push(IdMapping {
+                container: *container,
+                host,
+                size,
+            });
+            *container = container.saturating_add(size);
+        }
+    };
+    // Walk the subordinate ranges, leaving a hole at `id` for the user.
+    let mut placed = false;
+    for r in sub {
+        let (mut host, mut left) = (r.host, r.size);
+        while left > 0 {
+            if !placed && container == id {
+                out.push(IdMapping {
+                    container: id,
+                    host: 0,
+                    size: 1,
+                });
+                container += 1;
+                placed = true;
+            }
+            let room = if placed {
+                left
+            } else {
+                left.min(id - container)
+            };
+            push(&mut out, &mut container, host, room);
+            host += room;
+            left -= room;
+        }
+    }
+    if !placed {
+        // Fewer subordinate IDs than `id`: the user sits above them all.
+        out.push(IdMapping {
+            container: id,
+            host: 0,
+            size: 1,
+        });
+    }
+    out
 }
 
 /// The lowest free block of `size` host IDs inside `available`, avoiding
@@ -397,13 +503,26 @@ impl Runtime {
                         None => AUTO_MIN_SIZE,
                     },
                 };
-                let uid_avail = sub_ranges(SUBUID, AUTO_USER).map_err(|e| {
+                let rootless = if crate::rootless::is_rootless() {
+                    Some(own_ranges()?)
+                } else {
+                    None
+                };
+                let uid_avail = match &rootless {
+                    Some((uid, _)) => Ok(uid.clone()),
+                    None => sub_ranges(SUBUID, AUTO_USER),
+                }
+                .map_err(|e| {
                     invalid(format!(
                         "creating container storage: could not find enough available IDs: {}",
                         e
                     ))
                 })?;
-                let gid_avail = sub_ranges(SUBGID, AUTO_USER).map_err(|e| {
+                let gid_avail = match &rootless {
+                    Some((_, gid)) => Ok(gid.clone()),
+                    None => sub_ranges(SUBGID, AUTO_USER),
+                }
+                .map_err(|e| {
                     invalid(format!(
                         "creating container storage: could not find enough available IDs: {}",
                         e
@@ -417,6 +536,40 @@ impl Runtime {
                 let maps = IdMaps {
                     uid: auto_map(&uid_avail, &uid_taken, size, &auto.uidmapping)?,
                     gid: auto_map(&gid_avail, &gid_taken, size, &auto.gidmapping)?,
+                };
+                check_maps(&maps)?;
+                maps
+            }
+            UsernsMode::KeepId { uid, gid } => {
+                let (host_uid, host_gid) = crate::rootless::host_ids().unwrap_or((0, 0));
+                let (sub_uid, sub_gid) = own_ranges()?;
+                let maps = IdMaps {
+                    uid: keep_id_map(uid.unwrap_or(host_uid), &sub_uid),
+                    gid: keep_id_map(gid.unwrap_or(host_gid), &sub_gid),
+                };
+                check_maps(&maps)?;
+                maps
+            }
+            UsernsMode::NoMap => {
+                let (uid, gid) = own_ranges()?;
+                let renumber = |ranges: Vec<IdMapping>| {
+                    let mut next = 0u32;
+                    ranges
+                        .into_iter()
+                        .map(|r| {
+                            let m = IdMapping {
+                                container: next,
+                                host: r.host,
+                                size: r.size,
+                            };
+                            next = next.saturating_add(r.size);
+                            m
+                        })
+                        .collect::<Vec<_>>()
+                };
+                let maps = IdMaps {
+                    uid: renumber(uid),
+                    gid: renumber(gid),
                 };
                 check_maps(&maps)?;
                 maps
@@ -587,7 +740,10 @@ impl Container<'_> {
         let u = &self.config.userns;
         let maps = match &u.mode {
             UsernsMode::Host => return Ok(None),
-            UsernsMode::Auto(_) | UsernsMode::Private => u.maps.clone(),
+            UsernsMode::Auto(_)
+            | UsernsMode::Private
+            | UsernsMode::KeepId { .. }
+            | UsernsMode::NoMap => u.maps.clone(),
             UsernsMode::Path(p) => namespace_maps(p).ok_or_else(|| {
                 invalid(format!(
                     "cannot read the ID mappings of user namespace {}",
@@ -730,6 +886,29 @@ mod tests {
             Some(102000)
         );
         assert_eq!(free_block(&avail, &[(100000, 165536)], 1), None);
+    }
+
+    #[test]
+    fn keep_id_puts_the_user_at_its_own_id() {
+        let sub = [IdMapping {
+            container: 0,
+            host: 1,
+            size: 65536,
+        }];
+        let m = |c, h, s| IdMapping {
+            container: c,
+            host: h,
+            size: s,
+        };
+        assert_eq!(
+            keep_id_map(1000, &sub),
+            vec![m(0, 1, 1000), m(1000, 0, 1), m(1001, 1001, 64536)]
+        );
+        assert_eq!(keep_id_map(0, &sub), vec![m(0, 0, 1), m(1, 1, 65536)]);
+        assert_eq!(
+            keep_id_map(70000, &sub),
+            vec![m(0, 1, 65536), m(70000, 0, 1)]
+        );
     }
 
     #[test]

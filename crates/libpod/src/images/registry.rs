@@ -590,7 +590,7 @@ impl Runtime {
             .options
             .config_path
             .clone()
-            .unwrap_or_else(|| PathBuf::from(crate::config::DEFAULT_CONFIG_PATH));
+            .unwrap_or_else(crate::config::default_config_path);
         RegistriesConf::load(&RegistriesConf::path_for(&engine_config))
     }
 }

@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 
 use crate::container::policy::RestartPolicyName;
 use crate::error::{Error, Result};
-use crate::paths::{DEFAULT_ROOT, DEFAULT_RUN_ROOT};
 use crate::pods::PodConfig;
 use crate::{Container, Runtime};
 
@@ -142,11 +141,11 @@ impl Runtime {
     pub fn engine_flags(&self) -> Vec<String> {
         let mut args = Vec::new();
         let root = absolute(&self.paths.root);
-        if root != Path::new(DEFAULT_ROOT) {
+        if root != crate::paths::default_root() {
             args.extend(["--root".to_string(), root.display().to_string()]);
         }
         let run_root = absolute(&self.paths.run_root);
-        if run_root != Path::new(DEFAULT_RUN_ROOT) {
+        if run_root != crate::paths::default_run_root() {
             args.extend(["--runroot".to_string(), run_root.display().to_string()]);
         }
         let o = &self.options;

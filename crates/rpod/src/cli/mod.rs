@@ -145,6 +145,19 @@ pub enum Command {
     AutoUpdate(AutoUpdateArgs),
     /// Print a shell completion script
     Completion(CompletionArgs),
+    /// Run a command in the rootless user's namespace (rootless mode only)
+    Unshare(UnshareArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(trailing_var_arg = true)]
+pub struct UnshareArgs {
+    /// Join the rootless network namespace of bridge networks
+    #[arg(long)]
+    pub rootless_netns: bool,
+    /// The command and its arguments (default: $SHELL)
+    #[arg(allow_hyphen_values = true, value_name = "COMMAND")]
+    pub command: Vec<String>,
 }
 
 impl Command {
@@ -254,6 +267,15 @@ pub enum SystemGroup {
     Boot,
     /// Serve the Docker and libpod REST APIs on a socket
     Service(ServiceArgs),
+    /// Stop every running container and, rootless, end the pause process so the next command builds the user namespace anew
+    Migrate(MigrateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    /// Set a new OCI runtime for all containers
+    #[arg(long, value_name = "RUNTIME")]
+    pub new_runtime: Option<String>,
 }
 
 #[derive(Debug, Args)]

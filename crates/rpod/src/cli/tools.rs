@@ -54,8 +54,8 @@ pub struct CommitArgs {
     /// Author
     #[arg(short = 'a', long)]
     pub author: Option<String>,
-    /// Pause the container while committing (default true)
-    #[arg(short = 'p', long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    /// Pause the container while committing (Podman's default: false)
+    #[arg(short = 'p', long, default_value_t = false, default_missing_value = "true", num_args = 0..=1, require_equals = true, action = clap::ArgAction::Set, value_name = "BOOL")]
     pub pause: bool,
     /// Print only the image ID
     #[arg(short = 'q', long)]

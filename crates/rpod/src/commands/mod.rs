@@ -49,6 +49,12 @@ pub fn dispatch(cli: Cli) -> Result<u8> {
     if let Command::Version(args) = &cli.command {
         return system::version(args);
     }
+    if let Command::Unshare(args) = &cli.command {
+        return system::unshare(&cli.global, args);
+    }
+    // Rootless: into the user's namespace before anything opens the engine
+    // (and while this process has one thread).
+    libpod::rootless::enter()?;
     if let Command::System(SystemGroup::Reset(_)) = &cli.command {
         // A state database that cannot be opened (corrupt, or of a newer
         // schema) is what `system reset` is the way out of.
@@ -96,6 +102,7 @@ pub fn dispatch(cli: Cli) -> Result<u8> {
             SystemGroup::Info(a) => system::info(&rt, &a),
             SystemGroup::Boot => system::boot(&rt),
             SystemGroup::Service(a) => service::run(&cli.global, &rt, a),
+            SystemGroup::Migrate(a) => system::migrate(&rt, a),
         },
         Command::Events(a) => system::events(&rt, a),
         Command::Volume(g) => volume::run(&rt, g),
@@ -108,7 +115,7 @@ pub fn dispatch(cli: Cli) -> Result<u8> {
         Command::Generate(g) => generate::run(&rt, g),
         Command::Quadlet(a) => systemd::quadlet(&rt, a),
         Command::AutoUpdate(a) => systemd::auto_update(&rt, a),
-        Command::Version(_) | Command::Completion(_) => Ok(0),
+        Command::Version(_) | Command::Completion(_) | Command::Unshare(_) => Ok(0),
     }
 }
 

@@ -209,6 +209,45 @@ pub fn boot(rt: &Runtime) -> Result<u8> {
     Ok(status)
 }
 
+pub fn migrate(rt: &Runtime, args: crate::cli::MigrateArgs) -> Result<u8> {
+    rt.migrate(args.new_runtime.as_deref())?;
+    Ok(0)
+}
+
+/// `unshare [CMD]`: the command (default `$SHELL`) inside the rootless
+/// user's namespace, with `CONTAINERS_GRAPHROOT` and `CONTAINERS_RUNROOT`
+/// naming rpod's storage; its exit code is unshare's.
+pub fn unshare(global: &crate::cli::GlobalArgs, args: &crate::cli::UnshareArgs) -> Result<u8> {
+    use std::os::unix::process::CommandExt;
+    if !libpod::rootless::is_rootless() {
+        bail!("please use unshare with rootless");
+    }
+    if args.rootless_netns {
+        bail!("--rootless-netns: rootless bridge networks are not supported, so there is no rootless network namespace to join");
+    }
+    libpod::rootless::enter()?;
+    let paths = libpod::paths::Paths::or_defaults(global.root.clone(), global.runroot.clone());
+    let (program, rest) = match args.command.split_first() {
+        Some((p, rest)) => (p.clone(), rest.to_vec()),
+        None => (
+            std::env::var("SHELL").unwrap_or_else(|_| "/bin/sh".into()),
+            Vec::new(),
+        ),
+    };
+    let err = std::process::Command::new(&program)
+        .args(rest)
+        .env("CONTAINERS_GRAPHROOT", paths.storage_root())
+        .env("CONTAINERS_RUNROOT", paths.storage_run_root())
+        .exec();
+    let code = if err.kind() == std::io::ErrorKind::NotFound {
+        127
+    } else {
+        126
+    };
+    eprintln!("Error: {program}: {err}");
+    Ok(code)
+}
+
 pub fn reset(rt: Runtime) -> Result<u8> {
     rt.reset()?;
     Ok(0)

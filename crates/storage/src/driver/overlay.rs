@@ -20,6 +20,8 @@ const WORK: &str = "work";
 const MERGED: &str = "merged";
 /// Lower directory for containers without an image (overlay needs at least one).
 const EMPTY_LOWER: &str = "empty";
+/// The shifted copy of the image where idmapped mounts are not allowed.
+const SHIFTED_LOWER: &str = "shifted";
 /// Short symlinks to the lower directories, used when absolute paths do not fit.
 const SHORT_LINKS: &str = "l";
 /// Mount data is limited to one page.
@@ -87,8 +89,30 @@ impl Driver for Overlay {
             Some(top) => crate::idmap::shift_root_owner(&upper, top, maps)?,
             None => lowers.push(container_dir.join(EMPTY_LOWER)),
         }
+        let bottom_first = lowers.clone();
         lowers.reverse(); // overlay wants the top layer first
-        let views = crate::idmap::attach_idmapped(container_dir, &lowers, maps)?;
+        let views = match crate::idmap::attach_idmapped(container_dir, &lowers, maps) {
+            Ok(views) => views,
+            // Inside a user namespace (rootless) the layers' file system
+            // cannot be idmapped: the container gets one shifted copy of
+            // the image, made once, as its only lower layer.
+            Err(crate::Error::Io { source, .. })
+                if source.raw_os_error() == Some(nix::libc::EPERM) =>
+            {
+                let shifted = container_dir.join(SHIFTED_LOWER);
+                if !crate::idmap::already_shifted(container_dir, maps) {
+                    if shifted.exists() {
+                        fs::remove_dir_all(&shifted).at("remove", &shifted)?;
+                    }
+                    super::vfs::LayerCopier::flatten(&bottom_first, &shifted)?;
+                    crate::idmap::shift_tree(&shifted, maps)?;
+                    crate::idmap::mark_shifted(container_dir, maps)?;
+                }
+                mount_overlay(container_dir, &[shifted])?;
+                return Ok(merged);
+            }
+            Err(e) => return Err(e),
+        };
         let mounted = mount_overlay(container_dir, &views);
         // The overlay holds its own clones of the layers: the views can go.
         let detached = crate::idmap::detach_idmapped(container_dir);

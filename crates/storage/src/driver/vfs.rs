@@ -78,12 +78,22 @@ impl Driver for Vfs {
 
 /// Applies one layer directory onto a root filesystem copy.
 #[derive(Default)]
-struct LayerCopier {
+pub(crate) struct LayerCopier {
     /// Copies of multiply-linked inodes of this layer: (dev, ino) → path in the copy.
     links: HashMap<(u64, u64), PathBuf>,
 }
 
 impl LayerCopier {
+    /// Copies `layers` (bottom first) into the new directory `dest`, as one
+    /// flattened tree.
+    pub(crate) fn flatten(layers: &[PathBuf], dest: &Path) -> Result<()> {
+        fs::create_dir(dest).at("create directory", dest)?;
+        for layer in layers {
+            LayerCopier::default().apply(layer, dest)?;
+        }
+        Ok(())
+    }
+
     fn apply(&mut self, layer: &Path, rootfs: &Path) -> Result<()> {
         self.copy_dir_contents(layer, rootfs)?;
         let meta = fs::symlink_metadata(layer).at("stat", layer)?;
