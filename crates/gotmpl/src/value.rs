@@ -168,7 +168,16 @@ impl Value {
                 return Some(v);
             }
         }
-        None
+        // A struct's keys made from JSON names differ from Go's only in
+        // case at times (`IDMappings`/`IdMappings`, `UIDMap`/`uidmap`).
+        match self {
+            Value::Struct(fields) => fields
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v),
+            // A map's keys are data, matched exactly as Go does.
+            _ => None,
+        }
     }
 
     /// Prints as Go's `fmt.Sprint` does (`%v`); [`Value::NoValue`] prints

@@ -62,7 +62,7 @@ pub fn is_rootless() -> bool {
 
 /// Podman's words when a container cannot be frozen for lack of a cgroup.
 pub const PAUSE_UNSUPPORTED: &str =
-    "can not pause containers on rootless containers with cgroup V1";
+    "can not pause containers on rootless containers with cgroup V1: this container does not have a cgroup";
 
 /// Why this engine cannot use cgroups of its own, when it cannot: rootless
 /// with no cgroup delegated to the user (always so on cgroup v1, where
@@ -515,6 +515,18 @@ fn join(pid: i32) -> Result<()> {
         let _ = std::env::set_current_dir(dir);
     }
     Ok(())
+}
+
+/// True when group `gid` of this namespace maps to a host group.
+pub fn gid_mapped(gid: u32) -> bool {
+    let (_, map) = id_maps();
+    map.lines().any(|l| {
+        let f: Vec<u64> = l
+            .split_whitespace()
+            .filter_map(|x| x.parse().ok())
+            .collect();
+        f.len() == 3 && f[0] <= u64::from(gid) && u64::from(gid) < f[0] + f[2]
+    })
 }
 
 /// `rpod unshare`: the ID maps of the user's namespace, as `/proc` shows

@@ -43,6 +43,16 @@ impl Container<'_> {
         )?;
 
         let mut mounts = base::default_mounts(c.shm_size, !c.privileged).map_err(rt_err)?;
+        if !self.has_userns() && !crate::rootless::gid_mapped(5) {
+            // A user namespace with only the user in it has no tty group:
+            // devpts is mounted without one, as Podman does.
+            for m in mounts.iter_mut() {
+                if m.destination() == Path::new("/dev/pts") {
+                    let options = m.options().clone().unwrap_or_default();
+                    m.set_options(Some(options.into_iter().filter(|o| o != "gid=5").collect()));
+                }
+            }
+        }
         if !c.security.proc_opts.is_empty() {
             if let Some(proc_mount) = mounts
                 .iter_mut()
