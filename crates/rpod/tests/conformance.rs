@@ -23,7 +23,6 @@ const OUT_OF_SCOPE: &[(&str, &str)] = &[
     ("buildx", "image builds"),
     ("generate systemd", "service units"),
     ("secret", "secrets, tested on their own"),
-    ("unshare", "rootless user namespaces"),
     ("machine", "virtual machines: containers run natively here"),
     ("system connection", "remote connections"),
     ("image sign", "image signing"),
