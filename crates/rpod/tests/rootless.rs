@@ -1058,3 +1058,55 @@ fn a_rootless_user_sees_what_rootless_podman_shows() {
     }
     let _ = podman_as(&u, &["rm", "-f", "-t", "0", "frozen"]);
 }
+
+#[test]
+fn the_api_service_of_a_user_runs_its_containers() {
+    let u = User::new("i", true).with_image();
+    let sock = u.runtime_dir().join("api.sock");
+    let mut service = u
+        .command(
+            true,
+            RPOD,
+            &[
+                "system",
+                "service",
+                "--time",
+                "0",
+                &format!("unix://{}", sock.display()),
+            ],
+        )
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_until("the socket", POLL_TIMEOUT, || sock.exists());
+    let docker = |args: &[&str]| {
+        let mut c = Command::new("docker");
+        c.env("DOCKER_HOST", format!("unix://{}", sock.display()))
+            .env("DOCKER_CONFIG", u.dir.path().join("docker-config"))
+            .args(args);
+        let out = run_with_timeout(c, None, COMMAND_TIMEOUT);
+        assert!(out.status.success(), "docker {args:?}: {}", describe(&out));
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    assert_eq!(
+        docker(&[
+            "run",
+            "--rm",
+            "--name",
+            "viaapi",
+            "localhost/busybox",
+            "id",
+            "-u"
+        ]),
+        "0"
+    );
+    docker(&["create", "--name", "made", "localhost/busybox", "true"]);
+    // The CLI sees what the API made: the same user's engine.
+    assert_eq!(u.ok(&["ps", "-a", "--format", "{{.Names}}"]), "made");
+    let info = docker(&["info", "--format", "{{json .SecurityOptions}}"]);
+    assert!(info.contains("rootless"), "{info}");
+    kill_pid(service.id() as i32, libc::SIGTERM);
+    let _ = wait_child(&mut service, Duration::from_secs(20));
+}
