@@ -28,7 +28,7 @@ uid=$(id -u "$user")
 work=$(mktemp -d /tmp/rpod-bench-rootless.XXXXXX)
 chmod 755 "$work"
 install -d -o "$user" -m 700 "$work/run"
-install -d -o "$user" -m 755 "$work/home"
+install -d -o "$user" -m 755 "$work/out"
 as_user() { runuser -u "$user" -- env -i HOME="$(getent passwd "$user" | cut -d: -f6)" USER="$user" \
     PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin XDG_RUNTIME_DIR="$work/run" \
     CONTAINERS_CONF="$work/containers.conf" "$@"; }
@@ -61,8 +61,8 @@ results="$work/results.md"
 echo "| Command | Mean [ms] | Min [ms] | Max [ms] | Relative |" >"$results"
 echo "|:---|---:|---:|---:|---:|" >>"$results"
 hf() {
-    as_user hyperfine --style none --export-markdown "$work/$1.md" --warmup 3 --runs "${RUNS:-20}" -N "${@:2}" >/dev/null
-    tail -n +3 "$work/$1.md" >>"$results"
+    as_user hyperfine --style none --export-markdown "$work/out/$1.md" --warmup 3 --runs "${RUNS:-20}" -N "${@:2}" >/dev/null
+    tail -n +3 "$work/out/$1.md" >>"$results"
 }
 hf none \
     -n "rpod run --rm --network none true" "$R run --rm --network none localhost/busybox true" \
