@@ -26,16 +26,28 @@ impl Runtime {
 
     /// Where container network namespaces are pinned.
     pub(crate) fn netns_dir(&self) -> PathBuf {
-        self.paths.run_root.join("netns")
+        self.paths.netns_dir()
     }
 
     /// netavark with rpod's own configuration directory.
     pub(crate) fn netavark(&self) -> Result<Netavark> {
-        Ok(Netavark::find(
+        let mut nv = Netavark::find(
             self.paths.run_root.join("networks").join("netavark"),
             None,
             None,
-        )?)
+        )?;
+        if crate::rootless::is_rootless() {
+            // The user's bridges live in the rootless network namespace,
+            // and its calls are serialised by a lock of the user's own.
+            nv.lock_path = self.paths.run_root.join("networks").join("netavark.lock");
+            nv.netns = Some(self.rootless_netns().ensure()?);
+        }
+        Ok(nv)
+    }
+
+    /// Rootless: the network namespace of the user's bridge networks.
+    pub(crate) fn rootless_netns(&self) -> network::rootless_netns::RootlessNetns {
+        network::rootless_netns::RootlessNetns::new(&self.netns_dir())
     }
 
     /// `network create`.

@@ -72,6 +72,12 @@ impl Paths {
         self.run_root.join("containers").join(id)
     }
 
+    /// Network namespaces rpod pins, their status files and, rootless, the
+    /// rootless network namespace.
+    pub fn netns_dir(&self) -> PathBuf {
+        self.run_root.join("netns")
+    }
+
     pub fn exit_dir(&self) -> PathBuf {
         self.run_root.join("exits")
     }

@@ -517,6 +517,21 @@ fn join(pid: i32) -> Result<()> {
     Ok(())
 }
 
+/// `unshare --rootless-netns`: joins (making it first when needed) the
+/// rootless network namespace of the engine at `paths`. Call after
+/// [`enter`].
+pub fn join_rootless_netns(paths: &crate::paths::Paths) -> Result<()> {
+    let ns = network::rootless_netns::RootlessNetns::new(&paths.netns_dir()).ensure()?;
+    let file = File::open(&ns).map_err(|e| Error::Io {
+        context: format!("opening {}", ns.display()),
+        source: e,
+    })?;
+    setns(file.as_fd(), CloneFlags::CLONE_NEWNET).map_err(|e| Error::Io {
+        context: "joining the rootless network namespace".into(),
+        source: e.into(),
+    })
+}
+
 /// True when group `gid` of this namespace maps to a host group.
 pub fn gid_mapped(gid: u32) -> bool {
     let (_, map) = id_maps();

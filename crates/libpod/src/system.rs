@@ -764,6 +764,10 @@ impl Runtime {
                 Err(e) => return Err(e),
             }
         }
+        if crate::rootless::is_rootless() {
+            // Its slirp4netns would keep the old namespaces alive.
+            self.rootless_netns().remove();
+        }
         crate::rootless::end_pause_process()?;
         Ok(())
     }

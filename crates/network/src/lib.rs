@@ -18,6 +18,7 @@ pub mod netavark;
 pub mod netns;
 mod ports;
 mod resolv;
+pub mod rootless_netns;
 mod store;
 mod types;
 pub mod usermode;

@@ -32,6 +32,10 @@ pub struct Netavark {
     /// netavark's `--config` (aardvark-dns's files live under it).
     pub config_dir: PathBuf,
     pub lock_path: PathBuf,
+    /// The network namespace netavark runs in: `None` for the host's;
+    /// rootless, the user's rootless network namespace, where its bridges,
+    /// firewall rules and aardvark-dns live.
+    pub netns: Option<PathBuf>,
 }
 
 /// Finds `name` in the configured path, the libexec directories or PATH.
@@ -73,6 +77,7 @@ impl Netavark {
             aardvark: find_helper("aardvark-dns", aardvark)?,
             config_dir,
             lock_path: PathBuf::from(HOST_LOCK),
+            netns: None,
         })
     }
 
@@ -121,7 +126,30 @@ impl Netavark {
         })?;
         std::fs::create_dir_all(&self.config_dir).map_err(io_err("creating", &self.config_dir))?;
         let _lock = self.lock()?;
-        let mut child = Command::new(&self.binary)
+        let mut cmd = Command::new(&self.binary);
+        if let Some(ns) = &self.netns {
+            use std::os::fd::AsRawFd;
+            use std::os::unix::process::CommandExt;
+            let file = File::open(ns).map_err(io_err("opening", ns))?;
+            let fd = file.as_raw_fd();
+            // SAFETY: setns is async-signal-safe; `file` outlives the spawn.
+            unsafe {
+                cmd.pre_exec(move || {
+                    if nix::libc::setns(fd, nix::libc::CLONE_NEWNET) != 0 {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                    Ok(())
+                });
+            }
+            let out = self.spawn(cmd, action, netns, &input);
+            drop(file);
+            return out;
+        }
+        self.spawn(cmd, action, netns, &input)
+    }
+
+    fn spawn(&self, mut cmd: Command, action: &str, netns: &Path, input: &[u8]) -> Result<Vec<u8>> {
+        let mut child = cmd
             .arg("--config")
             .arg(&self.config_dir)
             .arg("--rootless")
@@ -137,7 +165,7 @@ impl Netavark {
             .map_err(io_err("running", &self.binary))?;
         if let Some(mut stdin) = child.stdin.take() {
             stdin
-                .write_all(&input)
+                .write_all(input)
                 .map_err(io_err("writing to", &self.binary))?;
         }
         let out = child

@@ -176,9 +176,6 @@ pub fn start_slirp4netns(
     pid_file: &Path,
     log: &Path,
 ) -> Result<()> {
-    let slirp = helper("slirp4netns")?;
-    let (ready_r, ready_w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
-        .map_err(|e| Error::Invalid(format!("making a pipe for slirp4netns: {e}")))?;
     let api_dir = if ports.is_empty() {
         None
     } else {
@@ -191,15 +188,98 @@ pub fn start_slirp4netns(
                 })?,
         )
     };
-    let api_socket = api_dir.as_ref().map(|d| d.path().join("api.sock"));
+    let api = api_dir.as_ref().map(|d| ApiSocket {
+        dir: d.path().to_path_buf(),
+        name: "api.sock".into(),
+    });
+    spawn_slirp(netns, options, api.as_ref(), pid_file, log)?;
+    let Some(api) = api else {
+        return Ok(());
+    };
+    for p in ports {
+        add_hostfwd(&api, p, SLIRP_GUEST_ADDR, false)?;
+    }
+    Ok(())
+}
+
+/// A slirp4netns API socket: `name` in `dir`. slirp4netns binds it from
+/// inside `dir` and rpod reaches it through the directory's descriptor, so
+/// the path's length does not matter.
+#[derive(Debug, Clone)]
+pub struct ApiSocket {
+    pub dir: PathBuf,
+    pub name: String,
+}
+
+/// Forwards the host ports of `p` to `guest_addr` (the container's ports, or
+/// with `same_port` the same ports there); returns slirp4netns's rule IDs.
+pub(crate) fn add_hostfwd(
+    api: &ApiSocket,
+    p: &PortMapping,
+    guest_addr: &str,
+    same_port: bool,
+) -> Result<Vec<u64>> {
+    let mut ids = Vec::new();
+    for i in 0..p.range {
+        for proto in p.protocol.split(',') {
+            let host_addr = if p.host_ip.is_empty() {
+                "0.0.0.0"
+            } else {
+                p.host_ip.as_str()
+            };
+            let guest_port = if same_port {
+                p.host_port + i
+            } else {
+                p.container_port + i
+            };
+            let request = serde_json::json!({
+                "execute": "add_hostfwd",
+                "arguments": {
+                    "proto": proto,
+                    "host_addr": host_addr,
+                    "host_port": p.host_port + i,
+                    "guest_addr": guest_addr,
+                    "guest_port": guest_port,
+                }
+            });
+            let reply = slirp_api(api, &request)?;
+            if let Some(id) = reply.pointer("/return/id").and_then(|v| v.as_u64()) {
+                ids.push(id);
+            }
+        }
+    }
+    Ok(ids)
+}
+
+/// Removes forwarding rules by their IDs; best effort.
+pub(crate) fn remove_hostfwd(api: &ApiSocket, ids: &[u64]) {
+    for id in ids {
+        let request = serde_json::json!({"execute": "remove_hostfwd", "arguments": {"id": id}});
+        let _ = slirp_api(api, &request);
+    }
+}
+
+/// Runs slirp4netns on `netns` (in the background, in a session of its
+/// own), waits until it says it is ready, and records its PID.
+pub(crate) fn spawn_slirp(
+    netns: &Path,
+    options: &SlirpOptions,
+    api: Option<&ApiSocket>,
+    pid_file: &Path,
+    log: &Path,
+) -> Result<()> {
+    let slirp = helper("slirp4netns")?;
+    let (ready_r, ready_w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
+        .map_err(|e| Error::Invalid(format!("making a pipe for slirp4netns: {e}")))?;
     let mut args = vec![
         "--configure".to_string(),
         format!("--mtu={}", options.mtu.unwrap_or(65520)),
         "--netns-type=path".into(),
         "--ready-fd=3".into(),
     ];
-    if let Some(sock) = &api_socket {
-        args.push(format!("--api-socket={}", sock.display()));
+    if let Some(api) = api {
+        let _ = std::fs::remove_file(api.dir.join(&api.name));
+        args.push(format!("--api-socket={}", api.name));
     }
     if !options.allow_host_loopback {
         args.push("--disable-host-loopback".into());
@@ -223,6 +303,9 @@ pub fn start_slirp4netns(
                 .map_err(|e| Error::Invalid(e.to_string()))?,
         )
         .stderr(log_file);
+    if let Some(api) = api {
+        cmd.current_dir(&api.dir);
+    }
     // SAFETY: only async-signal-safe calls between fork and exec.
     unsafe {
         cmd.pre_exec(move || {
@@ -260,37 +343,16 @@ pub fn start_slirp4netns(
                 .unwrap_or("it exited before it was ready")
         )));
     }
-    for p in ports {
-        for i in 0..p.range {
-            for proto in p.protocol.split(',') {
-                let host_addr = if p.host_ip.is_empty() {
-                    "0.0.0.0"
-                } else {
-                    p.host_ip.as_str()
-                };
-                let request = serde_json::json!({
-                    "execute": "add_hostfwd",
-                    "arguments": {
-                        "proto": proto,
-                        "host_addr": host_addr,
-                        "host_port": p.host_port + i,
-                        "guest_addr": SLIRP_GUEST_ADDR,
-                        "guest_port": p.container_port + i,
-                    }
-                });
-                if let Some(sock) = &api_socket {
-                    slirp_api(sock, &request)?;
-                }
-            }
-        }
-    }
     Ok(())
 }
 
-/// One request on slirp4netns's API socket.
-fn slirp_api(socket: &Path, request: &serde_json::Value) -> Result<()> {
+/// One request on slirp4netns's API socket; its reply.
+fn slirp_api(api: &ApiSocket, request: &serde_json::Value) -> Result<serde_json::Value> {
     let fail = |e: String| Error::Invalid(format!("slirp4netns port forwarding: {e}"));
-    let mut s = std::os::unix::net::UnixStream::connect(socket).map_err(|e| fail(e.to_string()))?;
+    let dir = std::fs::File::open(&api.dir).map_err(|e| fail(e.to_string()))?;
+    let path = format!("/proc/self/fd/{}/{}", dir.as_raw_fd(), api.name);
+    let mut s = std::os::unix::net::UnixStream::connect(&path).map_err(|e| fail(e.to_string()))?;
+    drop(dir);
     let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
     s.write_all(request.to_string().as_bytes())
         .map_err(|e| fail(e.to_string()))?;
@@ -307,7 +369,7 @@ fn slirp_api(socket: &Path, request: &serde_json::Value) -> Result<()> {
                 .to_string(),
         ));
     }
-    Ok(())
+    Ok(v)
 }
 
 /// Ends the helper whose PID `pid_file` holds (pasta or slirp4netns) and

@@ -737,18 +737,68 @@ fn published_ports_reach_containers_and_the_host_loopback_stays_closed() {
         );
     }
 
-    // Bridge networks say why not.
+    // A bridge network of the user's own, in the rootless network
+    // namespace: names resolve through aardvark-dns, ports are published.
     u.ok(&["network", "create", "backend"]);
-    let (code, err) = u.fails(&[
+    u.ok(&[
         "run",
-        "--rm",
+        "-d",
+        "--name",
+        "db",
         "--network",
         "backend",
         "localhost/busybox",
-        "true",
+        "sh",
+        "-c",
+        "echo pong > /tmp/p; exec httpd -f -p 8000 -h /tmp",
     ]);
-    assert_eq!(code, 125);
-    assert!(err.contains("rootless") && err.contains("pasta"), "{err}");
+    let port = free_port();
+    u.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "front",
+        "--network",
+        "backend",
+        "-p",
+        &format!("127.0.0.1:{port}:80"),
+        "-v",
+        &web_mount,
+        "localhost/busybox",
+        "httpd",
+        "-f",
+        "-p",
+        "80",
+        "-h",
+        "/www",
+    ]);
+    let body = wait_for("the page through the bridge", POLL_TIMEOUT, || {
+        http_get(port, "/")
+    });
+    assert_eq!(body, "rootless-page\n");
+    let resolved = u.ok(&["exec", "front", "nslookup", "db"]);
+    let db_ip = u.ok(&[
+        "inspect",
+        "db",
+        "--format",
+        "{{(index .NetworkSettings.Networks \"backend\").IPAddress}}",
+    ]);
+    assert!(resolved.contains(&db_ip), "{resolved}\n{db_ip}");
+    let fetched = u.ok(&[
+        "exec",
+        "front",
+        "sh",
+        "-c",
+        "printf 'GET /p HTTP/1.0\\r\\n\\r\\n' | nc -w 3 db 8000",
+    ]);
+    assert!(fetched.ends_with("pong"), "{fetched}");
+    // The bridge lives in the rootless network namespace, which unshare
+    // joins.
+    let links = u.ok(&["unshare", "--rootless-netns", "ip", "-o", "link"]);
+    assert!(links.contains("tap0"), "{links}");
+    assert!(links.contains(" master "), "the containers' veths: {links}");
+    u.ok(&["rm", "-f", "-t", "0", "db", "front"]);
+    assert_eq!(http_get(port, "/"), None, "the port is closed again");
 
     // A pod publishes through its infra container.
     let port = free_port();

@@ -29,6 +29,10 @@ pub(crate) struct NetStatus {
     pub options: Option<NetworkOptions>,
     #[serde(default)]
     pub results: BTreeMap<String, StatusBlock>,
+    /// Rootless bridge networks: slirp4netns's rules forwarding the
+    /// published ports into the rootless network namespace.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hostfwd: Vec<u64>,
 }
 
 /// Docker's `NetworkSettings` (Podman's shape).
@@ -232,13 +236,9 @@ impl Runtime {
             || req.mac.is_some()
             || !req.aliases.is_empty()
             || per_net_bridge;
-        if crate::rootless::is_rootless() && mode.is_bridge() {
-            if !req.networks.is_empty() {
-                return Err(Error::Unsupported(
-                    "rootless mode: bridge networks are not supported yet; use --network pasta (the default) or slirp4netns".into(),
-                ));
-            }
-            // pasta is the rootless default, as in Podman 5.
+        if crate::rootless::is_rootless() && mode.is_bridge() && req.networks.is_empty() {
+            // pasta is the rootless default, as in Podman 5; bridge
+            // networks are there when asked for by name or `bridge`.
             mode = NetworkMode::Pasta(Vec::new());
         }
         match &mode {
@@ -509,10 +509,17 @@ impl Container<'_> {
             }
             _ => {}
         }
-        let opts = self.network_options(&self.config.net.networks.clone())?;
+        let mut opts = self.network_options(&self.config.net.networks.clone())?;
+        let rootless = crate::rootless::is_rootless();
+        if rootless {
+            if let Some(ports) = &opts.port_mappings {
+                opts.port_mappings = Some(network::rootless_netns::inner_ports(ports));
+            }
+        }
         let mut status = NetStatus {
             options: Some(opts.clone()),
             results: BTreeMap::new(),
+            hostfwd: Vec::new(),
         };
         self.save_net_status(&status)?;
         status.results = self
@@ -520,7 +527,16 @@ impl Container<'_> {
             .netavark()?
             .setup(netns, &opts)
             .map_err(port_error)?;
-        self.save_net_status(&status)
+        self.save_net_status(&status)?;
+        if rootless && !self.config.net.ports.is_empty() {
+            status.hostfwd = self
+                .rt
+                .rootless_netns()
+                .publish(&self.config.net.ports)
+                .map_err(port_error)?;
+            self.save_net_status(&status)?;
+        }
+        Ok(())
     }
 
     /// netavark's options for `networks`, allocating addresses.
@@ -588,6 +604,7 @@ impl Container<'_> {
         let netns = self.netns_path();
         let status_path = self.net_status_path();
         if let Some(status) = self.net_status() {
+            self.rt.rootless_netns().unpublish(&status.hostfwd);
             if let Some(opts) = &status.options {
                 if network::netns::is_namespace(&netns) {
                     match self.rt.netavark() {

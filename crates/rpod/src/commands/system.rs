@@ -222,11 +222,11 @@ pub fn unshare(global: &crate::cli::GlobalArgs, args: &crate::cli::UnshareArgs) 
     if !libpod::rootless::is_rootless() {
         bail!("please use unshare with rootless");
     }
-    if args.rootless_netns {
-        bail!("--rootless-netns: rootless bridge networks are not supported, so there is no rootless network namespace to join");
-    }
     libpod::rootless::enter()?;
     let paths = libpod::paths::Paths::or_defaults(global.root.clone(), global.runroot.clone());
+    if args.rootless_netns {
+        libpod::rootless::join_rootless_netns(&paths)?;
+    }
     let (program, rest) = match args.command.split_first() {
         Some((p, rest)) => (p.clone(), rest.to_vec()),
         None => (
