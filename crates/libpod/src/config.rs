@@ -27,6 +27,36 @@ pub fn default_config_path() -> PathBuf {
     PathBuf::from(DEFAULT_CONFIG_PATH)
 }
 
+/// The keys rpod reads from Podman's `containers.conf` (same names and
+/// meanings), by section.
+const SHARED_KEYS: &[(&str, &[&str])] = &[
+    (
+        "containers",
+        &[
+            "default_ulimits",
+            "log_driver",
+            "log_size_max",
+            "shm_size",
+            "env",
+            "init_path",
+            "seccomp_profile",
+            "pids_limit",
+            "no_new_privileges",
+        ],
+    ),
+    (
+        "engine",
+        &[
+            "runtime",
+            "runtimes",
+            "events_logger",
+            "events_logfile_path",
+            "stop_timeout",
+            "hooks_dir",
+        ],
+    ),
+];
+
 /// The whole configuration file.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -148,6 +178,79 @@ impl EngineConfig {
         })
     }
 
+    /// Rootless: the keys rpod shares with Podman's per-user
+    /// `containers.conf`, then rpod's own file (`own`) over them. The keys
+    /// of `containers.conf` that rpod has no use for are named at the info
+    /// level (`--log-level info`); rpod's own file allows no unknown key.
+    pub fn load_layered(containers_conf: &Path, own: &Path) -> Result<Self> {
+        let read = |path: &Path| -> Result<Option<toml::Table>> {
+            match std::fs::read_to_string(path) {
+                Ok(text) => toml::from_str(&text).map(Some).map_err(|e| Error::Config {
+                    path: path.to_path_buf(),
+                    message: e.message().to_string(),
+                }),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                Err(e) => Err(Error::Config {
+                    path: path.to_path_buf(),
+                    message: e.to_string(),
+                }),
+            }
+        };
+        let mut merged = toml::Table::new();
+        if let Some(podman) = read(containers_conf)? {
+            let mut unused = Vec::new();
+            for (section, value) in podman {
+                let known = SHARED_KEYS.iter().find(|(s, _)| *s == section);
+                match (known, value) {
+                    (Some((_, keys)), toml::Value::Table(table)) => {
+                        let entry = merged
+                            .entry(section.clone())
+                            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+                        for (k, v) in table {
+                            if keys.contains(&k.as_str()) {
+                                if let toml::Value::Table(t) = entry {
+                                    t.insert(k, v);
+                                }
+                            } else {
+                                unused.push(format!("{section}.{k}"));
+                            }
+                        }
+                    }
+                    _ => unused.push(section),
+                }
+            }
+            if !unused.is_empty() {
+                crate::diagnostics::info(format_args!(
+                    "{}: not used by rpod: {}",
+                    containers_conf.display(),
+                    unused.join(", ")
+                ));
+            }
+        }
+        if let Some(mine) = read(own)? {
+            for (section, value) in mine {
+                match (merged.get_mut(&section), value) {
+                    (Some(toml::Value::Table(base)), toml::Value::Table(over)) => base.extend(over),
+                    (_, value) => {
+                        merged.insert(section, value);
+                    }
+                }
+            }
+        }
+        let text = toml::to_string(&merged).map_err(|e| Error::Config {
+            path: own.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        Self::parse(&text).map_err(|message| Error::Config {
+            path: if own.exists() {
+                own.to_path_buf()
+            } else {
+                containers_conf.to_path_buf()
+            },
+            message,
+        })
+    }
+
     /// Parses configuration text.
     pub fn parse(text: &str) -> std::result::Result<Self, String> {
         let cfg: EngineConfig = toml::from_str(text).map_err(|e| e.message().to_string())?;
@@ -191,6 +294,28 @@ mod tests {
         assert_eq!(cfg.engine.runtime, "crun");
         assert_eq!(cfg.containers.log_driver, "json-file");
         assert_eq!(cfg.runtime_path("crun"), Some(Path::new("/usr/bin/crun")));
+    }
+
+    #[test]
+    fn podmans_file_gives_the_shared_keys_and_rpods_wins() {
+        let dir = tempfile::tempdir().unwrap();
+        let podman = dir.path().join("containers.conf");
+        let own = dir.path().join("rpod.conf");
+        std::fs::write(
+            &podman,
+            "[containers]\nenv=[\"A=1\"]\npids_limit=100\nnetns=\"private\"\n[network]\nnetwork_backend=\"netavark\"\n[engine]\nstop_timeout=3\n",
+        )
+        .unwrap();
+        let cfg = EngineConfig::load_layered(&podman, &own).unwrap();
+        assert_eq!(cfg.containers.env, ["A=1"]);
+        assert_eq!(cfg.containers.pids_limit, 100);
+        assert_eq!(cfg.engine.stop_timeout, 3);
+        std::fs::write(&own, "[containers]\nenv=[\"B=2\"]\n").unwrap();
+        let cfg = EngineConfig::load_layered(&podman, &own).unwrap();
+        assert_eq!(cfg.containers.env, ["B=2"]);
+        assert_eq!(cfg.containers.pids_limit, 100);
+        std::fs::write(&own, "[containers]\nbogus=1\n").unwrap();
+        assert!(EngineConfig::load_layered(&podman, &own).is_err());
     }
 
     #[test]

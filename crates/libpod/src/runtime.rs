@@ -113,7 +113,13 @@ impl Runtime {
     ) -> Result<Self> {
         let config = match &options.config_path {
             Some(p) => EngineConfig::load(p, true)?,
-            None => EngineConfig::load(&default_config_path(), false)?,
+            None => match crate::rootless::user_dirs() {
+                Some(dirs) => EngineConfig::load_layered(
+                    &dirs?.config.join("containers").join("containers.conf"),
+                    &default_config_path(),
+                )?,
+                None => EngineConfig::load(&default_config_path(), false)?,
+            },
         };
         let paths = Paths::or_defaults(options.root.clone(), options.run_root.clone());
         for dir in [

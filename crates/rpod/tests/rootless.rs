@@ -1160,3 +1160,72 @@ fn the_api_service_of_a_user_runs_its_containers() {
     kill_pid(service.id() as i32, libc::SIGTERM);
     let _ = wait_child(&mut service, Duration::from_secs(20));
 }
+
+#[test]
+fn the_users_containers_conf_applies_as_in_podman_and_rpod_conf_wins() {
+    let u = User::new("j", true).with_image();
+    let conf_dir = u.home.join(".config/containers");
+    std::fs::create_dir_all(&conf_dir).unwrap();
+    std::fs::write(
+        conf_dir.join("containers.conf"),
+        "[containers]\nenv=[\"FROMCONF=podman-keys\"]\ndefault_ulimits=[\"nofile=512:512\",\"nproc=5000:5000\"]\n\
+         [network]\nnetwork_backend=\"netavark\"\n\
+         [engine]\nruntime=\"runc\"\ncgroup_manager=\"cgroupfs\"\nevents_logger=\"file\"\n\
+         helper_binaries_dir=[\"/usr/lib/podman\",\"/usr/libexec/podman\"]\n",
+    )
+    .unwrap();
+    run_ok(Command::new("chown").args([
+        "-R",
+        &format!("{}:{}", u.uid, u.gid),
+        u.home.join(".config").to_str().unwrap(),
+    ]));
+    let probe = [
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "localhost/busybox",
+        "sh",
+        "-c",
+        "echo $FROMCONF; ulimit -n",
+    ];
+    // Podman reads the same file (and no CONTAINERS_CONF).
+    let store = u.own_dir("podman");
+    let tar = u.dir.path().join("busybox.tar");
+    let podman = |args: &[&str]| {
+        let mut c = u.command(true, "podman", &[]);
+        c.arg("--root")
+            .arg(store.join("root"))
+            .arg("--runroot")
+            .arg(store.join("run"))
+            .arg("--storage-driver")
+            .arg("vfs")
+            .args(args);
+        run_with_timeout(c, None, COMMAND_TIMEOUT)
+    };
+    let out = podman(&["import", tar.to_str().unwrap(), "localhost/busybox"]);
+    assert!(out.status.success(), "{}", describe(&out));
+    let theirs = podman(&probe);
+    assert!(theirs.status.success(), "{}", describe(&theirs));
+    let ours = u.ok(&probe);
+    assert_eq!(ours, String::from_utf8_lossy(&theirs.stdout).trim());
+    assert_eq!(ours, "podman-keys\n512");
+    // rpod's own file wins over Podman's, key by key.
+    let own = u.home.join(".config/rpod");
+    std::fs::create_dir_all(&own).unwrap();
+    std::fs::write(
+        own.join("rpod.conf"),
+        "[containers]\nenv=[\"FROMCONF=rpod\"]\n",
+    )
+    .unwrap();
+    run_ok(Command::new("chown").args([
+        "-R",
+        &format!("{}:{}", u.uid, u.gid),
+        own.to_str().unwrap(),
+    ]));
+    assert_eq!(u.ok(&probe), "rpod\n512");
+    // The keys rpod has no use for are named at the info level.
+    let out = u.rpod(&["--log-level", "info", "ps"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("engine.cgroup_manager"), "{err}");
+}

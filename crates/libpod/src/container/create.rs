@@ -130,7 +130,13 @@ impl Runtime {
                 "no command or entrypoint provided, and no CMD or ENTRYPOINT from the image".into(),
             ));
         }
-        let mut env = merge_env(&self.config.containers.env, &image.env);
+        // The built-in PATH and TERM stay unless the configuration's `env`
+        // sets them too, as in Podman.
+        let base = merge_env(
+            &crate::config::ContainersSection::default().env,
+            &self.config.containers.env,
+        );
+        let mut env = merge_env(&base, &image.env);
         if opts.tty {
             env = merge_env(&env, &["TERM=xterm".to_string()]);
         }
