@@ -183,6 +183,31 @@ fn mount_data(lowers: &[String], upper: &str, work: &str) -> String {
 
 /// Mounts the overlay at `container_dir/merged` with `lowers` (top first).
 fn mount_overlay(container_dir: &Path, lowers: &[PathBuf]) -> Result<()> {
+    match mount_overlay_once(container_dir, lowers) {
+        // Rootless on a kernel that refuses overlayfs in a user namespace
+        // (before Linux 5.11): say so, and what works instead.
+        Err(crate::Error::Io { source, path, .. })
+            if matches!(source.raw_os_error(), Some(libc::EPERM) | Some(libc::EINVAL))
+                && in_user_namespace() =>
+        {
+            Err(crate::Error::Io {
+                op: "mount overlay inside the user namespace (this kernel refuses it; rootless overlay needs Linux 5.11 or later, else use --storage-driver vfs) on".into(),
+                path,
+                source,
+            })
+        }
+        other => other,
+    }
+}
+
+/// True when this process is not in the host's user namespace.
+fn in_user_namespace() -> bool {
+    fs::read_to_string("/proc/self/uid_map")
+        .map(|m| m.split_whitespace().collect::<Vec<_>>() != ["0", "0", "4294967295"])
+        .unwrap_or(false)
+}
+
+fn mount_overlay_once(container_dir: &Path, lowers: &[PathBuf]) -> Result<()> {
     let merged = container_dir.join(MERGED);
     let absolute: Vec<String> = lowers.iter().map(|p| escape(p)).collect();
     let data = mount_data(
