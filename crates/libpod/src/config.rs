@@ -155,6 +155,9 @@ impl Default for EngineSection {
 pub struct StorageSection {
     /// `overlay` or `vfs`; empty picks overlay when the kernel has it.
     pub driver: String,
+    /// A FUSE program mounting overlays instead of the kernel
+    /// (`/usr/bin/fuse-overlayfs`; containers-storage's `mount_program`).
+    pub mount_program: Option<PathBuf>,
 }
 
 impl EngineConfig {

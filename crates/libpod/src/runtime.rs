@@ -226,6 +226,7 @@ impl Runtime {
             root: self.paths.storage_root(),
             run_root: self.paths.storage_run_root(),
             driver,
+            mount_program: self.config.storage.mount_program.clone(),
         })?;
         Ok(self.store.get_or_init(|| store))
     }

@@ -1229,3 +1229,51 @@ fn the_users_containers_conf_applies_as_in_podman_and_rpod_conf_wins() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("engine.cgroup_manager"), "{err}");
 }
+
+#[test]
+fn a_configured_mount_program_mounts_the_overlay_through_fuse() {
+    let u = User::new("k", true).with_image();
+    let own = u.home.join(".config/rpod");
+    std::fs::create_dir_all(&own).unwrap();
+    std::fs::write(
+        own.join("rpod.conf"),
+        "[storage]\nmount_program=\"/usr/bin/fuse-overlayfs\"\n",
+    )
+    .unwrap();
+    run_ok(Command::new("chown").args([
+        "-R",
+        &format!("{}:{}", u.uid, u.gid),
+        u.home.join(".config").to_str().unwrap(),
+    ]));
+    u.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "f",
+        "localhost/busybox",
+        "sleep",
+        "600",
+    ]);
+    let mounts = u.ok(&["unshare", "cat", "/proc/self/mountinfo"]);
+    let merged = u.ok(&[
+        "inspect",
+        "f",
+        "--format",
+        "{{.GraphDriver.Data.MergedDir}}",
+    ]);
+    let line = mounts
+        .lines()
+        .find(|l| l.split_whitespace().nth(4) == Some(merged.as_str()))
+        .unwrap_or_else(|| panic!("{merged} in {mounts}"));
+    assert!(
+        line.contains("fuse-overlayfs") || line.contains("fuse."),
+        "{line}"
+    );
+    u.ok(&["exec", "f", "sh", "-c", "echo kept > /tmp/kept"]);
+    u.ok(&["stop", "-t", "0", "f"]);
+    u.ok(&["start", "f"]);
+    assert_eq!(u.ok(&["exec", "f", "cat", "/tmp/kept"]), "kept");
+    u.ok(&["rm", "-f", "-t", "0", "f"]);
+    let mounts = u.ok(&["unshare", "cat", "/proc/self/mountinfo"]);
+    assert!(!mounts.contains(&merged), "unmounted: {mounts}");
+}

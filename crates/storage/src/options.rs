@@ -14,6 +14,11 @@ pub struct StoreOptions {
     /// `None`: the driver the store was initialised with, or for a new store overlay if the
     /// kernel supports it on the root's filesystem, else vfs.
     pub driver: Option<DriverKind>,
+    /// Overlay: a FUSE program that mounts the overlay instead of the
+    /// kernel (`fuse-overlayfs`, containers-storage's `mount_program`).
+    /// Without one, the kernel mounts it, and fuse-overlayfs is used only
+    /// when the kernel refuses inside a user namespace.
+    pub mount_program: Option<PathBuf>,
 }
 
 /// How to describe an image created by [`crate::Store::import`].

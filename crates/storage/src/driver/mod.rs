@@ -92,9 +92,9 @@ pub(crate) trait Driver: fmt::Debug + Send + Sync {
 }
 
 /// The driver implementation for `kind`.
-pub(crate) fn new_driver(kind: DriverKind) -> Box<dyn Driver> {
+pub(crate) fn new_driver(kind: DriverKind, mount_program: Option<PathBuf>) -> Box<dyn Driver> {
     match kind {
-        DriverKind::Overlay => Box::new(overlay::Overlay),
+        DriverKind::Overlay => Box::new(overlay::Overlay { mount_program }),
         DriverKind::Vfs => Box::new(vfs::Vfs),
     }
 }

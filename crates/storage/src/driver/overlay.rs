@@ -31,7 +31,10 @@ const MAX_UNMOUNTS: usize = 8;
 
 /// The overlay driver.
 #[derive(Debug)]
-pub(crate) struct Overlay;
+pub(crate) struct Overlay {
+    /// A FUSE program (fuse-overlayfs) mounting instead of the kernel.
+    pub(crate) mount_program: Option<PathBuf>,
+}
 
 impl Driver for Overlay {
     fn kind(&self) -> DriverKind {
@@ -69,7 +72,7 @@ impl Driver for Overlay {
         if lowers.is_empty() {
             lowers.push(container_dir.join(EMPTY_LOWER));
         }
-        mount_overlay(container_dir, &lowers)?;
+        self.mount_overlay(container_dir, &lowers)?;
         Ok(merged)
     }
 
@@ -108,12 +111,12 @@ impl Driver for Overlay {
                     crate::idmap::shift_tree(&shifted, maps)?;
                     crate::idmap::mark_shifted(container_dir, maps)?;
                 }
-                mount_overlay(container_dir, &[shifted])?;
+                self.mount_overlay(container_dir, &[shifted])?;
                 return Ok(merged);
             }
             Err(e) => return Err(e),
         };
-        let mounted = mount_overlay(container_dir, &views);
+        let mounted = self.mount_overlay(container_dir, &views);
         // The overlay holds its own clones of the layers: the views can go.
         let detached = crate::idmap::detach_idmapped(container_dir);
         mounted?;
@@ -182,22 +185,67 @@ fn mount_data(lowers: &[String], upper: &str, work: &str) -> String {
 }
 
 /// Mounts the overlay at `container_dir/merged` with `lowers` (top first).
-fn mount_overlay(container_dir: &Path, lowers: &[PathBuf]) -> Result<()> {
-    match mount_overlay_once(container_dir, lowers) {
-        // Rootless on a kernel that refuses overlayfs in a user namespace
-        // (before Linux 5.11): say so, and what works instead.
-        Err(crate::Error::Io { source, path, .. })
-            if matches!(source.raw_os_error(), Some(libc::EPERM) | Some(libc::EINVAL))
-                && in_user_namespace() =>
-        {
-            Err(crate::Error::Io {
-                op: "mount overlay inside the user namespace (this kernel refuses it; rootless overlay needs Linux 5.11 or later, else use --storage-driver vfs) on".into(),
-                path,
-                source,
-            })
+/// Where fuse-overlayfs is looked for when the kernel refuses.
+const FUSE_OVERLAYFS: &[&str] = &["/usr/bin/fuse-overlayfs", "/usr/local/bin/fuse-overlayfs"];
+
+impl Overlay {
+    /// Mounts the overlay at `container_dir/merged` with `lowers` (top
+    /// first): through the mount program when one is configured, else by
+    /// the kernel, and through fuse-overlayfs when the kernel refuses inside
+    /// a user namespace (rootless, before Linux 5.11).
+    fn mount_overlay(&self, container_dir: &Path, lowers: &[PathBuf]) -> Result<()> {
+        if let Some(program) = &self.mount_program {
+            return mount_fuse(program, container_dir, lowers);
         }
-        other => other,
+        match mount_overlay_once(container_dir, lowers) {
+            Err(crate::Error::Io { source, path, .. })
+                if matches!(
+                    source.raw_os_error(),
+                    Some(libc::EPERM) | Some(libc::EINVAL)
+                ) && in_user_namespace() =>
+            {
+                match FUSE_OVERLAYFS.iter().map(Path::new).find(|p| p.is_file()) {
+                    Some(program) => mount_fuse(program, container_dir, lowers),
+                    None => Err(crate::Error::Io {
+                        op: "mount overlay inside the user namespace (this kernel refuses it and fuse-overlayfs is not installed; use --storage-driver vfs) on",
+                        path,
+                        source,
+                    }),
+                }
+            }
+            other => other,
+        }
     }
+}
+
+/// Mounts the overlay with a FUSE program taking overlayfs's options
+/// (`fuse-overlayfs -o lowerdir=…,upperdir=…,workdir=… MERGED`); the
+/// program serves the mount until it is unmounted.
+fn mount_fuse(program: &Path, container_dir: &Path, lowers: &[PathBuf]) -> Result<()> {
+    let merged = container_dir.join(MERGED);
+    let absolute: Vec<String> = lowers.iter().map(|p| escape(p)).collect();
+    let data = mount_data(
+        &absolute,
+        &escape(&container_dir.join(UPPER)),
+        &escape(&container_dir.join(WORK)),
+    );
+    let out = std::process::Command::new(program)
+        .arg("-o")
+        .arg(&data)
+        .arg(&merged)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .at("run the mount program for", &merged)?;
+    if !out.status.success() {
+        let text = String::from_utf8_lossy(&out.stderr);
+        return Err(io::Error::other(format!(
+            "{} failed: {}",
+            program.display(),
+            text.trim()
+        )))
+        .at("mount overlay with a FUSE program on", &merged);
+    }
+    Ok(())
 }
 
 /// True when this process is not in the host's user namespace.
@@ -303,14 +351,17 @@ pub(crate) fn probe(tmp: &Path) -> bool {
     };
     let dir = staging.path();
     let lower = dir.join("lower");
+    let kernel = Overlay {
+        mount_program: None,
+    };
     let prepared =
-        fs::create_dir(&lower).is_ok() && Overlay.create(dir, std::slice::from_ref(&lower)).is_ok();
+        fs::create_dir(&lower).is_ok() && kernel.create(dir, std::slice::from_ref(&lower)).is_ok();
     if !prepared {
         return false;
     }
     let lowers = move || -> Result<Vec<PathBuf>> { Ok(vec![lower.clone()]) };
-    let mounted = Overlay.mount(dir, &lowers).is_ok();
-    let unmounted = Overlay.unmount(dir).is_ok();
+    let mounted = kernel.mount(dir, &lowers).is_ok();
+    let unmounted = kernel.unmount(dir).is_ok();
     mounted && unmounted
 }
 

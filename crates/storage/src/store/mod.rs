@@ -85,7 +85,7 @@ impl Store {
         let kind = resolve_driver(&root, &tmp, opts.driver, &lock)?;
         remove_leftovers(&tmp, &[root.join(IMAGES_DIR)], &lock)?;
         Ok(Store {
-            driver: driver::new_driver(kind),
+            driver: driver::new_driver(kind, opts.mount_program.clone()),
             layers: LayerStore::new(root.join(LAYERS_DIR), tmp.clone()),
             images: ImageStore::new(root.join(IMAGES_DIR)),
             blobs: BlobStore::new(root.join(BLOBS_DIR)),

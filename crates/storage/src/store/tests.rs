@@ -28,6 +28,7 @@ impl Fixture {
             root: tmp.path().join("root"),
             run_root: tmp.path().join("run"),
             driver: Some(driver),
+            mount_program: None,
         })
         .unwrap();
         Fixture { store, tmp }
@@ -38,6 +39,7 @@ impl Fixture {
             root: self.tmp.path().join("root"),
             run_root: self.tmp.path().join("run"),
             driver,
+            mount_program: None,
         }
     }
 
@@ -157,6 +159,7 @@ fn open_detects_a_driver_for_a_new_store() {
         root: tmp.path().join("root"),
         run_root: tmp.path().join("run"),
         driver: None,
+        mount_program: None,
     })
     .unwrap();
     let filesystems = fs::read_to_string("/proc/filesystems").unwrap_or_default();
