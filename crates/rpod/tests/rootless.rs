@@ -364,6 +364,15 @@ fn containers_run_exec_and_stay_inside_what_the_user_may_touch() {
     let u = User::new("c", true).with_image();
     let (sub_start, _) = sub_range("/etc/subuid", &u.name).unwrap();
     assert_eq!(u.ok(&["run", "--rm", "localhost/busybox", "id", "-u"]), "0");
+    let containerenv = u.ok(&[
+        "run",
+        "--rm",
+        "--privileged",
+        "localhost/busybox",
+        "cat",
+        "/run/.containerenv",
+    ]);
+    assert!(containerenv.contains("rootless=1"), "{containerenv}");
 
     // Lifecycle of a detached container.
     u.ok(&[

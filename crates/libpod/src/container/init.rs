@@ -179,7 +179,7 @@ impl Container<'_> {
             c.id,
             c.image_name.clone().unwrap_or_default(),
             c.image_id.clone().unwrap_or_default(),
-            u8::from(!nix::unistd::geteuid().is_root()),
+            u8::from(crate::rootless::is_rootless()),
         )
     }
 
