@@ -53,16 +53,6 @@ fn sub_range(file: &str, name: &str) -> Option<(u64, u64)> {
     })
 }
 
-/// Lines of a uid/gid map as `(inside, outside, count)`.
-fn map_lines(text: &str) -> Vec<(u64, u64, u64)> {
-    text.lines()
-        .map(|l| {
-            let n: Vec<u64> = l.split_whitespace().map(|x| x.parse().unwrap()).collect();
-            (n[0], n[1], n[2])
-        })
-        .collect()
-}
-
 /// An unprivileged user made for one test.
 struct User {
     name: String,

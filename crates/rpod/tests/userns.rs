@@ -71,16 +71,6 @@ impl Drop for AutoUser {
     }
 }
 
-/// Lines of a `/proc/self/uid_map` as `(container, host, size)`.
-fn map_lines(text: &str) -> Vec<(u64, u64, u64)> {
-    text.lines()
-        .map(|l| {
-            let n: Vec<u64> = l.split_whitespace().map(|x| x.parse().unwrap()).collect();
-            (n[0], n[1], n[2])
-        })
-        .collect()
-}
-
 fn normalize(text: &str) -> String {
     text.lines()
         .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))

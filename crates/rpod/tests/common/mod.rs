@@ -955,3 +955,13 @@ impl Both {
         (self.e.rpod(&args), self.p.run(&args))
     }
 }
+
+/// Lines of a `/proc/PID/uid_map` or `gid_map` as `(inside, outside, count)`.
+pub fn map_lines(text: &str) -> Vec<(u64, u64, u64)> {
+    text.lines()
+        .map(|l| {
+            let n: Vec<u64> = l.split_whitespace().map(|x| x.parse().unwrap()).collect();
+            (n[0], n[1], n[2])
+        })
+        .collect()
+}

@@ -177,6 +177,17 @@ fn escape(path: &Path) -> String {
     out
 }
 
+/// overlayfs's options for `lowers` (top first) over the container's upper
+/// and work directories, as absolute paths.
+fn absolute_mount_data(container_dir: &Path, lowers: &[PathBuf]) -> String {
+    let absolute: Vec<String> = lowers.iter().map(|p| escape(p)).collect();
+    mount_data(
+        &absolute,
+        &escape(&container_dir.join(UPPER)),
+        &escape(&container_dir.join(WORK)),
+    )
+}
+
 fn mount_data(lowers: &[String], upper: &str, work: &str) -> String {
     format!(
         "lowerdir={},upperdir={upper},workdir={work}",
@@ -223,12 +234,7 @@ impl Overlay {
 /// program serves the mount until it is unmounted.
 fn mount_fuse(program: &Path, container_dir: &Path, lowers: &[PathBuf]) -> Result<()> {
     let merged = container_dir.join(MERGED);
-    let absolute: Vec<String> = lowers.iter().map(|p| escape(p)).collect();
-    let data = mount_data(
-        &absolute,
-        &escape(&container_dir.join(UPPER)),
-        &escape(&container_dir.join(WORK)),
-    );
+    let data = absolute_mount_data(container_dir, lowers);
     let out = std::process::Command::new(program)
         .arg("-o")
         .arg(&data)
@@ -257,12 +263,7 @@ fn in_user_namespace() -> bool {
 
 fn mount_overlay_once(container_dir: &Path, lowers: &[PathBuf]) -> Result<()> {
     let merged = container_dir.join(MERGED);
-    let absolute: Vec<String> = lowers.iter().map(|p| escape(p)).collect();
-    let data = mount_data(
-        &absolute,
-        &escape(&container_dir.join(UPPER)),
-        &escape(&container_dir.join(WORK)),
-    );
+    let data = absolute_mount_data(container_dir, lowers);
     if data.len() <= MAX_MOUNT_DATA {
         return mount(
             Some("overlay"),
