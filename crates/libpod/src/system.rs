@@ -628,7 +628,20 @@ impl Runtime {
     /// Removes unused images without names (dangling), or all unused with
     /// `all`, of those `filters` select; returns their IDs and sizes.
     pub fn prune_images(&self, all: bool, filters: &PruneFilters) -> Result<Vec<(String, u64)>> {
+        self.prune_images_external(all, filters, false)
+    }
+
+    /// [`Self::prune_images`]; an image that only external containers
+    /// (builds' working containers) use is kept, or with `external` removed
+    /// together with them (`image prune --external`).
+    pub fn prune_images_external(
+        &self,
+        all: bool,
+        filters: &PruneFilters,
+        external: bool,
+    ) -> Result<Vec<(String, u64)>> {
         let all = all || filters.dangling == Some(false);
+        let externals = self.external_containers()?;
         let mut removed = Vec::new();
         for image in self.images()? {
             let labels = image.labels.clone().unwrap_or_default();
@@ -636,6 +649,17 @@ impl Runtime {
                 && (all || image.names.is_empty())
                 && filters.matches(&labels, image.created_at)
             {
+                let users: Vec<&str> = externals
+                    .iter()
+                    .filter(|x| x.image_id == image.id)
+                    .map(|x| x.id.as_str())
+                    .collect();
+                if !users.is_empty() && !external {
+                    continue;
+                }
+                for id in users {
+                    self.store()?.remove_container(id)?;
+                }
                 self.store()?.remove_image(&image.id)?;
                 removed.push((image.id, image.size));
             }

@@ -539,3 +539,52 @@ fn podman_sort_keys(help: &str) -> Vec<String> {
         .map(|(_, list)| list.split(',').map(|k| k.trim().to_string()).collect())
         .unwrap_or_default()
 }
+
+#[test]
+fn external_flags_add_storage_only_containers_as_podman_does() {
+    let b = Both::new();
+    for engine in ["rpod", "podman"] {
+        let args = [
+            "create",
+            "--name",
+            "made",
+            "--network",
+            "none",
+            "probe",
+            "true",
+        ];
+        if engine == "rpod" {
+            b.e.ok(&args);
+        } else {
+            b.p.ok(&args);
+        }
+    }
+    // No build is running: --external adds nothing, and does not imply -a.
+    for args in [
+        &["ps", "--external", "--format", "{{.Names}} {{.State}}"][..],
+        &[
+            "ps",
+            "-a",
+            "--external",
+            "--format",
+            "{{.Names}} {{.State}}",
+        ],
+        &[
+            "container",
+            "list",
+            "-a",
+            "--external",
+            "--format",
+            "{{.Names}}",
+        ],
+    ] {
+        assert_eq!(b.e.ok(args), b.p.ok(args), "{args:?}");
+    }
+    for (name, code) in [("made", 0), ("nothere", 1)] {
+        let args = ["container", "exists", "--external", name];
+        assert_eq!(b.e.rpod(&args).status.code(), Some(code), "{name}");
+        assert_eq!(b.p.run(&args).status.code(), Some(code), "{name}");
+    }
+    let args = ["image", "prune", "--external", "-f"];
+    assert_eq!(b.e.ok(&args), b.p.ok(&args));
+}

@@ -345,6 +345,44 @@ pub struct PsEntry {
     pub status: String,
 }
 
+impl PsEntry {
+    /// The row of a container only storage knows (Podman's `storage` state).
+    pub fn external(
+        id: &str,
+        image: &str,
+        image_id: Option<&str>,
+        created: chrono::DateTime<chrono::Utc>,
+    ) -> PsEntry {
+        PsEntry {
+            auto_remove: false,
+            command: vec!["storage".into()],
+            created: created.timestamp(),
+            created_at: created.format("%Y-%m-%d %H:%M:%S%.f %z UTC").to_string(),
+            exited: false,
+            exited_at: -62135596800,
+            exit_code: 0,
+            id: id.to_string(),
+            image: image.to_string(),
+            image_id: image_id.unwrap_or_default().to_string(),
+            is_infra: false,
+            labels: BTreeMap::new(),
+            mounts: Vec::new(),
+            names: Vec::new(),
+            namespaces: BTreeMap::new(),
+            networks: Vec::new(),
+            pid: 0,
+            pod: String::new(),
+            pod_name: String::new(),
+            ports: Vec::new(),
+            restarts: 0,
+            size: None,
+            started_at: 0,
+            state: "storage".into(),
+            status: "Storage".into(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PsSize {

@@ -359,6 +359,52 @@ impl Runtime {
     }
 }
 
+impl Runtime {
+    /// Containers in storage that no record of the engine owns: the working
+    /// containers of builds in progress, or ones a killed build left
+    /// (Podman's external containers), as `ps` rows, oldest first.
+    pub fn external_containers(&self) -> Result<Vec<crate::container::PsEntry>> {
+        let store = self.store()?;
+        let known: std::collections::BTreeSet<String> = self
+            .db
+            .all_containers()?
+            .into_iter()
+            .map(|(c, _)| c.id)
+            .collect();
+        let mut out: Vec<crate::container::PsEntry> = store
+            .containers()?
+            .into_iter()
+            .filter(|c| !known.contains(&c.id))
+            .map(|c| {
+                let image = c
+                    .image
+                    .as_deref()
+                    .and_then(|id| store.lookup_image(id).ok())
+                    .and_then(|i| i.names.first().cloned())
+                    .unwrap_or_else(|| {
+                        if c.image.is_none() {
+                            "scratch".into()
+                        } else {
+                            String::new()
+                        }
+                    });
+                crate::container::PsEntry::external(&c.id, &image, c.image.as_deref(), c.created)
+            })
+            .collect();
+        out.sort_by_key(|e| e.created);
+        Ok(out)
+    }
+
+    /// True when `name_or_id` is an external container (by ID or ID prefix).
+    pub fn external_container_exists(&self, name_or_id: &str) -> Result<bool> {
+        Ok(!name_or_id.is_empty()
+            && self
+                .external_containers()?
+                .iter()
+                .any(|e| e.id.starts_with(name_or_id)))
+    }
+}
+
 /// What a batch command (`stop`, `start`, `rm`, `pause`, …) acts on:
 /// containers named, `--all`, `--latest` or those `--filter` selects.
 #[derive(Debug, Clone, Default)]

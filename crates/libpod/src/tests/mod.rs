@@ -4,6 +4,7 @@
 //! live in `crates/rpod/tests`.
 
 mod archives;
+mod external;
 mod lifecycle;
 mod migrations;
 mod networking;

@@ -368,4 +368,7 @@ pub struct ImagePruneArgs {
     /// Prune only what matches these conditions: label=KEY[=VALUE], label!=KEY[=VALUE], until=TIME (repeatable)
     #[arg(long = "filter", value_name = "FILTER")]
     pub filter: Vec<String>,
+    /// Remove images even when external containers (builds' working containers) use them, and those containers
+    #[arg(long)]
+    pub external: bool,
 }

@@ -242,7 +242,7 @@ pub enum ContainerGroup {
     /// Show container details
     Inspect(InspectArgs),
     /// Exit 0 if the container exists, 1 if not
-    Exists(NameArg),
+    Exists(ExistsArgs),
     /// Remove all stopped containers
     Prune(PruneArgs),
     /// Clean up a container whose process exited (unmount, runtime delete)
@@ -939,6 +939,9 @@ pub struct PsArgs {
     /// Print no header line
     #[arg(long = "noheading")]
     pub noheading: bool,
+    /// Show containers in storage not controlled by rpod (build steps' working containers)
+    #[arg(long)]
+    pub external: bool,
     /// Show all containers, not only running ones
     #[arg(short = 'a', long)]
     pub all: bool,
@@ -1113,6 +1116,15 @@ pub struct PortArgs {
 pub struct NameArg {
     /// Name or ID
     pub name: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ExistsArgs {
+    /// Name or ID
+    pub name: String,
+    /// Count containers in storage not controlled by rpod too
+    #[arg(long)]
+    pub external: bool,
 }
 
 #[derive(Debug, Args)]

@@ -507,35 +507,49 @@ fn ps_once(rt: &Runtime, a: &PsArgs) -> Result<u8> {
     // Newest first from the engine; podman's default is oldest first.
     let mut list = rt.list_containers(&opts)?;
     list.reverse();
+    let externals = if a.external {
+        rt.external_containers()?
+    } else {
+        Vec::new()
+    };
     if a.quiet && a.sort == "created" {
-        for c in &list {
-            println!("{}", if a.no_trunc { c.id() } else { &c.id()[..12] });
+        let ids = list
+            .iter()
+            .map(|c| c.id().to_string())
+            .chain(externals.iter().map(|e| e.id.clone()));
+        for id in ids {
+            println!("{}", if a.no_trunc { &id[..] } else { &id[..12] });
         }
         return Ok(0);
     }
-    let mut entries = Vec::with_capacity(list.len());
+    // Each row with the human state and the creation time it shows.
+    let mut entries = Vec::with_capacity(list.len() + externals.len());
     for c in list {
         let mut e = c.ps_entry(a.size || a.sort == "size")?;
         if a.ns {
             e.namespaces = c.namespace_ids();
         }
-        entries.push((c, e));
+        entries.push((c.state_text(), c.config().created_at, e));
+    }
+    for e in externals {
+        let created = chrono::DateTime::from_timestamp(e.created, 0).unwrap_or_default();
+        entries.push(("storage".to_string(), created, e));
     }
     sort_ps(&mut entries, &a.sort);
     if a.quiet {
-        for (c, _) in &entries {
-            println!("{}", if a.no_trunc { c.id() } else { &c.id()[..12] });
+        for (_, _, e) in &entries {
+            println!("{}", if a.no_trunc { &e.id[..] } else { &e.id[..12] });
         }
         return Ok(0);
     }
     let format = OutputFormat::parse(a.format.as_deref())?;
     if matches!(format, OutputFormat::Json) {
-        let items: Vec<_> = entries.iter().map(|(_, e)| e).collect();
+        let items: Vec<_> = entries.iter().map(|(_, _, e)| e).collect();
         format.print_items(&items)?;
         return Ok(0);
     }
     let mut rows = Vec::new();
-    for (c, e) in &entries {
+    for (state, created_at, e) in &entries {
         let mut command = e.command.join(" ");
         if !a.no_trunc && command.chars().count() > 20 {
             command = command.chars().take(17).collect::<String>() + "...";
@@ -552,12 +566,12 @@ fn ps_once(rt: &Runtime, a: &PsArgs) -> Result<u8> {
             CreatedAt: e.created_at.clone(),
             CreatedHuman: format!(
                 "{} ago",
-                libpod::humanize::human_duration(chrono::Utc::now() - c.config().created_at)
+                libpod::humanize::human_duration(chrono::Utc::now() - *created_at)
             ),
             Created: e.created,
             Status: e.status.clone(),
             // Podman 4.3's `{{.State}}` is the human status.
-            State: c.state_text(),
+            State: state.clone(),
             Names: e.names.join(","),
             Ports: e.ports.join(", "),
             Size: e
@@ -637,15 +651,21 @@ fn ps_once(rt: &Runtime, a: &PsArgs) -> Result<u8> {
 }
 
 /// Podman's `ps --sort` keys; stable, so equal keys keep the creation order.
-fn sort_ps(entries: &mut [(Container<'_>, libpod::container::PsEntry)], key: &str) {
+type PsRow = (
+    String,
+    chrono::DateTime<chrono::Utc>,
+    libpod::container::PsEntry,
+);
+
+fn sort_ps(entries: &mut [PsRow], key: &str) {
     match key {
-        "command" => entries.sort_by_key(|e| e.1.command.join(" ")),
-        "id" => entries.sort_by(|a, b| a.1.id.cmp(&b.1.id)),
-        "image" => entries.sort_by(|a, b| a.1.image.cmp(&b.1.image)),
-        "names" => entries.sort_by(|a, b| a.1.names.cmp(&b.1.names)),
-        "runningfor" => entries.sort_by_key(|e| e.1.started_at),
-        "size" => entries.sort_by_key(|e| e.1.size.as_ref().map(|s| s.root_fs_size)),
-        "status" => entries.sort_by(|a, b| a.1.status.cmp(&b.1.status)),
+        "command" => entries.sort_by_key(|e| e.2.command.join(" ")),
+        "id" => entries.sort_by(|a, b| a.2.id.cmp(&b.2.id)),
+        "image" => entries.sort_by(|a, b| a.2.image.cmp(&b.2.image)),
+        "names" => entries.sort_by(|a, b| a.2.names.cmp(&b.2.names)),
+        "runningfor" => entries.sort_by_key(|e| e.2.started_at),
+        "size" => entries.sort_by_key(|e| e.2.size.as_ref().map(|s| s.root_fs_size)),
+        "status" => entries.sort_by(|a, b| a.2.status.cmp(&b.2.status)),
         // "created": the engine's order, oldest first.
         _ => {}
     }
@@ -893,9 +913,14 @@ fn export(rt: &Runtime, a: ExportArgs) -> Result<u8> {
     Ok(0)
 }
 
-pub fn exists(rt: &Runtime, name: &str) -> Result<u8> {
+pub fn exists(rt: &Runtime, name: &str, external: bool) -> Result<u8> {
     match rt.container(name) {
         Ok(_) => Ok(0),
+        Err(libpod::Error::NoSuchContainer(_))
+            if external && rt.external_container_exists(name)? =>
+        {
+            Ok(0)
+        }
         Err(libpod::Error::NoSuchContainer(_)) => Ok(1),
         Err(e) => Err(e.into()),
     }

@@ -268,7 +268,7 @@ fn prune(rt: &Runtime, a: &ImagePruneArgs) -> Result<u8> {
     if !a.force && !super::confirm(warning)? {
         return Ok(0);
     }
-    for (id, _) in rt.prune_images(a.all, &filters)? {
+    for (id, _) in rt.prune_images_external(a.all, &filters, a.external)? {
         println!("{id}");
     }
     Ok(0)

@@ -74,7 +74,7 @@ pub fn dispatch(cli: Cli) -> Result<u8> {
         Command::ContainerGroup(g) => match g {
             ContainerGroup::Common(c) => containers::run_common(&rt, *c),
             ContainerGroup::Inspect(a) => system::inspect(&rt, a, Some("container")),
-            ContainerGroup::Exists(a) => containers::exists(&rt, &a.name),
+            ContainerGroup::Exists(a) => containers::exists(&rt, &a.name, a.external),
             ContainerGroup::Prune(a) => containers::prune(&rt, &a),
             ContainerGroup::Cleanup(a) => containers::cleanup(&rt, a),
             ContainerGroup::Checkpoint(a) => tools::checkpoint(&rt, a),
