@@ -97,6 +97,32 @@ pub struct ServiceOptions {
     pub idle_timeout: Option<Duration>,
     /// The group owning the unix socket (name or GID); `None` is root's.
     pub group: Option<String>,
+    /// `--cors`: the `Access-Control-Allow-Origin` of every response (with
+    /// Podman's allowed headers and methods); `None` sends no CORS headers.
+    pub cors: Option<String>,
+}
+
+/// Podman's CORS headers on a response.
+async fn add_cors(
+    axum::extract::State(origin): axum::extract::State<Arc<str>>,
+    mut res: axum::response::Response,
+) -> axum::response::Response {
+    use axum::http::HeaderValue;
+    let headers = res.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&origin) {
+        headers.insert("Access-Control-Allow-Origin", v);
+    }
+    headers.insert(
+        "Access-Control-Allow-Headers",
+        HeaderValue::from_static(
+            "Origin, X-Requested-With, Content-Type, Accept, X-Registry-Auth, Connection, Upgrade, X-Registry-Config",
+        ),
+    );
+    headers.insert(
+        "Access-Control-Allow-Methods",
+        HeaderValue::from_static("HEAD, GET, POST, DELETE, PUT, OPTIONS"),
+    );
+    res
 }
 
 /// How long a client may take to send a request's headers (30 s), once it
@@ -335,7 +361,16 @@ pub async fn serve(opts: ServiceOptions) -> Result<()> {
     let conns = Connections::new(fit_connections(limits.max_connections));
     let tracker = Arc::new(Tracker::default());
     let state = AppState::new(opts.runtime.clone(), tracker.clone());
-    let app = with_test_routes(crate::routes::router(state.clone()));
+    let mut app = with_test_routes(crate::routes::router(state.clone()));
+    if let Some(origin) = &opts.cors {
+        axum::http::HeaderValue::from_str(origin).map_err(|_| {
+            Error::BadRequest(format!("--cors {origin:?} is not a valid header value"))
+        })?;
+        app = app.layer(axum::middleware::map_response_with_state(
+            Arc::<str>::from(origin.as_str()),
+            add_cors,
+        ));
+    }
     let http = {
         let mut b = hyper::server::conn::http1::Builder::new();
         b.timer(TokioTimer::new())

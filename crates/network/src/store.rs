@@ -40,6 +40,10 @@ pub struct CreateRequest {
     pub options: BTreeMap<String, String>,
     /// `--interface-name`: the bridge's name (generated when not given).
     pub interface_name: Option<String>,
+    /// `--ipam-driver`: only `host-local` (rpod assigns the addresses).
+    pub ipam_driver: Option<String>,
+    /// `--ipv6`: refused (rpod's networks are IPv4).
+    pub ipv6: bool,
 }
 
 /// The network definitions of one engine.
@@ -198,6 +202,19 @@ impl NetworkStore {
 
     /// Creates and stores a network.
     pub fn create(&self, req: &CreateRequest) -> Result<Network> {
+        if req.ipv6 {
+            return Err(Error::Invalid(
+                "IPv6 networks are not supported by rpod: its networks are IPv4".into(),
+            ));
+        }
+        match req.ipam_driver.as_deref() {
+            None | Some("") | Some("host-local") => {}
+            Some(other) => {
+                return Err(Error::Invalid(format!(
+                    "unsupported ipam driver {other:?}: rpod assigns addresses itself (host-local)"
+                )))
+            }
+        }
         let _lock = self.lock()?;
         let existing = self.list()?;
         let name = match &req.name {

@@ -461,3 +461,49 @@ fn the_socket_has_its_final_mode_as_soon_as_it_appears() {
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
+
+#[test]
+fn cors_headers_are_podmans() {
+    let e = Engine::with_image();
+    let origin = "https://a.example";
+    let mut ours = Service::start_with(&e, &["--cors", origin]);
+    let podman_sock = e.file("podman.sock");
+    let mut theirs = KillOnDrop(
+        Podman::new(&e)
+            .cmd(&[
+                "system",
+                "service",
+                "--cors",
+                origin,
+                "--time",
+                "0",
+                &format!("unix://{}", podman_sock.display()),
+            ])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    wait_until("podman's socket", POLL_TIMEOUT, || {
+        std::os::unix::net::UnixStream::connect(&podman_sock).is_ok()
+    });
+    let cors = |sock: &std::path::Path| -> Vec<(String, String)> {
+        let (status, head, _) = http(sock, "GET", "/_ping", "", None);
+        assert_eq!(status, 200);
+        let mut h: Vec<(String, String)> = head
+            .lines()
+            .filter_map(|l| l.split_once(": "))
+            .map(|(k, v)| (k.to_ascii_lowercase(), v.to_string()))
+            .filter(|(k, _)| k.starts_with("access-control-"))
+            .collect();
+        h.sort();
+        h
+    };
+    let want = cors(&podman_sock);
+    assert_eq!(want.len(), 3, "{want:?}");
+    assert_eq!(cors(&ours.socket), want);
+    ours.stop();
+    kill_pid(theirs.0.id() as i32, libc::SIGKILL);
+    let _ = theirs.0.wait();
+}

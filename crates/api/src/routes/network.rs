@@ -214,11 +214,7 @@ pub async fn create(State(st): State<AppState>, body: Body) -> Result<Response> 
             req.name
         )));
     }
-    if req.enable_ipv6 == Some(true) {
-        return Err(Error::BadRequest(
-            "IPv6 networks are not supported by rpod".into(),
-        ));
-    }
+    let ipam_driver = req.ipam.as_ref().and_then(|i| i.driver.clone());
     let cfg = req
         .ipam
         .and_then(|i| i.config)
@@ -233,6 +229,9 @@ pub async fn create(State(st): State<AppState>, body: Body) -> Result<Response> 
         internal: req.internal,
         labels: req.labels.unwrap_or_default(),
         options: req.options.unwrap_or_default(),
+        // Docker's "default" IPAM driver is rpod's host-local.
+        ipam_driver: ipam_driver.filter(|d| d != "default"),
+        ipv6: req.enable_ipv6 == Some(true),
         ..Default::default()
     };
     let name = req.name.clone();

@@ -293,6 +293,9 @@ pub struct ServiceArgs {
     /// Group owning the unix socket (name or GID; default root); members may use the API
     #[arg(long = "group", value_name = "GROUP")]
     pub group: Option<String>,
+    /// Set CORS headers: every response allows this origin (e.g. '*')
+    #[arg(long, value_name = "ORIGIN")]
+    pub cors: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -93,6 +93,12 @@ pub struct NetworkCreateArgs {
     /// The bridge's name (default rpodN)
     #[arg(long, value_name = "NAME")]
     pub interface_name: Option<String>,
+    /// IP address management driver (host-local: rpod assigns the addresses)
+    #[arg(long, value_name = "DRIVER")]
+    pub ipam_driver: Option<String>,
+    /// Enable IPv6 networking (refused: rpod's networks are IPv4)
+    #[arg(long)]
+    pub ipv6: bool,
     /// Do nothing if a network of that name exists (as later Podman versions)
     #[arg(long)]
     pub ignore: bool,

@@ -134,6 +134,8 @@ fn create(rt: &Runtime, a: NetworkCreateArgs) -> Result<u8> {
         labels: a.labels.iter().map(|l| parse_key_value(l)).collect(),
         options,
         interface_name: a.interface_name.clone(),
+        ipam_driver: a.ipam_driver.clone(),
+        ipv6: a.ipv6,
     };
     let net = rt.create_network(&req)?;
     println!("{}", net.name);

@@ -30,6 +30,7 @@ pub fn run(g: &GlobalArgs, rt: &Runtime, a: ServiceArgs) -> Result<u8> {
         listen,
         idle_timeout: (a.time > 0).then(|| Duration::from_secs(a.time)),
         group: a.group.clone(),
+        cors: a.cors.clone(),
     })?;
     Ok(0)
 }
