@@ -528,10 +528,22 @@ fn hosts_and_resolv_conf_follow_the_flags_in_every_mode() {
 fn ipam_driver_and_ipv6_flags_as_podman_takes_them() {
     let e = Engine::new();
     let p = Podman::new(&e);
-    let args = ["network", "create", "--ipam-driver", "host-local", "ipamnet"];
+    let args = [
+        "network",
+        "create",
+        "--ipam-driver",
+        "host-local",
+        "ipamnet",
+    ];
     e.ok(&args);
     p.ok(&args);
-    let fmt = ["network", "inspect", "ipamnet", "--format", "{{.IPAMOptions}}"];
+    let fmt = [
+        "network",
+        "inspect",
+        "ipamnet",
+        "--format",
+        "{{.IPAMOptions}}",
+    ];
     assert_eq!(e.ok(&fmt), p.ok(&fmt));
     let bogus = ["network", "create", "--ipam-driver", "bogus", "bogusnet"];
     let (code, err) = e.fails(&bogus);
@@ -542,7 +554,9 @@ fn ipam_driver_and_ipv6_flags_as_podman_takes_them() {
     let (code, err) = e.fails(&["network", "create", "--ipv6", "v6net"]);
     assert_eq!(code, 125);
     assert!(err.contains("IPv6"), "{err}");
-    assert!(!e.ok(&["network", "ls", "--format", "{{.Name}}"]).contains("v6net"));
+    assert!(!e
+        .ok(&["network", "ls", "--format", "{{.Name}}"])
+        .contains("v6net"));
     let _ = p.run(&["network", "rm", "-f", "ipamnet"]);
     e.ok(&["network", "rm", "ipamnet"]);
 }

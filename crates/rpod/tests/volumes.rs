@@ -394,3 +394,125 @@ fn volume_rm_force_time_stops_running_users_first() {
     assert!(!e.exists("user"));
     assert!(e.leftover_mounts().is_empty(), "{:?}", e.leftover_mounts());
 }
+
+#[test]
+fn image_volume_modes_and_volumes_from_as_podman_does() {
+    let e = Engine::new();
+    let p = Podman::new(&e);
+    let tar = e.busybox_tar();
+    for args in [&[
+        "import",
+        "--change",
+        "VOLUME=/data",
+        tar.to_str().unwrap(),
+        "localhost/withvol",
+    ][..]]
+    {
+        e.ok(args);
+        p.ok(args);
+    }
+    let fstype = "awk '$2==\"/data\"{print $3}' /proc/mounts";
+    for mode in ["tmpfs", "ignore"] {
+        let args = [
+            "run",
+            "--rm",
+            "--network",
+            "none",
+            "--image-volume",
+            mode,
+            "localhost/withvol",
+            "sh",
+            "-c",
+            fstype,
+        ];
+        assert_eq!(e.ok(&args), p.ok(&args), "--image-volume {mode}");
+    }
+    let vols_before = e.ok(&["volume", "ls", "-q"]).lines().count();
+    e.ok(&[
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "--image-volume",
+        "bind",
+        "localhost/withvol",
+        "true",
+    ]);
+    // --rm removes the anonymous volume again, as podman does.
+    assert_eq!(e.ok(&["volume", "ls", "-q"]).lines().count(), vols_before);
+    let (code, err) = e.fails(&[
+        "create",
+        "--image-volume",
+        "nope",
+        "localhost/withvol",
+        "true",
+    ]);
+    assert_eq!(code, 125);
+    assert!(err.contains("invalid image volume type"), "{err}");
+
+    // --volumes-from: the other's volumes and binds, as they are or :ro.
+    let shared = e.file("shared");
+    std::fs::create_dir_all(&shared).unwrap();
+    let bind = format!("{}:/b", shared.display());
+    let src = [
+        "create",
+        "--name",
+        "src",
+        "-v",
+        "vfvol:/v1",
+        "-v",
+        &bind,
+        "localhost/withvol",
+        "true",
+    ];
+    e.ok(&src);
+    p.ok(&src);
+    let modes = "for d in /v1 /b /data; do awk -v d=$d '$2==d{split($4,o,\",\"); print d, o[1]}' /proc/mounts; done";
+    for from in ["src", "src:ro"] {
+        let args = [
+            "run",
+            "--rm",
+            "--network",
+            "none",
+            "--volumes-from",
+            from,
+            "localhost/withvol",
+            "sh",
+            "-c",
+            modes,
+        ];
+        assert_eq!(e.ok(&args), p.ok(&args), "--volumes-from {from}");
+    }
+    let args = [
+        "run",
+        "--rm",
+        "--volumes-from",
+        "src",
+        "localhost/withvol",
+        "sh",
+        "-c",
+        "echo x > /v1/f",
+    ];
+    e.ok(&args);
+    assert_eq!(
+        e.ok(&[
+            "run",
+            "--rm",
+            "-v",
+            "vfvol:/v",
+            "localhost/withvol",
+            "cat",
+            "/v/f"
+        ]),
+        "x"
+    );
+    let (code, err) = e.fails(&[
+        "create",
+        "--volumes-from",
+        "nothere",
+        "localhost/withvol",
+        "true",
+    ]);
+    assert_eq!(code, 125);
+    assert!(err.contains("nothere"), "{err}");
+}

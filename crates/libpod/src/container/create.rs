@@ -322,7 +322,12 @@ impl Runtime {
             }
         }
         let userns = self.resolve_userns(&userns_opts, image.id.as_deref(), &mut dependencies)?;
-        let mounts = self.resolve_mounts(opts.mounts, &image.volumes)?;
+        let mounts = self.resolve_mounts(
+            opts.mounts,
+            &image.volumes,
+            opts.image_volume,
+            &opts.volumes_from,
+        )?;
         let secrets = self.resolve_secrets(&opts.secrets)?;
         let id = new_id()?;
         let security = super::security::SecurityConfig::resolve(

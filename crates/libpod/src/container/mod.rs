@@ -52,7 +52,7 @@ pub use inspect::{signal_name, ContainerInspect, PsEntry};
 pub use io::{parse_detach_keys, pump, AttachOutcome, AttachStreams};
 pub use logs::LogOptions;
 pub use network::{port_bindings, EndpointSettings, NetworkSettings, PortBinding};
-pub use options::{CreateOptions, MountKind, MountSpec, Resources, Ulimit};
+pub use options::{CreateOptions, ImageVolumeMode, MountKind, MountSpec, Resources, Ulimit};
 pub use remove::RemoveOptions;
 pub use security::{SecurityConfig, SecurityOpt};
 pub use spec::masked_and_readonly_paths;

@@ -9,6 +9,32 @@ use serde::{Deserialize, Serialize};
 pub use super::mounts::{MountKind, MountSpec};
 use crate::error::{Error, Result};
 
+/// `--image-volume`: how the image's VOLUMEs are given to a container.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ImageVolumeMode {
+    /// Anonymous volumes (Podman's default, `bind`).
+    #[default]
+    Bind,
+    /// A tmpfs on each.
+    Tmpfs,
+    /// Nothing: the image's directories as they are.
+    Ignore,
+}
+
+impl std::str::FromStr for ImageVolumeMode {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "bind" | "anonymous" => Ok(ImageVolumeMode::Bind),
+            "tmpfs" => Ok(ImageVolumeMode::Tmpfs),
+            "ignore" => Ok(ImageVolumeMode::Ignore),
+            other => Err(Error::InvalidArgument(format!(
+                "invalid image volume type {other:?}: use bind, tmpfs or ignore"
+            ))),
+        }
+    }
+}
+
 /// The user's request for a new container, before it is resolved against
 /// the image and the engine's defaults.
 #[derive(Debug, Clone, Default)]
@@ -79,6 +105,10 @@ pub struct CreateOptions {
     pub shm_size: Option<u64>,
     pub init: bool,
     pub mounts: Vec<MountSpec>,
+    /// `--image-volume`: what the image's VOLUMEs become.
+    pub image_volume: ImageVolumeMode,
+    /// `--volumes-from CONTAINER[:ro|rw]`: that container's mounts too.
+    pub volumes_from: Vec<String>,
     pub network: network::NetworkMode,
     /// `--network NAME,...`, `-p`, `--ip`, `--dns`...; names here override `network`.
     pub net: network::NetworkRequest,

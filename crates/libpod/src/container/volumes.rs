@@ -20,7 +20,42 @@ impl Runtime {
         &self,
         mut mounts: Vec<MountSpec>,
         image_volumes: &[String],
+        image_volume: super::options::ImageVolumeMode,
+        volumes_from: &[String],
     ) -> Result<Vec<MountSpec>> {
+        // `--volumes-from`: the other containers' mounts where this one has
+        // none at the same place, read-only or read-write as asked (else as
+        // they are there).
+        for spec in volumes_from {
+            let (name, mode) = match spec.rsplit_once(':') {
+                Some((n, m @ ("ro" | "rw" | "z" | "Z"))) => (n, Some(m)),
+                _ => (spec.as_str(), None),
+            };
+            let other = self
+                .container(name)
+                .map_err(|e| Error::InvalidArgument(format!("--volumes-from {spec}: {e}")))?;
+            for m in &other.config().mounts {
+                // Volumes and bind mounts are shared; a tmpfs is the other's alone.
+                if !matches!(m.kind, MountKind::Volume | MountKind::Bind) {
+                    continue;
+                }
+                let dest = m.destination.trim_end_matches('/');
+                if mounts
+                    .iter()
+                    .any(|x| x.destination.trim_end_matches('/') == dest)
+                {
+                    continue;
+                }
+                let mut m = m.clone();
+                if let Some(mode @ ("ro" | "rw")) = mode {
+                    m.options.retain(|o| o != "ro" && o != "rw");
+                    m.options.push(mode.to_string());
+                }
+                // The volume is shared, not this container's own.
+                m.anonymous = false;
+                mounts.push(m);
+            }
+        }
         for m in &mut mounts {
             if m.kind == MountKind::Volume && m.volume.is_none() {
                 m.volume = Some(new_id()?);
@@ -52,9 +87,17 @@ impl Runtime {
             if dest.is_empty() || seen.iter().any(|d| d == dest) {
                 continue;
             }
-            let mut m = MountSpec::parse_volume(dest)?;
-            m.volume = Some(new_id()?);
-            mounts.push(m);
+            match image_volume {
+                super::options::ImageVolumeMode::Ignore => {}
+                super::options::ImageVolumeMode::Tmpfs => {
+                    mounts.push(MountSpec::parse_tmpfs(dest)?);
+                }
+                super::options::ImageVolumeMode::Bind => {
+                    let mut m = MountSpec::parse_volume(dest)?;
+                    m.volume = Some(new_id()?);
+                    mounts.push(m);
+                }
+            }
         }
         Ok(mounts)
     }

@@ -26,7 +26,6 @@ fn refuse_unsupported(f: &CreateFlags) -> Result<()> {
         ("--hostuser", !f.hostuser.is_empty()),
         ("--timeout", f.timeout.is_some_and(|t| t > 0)),
         ("--preserve-fds", f.preserve_fds.is_some_and(|n| n > 0)),
-        ("--volumes-from", !f.volumes_from.is_empty()),
         ("--chrootdirs", !f.chrootdirs.is_empty()),
         ("--cgroup-conf", !f.cgroup_conf.is_empty()),
         ("--ip6", f.ip6.is_some()),
@@ -36,15 +35,6 @@ fn refuse_unsupported(f: &CreateFlags) -> Result<()> {
         if *set {
             return unsupported(flag);
         }
-    }
-    if f.image_volume != "bind" {
-        if !matches!(f.image_volume.as_str(), "tmpfs" | "ignore") {
-            bail!(
-                "invalid image volume type {:?}: use bind, tmpfs or ignore",
-                f.image_volume
-            );
-        }
-        return unsupported(&format!("--image-volume {}", f.image_volume));
     }
     // Podman's systemd mode only starts for systemd or init as the command.
     let command_is_init = f
@@ -213,6 +203,8 @@ pub fn create_options(f: &CreateFlags) -> Result<CreateOptions> {
         shm_size: f.shm_size.as_deref().map(parse_size).transpose()?,
         init: f.init,
         mounts,
+        image_volume: f.image_volume.parse()?,
+        volumes_from: f.volumes_from.clone(),
         network: libpod::NetworkMode::Bridge,
         net: net_request(&f.net),
         tty: f.tty,
