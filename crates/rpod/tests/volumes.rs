@@ -400,17 +400,15 @@ fn image_volume_modes_and_volumes_from_as_podman_does() {
     let e = Engine::new();
     let p = Podman::new(&e);
     let tar = e.busybox_tar();
-    for args in [&[
+    let import = [
         "import",
         "--change",
         "VOLUME=/data",
         tar.to_str().unwrap(),
         "localhost/withvol",
-    ][..]]
-    {
-        e.ok(args);
-        p.ok(args);
-    }
+    ];
+    e.ok(&import);
+    p.ok(&import);
     let fstype = "awk '$2==\"/data\"{print $3}' /proc/mounts";
     for mode in ["tmpfs", "ignore"] {
         let args = [
