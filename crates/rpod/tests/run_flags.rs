@@ -457,3 +457,37 @@ fn run_rmi_removes_the_image() {
     assert!(!e.rpod(&["image", "exists", "busybox"]).status.success());
     assert_eq!(e.ok(&["images", "-q"]), "");
 }
+
+#[test]
+fn tz_gives_the_zone_as_podman_does() {
+    let b = Both::new();
+    let probe = ["sh", "-c", "md5sum /etc/localtime; date +%Z"];
+    for tz in ["Europe/Berlin", "local", "UTC"] {
+        let (ours, theirs) = b.both(&["--tz", tz], &probe);
+        assert_eq!(ours, theirs, "--tz {tz}");
+    }
+    let args = [
+        "create",
+        "--name",
+        "tzc",
+        "--tz",
+        "Asia/Tokyo",
+        "probe",
+        "true",
+    ];
+    b.e.ok(&args);
+    b.p.ok(&args);
+    let fmt = ["inspect", "tzc", "--format", "{{.Config.Timezone}}"];
+    assert_eq!(b.e.ok(&fmt), b.p.ok(&fmt));
+    let (ours, theirs) = b.both_raw(&["--tz", "Bogus/Zone"], &["true"]);
+    assert_eq!(ours.status.code(), theirs.status.code());
+    let err = String::from_utf8_lossy(&ours.stderr);
+    assert!(
+        err.contains("stat /usr/share/zoneinfo/Bogus/Zone: no such file or directory"),
+        "{err}"
+    );
+    let (code, err) =
+        b.e.fails(&["create", "--tz", "../../etc/passwd", "probe", "true"]);
+    assert_eq!(code, 125);
+    assert!(err.contains("invalid timezone"), "{err}");
+}

@@ -44,6 +44,10 @@ pub struct ContainerConfig {
     /// `--no-hosts`: the image's `/etc/hosts` is kept, none is made.
     #[serde(default)]
     pub no_hosts: bool,
+    /// `--tz`: a zone of the host's `/usr/share/zoneinfo`, or `local` (the
+    /// host's `/etc/localtime`), given to the container as `/etc/localtime`.
+    #[serde(default)]
+    pub timezone: Option<String>,
     /// `--init-path`: the init binary for `--init` (else the configured one).
     #[serde(default)]
     pub init_path: Option<PathBuf>,

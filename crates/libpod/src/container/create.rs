@@ -368,6 +368,10 @@ impl Runtime {
             pidfile: opts.pidfile.clone(),
             conmon_pidfile: opts.conmon_pidfile.clone(),
             no_hosts: opts.no_hosts,
+            timezone: opts
+                .timezone
+                .map(|tz| timezone_file(&tz).map(|_| tz))
+                .transpose()?,
             passwd: opts.passwd,
             init_path: opts.init_path.clone(),
             personality: opts
@@ -783,4 +787,27 @@ mod tests {
         );
         assert_eq!(merged, vec!["PATH=/bin", "A=2", "B=3"]);
     }
+}
+
+/// The host file behind `--tz`: `/etc/localtime` for `local`, else the
+/// zone's file under `/usr/share/zoneinfo` (which must exist; a name that
+/// climbs out of it is refused).
+pub(crate) fn timezone_file(tz: &str) -> Result<std::path::PathBuf> {
+    let path = if tz == "local" {
+        std::path::PathBuf::from("/etc/localtime")
+    } else {
+        if tz.is_empty() || tz.starts_with('/') || tz.split('/').any(|p| p == "..") {
+            return Err(Error::InvalidArgument(format!(
+                "invalid timezone {tz:?}: a zone name such as Europe/Berlin, or local"
+            )));
+        }
+        std::path::Path::new("/usr/share/zoneinfo").join(tz)
+    };
+    if !path.is_file() {
+        return Err(Error::InvalidArgument(format!(
+            "running container create option: stat {}: no such file or directory",
+            path.display()
+        )));
+    }
+    Ok(path)
 }

@@ -169,6 +169,9 @@ pub struct InspectConfig {
     pub secrets: Vec<crate::secrets::InspectSecret>,
     pub healthcheck_on_failure_action: String,
     pub create_command: Vec<String>,
+    /// `--tz` (Podman omits it when unset).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub timezone: String,
     pub umask: String,
     pub timeout: u64,
     pub stop_timeout: u32,
@@ -693,6 +696,7 @@ impl Container<'_> {
                     .as_ref()
                     .map(|cc| cc.args.clone())
                     .unwrap_or_default(),
+                timezone: c.timezone.clone().unwrap_or_default(),
                 umask: format!("{:04o}", c.umask.unwrap_or(0o022)),
                 timeout: 0,
                 stop_timeout: c.stop_timeout,

@@ -76,6 +76,8 @@ pub struct CreateOptions {
     pub env_merge: Vec<String>,
     /// `--no-hosts`.
     pub no_hosts: bool,
+    /// `--tz`: `local` or a zone name (`Europe/Berlin`).
+    pub timezone: Option<String>,
     /// `--passwd` (Podman's default: true).
     pub passwd: bool,
     /// `--init-path`.

@@ -98,6 +98,19 @@ impl Container<'_> {
                 mounts.push(bind(&rundir.join(file), &dest, &["rbind", "rprivate"])?);
             }
         }
+        if let Some(tz) = &c.timezone {
+            if !user_dests.contains(&"/etc/localtime") {
+                // A copy in the rundir, as Podman makes: the container never
+                // sees (or changes) the host's file.
+                let source = super::create::timezone_file(tz)?;
+                let copy = rundir.join("localtime");
+                std::fs::copy(&source, &copy).map_err(|e| Error::Io {
+                    context: format!("copying {} for --tz", source.display()),
+                    source: e,
+                })?;
+                mounts.push(bind(&copy, "/etc/localtime", &["rbind", "rprivate"])?);
+            }
+        }
         if c.read_only && c.isolation.read_only_tmpfs {
             for dest in ["/tmp", "/var/tmp", "/run"] {
                 if !user_dests.contains(&dest) {

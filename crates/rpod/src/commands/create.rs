@@ -29,7 +29,6 @@ fn refuse_unsupported(f: &CreateFlags) -> Result<()> {
         ("--chrootdirs", !f.chrootdirs.is_empty()),
         ("--cgroup-conf", !f.cgroup_conf.is_empty()),
         ("--ip6", f.ip6.is_some()),
-        ("--tz", f.tz.is_some()),
     ];
     for (flag, set) in given {
         if *set {
@@ -204,6 +203,7 @@ pub fn create_options(f: &CreateFlags) -> Result<CreateOptions> {
         init: f.init,
         mounts,
         image_volume: f.image_volume.parse()?,
+        timezone: f.tz.clone(),
         volumes_from: f.volumes_from.clone(),
         network: libpod::NetworkMode::Bridge,
         net: net_request(&f.net),
