@@ -746,6 +746,29 @@ fn show_limit(v: u64) -> String {
     }
 }
 
+/// The host file behind `--tz`: `/etc/localtime` for `local`, else the
+/// zone's file under `/usr/share/zoneinfo` (which must exist; a name that
+/// climbs out of it is refused).
+pub(crate) fn timezone_file(tz: &str) -> Result<std::path::PathBuf> {
+    let path = if tz == "local" {
+        std::path::PathBuf::from("/etc/localtime")
+    } else {
+        if tz.is_empty() || tz.starts_with('/') || tz.split('/').any(|p| p == "..") {
+            return Err(Error::InvalidArgument(format!(
+                "invalid timezone {tz:?}: a zone name such as Europe/Berlin, or local"
+            )));
+        }
+        std::path::Path::new("/usr/share/zoneinfo").join(tz)
+    };
+    if !path.is_file() {
+        return Err(Error::InvalidArgument(format!(
+            "running container create option: stat {}: no such file or directory",
+            path.display()
+        )));
+    }
+    Ok(path)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -787,27 +810,4 @@ mod tests {
         );
         assert_eq!(merged, vec!["PATH=/bin", "A=2", "B=3"]);
     }
-}
-
-/// The host file behind `--tz`: `/etc/localtime` for `local`, else the
-/// zone's file under `/usr/share/zoneinfo` (which must exist; a name that
-/// climbs out of it is refused).
-pub(crate) fn timezone_file(tz: &str) -> Result<std::path::PathBuf> {
-    let path = if tz == "local" {
-        std::path::PathBuf::from("/etc/localtime")
-    } else {
-        if tz.is_empty() || tz.starts_with('/') || tz.split('/').any(|p| p == "..") {
-            return Err(Error::InvalidArgument(format!(
-                "invalid timezone {tz:?}: a zone name such as Europe/Berlin, or local"
-            )));
-        }
-        std::path::Path::new("/usr/share/zoneinfo").join(tz)
-    };
-    if !path.is_file() {
-        return Err(Error::InvalidArgument(format!(
-            "running container create option: stat {}: no such file or directory",
-            path.display()
-        )));
-    }
-    Ok(path)
 }
