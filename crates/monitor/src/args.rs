@@ -64,6 +64,9 @@ pub struct MonitorArgs {
     pub health_command: Option<PathBuf>,
     /// Arguments of the health command (`--health-command-arg`, repeatable).
     pub health_command_args: Vec<OsString>,
+    /// Kill the container with SIGKILL this many seconds after it was
+    /// created (`--timeout`, `run --timeout`); 0 means never.
+    pub timeout_secs: u64,
     /// The service manager's notify socket (`--notify-socket`): where the
     /// monitor sends `READY=1` and `MAINPID=<container pid>`. A leading `@`
     /// names an abstract socket.
@@ -110,6 +113,7 @@ struct Single {
     health_interval_ms: Option<OsString>,
     health_command: Option<OsString>,
     notify_socket: Option<OsString>,
+    timeout: Option<OsString>,
 }
 
 impl MonitorArgs {
@@ -148,6 +152,7 @@ impl MonitorArgs {
             health_interval_ms: 0,
             health_command: None,
             health_command_args: Vec::new(),
+            timeout_secs: 0,
             notify_socket: None,
             notify_proxy: false,
         }
@@ -211,6 +216,7 @@ impl MonitorArgs {
                     continue;
                 }
                 "--health-interval-ms" => &mut single.health_interval_ms,
+                "--timeout" => &mut single.timeout,
                 "--health-command" => &mut single.health_command,
                 "--cid" => &mut single.cid,
                 "--name" => &mut single.name,
@@ -274,6 +280,12 @@ impl MonitorArgs {
                 .map_err(|_| err("option --health-interval-ms needs a number of milliseconds"))?,
             None => 0,
         };
+        let timeout_secs = match s.timeout {
+            Some(v) => utf8(v, "--timeout")?
+                .parse::<u64>()
+                .map_err(|_| err("option --timeout needs a number of seconds"))?,
+            None => 0,
+        };
         let sync_fd = match s.sync_fd {
             Some(v) => Some(
                 utf8(v, "--sync-fd")?
@@ -305,6 +317,7 @@ impl MonitorArgs {
             health_interval_ms,
             health_command: s.health_command.map(PathBuf::from),
             health_command_args: Vec::new(),
+            timeout_secs,
             notify_socket: s.notify_socket.filter(|v| !v.is_empty()),
             notify_proxy: false,
         })
@@ -386,6 +399,9 @@ impl MonitorArgs {
             for arg in &self.health_command_args {
                 push("--health-command-arg", arg);
             }
+        }
+        if self.timeout_secs > 0 {
+            push("--timeout", self.timeout_secs.to_string().as_ref());
         }
         if let Some(sock) = &self.notify_socket {
             push("--notify-socket", sock);

@@ -375,15 +375,8 @@ fn process_flags_as_podman() {
     let mon: i32 = std::fs::read_to_string(&monfile).unwrap().parse().unwrap();
     assert!(std::path::Path::new(&format!("/proc/{mon}")).exists());
     t.e.ok(&["rm", "-f", "-t", "0", "pf"]);
-    // A flag whose effect rpod lacks fails with a reason, not silently
-    // (--volumes-from, --tz and --image-volume have their own tests).
-    let (ours, _) = t.both_raw(&["--timeout", "5"], &["true"]);
-    assert_eq!(ours.status.code(), Some(125));
-    assert!(
-        String::from_utf8_lossy(&ours.stderr).contains("not supported yet"),
-        "{}",
-        describe(&ours)
-    );
+    // --timeout, --volumes-from, --tz and --image-volume have tests of
+    // their own.
 }
 
 /// --sig-proxy (the default): a signal to `run` reaches the container.
@@ -484,4 +477,43 @@ fn tz_gives_the_zone_as_podman_does() {
         b.e.fails(&["create", "--tz", "../../etc/passwd", "probe", "true"]);
     assert_eq!(code, 125);
     assert!(err.contains("invalid timezone"), "{err}");
+}
+
+#[test]
+fn timeout_kills_a_container_that_runs_too_long_as_podman_does() {
+    let b = Both::new();
+    let (ours, theirs) = b.both_raw(&["--timeout", "1"], &["sleep", "60"]);
+    assert_eq!(
+        ours.status.code(),
+        theirs.status.code(),
+        "{}",
+        describe(&ours)
+    );
+    assert_eq!(ours.status.code(), Some(255));
+    let (ours, theirs) = b.both(&["--timeout", "30"], &["echo", "in time"]);
+    assert_eq!(ours, theirs);
+    let args = [
+        "run",
+        "-d",
+        "--name",
+        "slow",
+        "--network",
+        "none",
+        "--timeout",
+        "1",
+        "probe",
+        "sleep",
+        "60",
+    ];
+    b.e.ok(&args);
+    b.p.ok(&args);
+    assert_eq!(b.e.ok(&["wait", "slow"]), b.p.ok(&["wait", "slow"]));
+    let fmt = [
+        "inspect",
+        "slow",
+        "--format",
+        "{{.State.Status}} {{.State.ExitCode}} {{.Config.Timeout}}",
+    ];
+    assert_eq!(b.e.ok(&fmt), b.p.ok(&fmt));
+    assert_eq!(b.e.ok(&fmt), "exited -1 1");
 }

@@ -48,6 +48,10 @@ pub struct ContainerConfig {
     /// host's `/etc/localtime`), given to the container as `/etc/localtime`.
     #[serde(default)]
     pub timezone: Option<String>,
+    /// `--timeout`: seconds the container may run before its monitor kills
+    /// it with SIGKILL; `None` (or 0) means no limit.
+    #[serde(default)]
+    pub timeout: Option<u64>,
     /// `--init-path`: the init binary for `--init` (else the configured one).
     #[serde(default)]
     pub init_path: Option<PathBuf>,

@@ -368,6 +368,7 @@ impl Runtime {
             pidfile: opts.pidfile.clone(),
             conmon_pidfile: opts.conmon_pidfile.clone(),
             no_hosts: opts.no_hosts,
+            timeout: opts.timeout.filter(|t| *t > 0),
             timezone: opts
                 .timezone
                 .map(|tz| timezone_file(&tz).map(|_| tz))

@@ -252,6 +252,7 @@ impl Container<'_> {
             args.health_command = Some(health_exe);
             args.health_command_args = health_args.into_iter().map(Into::into).collect();
         }
+        args.timeout_secs = self.config.timeout.unwrap_or(0);
         args.exit_command = Some(exe);
         args.exit_command_args = exit_args.into_iter().map(Into::into).collect();
 

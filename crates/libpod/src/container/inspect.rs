@@ -698,7 +698,7 @@ impl Container<'_> {
                     .unwrap_or_default(),
                 timezone: c.timezone.clone().unwrap_or_default(),
                 umask: format!("{:04o}", c.umask.unwrap_or(0o022)),
-                timeout: 0,
+                timeout: c.timeout.unwrap_or(0),
                 stop_timeout: c.stop_timeout,
                 // rpod adds no passwd entries for the user.
                 passwd: false,

@@ -78,6 +78,8 @@ pub struct CreateOptions {
     pub no_hosts: bool,
     /// `--tz`: `local` or a zone name (`Europe/Berlin`).
     pub timezone: Option<String>,
+    /// `--timeout`: seconds before the container is killed (0: none).
+    pub timeout: Option<u64>,
     /// `--passwd` (Podman's default: true).
     pub passwd: bool,
     /// `--init-path`.

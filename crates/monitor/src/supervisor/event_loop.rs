@@ -48,6 +48,8 @@ pub(crate) struct LoopParts {
     pub(crate) oom: OomWatch,
     pub(crate) health: Option<HealthSchedule>,
     pub(crate) notify: Option<super::notify::Notifier>,
+    /// When the container is killed for running too long (`--timeout`).
+    pub(crate) kill_at: Option<std::time::Instant>,
 }
 
 /// The result of the loop: the container is gone and its output drained.
@@ -155,6 +157,10 @@ pub(crate) struct EventLoop<'d> {
     oom: OomWatch,
     health: Option<HealthSchedule>,
     notify: Option<super::notify::Notifier>,
+    kill_at: Option<std::time::Instant>,
+    /// Killed for its timeout: the exit code is unknown (-1), as conmon
+    /// records it.
+    timed_out: bool,
     diag: &'d Diag,
     exit_code: Option<i32>,
     lost_child: bool,
@@ -216,6 +222,8 @@ impl<'d> EventLoop<'d> {
             oom: parts.oom,
             health: parts.health,
             notify: parts.notify,
+            kill_at: parts.kill_at,
+            timed_out: false,
             diag,
             exit_code: None,
             lost_child: false,
@@ -244,7 +252,11 @@ impl<'d> EventLoop<'d> {
         self.drain_outputs();
         self.stdin = None;
         Finished {
-            exit_code: self.exit_code.unwrap_or(EXIT_CODE_UNKNOWN),
+            exit_code: if self.timed_out {
+                EXIT_CODE_UNKNOWN
+            } else {
+                self.exit_code.unwrap_or(EXIT_CODE_UNKNOWN)
+            },
             oom_killed: self.oom.killed(),
             attach: self.attach,
         }
@@ -254,7 +266,15 @@ impl<'d> EventLoop<'d> {
     fn turn(&mut self) -> io::Result<()> {
         let lost_check = self.lost_child.then_some(LOST_CHILD_CHECK);
         let health_due = self.health.as_ref().map(HealthSchedule::until_due);
-        let timeout = match lost_check.into_iter().chain(health_due).min() {
+        let kill_due = self
+            .kill_at
+            .map(|t| t.saturating_duration_since(std::time::Instant::now()));
+        let timeout = match lost_check
+            .into_iter()
+            .chain(health_due)
+            .chain(kill_due)
+            .min()
+        {
             // Round up so a due check is not polled for in a busy loop.
             Some(wait) => {
                 PollTimeout::try_from(wait + Duration::from_millis(1)).unwrap_or(PollTimeout::MAX)
@@ -272,6 +292,16 @@ impl<'d> EventLoop<'d> {
         }
         if self.lost_child && self.exit_code.is_none() {
             self.check_lost_child();
+        }
+        if let Some(at) = self.kill_at {
+            if self.exit_code.is_none() && std::time::Instant::now() >= at {
+                self.kill_at = None;
+                self.timed_out = true;
+                self.diag.log(format_args!(
+                    "the container ran past its timeout: killing it"
+                ));
+                let _ = nix::sys::signal::kill(self.container, nix::sys::signal::Signal::SIGKILL);
+            }
         }
         Ok(())
     }

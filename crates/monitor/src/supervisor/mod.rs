@@ -221,6 +221,8 @@ fn start<'d>(args: &MonitorArgs, diag: &'d Diag) -> Result<(Pid, EventLoop<'d>),
     };
     let parts = LoopParts {
         notify,
+        kill_at: (args.timeout_secs > 0)
+            .then(|| std::time::Instant::now() + std::time::Duration::from_secs(args.timeout_secs)),
         container: pid,
         reaper,
         io,

@@ -24,7 +24,6 @@ fn refuse_unsupported(f: &CreateFlags) -> Result<()> {
     let given: &[(&str, bool)] = &[
         ("--passwd-entry", f.passwd_entry.is_some()),
         ("--hostuser", !f.hostuser.is_empty()),
-        ("--timeout", f.timeout.is_some_and(|t| t > 0)),
         ("--preserve-fds", f.preserve_fds.is_some_and(|n| n > 0)),
         ("--chrootdirs", !f.chrootdirs.is_empty()),
         ("--cgroup-conf", !f.cgroup_conf.is_empty()),
@@ -204,6 +203,7 @@ pub fn create_options(f: &CreateFlags) -> Result<CreateOptions> {
         mounts,
         image_volume: f.image_volume.parse()?,
         timezone: f.tz.clone(),
+        timeout: f.timeout,
         volumes_from: f.volumes_from.clone(),
         network: libpod::NetworkMode::Bridge,
         net: net_request(&f.net),
