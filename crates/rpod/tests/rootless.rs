@@ -410,6 +410,41 @@ fn containers_run_exec_and_stay_inside_what_the_user_may_touch() {
     assert_eq!(code, 125, "{err}");
     let (code, err) = u.fails(&["update", "--memory", "64m", "s"]);
     assert_eq!(code, 125, "{err}");
+    // attach: the output of the running container reaches the client.
+    u.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "ticker",
+        "localhost/busybox",
+        "sh",
+        "-c",
+        "while true; do echo tick; sleep 0.2; done",
+    ]);
+    let attached = run_with_timeout(
+        u.command(
+            true,
+            "timeout",
+            &[
+                "-s",
+                "KILL",
+                "3",
+                RPOD,
+                "attach",
+                "--no-stdin",
+                "--sig-proxy=false",
+                "ticker",
+            ],
+        ),
+        None,
+        COMMAND_TIMEOUT,
+    );
+    assert!(
+        String::from_utf8_lossy(&attached.stdout).contains("tick"),
+        "{}",
+        describe(&attached)
+    );
+    u.ok(&["rm", "-f", "-t", "0", "ticker"]);
     u.ok(&["stop", "-t", "1", "s"]);
     assert_eq!(
         u.ok(&["inspect", "s", "--format", "{{.State.Status}}"]),
