@@ -170,6 +170,10 @@ impl Value {
         }
         // A struct's keys made from JSON names differ from Go's only in
         // case at times (`IDMappings`/`IdMappings`, `UIDMap`/`uidmap`).
+        // Only for exported names: `{{.id}}` stays an error, as in Go.
+        if !name.starts_with(|c: char| c.is_ascii_uppercase()) {
+            return None;
+        }
         match self {
             Value::Struct(fields) => fields
                 .iter()
@@ -602,5 +606,21 @@ mod tests {
             Value::from_json(&json!("2026-12-02")),
             Value::String(_)
         ));
+    }
+}
+
+#[cfg(test)]
+mod case_tests {
+    use super::*;
+
+    #[test]
+    fn exported_names_match_struct_keys_in_any_case() {
+        let v = Value::from_json(&serde_json::json!({"IdMappings": {"Uidmap": [1]}}));
+        let m = v.field("IDMappings").expect("IDMappings");
+        assert!(m.field("UIDMap").is_some());
+        assert!(
+            v.field("idmappings").is_none(),
+            "unexported names stay errors"
+        );
     }
 }
