@@ -29,17 +29,7 @@ fn with_user_db<T>(f: impl FnOnce() -> T) -> T {
 /// Runs a user-database command, again while another suite holds the
 /// password files' lock or the user's last processes are being reaped.
 fn run_ok(cmd: &mut Command) -> String {
-    let mut out = cmd.output().unwrap();
-    for _ in 0..50 {
-        let err = String::from_utf8_lossy(&out.stderr);
-        // Busy password files, or processes of the user that are still
-        // being reaped.
-        if out.status.success() || !(err.contains("lock") || err.contains("currently used")) {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(200));
-        out = cmd.output().unwrap();
-    }
+    let out = user_db(cmd);
     assert!(out.status.success(), "{cmd:?}: {}", describe(&out));
     String::from_utf8_lossy(&out.stdout).into_owned()
 }

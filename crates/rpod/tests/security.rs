@@ -336,10 +336,8 @@ struct LocalUser {
 impl LocalUser {
     fn new(tag: &str) -> LocalUser {
         let name = format!("rpod{tag}{}", std::process::id() % 100000);
-        let out = Command::new("useradd")
-            .args(["-M", "-N", "-s", "/usr/sbin/nologin", &name])
-            .output()
-            .expect("useradd");
+        let out =
+            user_db(Command::new("useradd").args(["-M", "-N", "-s", "/usr/sbin/nologin", &name]));
         assert!(out.status.success(), "useradd: {}", describe(&out));
         let out = Command::new("id").args(["-u", &name]).output().unwrap();
         let uid = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap();
@@ -360,7 +358,7 @@ impl LocalUser {
 
 impl Drop for LocalUser {
     fn drop(&mut self) {
-        let _ = Command::new("userdel").arg(&self.name).output();
+        let _ = user_db(Command::new("userdel").arg(&self.name));
     }
 }
 

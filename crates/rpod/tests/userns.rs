@@ -35,11 +35,17 @@ impl AutoUser {
         assert_eq!(unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX) }, 0);
         let created = !user_exists("containers");
         if created {
-            let st = Command::new("useradd")
-                .args(["-M", "-s", "/usr/sbin/nologin", "containers"])
-                .status()
-                .unwrap();
-            assert!(st.success(), "useradd containers");
+            let out = user_db(Command::new("useradd").args([
+                "-M",
+                "-s",
+                "/usr/sbin/nologin",
+                "containers",
+            ]));
+            assert!(
+                out.status.success(),
+                "useradd containers: {}",
+                describe(&out)
+            );
         }
         AutoUser {
             created,
@@ -66,7 +72,7 @@ impl AutoUser {
 impl Drop for AutoUser {
     fn drop(&mut self) {
         if self.created {
-            let _ = Command::new("userdel").arg("containers").status();
+            let _ = user_db(Command::new("userdel").arg("containers"));
         }
     }
 }

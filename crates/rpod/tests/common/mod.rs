@@ -965,3 +965,19 @@ pub fn map_lines(text: &str) -> Vec<(u64, u64, u64)> {
         })
         .collect()
 }
+
+/// Runs a user-database command (`useradd`, `usermod`, `userdel`), again
+/// while another suite holds the password files' lock or the user's last
+/// processes are still being reaped.
+pub fn user_db(cmd: &mut Command) -> Output {
+    let mut out = cmd.output().expect("running a user-database command");
+    for _ in 0..50 {
+        let err = String::from_utf8_lossy(&out.stderr);
+        if out.status.success() || !(err.contains("lock") || err.contains("currently used")) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+        out = cmd.output().expect("running a user-database command");
+    }
+    out
+}
