@@ -106,11 +106,31 @@ impl Netavark {
         netns: &Path,
         opts: &NetworkOptions,
     ) -> Result<BTreeMap<String, StatusBlock>> {
-        let out = self.run("setup", netns, opts)?;
+        let out = self.run_setup(netns, opts)?;
         serde_json::from_slice(&out).map_err(|source| Error::Json {
             context: "reading netavark's setup result".into(),
             source,
         })
+    }
+
+    /// `setup`, again a few times when another netavark on the host (one
+    /// rpod's lock does not cover, such as Podman's) removed a shared
+    /// firewall chain under it; netavark undoes a failed setup itself.
+    fn run_setup(&self, netns: &Path, opts: &NetworkOptions) -> Result<Vec<u8>> {
+        let mut tries = 0;
+        loop {
+            match self.run("setup", netns, opts) {
+                Err(Error::Netavark { message, .. })
+                    if tries < 3
+                        && (message.contains("No chain/target/match by that name")
+                            || message.contains("Chain already exists")) =>
+                {
+                    tries += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(100 * tries));
+                }
+                other => return other,
+            }
+        }
     }
 
     /// Disconnects the namespace (and removes bridges, firewall rules and
