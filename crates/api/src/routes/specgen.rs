@@ -57,6 +57,14 @@ pub struct SpecGenerator {
     pub resource_limits: Option<Value>,
     /// `--umask`, octal text.
     pub umask: String,
+    /// `--tz`.
+    pub timezone: String,
+    /// `--timeout`, seconds.
+    pub timeout: u64,
+    /// `--volumes-from`.
+    pub volumes_from: Vec<String>,
+    /// `--image-volume`: `bind` (also `anonymous`), `tmpfs` or `ignore`.
+    pub image_volume_mode: String,
     pub unsetenv: Vec<String>,
     pub unsetenvall: bool,
     pub r_limits: Vec<RLimit>,
@@ -367,6 +375,15 @@ impl SpecGenerator {
             },
             init: self.init,
             mounts,
+            timezone: Some(self.timezone).filter(|t| !t.is_empty()),
+            timeout: Some(self.timeout).filter(|t| *t > 0),
+            volumes_from: self.volumes_from,
+            image_volume: match self.image_volume_mode.as_str() {
+                "" => Default::default(),
+                mode => mode
+                    .parse()
+                    .map_err(|e: libpod::Error| bad(e.to_string()))?,
+            },
             network,
             net,
             tty: self.terminal,
@@ -423,5 +440,24 @@ mod tests {
         assert_eq!(o.stop_signal.as_deref(), Some("15"));
         let s: SpecGenerator = serde_json::from_str(r#"{"command":["x"]}"#).unwrap();
         assert!(s.into_options().is_err());
+    }
+
+    #[test]
+    fn tz_timeout_volumes_from_and_image_volume_are_applied_or_refused() {
+        let body = r#"{"image":"busybox","timezone":"Europe/Berlin","timeout":5,
+            "volumes_from":["src:ro"],"image_volume_mode":"tmpfs"}"#;
+        let o = serde_json::from_str::<SpecGenerator>(body)
+            .unwrap()
+            .into_options()
+            .unwrap();
+        assert_eq!(o.timezone.as_deref(), Some("Europe/Berlin"));
+        assert_eq!(o.timeout, Some(5));
+        assert_eq!(o.volumes_from, vec!["src:ro"]);
+        assert_eq!(o.image_volume, libpod::container::ImageVolumeMode::Tmpfs);
+        let bad = r#"{"image":"busybox","image_volume_mode":"nope"}"#;
+        assert!(serde_json::from_str::<SpecGenerator>(bad)
+            .unwrap()
+            .into_options()
+            .is_err());
     }
 }

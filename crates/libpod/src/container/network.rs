@@ -641,6 +641,16 @@ impl Container<'_> {
         let host_resolv = std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default();
         let net = &self.config.net;
         let extra = net.host_entries();
+        // resolv.conf with the user's --dns* settings over `dns` servers.
+        let resolv_with = |dns: &[String], host_network: bool| {
+            network::resolv_conf(
+                &host_resolv,
+                dns,
+                &net.dns_search,
+                &net.dns_options,
+                host_network,
+            )
+        };
         let (hosts, resolv) = match &self.config.network {
             NetworkMode::Container(id) => {
                 let other = self.rt.container(id)?;
@@ -685,13 +695,7 @@ impl Container<'_> {
             }
             NetworkMode::None => (
                 podman_hosts(&extra, host_primary_ip(), None, &self.hosts_names()),
-                network::resolv_conf(
-                    &host_resolv,
-                    &net.dns,
-                    &net.dns_search,
-                    &net.dns_options,
-                    false,
-                ),
+                resolv_with(&net.dns, false),
             ),
             NetworkMode::Ns(_) => (
                 network::hosts_file(
@@ -713,13 +717,7 @@ impl Container<'_> {
                 // pasta gives the container a copy of the host's address;
                 // the host is not reachable under a name of its own.
                 podman_hosts(&extra, None, None, &self.hosts_names()),
-                network::resolv_conf(
-                    &host_resolv,
-                    &net.dns,
-                    &net.dns_search,
-                    &net.dns_options,
-                    false,
-                ),
+                resolv_with(&net.dns, false),
             ),
             NetworkMode::Slirp4netns(options) => {
                 let loopback = network::usermode::SlirpOptions::parse(options)
@@ -742,13 +740,7 @@ impl Container<'_> {
                         Some(own),
                         &self.hosts_names(),
                     ),
-                    network::resolv_conf(
-                        &host_resolv,
-                        &dns,
-                        &net.dns_search,
-                        &net.dns_options,
-                        false,
-                    ),
+                    resolv_with(&dns, false),
                 )
             }
         };
