@@ -383,21 +383,8 @@ fn rm_and_force_rm_decide_what_a_build_leaves() {
 fn a_foreign_platform_fails_with_the_reason() {
     let e = engine();
     let ctx = e.file("ctx");
-    let foreign = if std::env::consts::ARCH == "aarch64" {
-        "linux/amd64"
-    } else {
-        "linux/arm64"
-    };
-    let emulated = std::fs::read_dir("/proc/sys/fs/binfmt_misc")
-        .map(|d| {
-            d.flatten()
-                .any(|e| e.file_name().to_string_lossy().starts_with("qemu-"))
-        })
-        .unwrap_or(false);
-    if emulated {
-        eprintln!("skipping: an emulator is registered");
-        return;
-    }
+    let foreign = format!("linux/{}", unrunnable_arch());
+    let foreign = foreign.as_str();
     write_tree(&ctx, &[("Containerfile", "FROM busybox\nRUN true\n")]);
     let (code, err) = e.fails(&["build", "--platform", foreign, ctx.to_str().unwrap()]);
     assert_eq!(code, 125);
@@ -428,6 +415,50 @@ fn a_foreign_platform_fails_with_the_reason() {
     );
     e.ok(&["build", "-q", "--platform", &host, ctx.to_str().unwrap()]);
     assert!(e.all_ids().is_empty());
+}
+
+#[test]
+fn a_foreign_platform_builds_and_runs_with_a_registered_emulator() {
+    let _qemu = Emulator::aarch64();
+    let b = pair();
+    let ctx = b.e.file("ctx");
+    write_tree(
+        &ctx,
+        &[(
+            "Containerfile",
+            "FROM scratch\nARG TARGETARCH\nARG TARGETPLATFORM\n\
+             LABEL arch=$TARGETARCH platform=$TARGETPLATFORM\n\
+             COPY hello /hello\nRUN [\"/hello\"]\nCMD [\"/hello\"]\n",
+        )],
+    );
+    let prog = ctx.join("hello");
+    std::fs::write(&prog, aarch64_program("hello from arm64\n")).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&prog, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let name = "localhost/foreign";
+    let c = ctx.to_str().unwrap();
+    let args = ["build", "--platform", "linux/arm64", "-t", name, c];
+    let out = b.e.ok(&args);
+    // The RUN step ran the aarch64 program (through the emulator).
+    assert!(out.contains("hello from arm64"), "{out}");
+    let pout = b.p.ok(&args);
+    assert!(pout.contains("hello from arm64"), "{pout}");
+    let fmt = "{{.Os}}/{{.Architecture}} {{.Labels.arch}} {{.Labels.platform}}";
+    let want = "linux/arm64 arm64 linux/arm64";
+    assert_eq!(b.e.ok(&["image", "inspect", "--format", fmt, name]).trim(), want);
+    assert_eq!(b.p.ok(&["image", "inspect", "--format", fmt, name]).trim(), want);
+    // The image runs as well, on both engines.
+    let run = ["run", "--rm", "--network", "none", name];
+    assert_eq!(b.e.ok(&run).trim(), "hello from arm64");
+    assert_eq!(b.p.ok(&run).trim(), "hello from arm64");
+    // A FROM of a local image for another platform names both.
+    write_tree(&ctx, &[("Containerfile", "FROM busybox\nRUN true\n")]);
+    let (code, err) = b.e.fails(&["build", "--pull=never", "--platform", "linux/arm64", c]);
+    assert_eq!(code, 125);
+    assert!(
+        err.contains("Containerfile:1") && err.contains("not for linux/arm64"),
+        "{err}"
+    );
 }
 
 #[test]

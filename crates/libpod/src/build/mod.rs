@@ -28,7 +28,7 @@ pub use context::ContextSource;
 use context::{Context, TempDir};
 
 use crate::error::{Error, IoContext, Result};
-use crate::images::{PullPolicy, RegistryOptions};
+use crate::images::{Platform, PullPolicy, RegistryOptions};
 use crate::runtime::Runtime;
 
 /// Where the Containerfile comes from.
@@ -233,12 +233,14 @@ impl Runtime {
         for (name, dir) in &opts.build_contexts {
             named_contexts.insert(name.clone(), Context::plain(dir)?);
         }
-        if let Some(p) = &opts.platform {
-            check_platform(p)?;
-        }
+        let platform = match &opts.platform {
+            Some(p) => target_platform(p)?,
+            None => Platform::host(),
+        };
         let mut b = Builder {
             rt: self,
             opts: &opts,
+            platform,
             df: &df,
             ctx: &ctx,
             named_contexts: &named_contexts,
@@ -368,29 +370,44 @@ pub(crate) const PREDEFINED_ARGS: &[&str] = &[
     "all_proxy",
 ];
 
-fn check_platform(p: &str) -> Result<()> {
-    let mut parts = p.split('/');
-    let os = parts.next().unwrap_or("");
-    let arch = parts.next().unwrap_or(host_arch());
-    if os != "linux" && !os.is_empty() {
+/// The platform `p` (`os[/arch[/variant]]`) names, when this host can build for it: its own
+/// architecture, or another one whose binaries an emulator registered with binfmt_misc runs
+/// (the kernel hands every foreign binary of a RUN step to it).
+pub(crate) fn target_platform(p: &str) -> Result<Platform> {
+    let host = Platform::host();
+    let mut parts = p.split('/').map(str::trim);
+    let os = parts.next().filter(|s| !s.is_empty()).unwrap_or("linux");
+    let arch = parts
+        .next()
+        .filter(|s| !s.is_empty())
+        .unwrap_or(&host.arch)
+        .to_string();
+    let variant = parts.next().filter(|s| !s.is_empty()).map(str::to_string);
+    if os != "linux" {
         return Err(Error::Unsupported(format!(
             "cannot build for platform {p}: this host runs linux/{} and no emulator runs {os} binaries",
-            host_arch()
+            host.arch
         )));
     }
-    if arch != host_arch() {
-        if emulator_registered(arch) {
-            return Err(Error::Unsupported(format!(
-                "cannot build for platform {p}: an emulator for {arch} is registered (binfmt_misc), but rpod builds for the host's platform (linux/{}) only",
-                host_arch()
-            )));
-        }
+    if arch != host.arch && !emulator_registered(&arch) {
         return Err(Error::Unsupported(format!(
             "cannot build for platform {p}: this host is linux/{} and no emulator for {arch} is registered (binfmt_misc)",
-            host_arch()
+            host.arch
         )));
     }
-    Ok(())
+    Ok(Platform {
+        os: os.to_string(),
+        arch,
+        variant,
+    })
+}
+
+/// The `os/arch[/variant]` text of a platform.
+pub(crate) fn platform_text(p: &Platform) -> String {
+    match &p.variant {
+        Some(v) => format!("{}/{}/{v}", p.os, p.arch),
+        None => format!("{}/{}", p.os, p.arch),
+    }
 }
 
 /// Whether binfmt_misc has an enabled handler for `arch` (qemu-user's names).
@@ -491,6 +508,8 @@ struct StageOutcome {
 pub(crate) struct Builder<'a, 'o> {
     pub(crate) rt: &'a Runtime,
     pub(crate) opts: &'a BuildOptions,
+    /// The platform the build is for (`--platform`, else the host's).
+    pub(crate) platform: Platform,
     pub(crate) df: &'a Dockerfile,
     pub(crate) ctx: &'a Context,
     pub(crate) named_contexts: &'a BTreeMap<String, Context>,
@@ -514,12 +533,13 @@ pub(crate) struct Builder<'a, 'o> {
 impl Builder<'_, '_> {
     fn meta_args(&mut self) -> Result<BTreeMap<String, String>> {
         let arch = host_arch();
+        let target = &self.platform;
         let mut meta: BTreeMap<String, String> = BTreeMap::new();
         for (k, v) in [
-            ("TARGETPLATFORM", format!("linux/{arch}")),
-            ("TARGETOS", "linux".into()),
-            ("TARGETARCH", arch.into()),
-            ("TARGETVARIANT", String::new()),
+            ("TARGETPLATFORM", platform_text(target)),
+            ("TARGETOS", target.os.clone()),
+            ("TARGETARCH", target.arch.clone()),
+            ("TARGETVARIANT", target.variant.clone().unwrap_or_default()),
             ("BUILDPLATFORM", format!("linux/{arch}")),
             ("BUILDOS", "linux".into()),
             ("BUILDARCH", arch.into()),
@@ -703,11 +723,13 @@ impl Builder<'_, '_> {
                         let build_args = self.build_args.clone();
                         let meta = self.meta.clone();
                         let stage_images = self.stage_images.clone();
+                        let platform = self.platform.clone();
                         sc.spawn(move || {
                             let mut out: Vec<u8> = Vec::new();
                             let mut sub = Builder {
                                 rt: &rt,
                                 opts,
+                                platform,
                                 df,
                                 ctx,
                                 named_contexts: named,
@@ -785,12 +807,16 @@ impl Builder<'_, '_> {
 }
 
 /// A fresh config for `FROM scratch`.
-pub(crate) fn scratch_blob() -> Value {
-    json!({
-        "architecture": host_arch(),
-        "os": "linux",
+pub(crate) fn scratch_blob(platform: &Platform) -> Value {
+    let mut blob = json!({
+        "architecture": platform.arch,
+        "os": platform.os,
         "config": {},
         "rootfs": {"type": "layers", "diff_ids": []},
         "history": [],
-    })
+    });
+    if let Some(v) = &platform.variant {
+        blob["variant"] = json!(v);
+    }
+    blob
 }

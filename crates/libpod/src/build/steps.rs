@@ -10,6 +10,7 @@ use storage::archive::Located;
 use super::cache;
 use super::copy::{self, Attrs, Item};
 use super::{scratch_blob, short, Builder};
+use crate::images::PullPolicy;
 use crate::container::options::MountSpec;
 use crate::error::{Error, IoContext, Result};
 use crate::CreateOptions;
@@ -260,14 +261,18 @@ impl<'a, 'o> Builder<'a, 'o> {
                 base = f.clone();
             }
         }
-        if let Some(p) = &stage.platform {
-            let p = self.expand_meta(p, stage.from.line)?;
-            super::check_platform(&p).map_err(|e| self.err(stage.from.line, &e.to_string()))?;
-        }
+        let platform = match &stage.platform {
+            Some(p) => {
+                let p = self.expand_meta(p, stage.from.line)?;
+                super::target_platform(&p)
+                    .map_err(|e| self.err(stage.from.line, &e.to_string()))?
+            }
+            None => self.platform.clone(),
+        };
         let store = self.rt.store()?;
         let mut st = StageState {
             image: None,
-            blob: scratch_blob(),
+            blob: scratch_blob(&platform),
             args: Vec::new(),
             cmd_set: false,
             pending_workdir: None,
@@ -284,7 +289,7 @@ impl<'a, 'o> Builder<'a, 'o> {
         } else if base.eq_ignore_ascii_case("scratch") {
             stage.from.original.clone()
         } else {
-            let image = self.base_image(&base, stage.from.line)?;
+            let image = self.base_image(&base, stage.from.line, &platform)?;
             st.blob = self.load_blob(&image.id)?;
             st.image = Some(image.id.clone());
             stage.from.original.clone()
@@ -359,20 +364,54 @@ impl<'a, 'o> Builder<'a, 'o> {
         })
     }
 
-    fn base_image(&self, name: &str, line: usize) -> Result<storage::Image> {
+    /// The image a FROM names, for `platform`: the local one when it is for that platform,
+    /// else pulled for it (as the pull policy allows).
+    fn base_image(
+        &self,
+        name: &str,
+        line: usize,
+        platform: &crate::images::Platform,
+    ) -> Result<storage::Image> {
+        let mut registry = self.opts.registry.clone();
+        registry.platform = Some(platform.clone());
+        let pull = |policy| {
+            self.rt
+                .pull_with_policy(name, policy, &registry, &crate::images::NoProgress)
+                .map_err(|e| self.err(line, &format!("FROM {name}: {e}")))
+        };
         let policy = self.opts.pull;
-        match self.rt.pull_with_policy(
-            name,
-            policy,
-            &self.opts.registry,
-            &crate::images::NoProgress,
-        ) {
-            Ok(Some(i)) => Ok(i),
-            Ok(None) => Err(self.err(
+        let Some(image) = pull(policy)? else {
+            return Err(self.err(
                 line,
                 &format!("FROM {name}: image not known (and --pull=never)"),
-            )),
-            Err(e) => Err(self.err(line, &format!("FROM {name}: {e}"))),
+            ));
+        };
+        let arch_of = |id: &str| -> Result<Option<String>> {
+            Ok(self.load_blob(id)?["architecture"]
+                .as_str()
+                .filter(|a| !a.is_empty())
+                .map(str::to_string))
+        };
+        match arch_of(&image.id)? {
+            Some(arch) if arch != platform.arch => {}
+            _ => return Ok(image),
+        }
+        let wanted = super::platform_text(platform);
+        let mismatch = |id: &str| -> Result<Error> {
+            let arch = arch_of(id)?.unwrap_or_default();
+            Ok(self.err(
+                line,
+                &format!("FROM {name}: the image is for linux/{arch}, not for {wanted}"),
+            ))
+        };
+        if policy == PullPolicy::Never {
+            return Err(mismatch(&image.id)?);
+        }
+        // The local image is for another platform: the registry may have this one.
+        match pull(PullPolicy::Always) {
+            Ok(Some(i)) if arch_of(&i.id)?.is_none_or(|a| a == platform.arch) => Ok(i),
+            Ok(Some(i)) => Err(mismatch(&i.id)?),
+            _ => Err(mismatch(&image.id)?),
         }
     }
 

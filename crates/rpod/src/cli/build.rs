@@ -234,6 +234,7 @@ pub struct BuildArgs {
     pub userns_uid_map_user: Option<String>,
     #[arg(long, value_name = "MODE", hide = true)]
     pub uts: Option<String>,
-    #[arg(long, value_name = "VARIANT", hide = true)]
+    /// The platform's variant (e.g. v8) the image is built for
+    #[arg(long, value_name = "VARIANT")]
     pub variant: Option<String>,
 }

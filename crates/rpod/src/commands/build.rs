@@ -157,11 +157,6 @@ fn refuse_unsupported(a: &BuildArgs) -> Result<()> {
             "RUN steps use a private UTS namespace",
         ),
         (
-            "variant",
-            a.variant.is_some(),
-            "builds are for the host's platform only",
-        ),
-        (
             "cert-dir",
             a.cert_dir.is_some(),
             "registry certificates come from the system store",
@@ -391,13 +386,16 @@ fn options(a: &BuildArgs) -> Result<(BuildOptions, Option<PathBuf>)> {
     if a.platform.len() > 1 {
         return Err(unsupported("platform", "one platform per build"));
     }
-    if a.arch.is_some() || a.os.is_some() {
+    if a.arch.is_some() || a.os.is_some() || a.variant.is_some() {
         let os = a.os.clone().unwrap_or_else(|| "linux".into());
         let arch = a
             .arch
             .clone()
             .unwrap_or_else(|| libpod::build::host_arch().into());
-        platform = Some(format!("{os}/{arch}"));
+        platform = Some(match &a.variant {
+            Some(v) => format!("{os}/{arch}/{v}"),
+            None => format!("{os}/{arch}"),
+        });
     }
     opts.platform = platform;
     opts.omit_history = bool_flag(a.omit_history, false);

@@ -157,3 +157,125 @@ impl Pair {
         )
     }
 }
+
+/// A static aarch64 Linux program that writes `msg` to stdout and exits 0: an ELF header,
+/// one loadable segment, eight instructions and the text (no toolchain needed).
+pub fn aarch64_program(msg: &str) -> Vec<u8> {
+    const BASE: u64 = 0x40_0000;
+    const CODE: u64 = 64 + 56;
+    let len = msg.len() as u32;
+    assert!(len < 1 << 16, "message too long");
+    let text_off = 8 * 4u32; // adr x1 is the second instruction: the text is 7 words on
+    let adr = |rd: u32, off: u32| 0x1000_0000 | ((off & 3) << 29) | ((off >> 2) << 5) | rd;
+    let movz = |rd: u32, imm: u32| 0xD280_0000 | (imm << 5) | rd;
+    let code: [u32; 8] = [
+        movz(0, 1),            // x0 = stdout
+        adr(1, text_off - 4),  // x1 = the text
+        movz(2, len),          // x2 = its length
+        movz(8, 64),           // write
+        0xD400_0001,           // svc #0
+        movz(0, 0),            // status 0
+        movz(8, 93),           // exit
+        0xD400_0001,           // svc #0
+    ];
+    let total = CODE + 32 + u64::from(len);
+    let mut f: Vec<u8> = Vec::new();
+    f.extend_from_slice(&[0x7f, b'E', b'L', b'F', 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    f.extend_from_slice(&2u16.to_le_bytes()); // ET_EXEC
+    f.extend_from_slice(&183u16.to_le_bytes()); // EM_AARCH64
+    f.extend_from_slice(&1u32.to_le_bytes());
+    f.extend_from_slice(&(BASE + CODE).to_le_bytes()); // entry
+    f.extend_from_slice(&64u64.to_le_bytes()); // phoff
+    f.extend_from_slice(&0u64.to_le_bytes()); // shoff
+    f.extend_from_slice(&0u32.to_le_bytes()); // flags
+    for v in [64u16, 56, 1, 64, 0, 0] {
+        f.extend_from_slice(&v.to_le_bytes());
+    }
+    f.extend_from_slice(&1u32.to_le_bytes()); // PT_LOAD
+    f.extend_from_slice(&5u32.to_le_bytes()); // R+X
+    for v in [0, BASE, BASE, total, total, 0x1000u64] {
+        f.extend_from_slice(&v.to_le_bytes());
+    }
+    for w in code {
+        f.extend_from_slice(&w.to_le_bytes());
+    }
+    f.extend_from_slice(msg.as_bytes());
+    assert_eq!(f.len() as u64, total);
+    f
+}
+
+/// qemu's aarch64 emulator registered with binfmt_misc for the life of the value, as
+/// Debian's `qemu-user-static` describes it (`/usr/lib/binfmt.d`, with the F flag, so the
+/// kernel opens the emulator once and containers need no copy of it). What this made
+/// (the registration, the binfmt_misc mount) is undone on drop; what was there is kept.
+pub struct Emulator {
+    registered: bool,
+    mounted: bool,
+}
+
+const BINFMT: &str = "/proc/sys/fs/binfmt_misc";
+
+impl Emulator {
+    pub fn aarch64() -> Emulator {
+        assert_eq!(
+            std::env::consts::ARCH,
+            "x86_64",
+            "the emulated-build test runs an aarch64 program on an x86_64 host"
+        );
+        let mut me = Emulator {
+            registered: false,
+            mounted: false,
+        };
+        if !Path::new(BINFMT).join("register").exists() {
+            let st = std::process::Command::new("mount")
+                .args(["-t", "binfmt_misc", "binfmt_misc", BINFMT])
+                .status()
+                .unwrap();
+            assert!(st.success(), "mounting binfmt_misc");
+            me.mounted = true;
+        }
+        if !Path::new(BINFMT).join("qemu-aarch64").exists() {
+            let conf = std::fs::read_to_string("/usr/lib/binfmt.d/qemu-aarch64.conf")
+                .expect("qemu-user-static's /usr/lib/binfmt.d/qemu-aarch64.conf");
+            let line = conf
+                .lines()
+                .find(|l| l.starts_with(':'))
+                .expect("a registration line");
+            std::fs::write(Path::new(BINFMT).join("register"), line).unwrap();
+            me.registered = true;
+        }
+        me
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        if self.registered {
+            let _ = std::fs::write(Path::new(BINFMT).join("qemu-aarch64"), "-1");
+        }
+        if self.mounted {
+            let _ = std::process::Command::new("umount").arg(BINFMT).status();
+        }
+    }
+}
+
+/// An architecture (GOARCH name) this host cannot run: not its own, no emulator registered.
+pub fn unrunnable_arch() -> &'static str {
+    let host = if std::env::consts::ARCH == "aarch64" {
+        "arm64"
+    } else {
+        "amd64"
+    };
+    ["s390x", "ppc64le", "riscv64", "mips64le", "arm64", "amd64"]
+        .into_iter()
+        .find(|a| {
+            let qemu = match *a {
+                "arm64" => "aarch64",
+                "amd64" => "x86_64",
+                "mips64le" => "mips64el",
+                other => other,
+            };
+            *a != host && !Path::new(BINFMT).join(format!("qemu-{qemu}")).exists()
+        })
+        .expect("an architecture with no emulator")
+}
