@@ -787,6 +787,63 @@ print(img.id)
     assert_eq!(e.ok(&["run", "--rm", "pybuilt", "cat", "/x"]), "py");
 }
 
+/// The lines a classic-builder `docker build` printed that are only a RUN step's output.
+fn lines_equal(text: &str, want: &str) -> usize {
+    text.lines().filter(|l| l.trim() == want).count()
+}
+
+#[test]
+fn docker_cachefrom_takes_the_steps_of_a_loaded_image() {
+    // Built on one machine (engine a), loaded on another (engine b, no step cache).
+    let a = engine();
+    let ctx = a.file("ctx");
+    write_tree(
+        &ctx,
+        &[
+            ("f.txt", "one\n"),
+            (
+                "Dockerfile",
+                "FROM busybox\nENV A=1\nCOPY f.txt /f.txt\nRUN echo $((6*7)) && echo built > /built\nCMD [\"cat\", \"/built\"]\n",
+            ),
+        ],
+    );
+    let c = ctx.to_str().unwrap();
+    a.ok(&["build", "-q", "-t", "localhost/app:1", c]);
+    let tar = a.file("app.tar");
+    a.ok(&["save", "-m", "-o", tar.to_str().unwrap(), "busybox", "localhost/app:1"]);
+    let b = Engine::new();
+    b.ok(&["load", "-q", "-i", tar.to_str().unwrap()]);
+    let svc = api_support::Service::start(&b);
+    let docker_build = |extra: &[&str], tag: &str| {
+        let mut args = vec!["build", "-t", tag];
+        args.extend_from_slice(extra);
+        args.push(c);
+        let mut cmd = svc.docker_cmd(&b, &args);
+        cmd.env("DOCKER_BUILDKIT", "0");
+        let out = run_with_timeout(cmd, None, COMMAND_TIMEOUT);
+        assert!(out.status.success(), "{}\n{}", describe(&out), svc.log());
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    let layers = |e: &Engine, name: &str| {
+        e.ok(&["image", "inspect", "--format", "{{.RootFS.Layers}}", name])
+    };
+    // Every step comes from the loaded image: nothing runs, the layers are its layers.
+    let out = docker_build(&["--cache-from", "localhost/app:1"], "localhost/app:2");
+    assert_eq!(out.matches("Using cache").count(), 4, "{out}");
+    assert_eq!(lines_equal(&out, "42"), 0, "the RUN step ran: {out}");
+    assert_eq!(layers(&b, "localhost/app:2"), layers(&a, "localhost/app:1"));
+    assert_eq!(b.ok(&["run", "--rm", "localhost/app:2"]), "built");
+    // A changed file: ENV still comes from the image, COPY and what follows are built.
+    std::fs::write(ctx.join("f.txt"), "two\n").unwrap();
+    let out = docker_build(&["--cache-from", "localhost/app:1"], "localhost/app:3");
+    assert_eq!(out.matches("Using cache").count(), 1, "{out}");
+    assert_eq!(lines_equal(&out, "42"), 1, "{out}");
+    // A name that matches no image is passed over, as Docker does.
+    std::fs::write(ctx.join("f.txt"), "three\n").unwrap();
+    let out = docker_build(&["--cache-from", "localhost/none:1"], "localhost/app:4");
+    assert_eq!(lines_equal(&out, "42"), 1, "{out}");
+}
+
 #[test]
 fn libpod_and_docker_build_endpoints_stream_json() {
     let e = engine();

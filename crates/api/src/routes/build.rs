@@ -118,9 +118,16 @@ fn options(p: &Params, libpod_api: bool) -> Result<BuildOptions> {
         .get("cachefrom")
         .filter(|c| !c.is_empty() && *c != "[]" && *c != "null")
     {
-        return Err(Error::BadRequest(format!(
-            "cachefrom {c}: rpod's build cache is local only"
-        )));
+        if libpod_api {
+            // Podman's cachefrom names registry repositories of a remote cache.
+            return Err(Error::BadRequest(format!(
+                "cachefrom {c}: remote cache repositories are not supported (rpod's step cache is local)"
+            )));
+        }
+        // Docker's: a JSON list of local images to take steps from.
+        o.cache_from = serde_json::from_str::<Vec<String>>(c).map_err(|e| {
+            Error::BadRequest(format!("cachefrom {c}: not a JSON list of image names: {e}"))
+        })?;
     }
     if let Some(ts) = p.num::<i64>("timestamp")? {
         o.timestamp = Some(ts);

@@ -5,6 +5,7 @@
 
 use std::path::PathBuf;
 
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::runtime::Runtime;
@@ -37,5 +38,128 @@ pub(crate) fn record(rt: &Runtime, key: &str, image: &str) {
     let tmp = d.join(format!(".{key}.tmp"));
     if std::fs::write(&tmp, image).is_ok() {
         let _ = std::fs::rename(&tmp, d.join(key));
+    }
+}
+
+/// An image named as a cache source (Docker's `cachefrom`): a step of this build may be one of
+/// its steps. Matched as Docker's classic builder matches them: the stage built so far must be
+/// where the image started (the same history entries and layers), and the image's next
+/// history entry must have been made by the same instruction (its `created_by`, which for
+/// COPY and ADD carries the hash of the sources).
+#[derive(Debug, Clone)]
+pub(crate) struct Source {
+    pub(crate) id: String,
+    history: Vec<Value>,
+    diff_ids: Vec<String>,
+}
+
+/// What a step takes from a [`Source`]: the image's first `layers` layers and its history up
+/// to and with the step's entry.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Reuse {
+    pub(crate) image: String,
+    pub(crate) layers: usize,
+    pub(crate) history: Vec<Value>,
+}
+
+fn history_and_layers(blob: &Value) -> (Vec<Value>, Vec<String>) {
+    let history = blob["history"].as_array().cloned().unwrap_or_default();
+    let diff_ids = blob["rootfs"]["diff_ids"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|d| d.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    (history, diff_ids)
+}
+
+impl Source {
+    /// The source image `id` with config `blob`.
+    pub(crate) fn new(id: &str, blob: &Value) -> Source {
+        let (history, diff_ids) = history_and_layers(blob);
+        Source {
+            id: id.to_string(),
+            history,
+            diff_ids,
+        }
+    }
+
+    /// Whether the image with config `blob` is this one or a step on the way to it.
+    pub(crate) fn contains(&self, blob: &Value) -> bool {
+        let (history, diff_ids) = history_and_layers(blob);
+        !history.is_empty() && self.starts_with(&history, &diff_ids)
+    }
+
+    fn starts_with(&self, history: &[Value], diff_ids: &[String]) -> bool {
+        history.len() <= self.history.len()
+            && diff_ids.len() <= self.diff_ids.len()
+            && self.history[..history.len()] == *history
+            && self.diff_ids[..diff_ids.len()] == *diff_ids
+    }
+
+    /// The step that follows the stage so far (config `blob`) in this image, when
+    /// `created_by` made it.
+    pub(crate) fn next_step(&self, blob: &Value, created_by: &str) -> Option<Reuse> {
+        let (history, diff_ids) = history_and_layers(blob);
+        if !self.starts_with(&history, &diff_ids) {
+            return None;
+        }
+        let entry = self.history.get(history.len())?;
+        if entry["created_by"].as_str() != Some(created_by) {
+            return None;
+        }
+        let adds_layer = !entry["empty_layer"].as_bool().unwrap_or(false);
+        let layers = diff_ids.len() + usize::from(adds_layer);
+        if layers > self.diff_ids.len() {
+            return None;
+        }
+        Some(Reuse {
+            image: self.id.clone(),
+            layers,
+            history: self.history[..=history.len()].to_vec(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn image(entries: &[(&str, bool)]) -> Value {
+        let history: Vec<Value> = entries
+            .iter()
+            .map(|(by, empty)| json!({"created_by": by, "empty_layer": empty}))
+            .collect();
+        let diff_ids: Vec<String> = entries
+            .iter()
+            .enumerate()
+            .filter(|(_, (_, empty))| !empty)
+            .map(|(i, _)| format!("sha256:{i}"))
+            .collect();
+        json!({"history": history, "rootfs": {"diff_ids": diff_ids}})
+    }
+
+    #[test]
+    fn a_source_gives_the_next_step_only_when_the_stage_is_its_start() {
+        let full = [("FROM", false), ("ENV a=1", true), ("RUN x", false), ("CMD y", true)];
+        let src = Source::new("img", &image(&full));
+        // From the base: ENV is next, no layer added.
+        let r = src.next_step(&image(&full[..1]), "ENV a=1").unwrap();
+        assert_eq!((r.layers, r.history.len()), (1, 2));
+        // Then RUN, which adds the second layer.
+        let r = src.next_step(&image(&full[..2]), "RUN x").unwrap();
+        assert_eq!((r.layers, r.history.len()), (2, 3));
+        // Another instruction, or another start, is no match; nor is the end of the image.
+        assert!(src.next_step(&image(&full[..2]), "RUN z").is_none());
+        assert!(src
+            .next_step(&image(&[("FROM", false), ("ENV a=2", true)]), "RUN x")
+            .is_none());
+        assert!(src.next_step(&image(&full), "CMD y").is_none());
+        // A local result counts when it is on the way to the source.
+        assert!(src.contains(&image(&full[..3])));
+        assert!(!src.contains(&image(&[("FROM", false), ("RUN q", false)])));
     }
 }

@@ -58,6 +58,9 @@ pub struct BuildOptions {
     pub target: Option<String>,
     /// `--no-cache`: build every step (results are still cached for the next build).
     pub no_cache: bool,
+    /// Docker's `cachefrom`: local images whose steps may stand for this build's (names that
+    /// match no image are passed over, as Docker does).
+    pub cache_from: Vec<String>,
     /// `--layers`: use and record the step cache.
     pub layers: bool,
     /// `--rm`: remove the RUN containers after a successful step.
@@ -122,6 +125,7 @@ impl Default for BuildOptions {
             build_args: Vec::new(),
             target: None,
             no_cache: false,
+            cache_from: Vec::new(),
             layers: true,
             rm: true,
             force_rm: true,
@@ -237,10 +241,26 @@ impl Runtime {
             Some(p) => target_platform(p)?,
             None => Platform::host(),
         };
+        let mut cache_sources = Vec::new();
+        for name in &opts.cache_from {
+            let image = match self.image(name) {
+                Ok(i) => i,
+                Err(Error::NoSuchImage(_)) => continue,
+                Err(e) => return Err(e),
+            };
+            let store = self.store()?;
+            let blob: Value = serde_json::from_slice(&store.image_config_blob(&image)?)
+                .map_err(|source| Error::Json {
+                    context: format!("reading the config of image {name}"),
+                    source,
+                })?;
+            cache_sources.push(cache::Source::new(&image.id, &blob));
+        }
         let mut b = Builder {
             rt: self,
             opts: &opts,
             platform,
+            cache_sources,
             df: &df,
             ctx: &ctx,
             named_contexts: &named_contexts,
@@ -510,6 +530,8 @@ pub(crate) struct Builder<'a, 'o> {
     pub(crate) opts: &'a BuildOptions,
     /// The platform the build is for (`--platform`, else the host's).
     pub(crate) platform: Platform,
+    /// The images of `cachefrom` still in the running (see [`cache::Source`]).
+    pub(crate) cache_sources: Vec<cache::Source>,
     pub(crate) df: &'a Dockerfile,
     pub(crate) ctx: &'a Context,
     pub(crate) named_contexts: &'a BTreeMap<String, Context>,
@@ -724,12 +746,14 @@ impl Builder<'_, '_> {
                         let meta = self.meta.clone();
                         let stage_images = self.stage_images.clone();
                         let platform = self.platform.clone();
+                        let cache_sources = self.cache_sources.clone();
                         sc.spawn(move || {
                             let mut out: Vec<u8> = Vec::new();
                             let mut sub = Builder {
                                 rt: &rt,
                                 opts,
                                 platform,
+                                cache_sources,
                                 df,
                                 ctx,
                                 named_contexts: named,

@@ -329,7 +329,7 @@ impl<'a, 'o> Builder<'a, 'o> {
                 None,
                 &format!("/bin/sh -c #(nop) {}", stage.from.original),
                 is_target,
-                &[&stage.from.original],
+                None,
             )?;
             return Ok(id);
         }
@@ -699,21 +699,45 @@ impl<'a, 'o> Builder<'a, 'o> {
         cache::key(&refs)
     }
 
-    /// Uses the cached result of a step if there is one.
-    fn cached_step(&mut self, st: &mut StageState, key: &str) -> Result<bool> {
+    /// Uses the cached result of a step if there is one. With cache sources (`cachefrom`) a
+    /// result of the local cache counts only when it is part of one of them, else the
+    /// matching step of a source is taken (and only that source is looked at from then on,
+    /// as Docker's classic builder does).
+    fn cached_step(
+        &mut self,
+        st: &mut StageState,
+        key: &str,
+        created_by: &str,
+        is_final: bool,
+    ) -> Result<bool> {
         if !self.opts.layers || self.opts.no_cache {
             return Ok(false);
         }
-        let Some(image) = cache::lookup(self.rt, key) else {
+        if let Some(image) = cache::lookup(self.rt, key) {
+            let cached = self.load_blob(&image.id)?;
+            if self.cache_sources.is_empty()
+                || self.cache_sources.iter().any(|s| s.contains(&cached))
+            {
+                for k in ["rootfs", "history", "created"] {
+                    st.blob[k] = cached[k].clone();
+                }
+                st.image = Some(image.id.clone());
+                self.progress
+                    .plain(&format!("--> Using cache {}", image.id));
+                self.announce(st, is_final);
+                return Ok(true);
+            }
+        }
+        let Some(reuse) = self
+            .cache_sources
+            .iter()
+            .find_map(|s| s.next_step(&st.blob, created_by))
+        else {
             return Ok(false);
         };
-        let cached = self.load_blob(&image.id)?;
-        for k in ["rootfs", "history", "created"] {
-            st.blob[k] = cached[k].clone();
-        }
-        st.image = Some(image.id.clone());
-        self.progress
-            .plain(&format!("--> Using cache {}", image.id));
+        self.cache_sources.retain(|s| s.id == reuse.image);
+        let id = self.step_commit(st, None, created_by, is_final, Some(&reuse))?;
+        cache::record(self.rt, key, &id);
         Ok(true)
     }
 
@@ -725,11 +749,10 @@ impl<'a, 'o> Builder<'a, 'o> {
         ins: &Instruction,
     ) -> Result<()> {
         let key = self.step_key(st, &ins.original, &[], is_final);
-        if self.cached_step(st, &key)? {
-            self.announce(st, is_final);
+        if self.cached_step(st, &key, created_by, is_final)? {
             return Ok(());
         }
-        let id = self.step_commit(st, None, created_by, is_final, &[])?;
+        let id = self.step_commit(st, None, created_by, is_final, None)?;
         if self.opts.layers {
             cache::record(self.rt, &key, &id);
         }
@@ -763,10 +786,9 @@ impl<'a, 'o> Builder<'a, 'o> {
         work: impl FnOnce(&mut Self, &Path) -> Result<bool>,
     ) -> Result<()> {
         let key = self.step_key(st, &ins.original, extra, is_final);
-        if self.cached_step(st, &key)? {
+        if self.cached_step(st, &key, created_by, is_final)? {
             // The cached image holds the pending WORKDIR this step created.
             st.pending_workdir = None;
-            self.announce(st, is_final);
             return Ok(());
         }
         let rt: &'a crate::Runtime = self.rt;
@@ -780,7 +802,7 @@ impl<'a, 'o> Builder<'a, 'o> {
         let changed = work(self, &root)? || made_workdir;
         layer.unmount()?;
         let container = changed.then(|| layer.id.clone());
-        let id = self.step_commit(st, container.as_deref(), created_by, is_final, &[])?;
+        let id = self.step_commit(st, container.as_deref(), created_by, is_final, None)?;
         drop(layer);
         if self.opts.layers {
             cache::record(self.rt, &key, &id);
@@ -789,18 +811,29 @@ impl<'a, 'o> Builder<'a, 'o> {
     }
 
     /// Commits the stage's current state as a new image.
+    /// Commits the stage's current state as a new image: over the stage's image, with the
+    /// changes of `container` as a new layer; or, for `reuse`, over that step of a cache
+    /// source (its layers and history up to the step, this build's config).
     pub(crate) fn step_commit(
         &mut self,
         st: &mut StageState,
         container: Option<&str>,
         created_by: &str,
         is_final: bool,
-        _extra: &[&str],
+        reuse: Option<&cache::Reuse>,
     ) -> Result<String> {
         let store = self.rt.store()?;
-        let created = match self.opts.timestamp {
-            Some(ts) => chrono::DateTime::from_timestamp(ts, 0).unwrap_or_else(chrono::Utc::now),
-            None => chrono::Utc::now(),
+        let reused_created = reuse
+            .and_then(|r| r.history.last())
+            .and_then(|h| h["created"].as_str())
+            .and_then(|c| chrono::DateTime::parse_from_rfc3339(c).ok())
+            .map(|c| c.with_timezone(&chrono::Utc));
+        let created = match (reused_created, self.opts.timestamp) {
+            (Some(c), _) => c,
+            (None, Some(ts)) => {
+                chrono::DateTime::from_timestamp(ts, 0).unwrap_or_else(chrono::Utc::now)
+            }
+            (None, None) => chrono::Utc::now(),
         };
         let created_text = storage::oci::go_rfc3339(created);
         let mut blob = st.blob.clone();
@@ -821,7 +854,8 @@ impl<'a, 'o> Builder<'a, 'o> {
             .map(|p| format!("FROM {}", &p[..p.len().min(12)]));
         let image = store.commit_build(
             storage::BuildCommit {
-                base: parent.clone(),
+                base: reuse.map(|r| r.image.clone()).or_else(|| parent.clone()),
+                base_layers: reuse.map(|r| r.layers),
                 container: container.map(str::to_string),
                 names: Vec::new(),
                 created: Some(created),
@@ -847,7 +881,9 @@ impl<'a, 'o> Builder<'a, 'o> {
                 if !blob["history"].is_array() {
                     blob["history"] = json!([]);
                 }
-                if !omit {
+                if let Some(r) = reuse {
+                    blob["history"] = json!(r.history);
+                } else if !omit {
                     let mut h = json!({"created": created_text, "created_by": created_by});
                     if let Some(c) = &comment {
                         h["comment"] = json!(c);
@@ -870,6 +906,10 @@ impl<'a, 'o> Builder<'a, 'o> {
         }
         st.image = Some(image.id.clone());
         self.made.push(image.id.clone());
+        if reuse.is_some() {
+            self.progress
+                .plain(&format!("--> Using cache {}", image.id));
+        }
         self.announce(st, is_final);
         Ok(image.id)
     }
@@ -954,9 +994,8 @@ impl<'a, 'o> Builder<'a, 'o> {
         }
         let extra_refs: Vec<&str> = extra.iter().map(String::as_str).collect();
         let key = self.step_key(st, &ins.original, &extra_refs, is_final);
-        if self.cached_step(st, &key)? {
+        if self.cached_step(st, &key, &created_by, is_final)? {
             st.pending_workdir = None;
-            self.announce(st, is_final);
             return Ok(());
         }
         let Some(parent) = st.image.clone() else {
@@ -1085,7 +1124,7 @@ impl<'a, 'o> Builder<'a, 'o> {
             });
         }
         let id = ctr.id().to_string();
-        let committed = self.step_commit(st, Some(&id), &created_by, is_final, &[]);
+        let committed = self.step_commit(st, Some(&id), &created_by, is_final, None);
         if self.opts.rm || committed.is_err() {
             let _ = ctr.remove_with_volumes(true, Some(0), true);
         }
@@ -1624,6 +1663,7 @@ pub(crate) fn squash(
     let squashed = store.commit_build(
         storage::BuildCommit {
             base: base.clone(),
+            base_layers: None,
             container: None,
             names: Vec::new(),
             created: Some(created),

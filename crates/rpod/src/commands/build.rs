@@ -24,12 +24,12 @@ fn refuse_unsupported(a: &BuildArgs) -> Result<()> {
         (
             "all-platforms",
             a.all_platforms == Some(true),
-            "builds are for the host's platform only",
+            "a build is for one platform (no manifest lists)",
         ),
         (
             "cache-from",
             !a.cache_from.is_empty(),
-            "the step cache is local only",
+            "remote cache repositories are not supported (the step cache is local; the Docker API's cachefrom takes local images)",
         ),
         (
             "cache-to",

@@ -26,6 +26,9 @@ use crate::layer::Layer;
 pub struct BuildCommit {
     /// The image the new one extends; `None` for no layers below (`scratch`).
     pub base: Option<String>,
+    /// Only the first N layers of `base` (a step inside an image, as a build cache source
+    /// gives it); `None` for all of them. Not with `container` or `squash_tree`.
+    pub base_layers: Option<usize>,
     /// The container whose changes (against `base`) make the new top layer; `None` for a
     /// step that adds no layer.
     pub container: Option<String>,
@@ -62,7 +65,7 @@ impl Store {
         opts: BuildCommit,
         config: impl FnOnce(&BuildLayers) -> std::result::Result<Vec<u8>, String>,
     ) -> Result<Image> {
-        let base = match &opts.base {
+        let mut base = match &opts.base {
             Some(id) => Some(
                 self.images
                     .find(id)?
@@ -70,6 +73,16 @@ impl Store {
             ),
             None => None,
         };
+        if let (Some(b), Some(n)) = (base.as_mut(), opts.base_layers) {
+            if n > b.layers.len() || opts.container.is_some() || opts.squash_tree.is_some() {
+                return Err(Error::InvalidImage(format!(
+                    "image {} has {} layers: cannot build on its first {n} with new changes",
+                    b.id,
+                    b.layers.len()
+                )));
+            }
+            b.layers.truncate(n);
+        }
         let names = opts
             .names
             .iter()
