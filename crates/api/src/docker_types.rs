@@ -537,7 +537,7 @@ impl CreateRequest {
                     }
                 };
                 let size = match l.config.as_ref().and_then(|c| c.get("max-size")) {
-                    Some(s) => Some(libpod::container::options::parse_size(s)?),
+                    Some(s) => Some(libpod::container::options::parse_decimal_size(s)?),
                     None => None,
                 };
                 (driver, size)

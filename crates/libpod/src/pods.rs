@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::container::policy::InitContainerType;
 use crate::container::{Container, ContainerStatus, CreateOptions, MountSpec};
 use crate::error::{Error, IoContext, Result};
 use crate::ids::{new_id, random_name, validate_name};
@@ -527,9 +528,11 @@ impl Runtime {
         Ok(list)
     }
 
-    /// Podman's pod status: Created, Running, Paused, Exited, Degraded.
+    /// Podman's pod status: Created, Running, Paused, Exited, Degraded (init containers
+    /// left out, as Podman leaves them out).
     pub fn pod_status(&self, pod: &PodConfig) -> Result<String> {
-        let members = self.pod_containers(pod)?;
+        let mut members = self.pod_containers(pod)?;
+        members.retain(|c| c.config().init_container.is_none());
         let running = members
             .iter()
             .filter(|c| c.status() == ContainerStatus::Running)
@@ -560,9 +563,52 @@ impl Runtime {
         })
     }
 
-    /// Starts every container of the pod (the infra container first).
+    /// Starts every container of the pod: the infra container first, then its init
+    /// containers one after the other, each run to completion (an exit code other than 0
+    /// stops the start there; `once` ones are removed after their run), then the others.
     pub fn pod_start(&self, pod: &PodConfig) -> Result<()> {
-        for mut c in self.pod_containers(pod)? {
+        self.pod_start_with(pod, true)
+    }
+
+    /// Stops the pod and starts it again; init containers do not run again, as in Podman.
+    pub fn pod_restart(&self, pod: &PodConfig, timeout: Option<u32>) -> Result<()> {
+        self.pod_stop(pod, timeout)?;
+        self.pod_start_with(pod, false)
+    }
+
+    fn pod_start_with(&self, pod: &PodConfig, run_init: bool) -> Result<()> {
+        let containers = self.pod_containers(pod)?;
+        let (mut inits, others): (Vec<_>, Vec<_>) = containers
+            .into_iter()
+            .partition(|c| c.config().init_container.is_some());
+        inits.sort_by_key(|c| c.config().created_at);
+        let (infra, members): (Vec<_>, Vec<_>) =
+            others.into_iter().partition(|c| c.config().is_infra);
+        for mut c in infra {
+            if !c.status().is_active() {
+                c.start()?;
+            }
+        }
+        if run_init {
+            for mut c in inits {
+                if c.status().is_active() {
+                    continue;
+                }
+                c.start()?;
+                let code = c.wait(&[ContainerStatus::Stopped, ContainerStatus::Exited])?;
+                if code != 0 {
+                    // Podman's words.
+                    return Err(Error::InvalidArgument(format!(
+                        "init container {} exited with code {code}",
+                        c.id()
+                    )));
+                }
+                if c.config().init_container == Some(InitContainerType::Once) {
+                    c.remove(true, None)?;
+                }
+            }
+        }
+        for mut c in members {
             if !c.status().is_active() {
                 c.start()?;
             }

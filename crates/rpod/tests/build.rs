@@ -810,7 +810,14 @@ fn docker_cachefrom_takes_the_steps_of_a_loaded_image() {
     let c = ctx.to_str().unwrap();
     a.ok(&["build", "-q", "-t", "localhost/app:1", c]);
     let tar = a.file("app.tar");
-    a.ok(&["save", "-m", "-o", tar.to_str().unwrap(), "busybox", "localhost/app:1"]);
+    a.ok(&[
+        "save",
+        "-m",
+        "-o",
+        tar.to_str().unwrap(),
+        "busybox",
+        "localhost/app:1",
+    ]);
     let b = Engine::new();
     b.ok(&["load", "-q", "-i", tar.to_str().unwrap()]);
     let svc = api_support::Service::start(&b);

@@ -445,15 +445,22 @@ fn a_foreign_platform_builds_and_runs_with_a_registered_emulator() {
     assert!(pout.contains("hello from arm64"), "{pout}");
     let fmt = "{{.Os}}/{{.Architecture}} {{.Labels.arch}} {{.Labels.platform}}";
     let want = "linux/arm64 arm64 linux/arm64";
-    assert_eq!(b.e.ok(&["image", "inspect", "--format", fmt, name]).trim(), want);
-    assert_eq!(b.p.ok(&["image", "inspect", "--format", fmt, name]).trim(), want);
+    assert_eq!(
+        b.e.ok(&["image", "inspect", "--format", fmt, name]).trim(),
+        want
+    );
+    assert_eq!(
+        b.p.ok(&["image", "inspect", "--format", fmt, name]).trim(),
+        want
+    );
     // The image runs as well, on both engines.
     let run = ["run", "--rm", "--network", "none", name];
     assert_eq!(b.e.ok(&run).trim(), "hello from arm64");
     assert_eq!(b.p.ok(&run).trim(), "hello from arm64");
     // A FROM of a local image for another platform names both.
     write_tree(&ctx, &[("Containerfile", "FROM busybox\nRUN true\n")]);
-    let (code, err) = b.e.fails(&["build", "--pull=never", "--platform", "linux/arm64", c]);
+    let (code, err) =
+        b.e.fails(&["build", "--pull=never", "--platform", "linux/arm64", c]);
     assert_eq!(code, 125);
     assert!(
         err.contains("Containerfile:1") && err.contains("not for linux/arm64"),

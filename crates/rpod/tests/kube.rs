@@ -648,3 +648,87 @@ fn build_log_driver_and_publish_flags_take_effect() {
     e.ok(&["kube", "down", file.to_str().unwrap()]);
     assert_eq!(e.ok(&["ps", "-aq"]), "");
 }
+
+#[test]
+fn ip_mac_address_and_log_opt_of_play_as_podman() {
+    let b = Both::new();
+    let pid = std::process::id();
+    let yaml = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: sa\nspec:\n  containers:\n  - name: c\n    image: localhost/probe:latest\n    command: [\"/bin/sleep\", \"1000\"]\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: sb\nspec:\n  containers:\n  - name: c\n    image: localhost/probe:latest\n    command: [\"/bin/sleep\", \"1000\"]\n";
+    let file = b.e.file("pods.yaml");
+    std::fs::write(&file, yaml).unwrap();
+    let f = file.to_str().unwrap();
+    // Each engine on a bridge of its own (subnets 10.93/10.94.PID), the same steps.
+    let mut seen = Vec::new();
+    for (k, (run, net_of)) in [
+        (
+            &(|a: &[&str]| b.e.rpod(a)) as &dyn Fn(&[&str]) -> std::process::Output,
+            93,
+        ),
+        (&|a: &[&str]| b.p.run(a), 94),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let prefix = format!("10.{net_of}.{}", pid % 256);
+        let net = format!("kn{pid}x{k}");
+        let subnet = format!("{prefix}.0/24");
+        let bridge = format!("rpk{}x{k}", pid % 1_000_000);
+        // Podman 4.3 names its bridges itself (podmanN).
+        let mut args = vec!["network", "create", "--subnet", &subnet];
+        if k == 0 {
+            args.extend(["--interface-name", &bridge]);
+        }
+        args.push(&net);
+        let out = run(&args);
+        assert!(out.status.success(), "{}", describe(&out));
+        let ip = format!("{prefix}.7");
+        let out = run(&[
+            "kube",
+            "play",
+            "--network",
+            &net,
+            "--ip",
+            &ip,
+            "--mac-address",
+            "52:54:00:12:34:56",
+            "--log-opt",
+            "max-size=1mb",
+            f,
+        ]);
+        assert!(out.status.success(), "{}", describe(&out));
+        let warn = String::from_utf8_lossy(&out.stderr).to_string();
+        let inspect = |name: &str, fmt: &str| {
+            let o = run(&["inspect", "--format", fmt, name]);
+            String::from_utf8_lossy(&o.stdout).trim().to_string()
+        };
+        let addr = format!("{{{{(index .NetworkSettings.Networks \"{net}\").IPAddress}}}}");
+        let mac = format!("{{{{(index .NetworkSettings.Networks \"{net}\").MacAddress}}}}");
+        let a_ip = inspect("sa-c", &addr);
+        let b_ip = inspect("sb-c", &addr);
+        seen.push((
+            a_ip == ip,
+            b_ip.starts_with(&prefix) && b_ip != ip,
+            inspect("sa-c", &mac),
+            inspect("sb-c", &mac) != "52:54:00:12:34:56",
+            inspect("sa-c", "{{.HostConfig.LogConfig.Size}}"),
+            warn.contains("No more static ips left using a random one"),
+            warn.contains("No more static macs left using a random one"),
+        ));
+        let out = run(&["kube", "down", f]);
+        assert!(out.status.success(), "{}", describe(&out));
+        run(&["network", "rm", "-f", &net]);
+    }
+    assert_eq!(seen[0], seen[1], "rpod (left) vs podman (right)");
+    assert_eq!(
+        seen[0],
+        (
+            true,
+            true,
+            "52:54:00:12:34:56".into(),
+            true,
+            "1MB".into(),
+            true,
+            true
+        )
+    );
+}

@@ -601,3 +601,161 @@ fn pod_create_limits_names_replace_and_label_files_as_podman() {
     assert!(!b.e.exists("member"));
     assert!(!pod_dir.exists(), "the old pod's cgroup is removed");
 }
+
+/// The steps of the init-container test, through one engine: what each printed
+/// (exit code, trimmed stdout, and stderr with IDs masked).
+fn init_container_steps(run: &dyn Fn(&[&str]) -> std::process::Output) -> Vec<String> {
+    let mut seen = Vec::new();
+    let ids = regex::Regex::new("[0-9a-f]{64}").unwrap();
+    let mut step = |args: &[&str]| {
+        let out = run(args);
+        let text = format!(
+            "{:?} -> {:?} {} | {}",
+            args,
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).trim(),
+            ids.replace_all(String::from_utf8_lossy(&out.stderr).trim(), "ID")
+        );
+        seen.push(text);
+    };
+    let log = [
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "-v",
+        "iv:/data",
+        "probe",
+        "cat",
+        "/data/log",
+    ];
+    let names = [
+        "ps",
+        "-a",
+        "--sort",
+        "names",
+        "--format",
+        "{{.Names}} {{.State}}",
+    ];
+    step(&["pod", "create", "--name", "ip", "--infra-name", "ip-infra"]);
+    for (name, kind, word) in [("ia", "always", "a"), ("io", "once", "o")] {
+        let script = format!("echo {word} >> /data/log");
+        step(&[
+            "create",
+            "--pod",
+            "ip",
+            "--name",
+            name,
+            "--init-ctr",
+            kind,
+            "-v",
+            "iv:/data",
+            "probe",
+            "sh",
+            "-c",
+            &script,
+        ]);
+    }
+    // Ends at SIGTERM (a restart stops it with the default grace period).
+    let main = "trap 'exit 0' TERM; while :; do sleep 0.2; done";
+    step(&[
+        "create", "--pod", "ip", "--name", "main", "probe", "sh", "-c", main,
+    ]);
+    step(&["pod", "start", "ip"]);
+    step(&log);
+    step(&names);
+    step(&["pod", "ps", "--format", "{{.Name}} {{.Status}}"]);
+    // A new start runs the `always` one again; a restart runs none.
+    step(&["pod", "stop", "-t", "0", "ip"]);
+    step(&["pod", "start", "ip"]);
+    step(&log);
+    step(&["pod", "restart", "ip"]);
+    step(&log);
+    // Refusals, in Podman's words.
+    step(&["create", "--init-ctr", "once", "probe", "true"]);
+    step(&[
+        "create",
+        "--pod",
+        "ip",
+        "--init-ctr",
+        "sometimes",
+        "probe",
+        "true",
+    ]);
+    // A failing init container stops the pod's start there.
+    step(&["pod", "create", "--name", "fp", "--infra-name", "fp-infra"]);
+    step(&[
+        "create",
+        "--pod",
+        "fp",
+        "--name",
+        "fi",
+        "--init-ctr",
+        "always",
+        "probe",
+        "sh",
+        "-c",
+        "exit 3",
+    ]);
+    step(&[
+        "create", "--pod", "fp", "--name", "fm", "probe", "sleep", "1000",
+    ]);
+    step(&["pod", "start", "fp"]);
+    step(&names);
+    seen
+}
+
+#[test]
+fn init_containers_run_when_the_pod_starts_as_in_podman() {
+    let b = Both::new();
+    let mine = init_container_steps(&|a| b.e.rpod(a));
+    let theirs = init_container_steps(&|a| b.p.run(a));
+    let strip = |v: &[String]| -> Vec<String> {
+        // Creation prints IDs; podman's stderr may carry its own log lines.
+        v.iter()
+            .map(|l| {
+                let (head, err) = l.split_once(" | ").unwrap();
+                let head = regex::Regex::new("[0-9a-f]{64}")
+                    .unwrap()
+                    .replace_all(head, "ID");
+                let head = regex::Regex::new(r"(Less than a second|\d+ seconds?) ago")
+                    .unwrap()
+                    .replace_all(&head, "T ago")
+                    .to_string();
+                let err: Vec<&str> = err.lines().filter(|l| l.starts_with("Error:")).collect();
+                format!("{head} | {}", err.join(" / "))
+            })
+            .collect()
+    };
+    assert_eq!(
+        strip(&mine),
+        strip(&theirs),
+        "rpod (left) vs podman (right)"
+    );
+    // kube generate puts them in initContainers, in their order (the `once` one is gone).
+    let yaml = b.e.ok(&["kube", "generate", "ip"]);
+    let doc: serde_json::Value = serde_norway::from_str(&yaml).unwrap();
+    let inits: Vec<&str> = doc["spec"]["initContainers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    let ctrs: Vec<&str> = doc["spec"]["containers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!((inits, ctrs), (vec!["ia"], vec!["main"]), "{yaml}");
+    let pyaml = b.p.ok(&["kube", "generate", "ip"]);
+    let pdoc: serde_json::Value = serde_norway::from_str(&pyaml).unwrap();
+    assert_eq!(
+        pdoc["spec"]["initContainers"][0]["command"],
+        doc["spec"]["initContainers"][0]["command"]
+    );
+    b.e.ok(&["pod", "rm", "-f", "-t", "0", "-a"]);
+    b.p.run(&["pod", "rm", "-f", "-t", "0", "-a"]);
+    b.e.ok(&["volume", "rm", "-f", "iv"]);
+    b.p.run(&["volume", "rm", "-f", "iv"]);
+}

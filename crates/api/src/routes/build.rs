@@ -126,7 +126,9 @@ fn options(p: &Params, libpod_api: bool) -> Result<BuildOptions> {
         }
         // Docker's: a JSON list of local images to take steps from.
         o.cache_from = serde_json::from_str::<Vec<String>>(c).map_err(|e| {
-            Error::BadRequest(format!("cachefrom {c}: not a JSON list of image names: {e}"))
+            Error::BadRequest(format!(
+                "cachefrom {c}: not a JSON list of image names: {e}"
+            ))
         })?;
     }
     if let Some(ts) = p.num::<i64>("timestamp")? {

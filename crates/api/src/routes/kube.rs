@@ -27,13 +27,7 @@ async fn yaml_body(body: Body) -> std::result::Result<String, PodmanError> {
 /// the body is the YAML.
 pub async fn play(State(st): State<AppState>, q: RawQuery, body: Body) -> Reply {
     let p = Params::from_raw(q)?;
-    for key in [
-        "staticIPs",
-        "staticMACs",
-        "noHosts",
-        "logOptions",
-        "serviceContainer",
-    ] {
+    for key in ["serviceContainer"] {
         if p.get(key).is_some_and(|v| !v.is_empty() && v != "false") {
             return Err(
                 Error::BadRequest(format!("{key} is not supported by rpod's kube play")).into(),
@@ -63,6 +57,10 @@ pub async fn play(State(st): State<AppState>, q: RawQuery, body: Body) -> Reply 
             .get("userns")
             .filter(|d| !d.is_empty())
             .map(str::to_string),
+        log_options: p.all("logOptions"),
+        static_ips: p.all("staticIPs"),
+        static_macs: p.all("staticMACs"),
+        no_hosts: p.bool("noHosts", false)?,
         annotations,
         ..Default::default()
     };

@@ -304,6 +304,7 @@ pub async fn pod_action(
                 "exists" => return Ok(Value::Null),
                 "start" => rt.pod_start(&pod)?,
                 "stop" => rt.pod_stop(&pod, timeout)?,
+                "restart" => rt.pod_restart(&pod, timeout)?,
                 "kill" => rt.pod_kill(
                     &pod,
                     libpod::parse_signal(&signal).map_err(|e| Error::BadRequest(e.to_string()))?,

@@ -42,6 +42,8 @@ pub struct SpecGenerator {
     pub unmask: Vec<String>,
     pub procfs_opts: Vec<String>,
     pub pod: String,
+    /// `--init-ctr`: `always` or `once`.
+    pub init_container_type: String,
     pub restart_policy: String,
     pub restart_tries: Option<u32>,
     pub init: bool,
@@ -392,6 +394,10 @@ impl SpecGenerator {
             auto_remove: self.remove,
             restart_policy,
             pod: Some(self.pod).filter(|p| !p.is_empty()),
+            init_container: match self.init_container_type.as_str() {
+                "" => None,
+                t => Some(t.parse().map_err(|e: libpod::Error| bad(e.to_string()))?),
+            },
             ..Default::default()
         })
     }

@@ -144,7 +144,12 @@ mod tests {
 
     #[test]
     fn a_source_gives_the_next_step_only_when_the_stage_is_its_start() {
-        let full = [("FROM", false), ("ENV a=1", true), ("RUN x", false), ("CMD y", true)];
+        let full = [
+            ("FROM", false),
+            ("ENV a=1", true),
+            ("RUN x", false),
+            ("CMD y", true),
+        ];
         let src = Source::new("img", &image(&full));
         // From the base: ENV is next, no layer added.
         let r = src.next_step(&image(&full[..1]), "ENV a=1").unwrap();

@@ -249,10 +249,12 @@ impl Runtime {
                 Err(e) => return Err(e),
             };
             let store = self.store()?;
-            let blob: Value = serde_json::from_slice(&store.image_config_blob(&image)?)
-                .map_err(|source| Error::Json {
-                    context: format!("reading the config of image {name}"),
-                    source,
+            let blob: Value =
+                serde_json::from_slice(&store.image_config_blob(&image)?).map_err(|source| {
+                    Error::Json {
+                        context: format!("reading the config of image {name}"),
+                        source,
+                    }
                 })?;
             cache_sources.push(cache::Source::new(&image.id, &blob));
         }

@@ -10,9 +10,9 @@ use storage::archive::Located;
 use super::cache;
 use super::copy::{self, Attrs, Item};
 use super::{scratch_blob, short, Builder};
-use crate::images::PullPolicy;
 use crate::container::options::MountSpec;
 use crate::error::{Error, IoContext, Result};
+use crate::images::PullPolicy;
 use crate::CreateOptions;
 
 /// Keys of Docker's config that OCI image configs do not have.
@@ -264,8 +264,7 @@ impl<'a, 'o> Builder<'a, 'o> {
         let platform = match &stage.platform {
             Some(p) => {
                 let p = self.expand_meta(p, stage.from.line)?;
-                super::target_platform(&p)
-                    .map_err(|e| self.err(stage.from.line, &e.to_string()))?
+                super::target_platform(&p).map_err(|e| self.err(stage.from.line, &e.to_string()))?
             }
             None => self.platform.clone(),
         };

@@ -101,6 +101,9 @@ pub struct ContainerConfig {
     /// This container is its pod's infra container.
     #[serde(default)]
     pub is_infra: bool,
+    /// `--init-ctr`: one of its pod's init containers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub init_container: Option<super::policy::InitContainerType>,
     /// `--secret`: which secrets and how (IDs and options, never values).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub secrets: Vec<crate::secrets::ContainerSecret>,

@@ -233,6 +233,12 @@ impl Runtime {
             .map(|name| self.db.resolve(name))
             .collect::<Result<Vec<_>>>()?;
         let health = resolve_health(&opts.health, image.health.clone())?;
+        if opts.init_container.is_some() && opts.pod.is_none() {
+            // Podman's words.
+            return Err(Error::InvalidArgument(
+                "must specify pod value with init-ctr".into(),
+            ));
+        }
         let pod = match &opts.pod {
             Some(p) => Some(self.pod_for_new_container(p)?),
             None => None,
@@ -430,6 +436,7 @@ impl Runtime {
             health,
             pod: pod.map(|p| p.id),
             is_infra: false,
+            init_container: opts.init_container,
             secrets,
             userns,
             sdnotify: opts.sdnotify,

@@ -839,10 +839,8 @@ impl Container<'_> {
                     config: None,
                     path: log_path,
                     tag: String::new(),
-                    size: c
-                        .log_max_size
-                        .map(|n| n.to_string())
-                        .unwrap_or_else(|| "0B".into()),
+                    // Podman's way: decimal units, four significant digits (`1.5MB`).
+                    size: crate::humanize::human_size_compact(c.log_max_size.unwrap_or(0)),
                 },
                 restart_policy: InspectRestartPolicy {
                     name: match c.restart_policy.name {

@@ -796,8 +796,16 @@ impl Container<'_> {
     }
 
     /// `NetworkSettings` for inspect: the addresses while set up, the
-    /// published ports always.
+    /// published ports always. A container in another one's network namespace (a pod's
+    /// member, `--network container:X`) shows that one's, as Podman does.
     pub fn network_settings(&self) -> NetworkSettings {
+        if let NetworkMode::Container(other) = &self.config.network {
+            if let Ok(c) = self.rt.container(other) {
+                if c.id() != self.id() {
+                    return c.network_settings();
+                }
+            }
+        }
         let mut s = NetworkSettings {
             ports: port_bindings(&self.config.net.ports),
             ..Default::default()

@@ -129,6 +129,8 @@ pub struct CreateOptions {
     pub health: HealthOptions,
     /// `--pod NAME` (or `new:NAME` to create it).
     pub pod: Option<String>,
+    /// `--init-ctr always|once` (pods only).
+    pub init_container: Option<super::policy::InitContainerType>,
     /// `--secret`: secrets given as files or environment variables.
     pub secrets: Vec<crate::secrets::SecretRequest>,
     /// `--userns`, `--uidmap`, `--gidmap`, `--subuidname`, `--subgidname`.
@@ -358,8 +360,42 @@ pub fn parse_swappiness(value: i64) -> Result<Option<u64>> {
     }
 }
 
-/// Parses a size such as `64m`, `1g`, `512k`, `1024`, `2GB` into bytes.
+/// `--log-opt NAME=VALUE` values: the most bytes of the log file (`max-size`), the one
+/// option rpod's log drivers take; `path=` and others are refused with the reason.
+pub fn parse_log_opts(opts: &[String]) -> Result<Option<u64>> {
+    let mut max_size = None;
+    for opt in opts {
+        match opt.split_once('=') {
+            Some(("max-size", v)) => max_size = Some(parse_decimal_size(v)?),
+            Some(("path", _)) => {
+                return Err(Error::Unsupported(
+                    "--log-opt path= is not supported yet; logs live in the container's directory"
+                        .into(),
+                ))
+            }
+            _ => {
+                return Err(Error::InvalidArgument(format!(
+                    "invalid --log-opt {opt:?}: supported are max-size=SIZE and path=FILE"
+                )))
+            }
+        }
+    }
+    Ok(max_size)
+}
+
+/// Parses a size such as `64m`, `1g`, `512k`, `1024`, `2GB` into bytes (units of 1024, as
+/// Podman's memory and shm sizes).
 pub fn parse_size(text: &str) -> Result<u64> {
+    parse_size_in(text, 1024)
+}
+
+/// Parses a size with units of 1000 (`1mb` is 1,000,000 bytes; an `i` is ignored), as
+/// Podman reads a log file's `max-size`.
+pub fn parse_decimal_size(text: &str) -> Result<u64> {
+    parse_size_in(text, 1000)
+}
+
+fn parse_size_in(text: &str, base: u64) -> Result<u64> {
     let t = text.trim().to_ascii_lowercase();
     let bad = || {
         Error::InvalidArgument(format!(
@@ -370,19 +406,19 @@ pub fn parse_size(text: &str) -> Result<u64> {
         .strip_suffix("ib")
         .or_else(|| t.strip_suffix('b'))
         .unwrap_or(&t);
-    let (num, mult) = match t.chars().last() {
-        Some('k') => (&t[..t.len() - 1], 1u64 << 10),
-        Some('m') => (&t[..t.len() - 1], 1 << 20),
-        Some('g') => (&t[..t.len() - 1], 1 << 30),
-        Some('t') => (&t[..t.len() - 1], 1 << 40),
-        Some(_) => (t, 1),
+    let (num, power) = match t.chars().last() {
+        Some('k') => (&t[..t.len() - 1], 1),
+        Some('m') => (&t[..t.len() - 1], 2),
+        Some('g') => (&t[..t.len() - 1], 3),
+        Some('t') => (&t[..t.len() - 1], 4),
+        Some(_) => (t, 0),
         None => return Err(bad()),
     };
     let value: f64 = num.trim().parse().map_err(|_| bad())?;
     if !value.is_finite() || value < 0.0 {
         return Err(bad());
     }
-    Ok((value * mult as f64) as u64)
+    Ok((value * base.pow(power) as f64) as u64)
 }
 
 /// Reads an env file: `KEY=VALUE` lines, `#` comments, and bare `KEY` taken

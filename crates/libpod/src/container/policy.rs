@@ -10,6 +10,40 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
+/// `--init-ctr`: a pod's container that runs to completion when the pod starts, after its
+/// infra container and before the others (Podman's init containers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum InitContainerType {
+    /// Runs on every start of the pod.
+    Always,
+    /// Runs on the pod's first start, then is removed.
+    Once,
+}
+
+impl FromStr for InitContainerType {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "always" => Ok(InitContainerType::Always),
+            "once" => Ok(InitContainerType::Once),
+            // Podman's words.
+            _ => Err(Error::InvalidArgument(
+                "init-ctr value must be 'always' or 'once'".into(),
+            )),
+        }
+    }
+}
+
+impl fmt::Display for InitContainerType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            InitContainerType::Always => "always",
+            InitContainerType::Once => "once",
+        })
+    }
+}
+
 /// When a container that exited on its own is started again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "kebab-case")]

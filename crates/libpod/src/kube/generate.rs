@@ -290,9 +290,28 @@ impl Runtime {
                 .collect(),
         };
         let mut volumes: Vec<core::Volume> = Vec::new();
+        let prefix = pod.map(|p| format!("{}-", p.name));
+        // Init containers (`--init-ctr`) go to initContainers, in the order they run.
+        let mut init_containers = Vec::new();
+        for c in members
+            .iter()
+            .filter(|c| c.config().init_container.is_some())
+        {
+            init_containers.push(self.kube_container(c, prefix.as_deref(), &[], &mut volumes)?);
+        }
+        let regular: Vec<&Container<'_>> = members
+            .iter()
+            .filter(|c| c.config().init_container.is_none())
+            .collect();
+        let members: Vec<&Container<'_>> = if regular.is_empty() {
+            // A pod of init containers alone: they are its containers.
+            init_containers.clear();
+            members.iter().collect()
+        } else {
+            regular
+        };
         let mut containers = Vec::new();
         for (i, c) in members.iter().enumerate() {
-            let prefix = pod.map(|p| format!("{}-", p.name));
             let mine = if i == 0 { ports.as_slice() } else { &[] };
             containers.push(self.kube_container(c, prefix.as_deref(), mine, &mut volumes)?);
         }
@@ -322,6 +341,7 @@ impl Runtime {
         Ok((
             core::PodSpec {
                 containers,
+                init_containers: (!init_containers.is_empty()).then_some(init_containers),
                 hostname: hostname.filter(|h| !h.is_empty()),
                 host_network: host_network.then_some(true),
                 restart_policy: Some(policy.into()),

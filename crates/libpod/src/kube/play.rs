@@ -12,10 +12,10 @@ use k8s_openapi::api::core::v1 as core;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::{quantity, Document};
-use crate::container::options::{HealthOptions, Resources};
-use crate::container::policy::RestartPolicy;
+use crate::container::options::{parse_log_opts, HealthOptions, Resources};
+use crate::container::policy::{InitContainerType, RestartPolicy};
 use crate::container::security::SecurityOpt;
-use crate::container::{ContainerStatus, CreateOptions, MountKind, MountSpec};
+use crate::container::{CreateOptions, MountKind, MountSpec};
 use crate::error::{Error, IoContext, Result};
 use crate::images::PullPolicy;
 use crate::pods::PodCreateOptions;
@@ -36,6 +36,12 @@ pub struct KubePlayOptions {
     pub publish: Vec<String>,
     /// `--log-driver` of every container.
     pub log_driver: Option<String>,
+    /// `--log-opt`: options of the containers' log driver (`max-size=`).
+    pub log_options: Vec<String>,
+    /// `--ip`: static addresses, the first pod gets the first one, and so on.
+    pub static_ips: Vec<String>,
+    /// `--mac-address`: static MAC addresses, one per pod, in order.
+    pub static_macs: Vec<String>,
     /// `--userns` of every pod.
     pub userns: Option<String>,
     /// `--build`: images built from a directory named after them.
@@ -62,6 +68,9 @@ impl Default for KubePlayOptions {
             networks: Vec::new(),
             publish: Vec::new(),
             log_driver: None,
+            log_options: Vec::new(),
+            static_ips: Vec::new(),
+            static_macs: Vec::new(),
             userns: None,
             build: false,
             context_dir: None,
@@ -626,7 +635,8 @@ impl Runtime {
             made.push(Made::Secret(name.clone()));
             report.secrets.push(name.clone());
         }
-        for (plan, (inits, ctrs, publish, files)) in plans.iter().zip(planned) {
+        for (index, (plan, (inits, ctrs, publish, files))) in plans.iter().zip(planned).enumerate()
+        {
             if opts.replace {
                 if let Ok(old) = self.pod(&plan.name) {
                     self.kube_remove_pod(&old)?;
@@ -649,6 +659,8 @@ impl Runtime {
                 net: network::NetworkRequest {
                     networks,
                     publish,
+                    ip: static_one(&opts.static_ips, index, "ips"),
+                    mac: static_one(&opts.static_macs, index, "macs"),
                     ..Default::default()
                 },
                 share_parent: true,
@@ -691,8 +703,11 @@ impl Runtime {
                 name: pod.name.clone(),
                 ..Default::default()
             };
+            // Init containers are Podman's `once` kind: the pod's first start runs them to
+            // completion, in order, and removes them.
             let mut init_ids = Vec::new();
-            for o in inits {
+            for mut o in inits {
+                o.init_container = Some(InitContainerType::Once);
                 let c = self.create_container(fix(o))?;
                 init_ids.push(c.id().to_string());
             }
@@ -702,25 +717,7 @@ impl Runtime {
                 ids.push(c.id().to_string());
             }
             if opts.start {
-                if let Some(infra) = &pod.infra_id {
-                    self.container(infra)?.start()?;
-                }
-                for id in &init_ids {
-                    let mut c = self.container(id)?;
-                    c.start()?;
-                    let code = c.wait(&[ContainerStatus::Stopped, ContainerStatus::Exited])?;
-                    if code != 0 {
-                        return Err(Error::InvalidArgument(format!(
-                            "init container {} of pod {} exited with code {code}",
-                            c.name(),
-                            pod.name
-                        )));
-                    }
-                    c.remove(true, None)?;
-                }
-                for id in &ids {
-                    self.container(id)?.start()?;
-                }
+                self.pod_start(&pod)?;
             }
             played.init_containers = init_ids;
             played.containers = ids;
@@ -1190,11 +1187,24 @@ impl Runtime {
             tty: c.tty.unwrap_or(false),
             interactive: c.stdin.unwrap_or(false),
             log_driver: opts.log_driver.clone(),
+            log_max_size: parse_log_opts(&opts.log_options)?,
             health,
             passwd: true,
             ..Default::default()
         })
     }
+}
+
+/// The `index`-th pod's static address of `list` (`--ip`, `--mac-address`); with too few
+/// given the pod gets one of the network's, with Podman's warning.
+fn static_one(list: &[String], index: usize, what: &str) -> Option<String> {
+    let one = list.get(index).cloned();
+    if one.is_none() && !list.is_empty() {
+        crate::diagnostics::warn(format_args!(
+            "No more static {what} left using a random one"
+        ));
+    }
+    one
 }
 
 /// A pod's init containers, containers, published ports and file volumes.

@@ -9,7 +9,7 @@ pub enum KubeGroup {
     /// Generate Kubernetes YAML from containers, pods or volumes
     Generate(KubeGenerateArgs),
     /// Play pods, volumes, configmaps and secrets from Kubernetes YAML
-    Play(KubePlayArgs),
+    Play(Box<KubePlayArgs>),
     /// Remove the pods and secrets made from Kubernetes YAML
     Down(KubeDownArgs),
 }
@@ -63,6 +63,15 @@ pub struct KubePlayArgs {
     /// Logging driver of the containers (k8s-file, journald, none)
     #[arg(long = "log-driver", value_name = "DRIVER")]
     pub log_driver: Option<String>,
+    /// Options of the containers' logging driver (max-size=SIZE)
+    #[arg(long = "log-opt", value_name = "NAME=VALUE", value_delimiter = ',')]
+    pub log_opt: Vec<String>,
+    /// Static IP addresses of the pods, one per pod in the YAML's order
+    #[arg(long = "ip", value_name = "IP", value_delimiter = ',')]
+    pub ip: Vec<std::net::IpAddr>,
+    /// Static MAC addresses of the pods, one per pod in the YAML's order
+    #[arg(long = "mac-address", value_name = "MAC", value_delimiter = ',')]
+    pub mac_address: Vec<String>,
     /// User namespace of the pods
     #[arg(long, value_name = "MODE")]
     pub userns: Option<String>,

@@ -757,6 +757,9 @@ pub struct CreateArgs {
     /// Print help
     #[arg(long, action = clap::ArgAction::Help)]
     pub help: Option<bool>,
+    /// Make this a pod init container: always (runs at every start of the pod) or once (runs at its first start, then is removed)
+    #[arg(long = "init-ctr", value_name = "TYPE")]
+    pub init_ctr: Option<String>,
     #[command(flatten)]
     pub flags: CreateFlags,
 }

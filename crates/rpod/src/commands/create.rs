@@ -7,7 +7,9 @@ use anyhow::{bail, Context, Result};
 use libpod::container::isolation::{
     parse_sysctl, BlkioLimits, BlkioRate, CgroupRule, DeviceSpec, IsolationConfig, NamespaceMode,
 };
-use libpod::container::options::{parse_env_file, parse_key_value, parse_size, MountSpec, Ulimit};
+use libpod::container::options::{
+    parse_env_file, parse_key_value, parse_log_opts, parse_size, MountSpec, Ulimit,
+};
 use libpod::container::{parse_detach_keys, pump, AttachOutcome, AttachStreams, SecurityOpt};
 use libpod::{Container, CreateOptions, Runtime};
 
@@ -111,18 +113,7 @@ pub fn create_options(f: &CreateFlags) -> Result<CreateOptions> {
     for m in &f.mount {
         mounts.push(MountSpec::parse_mount(m)?);
     }
-    let mut log_max_size = None;
-    let mut log_path = None;
-    for opt in &f.log_opt {
-        match opt.split_once('=') {
-            Some(("max-size", v)) => log_max_size = Some(parse_size(v)?),
-            Some(("path", v)) => log_path = Some(PathBuf::from(v)),
-            _ => bail!("invalid --log-opt {opt:?}: supported are max-size=SIZE and path=FILE"),
-        }
-    }
-    if log_path.is_some() {
-        bail!("--log-opt path= is not supported yet; logs live in the container's directory");
-    }
+    let log_max_size = parse_log_opts(&f.log_opt)?;
     let (image, rootfs) = if f.rootfs {
         (None, Some(PathBuf::from(f.image())))
     } else {
@@ -223,6 +214,7 @@ pub fn create_options(f: &CreateFlags) -> Result<CreateOptions> {
             ),
             None => f.pod.clone(),
         },
+        init_container: None,
         secrets: f
             .secrets
             .iter()
@@ -401,6 +393,7 @@ pub fn create(rt: &Runtime, args: CreateArgs) -> Result<u8> {
     check_cidfile(&args.flags)?;
     let mut opts = create_options(&args.flags)?;
     opts.create_command = create_command(&args.flags);
+    opts.init_container = args.init_ctr.as_deref().map(str::parse).transpose()?;
     let ctr = rt.create_container(opts)?;
     write_cidfile(&args.flags, &ctr)?;
     println!("{}", ctr.id());

@@ -13,7 +13,7 @@ use crate::cli::{KubeDownArgs, KubeGenerateArgs, KubeGroup, KubePlayArgs};
 pub fn run(rt: &Runtime, cmd: KubeGroup) -> Result<u8> {
     match cmd {
         KubeGroup::Generate(a) => generate(rt, a),
-        KubeGroup::Play(a) => play(rt, a),
+        KubeGroup::Play(a) => play(rt, *a),
         KubeGroup::Down(a) => down(rt, a),
     }
 }
@@ -83,6 +83,9 @@ pub fn play(rt: &Runtime, a: KubePlayArgs) -> Result<u8> {
         networks: a.network,
         publish: a.publish,
         log_driver: a.log_driver,
+        log_options: a.log_opt,
+        static_ips: a.ip.iter().map(|ip| ip.to_string()).collect(),
+        static_macs: a.mac_address,
         userns: a.userns,
         build: a.build,
         context_dir: a.context_dir,

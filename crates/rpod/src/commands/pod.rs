@@ -22,10 +22,7 @@ pub fn run(rt: &Runtime, cmd: PodGroup) -> Result<u8> {
         }
         PodGroup::Restart(a) => {
             let sel = PodSelection::new(&a.names, &a.pod_id_file, a.all, a.latest, a.ignore)?;
-            each(rt, &sel, |pod| {
-                rt.pod_stop(pod, a.time)?;
-                Ok(rt.pod_start(pod)?)
-            })
+            each(rt, &sel, |pod| Ok(rt.pod_restart(pod, a.time)?))
         }
         PodGroup::Kill(a) => {
             let sig = libpod::parse_signal(&a.signal).map_err(|e| anyhow::anyhow!("{e}"))?;

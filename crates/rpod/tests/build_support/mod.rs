@@ -169,14 +169,14 @@ pub fn aarch64_program(msg: &str) -> Vec<u8> {
     let adr = |rd: u32, off: u32| 0x1000_0000 | ((off & 3) << 29) | ((off >> 2) << 5) | rd;
     let movz = |rd: u32, imm: u32| 0xD280_0000 | (imm << 5) | rd;
     let code: [u32; 8] = [
-        movz(0, 1),            // x0 = stdout
-        adr(1, text_off - 4),  // x1 = the text
-        movz(2, len),          // x2 = its length
-        movz(8, 64),           // write
-        0xD400_0001,           // svc #0
-        movz(0, 0),            // status 0
-        movz(8, 93),           // exit
-        0xD400_0001,           // svc #0
+        movz(0, 1),           // x0 = stdout
+        adr(1, text_off - 4), // x1 = the text
+        movz(2, len),         // x2 = its length
+        movz(8, 64),          // write
+        0xD400_0001,          // svc #0
+        movz(0, 0),           // status 0
+        movz(8, 93),          // exit
+        0xD400_0001,          // svc #0
     ];
     let total = CODE + 32 + u64::from(len);
     let mut f: Vec<u8> = Vec::new();
