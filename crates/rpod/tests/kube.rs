@@ -427,7 +427,7 @@ metadata:
   name: dep
   labels: {app: dep}
 spec:
-  replicas: 1
+  replicas: 2
   selector:
     matchLabels: {app: dep}
   template:
@@ -458,11 +458,17 @@ spec:
         err.contains("readinessProbe"),
         "the ignored field is named: {err}"
     );
-    e.wait_status("dep-pod-web", "running");
-    assert_eq!(e.inspect_fmt("dep-pod-web", "{{.Pod}}").len(), 64);
+    // One pod per replica, with Podman's names.
+    e.wait_status("dep-pod-0-web", "running");
+    e.wait_status("dep-pod-1-web", "running");
+    assert_eq!(
+        e.ok(&["pod", "ps", "--sort", "name", "--format", "{{.Name}}"]),
+        "dep-pod-0\ndep-pod-1"
+    );
+    assert_eq!(e.inspect_fmt("dep-pod-0-web", "{{.Pod}}").len(), 64);
     let env = e.ok(&[
         "exec",
-        "dep-pod-web",
+        "dep-pod-1-web",
         "sh",
         "-c",
         "echo $PASSWORD; cat /secret/user",

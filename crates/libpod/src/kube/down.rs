@@ -26,7 +26,7 @@ impl Runtime {
         let docs = super::parse_documents(yaml)?;
         let mut pods = Vec::new();
         for d in &docs {
-            if let Some(name) = super::pod_name_for(d) {
+            for name in super::pod_names_for(d) {
                 pods.push(self.pod(&name)?);
             }
         }

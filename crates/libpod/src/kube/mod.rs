@@ -112,11 +112,26 @@ fn quote_timestamps(text: &str) -> String {
     out
 }
 
-/// The name of the pod `kube play` makes for a document.
-pub(crate) fn pod_name_for(doc: &Document) -> Option<String> {
+/// The names of the pods `kube play` makes for a document: a Pod's own, and for a
+/// Deployment one per replica, `NAME-pod-0`, `NAME-pod-1`, … (Podman's names).
+pub(crate) fn pod_names_for(doc: &Document) -> Vec<String> {
     match doc.kind.as_str() {
-        "Pod" => Some(doc.name.clone()),
-        "Deployment" => Some(format!("{}-pod", doc.name)),
-        _ => None,
+        "Pod" => vec![doc.name.clone()],
+        "Deployment" => (0..deployment_replicas(&doc.value))
+            .map(|i| deployment_pod_name(&doc.name, i))
+            .collect(),
+        _ => Vec::new(),
     }
+}
+
+/// `spec.replicas` of a Deployment (1 when not given).
+pub(crate) fn deployment_replicas(doc: &serde_json::Value) -> u32 {
+    doc["spec"]["replicas"]
+        .as_u64()
+        .map_or(1, |n| u32::try_from(n).unwrap_or(u32::MAX))
+}
+
+/// The name of a Deployment's pod number `i`.
+pub(crate) fn deployment_pod_name(deployment: &str, i: u32) -> String {
+    format!("{deployment}-pod-{i}")
 }

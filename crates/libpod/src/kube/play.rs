@@ -479,13 +479,6 @@ impl Runtime {
                     let spec = dep.spec.ok_or_else(|| {
                         Error::InvalidArgument(format!("Deployment {:?} has no spec", d.name))
                     })?;
-                    if spec.replicas.unwrap_or(1) > 1 {
-                        report.warnings.push(format!(
-                            "Deployment {:?}: {} replicas asked for, one pod is run",
-                            d.name,
-                            spec.replicas.unwrap_or(1)
-                        ));
-                    }
                     let pod_spec = spec.template.spec.ok_or_else(|| {
                         Error::InvalidArgument(format!(
                             "Deployment {:?} has no spec.template.spec",
@@ -496,11 +489,14 @@ impl Runtime {
                     if meta.labels.is_none() {
                         meta.labels = dep.metadata.labels.clone();
                     }
-                    plans.push(PodPlan {
-                        name: format!("{}-pod", d.name),
-                        meta,
-                        spec: pod_spec,
-                    });
+                    // One pod per replica, as Podman runs a Deployment.
+                    for i in 0..super::deployment_replicas(&d.value) {
+                        plans.push(PodPlan {
+                            name: super::deployment_pod_name(&d.name, i),
+                            meta: meta.clone(),
+                            spec: pod_spec.clone(),
+                        });
+                    }
                 }
                 _ => {}
             }
