@@ -327,10 +327,19 @@ impl Runtime {
             std::thread::sleep(Duration::from_millis(100));
         }
         if task.health {
+            // One run of the check decides: a failing one is a failed update, without
+            // waiting for the retries that would make the container unhealthy.
             let mut c = self.container(&task.name)?;
-            if c.healthcheck_run()? == crate::container::policy::HealthStatus::Unhealthy {
+            let status = c.healthcheck_run()?;
+            let failed = c
+                .state()
+                .health
+                .as_ref()
+                .and_then(|h| h.log.last())
+                .is_some_and(|e| e.exit_code != 0);
+            if failed || status == crate::container::policy::HealthStatus::Unhealthy {
                 return Err(Error::InvalidArgument(format!(
-                    "container {}: the updated container is unhealthy",
+                    "container {}: the updated container's health check failed",
                     task.name
                 )));
             }

@@ -132,6 +132,41 @@ fn rollback_when_the_new_image_exits_at_once() {
 }
 
 #[test]
+fn rollback_when_the_new_image_is_unhealthy() {
+    let e = Engine::with_image();
+    let ctx = e.file("ctx");
+    std::fs::create_dir_all(&ctx).unwrap();
+    // Docker's format keeps HEALTHCHECK.
+    let image = |health: &str| {
+        let text = format!("FROM busybox\n{health}\nCMD [\"sleep\", \"1000\"]\n");
+        std::fs::write(ctx.join("Containerfile"), text).unwrap();
+        let c = ctx.to_str().unwrap();
+        e.ok(&["build", "-q", "--format", "docker", "-t", "app", c]);
+        image_id(&e, "app")
+    };
+    let old = image("HEALTHCHECK --interval=1h CMD true");
+    e.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "web",
+        "--label",
+        LOCAL,
+        "--stop-signal",
+        "KILL",
+        "app",
+    ]);
+    // The new image runs, but its health check fails.
+    let new = image("HEALTHCHECK --interval=1h CMD false");
+    assert_ne!(old, new);
+    assert_eq!(updates(&e, &[]), one("web", "rolled back"));
+    assert_eq!(e.status("web"), "running");
+    assert_eq!(image_of(&e, "web"), old);
+    assert_eq!(image_id(&e, "app"), old, "the old image has its name back");
+    e.ok(&["rm", "-f", "-t", "0", "web"]);
+}
+
+#[test]
 fn registry_policy_pulls_a_newer_digest() {
     let reg = Registry::start(None);
     let publisher = Engine::with_image();
