@@ -263,6 +263,18 @@ fn new_unit_commands_create_run_and_remove_the_container() {
         "1",
         "svc",
     ]);
+    // Podman's older names of --stop-timeout give the same unit.
+    for old in ["--time", "-t"] {
+        let again = e.ok(&["generate", "systemd", "--new", "--name", old, "1", "svc"]);
+        // The header carries the time of generation.
+        let body = |t: &str| {
+            t.lines()
+                .filter(|l| !l.starts_with('#'))
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        assert_eq!(body(&again), body(&text), "{old}");
+    }
     e.ok(&["rm", "svc"]);
     let rundir = e.file("unitrun");
     std::fs::create_dir_all(&rundir).unwrap();

@@ -54,8 +54,8 @@ pub struct GenerateSystemdArgs {
     /// Start timeout override
     #[arg(long, value_name = "SECONDS")]
     pub start_timeout: Option<u64>,
-    /// Stop timeout override
-    #[arg(long, value_name = "SECONDS")]
+    /// Stop timeout override (also --time/-t, Podman's older name)
+    #[arg(long, alias = "time", short_alias = 't', value_name = "SECONDS")]
     pub stop_timeout: Option<u32>,
     /// Make it a template file and use %i and %I specifiers. Working only for containers
     #[arg(long)]
