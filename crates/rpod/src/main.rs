@@ -6,7 +6,6 @@ mod commands;
 mod format;
 mod signals;
 mod terminal;
-mod timeparse;
 
 use std::process::ExitCode;
 

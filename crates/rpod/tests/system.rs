@@ -316,7 +316,13 @@ fn prunes_prompt_filter_and_report_as_podman_does() {
             .map(str::to_string)
             .collect()
     };
-    assert_eq!(sections(&ours), sections(&theirs));
+    assert_eq!(
+        sections(&ours),
+        sections(&theirs),
+        "system prune: rpod (left) vs podman (right)\n{}\n{}",
+        describe(&ours),
+        describe(&theirs)
+    );
     assert_eq!(state(true), state(false));
     assert!(!b
         .p

@@ -1,7 +1,7 @@
 //! Docker's container endpoints.
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, RawQuery, Request, State};
@@ -421,23 +421,15 @@ fn wait_blocking(
     }
 }
 
-/// Parses Docker's `since`/`until`: Unix seconds, possibly fractional, or
-/// (libpod) an RFC 3339 time, where Go's zero time means none.
+/// Docker's `since`/`until`: Unix seconds (with a fraction), RFC 3339 or a duration before
+/// now; none for `0` and Go's zero time (a log filter from or to the epoch).
 fn parse_time(text: &str) -> Result<Option<SystemTime>> {
-    if text.is_empty() || text == "0" || text.starts_with("0001-01-01") {
+    if text.trim() == "0" {
         return Ok(None);
     }
-    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(text) {
-        let nanos = t.timestamp_nanos_opt().unwrap_or(0).max(0);
-        return Ok(Some(UNIX_EPOCH + Duration::from_nanos(nanos as u64)));
-    }
-    let secs: f64 = text
-        .parse()
-        .map_err(|_| Error::BadRequest(format!("invalid time {text:?}: expected Unix seconds")))?;
-    if !secs.is_finite() || secs < 0.0 {
-        return Err(Error::BadRequest(format!("invalid time {text:?}")));
-    }
-    Ok(Some(UNIX_EPOCH + Duration::from_secs_f64(secs)))
+    Ok(libpod::query::parse_optional_timestamp(text)
+        .map_err(|e| Error::BadRequest(e.to_string()))?
+        .map(SystemTime::from))
 }
 
 /// `GET /containers/{id}/logs`.

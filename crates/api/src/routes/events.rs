@@ -4,7 +4,7 @@
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::response::Response;
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use libpod::events::{Event, EventFilter};
 use libpod::Runtime;
 use serde_json::json;
@@ -60,19 +60,9 @@ pub fn translate(e: &Event) -> serde_json::Value {
     })
 }
 
+/// Docker's and Podman's `since`/`until` (Unix seconds, RFC 3339, a duration before now).
 fn parse_time(text: &str) -> Result<Option<DateTime<Utc>>> {
-    if text.is_empty() {
-        return Ok(None);
-    }
-    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
-        return Ok(Some(t.with_timezone(&Utc)));
-    }
-    let secs: f64 = text
-        .parse()
-        .map_err(|_| Error::BadRequest(format!("invalid time {text:?}: expected Unix seconds")))?;
-    let whole = secs.trunc() as i64;
-    let nanos = ((secs - secs.trunc()) * 1e9) as u32;
-    Ok(Utc.timestamp_opt(whole, nanos).single())
+    libpod::query::parse_optional_timestamp(text).map_err(|e| Error::BadRequest(e.to_string()))
 }
 
 /// `GET /events?since=&until=&filters=`.

@@ -323,6 +323,16 @@ pub fn parse_timestamp(text: &str) -> Result<DateTime<Utc>> {
     Utc::now().checked_sub_signed(d).ok_or_else(bad)
 }
 
+/// A time given to an API (`since`, `until`): as [`parse_timestamp`], where the empty
+/// text and Go's zero time (`0001-01-01…`) mean none.
+pub fn parse_optional_timestamp(text: &str) -> Result<Option<DateTime<Utc>>> {
+    let t = text.trim();
+    if t.is_empty() || t.starts_with("0001-01-01") {
+        return Ok(None);
+    }
+    parse_timestamp(t).map(Some)
+}
+
 /// A boolean filter value (`true`/`false`, `1`/`0`, as Go's ParseBool).
 pub(crate) fn parse_bool(value: &str) -> Option<bool> {
     match value {

@@ -14,7 +14,7 @@ use super::create::{self, exit_code_byte, start_attached};
 use crate::cli::*;
 use crate::format::{print_table, OutputFormat};
 use crate::terminal::{stdin_is_tty, window_size, RawMode};
-use crate::timeparse::parse_time;
+use libpod::query::parse_timestamp;
 
 /// The names given plus the IDs read from `--cidfile` files; `None` when
 /// only cidfiles were given and all are missing under `--ignore` (nothing
@@ -702,8 +702,8 @@ pub(crate) fn log_options(
     Ok(LogOptions {
         follow,
         timestamps,
-        since: since.map(parse_time).transpose()?.map(Into::into),
-        until: until.map(parse_time).transpose()?.map(Into::into),
+        since: since.map(parse_timestamp).transpose()?.map(Into::into),
+        until: until.map(parse_timestamp).transpose()?.map(Into::into),
         tail: tail.and_then(|n| usize::try_from(n).ok()),
     })
 }

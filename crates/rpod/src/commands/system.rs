@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::cli::{Cli, DfArgs, EventsArgs, FormatOnly, InspectArgs, SystemPruneArgs};
 use crate::format::{print_table, OutputFormat};
-use crate::timeparse::parse_time;
+use libpod::query::parse_timestamp;
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
@@ -315,8 +315,8 @@ pub fn inspect(rt: &Runtime, a: InspectArgs, kind: Option<&str>) -> Result<u8> {
 
 pub fn events(rt: &Runtime, a: EventsArgs) -> Result<u8> {
     let mut filter = EventFilter {
-        since: a.since.as_deref().map(parse_time).transpose()?,
-        until: a.until.as_deref().map(parse_time).transpose()?,
+        since: a.since.as_deref().map(parse_timestamp).transpose()?,
+        until: a.until.as_deref().map(parse_timestamp).transpose()?,
         filters: Vec::new(),
     };
     for f in &a.filter {
