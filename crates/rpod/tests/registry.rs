@@ -564,3 +564,101 @@ print("ok")
         describe(&out)
     );
 }
+
+/// Removes a per-host directory under `/etc/containers/certs.d` on drop.
+struct CertsD(std::path::PathBuf);
+
+impl Drop for CertsD {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[test]
+fn cert_dir_and_certs_d_trust_a_registrys_ca_as_podman_does() {
+    let reg = Registry::start_tls();
+    let b = Both::new();
+    let certs = b.e.file("certs");
+    std::fs::create_dir_all(&certs).unwrap();
+    std::fs::copy(reg.ca_cert(), certs.join("ca.crt")).unwrap();
+    let c = certs.to_str().unwrap();
+    let host = reg.host();
+    let dest = format!("{host}/test/probe:1");
+    // Without the CA neither engine trusts the registry; with --cert-dir both push.
+    for (args, ok) in [
+        (vec!["push", "-q", "probe", &dest], false),
+        (vec!["push", "-q", "--cert-dir", c, "probe", &dest], true),
+        (
+            vec!["login", "--cert-dir", c, "-u", "u", "-p", "p", &host],
+            true,
+        ),
+        (vec!["image", "pull", "-q", "--cert-dir", c, &dest], true),
+    ] {
+        let ours = b.e.rpod(&args);
+        let theirs = b.p.run(&args);
+        assert_eq!(
+            (ours.status.success(), theirs.status.success()),
+            (ok, ok),
+            "{args:?}\nrpod: {}\npodman: {}\n{}",
+            describe(&ours),
+            describe(&theirs),
+            reg.log()
+        );
+        if !ok {
+            assert_eq!(ours.status.code(), Some(125));
+            let err = String::from_utf8_lossy(&ours.stderr);
+            assert_eq!(err.trim().lines().count(), 1, "{err}");
+        }
+    }
+    // A fresh engine pulls, builds FROM and plays a pod of the image with --cert-dir.
+    let e = Engine::new();
+    e.ok(&["pull", "-q", "--cert-dir", c, &dest]);
+    e.ok(&["rmi", &dest]);
+    let ctx = e.file("ctx");
+    std::fs::create_dir_all(&ctx).unwrap();
+    std::fs::write(
+        ctx.join("Containerfile"),
+        format!("FROM {dest}\nRUN true\n"),
+    )
+    .unwrap();
+    e.ok(&[
+        "build",
+        "-q",
+        "--cert-dir",
+        c,
+        "-t",
+        "localhost/fromtls",
+        ctx.to_str().unwrap(),
+    ]);
+    e.ok(&["rmi", "-f", "localhost/fromtls", &dest]);
+    let yaml = format!(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: tp\nspec:\n  containers:\n  - name: c\n    image: {dest}\n    command: [\"sleep\", \"1000\"]\n"
+    );
+    let file = e.file("pod.yaml");
+    std::fs::write(&file, yaml).unwrap();
+    e.ok(&[
+        "kube",
+        "play",
+        "--network",
+        "none",
+        "--cert-dir",
+        c,
+        file.to_str().unwrap(),
+    ]);
+    e.ok(&["kube", "down", file.to_str().unwrap()]);
+    e.ok(&["rmi", &dest]);
+    // The per-host directory of /etc/containers/certs.d is read without a flag.
+    let per_host = std::path::Path::new("/etc/containers/certs.d").join(&host);
+    std::fs::create_dir_all(&per_host).unwrap();
+    let _cleanup = CertsD(per_host.clone());
+    std::fs::copy(reg.ca_cert(), per_host.join("ca.crt")).unwrap();
+    e.ok(&["pull", "-q", &dest]);
+    // A client certificate pair cannot be presented: refused with the reason.
+    let client = e.file("client");
+    std::fs::create_dir_all(&client).unwrap();
+    std::fs::write(client.join("client.cert"), "x").unwrap();
+    std::fs::write(client.join("client.key"), "x").unwrap();
+    let (code, err) = e.fails(&["pull", "--cert-dir", client.to_str().unwrap(), &dest]);
+    assert_eq!(code, 125);
+    assert!(err.contains("client certificates"), "{err}");
+}

@@ -121,6 +121,77 @@ pub struct RegistryOptions {
     pub creds: Option<String>,
     /// `--platform` / `--os` / `--arch` / `--variant`.
     pub platform: Option<Platform>,
+    /// `--cert-dir`: the TLS certificates for the registry (else the per-host
+    /// `certs.d` directories).
+    pub cert_dir: Option<PathBuf>,
+}
+
+/// The directories whose certificates a registry `host` is trusted with: `cert_dir` when
+/// given, else `HOST` under `$HOME/.config/containers/certs.d` (rootless),
+/// `/etc/containers/certs.d` and `/etc/docker/certs.d`, as containers/image looks.
+fn cert_dirs(host: &str, cert_dir: Option<&std::path::Path>) -> Vec<PathBuf> {
+    if let Some(d) = cert_dir {
+        return vec![d.to_path_buf()];
+    }
+    let mut dirs = Vec::new();
+    if crate::rootless::is_rootless() {
+        if let Some(home) = std::env::var_os("HOME") {
+            dirs.push(
+                PathBuf::from(home)
+                    .join(".config/containers/certs.d")
+                    .join(host),
+            );
+        }
+    }
+    dirs.push(PathBuf::from("/etc/containers/certs.d").join(host));
+    dirs.push(PathBuf::from("/etc/docker/certs.d").join(host));
+    dirs
+}
+
+/// The CA certificates (`*.crt`, PEM) of the certificate directories for `host`. A client
+/// certificate pair (`*.cert` with `*.key`) is refused: the registry client cannot present
+/// one.
+fn registry_roots(
+    host: &str,
+    cert_dir: Option<&std::path::Path>,
+) -> Result<Vec<oci_client::client::Certificate>> {
+    let mut roots = Vec::new();
+    for dir in cert_dirs(host, cert_dir) {
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && cert_dir.is_none() => continue,
+            Err(source) => {
+                return Err(Error::Io {
+                    context: format!("reading the certificate directory {}", dir.display()),
+                    source,
+                })
+            }
+        };
+        let mut names: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
+        names.sort();
+        for path in names {
+            match path.extension().and_then(|e| e.to_str()) {
+                Some("crt") => {
+                    let data = std::fs::read(&path).map_err(|source| Error::Io {
+                        context: format!("reading {}", path.display()),
+                        source,
+                    })?;
+                    roots.push(oci_client::client::Certificate {
+                        encoding: oci_client::client::CertificateEncoding::Pem,
+                        data,
+                    });
+                }
+                Some("cert") | Some("key") => {
+                    return Err(Error::Unsupported(format!(
+                        "{}: client certificates for registries are not supported yet (only CA certificates, *.crt)",
+                        path.display()
+                    )))
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(roots)
 }
 
 /// What a pull fetched from the registry, ready for the store.
@@ -152,6 +223,7 @@ impl Session {
                 ClientProtocol::Https
             },
             accept_invalid_certificates: insecure,
+            extra_root_certificates: registry_roots(host, opts.cert_dir.as_deref())?,
             max_concurrent_download: PARALLEL_DOWNLOADS,
             user_agent: "rpod",
             ..Default::default()

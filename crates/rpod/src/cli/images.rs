@@ -119,6 +119,9 @@ pub struct SearchArgs {
 pub struct PullArgs {
     #[command(flatten)]
     pub registry: RegistryFlags,
+    /// A directory of TLS certificates for the registry (*.crt CA certificates)
+    #[arg(long = "cert-dir", value_name = "DIR")]
+    pub cert_dir: Option<std::path::PathBuf>,
     /// Platform OS/ARCH[/VARIANT] to pick from a manifest list
     #[arg(long)]
     pub platform: Option<String>,
@@ -152,6 +155,9 @@ pub struct PullArgs {
 pub struct PushArgs {
     #[command(flatten)]
     pub registry: RegistryFlags,
+    /// A directory of TLS certificates for the registry (*.crt CA certificates)
+    #[arg(long = "cert-dir", value_name = "DIR")]
+    pub cert_dir: Option<std::path::PathBuf>,
     /// Write the pushed manifest's digest to this file
     #[arg(long, value_name = "PATH")]
     pub digestfile: Option<std::path::PathBuf>,
@@ -248,6 +254,9 @@ pub struct TreeArgs {
 pub struct LoginArgs {
     #[command(flatten)]
     pub registry: RegistryFlags,
+    /// A directory of TLS certificates for the registry (*.crt CA certificates)
+    #[arg(long = "cert-dir", value_name = "DIR")]
+    pub cert_dir: Option<std::path::PathBuf>,
     /// User name
     #[arg(short = 'u', long)]
     pub username: Option<String>,

@@ -100,6 +100,9 @@ pub struct KubePlayArgs {
     /// Credentials (USERNAME:PASSWORD) for pulling images
     #[arg(long, value_name = "CREDENTIALS")]
     pub creds: Option<String>,
+    /// A directory of TLS certificates for the registries (*.crt CA certificates)
+    #[arg(long = "cert-dir", value_name = "DIR")]
+    pub cert_dir: Option<PathBuf>,
     /// Do not create /etc/hosts in the containers: keep the images'
     #[arg(long = "no-hosts")]
     pub no_hosts: bool,

@@ -157,11 +157,6 @@ fn refuse_unsupported(a: &BuildArgs) -> Result<()> {
             "RUN steps use a private UTS namespace",
         ),
         (
-            "cert-dir",
-            a.cert_dir.is_some(),
-            "registry certificates come from the system store",
-        ),
-        (
             "squash",
             a.squash == Some(true) && a.squash_all == Some(true),
             "give --squash or --squash-all, not both",
@@ -324,6 +319,7 @@ fn options(a: &BuildArgs) -> Result<(BuildOptions, Option<PathBuf>)> {
         authfile: a.authfile.clone(),
         creds: a.creds.clone(),
         platform: None,
+        cert_dir: a.cert_dir.as_ref().map(PathBuf::from),
     };
     opts.labels = a.label.clone();
     opts.annotations = a.annotation.clone();

@@ -95,6 +95,7 @@ pub fn play(rt: &Runtime, a: KubePlayArgs) -> Result<u8> {
             tls_verify: a.tls_verify,
             authfile: a.authfile,
             creds: a.creds,
+            cert_dir: a.cert_dir,
             ..Default::default()
         },
         no_hosts: a.no_hosts,

@@ -611,6 +611,21 @@ pub struct Registry {
 impl Registry {
     /// Starts a registry; with `auth`, requests need basic auth as `(user, password)`.
     pub fn start(auth: Option<(&str, &str)>) -> Registry {
+        Registry::start_with(auth, false)
+    }
+
+    /// Starts a registry that speaks HTTPS only, with a certificate for 127.0.0.1 from a
+    /// CA of its own ([`Registry::ca_cert`]).
+    pub fn start_tls() -> Registry {
+        Registry::start_with(None, true)
+    }
+
+    /// The PEM file of the CA that signed a TLS registry's certificate.
+    pub fn ca_cert(&self) -> std::path::PathBuf {
+        self.dir.path().join("ca.crt")
+    }
+
+    fn start_with(auth: Option<(&str, &str)>, tls: bool) -> Registry {
         let dir = tempfile::Builder::new()
             .prefix("rpod-registry-")
             .tempdir()
@@ -629,13 +644,79 @@ impl Registry {
                 htpasswd.display()
             );
         }
+        let mut tls_section = String::new();
+        if tls {
+            let d = dir.path();
+            let openssl = |args: &[&str]| {
+                let out = Command::new("openssl")
+                    .args(args)
+                    .current_dir(d)
+                    .output()
+                    .expect("openssl");
+                assert!(out.status.success(), "openssl {args:?}: {}", describe(&out));
+            };
+            openssl(&[
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-keyout",
+                "ca.key",
+                "-out",
+                "ca.crt",
+                "-days",
+                "2",
+                "-subj",
+                "/CN=rpod test CA",
+            ]);
+            openssl(&[
+                "req",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-keyout",
+                "server.key",
+                "-out",
+                "server.csr",
+                "-subj",
+                "/CN=127.0.0.1",
+            ]);
+            std::fs::write(
+                d.join("ext.cnf"),
+                "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+            )
+            .unwrap();
+            openssl(&[
+                "x509",
+                "-req",
+                "-in",
+                "server.csr",
+                "-CA",
+                "ca.crt",
+                "-CAkey",
+                "ca.key",
+                "-CAcreateserial",
+                "-out",
+                "server.crt",
+                "-days",
+                "2",
+                "-extfile",
+                "ext.cnf",
+            ]);
+            tls_section = format!(
+                "  tls:\n    certificate: {}\n    key: {}\n",
+                d.join("server.crt").display(),
+                d.join("server.key").display()
+            );
+        }
         for _ in 0..5 {
             let port = free_port();
             let config = dir.path().join("config.yml");
             std::fs::write(
                 &config,
                 format!(
-                    "version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n  secret: rpod-test-secret\n{auth_section}",
+                    "version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n  secret: rpod-test-secret\n{tls_section}{auth_section}",
                     dir.path().join("data").display()
                 ),
             )

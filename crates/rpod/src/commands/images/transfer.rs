@@ -23,6 +23,7 @@ pub fn registry_options(flags: &RegistryFlags) -> RegistryOptions {
         authfile: flags.authfile.clone(),
         creds: flags.creds.clone(),
         platform: None,
+        cert_dir: None,
     }
 }
 
@@ -60,6 +61,7 @@ pub fn platform_of(
 pub fn pull(rt: &Runtime, a: PullArgs) -> Result<u8> {
     let mut opts = registry_options(&a.registry);
     opts.platform = platform(&a)?;
+    opts.cert_dir = a.cert_dir.clone();
     let policy: PullPolicy = a.policy.parse()?;
     let progress = CliProgress::new(a.quiet);
     if a.all_tags {
@@ -80,7 +82,8 @@ pub fn pull(rt: &Runtime, a: PullArgs) -> Result<u8> {
 }
 
 pub fn push(rt: &Runtime, a: PushArgs) -> Result<u8> {
-    let opts = registry_options(&a.registry);
+    let mut opts = registry_options(&a.registry);
+    opts.cert_dir = a.cert_dir.clone();
     let progress = CliProgress::new(a.quiet);
     let digest = rt.push_image(&a.image, a.destination.as_deref(), &opts, &progress)?;
     if let Some(path) = &a.digestfile {
@@ -280,6 +283,7 @@ pub fn search(rt: &Runtime, a: SearchArgs) -> Result<u8> {
             authfile: a.authfile.clone(),
             creds: None,
             platform: None,
+            cert_dir: None,
         },
     };
     let format = OutputFormat::parse(a.format.as_deref())?;
@@ -359,7 +363,8 @@ pub fn login(rt: &Runtime, a: LoginArgs) -> Result<u8> {
         );
         return Ok(0);
     }
-    let opts = registry_options(&a.registry);
+    let mut opts = registry_options(&a.registry);
+    opts.cert_dir = a.cert_dir.clone();
     let (user, password) = match (&a.registry.creds, &a.username) {
         (Some(creds), _) => {
             let (u, p) = libpod::images::auth::parse_creds(creds)?;
