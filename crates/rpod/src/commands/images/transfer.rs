@@ -387,7 +387,6 @@ pub fn login(rt: &Runtime, a: LoginArgs) -> Result<u8> {
         }
         (None, None) => bail!("a user name is needed: --username or --creds"),
     };
-    let mut opts = opts;
     opts.creds = None;
     rt.login(&a.registry_host, &user, &password, &opts)?;
     if a.verbose {
