@@ -48,6 +48,53 @@ pub struct PodConfig {
     /// (`pod create --cpus`, `--memory`, …).
     #[serde(default)]
     pub resources: crate::container::Resources,
+    /// `pod create --no-hosts`: no container of the pod gets an `/etc/hosts` made.
+    #[serde(default)]
+    pub no_hosts: bool,
+    /// `pod create --shm-size`: the size of `/dev/shm` in the pod's containers (bytes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shm_size: Option<u64>,
+    /// `pod create -v`/`--volumes-from`: the mounts every container of the pod gets
+    /// (resolved by the infra container's creation).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mounts: Vec<MountSpec>,
+    /// `pod create --exit-policy`.
+    #[serde(default)]
+    pub exit_policy: PodExitPolicy,
+}
+
+/// `pod create --exit-policy`: what happens when the pod's last container exits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PodExitPolicy {
+    /// The infra container keeps running (Podman's default).
+    #[default]
+    Continue,
+    /// The pod is stopped: its infra container too.
+    Stop,
+}
+
+impl std::str::FromStr for PodExitPolicy {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "continue" => Ok(PodExitPolicy::Continue),
+            "stop" => Ok(PodExitPolicy::Stop),
+            // Podman's words.
+            other => Err(Error::InvalidArgument(format!(
+                "invalid pod exit policy: {other:?}"
+            ))),
+        }
+    }
+}
+
+impl std::fmt::Display for PodExitPolicy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            PodExitPolicy::Continue => "continue",
+            PodExitPolicy::Stop => "stop",
+        })
+    }
 }
 
 impl PodConfig {
@@ -86,6 +133,17 @@ pub struct PodCreateOptions {
     pub infra_name: Option<String>,
     /// A file the infra container's monitor writes its pid to.
     pub infra_conmon_pidfile: Option<PathBuf>,
+    /// `--shm-size`: the size of `/dev/shm` in the pod's containers (each container's
+    /// own unless it sets one).
+    pub shm_size: Option<u64>,
+    /// `--no-hosts`.
+    pub no_hosts: bool,
+    /// `-v`/`--mount`-style mounts every container of the pod gets.
+    pub mounts: Vec<MountSpec>,
+    /// `--volumes-from`: the mounts of these containers too.
+    pub volumes_from: Vec<String>,
+    /// `--exit-policy`.
+    pub exit_policy: PodExitPolicy,
 }
 
 /// `pod inspect` output (Podman's field names).
@@ -112,6 +170,9 @@ pub struct PodInspect {
     pub infra_config: Option<PodInfraConfig>,
     pub shared_namespaces: Vec<String>,
     pub num_containers: usize,
+    /// The mounts every container of the pod gets (`pod create -v`), Podman's key.
+    #[serde(rename = "mounts", skip_serializing_if = "Vec::is_empty")]
+    pub mounts: Vec<crate::container::InspectMount>,
     pub containers: Vec<PodInspectContainer>,
     /// The pod cgroup's limits, under Podman's keys, each only when set.
     #[serde(rename = "cpu_period", skip_serializing_if = "Option::is_none")]
@@ -383,7 +444,16 @@ impl Runtime {
                 }),
             userns: false,
             resources: opts.resources.clone(),
+            no_hosts: opts.no_hosts,
+            shm_size: opts.shm_size,
+            mounts: Vec::new(),
+            exit_policy: opts.exit_policy,
         };
+        if !opts.infra && (!opts.mounts.is_empty() || !opts.volumes_from.is_empty()) {
+            return Err(Error::InvalidArgument(
+                "a pod without infra container cannot have volumes: they live in its infra container".into(),
+            ));
+        }
         opts.resources.validate()?;
         let limited = opts.resources.has_memory()
             || opts.resources.has_cpu()
@@ -416,7 +486,15 @@ impl Runtime {
         if opts.infra {
             match self.create_infra(&config, &opts) {
                 Ok(infra_id) => {
-                    config.userns = self.container(&infra_id)?.has_userns();
+                    let infra = self.container(&infra_id)?;
+                    config.userns = infra.has_userns();
+                    config.mounts = infra
+                        .config()
+                        .mounts
+                        .iter()
+                        .filter(|m| m.destination != INFRA_BINARY)
+                        .cloned()
+                        .collect();
                     config.infra_id = Some(infra_id);
                     self.db.save_pod(&id, &config)?;
                 }
@@ -464,7 +542,12 @@ impl Runtime {
             rootfs: Some(rootfs.clone()),
             entrypoint: Some(entrypoint),
             hostname: pod.shares("uts").then(|| pod.hostname.clone()),
-            mounts: vec![mount],
+            mounts: std::iter::once(mount)
+                .chain(opts.mounts.iter().cloned())
+                .collect(),
+            volumes_from: opts.volumes_from.clone(),
+            shm_size: opts.shm_size,
+            no_hosts: opts.no_hosts,
             network: opts.network.clone(),
             net: opts.net.clone(),
             labels: pod.labels.clone(),
@@ -568,6 +651,33 @@ impl Runtime {
     /// stops the start there; `once` ones are removed after their run), then the others.
     pub fn pod_start(&self, pod: &PodConfig) -> Result<()> {
         self.pod_start_with(pod, true)
+    }
+
+    /// `--exit-policy stop`: once none of the pod's containers (init containers aside)
+    /// runs any more, its infra container is stopped too.
+    pub(crate) fn apply_pod_exit_policy(&self, pod_id: &str) -> Result<()> {
+        let pod = match self.pod(pod_id) {
+            Ok(p) => p,
+            Err(Error::NoSuchPod(_)) => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        if pod.exit_policy != PodExitPolicy::Stop {
+            return Ok(());
+        }
+        let members = self.pod_containers(&pod)?;
+        if members.iter().any(|c| {
+            !c.config().is_infra && c.config().init_container.is_none() && c.status().is_active()
+        }) {
+            return Ok(());
+        }
+        if let Some(infra) = &pod.infra_id {
+            let mut c = self.container(infra)?;
+            if c.status().is_active() {
+                c.stop(None)?;
+                self.pod_event(&pod, "stop");
+            }
+        }
+        Ok(())
     }
 
     /// Stops the pod and starts it again; init containers do not run again, as in Podman.
@@ -762,7 +872,7 @@ impl Runtime {
                 dns_server: non_empty(&cfg.net.dns),
                 dns_search: non_empty(&cfg.net.dns_search),
                 dns_option: non_empty(&cfg.net.dns_options),
-                no_manage_hosts: false,
+                no_manage_hosts: pod.no_hosts,
                 host_add: non_empty(&cfg.net.add_hosts),
                 networks: cfg.net.networks.keys().cloned().collect(),
                 network_options: None,
@@ -776,7 +886,17 @@ impl Runtime {
             name: pod.name.clone(),
             created: pod.created_at,
             create_command: Vec::new(),
-            exit_policy: "continue".into(),
+            exit_policy: pod.exit_policy.to_string(),
+            mounts: members
+                .iter()
+                .find(|c| c.config().is_infra)
+                .map(|c| {
+                    c.inspect_mounts()
+                        .into_iter()
+                        .filter(|m| m.destination != INFRA_BINARY)
+                        .collect()
+                })
+                .unwrap_or_default(),
             create_cgroup: pod.cgroup_path.is_some(),
             create_infra: pod.infra_id.is_some(),
             infra_config,

@@ -759,3 +759,175 @@ fn init_containers_run_when_the_pod_starts_as_in_podman() {
     b.e.ok(&["volume", "rm", "-f", "iv"]);
     b.p.run(&["volume", "rm", "-f", "iv"]);
 }
+
+#[test]
+fn pod_shm_size_no_hosts_volumes_and_exit_policy_as_podman() {
+    let b = Both::new();
+    let dir = b.e.file("shared");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("f"), "from the host\n").unwrap();
+    let vol = format!("{}:/data:ro", dir.display());
+    let probe = "df -k /dev/shm | tail -1 | awk '{print $2}'; cat /data/f; \
+                 test -e /etc/hosts && echo hosts || echo no-hosts; \
+                 touch /data/x 2>/dev/null && echo rw || echo ro";
+    let steps = |run: &dyn Fn(&[&str]) -> std::process::Output| -> Vec<String> {
+        let mut seen = Vec::new();
+        // The output is kept when it is the same on both engines (no IDs).
+        let mut step = |args: &[&str], keep: bool| {
+            let out = run(args);
+            assert!(out.status.success(), "{args:?}: {}", describe(&out));
+            if keep {
+                seen.push(String::from_utf8_lossy(&out.stdout).trim().to_string());
+            }
+        };
+        step(
+            &[
+                "pod",
+                "create",
+                "--name",
+                "sp",
+                "--shm-size",
+                "10m",
+                "--no-hosts",
+                "-v",
+                &vol,
+                "--exit-policy",
+                "stop",
+            ],
+            false,
+        );
+        step(
+            &["run", "--rm", "--pod", "sp", "probe", "sh", "-c", probe],
+            true,
+        );
+        step(&[
+            "pod", "inspect", "--format",
+            "{{.ExitPolicy}} {{.InfraConfig.NoManageHosts}} {{range .Mounts}}{{.Destination}} {{.RW}}{{end}}",
+            "sp",
+        ], true);
+        // The last container's exit stops the pod.
+        step(
+            &[
+                "run", "-d", "--pod", "sp", "--name", "last", "probe", "true",
+            ],
+            false,
+        );
+        step(&["wait", "last"], true);
+        seen
+    };
+    let mine = steps(&|a| b.e.rpod(a));
+    let theirs = steps(&|a| b.p.run(a));
+    assert_eq!(mine, theirs, "rpod (left) vs podman (right)");
+    assert_eq!(mine[0], "10240\nfrom the host\nno-hosts\nro");
+    let status = |run: &dyn Fn(&[&str]) -> String| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            let s = run(&["pod", "ps", "--format", "{{.Status}}"]);
+            if s == "Exited" || std::time::Instant::now() > deadline {
+                return s;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+    };
+    assert_eq!(status(&|a| b.e.ok(a)), "Exited");
+    assert_eq!(status(&|a| b.p.ok(a)), "Exited");
+    // Podman's refusal of an unknown policy.
+    let (code, err) = b.e.fails(&["pod", "create", "--exit-policy", "sometimes"]);
+    assert_eq!(code, 125);
+    assert!(err.contains("invalid pod exit policy"), "{err}");
+}
+
+#[test]
+fn shm_is_shared_with_ipc_container_and_in_pods_as_podman() {
+    let b = Both::new();
+    let steps = |run: &dyn Fn(&[&str]) -> std::process::Output| -> Vec<String> {
+        let mut seen = Vec::new();
+        let mut step = |args: &[&str], keep: bool| {
+            let out = run(args);
+            assert!(out.status.success(), "{args:?}: {}", describe(&out));
+            if keep {
+                seen.push(String::from_utf8_lossy(&out.stdout).trim().to_string());
+            }
+        };
+        let writer = "echo from-owner > /dev/shm/mark; sleep 1000";
+        let reader = "df -k /dev/shm | tail -1 | awk '{print $2}'; cat /dev/shm/mark";
+        step(
+            &[
+                "run",
+                "-d",
+                "--name",
+                "owner",
+                "--ipc",
+                "shareable",
+                "--shm-size",
+                "8m",
+                "probe",
+                "sh",
+                "-c",
+                writer,
+            ],
+            false,
+        );
+        step(
+            &[
+                "exec",
+                "owner",
+                "sh",
+                "-c",
+                "while [ ! -e /dev/shm/mark ]; do sleep 0.1; done",
+            ],
+            false,
+        );
+        step(
+            &[
+                "run",
+                "--rm",
+                "--ipc",
+                "container:owner",
+                "probe",
+                "sh",
+                "-c",
+                reader,
+            ],
+            true,
+        );
+        step(
+            &["pod", "create", "--name", "shp", "--shm-size", "10m"],
+            false,
+        );
+        step(
+            &[
+                "run", "-d", "--pod", "shp", "--name", "pw", "probe", "sh", "-c", writer,
+            ],
+            false,
+        );
+        step(
+            &[
+                "exec",
+                "pw",
+                "sh",
+                "-c",
+                "while [ ! -e /dev/shm/mark ]; do sleep 0.1; done",
+            ],
+            false,
+        );
+        step(
+            &["run", "--rm", "--pod", "shp", "probe", "sh", "-c", reader],
+            true,
+        );
+        step(&["rm", "-f", "-t", "0", "owner"], false);
+        step(&["pod", "rm", "-f", "-t", "0", "shp"], false);
+        seen
+    };
+    let mine = steps(&|a| b.e.rpod(a));
+    let theirs = steps(&|a| b.p.run(a));
+    assert_eq!(mine, theirs, "rpod (left) vs podman (right)");
+    assert_eq!(mine, ["8192\nfrom-owner", "10240\nfrom-owner"]);
+    // rpod's own mounts are gone (podman's storage lives in the engine's directory too).
+    let left: Vec<_> =
+        b.e.leftover_mounts()
+            .into_iter()
+            .filter(|m| !m.to_string_lossy().contains("/podman"))
+            .collect();
+    assert!(left.is_empty(), "{left:?}");
+}

@@ -250,6 +250,14 @@ pub struct PodSpec {
     pub netns: Option<super::specgen::Namespace>,
     pub share_parent: Option<bool>,
     pub cgroup_parent: String,
+    /// `--shm-size`, bytes.
+    pub shm_size: Option<u64>,
+    /// `--no-hosts`.
+    pub no_manage_hosts: bool,
+    /// `--exit-policy`.
+    pub exit_policy: String,
+    /// `--volumes-from`.
+    pub volumes_from: Vec<String>,
 }
 
 /// `POST /libpod/pods/create`.
@@ -277,6 +285,15 @@ pub async fn pod_create(State(st): State<AppState>, body: Body) -> Result<Respon
         isolation: libpod::container::isolation::IsolationConfig {
             cgroup_parent: Some(spec.cgroup_parent.clone()).filter(|p| !p.is_empty()),
             ..Default::default()
+        },
+        shm_size: spec.shm_size.filter(|s| *s > 0),
+        no_hosts: spec.no_manage_hosts,
+        volumes_from: spec.volumes_from,
+        exit_policy: match spec.exit_policy.as_str() {
+            "" => Default::default(),
+            p => p
+                .parse()
+                .map_err(|e: libpod::Error| Error::BadRequest(e.to_string()))?,
         },
         ..Default::default()
     };

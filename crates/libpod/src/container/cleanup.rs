@@ -61,8 +61,12 @@ impl Container<'_> {
             }
         };
         let Some(delay) = delay else {
+            let pod = self.config.pod.clone();
             if self.config.auto_remove {
                 self.remove_with_volumes(false, None, true)?;
+            }
+            if let (Some(pod), false) = (pod, self.config.is_infra) {
+                self.rt.apply_pod_exit_policy(&pod)?;
             }
             return Ok(());
         };
@@ -147,6 +151,7 @@ impl Container<'_> {
         if was_mounted {
             self.unmount_rootfs();
         }
+        self.unmount_host_shm();
         crate::fault::point("cleanup.unmounted");
         self.teardown_network();
         self.state.status = match self.state.status {

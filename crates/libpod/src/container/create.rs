@@ -328,8 +328,22 @@ impl Runtime {
             }
         }
         let userns = self.resolve_userns(&userns_opts, image.id.as_deref(), &mut dependencies)?;
+        // A pod's volumes (`pod create -v`) reach each of its containers, where the
+        // container has no mount of its own at the same place.
+        let mut wanted = opts.mounts;
+        for m in pod.iter().flat_map(|p| p.mounts.iter()) {
+            let dest = m.destination.trim_end_matches('/');
+            if !wanted
+                .iter()
+                .any(|x| x.destination.trim_end_matches('/') == dest)
+            {
+                let mut m = m.clone();
+                m.anonymous = false;
+                wanted.push(m);
+            }
+        }
         let mounts = self.resolve_mounts(
-            opts.mounts,
+            wanted,
             &image.volumes,
             opts.image_volume,
             &opts.volumes_from,
@@ -373,7 +387,7 @@ impl Runtime {
             umask: opts.umask,
             pidfile: opts.pidfile.clone(),
             conmon_pidfile: opts.conmon_pidfile.clone(),
-            no_hosts: opts.no_hosts,
+            no_hosts: opts.no_hosts || pod.as_ref().is_some_and(|p| p.no_hosts),
             timeout: opts.timeout.filter(|t| *t > 0),
             timezone: opts
                 .timezone
@@ -417,9 +431,9 @@ impl Runtime {
             isolation,
             ulimits,
             resources,
-            shm_size: match opts.shm_size {
-                Some(s) => s,
-                None => parse_size(&self.config.containers.shm_size)?,
+            shm_size: match (opts.shm_size, pod.as_ref().and_then(|p| p.shm_size)) {
+                (Some(s), _) | (None, Some(s)) => s,
+                (None, None) => parse_size(&self.config.containers.shm_size)?,
             },
             init: opts.init,
             mounts,
@@ -556,6 +570,7 @@ impl Container<'_> {
         if let Some(dir) = self.bundle().parent() {
             let _ = std::fs::remove_dir_all(dir);
         }
+        self.unmount_host_shm();
         let _ = std::fs::remove_dir_all(self.rundir());
         let _ = std::fs::remove_file(self.rt.paths.container_lock(self.id()));
     }

@@ -63,6 +63,8 @@ impl Container<'_> {
     fn create_in_runtime(&mut self) -> Result<()> {
         let rundir = self.rundir();
         self.forget_interrupted_init(&rundir)?;
+        // A shm left mounted by a run that was killed.
+        self.unmount_host_shm();
         if rundir.exists() {
             std::fs::remove_dir_all(&rundir).ctx(|| format!("clearing {}", rundir.display()))?;
         }
@@ -72,6 +74,10 @@ impl Container<'_> {
             std::fs::remove_file(&exit).ctx(|| format!("removing stale {}", exit.display()))?;
         }
         let rootfs = self.mount_rootfs()?;
+        if let Err(e) = self.mount_host_shm() {
+            self.unmount_rootfs();
+            return Err(e);
+        }
         if let Some(env) = super::create::init_env_defaults(
             &self.config.env,
             &rootfs,
@@ -358,6 +364,7 @@ impl Container<'_> {
             let _ = oci.delete(self.id(), true);
         }
         self.unmount_rootfs();
+        self.unmount_host_shm();
         self.teardown_network();
         self.state.pid = 0;
         self.state.monitor_pid = 0;

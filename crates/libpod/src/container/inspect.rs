@@ -477,7 +477,7 @@ impl Container<'_> {
         }
     }
 
-    fn inspect_mounts(&self) -> Vec<InspectMount> {
+    pub(crate) fn inspect_mounts(&self) -> Vec<InspectMount> {
         self.config
             .mounts
             .iter()

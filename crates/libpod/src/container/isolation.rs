@@ -837,19 +837,81 @@ pub(crate) mod spec_parts {
             Ok((joined, host, private_cgroup))
         }
 
-        /// The source of /dev/shm: `None` keeps the container's own tmpfs,
-        /// `Some(None)` mounts nothing (`--ipc none`), `Some(Some(path))`
-        /// binds a shared one.
+        /// The source of /dev/shm: `None` keeps a tmpfs of the container's own made by the
+        /// runtime, `Some(None)` mounts nothing (`--ipc none`), `Some(Some(path))` binds a
+        /// shared one: the host's, or the host-side shm of the container whose IPC namespace
+        /// this one has (its own, another's with `--ipc container:X`, or its pod's infra
+        /// container's), as Podman shares it.
         pub(crate) fn shm_source(&self) -> Result<Option<Option<PathBuf>>> {
             Ok(match &self.config.isolation.ipc {
                 NamespaceMode::None => Some(None),
                 NamespaceMode::Host => Some(Some(PathBuf::from("/dev/shm"))),
                 NamespaceMode::Container(id) => {
-                    let pid = self.joined_pid(id, "ipc")?;
-                    Some(Some(PathBuf::from(format!("/proc/{pid}/root/dev/shm"))))
+                    self.joined_pid(id, "ipc")?;
+                    Some(self.rt.container(id)?.host_shm())
                 }
-                _ => None,
+                NamespaceMode::Path(_) => None,
+                _ => match self.pod_ipc_owner()? {
+                    Some(infra) => Some(infra.host_shm()),
+                    None => self.host_shm().map(Some),
+                },
             })
+        }
+
+        /// The infra container whose IPC namespace this pod container joins.
+        fn pod_ipc_owner(&self) -> Result<Option<Container<'_>>> {
+            let Some(pod_id) = &self.config.pod else {
+                return Ok(None);
+            };
+            if self.config.is_infra {
+                return Ok(None);
+            }
+            let pod = self.rt.pod(pod_id)?;
+            match (&pod.infra_id, pod.shares("ipc")) {
+                (Some(infra), true) => Ok(Some(self.rt.container(infra)?)),
+                _ => Ok(None),
+            }
+        }
+
+        /// Where the container's `/dev/shm` tmpfs is mounted on the host, when it is.
+        pub(crate) fn host_shm(&self) -> Option<PathBuf> {
+            let dir = self.rundir().join("shm");
+            crate::fsutil::is_mount_point(&dir).then_some(dir)
+        }
+
+        /// Mounts the host-side `/dev/shm` of a container with an IPC namespace of its own
+        /// (`--shm-size`, mode 1777, no devices, setuid or exec), unless it is mounted.
+        pub(crate) fn mount_host_shm(&self) -> Result<()> {
+            let own = matches!(self.config.isolation.ipc, NamespaceMode::Private)
+                && (self.config.is_infra || self.pod_ipc_owner()?.is_none());
+            if !own || self.host_shm().is_some() {
+                return Ok(());
+            }
+            let dir = self.rundir().join("shm");
+            crate::error::IoContext::ctx(std::fs::create_dir_all(&dir), || {
+                format!("creating {}", dir.display())
+            })?;
+            let data = format!("mode=1777,size={}", self.config.shm_size.max(4096));
+            nix::mount::mount(
+                Some("shm"),
+                &dir,
+                Some("tmpfs"),
+                nix::mount::MsFlags::MS_NOSUID
+                    | nix::mount::MsFlags::MS_NODEV
+                    | nix::mount::MsFlags::MS_NOEXEC,
+                Some(data.as_str()),
+            )
+            .map_err(|e| Error::Io {
+                context: format!("mounting the shm of container {}", self.name()),
+                source: e.into(),
+            })
+        }
+
+        /// Unmounts the host-side `/dev/shm` (nothing when it is not mounted).
+        pub(crate) fn unmount_host_shm(&self) {
+            if let Some(dir) = self.host_shm() {
+                let _ = nix::mount::umount2(&dir, nix::mount::MntFlags::MNT_DETACH);
+            }
         }
     }
 }

@@ -48,7 +48,7 @@ pub use commit::CommitOptions;
 pub use config::ContainerConfig;
 pub use cp::{CopySource, CopyTarget};
 pub use exec::{ExecOptions, ExecStdio};
-pub use inspect::{signal_name, ContainerInspect, PsEntry};
+pub use inspect::{signal_name, ContainerInspect, InspectMount, PsEntry};
 pub use io::{parse_detach_keys, pump, AttachOutcome, AttachStreams};
 pub use logs::LogOptions;
 pub use network::{port_bindings, EndpointSettings, NetworkSettings, PortBinding};

@@ -202,6 +202,10 @@ mod tests {
             cgroup_path: None,
             userns: false,
             resources: Default::default(),
+            no_hosts: false,
+            shm_size: None,
+            mounts: Vec::new(),
+            exit_policy: Default::default(),
         }
     }
 

@@ -76,6 +76,25 @@ pub struct PodCreateArgs {
     /// Host name of the pod (shared with its containers)
     #[arg(long, short = 'h')]
     pub hostname: Option<String>,
+    /// Size of the pod's /dev/shm (e.g. 64m), shared by the containers in its IPC namespace
+    #[arg(long = "shm-size", value_name = "SIZE")]
+    pub shm_size: Option<String>,
+    /// Make no /etc/hosts in the pod's containers (keep the images')
+    #[arg(long = "no-hosts")]
+    pub no_hosts: bool,
+    /// A volume every container of the pod mounts (as run -v)
+    #[arg(short = 'v', long = "volume", value_name = "[SRC:]DEST[:OPTS]")]
+    pub volume: Vec<String>,
+    /// Mount the volumes of these containers in every container of the pod (CONTAINER[:ro|rw])
+    #[arg(long = "volumes-from", value_name = "CONTAINER[:OPTS]")]
+    pub volumes_from: Vec<String>,
+    /// What happens when the last container exits: continue, or stop the pod
+    #[arg(
+        long = "exit-policy",
+        value_name = "POLICY",
+        default_value = "continue"
+    )]
+    pub exit_policy: String,
     /// Namespaces to share: net, ipc, uts, pid, cgroup (comma-separated)
     #[arg(long, value_delimiter = ',')]
     pub share: Option<Vec<String>>,

@@ -194,6 +194,19 @@ fn create(rt: &Runtime, a: PodCreateArgs) -> Result<u8> {
         resources,
         infra_name: a.infra_name.clone(),
         infra_conmon_pidfile: a.infra_conmon_pidfile.clone(),
+        shm_size: a
+            .shm_size
+            .as_deref()
+            .map(libpod::container::options::parse_size)
+            .transpose()?,
+        no_hosts: a.no_hosts,
+        mounts: a
+            .volume
+            .iter()
+            .map(|v| libpod::container::options::MountSpec::parse_volume(v))
+            .collect::<libpod::Result<_>>()?,
+        volumes_from: a.volumes_from.clone(),
+        exit_policy: a.exit_policy.parse()?,
         hostname: a.hostname.clone(),
         // `--share ""` shares nothing.
         share: a
