@@ -37,6 +37,7 @@ pub mod query;
 pub mod rootless;
 mod runtime;
 pub mod secrets;
+pub mod specgen;
 pub mod system;
 pub mod systemd;
 pub mod volumes;

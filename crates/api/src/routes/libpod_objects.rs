@@ -17,13 +17,13 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
-use super::specgen::SpecGenerator;
 use super::transfer::line;
 use super::{json, no_content, Params};
 use crate::body::{read_json, ChannelBody};
 use crate::error::{Error, Result};
 use crate::hijack;
 use crate::state::AppState;
+use libpod::specgen::SpecGenerator;
 
 /// `POST /libpod/containers/create`.
 pub async fn create(State(st): State<AppState>, body: Body) -> Result<Response> {
@@ -247,7 +247,7 @@ pub struct PodSpec {
     pub hostname: String,
     pub no_infra: bool,
     pub shared_namespaces: Option<Vec<String>>,
-    pub netns: Option<super::specgen::Namespace>,
+    pub netns: Option<libpod::specgen::Namespace>,
     pub share_parent: Option<bool>,
     pub cgroup_parent: String,
     /// `--shm-size`, bytes.

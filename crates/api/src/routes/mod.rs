@@ -14,7 +14,6 @@ pub mod libpod_objects;
 pub mod network;
 pub mod plugins;
 pub mod secrets;
-pub mod specgen;
 pub mod stats;
 pub mod swarm;
 pub mod system;

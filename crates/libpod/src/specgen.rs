@@ -1,16 +1,17 @@
-//! Podman's `SpecGenerator` (the body of `POST /libpod/containers/create`)
-//! mapped onto libpod's [`CreateOptions`].
+//! Podman's `SpecGenerator`: the typed container-creation request in its JSON form (the
+//! body of the libpod API's `POST /libpod/containers/create`, with Podman's field names, as
+//! `podman --remote` and podman-py send it), mapped onto the engine's [`CreateOptions`].
+//! A field rpod does not apply is refused by name when it carries a value, never dropped.
 
 use std::collections::BTreeMap;
 
-use libpod::container::options::{MountSpec, Ulimit};
-use libpod::container::Resources;
-use libpod::container::SecurityOpt;
-use libpod::{CreateOptions, NetworkMode, NetworkRequest};
+use crate::container::options::{MountSpec, Ulimit};
+use crate::container::Resources;
+use crate::container::SecurityOpt;
+use crate::error::{Error, Result};
+use crate::{CreateOptions, NetworkMode, NetworkRequest};
 use serde::Deserialize;
 use serde_json::Value;
-
-use crate::error::{Error, Result};
 
 /// The parts of a `SpecGenerator` rpod maps (snake_case, as Podman sends).
 #[derive(Debug, Default, Deserialize)]
@@ -79,6 +80,53 @@ pub struct SpecGenerator {
     pub secrets: Vec<SpecSecret>,
     /// Secrets given as environment variables: variable → secret name.
     pub secret_env: BTreeMap<String, String>,
+    /// `Config.CreateCommand`: the client's command line.
+    #[serde(rename = "containerCreateCommand")]
+    pub container_create_command: Vec<String>,
+    /// The image reference as the user typed it (the same image as `image`).
+    pub raw_image_name: String,
+    /// `--systemd`: `true` (the default), `false` or `always`.
+    pub systemd: String,
+    /// `--sdnotify`.
+    #[serde(rename = "sdnotifyMode")]
+    pub sdnotify_mode: String,
+    /// `--http-proxy`: the service's proxy variables go into the container.
+    pub httpproxy: bool,
+    /// `--passwd`: an entry for a `--user` missing from the image's passwd.
+    pub manage_password: Option<bool>,
+    /// `--cgroups`: only `enabled` (the default).
+    pub cgroups_mode: String,
+    /// Volatile storage (`--rm` containers): rpod never syncs a container's layer to
+    /// disk anyway, so every container's storage is volatile.
+    pub volatile: bool,
+    /// The ID maps; only "none" (the host's IDs) is read here, maps go through `userns`.
+    pub idmappings: Option<Value>,
+    /// Every other field of the request: refused by name when it holds a value
+    /// ([`SpecGenerator::unapplied`]).
+    #[serde(flatten)]
+    pub other: BTreeMap<String, Value>,
+}
+
+/// Values of fields rpod does not read that ask for what it does anyway.
+fn means_the_default(key: &str, v: &Value) -> bool {
+    let mode = v["nsmode"].as_str().unwrap_or("");
+    match key {
+        "cgroupns" | "ipcns" | "pidns" | "utsns" => matches!(mode, "" | "private" | "default"),
+        "userns" => matches!(mode, "" | "host" | "default"),
+        _ => false,
+    }
+}
+
+/// Whether a JSON value says something: not null, false, 0, "" or empty (recursively).
+fn has_value(v: &Value) -> bool {
+    match v {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64() != Some(0.0),
+        Value::String(s) => !s.is_empty(),
+        Value::Array(a) => a.iter().any(has_value),
+        Value::Object(o) => o.values().any(has_value),
+    }
 }
 
 /// `secrets[]` (Podman's `specgen.Secret`; a `Mode` of 0 means the default).
@@ -161,15 +209,96 @@ pub struct LogConfiguration {
 }
 
 fn bad(m: String) -> Error {
-    Error::BadRequest(m)
+    Error::InvalidArgument(m)
 }
 
 impl SpecGenerator {
+    /// The fields of the request that rpod would not apply although they hold a value
+    /// (values that mean the default are fine: `"private"` namespaces, the host's user
+    /// namespace, …).
+    pub fn unapplied(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .other
+            .iter()
+            .filter(|(k, v)| has_value(v) && !means_the_default(k, v))
+            .map(|(k, _)| k.clone())
+            .collect();
+        if !matches!(self.cgroups_mode.as_str(), "" | "enabled") {
+            out.push("cgroups_mode".into());
+        }
+        if let Some(m) = &self.idmappings {
+            let maps = ["UIDMap", "GIDMap"].iter().any(|k| has_value(&m[*k]));
+            if maps || m["AutoUserNs"].as_bool() == Some(true) {
+                out.push("idmappings".into());
+            }
+        }
+        out.sort();
+        out
+    }
+
     /// The engine request.
     pub fn into_options(self) -> Result<CreateOptions> {
         if self.image.is_empty() {
             return Err(bad("image is required".into()));
         }
+        let unapplied = self.unapplied();
+        if !unapplied.is_empty() {
+            return Err(Error::Unsupported(format!(
+                "container create: {} not supported by rpod yet",
+                match unapplied.as_slice() {
+                    [one] => format!("the field {one} is"),
+                    many => format!("the fields {} are", many.join(", ")),
+                }
+            )));
+        }
+        let command_is_init = self
+            .command
+            .first()
+            .or(self.entrypoint.as_ref().and_then(|e| e.first()))
+            .map(|c| c.rsplit('/').next().unwrap_or(c))
+            .is_some_and(|c| c == "systemd" || c == "init");
+        match (self.systemd.as_str(), command_is_init) {
+            ("" | "false", _) | ("true", false) => {}
+            ("true" | "always", _) => {
+                return Err(Error::Unsupported(format!(
+                    "systemd {:?} (systemd mode) is not supported yet",
+                    self.systemd
+                )))
+            }
+            (other, _) => {
+                return Err(bad(format!(
+                    "invalid systemd {other:?}: use true, false or always"
+                )))
+            }
+        }
+        let sdnotify = match self.sdnotify_mode.as_str() {
+            "" => Default::default(),
+            m => m.parse()?,
+        };
+        let create_command = {
+            let args = self.container_create_command.clone();
+            args.iter()
+                .rposition(|a| *a == self.raw_image_name || *a == self.image)
+                .map(|image_index| crate::systemd::CreateCommand { args, image_index })
+        };
+        let mut proxy_env = Vec::new();
+        if self.httpproxy {
+            for k in [
+                "http_proxy",
+                "HTTP_PROXY",
+                "https_proxy",
+                "HTTPS_PROXY",
+                "ftp_proxy",
+                "FTP_PROXY",
+                "no_proxy",
+                "NO_PROXY",
+            ] {
+                if let Ok(v) = std::env::var(k) {
+                    proxy_env.push(format!("{k}={v}"));
+                }
+            }
+        }
+        let passwd = self.manage_password.unwrap_or(true);
         let secrets = self.secret_requests();
         let mut net = NetworkRequest::default();
         let network = match self.netns.as_ref().map(|n| n.nsmode.as_str()).unwrap_or("") {
@@ -269,7 +398,7 @@ impl SpecGenerator {
                     r.hard
                 ))
             })
-            .collect::<libpod::Result<Vec<_>>>()?;
+            .collect::<crate::Result<Vec<_>>>()?;
         let restart_policy = match self.restart_policy.as_str() {
             "" | "no" => None,
             "on-failure" => Some(
@@ -319,11 +448,13 @@ impl SpecGenerator {
             image: Some(self.image),
             command: self.command,
             entrypoint: self.entrypoint,
-            env: self
-                .env
+            env: proxy_env
                 .into_iter()
-                .map(|(k, v)| format!("{k}={v}"))
+                .chain(self.env.into_iter().map(|(k, v)| format!("{k}={v}")))
                 .collect(),
+            sdnotify,
+            create_command,
+            passwd,
             workdir: Some(self.work_dir).filter(|w| !w.is_empty()),
             user: Some(self.user).filter(|u| !u.is_empty()),
             hostname: Some(self.hostname).filter(|h| !h.is_empty()),
@@ -382,9 +513,7 @@ impl SpecGenerator {
             volumes_from: self.volumes_from,
             image_volume: match self.image_volume_mode.as_str() {
                 "" => Default::default(),
-                mode => mode
-                    .parse()
-                    .map_err(|e: libpod::Error| bad(e.to_string()))?,
+                mode => mode.parse().map_err(|e: crate::Error| bad(e.to_string()))?,
             },
             network,
             net,
@@ -396,7 +525,7 @@ impl SpecGenerator {
             pod: Some(self.pod).filter(|p| !p.is_empty()),
             init_container: match self.init_container_type.as_str() {
                 "" => None,
-                t => Some(t.parse().map_err(|e: libpod::Error| bad(e.to_string()))?),
+                t => Some(t.parse().map_err(|e: crate::Error| bad(e.to_string()))?),
             },
             ..Default::default()
         })
@@ -405,8 +534,8 @@ impl SpecGenerator {
 
 impl SpecGenerator {
     /// `secrets` and `secret_env` as the engine's requests.
-    fn secret_requests(&self) -> Vec<libpod::secrets::SecretRequest> {
-        use libpod::secrets::{SecretKind, SecretRequest};
+    fn secret_requests(&self) -> Vec<crate::secrets::SecretRequest> {
+        use crate::secrets::{SecretKind, SecretRequest};
         let mounts = self.secrets.iter().map(|s| SecretRequest {
             source: s.source.clone(),
             kind: SecretKind::Mount,
@@ -459,11 +588,34 @@ mod tests {
         assert_eq!(o.timezone.as_deref(), Some("Europe/Berlin"));
         assert_eq!(o.timeout, Some(5));
         assert_eq!(o.volumes_from, vec!["src:ro"]);
-        assert_eq!(o.image_volume, libpod::container::ImageVolumeMode::Tmpfs);
+        assert_eq!(o.image_volume, crate::container::ImageVolumeMode::Tmpfs);
         let bad = r#"{"image":"busybox","image_volume_mode":"nope"}"#;
         assert!(serde_json::from_str::<SpecGenerator>(bad)
             .unwrap()
             .into_options()
             .is_err());
+    }
+
+    #[test]
+    fn fields_with_values_rpod_does_not_apply_are_refused_by_name() {
+        // What podman --remote sends for a plain run is all applied or the default.
+        let body = r#"{"image":"busybox","raw_image_name":"busybox","systemd":"true",
+            "sdnotifyMode":"container","httpproxy":true,"manage_password":true,
+            "cgroups_mode":"enabled","volatile":true,
+            "idmappings":{"HostUIDMapping":true,"HostGIDMapping":true,"UIDMap":null,"GIDMap":null,"AutoUserNs":false},
+            "containerCreateCommand":["podman","--remote","run","busybox","true"],
+            "ipcns":{"nsmode":"private"},"userns":{"nsmode":"host"},"oci_runtime":""}"#;
+        let s: SpecGenerator = serde_json::from_str(body).unwrap();
+        assert!(s.unapplied().is_empty(), "{:?}", s.unapplied());
+        let o = s.into_options().unwrap();
+        assert_eq!(o.create_command.unwrap().image_index, 3);
+        assert!(o.passwd);
+        // A field with a value rpod would drop is named.
+        let body =
+            r#"{"image":"busybox","hostusers":["u"],"cgroups_mode":"split","unknown_zero":0}"#;
+        let s: SpecGenerator = serde_json::from_str(body).unwrap();
+        assert_eq!(s.unapplied(), vec!["cgroups_mode", "hostusers"]);
+        let e = s.into_options().unwrap_err().to_string();
+        assert!(e.contains("cgroups_mode, hostusers"), "{e}");
     }
 }
