@@ -158,6 +158,8 @@ pub struct Healthcheck {
 #[serde(rename_all = "PascalCase", default)]
 pub struct HostConfig {
     pub binds: Option<Vec<String>>,
+    /// Containers whose volumes this one mounts too (`NAME[:ro|rw]`).
+    pub volumes_from: Option<Vec<String>>,
     pub mounts: Option<Vec<DockerMount>>,
     pub auto_remove: bool,
     pub privileged: bool,
@@ -629,6 +631,7 @@ impl CreateRequest {
             log_driver,
             log_max_size,
             auto_remove: hc.auto_remove,
+            volumes_from: hc.volumes_from.clone().unwrap_or_default(),
             restart_policy,
             health,
             userns,

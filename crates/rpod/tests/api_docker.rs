@@ -10,19 +10,17 @@ use std::process::Command;
 use api_support::*;
 use common::*;
 
-fn skip_without_docker() -> bool {
-    if !have("docker") {
-        eprintln!("skipping: no docker CLI");
-        return true;
-    }
-    false
+/// The docker CLI is a client the suite needs (`.ci/run` installs it).
+fn require_docker() {
+    assert!(
+        have("docker"),
+        "a test client is missing (no docker CLI): .ci/run installs it"
+    );
 }
 
 #[test]
 fn networks_volumes_ports_cp_stats() {
-    if skip_without_docker() {
-        return;
-    }
+    require_docker();
     let e = Engine::with_image();
     let svc = Service::start(&e);
     let net = unique("apinet");
@@ -146,10 +144,11 @@ fn networks_volumes_ports_cp_stats() {
 
 #[test]
 fn registry_push_pull_save_load() {
-    if skip_without_docker() || !have("docker-registry") {
-        eprintln!("skipping: no docker CLI or docker-registry");
-        return;
-    }
+    require_docker();
+    assert!(
+        have("docker-registry"),
+        "a test client is missing (no docker-registry): .ci/run installs it"
+    );
     let reg = Registry::start(None);
     let e = Engine::with_image();
     let svc = Service::start(&e);
@@ -193,9 +192,7 @@ fn registry_push_pull_save_load() {
 
 #[test]
 fn run_it_exec_it_and_events() {
-    if skip_without_docker() {
-        return;
-    }
+    require_docker();
     let e = Engine::with_image();
     let svc = Service::start(&e);
 
@@ -292,8 +289,7 @@ fn run_it_exec_it_and_events() {
 #[test]
 fn docker_py_networks_volumes_archives() {
     if !have_python_module("docker") {
-        eprintln!("skipping: no docker-py");
-        return;
+        panic!("a test client is missing (no docker-py): .ci/run installs it");
     }
     let e = Engine::with_image();
     let svc = Service::start(&e);
@@ -558,4 +554,43 @@ fn import_of_a_url_through_the_cli_and_the_api() {
         layers("fromurl"),
         "the same tarball gives the same layer"
     );
+}
+
+#[test]
+fn volumes_from_is_applied() {
+    require_docker();
+    let e = Engine::with_image();
+    let svc = Service::start(&e);
+    let vol = unique("vfvol");
+    let mount = format!("{vol}:/shared");
+    svc.docker_ok(
+        &e,
+        &[
+            "run",
+            "--name",
+            "vsrc",
+            "-v",
+            &mount,
+            "busybox",
+            "sh",
+            "-c",
+            "echo kept > /shared/f",
+        ],
+    );
+    let out = svc.docker_ok(
+        &e,
+        &[
+            "run",
+            "--rm",
+            "--volumes-from",
+            "vsrc:ro",
+            "busybox",
+            "sh",
+            "-c",
+            "cat /shared/f; touch /shared/g 2>/dev/null || echo ro",
+        ],
+    );
+    assert_eq!(out, "kept\nro");
+    svc.docker_ok(&e, &["rm", "vsrc"]);
+    svc.docker_ok(&e, &["volume", "rm", &vol]);
 }

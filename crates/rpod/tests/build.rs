@@ -694,8 +694,7 @@ fn parity_workdir_is_created_by_the_next_step_as_the_user() {
 #[test]
 fn docker_cli_and_docker_py_build_through_the_api() {
     if !api_support::have("docker") {
-        eprintln!("skipping: no docker CLI");
-        return;
+        panic!("a test client is missing (no docker CLI): .ci/run installs it");
     }
     let e = engine();
     let svc = api_support::Service::start(&e);
