@@ -45,10 +45,11 @@ pub struct HistoryEntry {
 pub struct TreeLayer {
     /// Chain ID of the layer (its storage ID).
     pub id: String,
-    pub diff_id: String,
     pub size: u64,
-    /// Other images (names or short IDs) sharing this layer.
-    pub shared_with: Vec<String>,
+    /// The names of the images whose top layer this is (Podman's "Top Layer of").
+    pub top_of: Vec<String>,
+    /// The layers built directly on this one (`--whatrequires` only).
+    pub children: Vec<TreeLayer>,
 }
 
 /// A row of `images`.
@@ -594,35 +595,75 @@ impl Runtime {
         Ok(entries)
     }
 
-    /// `image tree`: the image's layers, bottom first, with the other images sharing each.
-    pub fn image_tree(&self, reference: &str) -> Result<(storage::Image, Vec<TreeLayer>)> {
+    /// `image tree`: the image and its layers, bottom first, as Podman lists them; with
+    /// `what_requires` instead the image's top layer with every layer built on it
+    /// (the layers of the images that need this one), as a tree.
+    pub fn image_tree(
+        &self,
+        reference: &str,
+        what_requires: bool,
+    ) -> Result<(storage::Image, Vec<TreeLayer>)> {
         let image = self.image(reference)?;
         let store = self.store()?;
-        let others: Vec<storage::Image> = store
-            .images()?
-            .into_iter()
-            .filter(|i| i.id != image.id)
-            .collect();
-        let mut layers = Vec::new();
-        for chain in &image.layers {
-            let layer = store.layer(chain)?;
-            let shared_with = others
-                .iter()
-                .filter(|o| o.layers.contains(chain))
-                .map(|o| {
-                    o.names
-                        .first()
-                        .cloned()
-                        .unwrap_or_else(|| o.id[..12].to_string())
-                })
-                .collect();
-            layers.push(TreeLayer {
-                id: layer.chain_id,
-                diff_id: layer.diff_id,
-                size: layer.size,
-                shared_with,
-            });
+        let images = store.images()?;
+        // The layer graph of every image: parent of each chain ID, its children, and the
+        // names of the images it is the top of.
+        let mut parent: BTreeMap<String, Option<String>> = BTreeMap::new();
+        let mut children: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let mut top_of: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for i in &images {
+            let mut below: Option<&String> = None;
+            for chain in &i.layers {
+                if !parent.contains_key(chain) {
+                    parent.insert(chain.clone(), below.cloned());
+                    if let Some(b) = below {
+                        children.entry(b.clone()).or_default().push(chain.clone());
+                    }
+                }
+                below = Some(chain);
+            }
+            if let Some(top) = i.layers.last() {
+                top_of
+                    .entry(top.clone())
+                    .or_default()
+                    .extend(i.names.iter().cloned());
+            }
         }
+        let node = |chain: &str| -> Result<TreeLayer> {
+            let layer = store.layer(chain)?;
+            Ok(TreeLayer {
+                id: layer.chain_id,
+                size: layer.size,
+                top_of: top_of.get(chain).cloned().unwrap_or_default(),
+                children: Vec::new(),
+            })
+        };
+        fn subtree(
+            chain: &str,
+            children: &BTreeMap<String, Vec<String>>,
+            node: &dyn Fn(&str) -> Result<TreeLayer>,
+        ) -> Result<TreeLayer> {
+            let mut n = node(chain)?;
+            for c in children.get(chain).into_iter().flatten() {
+                n.children.push(subtree(c, children, node)?);
+            }
+            Ok(n)
+        }
+        let Some(top) = image.layers.last().cloned() else {
+            return Ok((image, Vec::new()));
+        };
+        let layers = if what_requires {
+            vec![subtree(&top, &children, &node)?]
+        } else {
+            let mut out = Vec::new();
+            let mut at = Some(top);
+            while let Some(chain) = at {
+                out.push(node(&chain)?);
+                at = parent.get(&chain).cloned().flatten();
+            }
+            out.reverse();
+            out
+        };
         Ok((image, layers))
     }
 

@@ -308,10 +308,36 @@ impl Runtime {
         self.mark_copied_up(&volume)
     }
 
+    /// `volume mount`: mounts the volume's own file system when it has one (as a
+    /// container's start does) and returns where its data is.
+    pub fn volume_mount(&self, name: &str) -> Result<PathBuf> {
+        let volume = self.volume(name)?;
+        self.mount_volume(&volume)?;
+        Ok(volume.mountpoint.clone())
+    }
+
+    /// `volume unmount`: unmounts the volume's own file system, refused while a running
+    /// container uses it; returns the volume's name.
+    pub fn volume_unmount(&self, name: &str) -> Result<String> {
+        let volume = self.volume(name)?;
+        for (id, ctr) in self.volume_users(volume.name())? {
+            if self.container(&id).is_ok_and(|c| c.status().is_active()) {
+                return Err(Error::InvalidArgument(format!(
+                    "volume {} is being used by the running container {ctr}",
+                    volume.name()
+                )));
+            }
+        }
+        if volume.has_mount() {
+            unmount_if_mounted(&volume.mountpoint)?;
+        }
+        Ok(volume.name().to_string())
+    }
+
     /// Mounts the volume's own file system (`--opt type=…`) if it has one and
     /// it is not mounted yet.
     pub(crate) fn mount_volume(&self, volume: &Volume) -> Result<()> {
-        if !volume.has_mount() || is_mountpoint(&volume.mountpoint) {
+        if !volume.has_mount() || crate::fsutil::is_mount_point(&volume.mountpoint) {
             return Ok(());
         }
         let opts = &volume.config.options;
@@ -376,20 +402,8 @@ impl Runtime {
     }
 }
 
-/// True when `path` is the root of a mount (its device differs from its parent's).
-fn is_mountpoint(path: &Path) -> bool {
-    use std::os::unix::fs::MetadataExt;
-    match (
-        std::fs::metadata(path),
-        path.parent().map(std::fs::metadata),
-    ) {
-        (Ok(a), Some(Ok(b))) => a.dev() != b.dev(),
-        _ => false,
-    }
-}
-
 fn unmount_if_mounted(path: &Path) -> Result<()> {
-    if is_mountpoint(path) {
+    if crate::fsutil::is_mount_point(path) {
         nix::mount::umount2(path, nix::mount::MntFlags::MNT_DETACH).map_err(|e| Error::Io {
             context: format!("unmounting {}", path.display()),
             source: e.into(),

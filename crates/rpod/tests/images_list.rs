@@ -486,3 +486,36 @@ fn history_human_false_prints_rfc3339_times_as_podman() {
         assert!(out.contains(" ago"), "ours={ours}: {out}");
     }
 }
+
+#[test]
+fn image_tree_and_whatrequires_have_podmans_shape() {
+    let b = Both::new();
+    let ctx = b.e.file("ctx");
+    std::fs::create_dir_all(&ctx).unwrap();
+    std::fs::write(ctx.join("Containerfile"), "FROM probe\nRUN echo x > /x\n").unwrap();
+    let c = ctx.to_str().unwrap();
+    b.e.ok(&["build", "-q", "-t", "localhost/child", c]);
+    b.p.ok(&["build", "-q", "-t", "localhost/child", c]);
+    // IDs and sizes are each engine's own (layer IDs, how a size is counted).
+    let mask = |t: String| {
+        let ids = regex::Regex::new("[0-9a-f]{12}").unwrap();
+        let sizes = regex::Regex::new(r"Size: +[0-9.]+[kMG]?B").unwrap();
+        sizes
+            .replace_all(&ids.replace_all(&t, "ID"), "Size: N")
+            .to_string()
+    };
+    for args in [
+        vec!["image", "tree", "probe"],
+        vec!["image", "tree", "--whatrequires", "probe"],
+        vec!["image", "tree", "localhost/child"],
+    ] {
+        let ours = b.e.rpod(&args);
+        let theirs = b.p.run(&args);
+        assert!(ours.status.success(), "{}", describe(&ours));
+        assert_eq!(
+            mask(String::from_utf8_lossy(&ours.stdout).to_string()),
+            mask(String::from_utf8_lossy(&theirs.stdout).to_string()),
+            "{args:?}: rpod (left) vs podman (right)"
+        );
+    }
+}

@@ -587,3 +587,68 @@ fn commit_squash_makes_one_layer_as_podman() {
         b.e.leftover_mounts()
     );
 }
+
+#[test]
+fn cp_overwrite_and_between_containers_as_podman() {
+    let b = Both::new();
+    let d = b.e.file("ow");
+    std::fs::create_dir_all(&d).unwrap();
+    std::fs::write(d.join("x"), "file\n").unwrap();
+    let contents = format!("{}/.", d.display());
+    let names = |o: &std::process::Output| -> String {
+        let mut t = std::process::Command::new("tar")
+            .arg("-t")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        t.stdin.take().unwrap().write_all(&o.stdout).unwrap();
+        String::from_utf8_lossy(&t.wait_with_output().unwrap().stdout)
+            .trim()
+            .to_string()
+    };
+    let steps = |run: &dyn Fn(&[&str]) -> std::process::Output| -> Vec<String> {
+        let mut seen = Vec::new();
+        let mut step = |args: &[&str], tar: bool| {
+            let out = run(args);
+            let listed = if tar && out.status.success() {
+                names(&out)
+            } else {
+                String::new()
+            };
+            seen.push(format!("{args:?} -> {:?} {listed}", out.status.code()));
+        };
+        step(
+            &[
+                "run",
+                "--name",
+                "ow1",
+                "probe",
+                "mkdir",
+                "-p",
+                "/target/x/inner",
+            ],
+            false,
+        );
+        // A file where a directory is: refused, replaced with --overwrite.
+        step(&["cp", &contents, "ow1:/target"], false);
+        step(&["cp", "--overwrite", &contents, "ow1:/target"], false);
+        step(&["cp", "ow1:/target/x", "-"], true);
+        // Between two containers, into a directory and to a new name.
+        step(&["create", "--name", "c2", "probe", "true"], false);
+        step(&["cp", "ow1:/etc/passwd", "c2:/tmp/"], false);
+        step(&["cp", "c2:/tmp/passwd", "-"], true);
+        step(&["cp", "ow1:/target", "c2:/copied"], false);
+        step(&["cp", "c2:/copied/x", "-"], true);
+        step(&["rm", "ow1", "c2"], false);
+        seen
+    };
+    let mine = steps(&|a| b.e.rpod(a));
+    let theirs = steps(&|a| b.p.run(a));
+    assert_eq!(mine, theirs, "rpod (left) vs podman (right)");
+    assert!(
+        mine[1].contains("Some(125)") && mine[2].contains("Some(0)"),
+        "{mine:?}"
+    );
+}

@@ -49,8 +49,7 @@ fn not_found_path(e: libpod::Error) -> Error {
     }
 }
 
-fn path_param(q: RawQuery) -> Result<String> {
-    let p = Params::from_raw(q)?;
+fn path_param(p: &Params) -> Result<String> {
     p.get("path")
         .filter(|p| !p.is_empty())
         .map(str::to_string)
@@ -122,7 +121,7 @@ pub async fn head(
     Path(id): Path<String>,
     q: RawQuery,
 ) -> Result<Response> {
-    let path = path_param(q)?;
+    let path = path_param(&Params::from_raw(q)?)?;
     let (_, stat) = st.engine(move |rt| spool_out(rt, &id, &path)).await?;
     Ok(with_stat(StatusCode::OK.into_response(), &stat))
 }
@@ -133,7 +132,7 @@ pub async fn get(
     Path(id): Path<String>,
     q: RawQuery,
 ) -> Result<Response> {
-    let path = path_param(q)?;
+    let path = path_param(&Params::from_raw(q)?)?;
     let (mut file, stat) = st.engine(move |rt| spool_out(rt, &id, &path)).await?;
     let (tx, body) = ChannelBody::channel(8);
     tokio::task::spawn_blocking(move || {
@@ -212,13 +211,17 @@ pub async fn put(
     q: RawQuery,
     body: Body,
 ) -> Result<Response> {
-    let path = path_param(q)?;
+    // Docker's `noOverwriteDirNonDir`: a directory and a non-directory may replace each
+    // other unless it is set.
+    let p = Params::from_raw(q)?;
+    let overwrite = !p.bool("noOverwriteDirNonDir", false)?;
+    let path = path_param(&p)?;
     let reader = BodyReader::spawn(body);
     st.engine(move |rt| {
         let mut c = rt.container(&id)?;
         let mut file = spool_in(reader)?;
         check_archive(&mut file)?;
-        c.copy_in(CopySource::Tar(&mut file), &path, true)
+        c.copy_in(CopySource::Tar(&mut file), &path, true, overwrite)
             .map_err(not_found_path)
     })
     .await?;

@@ -103,7 +103,14 @@ pub(crate) fn copy_items(
             let mut f = std::fs::File::open(path).ctx(|| format!("opening {}", path.display()))?;
             let mut plain =
                 storage::decompress(&mut f).ctx(|| format!("reading {}", path.display()))?;
-            unpack(&mut plain, dir, UnpackOptions { owner: attrs.owner })?;
+            unpack(
+                &mut plain,
+                dir,
+                UnpackOptions {
+                    owner: attrs.owner,
+                    ..Default::default()
+                },
+            )?;
         }
     }
     for item in items {
@@ -159,7 +166,14 @@ pub(crate) fn copy_items(
                 .and_then(|mut w| w.flush())
                 .ctx(|| "packing the COPY sources".into())
         });
-        let unpacked = unpack(&mut reader, dir, UnpackOptions { owner: attrs.owner });
+        let unpacked = unpack(
+            &mut reader,
+            dir,
+            UnpackOptions {
+                owner: attrs.owner,
+                ..Default::default()
+            },
+        );
         drop(reader);
         let packed = packer.join().unwrap_or_else(|_| {
             Err(Error::Io {
@@ -190,7 +204,14 @@ fn transfer(
             drop(writer);
             r
         });
-        let unpacked = unpack(&mut reader, dir, UnpackOptions { owner });
+        let unpacked = unpack(
+            &mut reader,
+            dir,
+            UnpackOptions {
+                owner,
+                ..Default::default()
+            },
+        );
         drop(reader);
         let packed = packer.join().unwrap_or_else(|_| {
             Err(Error::Io {

@@ -68,7 +68,7 @@ impl Container<'_> {
                         nix::unistd::geteuid().as_raw(),
                         nix::unistd::getegid().as_raw(),
                     );
-                    transfer(&from, src, &to, &dest.to_string_lossy(), Some(owner))
+                    transfer(&from, src, &to, &dest.to_string_lossy(), Some(owner), false)
                 }
             }
         })
@@ -76,14 +76,27 @@ impl Container<'_> {
 
     /// Copies a host path or a tar stream to `dest` (a path in the container). With
     /// `chown` (`cp --archive`, the default) the files are owned by the container's
-    /// user, else they keep the owners they have.
-    pub fn copy_in(&mut self, source: CopySource<'_>, dest: &str, chown: bool) -> Result<()> {
+    /// user, else they keep the owners they have. With `overwrite` (`cp --overwrite`) a
+    /// directory in the way of a file is replaced instead of being an error.
+    pub fn copy_in(
+        &mut self,
+        source: CopySource<'_>,
+        dest: &str,
+        chown: bool,
+        overwrite: bool,
+    ) -> Result<()> {
         let name = self.name().to_string();
-        self.copy_in_inner(source, dest, chown)
+        self.copy_in_inner(source, dest, chown, overwrite)
             .map_err(|e| e.naming_no_space(&format!("copy into container {name}")))
     }
 
-    fn copy_in_inner(&mut self, source: CopySource<'_>, dest: &str, chown: bool) -> Result<()> {
+    fn copy_in_inner(
+        &mut self,
+        source: CopySource<'_>,
+        dest: &str,
+        chown: bool,
+        overwrite: bool,
+    ) -> Result<()> {
         let name = self.name().to_string();
         let user = self.config.user.clone();
         let mapped = self.mount_for(dest)?;
@@ -103,7 +116,7 @@ impl Container<'_> {
                             "destination {dest:?} must be a directory when copying from stdin"
                         ))
                     })?;
-                    unpack(input, &dir, UnpackOptions { owner }).map_err(Error::from)
+                    unpack(input, &dir, UnpackOptions { owner, overwrite }).map_err(Error::from)
                 }
                 CopySource::Path(src) => {
                     let text = src.to_string_lossy().into_owned();
@@ -115,7 +128,7 @@ impl Container<'_> {
                             "{text:?} could not be found on the host: no such file or directory"
                         )));
                     }
-                    transfer(&from, &text, &to, dest, owner)
+                    transfer(&from, &text, &to, dest, owner, overwrite)
                 }
             }
         })
@@ -186,6 +199,36 @@ fn locate(
 }
 
 /// The name a copied object gets: the last component of its path (`default` for `/`).
+impl crate::Runtime {
+    /// `cp FROM:SRC TO:DEST`: the copy out of one container lands in a private host
+    /// directory and is copied into the other from there, so the naming rules of both
+    /// copies hold (a missing DEST is the new name; `SRC/.` copies the contents). The
+    /// files get TO's user as owner with `chown`, else the owner rpod runs as.
+    pub fn copy_between(
+        &self,
+        (from, src): (&str, &str),
+        (to, dest): (&str, &str),
+        chown: bool,
+        overwrite: bool,
+    ) -> Result<()> {
+        let stage = tempfile::Builder::new()
+            .prefix("rpod-cp-")
+            .tempdir()
+            .ctx(|| "creating a directory for the copy".to_string())?;
+        let staged = stage.path().join(base_name(src, "rootfs"));
+        self.container(from)?
+            .copy_out(src, CopyTarget::Path(&staged))?;
+        let contents_only = src.ends_with("/.") || src == ".";
+        let source = if contents_only {
+            staged.join(".")
+        } else {
+            staged
+        };
+        self.container(to)?
+            .copy_in(CopySource::Path(&source), dest, chown, overwrite)
+    }
+}
+
 fn base_name(path: &str, default: &str) -> String {
     let trimmed = path.trim_end_matches("/.").trim_end_matches('/');
     match trimmed.rsplit('/').next() {
@@ -240,6 +283,7 @@ fn transfer(
     to: &Located,
     dest: &str,
     owner: Option<(u32, u32)>,
+    overwrite: bool,
 ) -> Result<()> {
     let (dir, top) = plan(from, src, to, dest)?;
     let (reader, writer) = nix::unistd::pipe()
@@ -249,7 +293,7 @@ fn transfer(
     let mut writer = std::fs::File::from(writer);
     std::thread::scope(|scope| {
         let packer = scope.spawn(move || pack(from, top.as_deref(), &mut writer));
-        let unpacked = unpack(&mut reader, &dir, UnpackOptions { owner });
+        let unpacked = unpack(&mut reader, &dir, UnpackOptions { owner, overwrite });
         drop(reader);
         let packed = packer.join().unwrap_or_else(|_| {
             Err(storage::Error::Archive(std::io::Error::other(

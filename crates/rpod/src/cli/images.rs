@@ -246,6 +246,9 @@ pub struct HistoryArgs {
 
 #[derive(Debug, Args)]
 pub struct TreeArgs {
+    /// Show the layers of the images that are built on this one, as a tree
+    #[arg(long = "whatrequires")]
+    pub what_requires: bool,
     /// Image
     pub image: String,
 }

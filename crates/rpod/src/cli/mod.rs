@@ -269,6 +269,8 @@ pub enum SystemGroup {
     Service(ServiceArgs),
     /// Stop every running container and, rootless, end the pause process so the next command builds the user namespace anew
     Migrate(MigrateArgs),
+    /// Renumber the locks of containers and pods (rpod's locks are files named after each object, so there are no numbers to hand out again: nothing changes)
+    Renumber,
 }
 
 #[derive(Debug, Args)]

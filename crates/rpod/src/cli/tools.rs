@@ -25,6 +25,9 @@ pub struct CpArgs {
     #[arg(short = 'a', long, default_value_t = true, action = clap::ArgAction::Set,
           value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
     pub archive: bool,
+    /// Replace a directory in the way of a copied file (and a file in the way of a directory)
+    #[arg(long)]
+    pub overwrite: bool,
     /// Source: CONTAINER:PATH or a host path (- for a tar stream on stdin)
     pub source: String,
     /// Destination: CONTAINER:PATH or a host path (- for a tar stream on stdout)

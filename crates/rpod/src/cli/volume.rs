@@ -24,6 +24,13 @@ pub enum VolumeGroup {
     Export(VolumeExportArgs),
     /// Unpack a tar archive into a volume
     Import(VolumeImportArgs),
+    /// Mount a volume (its own file system, when it has one) and print its mount point
+    Mount(VolumeNameArg),
+    /// Unmount a volume's own file system (when no running container uses it)
+    #[command(visible_alias = "umount")]
+    Unmount(VolumeNameArg),
+    /// Reload the volumes of volume plugins (rpod has no volume plugins: nothing changes)
+    Reload,
 }
 
 #[derive(Debug, Args)]

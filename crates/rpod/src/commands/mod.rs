@@ -103,6 +103,8 @@ pub fn dispatch(cli: Cli) -> Result<u8> {
             SystemGroup::Boot => system::boot(&rt),
             SystemGroup::Service(a) => service::run(&cli.global, &rt, a),
             SystemGroup::Migrate(a) => system::migrate(&rt, a),
+            // Locks are files named after each container and pod: nothing is numbered.
+            SystemGroup::Renumber => Ok(0),
         },
         Command::Events(a) => system::events(&rt, a),
         Command::Volume(g) => volume::run(&rt, g),

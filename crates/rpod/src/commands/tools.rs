@@ -43,7 +43,9 @@ fn cp(rt: &Runtime, a: CpArgs) -> Result<u8> {
         split_container_path(&a.source),
         split_container_path(&a.destination),
     ) {
-        (Some(_), Some(_)) => bail!("copying between containers is not supported"),
+        (Some(from), Some(to)) => {
+            rt.copy_between(from, to, a.archive, a.overwrite)?;
+        }
         (None, None) => {
             bail!("one of the source or the destination must be a container (CONTAINER:PATH)")
         }
@@ -66,9 +68,14 @@ fn cp(rt: &Runtime, a: CpArgs) -> Result<u8> {
             if a.source == "-" {
                 let stdin = std::io::stdin();
                 let mut lock = stdin.lock();
-                c.copy_in(CopySource::Tar(&mut lock), path, a.archive)?;
+                c.copy_in(CopySource::Tar(&mut lock), path, a.archive, a.overwrite)?;
             } else {
-                c.copy_in(CopySource::Path(Path::new(&a.source)), path, a.archive)?;
+                c.copy_in(
+                    CopySource::Path(Path::new(&a.source)),
+                    path,
+                    a.archive,
+                    a.overwrite,
+                )?;
             }
         }
     }

@@ -100,6 +100,16 @@ pub fn run(rt: &Runtime, cmd: VolumeGroup) -> Result<u8> {
             Ok(0)
         }
         VolumeGroup::Exists(a) => Ok(if rt.volume_exists(&a.name)? { 0 } else { 1 }),
+        VolumeGroup::Mount(a) => {
+            println!("{}", rt.volume_mount(&a.name)?.display());
+            Ok(0)
+        }
+        VolumeGroup::Unmount(a) => {
+            println!("{}", rt.volume_unmount(&a.name)?);
+            Ok(0)
+        }
+        // Only plugin volumes are reloaded, and rpod has no volume plugins.
+        VolumeGroup::Reload => Ok(0),
         VolumeGroup::Export(a) => {
             match &a.output {
                 Some(path) => {

@@ -21,6 +21,9 @@ use crate::extract::sanitize_path;
 pub struct UnpackOptions {
     /// Give every entry this owner (uid, gid) instead of the archive's.
     pub owner: Option<(u32, u32)>,
+    /// Replace an existing directory by a non-directory entry of the same path (its tree
+    /// is removed) instead of refusing the entry (`cp --overwrite`).
+    pub overwrite: bool,
 }
 
 /// Unpacks a (plain) tar stream into `dest`. Entries are created in their parent directory
@@ -64,7 +67,7 @@ pub fn unpack(input: &mut dyn Read, dest: &DirHandle, opts: UnpackOptions) -> Re
         match kind {
             EntryType::Directory => directory(&parent, &name, &meta)?,
             EntryType::Regular | EntryType::Continuous | EntryType::GNUSparse => {
-                make_room(&parent, &name)?;
+                make_room(&parent, &name, opts.overwrite)?;
                 regular(&parent, &name, &mut entry, &meta)?;
             }
             EntryType::Symlink => {
@@ -72,7 +75,7 @@ pub fn unpack(input: &mut dyn Read, dest: &DirHandle, opts: UnpackOptions) -> Re
                     .link_name_bytes()
                     .map(|t| OsString::from(OsStr::from_bytes(&t)))
                     .ok_or_else(|| invalid(&display, "symlink without a target"))?;
-                make_room(&parent, &name)?;
+                make_room(&parent, &name, opts.overwrite)?;
                 let path = parent.child(&name);
                 symlink(&target, &path).at("create symlink", &parent.display_child(&name))?;
                 lchown(&path, Some(uid), Some(gid)).at("chown", &parent.display_child(&name))?;
@@ -100,7 +103,7 @@ pub fn unpack(input: &mut dyn Read, dest: &DirHandle, opts: UnpackOptions) -> Re
                         ))
                     }
                 }
-                make_room(&parent, &name)?;
+                make_room(&parent, &name, opts.overwrite)?;
                 fs::hard_link(target_dir.child(target_name), parent.child(&name))
                     .at("create hardlink", &parent.display_child(&name))?;
             }
@@ -112,7 +115,7 @@ pub fn unpack(input: &mut dyn Read, dest: &DirHandle, opts: UnpackOptions) -> Re
                 };
                 let major = header.device_major().ok().flatten().unwrap_or(0);
                 let minor = header.device_minor().ok().flatten().unwrap_or(0);
-                make_room(&parent, &name)?;
+                make_room(&parent, &name, opts.overwrite)?;
                 let path = parent.child(&name);
                 mknod(
                     &path,
@@ -176,10 +179,14 @@ fn open_parents(dest: &DirHandle, rel: &Path, display: &str) -> Result<DirHandle
     Ok(dir)
 }
 
-/// Removes a non-directory at `name`; an existing directory is an error.
-fn make_room(parent: &DirHandle, name: &OsStr) -> Result<()> {
+/// Removes a non-directory at `name`; an existing directory is an error unless
+/// `overwrite`, which removes it with everything below it.
+fn make_room(parent: &DirHandle, name: &OsStr, overwrite: bool) -> Result<()> {
     match parent.lstat(name)? {
         None => Ok(()),
+        Some(m) if m.is_dir() && overwrite => {
+            fs::remove_dir_all(parent.child(name)).at("remove", &parent.display_child(name))
+        }
         Some(m) if m.is_dir() => Err(Error::Io {
             op: "cannot overwrite directory with non-directory",
             path: parent.display_child(name),

@@ -244,29 +244,78 @@ pub fn history(rt: &Runtime, a: HistoryArgs) -> Result<u8> {
 }
 
 pub fn tree(rt: &Runtime, a: TreeArgs) -> Result<u8> {
-    let (image, layers) = rt.image_tree(&a.image)?;
-    println!("Image ID: {}", &image.id[..12]);
-    println!("Tags:     [{}]", image.names.join(" "));
-    println!("Size:     {}", human_size(image.size));
-    println!("Image Layers");
-    let count = layers.len();
-    for (i, layer) in layers.iter().enumerate() {
-        let branch = if i + 1 == count {
-            "└──"
+    let (image, layers) = rt.image_tree(&a.image, a.what_requires)?;
+    let mut out = format!(
+        "Image ID: {}\nTags:     [{}]\nSize:     {}\n{}",
+        &image.id[..12],
+        image.names.join(" "),
+        libpod::humanize::human_size_compact(image.size),
+        if image.layers.is_empty() {
+            "No Image Layers"
         } else {
-            "├──"
-        };
-        let shared = if layer.shared_with.is_empty() {
+            "Image Layers"
+        }
+    );
+    // Podman's tree: one item per layer; with --whatrequires a layer with more than one
+    // child nests them, a single child stays at its parent's level.
+    fn item(l: &libpod::images::TreeLayer) -> String {
+        let tags = if l.top_of.is_empty() {
             String::new()
         } else {
-            format!(" shared with: [{}]", layer.shared_with.join(" "))
+            format!(" Top Layer of: [{}]", l.top_of.join(" "))
         };
-        println!(
-            "{branch} ID: {} Size: {}{shared}",
-            &layer.id[..12.min(layer.id.len())],
-            human_size(layer.size)
-        );
+        format!(
+            "ID: {} Size: {:>7}{tags}",
+            &l.id[..12.min(l.id.len())],
+            libpod::humanize::human_size_compact(l.size)
+        )
     }
+    struct Node {
+        text: String,
+        items: Vec<Node>,
+    }
+    fn add_traversed(l: &libpod::images::TreeLayer, parent: &mut Vec<Node>) {
+        parent.push(Node {
+            text: item(l),
+            items: Vec::new(),
+        });
+        let nested = l.children.len() > 1;
+        for c in &l.children {
+            if nested {
+                let last = parent.len() - 1;
+                add_traversed(c, &mut parent[last].items);
+            } else {
+                add_traversed(c, parent);
+            }
+        }
+    }
+    let mut items = Vec::new();
+    if a.what_requires {
+        for l in &layers {
+            add_traversed(l, &mut items);
+        }
+    } else {
+        items = layers
+            .iter()
+            .map(|l| Node {
+                text: item(l),
+                items: Vec::new(),
+            })
+            .collect();
+    }
+    fn print(items: &[Node], prefix: &str, out: &mut String) {
+        for (i, n) in items.iter().enumerate() {
+            let last = i + 1 == items.len();
+            out.push('\n');
+            out.push_str(prefix);
+            out.push_str(if last { "└── " } else { "├── " });
+            out.push_str(&n.text);
+            let deeper = format!("{prefix}{}", if last { "    " } else { "│   " });
+            print(&n.items, &deeper, out);
+        }
+    }
+    print(&items, "", &mut out);
+    println!("{out}\n");
     Ok(0)
 }
 
