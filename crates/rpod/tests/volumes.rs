@@ -514,3 +514,33 @@ fn image_volume_modes_and_volumes_from_as_podman_does() {
     assert_eq!(code, 125);
     assert!(err.contains("nothere"), "{err}");
 }
+
+#[test]
+fn volume_mount_unmount_reload_and_system_renumber_as_podman() {
+    let b = Both::new();
+    let steps = |run: &dyn Fn(&[&str]) -> std::process::Output, root: &str| -> Vec<String> {
+        let mut seen = Vec::new();
+        for args in [
+            vec!["volume", "create", "vm"],
+            vec!["volume", "mount", "vm"],
+            vec!["volume", "unmount", "vm"],
+            vec!["volume", "reload"],
+            vec!["system", "renumber"],
+            vec!["volume", "mount", "nope"],
+            vec!["volume", "rm", "vm"],
+        ] {
+            let out = run(&args);
+            let text = String::from_utf8_lossy(&out.stdout)
+                .trim()
+                .replace(root, "ROOT");
+            seen.push(format!("{args:?} -> {:?} {text}", out.status.code()));
+        }
+        seen
+    };
+    let rroot = b.e.ok(&["info", "--format", "{{.Store.GraphRoot}}"]);
+    let proot = b.p.ok(&["info", "--format", "{{.Store.GraphRoot}}"]);
+    let mine = steps(&|a| b.e.rpod(a), &rroot);
+    let theirs = steps(&|a| b.p.run(a), &proot);
+    assert_eq!(mine, theirs, "rpod (left) vs podman (right)");
+    assert!(mine[1].ends_with("ROOT/volumes/vm/_data"), "{mine:?}");
+}
