@@ -16,12 +16,14 @@ pub mod auth;
 pub mod progress;
 pub mod registries;
 mod registry;
+mod runlabel;
 pub mod search;
 mod transfer;
 
 pub use archive::{ArchiveFormat, SaveTarget};
 pub use progress::{NoProgress, Progress};
 pub use registry::{Platform, RegistryError, RegistryOptions};
+pub use runlabel::RunlabelOptions;
 pub use transfer::PullPolicy;
 
 /// A row of `history`, newest first.

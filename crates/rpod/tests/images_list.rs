@@ -519,3 +519,60 @@ fn image_tree_and_whatrequires_have_podmans_shape() {
         );
     }
 }
+
+#[test]
+fn runlabel_substitutes_and_runs_the_label_as_podman() {
+    let b = Both::new();
+    let ctx = b.e.file("ctx");
+    std::fs::create_dir_all(&ctx).unwrap();
+    std::fs::write(
+        ctx.join("Containerfile"),
+        "FROM probe\nLABEL run=\"podman run --rm --name NAME IMAGE echo hello from IMAGE\" \
+         install=\"echo installing $RPOD_TEST_UNSET IMAGE NAME\"\n",
+    )
+    .unwrap();
+    let c = ctx.to_str().unwrap();
+    b.e.ok(&["build", "-q", "-t", "localhost/lbl", c]);
+    b.p.ok(&["build", "-q", "-t", "localhost/lbl", c]);
+    for args in [
+        vec!["container", "runlabel", "install", "localhost/lbl"],
+        vec![
+            "container",
+            "runlabel",
+            "install",
+            "--name",
+            "foo",
+            "localhost/lbl",
+            "x",
+        ],
+        vec!["container", "runlabel", "nolabel", "localhost/lbl"],
+    ] {
+        let ours = b.e.rpod(&args);
+        let theirs = b.p.run(&args);
+        assert_eq!(ours.status.code(), theirs.status.code(), "{args:?}");
+        assert_eq!(
+            String::from_utf8_lossy(&ours.stdout),
+            String::from_utf8_lossy(&theirs.stdout),
+            "{args:?}"
+        );
+        let err = |o: &std::process::Output| {
+            String::from_utf8_lossy(&o.stderr)
+                .lines()
+                .filter(|l| l.starts_with("Error"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        assert_eq!(err(&ours), err(&theirs), "{args:?}");
+    }
+    // --display names the command (the engine word is each one's own).
+    let shown = |t: String| t.split_once(' ').map(|(_, r)| r.to_string()).unwrap_or(t);
+    let args = ["container", "runlabel", "--display", "run", "localhost/lbl"];
+    let mine = b.e.ok(&args);
+    let theirs = b.p.ok(&args);
+    assert!(mine.starts_with("command: "), "{mine}");
+    let tail = |t: &str| t.split(" run ").nth(1).unwrap_or("").to_string();
+    assert_eq!(tail(&shown(mine.clone())), tail(&shown(theirs)), "{mine}");
+    // rpod runs the label's podman command as itself, on the same storage.
+    let out = b.e.ok(&["container", "runlabel", "run", "localhost/lbl"]);
+    assert_eq!(out, "hello from localhost/lbl:latest");
+}

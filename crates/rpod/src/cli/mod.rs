@@ -243,6 +243,8 @@ pub enum ContainerGroup {
     Inspect(InspectArgs),
     /// Exit 0 if the container exists, 1 if not
     Exists(ExistsArgs),
+    /// Run the command an image's label describes (IMAGE, NAME and PWD substituted)
+    Runlabel(RunlabelArgs),
     /// Remove all stopped containers
     Prune(PruneArgs),
     /// Clean up a container whose process exited (unmount, runtime delete)
@@ -271,6 +273,34 @@ pub enum SystemGroup {
     Migrate(MigrateArgs),
     /// Renumber the locks of containers and pods (rpod's locks are files named after each object, so there are no numbers to hand out again: nothing changes)
     Renumber,
+}
+
+#[derive(Debug, Args)]
+pub struct RunlabelArgs {
+    #[command(flatten)]
+    pub registry: RegistryFlags,
+    /// A directory of TLS certificates for the registry (*.crt CA certificates)
+    #[arg(long = "cert-dir", value_name = "DIR")]
+    pub cert_dir: Option<std::path::PathBuf>,
+    /// Print the command the label would run instead of running it
+    #[arg(long)]
+    pub display: bool,
+    /// The container name (NAME); default the image's name without registry and tag
+    #[arg(short = 'n', long)]
+    pub name: Option<String>,
+    /// Print no pull progress
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// Put --replace into the label's run or create command
+    #[arg(long)]
+    pub replace: bool,
+    /// The label (e.g. run, install)
+    pub label: String,
+    /// The image (pulled when missing)
+    pub image: String,
+    /// More arguments for the command
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub args: Vec<String>,
 }
 
 #[derive(Debug, Args)]

@@ -1036,3 +1036,46 @@ fn update(rt: &Runtime, a: UpdateArgs) -> Result<u8> {
     println!("{}", c.id());
     Ok(0)
 }
+
+/// `container runlabel`: pulls the image when missing, then runs (or with `--display`
+/// prints) the command its label describes; the command's exit code is rpod's.
+pub fn runlabel(rt: &Runtime, a: crate::cli::RunlabelArgs) -> Result<u8> {
+    let mut registry = crate::commands::images::registry_options(&a.registry);
+    registry.cert_dir = a.cert_dir.clone();
+    let progress = crate::commands::images::CliProgress::new(a.quiet);
+    rt.pull_with_policy(
+        &a.image,
+        libpod::images::PullPolicy::Missing,
+        &registry,
+        &progress,
+    )?;
+    let cmd = rt.runlabel_command(
+        &a.image,
+        &a.label,
+        &libpod::images::RunlabelOptions {
+            name: a.name.clone(),
+            replace: a.replace,
+            // This rpod, on the same storage.
+            engine: vec![
+                std::env::args().next().unwrap_or_else(|| "rpod".into()),
+                "--root".into(),
+                rt.paths().root.display().to_string(),
+                "--runroot".into(),
+                rt.paths().run_root.display().to_string(),
+            ],
+            args: a.args.clone(),
+            pwd: std::env::current_dir()
+                .map(|d| d.display().to_string())
+                .unwrap_or_default(),
+        },
+    )?;
+    if a.display {
+        println!("command: {}", cmd.join(" "));
+        return Ok(0);
+    }
+    let status = std::process::Command::new(&cmd[0])
+        .args(&cmd[1..])
+        .status()
+        .with_context(|| format!("running {}", cmd[0]))?;
+    Ok(status.code().map_or(125, |c| c.clamp(0, 255) as u8))
+}

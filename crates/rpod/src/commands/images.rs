@@ -14,6 +14,7 @@ use crate::format::{print_table, OutputFormat};
 mod progress;
 mod transfer;
 
+pub use progress::CliProgress;
 pub use transfer::{platform_of, registry_options};
 
 /// The top-level image commands.

@@ -75,6 +75,7 @@ pub fn dispatch(cli: Cli) -> Result<u8> {
             ContainerGroup::Common(c) => containers::run_common(&rt, *c),
             ContainerGroup::Inspect(a) => system::inspect(&rt, a, Some("container")),
             ContainerGroup::Exists(a) => containers::exists(&rt, &a.name, a.external),
+            ContainerGroup::Runlabel(a) => containers::runlabel(&rt, a),
             ContainerGroup::Prune(a) => containers::prune(&rt, &a),
             ContainerGroup::Cleanup(a) => containers::cleanup(&rt, a),
             ContainerGroup::Checkpoint(a) => tools::checkpoint(&rt, a),
