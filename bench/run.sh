@@ -25,7 +25,10 @@ work=$(mktemp -d /tmp/rpod-bench.XXXXXX)
 cleanup() {
     "$RPOD" --root "$work/r" --runroot "$work/rr" rm -af -t 0 >/dev/null 2>&1 || true
     podman --root "$work/p" --runroot "$work/pr" rm -af -t 0 >/dev/null 2>&1 || true
-    grep -o "$work[^ ]*" /proc/self/mounts | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
+    # Twice: mounts stacked on podman's overlay directory can survive one pass.
+    for _ in 1 2; do
+        grep -o "$work[^ ]*" /proc/self/mounts | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
+    done
     rm -rf "$work"
 }
 trap cleanup EXIT
