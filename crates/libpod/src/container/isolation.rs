@@ -848,11 +848,17 @@ pub(crate) mod spec_parts {
                 NamespaceMode::Host => Some(Some(PathBuf::from("/dev/shm"))),
                 NamespaceMode::Container(id) => {
                     self.joined_pid(id, "ipc")?;
-                    Some(self.rt.container(id)?.host_shm())
+                    let other = self.rt.container(id)?;
+                    match (&other.config.isolation.ipc, other.host_shm()) {
+                        (NamespaceMode::Host, _) => Some(Some(PathBuf::from("/dev/shm"))),
+                        (_, Some(shm)) => Some(Some(shm)),
+                        // One with no shm of its own (`--ipc none`): this one's own tmpfs.
+                        (_, None) => None,
+                    }
                 }
                 NamespaceMode::Path(_) => None,
                 _ => match self.pod_ipc_owner()? {
-                    Some(infra) => Some(infra.host_shm()),
+                    Some(infra) => infra.host_shm().map(Some),
                     None => self.host_shm().map(Some),
                 },
             })
