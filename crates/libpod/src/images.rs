@@ -597,6 +597,13 @@ impl Runtime {
         Ok(entries)
     }
 
+    /// `image diff IMAGE`: what the image's top layer changed relative to its parent (the
+    /// layers below it), as `diff` lists a container's changes.
+    pub fn image_changes(&self, reference: &str) -> Result<Vec<storage::Change>> {
+        let image = self.image(reference)?;
+        Ok(self.store()?.image_changes(&image.id)?)
+    }
+
     /// `image tree`: the image and its layers, bottom first, as Podman lists them; with
     /// `what_requires` instead the image's top layer with every layer built on it
     /// (the layers of the images that need this one), as a tree.

@@ -576,3 +576,56 @@ fn runlabel_substitutes_and_runs_the_label_as_podman() {
     let out = b.e.ok(&["container", "runlabel", "run", "localhost/lbl"]);
     assert_eq!(out, "hello from localhost/lbl:latest");
 }
+
+#[test]
+fn image_diff_lists_the_top_layers_changes_as_podman() {
+    let b = Both::new();
+    let ctx = b.e.file("ctx");
+    std::fs::create_dir_all(&ctx).unwrap();
+    std::fs::write(
+        ctx.join("Containerfile"),
+        "FROM probe\nRUN mkdir -p /new/dir && echo x > /new/dir/f && rm /bin/true && echo y >> /etc/passwd\n",
+    )
+    .unwrap();
+    let c = ctx.to_str().unwrap();
+    b.e.ok(&["build", "-q", "-t", "localhost/changed", c]);
+    b.p.ok(&["build", "-q", "-t", "localhost/changed", c]);
+    // Podman lists in its layer's order, rpod sorted. Known difference: the RUN step's
+    // layer of rpod shows /run changed (the directory its /run/.containerenv mount point
+    // was made and removed in; the file itself no longer ends up in the layer).
+    let lines = |t: String| {
+        let mut v: Vec<String> = t
+            .lines()
+            .filter(|l| *l != "C /run")
+            .map(str::to_string)
+            .collect();
+        v.sort();
+        v
+    };
+    let args = ["image", "diff", "localhost/changed"];
+    let mine = lines(b.e.ok(&args));
+    assert_eq!(mine, lines(b.p.ok(&args)), "rpod (left) vs podman (right)");
+    assert!(!mine.iter().any(|l| l.contains("/etc/hosts")), "{mine:?}");
+    let json = |t: String| -> serde_json::Value { serde_json::from_str(&t).unwrap() };
+    let args = ["image", "diff", "--format", "json", "localhost/changed"];
+    let (m, p) = (json(b.e.ok(&args)), json(b.p.ok(&args)));
+    for key in ["added", "deleted"] {
+        let sorted = |v: &serde_json::Value| {
+            let mut a: Vec<String> = v[key]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect();
+            a.sort();
+            a
+        };
+        assert_eq!(sorted(&m), sorted(&p), "{key}");
+    }
+    // A one-layer image adds everything.
+    let all = b.e.ok(&["image", "diff", "probe"]);
+    assert!(
+        all.lines().count() > 100 && all.lines().all(|l| l.starts_with("A ")),
+        "{all}"
+    );
+}

@@ -1067,9 +1067,27 @@ impl<'a, 'o> Builder<'a, 'o> {
         let user = st.config_str("User");
         let workdir = st.config_str("WorkingDir");
         let mut created_targets: Vec<String> = Vec::new();
+        // The times of the directories those mount points are made in, put back after the
+        // mount points are removed (so the directories are unchanged in the layer).
+        let mut parent_times: Vec<(String, std::time::SystemTime, std::time::SystemTime)> =
+            Vec::new();
+        // The files the engine bind-mounts into every RUN container are mount points too:
+        // the ones the step had to create go as well, so no empty /etc/hosts, /etc/resolv.conf,
+        // /etc/hostname or /run/.containerenv ends up in the layer.
+        let engine_targets = [
+            "/etc/hostname",
+            "/etc/hosts",
+            "/etc/resolv.conf",
+            "/run/.containerenv",
+        ];
         let result = ctr
             .with_rootfs(|root| {
-                for t in &mount_targets {
+                for t in engine_targets
+                    .iter()
+                    .map(|t| t.to_string())
+                    .chain(mount_targets.iter().cloned())
+                {
+                    let t = &t;
                     let abs = if t.starts_with('/') || workdir.is_empty() {
                         t.clone()
                     } else {
@@ -1081,6 +1099,13 @@ impl<'a, 'o> Builder<'a, 'o> {
                         Err(e) => return Err(e.into()),
                     };
                     if !exists {
+                        let parent = abs.rsplit_once('/').map_or("/", |(p, _)| p);
+                        let parent = if parent.is_empty() { "/" } else { parent };
+                        if let Some(m) = host_path(root, parent).and_then(|p| p.metadata().ok()) {
+                            if let (Ok(a), Ok(mt)) = (m.accessed(), m.modified()) {
+                                parent_times.push((parent.to_string(), a, mt));
+                            }
+                        }
                         created_targets.push(abs);
                     }
                 }
@@ -1095,6 +1120,16 @@ impl<'a, 'o> Builder<'a, 'o> {
                     ctr.with_rootfs(|root| {
                         for t in created_targets.iter().rev() {
                             remove_mount_point(root, t)?;
+                        }
+                        for (dir, atime, mtime) in parent_times.iter().rev() {
+                            if let Some(p) = host_path(root, dir) {
+                                let times = std::fs::FileTimes::new()
+                                    .set_accessed(*atime)
+                                    .set_modified(*mtime);
+                                if let Ok(f) = std::fs::File::open(&p) {
+                                    let _ = f.set_times(times);
+                                }
+                            }
                         }
                         Ok(())
                     })?;
@@ -1577,6 +1612,13 @@ fn create_workdir(root: &Path, dir: &str, user: &str) -> Result<bool> {
 
 /// Removes a mount point a RUN step created (an empty directory or an empty file), resolved
 /// inside `root`.
+/// The host path of the existing `path` inside `root` (its symlinks resolved inside the root).
+fn host_path(root: &Path, path: &str) -> Option<PathBuf> {
+    let loc = Located::in_root(root, path).ok()?;
+    loc.metadata()?;
+    Some(root.join(loc.path().to_string_lossy().trim_start_matches('/')))
+}
+
 fn remove_mount_point(root: &Path, path: &str) -> Result<()> {
     let loc = match Located::in_root(root, path) {
         Ok(l) => l,

@@ -67,6 +67,8 @@ pub enum ImageGroup {
     History(HistoryArgs),
     /// Show an image's layers and the images sharing them
     Tree(TreeArgs),
+    /// Show what an image's top layer changed relative to its parent
+    Diff(ImageDiffArgs),
     /// Build an image using instructions from Containerfiles
     Build(Box<super::BuildArgs>),
 }
@@ -242,6 +244,16 @@ pub struct HistoryArgs {
     pub format: Option<String>,
     /// Image
     pub image: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ImageDiffArgs {
+    /// json, or a Go template over Path and Kind
+    #[arg(long)]
+    pub format: Option<String>,
+    /// The image (and, to compare two images, the second one)
+    #[arg(required = true, num_args = 1..=2)]
+    pub images: Vec<String>,
 }
 
 #[derive(Debug, Args)]

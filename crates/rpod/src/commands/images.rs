@@ -53,6 +53,15 @@ pub fn run_group(rt: &Runtime, cmd: ImageGroup) -> Result<u8> {
         ImageGroup::Untag(a) => transfer::untag(rt, a),
         ImageGroup::History(a) => transfer::history(rt, a),
         ImageGroup::Tree(a) => transfer::tree(rt, a),
+        ImageGroup::Diff(a) => {
+            if a.images.len() > 1 {
+                return Err(libpod::Error::Unsupported(
+                    "image diff of two images is not supported yet: give one image (its changes to its parent)".into(),
+                )
+                .into());
+            }
+            super::tools::print_changes(&rt.image_changes(&a.images[0])?, a.format.as_deref())
+        }
         ImageGroup::Build(a) => super::build::run(rt, *a),
     }
 }

@@ -92,10 +92,19 @@ struct ChangeRow {
 fn diff(rt: &Runtime, a: DiffArgs) -> Result<u8> {
     let changes =
         super::containers::named_or_latest(rt, "diff", a.name.as_deref(), a.latest)?.changes()?;
-    let format = OutputFormat::parse(a.format.as_deref())?;
+    print_changes(&changes, a.format.as_deref())
+}
+
+/// `diff`'s and `image diff`'s output: `KIND PATH` lines, `--format json` Podman's groups,
+/// or a template over Path and Kind.
+pub(crate) fn print_changes(
+    changes: &[libpod::container::Change],
+    format: Option<&str>,
+) -> Result<u8> {
+    let format = OutputFormat::parse(format)?;
     if let OutputFormat::Json = format {
         let mut groups: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-        for c in &changes {
+        for c in changes {
             let key = match c.kind {
                 storage_kind::Added => "added",
                 storage_kind::Modified => "changed",
@@ -115,7 +124,7 @@ fn diff(rt: &Runtime, a: DiffArgs) -> Result<u8> {
         .collect();
     if !format.print_items(&rows)? {
         let mut out = std::io::stdout().lock();
-        for c in &changes {
+        for c in changes {
             writeln!(out, "{} {}", c.kind, c.path)?;
         }
     }

@@ -31,6 +31,17 @@ impl Store {
         }
     }
 
+    /// The paths the image's top layer added, changed or deleted relative to the layers
+    /// below it (its parent), sorted; a one-layer image adds everything.
+    pub fn image_changes(&self, image_ref: &str) -> Result<Vec<Change>> {
+        let image = self.images.lookup(image_ref)?;
+        let mut dirs = self.layer_dirs(&image)?;
+        let Some(top) = dirs.pop() else {
+            return Ok(Vec::new());
+        };
+        overlay_changes(&top, &LowerView::new(&dirs)?)
+    }
+
     /// Makes a new image from the container's image plus one layer holding the container's
     /// changes (an OCI layer: whiteouts as `.wh.<name>`, opaque directories marked with
     /// `.wh..wh..opq`), through the one commit path builds use ([`Store::commit_build`]).
