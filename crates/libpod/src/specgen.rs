@@ -281,23 +281,11 @@ impl SpecGenerator {
                 .rposition(|a| *a == self.raw_image_name || *a == self.image)
                 .map(|image_index| crate::systemd::CreateCommand { args, image_index })
         };
-        let mut proxy_env = Vec::new();
-        if self.httpproxy {
-            for k in [
-                "http_proxy",
-                "HTTP_PROXY",
-                "https_proxy",
-                "HTTPS_PROXY",
-                "ftp_proxy",
-                "FTP_PROXY",
-                "no_proxy",
-                "NO_PROXY",
-            ] {
-                if let Ok(v) = std::env::var(k) {
-                    proxy_env.push(format!("{k}={v}"));
-                }
-            }
-        }
+        let proxy_env = if self.httpproxy {
+            crate::container::options::proxy_env()
+        } else {
+            Vec::new()
+        };
         let passwd = self.manage_password.unwrap_or(true);
         let secrets = self.secret_requests();
         let mut net = NetworkRequest::default();

@@ -360,6 +360,24 @@ pub fn parse_swappiness(value: i64) -> Result<Option<u64>> {
     }
 }
 
+/// `--http-proxy` (the default): the proxy variables of this process's environment, which a
+/// new container gets (lower- and upper-case forms, as Podman passes them).
+pub fn proxy_env() -> Vec<String> {
+    [
+        "http_proxy",
+        "HTTP_PROXY",
+        "https_proxy",
+        "HTTPS_PROXY",
+        "ftp_proxy",
+        "FTP_PROXY",
+        "no_proxy",
+        "NO_PROXY",
+    ]
+    .iter()
+    .filter_map(|k| std::env::var(k).ok().map(|v| format!("{k}={v}")))
+    .collect()
+}
+
 /// `--log-opt NAME=VALUE` values: the most bytes of the log file (`max-size`), the one
 /// option rpod's log drivers take; `path=` and others are refused with the reason.
 pub fn parse_log_opts(opts: &[String]) -> Result<Option<u64>> {

@@ -68,27 +68,11 @@ fn refuse_unsupported(f: &CreateFlags) -> Result<()> {
     Ok(())
 }
 
-/// The proxy variables `--http-proxy` passes on, in both cases.
-const PROXY_VARS: &[&str] = &[
-    "http_proxy",
-    "HTTP_PROXY",
-    "https_proxy",
-    "HTTPS_PROXY",
-    "ftp_proxy",
-    "FTP_PROXY",
-    "no_proxy",
-    "NO_PROXY",
-];
-
 pub fn create_options(f: &CreateFlags) -> Result<CreateOptions> {
     refuse_unsupported(f)?;
     let mut env = Vec::new();
     if f.http_proxy {
-        for k in PROXY_VARS {
-            if let Ok(v) = std::env::var(k) {
-                env.push(format!("{k}={v}"));
-            }
-        }
+        env.extend(libpod::container::options::proxy_env());
     }
     if f.env_host {
         env.extend(std::env::vars().map(|(k, v)| format!("{k}={v}")));
