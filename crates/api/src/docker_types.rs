@@ -74,16 +74,10 @@ const WITHOUT_EFFECT: &[&str] = &[
     "ConsoleSize",
 ];
 
-/// True for a value a client sends when it does not use the field.
+/// True for a value a client sends when it does not use the field (the rule the libpod
+/// API's create request uses too).
 fn unset(v: &Value) -> bool {
-    match v {
-        Value::Null => true,
-        Value::Bool(b) => !b,
-        Value::Number(n) => n.as_f64() == Some(0.0),
-        Value::String(s) => s.is_empty(),
-        Value::Array(a) => a.iter().all(unset),
-        Value::Object(o) => o.values().all(unset),
-    }
+    !libpod::specgen::has_value(v)
 }
 
 /// `prefix.Key: …` for every set field of `other` that has an effect rpod

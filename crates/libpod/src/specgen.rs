@@ -117,8 +117,9 @@ fn means_the_default(key: &str, v: &Value) -> bool {
     }
 }
 
-/// Whether a JSON value says something: not null, false, 0, "" or empty (recursively).
-fn has_value(v: &Value) -> bool {
+/// Whether a JSON value says something: not null, false, 0, "" or empty (recursively), as
+/// clients send fields they do not use.
+pub fn has_value(v: &Value) -> bool {
     match v {
         Value::Null => false,
         Value::Bool(b) => *b,

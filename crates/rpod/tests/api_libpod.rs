@@ -70,8 +70,44 @@ fn podman_remote_common_calls() {
     assert!(!e.exists("pr"));
 
     let pod = unique("ppod");
-    podman_ok(&svc, &["pod", "create", "--name", &pod]);
+    // The pod options the libpod API's pod create applies, sent by the real client.
+    podman_ok(
+        &svc,
+        &[
+            "pod",
+            "create",
+            "--name",
+            &pod,
+            "--shm-size",
+            "10m",
+            "--no-hosts",
+            "--exit-policy",
+            "stop",
+        ],
+    );
     assert!(podman_ok(&svc, &["pod", "ls"]).contains(&pod));
+    assert_eq!(
+        e.ok(&[
+            "pod",
+            "inspect",
+            "--format",
+            "{{.ExitPolicy}} {{.InfraConfig.NoManageHosts}}",
+            &pod,
+        ]),
+        "stop true"
+    );
+    let shm = e.ok(&[
+        "run",
+        "--rm",
+        "--pod",
+        &pod,
+        "busybox",
+        "sh",
+        "-c",
+        "df -k /dev/shm | tail -1 | awk '{print $2}'; test -e /etc/hosts || echo no-hosts",
+    ]);
+    assert_eq!(shm, "10240\nno-hosts");
+    podman_ok(&svc, &["pod", "restart", &pod]);
     podman_ok(&svc, &["pod", "rm", "-f", &pod]);
     assert!(!podman_ok(&svc, &["pod", "ls"]).contains(&pod));
 
