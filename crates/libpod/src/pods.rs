@@ -61,6 +61,9 @@ pub struct PodConfig {
     /// `pod create --exit-policy`.
     #[serde(default)]
     pub exit_policy: PodExitPolicy,
+    /// The command line that created the pod (`CreateCommand` of `pod inspect`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub create_command: Vec<String>,
 }
 
 /// `pod create --exit-policy`: what happens when the pod's last container exits.
@@ -144,6 +147,8 @@ pub struct PodCreateOptions {
     pub volumes_from: Vec<String>,
     /// `--exit-policy`.
     pub exit_policy: PodExitPolicy,
+    /// The command line that creates the pod.
+    pub create_command: Vec<String>,
 }
 
 /// `pod inspect` output (Podman's field names).
@@ -153,7 +158,7 @@ pub struct PodInspect {
     pub id: String,
     pub name: String,
     pub created: DateTime<Utc>,
-    /// rpod does not record the command line.
+    /// The command line that created the pod.
     pub create_command: Vec<String>,
     pub exit_policy: String,
     pub state: String,
@@ -448,6 +453,7 @@ impl Runtime {
             shm_size: opts.shm_size,
             mounts: Vec::new(),
             exit_policy: opts.exit_policy,
+            create_command: opts.create_command.clone(),
         };
         if !opts.infra && (!opts.mounts.is_empty() || !opts.volumes_from.is_empty()) {
             return Err(Error::InvalidArgument(
@@ -885,7 +891,7 @@ impl Runtime {
             id: pod.id.clone(),
             name: pod.name.clone(),
             created: pod.created_at,
-            create_command: Vec::new(),
+            create_command: pod.create_command.clone(),
             exit_policy: pod.exit_policy.to_string(),
             mounts: members
                 .iter()

@@ -99,8 +99,6 @@ pub struct SpecGenerator {
     /// Volatile storage (`--rm` containers): rpod never syncs a container's layer to
     /// disk anyway, so every container's storage is volatile.
     pub volatile: bool,
-    /// The ID maps; only "none" (the host's IDs) is read here, maps go through `userns`.
-    pub idmappings: Option<Value>,
     /// Every other field of the request: refused by name when it holds a value
     /// ([`SpecGenerator::unapplied`]).
     #[serde(flatten)]
@@ -113,8 +111,23 @@ fn means_the_default(key: &str, v: &Value) -> bool {
     match key {
         "cgroupns" | "ipcns" | "pidns" | "utsns" => matches!(mode, "" | "private" | "default"),
         "userns" => matches!(mode, "" | "host" | "default"),
+        // The host's IDs: no maps, no automatic user namespace.
+        "idmappings" => {
+            !["UIDMap", "GIDMap"].iter().any(|k| has_value(&v[*k]))
+                && v["AutoUserNs"].as_bool() != Some(true)
+        }
         _ => false,
     }
+}
+
+/// The names of the fields of a request (`other`: the ones its type does not read) that
+/// hold a value asking for something rpod would not do, sorted.
+pub fn unapplied_fields(other: &BTreeMap<String, Value>) -> Vec<String> {
+    other
+        .iter()
+        .filter(|(k, v)| has_value(v) && !means_the_default(k, v))
+        .map(|(k, _)| k.clone())
+        .collect()
 }
 
 /// Whether a JSON value says something: not null, false, 0, "" or empty (recursively), as
@@ -218,20 +231,9 @@ impl SpecGenerator {
     /// (values that mean the default are fine: `"private"` namespaces, the host's user
     /// namespace, …).
     pub fn unapplied(&self) -> Vec<String> {
-        let mut out: Vec<String> = self
-            .other
-            .iter()
-            .filter(|(k, v)| has_value(v) && !means_the_default(k, v))
-            .map(|(k, _)| k.clone())
-            .collect();
+        let mut out = unapplied_fields(&self.other);
         if !matches!(self.cgroups_mode.as_str(), "" | "enabled") {
             out.push("cgroups_mode".into());
-        }
-        if let Some(m) = &self.idmappings {
-            let maps = ["UIDMap", "GIDMap"].iter().any(|k| has_value(&m[*k]));
-            if maps || m["AutoUserNs"].as_bool() == Some(true) {
-                out.push("idmappings".into());
-            }
         }
         out.sort();
         out

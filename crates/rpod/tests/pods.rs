@@ -805,6 +805,15 @@ fn pod_shm_size_no_hosts_volumes_and_exit_policy_as_podman() {
             "{{.ExitPolicy}} {{.InfraConfig.NoManageHosts}} {{range .Mounts}}{{.Destination}} {{.RW}}{{end}}",
             "sp",
         ], true);
+        // The command line is recorded (after the program and the global flags).
+        step(
+            &[
+                "pod", "inspect", "--format",
+                "{{range .CreateCommand}}{{if eq . \"create\" \"--shm-size\" \"10m\"}}{{.}} {{end}}{{end}}",
+                "sp",
+            ],
+            true,
+        );
         // The last container's exit stops the pod.
         step(
             &[

@@ -258,12 +258,24 @@ pub struct PodSpec {
     pub exit_policy: String,
     /// `--volumes-from`.
     pub volumes_from: Vec<String>,
+    /// The client's command line (`CreateCommand` of `pod inspect`).
+    pub pod_create_command: Vec<String>,
+    /// Every other field: refused by name when it holds a value.
+    #[serde(flatten)]
+    pub other: std::collections::BTreeMap<String, Value>,
 }
 
 /// `POST /libpod/pods/create`.
 pub async fn pod_create(State(st): State<AppState>, body: Body) -> Result<Response> {
     let spec: Option<PodSpec> = read_json(body).await?;
     let spec = spec.unwrap_or_default();
+    let unapplied = libpod::specgen::unapplied_fields(&spec.other);
+    if !unapplied.is_empty() {
+        return Err(Error::BadRequest(format!(
+            "pod create: {} not supported by rpod yet",
+            unapplied.join(", ")
+        )));
+    }
     let network = match spec.netns.as_ref().map(|n| n.nsmode.as_str()).unwrap_or("") {
         "" | "bridge" | "default" => NetworkMode::Bridge,
         "host" => NetworkMode::Host,
@@ -289,6 +301,7 @@ pub async fn pod_create(State(st): State<AppState>, body: Body) -> Result<Respon
         shm_size: spec.shm_size.filter(|s| *s > 0),
         no_hosts: spec.no_manage_hosts,
         volumes_from: spec.volumes_from,
+        create_command: spec.pod_create_command,
         exit_policy: match spec.exit_policy.as_str() {
             "" => Default::default(),
             p => p

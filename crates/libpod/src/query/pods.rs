@@ -206,6 +206,7 @@ mod tests {
             shm_size: None,
             mounts: Vec::new(),
             exit_policy: Default::default(),
+            create_command: Vec::new(),
         }
     }
 

@@ -207,6 +207,7 @@ fn create(rt: &Runtime, a: PodCreateArgs) -> Result<u8> {
             .collect::<libpod::Result<_>>()?,
         volumes_from: a.volumes_from.clone(),
         exit_policy: a.exit_policy.parse()?,
+        create_command: std::env::args().collect(),
         hostname: a.hostname.clone(),
         // `--share ""` shares nothing.
         share: a
