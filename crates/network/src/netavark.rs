@@ -115,7 +115,9 @@ impl Netavark {
 
     /// `setup`, again a few times when another netavark on the host (one
     /// rpod's lock does not cover, such as Podman's) removed a shared
-    /// firewall chain under it; netavark undoes a failed setup itself.
+    /// firewall chain under it. What the failed try left (netavark does not
+    /// always take its veth out of the namespace again) is torn down first,
+    /// so the next try does not meet an `eth0` that already exists.
     fn run_setup(&self, netns: &Path, opts: &NetworkOptions) -> Result<Vec<u8>> {
         let mut tries = 0;
         loop {
@@ -126,6 +128,7 @@ impl Netavark {
                             || message.contains("Chain already exists")) =>
                 {
                     tries += 1;
+                    let _ = self.run("teardown", netns, opts);
                     std::thread::sleep(std::time::Duration::from_millis(100 * tries));
                 }
                 other => return other,
