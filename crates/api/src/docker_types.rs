@@ -118,6 +118,26 @@ pub struct EndpointConfig {
     #[serde(rename = "IPAMConfig")]
     pub ipam_config: Option<IpamConfig>,
     pub mac_address: Option<String>,
+    /// Refused when given (see [`EndpointConfig::refuse_unapplied`]).
+    pub links: Option<Vec<String>>,
+    pub driver_opts: Option<BTreeMap<String, String>>,
+}
+
+impl EndpointConfig {
+    /// Refuses the endpoint settings rpod would otherwise drop.
+    pub fn refuse_unapplied(&self, network: &str) -> Result<()> {
+        if self.links.as_ref().is_some_and(|l| !l.is_empty()) {
+            return Err(bad(format!(
+                "EndpointsConfig.{network}.Links is not supported: containers on a network reach each other by name and alias (aardvark-dns)"
+            )));
+        }
+        if self.driver_opts.as_ref().is_some_and(|d| !d.is_empty()) {
+            return Err(bad(format!(
+                "EndpointsConfig.{network}.DriverOpts is not supported: netavark takes no per-endpoint driver options"
+            )));
+        }
+        Ok(())
+    }
 }
 
 /// `IPAMConfig` of an endpoint.
@@ -126,6 +146,33 @@ pub struct EndpointConfig {
 pub struct IpamConfig {
     #[serde(rename = "IPv4Address")]
     pub ipv4_address: Option<String>,
+    #[serde(rename = "IPv6Address")]
+    pub ipv6_address: Option<String>,
+    /// Link-local addresses (refused when given: netavark sets none).
+    #[serde(rename = "LinkLocalIPs")]
+    pub link_local_ips: Option<Vec<String>>,
+}
+
+impl IpamConfig {
+    /// The static addresses asked for (`IPv4Address`, `IPv6Address`).
+    pub fn addresses(&self) -> Result<Vec<std::net::IpAddr>> {
+        if self.link_local_ips.as_ref().is_some_and(|l| !l.is_empty()) {
+            return Err(bad("IPAMConfig.LinkLocalIPs is not supported: rpod's networks set no link-local addresses".into()));
+        }
+        let mut out = Vec::new();
+        for (field, ip) in [
+            ("IPv4Address", &self.ipv4_address),
+            ("IPv6Address", &self.ipv6_address),
+        ] {
+            if let Some(ip) = ip.as_deref().filter(|i| !i.is_empty()) {
+                out.push(
+                    ip.parse()
+                        .map_err(|_| bad(format!("invalid {field} {ip:?}: not an IP address")))?,
+                );
+            }
+        }
+        Ok(out)
+    }
 }
 
 /// `HostConfig.PortBindings` entry.
@@ -384,19 +431,20 @@ fn network_request(
             req.networks.push(name.clone());
         }
         if let Some(ep) = ep {
-            for a in ep.aliases.unwrap_or_default() {
-                if !req.aliases.contains(&a) {
-                    req.aliases.push(a);
-                }
-            }
-            if let Some(ip) = ep.ipam_config.and_then(|c| c.ipv4_address) {
-                if !ip.is_empty() {
-                    req.ip = Some(ip);
-                }
-            }
-            if let Some(mac) = ep.mac_address.filter(|m| !m.is_empty()) {
-                req.mac = Some(mac);
-            }
+            ep.refuse_unapplied(&name)?;
+            let ips = match &ep.ipam_config {
+                Some(c) => c.addresses()?,
+                None => Vec::new(),
+            };
+            req.network_options.insert(
+                name.clone(),
+                libpod::network::NetworkFlagOptions {
+                    aliases: ep.aliases.unwrap_or_default(),
+                    ips,
+                    mac: ep.mac_address.filter(|m| !m.is_empty()),
+                    interface_name: None,
+                },
+            );
         }
     }
     for (port, bindings) in hc.port_bindings.iter().flatten() {
@@ -679,8 +727,26 @@ fn network_settings(c: &Container<'_>) -> Value {
         ep["Aliases"] = Value::Null;
         doc["Networks"] = json!({ mode: ep });
     } else if let Some(nets) = doc["Networks"].as_object_mut() {
-        for ep in nets.values_mut() {
+        for (name, ep) in nets.iter_mut() {
             ep["EndpointID"] = ep["NetworkID"].clone();
+            // The addresses asked for, as Docker shows them.
+            let asked = c
+                .config()
+                .net
+                .networks
+                .get(name)
+                .map(|p| p.static_ips.clone())
+                .unwrap_or_default();
+            if !asked.is_empty() {
+                let mut ipam = serde_json::Map::new();
+                if let Some(v4) = asked.iter().find(|ip| ip.is_ipv4()) {
+                    ipam.insert("IPv4Address".into(), json!(v4.to_string()));
+                }
+                if let Some(v6) = asked.iter().find(|ip| ip.is_ipv6()) {
+                    ipam.insert("IPv6Address".into(), json!(v6.to_string()));
+                }
+                ep["IPAMConfig"] = Value::Object(ipam);
+            }
         }
     }
     doc
@@ -967,7 +1033,10 @@ mod tests {
         let req: CreateRequest = serde_json::from_str(body).unwrap();
         let o = req.into_options(None).unwrap();
         assert_eq!(o.net.networks, vec!["proj_default", "other"]);
-        assert_eq!(o.net.aliases, vec!["web"]);
+        // Aliases belong to their network.
+        assert!(o.net.aliases.is_empty());
+        assert_eq!(o.net.network_options["proj_default"].aliases, vec!["web"]);
+        assert!(!o.net.network_options.contains_key("other"));
         assert!(o.net.publish.contains(&"127.0.0.1:8080:80/tcp".to_string()));
         assert!(o.net.publish.contains(&"53/udp".to_string()));
         assert_eq!(o.net.expose, vec!["80/tcp"]);

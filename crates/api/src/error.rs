@@ -72,15 +72,24 @@ fn engine_status(e: &libpod::Error) -> StatusCode {
         return StatusCode::UNAUTHORIZED;
     }
     match e {
-        E::NameInUse(_) | E::InvalidState { .. } | E::ImageInUse { .. } | E::VolumeInUse { .. } => {
-            StatusCode::CONFLICT
-        }
+        E::NameInUse(_)
+        | E::InvalidState { .. }
+        | E::ImageInUse { .. }
+        | E::VolumeInUse { .. }
+        | E::Network(
+            libpod::network::Error::NetworkExists(_)
+            | libpod::network::Error::NetworkInUse { .. }
+            | libpod::network::Error::AddressInUse { .. },
+        ) => StatusCode::CONFLICT,
         E::InvalidName(_)
         | E::InvalidArgument(_)
         | E::Unsupported(_)
         | E::AmbiguousContainer { .. }
         | E::CommandNotFound(_)
         | E::CommandNotExecutable(_)
+        | E::Network(
+            libpod::network::Error::Invalid(_) | libpod::network::Error::UnsupportedMode(_),
+        )
         | E::Storage(
             storage::Error::UnsafeArchive { .. }
             | storage::Error::InvalidArchive { .. }

@@ -51,6 +51,8 @@ pub struct SpecGenerator {
     pub stop_signal: Option<i64>,
     pub stop_timeout: Option<u32>,
     pub netns: Option<Namespace>,
+    /// Podman 4's Go tag for this field is `Networks`; later ones `networks`.
+    #[serde(alias = "Networks")]
     pub networks: BTreeMap<String, PerNetwork>,
     pub portmappings: Vec<PortMapping>,
     pub expose: BTreeMap<String, String>,
@@ -172,6 +174,10 @@ pub struct Namespace {
 #[serde(default)]
 pub struct PerNetwork {
     pub aliases: Vec<String>,
+    pub static_ips: Vec<std::net::IpAddr>,
+    /// `aa:bb:cc:dd:ee:ff` (Podman writes its MAC type as text).
+    pub static_mac: String,
+    pub interface_name: String,
 }
 
 /// `portmappings[]`.
@@ -307,7 +313,16 @@ impl SpecGenerator {
         };
         for (name, per) in &self.networks {
             net.networks.push(name.clone());
-            net.aliases.extend(per.aliases.iter().cloned());
+            net.network_options.insert(
+                name.clone(),
+                network::NetworkFlagOptions {
+                    aliases: per.aliases.clone(),
+                    ips: per.static_ips.clone(),
+                    mac: (!per.static_mac.is_empty()).then(|| per.static_mac.clone()),
+                    interface_name: (!per.interface_name.is_empty())
+                        .then(|| per.interface_name.clone()),
+                },
+            );
         }
         for p in &self.portmappings {
             let proto = if p.protocol.is_empty() {
@@ -552,7 +567,7 @@ mod tests {
     #[test]
     fn podman_run_spec() {
         let body = r#"{"name":"x","image":"busybox","command":["echo","hi"],"remove":true,
-            "env":{"A":"1"},"netns":{"nsmode":"bridge"},"networks":{"n1":{"aliases":["a"]}},
+            "env":{"A":"1"},"netns":{"nsmode":"bridge"},"networks":{"n1":{"aliases":["a"],"static_ips":["fd5a:1::9"],"static_mac":"92:d0:c6:0a:29:33"}},
             "portmappings":[{"host_ip":"127.0.0.1","container_port":80,"host_port":8080,"protocol":"tcp"}],
             "resource_limits":{"memory":{"limit":1048576}},"stop_signal":15}"#;
         let s: SpecGenerator = serde_json::from_str(body).unwrap();
@@ -561,6 +576,10 @@ mod tests {
         assert!(o.auto_remove);
         assert_eq!(o.env, vec!["A=1"]);
         assert_eq!(o.net.networks, vec!["n1"]);
+        let n1 = &o.net.network_options["n1"];
+        assert_eq!(n1.aliases, vec!["a"]);
+        assert_eq!(n1.ips[0].to_string(), "fd5a:1::9");
+        assert_eq!(n1.mac.as_deref(), Some("92:d0:c6:0a:29:33"));
         assert_eq!(o.net.publish, vec!["127.0.0.1:8080:80/tcp"]);
         assert_eq!(o.resources.memory, Some(1 << 20));
         assert_eq!(o.stop_signal.as_deref(), Some("15"));

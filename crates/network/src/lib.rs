@@ -23,10 +23,11 @@ mod store;
 mod types;
 pub mod usermode;
 
-pub use cidr::Ipv4Net;
+pub use cidr::{first_host, is_host_address, overlaps};
 pub use error::{Error, Result};
 pub use hosts::{hosts_file, HostEntry, HostsBase};
 pub use ipam::Ipam;
+pub use ipnet::IpNet;
 pub use mode::{
     parse_add_host, validate_mac, ContainerNetConfig, NetworkFlagOptions, NetworkMode,
     NetworkRequest,
@@ -36,11 +37,12 @@ pub use ports::{
     assign_host_ports, conflicts, format_port, parse_expose, parse_publish, port_lines,
     reserve_ports, PortProto,
 };
-pub use resolv::{host_search_domains, resolv_conf};
+pub use resolv::{host_nameservers, host_search_domains, resolv_conf};
 pub use store::{
-    validate_name, CreateRequest, NetworkStore, DEFAULT_BRIDGE, DEFAULT_NETWORK, DEFAULT_SUBNET,
+    validate_name, CreateRequest, NetworkStore, SubnetRequest, DEFAULT_BRIDGE, DEFAULT_NETWORK,
+    DEFAULT_SUBNET,
 };
 pub use types::{
-    LeaseRange, NetAddress, NetInterface, Network, NetworkOptions, PerNetworkOptions, PortMapping,
-    StatusBlock, Subnet,
+    Address, LeaseRange, NetAddress, NetInterface, Network, NetworkOptions, PerNetworkOptions,
+    PortMapping, StatusBlock, Subnet,
 };

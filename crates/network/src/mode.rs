@@ -145,7 +145,13 @@ impl std::str::FromStr for NetworkMode {
 pub struct NetworkRequest {
     /// `--network` values (each may be comma-separated); empty: the default.
     pub networks: Vec<String>,
+    /// Settings of a network named in `networks`, typed (the APIs' form of
+    /// `NAME:alias=a,ip=…`; they win over options given in the text).
+    pub network_options: BTreeMap<String, NetworkFlagOptions>,
+    /// `--ip`: the IPv4 address on the one network.
     pub ip: Option<String>,
+    /// `--ip6`: the IPv6 address on the one network.
+    pub ip6: Option<String>,
     pub mac: Option<String>,
     pub aliases: Vec<String>,
     /// `-p` values.
@@ -165,7 +171,8 @@ pub struct NetworkRequest {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct NetworkFlagOptions {
     pub aliases: Vec<String>,
-    pub ip: Option<String>,
+    /// `ip=` (IPv4) and `ip6=` (IPv6) addresses.
+    pub ips: Vec<IpAddr>,
     pub mac: Option<String>,
     pub interface_name: Option<String>,
 }
@@ -176,7 +183,14 @@ impl NetworkFlagOptions {
         for opt in text.split(',').filter(|o| !o.is_empty()) {
             match opt.split_once('=') {
                 Some(("alias", v)) => o.aliases.push(v.to_string()),
-                Some(("ip", v)) => o.ip = Some(v.to_string()),
+                Some((key @ ("ip" | "ip6"), v)) => {
+                    let ip: IpAddr = v.parse().map_err(|_| {
+                        Error::Invalid(format!(
+                            "invalid option for network {name}: {key}: {v:?} is not an ip address"
+                        ))
+                    })?;
+                    o.ips.push(ip);
+                }
                 Some(("mac", v)) => o.mac = Some(v.to_string()),
                 Some(("interface_name", v)) => o.interface_name = Some(v.to_string()),
                 _ => {
@@ -253,10 +267,11 @@ impl NetworkRequest {
                 names
                     .into_iter()
                     .map(|n| {
-                        let o = options
-                            .iter()
-                            .find(|(name, _)| *name == n)
-                            .map(|(_, o)| o.clone())
+                        let o = self
+                            .network_options
+                            .get(&n)
+                            .or_else(|| options.iter().find(|(name, _)| *name == n).map(|(_, o)| o))
+                            .cloned()
                             .unwrap_or_default();
                         (n, o)
                     })
@@ -268,9 +283,10 @@ impl NetworkRequest {
     /// Validates the flags that do not depend on networks: addresses, MAC,
     /// DNS servers, extra hosts.
     pub fn validate_common(&self) -> Result<()> {
-        if let Some(ip) = &self.ip {
+        // Either flag takes an address of either family, as in Podman.
+        for ip in self.ip.iter().chain(self.ip6.iter()) {
             ip.parse::<IpAddr>()
-                .map_err(|_| Error::Invalid(format!("invalid --ip {ip:?}: not an IP address")))?;
+                .map_err(|_| Error::Invalid(format!("{ip:?} is not an ip address")))?;
         }
         if let Some(mac) = &self.mac {
             validate_mac(mac)?;

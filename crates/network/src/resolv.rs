@@ -70,6 +70,19 @@ pub fn host_search_domains(host: &str) -> Vec<String> {
         .collect()
 }
 
+/// The name servers of a resolv.conf other than loopback ones (which a
+/// container in a network namespace of its own cannot reach).
+pub fn host_nameservers(host: &str) -> Vec<String> {
+    host.lines()
+        .filter_map(|l| {
+            let mut w = l.split_whitespace();
+            (w.next() == Some("nameserver")).then(|| w.next()).flatten()
+        })
+        .filter(|ip| !ip.starts_with("127.") && *ip != "::1")
+        .map(str::to_string)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,11 +2,11 @@
 //! network definitions are stored on disk, one JSON file per network).
 
 use std::collections::BTreeMap;
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::IpAddr;
+
+use ipnet::IpNet;
 
 use serde::{Deserialize, Serialize};
-
-use crate::cidr::Ipv4Net;
 
 /// A network definition (Podman's `types.Network`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -40,21 +40,43 @@ pub struct Network {
 /// One subnet of a network.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Subnet {
-    pub subnet: Ipv4Net,
+    pub subnet: IpNet,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub gateway: Option<Ipv4Addr>,
+    pub gateway: Option<IpAddr>,
     /// `--ip-range`: where allocated addresses come from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lease_range: Option<LeaseRange>,
+    /// Docker's `AuxiliaryAddresses`: addresses kept from containers
+    /// (name → address). rpod's own field: not sent to netavark.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub aux_addresses: BTreeMap<String, IpAddr>,
 }
 
 /// The addresses IPAM may hand out in a subnet.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LeaseRange {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub start_ip: Option<Ipv4Addr>,
+    pub start_ip: Option<IpAddr>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub end_ip: Option<Ipv4Addr>,
+    pub end_ip: Option<IpAddr>,
+}
+
+impl LeaseRange {
+    /// The range as it was given: a CIDR when it is one (from the CIDR's
+    /// second address to its last, as `--ip-range` makes them), else
+    /// `START-END`.
+    pub fn text(&self) -> Option<String> {
+        use crate::cidr::{from_number, to_number};
+        let (start, end) = (self.start_ip?, self.end_ip?);
+        let first = to_number(start).checked_sub(1)?;
+        let size = (to_number(end) - first.min(to_number(end))).checked_add(1)?;
+        let bits: u32 = if start.is_ipv4() { 32 } else { 128 };
+        if size.is_power_of_two() && first % size == 0 {
+            let prefix = bits - size.trailing_zeros();
+            return Some(format!("{}/{prefix}", from_number(start, first)));
+        }
+        Some(format!("{start}-{end}"))
+    }
 }
 
 /// A container's settings on one network.
@@ -128,18 +150,42 @@ pub struct NetAddress {
     pub ipnet: String,
 }
 
+/// One address of a container on a network, as netavark set it up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Address {
+    pub ip: IpAddr,
+    pub prefix_len: u8,
+    pub gateway: Option<IpAddr>,
+}
+
 impl StatusBlock {
-    /// The first interface's first address, prefix length, gateway and MAC.
-    pub fn primary(&self) -> Option<(IpAddr, u8, Option<IpAddr>, String)> {
+    /// Every address of every interface, in netavark's order (the
+    /// network's subnet order).
+    pub fn addresses(&self) -> Vec<Address> {
+        self.interfaces
+            .iter()
+            .flat_map(|m| m.values())
+            .flat_map(|i| i.subnets.iter().flatten())
+            .filter_map(|a| {
+                let net: IpNet = a.ipnet.parse().ok()?;
+                Some(Address {
+                    ip: net.addr(),
+                    prefix_len: net.prefix_len(),
+                    gateway: a.gateway,
+                })
+            })
+            .collect()
+    }
+
+    /// The first address of one family (`v6` false: IPv4).
+    pub fn address(&self, v6: bool) -> Option<Address> {
+        self.addresses().into_iter().find(|a| a.ip.is_ipv6() == v6)
+    }
+
+    /// The first interface's MAC address.
+    pub fn mac(&self) -> Option<String> {
         let (_, iface) = self.interfaces.as_ref()?.iter().next()?;
-        let addr = iface.subnets.as_ref()?.first()?;
-        let (ip, prefix) = addr.ipnet.split_once('/')?;
-        Some((
-            ip.parse().ok()?,
-            prefix.parse().ok()?,
-            addr.gateway,
-            iface.mac_address.clone(),
-        ))
+        Some(iface.mac_address.clone())
     }
 }
 
@@ -151,11 +197,17 @@ mod tests {
     fn netavark_result_parses() {
         let text = r#"{"n":{"dns_search_domains":["dns.podman"],"dns_server_ips":["10.93.7.1"],"interfaces":{"eth0":{"mac_address":"d2:64:56:10:ba:42","subnets":[{"gateway":"10.93.7.1","ipnet":"10.93.7.2/24"}]}}}}"#;
         let r: BTreeMap<String, StatusBlock> = serde_json::from_str(text).unwrap();
-        let (ip, prefix, gw, mac) = r["n"].primary().unwrap();
-        assert_eq!(ip.to_string(), "10.93.7.2");
-        assert_eq!(prefix, 24);
-        assert_eq!(gw.unwrap().to_string(), "10.93.7.1");
-        assert_eq!(mac, "d2:64:56:10:ba:42");
+        let a = r["n"].address(false).unwrap();
+        assert_eq!(a.ip.to_string(), "10.93.7.2");
+        assert_eq!(a.prefix_len, 24);
+        assert_eq!(a.gateway.unwrap().to_string(), "10.93.7.1");
+        assert_eq!(r["n"].mac().unwrap(), "d2:64:56:10:ba:42");
+        assert!(r["n"].address(true).is_none());
+        let dual = r#"{"interfaces":{"eth0":{"mac_address":"m","subnets":[{"gateway":"fd5a:2::1","ipnet":"fd5a:2::2/64"},{"gateway":"10.89.1.1","ipnet":"10.89.1.2/24"}]}}}"#;
+        let b: StatusBlock = serde_json::from_str(dual).unwrap();
+        assert_eq!(b.addresses().len(), 2);
+        assert_eq!(b.address(true).unwrap().ip.to_string(), "fd5a:2::2");
+        assert_eq!(b.address(false).unwrap().prefix_len, 24);
     }
 
     #[test]
@@ -165,5 +217,21 @@ mod tests {
         assert_eq!(n.subnets[0].subnet.to_string(), "10.88.0.0/16");
         let back = serde_json::to_string(&n).unwrap();
         assert_eq!(serde_json::from_str::<Network>(&back).unwrap(), n);
+        assert_eq!(back, text);
+        let r = LeaseRange {
+            start_ip: Some("10.9.0.129".parse().unwrap()),
+            end_ip: Some("10.9.0.255".parse().unwrap()),
+        };
+        assert_eq!(r.text().unwrap(), "10.9.0.128/25");
+        let r = LeaseRange {
+            start_ip: Some("fd5a::101".parse().unwrap()),
+            end_ip: Some("fd5a::1ff".parse().unwrap()),
+        };
+        assert_eq!(r.text().unwrap(), "fd5a::100/120");
+        let r = LeaseRange {
+            start_ip: Some("10.9.0.5".parse().unwrap()),
+            end_ip: Some("10.9.0.9".parse().unwrap()),
+        };
+        assert_eq!(r.text().unwrap(), "10.9.0.5-10.9.0.9");
     }
 }

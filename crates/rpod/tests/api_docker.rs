@@ -594,3 +594,141 @@ fn volumes_from_is_applied() {
     svc.docker_ok(&e, &["rm", "vsrc"]);
     svc.docker_ok(&e, &["volume", "rm", &vol]);
 }
+
+/// IPv6 and IPAM through docker-py and the docker CLI: a dual-stack network
+/// with ranges and auxiliary addresses, static addresses of both families
+/// on an endpoint and on `connect`, what inspect shows (container and
+/// network) and what the container has; endpoint settings rpod cannot
+/// apply are refused by name.
+#[test]
+fn docker_py_ipv6_networks_ipam_and_endpoints() {
+    assert!(have_python_module("docker"));
+    let e = Engine::with_image();
+    let svc = Service::start(&e);
+    let pid = std::process::id();
+    let v4 = format!("10.94.{}", pid % 256);
+    let v6 = format!("fd53:{:x}:1", pid % 65536);
+    let v6b = format!("fd53:{:x}:2", pid % 65536);
+    let script = r#"
+import docker, sys
+c = docker.DockerClient(base_url=sys.argv[1])
+api = c.api
+v4, v6, v6b, pid = sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
+ipam = docker.types.IPAMConfig(pool_configs=[
+    docker.types.IPAMPool(subnet=v4 + ".0/24", gateway=v4 + ".1",
+                          iprange=v4 + ".128/25", aux_addresses={"router": v4 + ".5"}),
+    docker.types.IPAMPool(subnet=v6 + "::/64", gateway=v6 + "::1"),
+])
+n = c.networks.create("dual" + pid, driver="bridge", ipam=ipam, enable_ipv6=True)
+cfg = n.attrs["IPAM"]["Config"]
+assert n.attrs["EnableIPv6"] is True, n.attrs
+assert cfg[0] == {"Subnet": v4 + ".0/24", "Gateway": v4 + ".1", "IPRange": v4 + ".128/25",
+                  "AuxiliaryAddresses": {"router": v4 + ".5"}}, cfg
+assert cfg[1] == {"Subnet": v6 + "::/64", "Gateway": v6 + "::1"}, cfg
+
+ep = api.create_endpoint_config(ipv4_address=v4 + ".9", ipv6_address=v6 + "::9", aliases=["al1"])
+ctr = api.create_container("busybox", ["sleep", "1000"], name="six",
+                           networking_config=api.create_networking_config({n.name: ep}))
+api.start(ctr)
+s = api.inspect_container(ctr)["NetworkSettings"]["Networks"][n.name]
+assert (s["IPAddress"], s["IPPrefixLen"], s["Gateway"]) == (v4 + ".9", 24, v4 + ".1"), s
+assert (s["GlobalIPv6Address"], s["GlobalIPv6PrefixLen"], s["IPv6Gateway"]) == (v6 + "::9", 64, v6 + "::1"), s
+assert s["IPAMConfig"] == {"IPv4Address": v4 + ".9", "IPv6Address": v6 + "::9"}, s
+assert "al1" in s["Aliases"], s
+c6 = c.containers.get("six")
+code, out = c6.exec_run(["ip", "-6", "addr", "show", "eth0"])
+assert code == 0 and (v6 + "::9/64").encode() in out, out
+members = c.networks.get(n.name).attrs["Containers"]
+assert members[ctr["Id"]]["IPv6Address"] == v6 + "::9/64", members
+assert members[ctr["Id"]]["IPv4Address"] == v4 + ".9/24", members
+
+# A container without a static address gets one from the range, never the
+# auxiliary one; asking for the auxiliary address is refused.
+other = c.containers.run("busybox", ["sleep", "1000"], detach=True, network=n.name)
+other.reload()
+a = other.attrs["NetworkSettings"]["Networks"][n.name]
+last = int(a["IPAddress"].rsplit(".", 1)[1])
+assert 129 <= last <= 254, a
+assert a["GlobalIPv6Address"].startswith(v6 + ":"), a
+try:
+    bad = api.create_endpoint_config(ipv4_address=v4 + ".5")
+    api.create_container("busybox", ["true"], name="aux",
+                         networking_config=api.create_networking_config({n.name: bad}))
+    api.start("aux")
+    raise SystemExit("the auxiliary address was handed out")
+except docker.errors.APIError as err:
+    assert "already allocated" in str(err), err
+
+# connect with an IPv6 address to an IPv6-only network.
+n2 = c.networks.create("only6" + pid, ipam=docker.types.IPAMConfig(
+    pool_configs=[docker.types.IPAMPool(subnet=v6b + "::/64")]))
+assert n2.attrs["EnableIPv6"] is True, n2.attrs
+n2.connect(c6, ipv6_address=v6b + "::7")
+code, out = c6.exec_run(["ip", "-6", "addr"])
+assert (v6b + "::7/64").encode() in out, out
+c6.reload()
+assert c6.attrs["NetworkSettings"]["Networks"][n2.name]["GlobalIPv6Address"] == v6b + "::7"
+
+# Endpoint settings rpod cannot apply are refused by name.
+try:
+    api.create_container("busybox", ["true"], networking_config=api.create_networking_config(
+        {n.name: api.create_endpoint_config(links={"six": "alias"})}))
+    raise SystemExit("links were accepted")
+except docker.errors.APIError as err:
+    assert err.status_code == 400 and "Links" in str(err), err
+for x in c.containers.list(all=True):
+    x.remove(force=True)
+n.remove(); n2.remove()
+print("ok")
+"#;
+    let mut c = Command::new("python3");
+    c.args(["-c", script, &svc.host(), &v4, &v6, &v6b, &pid.to_string()]);
+    let out = run_with_timeout(c, None, COMMAND_TIMEOUT);
+    assert!(out.status.success(), "{}\n{}", describe(&out), svc.log());
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "ok");
+
+    // The docker CLI: an IPv6 network and --ip6.
+    let v6c = format!("fd53:{:x}:3", pid % 65536);
+    let subnet = format!("{v6c}::/64");
+    let name = format!("cli6x{pid}");
+    svc.docker_ok(
+        &e,
+        &["network", "create", "--ipv6", "--subnet", &subnet, &name],
+    );
+    let ip6 = format!("{v6c}::42");
+    let got = svc.docker_ok(
+        &e,
+        &[
+            "run",
+            "--rm",
+            "--network",
+            &name,
+            "--ip6",
+            &ip6,
+            "busybox",
+            "ip",
+            "-6",
+            "addr",
+            "show",
+            "eth0",
+        ],
+    );
+    assert!(got.contains(&format!("inet6 {ip6}/64")), "{got}");
+    let insp = svc.docker_ok(
+        &e,
+        &[
+            "network",
+            "inspect",
+            "-f",
+            "{{.EnableIPv6}} {{range .IPAM.Config}}{{.Subnet}} {{end}}",
+            &name,
+        ],
+    );
+    // An IPv4 subnet is added, as a Docker engine adds one.
+    let words: Vec<&str> = insp.split(' ').collect();
+    assert_eq!(words.len(), 3, "{insp}");
+    assert_eq!(&words[..2], ["true", subnet.as_str()], "{insp}");
+    assert!(words[2].ends_with(".0/24"), "{insp}");
+    svc.docker_ok(&e, &["network", "rm", &name]);
+    assert!(e.all_ids().is_empty());
+}

@@ -352,3 +352,116 @@ fn podman_remote_resources_and_env() {
     assert!(!out.lines().any(|l| l.starts_with("PATH=")), "{out}");
     e.ok(&["rm", "rres", "cres"]);
 }
+
+/// `podman --remote network create` sends Podman's network JSON; rpod
+/// makes the same network the CLI makes (IPv6, ranges, options, labels),
+/// and `run --ip6` over the API gives the container its address.
+#[test]
+fn podman_remote_network_create_and_ip6() {
+    assert!(have("podman"));
+    let e = Engine::with_image();
+    let svc = Service::start(&e);
+    let pid = std::process::id();
+    let v6 = format!("fd54:{:x}:1", pid % 65536);
+    let name = format!("rn6x{pid}");
+    let (subnet, range) = (format!("{v6}::/64"), format!("{v6}::100/120"));
+    podman_ok(
+        &svc,
+        &[
+            "network",
+            "create",
+            "--subnet",
+            &subnet,
+            "--ip-range",
+            &range,
+            "--label",
+            "k=v",
+            "--internal",
+            &name,
+        ],
+    );
+    let fmt = "{{range .Subnets}}{{.Subnet}} {{.Gateway}} {{.LeaseRange.StartIP}}-{{.LeaseRange.EndIP}}{{end}} {{.IPv6Enabled}} {{.Internal}} {{.Labels}}";
+    assert_eq!(
+        e.ok(&["network", "inspect", "--format", fmt, &name]),
+        format!("{subnet} {v6}::1 {v6}::101-{v6}::1ff true true map[k:v]")
+    );
+    let ip6 = format!("{v6}::150");
+    let out = podman_ok(
+        &svc,
+        &[
+            "run",
+            "--rm",
+            "--network",
+            &name,
+            "--ip6",
+            &ip6,
+            "busybox",
+            "ip",
+            "-6",
+            "addr",
+            "show",
+            "eth0",
+        ],
+    );
+    assert!(out.contains(&format!("inet6 {ip6}/64")), "{out}");
+    // connect --ip6 and disconnect of a running container.
+    e.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "c6",
+        "--network",
+        "none",
+        "busybox",
+        "sleep",
+        "1000",
+    ]);
+    let (code, err) = {
+        let out = podman(&svc, &["network", "connect", "--ip6", &ip6, &name, "c6"]);
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    // Only bridge-mode containers are connected, as in Podman.
+    assert_eq!(code, Some(125), "{err}");
+    assert!(err.contains("only bridge-mode containers"), "{err}");
+    e.ok(&["rm", "-f", "-t", "0", "c6"]);
+    e.ok(&["run", "-d", "--name", "c6", "busybox", "sleep", "1000"]);
+    podman_ok(
+        &svc,
+        &[
+            "network", "connect", "--ip6", &ip6, "--alias", "six", &name, "c6",
+        ],
+    );
+    let addrs = e.ok(&["exec", "c6", "ip", "-6", "addr"]);
+    assert!(addrs.contains(&format!("inet6 {ip6}/64")), "{addrs}");
+    podman_ok(&svc, &["network", "disconnect", &name, "c6"]);
+    assert!(!e.ok(&["exec", "c6", "ip", "-6", "addr"]).contains(&ip6));
+    e.ok(&["rm", "-f", "-t", "0", "c6"]);
+    let spare = format!("spare{pid}");
+    e.ok(&["network", "create", &spare]);
+    let pruned = podman_ok(&svc, &["network", "prune", "-f"]);
+    assert!(
+        pruned.contains(&spare) && pruned.contains(&name),
+        "{pruned}"
+    );
+    // A field rpod does not apply is refused by name.
+    let (status, _, body) = http(
+        &svc.socket,
+        "POST",
+        "/v4.3.1/libpod/networks/create",
+        "application/json",
+        Some(br#"{"name":"x1","routes":[{"destination":"10.0.0.0/8"}]}"#),
+    );
+    assert_eq!(status, 400, "{}", String::from_utf8_lossy(&body));
+    assert!(
+        String::from_utf8_lossy(&body).contains("routes"),
+        "{}",
+        String::from_utf8_lossy(&body)
+    );
+    // Removal answers with Podman's report.
+    e.ok(&["network", "create", &name]);
+    podman_ok(&svc, &["network", "rm", &name]);
+    assert_eq!(e.rpod(&["network", "exists", &name]).status.code(), Some(1));
+}

@@ -10,6 +10,7 @@ mod common;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream, UdpSocket};
 use std::path::Path;
+use std::process::Output;
 use std::time::Duration;
 
 use common::*;
@@ -525,7 +526,7 @@ fn hosts_and_resolv_conf_follow_the_flags_in_every_mode() {
 }
 
 #[test]
-fn ipam_driver_and_ipv6_flags_as_podman_takes_them() {
+fn ipam_driver_flag_as_podman_takes_it() {
     let e = Engine::new();
     let p = Podman::new(&e);
     let args = [
@@ -550,13 +551,252 @@ fn ipam_driver_and_ipv6_flags_as_podman_takes_them() {
     let theirs = p.run(&bogus);
     assert_eq!(Some(code), theirs.status.code());
     assert!(err.contains("unsupported ipam driver \"bogus\""), "{err}");
-    // IPv6 is refused with a reason (podman makes a dual-stack network).
-    let (code, err) = e.fails(&["network", "create", "--ipv6", "v6net"]);
-    assert_eq!(code, 125);
-    assert!(err.contains("IPv6"), "{err}");
-    assert!(!e
-        .ok(&["network", "ls", "--format", "{{.Name}}"])
-        .contains("v6net"));
     let _ = p.run(&["network", "rm", "-f", "ipamnet"]);
     e.ok(&["network", "rm", "ipamnet"]);
+}
+
+/// One engine's side of the IPv6 test: its subnets (apart from the other
+/// engine's, so both can have containers up at once) and a function that
+/// puts the other side's text in its place.
+struct Side {
+    v6: String,
+    v4: String,
+    bridge: String,
+}
+
+impl Side {
+    fn new(k: u32) -> Side {
+        let pid = std::process::id();
+        Side {
+            v6: format!("fd5{k}:{:x}:6", pid % 65536),
+            v4: format!("10.{}.{}", 95 + k, pid % 256),
+            bridge: format!("rp6{}x{k}", pid % 1_000_000),
+        }
+    }
+
+    /// `text` with this side's subnets and bridge written as `V6`, `V4`, `BR`.
+    fn mask(&self, text: &str) -> String {
+        text.replace(&self.v6, "V6")
+            .replace(&self.v4, "V4")
+            .replace(&self.bridge, "BR")
+    }
+}
+
+/// Runs one engine's command.
+type Runner<'a> = dyn Fn(&[&str]) -> Output + 'a;
+
+#[test]
+fn ipv6_networks_and_addresses_as_podman_makes_them() {
+    let b = Both::new();
+    let (mine, theirs) = (Side::new(0), Side::new(1));
+    // Podman keeps its networks in /etc/containers/networks, shared by
+    // every test: names of this test's own.
+    let pid = std::process::id();
+    let (dual, auto, bad, second) = (
+        format!("dual6x{pid}"),
+        format!("auto6x{pid}"),
+        format!("bad6x{pid}"),
+        format!("second6x{pid}"),
+    );
+    let rpod = |args: &[&str]| b.e.rpod(args);
+    let podman = |args: &[&str]| b.p.run(args);
+    let engines: [(&Side, &Runner); 2] = [(&mine, &rpod), (&theirs, &podman)];
+
+    // Networks: a dual-stack one with the subnets, gateway and range given,
+    // one from --ipv6 alone, one IPv6-only.
+    let mut inspected = Vec::new();
+    for (side, run) in &engines {
+        let v6 = format!("{}::/64", side.v6);
+        let v4 = format!("{}.0/24", side.v4);
+        let gw = format!("{}::fe", side.v6);
+        let range = format!("{}::100/120", side.v6);
+        let mut args = vec![
+            "network",
+            "create",
+            "--subnet",
+            &v6,
+            "--subnet",
+            &v4,
+            "--gateway",
+            &gw,
+            "--ip-range",
+            &range,
+        ];
+        // Podman 4.3 names its bridges itself (podmanN).
+        if std::ptr::eq(*side, &mine) {
+            args.extend(["--interface-name", &side.bridge]);
+        }
+        args.push(&dual);
+        let out = run(&args);
+        assert!(out.status.success(), "{}", describe(&out));
+        let fmt = "{{range .Subnets}}{{.Subnet}} {{.Gateway}} {{with .LeaseRange}}{{.StartIP}}-{{.EndIP}}{{end}}; {{end}}{{.IPv6Enabled}} {{.DNSEnabled}} {{.Driver}}";
+        let out = run(&["network", "inspect", "--format", fmt, &dual]);
+        inspected.push(side.mask(String::from_utf8_lossy(&out.stdout).trim()));
+        // --ipv6 alone: a free IPv4 subnet, then a random unique-local /64.
+        let out = run(&["network", "create", "--ipv6", &auto]);
+        assert!(out.status.success(), "{}", describe(&out));
+        let out = run(&[
+            "network",
+            "inspect",
+            "--format",
+            "{{range .Subnets}}{{.Subnet}} {{end}}{{.IPv6Enabled}}",
+            &auto,
+        ]);
+        let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        let words: Vec<&str> = text.split(' ').collect();
+        assert_eq!(words.len(), 3, "{text}");
+        assert!(
+            words[0].parse::<std::net::Ipv4Addr>().is_err() && words[0].contains('.'),
+            "{text}"
+        );
+        assert!(
+            words[1].starts_with("fd") && words[1].ends_with("::/64"),
+            "{text}"
+        );
+        assert_eq!(words[2], "true");
+        let out = run(&["network", "rm", &auto]);
+        assert!(out.status.success(), "{}", describe(&out));
+    }
+    assert_eq!(inspected[0], inspected[1]);
+    assert_eq!(
+        inspected[0],
+        "V6::/64 V6::fe V6::101-V6::1ff; V4.0/24 V4.1 ; true true bridge"
+    );
+
+    // Bad requests: the same exit code and message.
+    for args in [
+        &["network", "create", "--gateway", "10.1.1.1", &bad][..],
+        &[
+            "network",
+            "create",
+            "--subnet",
+            "fd5e::/64",
+            "--gateway",
+            "fd5e::1",
+            "--gateway",
+            "fd5e::2",
+            &bad,
+        ],
+        &["network", "create", "--subnet", "foo", &bad],
+    ] {
+        let (a, p) = (rpod(args), podman(args));
+        assert_eq!(
+            a.status.code(),
+            p.status.code(),
+            "{args:?}\n{}\n{}",
+            describe(&a),
+            describe(&p)
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&a.stderr).trim(),
+            String::from_utf8_lossy(&p.stderr).trim(),
+            "{args:?}"
+        );
+    }
+
+    // A container with static addresses of both families: the same
+    // addresses, /etc/hosts and /etc/resolv.conf, and the same inspect.
+    let mut seen = Vec::new();
+    for (side, run) in &engines {
+        let ip6 = format!("{}::99", side.v6);
+        let ip4 = format!("{}.9", side.v4);
+        let out = run(&[
+            "run",
+            "-d",
+            "--name",
+            "web6",
+            "--hostname",
+            "web6h",
+            "--network",
+            &dual,
+            "--ip6",
+            &ip6,
+            "--ip",
+            &ip4,
+            "probe",
+            "httpd",
+            "-f",
+            "-p",
+            "80",
+            "-h",
+            "/etc",
+        ]);
+        assert!(out.status.success(), "{}", describe(&out));
+        let out = run(&[
+            "exec",
+            "web6",
+            "sh",
+            "-c",
+            "ip -6 addr show eth0 | grep 'inet6.*global'; cat /etc/hosts /etc/resolv.conf",
+        ]);
+        assert!(out.status.success(), "{}", describe(&out));
+        let fmt = "{{range .NetworkSettings.Networks}}{{.IPAddress}}/{{.IPPrefixLen}} {{.Gateway}} {{.GlobalIPv6Address}}/{{.GlobalIPv6PrefixLen}} {{.IPv6Gateway}}{{end}}";
+        let insp = run(&["inspect", "--format", fmt, "web6"]);
+        // A second container reaches the first over IPv6.
+        let url = format!("http://[{ip6}]/hostname");
+        let get = run(&[
+            "run",
+            "--rm",
+            "--network",
+            &dual,
+            "probe",
+            "wget",
+            "-qO-",
+            &url,
+        ]);
+        assert!(get.status.success(), "{}", describe(&get));
+        seen.push((
+            side.mask(String::from_utf8_lossy(&out.stdout).trim()),
+            side.mask(String::from_utf8_lossy(&insp.stdout).trim()),
+            String::from_utf8_lossy(&get.stdout).trim().to_string(),
+        ));
+        // An address outside the network's subnets is refused, naming it.
+        let out = run(&[
+            "run",
+            "--rm",
+            "--network",
+            &dual,
+            "--ip6",
+            "fd5f::9",
+            "probe",
+            "true",
+        ]);
+        assert!(!out.status.success());
+        let want = format!("requested static ip fd5f::9 not in any subnet on network {dual}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(&want),
+            "{}",
+            describe(&out)
+        );
+    }
+    assert_eq!(seen[0], seen[1]);
+    assert!(seen[0].0.contains("inet6 V6::99/64"), "{}", seen[0].0);
+    assert!(seen[0].0.contains("V6::99\tweb6h web6"), "{}", seen[0].0);
+    assert_eq!(seen[0].1, "V4.9/24 V4.1 V6::99/64 V6::fe");
+    assert_eq!(seen[0].2, "web6h");
+
+    // network connect --ip6: a running container gets the address at once.
+    let other = format!("{}::/64", mine.v6.replacen("fd50", "fd52", 1));
+    let other_ip = format!("{}::7", mine.v6.replacen("fd50", "fd52", 1));
+    let br = format!("{}c", mine.bridge);
+    b.e.ok(&[
+        "network",
+        "create",
+        "--subnet",
+        &other,
+        "--interface-name",
+        &br,
+        &second,
+    ]);
+    b.e.ok(&["network", "connect", "--ip6", &other_ip, &second, "web6"]);
+    let out = b.e.ok(&["exec", "web6", "ip", "-6", "addr", "show"]);
+    assert!(out.contains(&format!("inet6 {other_ip}/64")), "{out}");
+    b.e.ok(&["rm", "-f", "-t", "0", "web6"]);
+    let _ = podman(&["rm", "-f", "-t", "0", "web6"]);
+    let _ = podman(&["network", "rm", "-f", &dual]);
+    for n in [&dual, &second] {
+        b.e.ok(&["network", "rm", n]);
+    }
+    assert_eq!(netns_left(&b.e), Vec::<String>::new());
+    assert!(!Path::new("/sys/class/net").join(&mine.bridge).exists());
 }

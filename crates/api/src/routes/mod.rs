@@ -152,11 +152,12 @@ pub fn router(state: AppState) -> Router {
             get(libpod_api::image_sub).delete(images::remove),
         )
         .route("/libpod/networks/json", get(libpod_objects::networks))
-        .route("/libpod/networks/create", post(network::create))
-        .route("/libpod/networks/{name}", delete(network::remove))
+        .route("/libpod/networks/create", post(network::libpod_create))
+        .route("/libpod/networks/prune", post(network::libpod_prune))
+        .route("/libpod/networks/{name}", delete(network::libpod_remove))
         .route(
             "/libpod/networks/{name}/{action}",
-            get(libpod_objects::network_sub),
+            get(libpod_objects::network_sub).post(network::libpod_action),
         )
         .route("/libpod/volumes/json", get(libpod_objects::volumes))
         .route(

@@ -8,7 +8,7 @@ use axum::body::Body;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use libpod::network::{CreateRequest, Network, PerNetworkOptions, DEFAULT_NETWORK};
+use libpod::network::{CreateRequest, Network, PerNetworkOptions, SubnetRequest, DEFAULT_NETWORK};
 use libpod::query::NetworkFilters;
 use libpod::Runtime;
 use serde::Deserialize;
@@ -63,22 +63,28 @@ fn doc(rt: &Runtime, n: &Network) -> Result<Value> {
     let mut containers = serde_json::Map::new();
     for (id, name) in rt.network_users(&n.name)? {
         let Ok(c) = rt.container(&id) else { continue };
-        let ep = c.network_settings().networks.get(&n.name).cloned();
-        let (ip, mac) = ep
-            .map(|e| {
-                (
-                    if e.ip_address.is_empty() {
-                        String::new()
-                    } else {
-                        format!("{}/{}", e.ip_address, e.ip_prefix_len)
-                    },
-                    e.mac_address,
-                )
-            })
+        let ep = c
+            .network_settings()
+            .networks
+            .get(&n.name)
+            .cloned()
             .unwrap_or_default();
+        let with_prefix = |ip: &str, len: u8| {
+            if ip.is_empty() {
+                String::new()
+            } else {
+                format!("{ip}/{len}")
+            }
+        };
         containers.insert(
             id.clone(),
-            json!({ "Name": name, "EndpointID": id, "MacAddress": mac, "IPv4Address": ip, "IPv6Address": "" }),
+            json!({
+                "Name": name,
+                "EndpointID": id,
+                "MacAddress": ep.mac_address,
+                "IPv4Address": with_prefix(&ep.ip_address, ep.ip_prefix_len),
+                "IPv6Address": with_prefix(&ep.global_ipv6_address, ep.global_ipv6_prefix_len),
+            }),
         );
     }
     let config: Vec<Value> = n
@@ -88,6 +94,16 @@ fn doc(rt: &Runtime, n: &Network) -> Result<Value> {
             let mut v = json!({ "Subnet": s.subnet.to_string() });
             if let Some(g) = s.gateway {
                 v["Gateway"] = json!(g.to_string());
+            }
+            if let Some(r) = s.lease_range.as_ref().and_then(|r| r.text()) {
+                v["IPRange"] = json!(r);
+            }
+            if !s.aux_addresses.is_empty() {
+                v["AuxiliaryAddresses"] = json!(s
+                    .aux_addresses
+                    .iter()
+                    .map(|(k, ip)| (k.clone(), ip.to_string()))
+                    .collect::<BTreeMap<_, _>>());
             }
             v
         })
@@ -198,7 +214,19 @@ pub struct NetworkCreate {
 #[serde(rename_all = "PascalCase", default)]
 pub struct NetworkIpam {
     pub driver: Option<String>,
-    pub config: Option<Vec<BTreeMap<String, String>>>,
+    pub config: Option<Vec<IpamPool>>,
+    pub options: Option<BTreeMap<String, String>>,
+}
+
+/// One `IPAM.Config` entry.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct IpamPool {
+    pub subnet: Option<String>,
+    #[serde(rename = "IPRange")]
+    pub ip_range: Option<String>,
+    pub gateway: Option<String>,
+    pub auxiliary_addresses: Option<BTreeMap<String, String>>,
 }
 
 /// `POST /networks/create`.
@@ -215,17 +243,33 @@ pub async fn create(State(st): State<AppState>, body: Body) -> Result<Response> 
         )));
     }
     let ipam_driver = req.ipam.as_ref().and_then(|i| i.driver.clone());
-    let cfg = req
+    if req
+        .ipam
+        .as_ref()
+        .and_then(|i| i.options.as_ref())
+        .is_some_and(|o| !o.is_empty())
+    {
+        return Err(Error::BadRequest(
+            "IPAM.Options are not supported: rpod's address allocation takes none".into(),
+        ));
+    }
+    let nonempty = |v: Option<String>| v.filter(|x| !x.is_empty());
+    let subnets = req
         .ipam
         .and_then(|i| i.config)
-        .and_then(|c| c.into_iter().next())
-        .unwrap_or_default();
+        .unwrap_or_default()
+        .into_iter()
+        .map(|p| SubnetRequest {
+            subnet: nonempty(p.subnet),
+            gateway: nonempty(p.gateway),
+            ip_range: nonempty(p.ip_range),
+            aux_addresses: p.auxiliary_addresses.unwrap_or_default(),
+        })
+        .collect();
     let create = CreateRequest {
         name: Some(req.name.clone()),
         driver: req.driver.filter(|d| !d.is_empty()),
-        subnet: cfg.get("Subnet").cloned(),
-        gateway: cfg.get("Gateway").cloned(),
-        ip_range: cfg.get("IPRange").cloned(),
+        subnets,
         internal: req.internal,
         labels: req.labels.unwrap_or_default(),
         options: req.options.unwrap_or_default(),
@@ -254,6 +298,171 @@ pub async fn create(State(st): State<AppState>, body: Body) -> Result<Response> 
         StatusCode::CREATED,
         &json!({ "Id": id, "Warning": "" }),
     ))
+}
+
+/// `POST /libpod/networks/create` body: Podman's network type.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LibpodNetworkCreate {
+    pub name: String,
+    pub driver: String,
+    pub network_interface: String,
+    pub subnets: Option<Vec<LibpodSubnet>>,
+    pub ipv6_enabled: bool,
+    pub internal: bool,
+    pub dns_enabled: Option<bool>,
+    pub labels: Option<BTreeMap<String, String>>,
+    pub options: Option<BTreeMap<String, String>>,
+    pub ipam_options: Option<BTreeMap<String, String>>,
+    // Set by the engine; accepted when a client echoes them back empty.
+    pub id: String,
+    pub created: Option<String>,
+}
+
+/// One subnet of [`LibpodNetworkCreate`].
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LibpodSubnet {
+    pub subnet: String,
+    pub gateway: Option<String>,
+    pub lease_range: Option<LibpodLeaseRange>,
+}
+
+/// `lease_range` of a [`LibpodSubnet`].
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LibpodLeaseRange {
+    pub start_ip: Option<String>,
+    pub end_ip: Option<String>,
+}
+
+/// `POST /libpod/networks/create`: Podman's network JSON in, the created
+/// network out.
+pub async fn libpod_create(State(st): State<AppState>, body: Body) -> Result<Response> {
+    let req: Option<LibpodNetworkCreate> = read_json(body).await?;
+    let req = req.ok_or_else(|| Error::BadRequest("a JSON body is required".into()))?;
+    if !req.id.is_empty() {
+        return Err(Error::BadRequest(
+            "id is set by the engine: leave it out of a new network".into(),
+        ));
+    }
+    let mut subnets = Vec::new();
+    for s in req.subnets.unwrap_or_default() {
+        let ip_range = match s.lease_range {
+            Some(LibpodLeaseRange {
+                start_ip: Some(a),
+                end_ip: Some(b),
+            }) => Some(format!("{a}-{b}")),
+            Some(LibpodLeaseRange {
+                start_ip: None,
+                end_ip: None,
+            })
+            | None => None,
+            Some(_) => {
+                return Err(Error::BadRequest(
+                    "lease_range needs both start_ip and end_ip".into(),
+                ))
+            }
+        };
+        subnets.push(SubnetRequest {
+            subnet: Some(s.subnet),
+            gateway: s.gateway.filter(|g| !g.is_empty()),
+            ip_range,
+            aux_addresses: BTreeMap::new(),
+        });
+    }
+    let mut ipam = req.ipam_options.unwrap_or_default();
+    let ipam_driver = ipam.remove("driver");
+    if let Some(k) = ipam.keys().next() {
+        return Err(Error::BadRequest(format!(
+            "ipam_options.{k} is not supported (only driver)"
+        )));
+    }
+    let create = CreateRequest {
+        name: (!req.name.is_empty()).then_some(req.name),
+        driver: (!req.driver.is_empty()).then_some(req.driver),
+        subnets,
+        internal: req.internal,
+        disable_dns: req.dns_enabled == Some(false),
+        labels: req.labels.unwrap_or_default(),
+        options: req.options.unwrap_or_default(),
+        interface_name: (!req.network_interface.is_empty()).then_some(req.network_interface),
+        ipam_driver,
+        ipv6: req.ipv6_enabled,
+    };
+    let n = st.engine(move |rt| Ok(rt.create_network(&create)?)).await?;
+    Ok(json(StatusCode::OK, &n))
+}
+
+/// `DELETE /libpod/networks/{name}?force=`: Podman's removal report.
+pub async fn libpod_remove(
+    State(st): State<AppState>,
+    Path(name): Path<String>,
+    q: RawQuery,
+) -> Result<Response> {
+    let force = Params::from_raw(q)?.bool("force", false)?;
+    let removed = st
+        .engine(move |rt| Ok(rt.remove_network(&name, force)?))
+        .await?;
+    Ok(json(
+        StatusCode::OK,
+        &json!([{ "Name": removed, "Err": Value::Null }]),
+    ))
+}
+
+/// `POST /libpod/networks/{name}/connect` body: the container and its
+/// settings on the network (Podman's per-network options, inline).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LibpodConnect {
+    pub container: String,
+    pub static_ips: Vec<std::net::IpAddr>,
+    pub aliases: Vec<String>,
+    pub static_mac: String,
+    pub interface_name: String,
+}
+
+/// `POST /libpod/networks/{name}/connect|disconnect`.
+pub async fn libpod_action(
+    State(st): State<AppState>,
+    Path((name, action)): Path<(String, String)>,
+    body: Body,
+) -> Result<Response> {
+    match action.as_str() {
+        "connect" => {
+            let req: Option<LibpodConnect> = read_json(body).await?;
+            let req = req.ok_or_else(|| Error::BadRequest("a JSON body is required".into()))?;
+            if !req.interface_name.is_empty() {
+                return Err(Error::BadRequest(
+                    "interface_name on connect is not supported: rpod names interfaces ethN".into(),
+                ));
+            }
+            let per = PerNetworkOptions {
+                static_ips: req.static_ips,
+                aliases: req.aliases,
+                static_mac: (!req.static_mac.is_empty()).then_some(req.static_mac),
+                interface_name: String::new(),
+            };
+            st.engine(move |rt| Ok(rt.connect_network(&name, &req.container, per)?))
+                .await?;
+            Ok(json(StatusCode::OK, &Value::Null))
+        }
+        "disconnect" => disconnect(State(st), Path(name), body).await,
+        other => Err(Error::NotFound(format!("no such network action {other:?}"))),
+    }
+}
+
+/// `POST /libpod/networks/prune?filters=`: Podman's prune report.
+pub async fn libpod_prune(State(st): State<AppState>, q: RawQuery) -> Result<Response> {
+    let filters = Params::from_raw(q)?.prune_filters(libpod::query::Resource::Networks)?;
+    let removed = st
+        .engine(move |rt| Ok(rt.prune_networks(&filters)?))
+        .await?;
+    let report: Vec<Value> = removed
+        .into_iter()
+        .map(|n| json!({ "Name": n, "Error": Value::Null }))
+        .collect();
+    Ok(json(StatusCode::OK, &report))
 }
 
 /// `DELETE /networks/{id}`.
@@ -307,16 +516,11 @@ pub async fn connect(
     let req = req.ok_or_else(|| Error::BadRequest("a JSON body is required".into()))?;
     let mut per = PerNetworkOptions::default();
     if let Some(ep) = req.endpoint_config {
-        per.aliases = ep.aliases.unwrap_or_default();
-        if let Some(ip) = ep
-            .ipam_config
-            .and_then(|c| c.ipv4_address)
-            .filter(|i| !i.is_empty())
-        {
-            per.static_ips = vec![ip
-                .parse()
-                .map_err(|_| Error::BadRequest(format!("invalid IPv4Address {ip:?}")))?];
+        ep.refuse_unapplied(&id)?;
+        if let Some(c) = &ep.ipam_config {
+            per.static_ips = c.addresses()?;
         }
+        per.aliases = ep.aliases.unwrap_or_default();
         per.static_mac = ep.mac_address.filter(|m| !m.is_empty());
     }
     st.engine(move |rt| {

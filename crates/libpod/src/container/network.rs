@@ -104,12 +104,12 @@ pub struct EndpointSettings {
 /// `/etc/hosts` as Podman writes it for its own network namespaces: the
 /// `--add-host` entries, the host's `/etc/hosts` (loopback entries when it
 /// has none), `host.containers.internal` on `internal` (the gateway, or the
-/// host's address without a network), then the container's own line on its
-/// address (127.0.0.1 without one).
+/// host's address without a network), then the container's own line on each
+/// of its addresses (127.0.0.1 without one).
 fn podman_hosts(
     extra: &[network::HostEntry],
     internal: Option<IpAddr>,
-    own_ip: Option<IpAddr>,
+    own_ips: &[IpAddr],
     names: &str,
 ) -> String {
     let mut out = String::new();
@@ -136,9 +136,13 @@ fn podman_hosts(
     if let Some(ip) = internal {
         out.push_str(&format!("{ip}\thost.containers.internal\n"));
     }
-    let ip = own_ip.map_or_else(|| "127.0.0.1".to_string(), |ip| ip.to_string());
     if !names.is_empty() {
-        out.push_str(&format!("{ip}\t{names}\n"));
+        if own_ips.is_empty() {
+            out.push_str(&format!("127.0.0.1\t{names}\n"));
+        }
+        for ip in own_ips {
+            out.push_str(&format!("{ip}\t{names}\n"));
+        }
     }
     out
 }
@@ -233,6 +237,7 @@ impl Runtime {
         };
         let wants_bridge = !ports.is_empty()
             || req.ip.is_some()
+            || req.ip6.is_some()
             || req.mac.is_some()
             || !req.aliases.is_empty()
             || per_net_bridge;
@@ -244,9 +249,13 @@ impl Runtime {
         match &mode {
             NetworkMode::Bridge => {}
             m if m.is_user_mode() => {
-                if req.ip.is_some() || req.mac.is_some() || !req.aliases.is_empty() {
+                if req.ip.is_some()
+                    || req.ip6.is_some()
+                    || req.mac.is_some()
+                    || !req.aliases.is_empty()
+                {
                     return Err(Error::InvalidArgument(format!(
-                        "--ip, --mac-address and --network-alias need a bridge network, not --network {m}"
+                        "--ip, --ip6, --mac-address and --network-alias need a bridge network, not --network {m}"
                     )));
                 }
                 network::assign_host_ports(&mut ports)?;
@@ -273,10 +282,18 @@ impl Runtime {
         } else {
             names
         };
-        if names.len() > 1 && (req.ip.is_some() || req.mac.is_some()) {
+        if names.len() > 1 && (req.ip.is_some() || req.ip6.is_some() || req.mac.is_some()) {
             return Err(Error::InvalidArgument(
-                "--ip and --mac-address apply to a single network".into(),
+                "--ip, --ip6 and --mac-address apply to a single network".into(),
             ));
+        }
+        // `--ip` and `--ip6` (either family each, as in Podman).
+        let mut flag_ips = Vec::new();
+        for ip in req.ip.iter().chain(req.ip6.iter()) {
+            flag_ips.push(
+                ip.parse::<IpAddr>()
+                    .map_err(|_| Error::InvalidArgument(format!("{ip:?} is not an ip address")))?,
+            );
         }
         for (i, (name, opts)) in names.iter().enumerate() {
             let def = store.get(name)?;
@@ -285,26 +302,19 @@ impl Runtime {
             }
             // The flags for every network (`--ip`, `--network-alias`, …) win
             // over a network's own options, as in Podman.
-            let static_ips = match req.ip.as_ref().or(opts.ip.as_ref()) {
-                Some(ip) => {
-                    let ip: IpAddr = ip
-                        .parse()
-                        .map_err(|_| Error::InvalidArgument(format!("invalid --ip {ip:?}")))?;
-                    let IpAddr::V4(v4) = ip else {
-                        return Err(Error::InvalidArgument(
-                            "--ip: only IPv4 networks are supported".into(),
-                        ));
-                    };
-                    if !def.subnets.iter().any(|s| s.subnet.contains(v4)) {
-                        return Err(Error::InvalidArgument(format!(
-                            "--ip {ip} is not in network {}'s subnet",
-                            def.name
-                        )));
-                    }
-                    vec![ip]
-                }
-                None => Vec::new(),
+            let static_ips = if flag_ips.is_empty() {
+                opts.ips.clone()
+            } else {
+                flag_ips.clone()
             };
+            for ip in &static_ips {
+                if !def.subnets.iter().any(|s| s.subnet.contains(ip)) {
+                    return Err(Error::InvalidArgument(format!(
+                        "requested static ip {ip} not in any subnet on network {}",
+                        def.name
+                    )));
+                }
+            }
             net.networks.insert(
                 def.name.clone(),
                 PerNetworkOptions {
@@ -555,14 +565,13 @@ impl Container<'_> {
             network_info: BTreeMap::new(),
         };
         for (name, per) in networks {
-            let def = store.get(name)?;
-            let wanted = per.static_ips.iter().find_map(|ip| match ip {
-                IpAddr::V4(v4) => Some(*v4),
-                IpAddr::V6(_) => None,
-            });
-            let ip: Ipv4Addr = ipam.allocate(&def, self.id(), wanted)?;
+            let mut def = store.get(name)?;
             let mut per = per.clone();
-            per.static_ips = vec![IpAddr::V4(ip)];
+            per.static_ips = ipam.allocate(&def, self.id(), &per.static_ips)?;
+            // Auxiliary addresses are rpod's own; netavark is not told.
+            for s in &mut def.subnets {
+                s.aux_addresses.clear();
+            }
             opts.networks.insert(name.clone(), per);
             opts.network_info.insert(name.clone(), def);
         }
@@ -694,7 +703,7 @@ impl Container<'_> {
                 )
             }
             NetworkMode::None => (
-                podman_hosts(&extra, host_primary_ip(), None, &self.hosts_names()),
+                podman_hosts(&extra, host_primary_ip(), &[], &self.hosts_names()),
                 resolv_with(&net.dns, false),
             ),
             NetworkMode::Ns(_) => (
@@ -716,7 +725,7 @@ impl Container<'_> {
             NetworkMode::Pasta(_) => (
                 // pasta gives the container a copy of the host's address;
                 // the host is not reachable under a name of its own.
-                podman_hosts(&extra, None, None, &self.hosts_names()),
+                podman_hosts(&extra, None, &[], &self.hosts_names()),
                 resolv_with(&net.dns, false),
             ),
             NetworkMode::Slirp4netns(options) => {
@@ -737,7 +746,7 @@ impl Container<'_> {
                     podman_hosts(
                         &extra,
                         loopback.then_some(gateway),
-                        Some(own),
+                        &[own],
                         &self.hosts_names(),
                     ),
                     resolv_with(&dns, false),
@@ -762,10 +771,21 @@ impl Container<'_> {
     fn bridge_files(&self, host_resolv: &str, extra: Vec<network::HostEntry>) -> (String, String) {
         let net = &self.config.net;
         let status = self.net_status().unwrap_or_default();
-        let primary = status.results.values().find_map(|b| b.primary());
-        let own_ip = primary.as_ref().map(|p| p.0);
-        let gateway = primary.as_ref().and_then(|p| p.2);
-        let hosts = podman_hosts(&extra, gateway, own_ip, &self.hosts_names());
+        // The first network's addresses, in its subnets' order; the host is
+        // its IPv4 gateway (else the IPv6 one), as Podman writes them.
+        let addresses = status
+            .results
+            .values()
+            .map(|b| b.addresses())
+            .find(|a| !a.is_empty())
+            .unwrap_or_default();
+        let own_ips: Vec<IpAddr> = addresses.iter().map(|a| a.ip).collect();
+        let gateway = addresses
+            .iter()
+            .filter(|a| a.ip.is_ipv4())
+            .chain(addresses.iter())
+            .find_map(|a| a.gateway);
+        let hosts = podman_hosts(&extra, gateway, &own_ips, &self.hosts_names());
         let dns_servers: Vec<String> = status
             .results
             .values()
@@ -778,8 +798,16 @@ impl Container<'_> {
             .flat_map(|b| b.dns_search_domains.clone().unwrap_or_default())
             .collect();
         search.dedup();
+        // The network's DNS servers (aardvark-dns), then the host's, as
+        // Podman writes them.
         let dns = if net.dns.is_empty() {
-            dns_servers
+            let mut all = dns_servers;
+            for ip in network::host_nameservers(host_resolv) {
+                if !all.contains(&ip) {
+                    all.push(ip);
+                }
+            }
+            all
         } else {
             net.dns.clone()
         };
@@ -814,30 +842,23 @@ impl Container<'_> {
         let status = if active { self.net_status() } else { None };
         if let Some(st) = &status {
             s.sandbox_key = self.netns_path().display().to_string();
-            if let Some((ip, prefix, gw, mac)) = st.results.values().find_map(|b| b.primary()) {
-                s.ip_address = ip.to_string();
-                s.ip_prefix_len = prefix;
-                s.gateway = gw.map(|g| g.to_string()).unwrap_or_default();
-                s.mac_address = mac;
+            if let Some(block) = st.results.values().find(|b| !b.addresses().is_empty()) {
+                let ep = endpoint_addresses(block);
+                s.ip_address = ep.ip_address;
+                s.ip_prefix_len = ep.ip_prefix_len;
+                s.gateway = ep.gateway;
+                s.ipv6_gateway = ep.ipv6_gateway;
+                s.global_ipv6_address = ep.global_ipv6_address;
+                s.global_ipv6_prefix_len = ep.global_ipv6_prefix_len;
+                s.mac_address = ep.mac_address;
             }
         }
         for (name, per) in &self.config.net.networks {
-            let mut ep = EndpointSettings {
-                aliases: per.aliases.clone(),
-                ..Default::default()
-            };
+            let block = status.as_ref().and_then(|st| st.results.get(name));
+            let mut ep = block.map(endpoint_addresses).unwrap_or_default();
+            ep.aliases = per.aliases.clone();
             if let Ok(def) = self.rt.network_store().get(name) {
                 ep.network_id = def.id;
-            }
-            if let Some((ip, prefix, gw, mac)) = status
-                .as_ref()
-                .and_then(|st| st.results.get(name))
-                .and_then(|b| b.primary())
-            {
-                ep.ip_address = ip.to_string();
-                ep.ip_prefix_len = prefix;
-                ep.gateway = gw.map(|g| g.to_string()).unwrap_or_default();
-                ep.mac_address = mac;
             }
             s.networks.insert(name.clone(), ep);
         }
@@ -971,6 +992,26 @@ impl Container<'_> {
         self.save_net_status(&status)?;
         Ok(true)
     }
+}
+
+/// The addresses of one network's result as inspect shows them: the first
+/// IPv4 and the first IPv6 address, with their gateways.
+fn endpoint_addresses(block: &StatusBlock) -> EndpointSettings {
+    let mut ep = EndpointSettings {
+        mac_address: block.mac().unwrap_or_default(),
+        ..Default::default()
+    };
+    if let Some(a) = block.address(false) {
+        ep.ip_address = a.ip.to_string();
+        ep.ip_prefix_len = a.prefix_len;
+        ep.gateway = a.gateway.map(|g| g.to_string()).unwrap_or_default();
+    }
+    if let Some(a) = block.address(true) {
+        ep.global_ipv6_address = a.ip.to_string();
+        ep.global_ipv6_prefix_len = a.prefix_len;
+        ep.ipv6_gateway = a.gateway.map(|g| g.to_string()).unwrap_or_default();
+    }
+    ep
 }
 
 /// A netavark failure about a busy port, said plainly.

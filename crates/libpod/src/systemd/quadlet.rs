@@ -384,6 +384,7 @@ fn container(file: &UnitFile, path: &Path, rpod: &str) -> Result<Body> {
             "WorkingDir" => flag("workdir", &mut args),
             "HostName" => flag("hostname", &mut args),
             "IP" => flag("ip", &mut args),
+            "IP6" => flag("ip6", &mut args),
             "Tmpfs" => flag("tmpfs", &mut args),
             "AddCapability" => {
                 for w in split_words(&v) {
@@ -534,6 +535,11 @@ fn network(file: &UnitFile, path: &Path, stem: &str, rpod: &str) -> Result<Body>
             "Subnet" => flag("subnet", &mut args),
             "Gateway" => flag("gateway", &mut args),
             "IPRange" => flag("ip-range", &mut args),
+            "IPv6" => {
+                if truthy(path, &k, &v)? {
+                    args.push("--ipv6".into());
+                }
+            }
             "Internal" => {
                 if truthy(path, &k, &v)? {
                     args.push("--internal".into());

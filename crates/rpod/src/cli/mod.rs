@@ -672,9 +672,6 @@ pub struct CreateFlags {
     /// cgroup v2 setting KEY=VALUE
     #[arg(long, value_name = "KEY=VALUE")]
     pub cgroup_conf: Vec<String>,
-    /// Static IPv6 address
-    #[arg(long, value_name = "IPV6")]
-    pub ip6: Option<String>,
     /// Write the pid of the container's monitor to this file
     #[arg(long, value_name = "FILE")]
     pub conmon_pidfile: Option<PathBuf>,

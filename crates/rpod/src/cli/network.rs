@@ -11,6 +11,9 @@ pub struct NetFlags {
     /// Static IPv4 address on the network
     #[arg(long, value_name = "IP")]
     pub ip: Option<String>,
+    /// Static IPv6 address on the network
+    #[arg(long, value_name = "IPV6")]
+    pub ip6: Option<String>,
     /// Static MAC address on the network
     #[arg(long, value_name = "MAC")]
     pub mac_address: Option<String>,
@@ -69,15 +72,15 @@ pub struct NetworkCreateArgs {
     /// Driver: bridge or macvlan
     #[arg(short = 'd', long, value_name = "DRIVER")]
     pub driver: Option<String>,
-    /// Subnet in CIDR form (e.g. 10.91.5.0/24)
+    /// Subnet in CIDR form, IPv4 or IPv6 (e.g. 10.91.5.0/24, fd5a:1::/64); repeat for several
     #[arg(long, value_name = "CIDR")]
-    pub subnet: Option<String>,
-    /// Gateway (default: the subnet's first address)
+    pub subnet: Vec<String>,
+    /// Gateway of the subnet at the same position (default: its first address)
     #[arg(long, value_name = "IP")]
-    pub gateway: Option<String>,
-    /// Allocate container addresses from this range (CIDR or START-END)
+    pub gateway: Vec<String>,
+    /// Allocate addresses of the subnet at the same position from this range (CIDR or START-END)
     #[arg(long, value_name = "RANGE")]
-    pub ip_range: Option<String>,
+    pub ip_range: Vec<String>,
     /// No route out of the network
     #[arg(long)]
     pub internal: bool,
@@ -96,7 +99,7 @@ pub struct NetworkCreateArgs {
     /// IP address management driver (host-local: rpod assigns the addresses)
     #[arg(long, value_name = "DRIVER")]
     pub ipam_driver: Option<String>,
-    /// Enable IPv6 networking (refused: rpod's networks are IPv4)
+    /// Dual stack: add a free IPv4 subnet and a random IPv6 /64 when not given
     #[arg(long)]
     pub ipv6: bool,
     /// Do nothing if a network of that name exists (as later Podman versions)
@@ -172,6 +175,9 @@ pub struct NetworkConnectArgs {
     /// Static IPv4 address
     #[arg(long, value_name = "IP")]
     pub ip: Option<String>,
+    /// Static IPv6 address
+    #[arg(long, value_name = "IPV6")]
+    pub ip6: Option<String>,
     /// Static MAC address
     #[arg(long, value_name = "MAC")]
     pub mac_address: Option<String>,

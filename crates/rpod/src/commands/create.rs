@@ -29,7 +29,6 @@ fn refuse_unsupported(f: &CreateFlags) -> Result<()> {
         ("--preserve-fds", f.preserve_fds.is_some_and(|n| n > 0)),
         ("--chrootdirs", !f.chrootdirs.is_empty()),
         ("--cgroup-conf", !f.cgroup_conf.is_empty()),
-        ("--ip6", f.ip6.is_some()),
     ];
     for (flag, set) in given {
         if *set {
@@ -332,6 +331,8 @@ pub fn net_request(n: &crate::cli::network::NetFlags) -> libpod::NetworkRequest 
     libpod::NetworkRequest {
         networks: n.network.clone(),
         ip: n.ip.clone(),
+        ip6: n.ip6.clone(),
+        network_options: Default::default(),
         mac: n.mac_address.clone(),
         aliases: n.network_alias.clone(),
         publish: n.publish.clone(),

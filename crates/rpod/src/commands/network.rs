@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use anyhow::{bail, Result};
 use libpod::container::options::parse_key_value;
-use libpod::network::{CreateRequest, Network, PerNetworkOptions};
+use libpod::network::{CreateRequest, Network, PerNetworkOptions, SubnetRequest};
 use libpod::Runtime;
 use serde_json::{json, Value};
 
@@ -73,14 +73,13 @@ pub fn run(rt: &Runtime, g: NetworkGroup) -> Result<u8> {
             let per = PerNetworkOptions {
                 static_ips: a
                     .ip
-                    .as_deref()
+                    .iter()
+                    .chain(a.ip6.iter())
                     .map(|ip| {
                         ip.parse()
-                            .map_err(|_| anyhow::anyhow!("invalid --ip {ip:?}"))
+                            .map_err(|_| anyhow::anyhow!("{ip:?} is not an ip address"))
                     })
-                    .transpose()?
-                    .into_iter()
-                    .collect(),
+                    .collect::<Result<_>>()?,
                 aliases: a.aliases.clone(),
                 static_mac: a.mac_address.clone(),
                 interface_name: String::new(),
@@ -126,9 +125,8 @@ fn create(rt: &Runtime, a: NetworkCreateArgs) -> Result<u8> {
     let req = CreateRequest {
         name: a.name.clone(),
         driver: a.driver.clone(),
-        subnet: a.subnet.clone(),
-        gateway: a.gateway.clone(),
-        ip_range: a.ip_range.clone(),
+        subnets: SubnetRequest::from_flags(&a.subnet, &a.gateway, &a.ip_range)
+            .map_err(libpod::Error::from)?,
         internal: a.internal,
         disable_dns: a.disable_dns,
         labels: a.labels.iter().map(|l| parse_key_value(l)).collect(),
