@@ -22,7 +22,7 @@ mod transfer;
 
 pub use archive::{ArchiveFormat, SaveTarget};
 pub use progress::{NoProgress, Progress};
-pub use registry::{Platform, RegistryError, RegistryOptions};
+pub use registry::{Distribution, Platform, RegistryError, RegistryOptions};
 pub use runlabel::RunlabelOptions;
 pub use transfer::PullPolicy;
 

@@ -160,6 +160,33 @@ fn registry_push_pull_save_load() {
         "{pushed}\n{}",
         reg.log()
     );
+    // docker-py's inspect_distribution: the pushed manifest and its platform.
+    let digest = pushed
+        .split_whitespace()
+        .find(|w| w.starts_with("sha256:"))
+        .unwrap()
+        .to_string();
+    let script = r#"
+import docker, json, sys
+c = docker.APIClient(base_url=sys.argv[1])
+d = c.inspect_distribution(sys.argv[2])
+print(json.dumps([d["Descriptor"]["digest"], d["Descriptor"]["size"] > 0, d["Platforms"]]))
+"#;
+    let mut py = Command::new("python3");
+    py.args(["-c", script, &svc.host(), &dest]);
+    let out = run_with_timeout(py, None, COMMAND_TIMEOUT);
+    assert!(
+        out.status.success(),
+        "{}
+{}",
+        describe(&out),
+        svc.log()
+    );
+    let got: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        got,
+        serde_json::json!([digest, true, [{"architecture": "amd64", "os": "linux"}]])
+    );
     svc.docker_ok(&e, &["rmi", &dest]);
     let pulled = svc.docker_ok(&e, &["pull", &dest]);
     assert!(
@@ -731,4 +758,62 @@ print("ok")
     assert!(words[2].ends_with(".0/24"), "{insp}");
     svc.docker_ok(&e, &["network", "rm", &name]);
     assert!(e.all_ids().is_empty());
+}
+
+/// `attach/ws`: a websocket client (websocket-client, as web front ends
+/// use the endpoint) gets the container's past output with `logs=1`, sends
+/// stdin as messages, reads the reply, and sees the socket closed when the
+/// container exits.
+#[test]
+fn attach_over_a_websocket() {
+    assert!(have_python_module("websocket"));
+    let e = Engine::with_image();
+    let svc = Service::start(&e);
+    e.ok(&[
+        "run",
+        "-d",
+        "-i",
+        "--name",
+        "wsc",
+        "busybox",
+        "sh",
+        "-c",
+        "echo first; read line; echo got:$line; echo err >&2",
+    ]);
+    wait_until("the first line", POLL_TIMEOUT, || {
+        e.ok(&["logs", "wsc"]).contains("first")
+    });
+    let script = r#"
+import socket, sys, websocket
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+ws = websocket.create_connection(
+    "ws://localhost/v1.41/containers/wsc/attach/ws?logs=1&stream=1&stdin=1&stdout=1&stderr=1",
+    socket=s)
+got = b""
+while b"first" not in got:
+    got += ws.recv()
+ws.send_binary(b"hello\n")
+try:
+    while b"err" not in got:
+        m = ws.recv()
+        if not m:
+            break
+        got += m if isinstance(m, bytes) else m.encode()
+except websocket.WebSocketConnectionClosedException:
+    pass
+print(got.decode())
+"#;
+    let mut py = Command::new("python3");
+    py.args(["-c", script, svc.socket.to_str().unwrap()]);
+    let out = run_with_timeout(py, None, COMMAND_TIMEOUT);
+    assert!(out.status.success(), "{}\n{}", describe(&out), svc.log());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "first\ngot:hello\nerr"
+    );
+    wait_until("the container to exit", POLL_TIMEOUT, || {
+        e.status("wsc") == "exited"
+    });
+    e.ok(&["rm", "wsc"]);
 }

@@ -514,6 +514,98 @@ pub async fn export(State(st): State<AppState>, Path(id): Path<String>) -> Resul
     Ok(hijack::stream_response("application/x-tar", body))
 }
 
+/// `GET /containers/{id}/attach/ws`: attach over a websocket. Each
+/// message carries the streams' bytes as they come (no multiplexing
+/// header, as Docker sends them); messages from the client go to stdin.
+pub async fn attach_ws(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    q: RawQuery,
+    ws: axum::extract::ws::WebSocketUpgrade,
+) -> Result<Response> {
+    use axum::extract::ws::Message;
+    use futures_util::{SinkExt, StreamExt};
+    let p = Params::from_raw(q)?;
+    let want_stdin = p.bool("stdin", false)?;
+    let want_stdout = p.bool("stdout", false)?;
+    let want_stderr = p.bool("stderr", false)?;
+    let with_logs = p.bool("logs", false)?;
+    let (client, interactive, past) = st
+        .engine(move |rt| {
+            let mut c = rt.container(&id)?;
+            sync(&mut c)?;
+            if c.status().can_init() {
+                c.init()?;
+            }
+            let client = c.attach_client()?;
+            let mut past = Vec::new();
+            if with_logs {
+                // Raw bytes: the websocket carries no stream header.
+                let (tx, mut rx) = mpsc::channel(1024);
+                let mut out = FrameWriter::new(tx.clone(), stream::STDOUT, true, want_stdout);
+                let mut err = FrameWriter::new(tx, stream::STDERR, true, want_stderr);
+                let _ = c.logs(&LogOptions::default(), &mut out, &mut err);
+                drop((out, err));
+                while let Ok(b) = rx.try_recv() {
+                    past.push(b);
+                }
+            }
+            Ok((Arc::new(client), c.config().interactive, past))
+        })
+        .await?;
+    let guard = st.tracker().begin();
+    Ok(ws.on_upgrade(move |socket| async move {
+        let _guard = guard;
+        let (mut sink, mut source) = socket.split();
+        let (tx, mut rx) = mpsc::channel::<Bytes>(64);
+        for b in past {
+            let _ = tx.send(b).await;
+        }
+        let out_client = Arc::clone(&client);
+        tokio::task::spawn_blocking(move || {
+            hijack::pump_attach_output(&out_client, &tx, true, want_stdout, want_stderr);
+        });
+        let input = (want_stdin && interactive).then(|| {
+            let (in_tx, in_rx) = mpsc::channel::<Option<Bytes>>(16);
+            let in_client = Arc::clone(&client);
+            tokio::task::spawn_blocking(move || hijack::pump_attach_input(&in_client, in_rx));
+            in_tx
+        });
+        loop {
+            tokio::select! {
+                out = rx.recv() => match out {
+                    Some(b) => {
+                        if sink.send(Message::Binary(b)).await.is_err() {
+                            break;
+                        }
+                    }
+                    // The container's streams ended.
+                    None => {
+                        let _ = sink.send(Message::Close(None)).await;
+                        break;
+                    }
+                },
+                msg = source.next() => match msg {
+                    Some(Ok(Message::Binary(b))) => {
+                        if let Some(i) = &input {
+                            let _ = i.send(Some(b)).await;
+                        }
+                    }
+                    Some(Ok(Message::Text(t))) => {
+                        if let Some(i) = &input {
+                            let _ = i.send(Some(Bytes::copy_from_slice(t.as_bytes()))).await;
+                        }
+                    }
+                    Some(Ok(_)) => {}
+                    // The client went away: stop reading the container.
+                    Some(Err(_)) | None => break,
+                },
+            }
+        }
+        hijack::shutdown_attach(&client);
+    }))
+}
+
 /// `POST /containers/{id}/attach`: a hijacked connection to the
 /// container's stdio (created containers are initialised first, so
 /// nothing is lost when the client starts them afterwards).

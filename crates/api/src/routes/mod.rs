@@ -65,7 +65,7 @@ pub fn router(state: AppState) -> Router {
             "/containers/{id}/archive",
             get(archive::get).put(archive::put).head(archive::head),
         )
-        .route("/containers/{id}/attach/ws", get(not_yet))
+        .route("/containers/{id}/attach/ws", get(containers::attach_ws))
         .route("/exec/{id}/start", post(exec::start))
         .route("/exec/{id}/resize", post(exec::resize))
         .route("/exec/{id}/json", get(exec::inspect))
@@ -116,7 +116,7 @@ pub fn router(state: AppState) -> Router {
         .route("/plugins/privileges", get(plugins::privileges))
         .route("/plugins/{*rest}", any(plugins::named))
         .route("/session", any(build_session))
-        .route("/distribution/{*rest}", any(not_yet))
+        .route("/distribution/{*rest}", get(transfer::distribution))
         .route("/auth", post(system::auth))
         .route("/libpod/_ping", get(system::ping).head(system::ping))
         .route("/libpod/info", get(libpod_api::info))

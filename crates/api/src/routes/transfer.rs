@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use axum::body::{Body, Bytes};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use base64::Engine as _;
@@ -167,6 +168,32 @@ pub fn registry_options_for_host(address: &str) -> RegistryOptions {
         opts.tls_verify = Some(false);
     }
     opts
+}
+
+/// `GET /distribution/{name}/json`: the manifest descriptor and the
+/// platforms the registry serves under `name`, without pulling it.
+pub async fn distribution(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    Path(rest): Path<String>,
+) -> Result<Response> {
+    let Some(name) = rest.strip_suffix("/json").filter(|n| !n.is_empty()) else {
+        return Err(Error::NotFound(format!(
+            "page not found: /distribution/{rest}"
+        )));
+    };
+    let name = name.to_string();
+    let opts = registry_options(&headers, &name)?;
+    let d = st
+        .engine(move |rt| Ok(rt.inspect_distribution(&name, &opts)?))
+        .await?;
+    Ok(super::json(
+        StatusCode::OK,
+        &json!({
+            "Descriptor": { "mediaType": d.media_type, "digest": d.digest, "size": d.size },
+            "Platforms": d.platforms,
+        }),
+    ))
 }
 
 /// `POST /images/create?fromImage=&tag=`: pulls, streaming progress.

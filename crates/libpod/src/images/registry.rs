@@ -194,6 +194,36 @@ fn registry_roots(
     Ok(roots)
 }
 
+/// Docker's distribution inspect: the manifest's descriptor and the
+/// platforms it serves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Distribution {
+    pub media_type: String,
+    pub digest: String,
+    pub size: u64,
+    /// Each as OCI writes a platform (`architecture`, `os`, `variant`,
+    /// `os.version`, `os.features`, `features`), the keys present kept.
+    pub platforms: Vec<Value>,
+}
+
+/// The platform fields of a manifest list entry or an image config.
+fn platform_doc(v: &Value) -> Value {
+    let mut out = serde_json::Map::new();
+    for key in [
+        "architecture",
+        "os",
+        "os.version",
+        "os.features",
+        "variant",
+        "features",
+    ] {
+        if let Some(x) = v.get(key).filter(|x| !x.is_null()) {
+            out.insert(key.to_string(), x.clone());
+        }
+    }
+    Value::Object(out)
+}
+
 /// What a pull fetched from the registry, ready for the store.
 pub(crate) struct Fetched {
     pub manifest: Vec<u8>,
@@ -313,6 +343,74 @@ impl Session {
     ) -> Result<String> {
         let (_, digest) = self.manifest(reference, platform)?;
         Ok(digest)
+    }
+
+    /// What the registry has under `reference`, without pulling layers:
+    /// the top manifest's descriptor and the platforms it serves (every
+    /// entry of a list, or the one image's config platform).
+    pub(crate) fn distribution(&self, reference: &Reference) -> Result<Distribution> {
+        let context = || format!("fetching the manifest of {reference}");
+        let (bytes, digest) = self
+            .fetch_manifest(reference)
+            .map_err(|e| registry_error(context(), e))?;
+        let value: Value = serde_json::from_slice(&bytes).map_err(|e| {
+            registry_error(
+                context(),
+                RegistryError::Invalid(format!("manifest is not JSON: {e}")),
+            )
+        })?;
+        let media_type = value
+            .get("mediaType")
+            .and_then(Value::as_str)
+            .unwrap_or(if value.get("manifests").is_some() {
+                "application/vnd.oci.image.index.v1+json"
+            } else {
+                "application/vnd.oci.image.manifest.v1+json"
+            })
+            .to_string();
+        let platforms = match value.get("manifests").and_then(Value::as_array) {
+            Some(list) => list
+                .iter()
+                .filter_map(|m| m.get("platform"))
+                .map(platform_doc)
+                .collect(),
+            None => {
+                let desc =
+                    descriptor(value.get("config")).map_err(|e| registry_error(context(), e))?;
+                if desc.size < 0 || desc.size as u64 > storage::MAX_CONFIG_SIZE {
+                    return Err(registry_error(
+                        context(),
+                        RegistryError::Invalid(format!(
+                            "config {} declares {} bytes (limit {})",
+                            desc.digest,
+                            desc.size,
+                            storage::MAX_CONFIG_SIZE
+                        )),
+                    ));
+                }
+                let mut config = Vec::new();
+                self.rt
+                    .block_on(self.client.pull_blob(
+                        reference,
+                        &desc,
+                        LimitedWriter::new(&mut config, &desc.digest, desc.size as u64, None),
+                    ))
+                    .map_err(|e| registry_error(context(), e))?;
+                let config: Value = serde_json::from_slice(&config).map_err(|e| {
+                    registry_error(
+                        context(),
+                        RegistryError::Invalid(format!("image config is not JSON: {e}")),
+                    )
+                })?;
+                vec![platform_doc(&config)]
+            }
+        };
+        Ok(Distribution {
+            media_type,
+            digest,
+            size: bytes.len() as u64,
+            platforms,
+        })
     }
 
     /// Fetches the image manifest (resolving a list to `platform`) and its digest.

@@ -309,6 +309,29 @@ fn registry_host(text: &str) -> String {
 }
 
 impl Runtime {
+    /// What the registry serves under `name` (a short name resolves to its
+    /// first candidate, as a pull tries it first), without pulling it.
+    pub fn inspect_distribution(
+        &self,
+        name: &str,
+        opts: &RegistryOptions,
+    ) -> Result<super::registry::Distribution> {
+        let conf = self.registries_conf()?;
+        let candidate = conf
+            .candidates(name)?
+            .into_iter()
+            .next()
+            .ok_or_else(|| Error::InvalidArgument(format!("no registry to ask for {name}")))?;
+        let host = host_of(&candidate).to_string();
+        if conf.entry(&host).is_some_and(|e| e.blocked) {
+            return Err(Error::InvalidArgument(format!(
+                "registry {host} is blocked in the registries configuration"
+            )));
+        }
+        let reference = parse_reference(&candidate)?;
+        Session::new(&host, opts, &conf)?.distribution(&reference)
+    }
+
     /// The digest the registry has for the fully qualified `name` on this
     /// host's platform (or `opts.platform`), without pulling anything.
     pub(crate) fn remote_digest(&self, name: &str, opts: &RegistryOptions) -> Result<String> {
