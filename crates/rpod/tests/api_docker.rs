@@ -633,7 +633,7 @@ fn docker_py_ipv6_networks_ipam_and_endpoints() {
     let e = Engine::with_image();
     let svc = Service::start(&e);
     let pid = std::process::id();
-    let v4 = format!("10.94.{}", pid % 256);
+    let v4 = format!("10.92.{}", pid % 256);
     let v6 = format!("fd53:{:x}:1", pid % 65536);
     let v6b = format!("fd53:{:x}:2", pid % 65536);
     let script = r#"
