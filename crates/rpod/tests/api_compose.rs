@@ -120,7 +120,10 @@ fn compose_build_healthcheck_scale_and_down() {
     let svc = Service::start(&e);
     let project = unique("cscale");
     let pid = std::process::id();
-    let (front, back) = (format!("10.86.{}", pid % 256), format!("10.87.{}", pid % 256));
+    let (front, back) = (
+        format!("10.86.{}", pid % 256),
+        format!("10.87.{}", pid % 256),
+    );
     let dir = e.file("project");
     std::fs::create_dir_all(dir.join("db")).unwrap();
     std::fs::write(
@@ -202,13 +205,21 @@ volumes:
     let front_net = format!("{project}_front");
     let ip = svc.docker_ok(
         &e,
-        &["inspect", "-f", &format!("{{{{(index .NetworkSettings.Networks \"{back_net}\").IPAddress}}}}"), &db],
+        &[
+            "inspect",
+            "-f",
+            &format!("{{{{(index .NetworkSettings.Networks \"{back_net}\").IPAddress}}}}"),
+            &db,
+        ],
     );
     assert_eq!(ip, format!("{back}.10"));
     for i in 1..=3 {
         let web = format!("{project}_web_{i}");
         // Started once the database was healthy: it read the page at once.
-        assert_eq!(svc.docker_ok(&e, &["exec", &web, "cat", "/tmp/seen"]), "built");
+        assert_eq!(
+            svc.docker_ok(&e, &["exec", &web, "cat", "/tmp/seen"]),
+            "built"
+        );
         let addrs = svc.docker_ok(
             &e,
             &[
@@ -224,11 +235,19 @@ volumes:
     }
     let ipam = svc.docker_ok(
         &e,
-        &["network", "inspect", "-f", "{{range .IPAM.Config}}{{.Subnet}} {{.Gateway}} {{.IPRange}}{{end}}", &back_net],
+        &[
+            "network",
+            "inspect",
+            "-f",
+            "{{range .IPAM.Config}}{{.Subnet}} {{.Gateway}} {{.IPRange}}{{end}}",
+            &back_net,
+        ],
     );
     assert_eq!(ipam, format!("{back}.0/24 {back}.1 {back}.128/25"));
     let image = format!("{project}_db");
-    assert!(svc.docker_ok(&e, &["images", "--format", "{{.Repository}}"]).contains(&image));
+    assert!(svc
+        .docker_ok(&e, &["images", "--format", "{{.Repository}}"])
+        .contains(&image));
 
     compose(&["down", "--rmi", "local", "-v"]);
     assert!(e.all_ids().is_empty(), "containers left");

@@ -817,3 +817,53 @@ print(got.decode())
     });
     e.ok(&["rm", "wsc"]);
 }
+
+/// The build cache through the Docker API: `system df` counts the steps a
+/// classic build recorded, docker-py's `prune_builds` empties it (removing
+/// the images only the cache kept) and the next build runs every step.
+#[test]
+fn build_cache_in_df_and_pruned() {
+    require_docker();
+    let e = Engine::with_image();
+    let svc = Service::start(&e);
+    let dir = e.file("ctx");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("Dockerfile"),
+        "FROM busybox\nRUN echo a > /a\nRUN echo b > /b\n",
+    )
+    .unwrap();
+    let build = || {
+        let mut c = svc.docker_cmd(&e, &["build", "-t", "pc:1", dir.to_str().unwrap()]);
+        c.env("DOCKER_BUILDKIT", "0");
+        let out = run_with_timeout(c, None, COMMAND_TIMEOUT);
+        assert!(out.status.success(), "{}\n{}", describe(&out), svc.log());
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    build();
+    assert!(build().contains("Using cache"));
+    let df = svc.docker_ok(
+        &e,
+        &["system", "df", "--format", "{{.Type}}={{.TotalCount}}"],
+    );
+    assert!(df.contains("Build Cache=2"), "{df}");
+    let script = r#"
+import docker, json, sys
+c = docker.APIClient(base_url=sys.argv[1])
+r = c.prune_builds()
+print(json.dumps([len(r["CachesDeleted"]), r["SpaceReclaimed"] >= 0]))
+"#;
+    let mut py = Command::new("python3");
+    py.args(["-c", script, &svc.host()]);
+    let out = run_with_timeout(py, None, COMMAND_TIMEOUT);
+    assert!(out.status.success(), "{}\n{}", describe(&out), svc.log());
+    // The first RUN's image only the cache kept; the second is pc:1.
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "[1, true]");
+    let df = svc.docker_ok(
+        &e,
+        &["system", "df", "--format", "{{.Type}}={{.TotalCount}}"],
+    );
+    assert!(df.contains("Build Cache=0"), "{df}");
+    assert!(!build().contains("Using cache"));
+    svc.docker_ok(&e, &["rmi", "pc:1"]);
+}

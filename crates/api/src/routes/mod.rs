@@ -76,7 +76,7 @@ pub fn router(state: AppState) -> Router {
         .route("/images/get", get(images::save_many))
         .route("/images/search", get(images::search))
         .route("/build", post(build::docker))
-        .route("/build/prune", post(not_yet))
+        .route("/build/prune", post(system::build_prune))
         .route("/commit", post(images::commit))
         .route(
             "/images/{*rest}",

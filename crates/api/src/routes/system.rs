@@ -197,6 +197,8 @@ pub async fn df(State(st): State<AppState>) -> Result<Response> {
     let images = images::summaries(&st).await?;
     let containers = containers::summaries(&st, true, true).await?;
     let volumes = st.engine(super::volumes::df_volumes).await?;
+    let cache = st.engine(|rt| Ok(rt.build_cache()?)).await?;
+    let cache: Vec<serde_json::Value> = cache.iter().map(build_cache_record).collect();
     let layers: u64 = images
         .iter()
         .filter_map(|i| i.get("Size").and_then(|s| s.as_u64()))
@@ -208,8 +210,51 @@ pub async fn df(State(st): State<AppState>) -> Result<Response> {
             "Images": images,
             "Containers": containers,
             "Volumes": volumes,
-            "BuildCache": [],
+            "BuildCache": cache,
         }),
+    ))
+}
+
+/// A step of the build cache as Docker's `BuildCache` records it.
+fn build_cache_record(r: &libpod::build::CacheRecord) -> serde_json::Value {
+    let time =
+        |t: &chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true);
+    json!({
+        "ID": r.id,
+        "Parent": "",
+        "Parents": null,
+        "Type": "regular",
+        "Description": r.description,
+        "InUse": r.in_use,
+        "Shared": r.shared,
+        "Size": r.size,
+        "CreatedAt": time(&r.created),
+        "LastUsedAt": r.last_used.as_ref().map(time),
+        "UsageCount": 1,
+    })
+}
+
+/// `POST /build/prune`: empties the build cache (the images only it kept
+/// are removed).
+pub async fn build_prune(
+    State(st): State<AppState>,
+    q: axum::extract::RawQuery,
+) -> Result<Response> {
+    let p = super::Params::from_raw(q)?;
+    if let Some(f) = p.get("filters").filter(|f| !f.is_empty() && *f != "{}") {
+        return Err(crate::error::Error::BadRequest(format!(
+            "build cache prune filters are not supported by rpod yet: {f}"
+        )));
+    }
+    if p.get("keep-storage").is_some_and(|k| k != "0") {
+        return Err(crate::error::Error::BadRequest(
+            "keep-storage is not supported by rpod yet: the whole cache is pruned".into(),
+        ));
+    }
+    let (removed, freed) = st.engine(|rt| Ok(rt.prune_build_cache()?)).await?;
+    Ok(json(
+        StatusCode::OK,
+        &json!({ "CachesDeleted": removed, "SpaceReclaimed": freed }),
     ))
 }
 

@@ -168,3 +168,107 @@ mod tests {
         assert!(!src.contains(&image(&[("FROM", false), ("RUN q", false)])));
     }
 }
+
+/// One step of the build cache, as Docker's `system df` and `build/prune` show it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CacheRecord {
+    /// The ID of the image the step made.
+    pub id: String,
+    /// The instruction (the image's newest history entry).
+    pub description: String,
+    /// The bytes of the step's own layer (0 for a step without one).
+    pub size: u64,
+    pub created: chrono::DateTime<chrono::Utc>,
+    /// When the step was last recorded (a cache hit records it again).
+    pub last_used: Option<chrono::DateTime<chrono::Utc>>,
+    /// A container uses the image.
+    pub in_use: bool,
+    /// The image is named, or another image builds on it.
+    pub shared: bool,
+}
+
+impl Runtime {
+    /// The build cache: every recorded step whose image still exists.
+    pub fn build_cache(&self) -> crate::error::Result<Vec<CacheRecord>> {
+        let images = self.images()?;
+        let mut out: Vec<CacheRecord> = Vec::new();
+        let Ok(entries) = std::fs::read_dir(dir(self)) else {
+            return Ok(out);
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.starts_with('.') {
+                continue;
+            }
+            let Ok(id) = std::fs::read_to_string(entry.path()) else {
+                continue;
+            };
+            let Some(image) = images.iter().find(|i| i.id == id.trim()) else {
+                continue;
+            };
+            if out.iter().any(|r| r.id == image.id) {
+                continue;
+            }
+            let (description, size) = self
+                .image_history(&image.id)
+                .ok()
+                .and_then(|h| h.first().map(|e| (e.created_by.clone(), e.size)))
+                .unwrap_or_default();
+            let builds_on = images.iter().any(|other| {
+                other.id != image.id
+                    && other.layers.len() > image.layers.len()
+                    && other.layers.starts_with(&image.layers)
+            });
+            let last_used = entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .map(chrono::DateTime::<chrono::Utc>::from);
+            out.push(CacheRecord {
+                id: image.id.clone(),
+                description,
+                size,
+                created: image.created_at,
+                last_used,
+                in_use: image.containers > 0,
+                shared: !image.repo_tags.is_empty() || builds_on,
+            });
+        }
+        out.sort_by(|a, b| b.created.cmp(&a.created).then(a.id.cmp(&b.id)));
+        Ok(out)
+    }
+
+    /// Empties the build cache: forgets every step and removes the images
+    /// only the cache kept (unnamed, unused, with no image built on them).
+    /// Returns the removed images' IDs and the bytes freed.
+    pub fn prune_build_cache(&self) -> crate::error::Result<(Vec<String>, u64)> {
+        let records = self.build_cache()?;
+        if let Ok(entries) = std::fs::read_dir(dir(self)) {
+            for entry in entries.flatten() {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+        let mut removed = Vec::new();
+        let mut freed = 0;
+        // Newest first: a step's image is removable once the steps built on
+        // it are gone.
+        for r in records.iter().filter(|r| !r.in_use) {
+            let named = self
+                .store()?
+                .lookup_image(&r.id)
+                .map(|i| !i.names.is_empty())
+                .unwrap_or(true);
+            if named {
+                continue;
+            }
+            if self.remove_image(&r.id, false).is_ok() {
+                removed.push(r.id.clone());
+                // A step another image builds on frees nothing: its layer stays.
+                if !r.shared {
+                    freed += r.size;
+                }
+            }
+        }
+        Ok((removed, freed))
+    }
+}

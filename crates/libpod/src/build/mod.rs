@@ -24,6 +24,7 @@ use std::path::PathBuf;
 use dockerfile::{Dockerfile, Keyword};
 use serde_json::{json, Value};
 
+pub use cache::CacheRecord;
 pub use context::ContextSource;
 use context::{Context, TempDir};
 
