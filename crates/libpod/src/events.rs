@@ -27,6 +27,10 @@ pub struct Event {
     pub time: DateTime<Utc>,
     #[serde(rename = "Type")]
     pub kind: String,
+    /// The network of a `network` event (connect, disconnect); its ID and
+    /// name are the container's, as in Podman's events.
+    #[serde(rename = "network", default, skip_serializing_if = "String::is_empty")]
+    pub network: String,
     #[serde(
         rename = "ContainerExitCode",
         default,
@@ -77,6 +81,15 @@ impl EventFilter {
                         .get(lk)
                         .is_some_and(|val| lv.is_empty() || val == lv)
                 }
+                "network" => e.kind == "network" && e.network == *v,
+                // Objects of one type, by name or ID (prefix).
+                kind @ ("volume" | "pod" | "secret" | "daemon" | "plugin" | "node" | "service"
+                | "config") => {
+                    e.kind == kind
+                        && (e.name == *v || (!v.is_empty() && e.id.starts_with(v.as_str())))
+                }
+                // Every event of a single host is local.
+                "scope" => v == "local",
                 _ => false,
             };
             let entry = keys.entry(k.as_str()).or_insert(false);
@@ -195,6 +208,7 @@ mod tests {
             status: status.into(),
             time: Utc::now(),
             kind: "container".into(),
+            network: String::new(),
             exit_code: None,
             attributes: [("app".to_string(), "web".to_string())].into(),
         }

@@ -684,6 +684,7 @@ impl Runtime {
             status: status.to_string(),
             time: Utc::now(),
             kind: "image".into(),
+            network: String::new(),
             exit_code: None,
             attributes: Default::default(),
         });

@@ -139,12 +139,38 @@ impl Runtime {
         container: &str,
         per: PerNetworkOptions,
     ) -> Result<()> {
-        self.container(container)?.connect_network(network, per)
+        let mut c = self.container(container)?;
+        c.connect_network(network, per)?;
+        self.network_event(&c, network, "connect");
+        Ok(())
     }
 
     /// `network disconnect`.
     pub fn disconnect_network(&self, network: &str, container: &str) -> Result<()> {
-        self.container(container)?.disconnect_network(network)
+        let mut c = self.container(container)?;
+        c.disconnect_network(network)?;
+        self.network_event(&c, network, "disconnect");
+        Ok(())
+    }
+
+    /// Records a container's `connect` or `disconnect` on a network, as
+    /// Podman records them (the container's ID and name, the network's name).
+    fn network_event(&self, c: &crate::Container<'_>, network: &str, status: &str) {
+        let name = self
+            .network(network)
+            .map(|n| n.name)
+            .unwrap_or_else(|_| network.to_string());
+        self.events.write(&crate::events::Event {
+            id: c.id().to_string(),
+            image: String::new(),
+            name: c.name().to_string(),
+            status: status.to_string(),
+            time: chrono::Utc::now(),
+            kind: "network".into(),
+            network: name,
+            exit_code: None,
+            attributes: Default::default(),
+        });
     }
 
     /// `network reload`: the named containers (or all running ones) get

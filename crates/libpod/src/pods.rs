@@ -970,6 +970,7 @@ impl Runtime {
             status: status.to_string(),
             time: Utc::now(),
             kind: "pod".into(),
+            network: String::new(),
             exit_code: None,
             attributes: pod.labels.clone(),
         });

@@ -396,6 +396,7 @@ impl Runtime {
             status: status.to_string(),
             time: Utc::now(),
             kind: "volume".into(),
+            network: String::new(),
             exit_code: None,
             attributes: Default::default(),
         });

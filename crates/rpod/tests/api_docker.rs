@@ -867,3 +867,45 @@ print(json.dumps([len(r["CachesDeleted"]), r["SpaceReclaimed"] >= 0]))
     assert!(!build().contains("Using cache"));
     svc.docker_ok(&e, &["rmi", "pc:1"]);
 }
+
+/// `/events` filters through docker-py: by volume, by network (connect and
+/// disconnect, with the container in the attributes), by scope; an
+/// unknown filter is a 400.
+#[test]
+fn docker_py_event_filters() {
+    assert!(have_python_module("docker"));
+    let e = Engine::with_image();
+    let svc = Service::start(&e);
+    let script = r#"
+import docker, sys, time
+c = docker.DockerClient(base_url=sys.argv[1])
+pid = sys.argv[2]
+t0 = int(time.time())
+v1 = c.volumes.create("ev1" + pid); v2 = c.volumes.create("ev2" + pid)
+n = c.networks.create("evn" + pid)
+ctr = c.containers.run("busybox", ["sleep", "100"], detach=True, name="evc" + pid)
+n.connect(ctr); n.disconnect(ctr)
+until = int(time.time()) + 1
+def ev(filters):
+    return list(c.events(since=t0, until=until, filters=filters, decode=True))
+vols = ev({"volume": v1.name})
+assert [(x["Type"], x["Action"], x["Actor"]["ID"]) for x in vols] == [("volume", "create", v1.name)], vols
+nets = ev({"network": n.name})
+assert [x["Action"] for x in nets] == ["connect", "disconnect"], nets
+assert all(x["Actor"]["Attributes"]["container"] == ctr.id for x in nets), nets
+assert ev({"scope": "swarm"}) == []
+assert len(ev({"scope": "local", "type": "volume"})) == 2
+# docker-py's events() swallows a failed request's APIError (an OSError)
+# and ends the stream; the status is checked with a plain request.
+assert ev({"bogus": "1"}) == []
+r = c.api._get(c.api._url("/events"), params={"filters": '{"bogus": ["1"]}', "until": "1"})
+assert r.status_code == 400 and "bogus" in r.json()["message"], r.text
+ctr.remove(force=True); n.remove(); v1.remove(); v2.remove()
+print("ok")
+"#;
+    let mut c = Command::new("python3");
+    c.args(["-c", script, &svc.host(), &std::process::id().to_string()]);
+    let out = run_with_timeout(c, None, COMMAND_TIMEOUT);
+    assert!(out.status.success(), "{}\n{}", describe(&out), svc.log());
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "ok");
+}

@@ -47,6 +47,18 @@ pub fn translate(e: &Event) -> serde_json::Value {
         attributes.insert("exitCode".into(), code.to_string());
     }
     let nanos = e.time.timestamp_nanos_opt().unwrap_or(0);
+    if e.kind == "network" {
+        // Docker's actor of a network event is the network.
+        return json!({
+            "Type": "network",
+            "Action": action,
+            "Actor": { "ID": e.network, "Attributes": {
+                "container": e.id, "name": e.network, "type": "bridge" } },
+            "scope": "local",
+            "time": e.time.timestamp(),
+            "timeNano": nanos,
+        });
+    }
     json!({
         "status": action,
         "id": e.id,
@@ -78,12 +90,9 @@ pub async fn events(State(st): State<AppState>, q: RawQuery) -> Result<Response>
                     filters.push(("event".to_string(), s));
                 }
             }
-            "container" | "image" | "type" | "label" => filters.push((k, v)),
-            other => {
-                return Err(Error::BadRequest(format!(
-                    "invalid filter {other:?}: supported are container, image, event, type, label"
-                )))
-            }
+            "container" | "image" | "type" | "label" | "volume" | "network" | "pod" | "daemon"
+            | "scope" | "plugin" | "node" | "service" | "secret" | "config" => filters.push((k, v)),
+            other => return Err(Error::BadRequest(format!("invalid filter '{other}'"))),
         }
     }
     let follow = until.is_none_or(|u| u > Utc::now());

@@ -101,6 +101,7 @@ impl Container<'_> {
             status: "health_status".into(),
             time: Utc::now(),
             kind: "container".into(),
+            network: String::new(),
             exit_code: None,
             attributes,
         });

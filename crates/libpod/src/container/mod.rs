@@ -170,6 +170,7 @@ impl<'r> Container<'r> {
             status: status.to_string(),
             time: Utc::now(),
             kind: "container".into(),
+            network: String::new(),
             exit_code,
             attributes,
         });

@@ -323,12 +323,7 @@ pub fn events(rt: &Runtime, a: EventsArgs) -> Result<u8> {
         let (k, v) = f
             .split_once('=')
             .ok_or_else(|| anyhow::anyhow!("invalid filter {f:?}: expected KEY=VALUE"))?;
-        if !matches!(
-            k,
-            "container" | "event" | "status" | "type" | "label" | "image"
-        ) {
-            bail!("invalid filter {k:?}: supported are container, event, type, label, image");
-        }
+        // A key Podman does not know matches no event, as in Podman.
         filter.filters.push((k.to_string(), v.to_string()));
     }
     let format = OutputFormat::parse(a.format.as_deref())?;
@@ -337,6 +332,15 @@ pub fn events(rt: &Runtime, a: EventsArgs) -> Result<u8> {
     rt.events().read(&filter, follow, |e| {
         let line = match &format {
             OutputFormat::Json => serde_json::to_string(e).map_err(anyhow::Error::from),
+            // Podman's line for a network event: the container's full ID.
+            OutputFormat::Default if e.kind == "network" => Ok(format!(
+                "{} network {} {} (container={}, name={})",
+                e.time.format("%Y-%m-%d %H:%M:%S%.9f %z UTC"),
+                e.status,
+                e.id,
+                e.id,
+                e.network
+            )),
             OutputFormat::Default => {
                 let mut attrs: Vec<String> = Vec::new();
                 if !e.image.is_empty() {
