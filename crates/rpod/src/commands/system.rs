@@ -320,10 +320,9 @@ pub fn events(rt: &Runtime, a: EventsArgs) -> Result<u8> {
         filters: Vec::new(),
     };
     for f in &a.filter {
-        let (k, v) = f
-            .split_once('=')
-            .ok_or_else(|| anyhow::anyhow!("invalid filter {f:?}: expected KEY=VALUE"))?;
-        // A key Podman does not know matches no event, as in Podman.
+        // A key Podman does not know, or one without a value, matches no
+        // event, as in Podman.
+        let (k, v) = f.split_once('=').unwrap_or((f.as_str(), ""));
         filter.filters.push((k.to_string(), v.to_string()));
     }
     let format = OutputFormat::parse(a.format.as_deref())?;
