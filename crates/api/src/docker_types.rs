@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use libpod::container::isolation::{
     BlkioLimits, BlkioRate, CgroupRule, DeviceSpec, IsolationConfig, NamespaceMode,
 };
-use libpod::container::options::{HealthOptions, MountSpec, Ulimit};
+use libpod::container::options::{HealthOptions, MountKind, MountSpec, Ulimit};
 use libpod::container::Resources;
 use libpod::container::SecurityOpt;
 use libpod::{Container, CreateOptions, NetworkMode, NetworkRequest};
@@ -46,6 +46,11 @@ pub struct CreateRequest {
     pub working_dir: Option<String>,
     pub user: Option<String>,
     pub hostname: Option<String>,
+    pub domainname: Option<String>,
+    /// Deprecated in API 1.44 for the endpoint's; the one network's MAC.
+    pub mac_address: Option<String>,
+    /// True: no network (`NetworkMode` none).
+    pub network_disabled: bool,
     pub labels: Option<BTreeMap<String, String>>,
     pub tty: bool,
     pub open_stdin: bool,
@@ -58,21 +63,38 @@ pub struct CreateRequest {
     pub volumes: Option<BTreeMap<String, Value>>,
     pub host_config: Option<HostConfig>,
     pub networking_config: Option<NetworkingConfig>,
-    /// Fields rpod does not map: reported in the response's `Warnings`.
+    /// Fields rpod does not map: a request setting one is refused by name.
     #[serde(flatten)]
     pub other: BTreeMap<String, Value>,
 }
 
 /// Fields that carry no meaning for a container rpod creates: attaching is
 /// chosen at attach time, ArgsEscaped is for Windows, the console size is
-/// set when a terminal attaches.
+/// set when a terminal attaches, and StdinOnce is what rpod always does
+/// (the container's stdin closes when the attached client's input ends).
 const WITHOUT_EFFECT: &[&str] = &[
     "AttachStdin",
     "AttachStdout",
     "AttachStderr",
     "ArgsEscaped",
     "ConsoleSize",
+    "StdinOnce",
 ];
+
+/// Why rpod refuses some of Docker's create fields when they hold a value.
+fn refusal(field: &str) -> Option<&'static str> {
+    Some(match field {
+        "HostConfig.Links" => "containers on a network reach each other by name and alias (aardvark-dns): put them on a network",
+        "HostConfig.DeviceRequests" => "rpod has no GPU or other device-request drivers",
+        "HostConfig.StorageOpt" => "rpod's overlay storage takes no per-container size options",
+        "HostConfig.ContainerIDFile" => "the client writes the ID file",
+        "HostConfig.MaskedPaths" | "HostConfig.ReadonlyPaths" => "rpod's defaults apply; unmask paths with SecurityOpt unmask=",
+        "HostConfig.CpuCount" | "HostConfig.CpuPercent" | "HostConfig.IOMaximumIOps"
+        | "HostConfig.IOMaximumBandwidth" => "the field is for Windows containers",
+        "Shell" | "OnBuild" => "the field is for image builds, not containers",
+        _ => return None,
+    })
+}
 
 /// True for a value a client sends when it does not use the field (the rule the libpod
 /// API's create request uses too).
@@ -80,26 +102,32 @@ fn unset(v: &Value) -> bool {
     !libpod::specgen::has_value(v)
 }
 
-/// `prefix.Key: …` for every set field of `other` that has an effect rpod
-/// does not give.
-fn ignored(prefix: &str, other: &BTreeMap<String, Value>) -> Vec<String> {
+/// The first set field of `other` whose effect rpod does not give, named
+/// with `prefix`.
+fn unapplied(prefix: &str, other: &BTreeMap<String, Value>) -> Option<String> {
     other
         .iter()
         .filter(|(k, v)| !WITHOUT_EFFECT.contains(&k.as_str()) && !unset(v))
-        // -1 is the docker CLI's "not set" for the swappiness.
-        .filter(|(k, v)| !(k.as_str() == "MemorySwappiness" && v.as_i64() == Some(-1)))
-        .map(|(k, _)| format!("{prefix}{k} is not supported by rpod and was ignored"))
-        .collect()
+        .map(|(k, _)| format!("{prefix}{k}"))
+        .next()
 }
 
 impl CreateRequest {
-    /// The warnings for the fields of this request that rpod does not apply.
-    pub fn warnings(&self) -> Vec<String> {
-        let mut out = ignored("", &self.other);
-        if let Some(hc) = &self.host_config {
-            out.extend(ignored("HostConfig.", &hc.other));
+    /// Refuses a request that sets a field rpod would otherwise drop,
+    /// naming the field (and why, where there is a reason beyond "not yet").
+    pub fn refuse_unapplied(&self) -> Result<()> {
+        let field = unapplied("", &self.other).or_else(|| {
+            self.host_config
+                .as_ref()
+                .and_then(|hc| unapplied("HostConfig.", &hc.other))
+        });
+        match field {
+            None => Ok(()),
+            Some(f) => Err(bad(match refusal(&f) {
+                Some(why) => format!("{f} is not supported by rpod: {why}"),
+                None => format!("{f} is not supported by rpod yet"),
+            })),
         }
-        out
     }
 }
 
@@ -241,6 +269,14 @@ pub struct HostConfig {
     /// -1 (or absent) leaves the kernel's default.
     pub memory_swappiness: Option<i64>,
     pub oom_kill_disable: Option<bool>,
+    /// `runc` (rpod's runtime) or empty; another is refused.
+    pub runtime: Option<String>,
+    /// `default` or empty (Windows isolation is refused).
+    #[serde(rename = "Isolation")]
+    pub windows_isolation: Option<String>,
+    /// `local` or empty (rpod's only volume driver).
+    pub volume_driver: Option<String>,
+    pub annotations: Option<BTreeMap<String, String>>,
     /// Fields rpod does not map: reported in the response's `Warnings`.
     #[serde(flatten)]
     pub other: BTreeMap<String, Value>,
@@ -361,7 +397,7 @@ impl HostConfig {
     }
 }
 
-/// `HostConfig.Mounts[]` (bind and tmpfs types).
+/// `HostConfig.Mounts[]`: bind, volume and tmpfs mounts with their options.
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct DockerMount {
@@ -370,6 +406,130 @@ pub struct DockerMount {
     pub source: String,
     pub target: String,
     pub read_only: bool,
+    /// macOS file sharing only; no effect on Linux (as with a Docker engine).
+    pub consistency: String,
+    pub bind_options: Option<DockerBindOptions>,
+    pub volume_options: Option<DockerVolumeOptions>,
+    pub tmpfs_options: Option<DockerTmpfsOptions>,
+}
+
+/// `Mounts[].BindOptions`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct DockerBindOptions {
+    pub propagation: String,
+    pub non_recursive: bool,
+    pub create_mountpoint: bool,
+}
+
+/// `Mounts[].VolumeOptions`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct DockerVolumeOptions {
+    pub no_copy: bool,
+    pub labels: Option<BTreeMap<String, String>>,
+    pub driver_config: Option<DockerDriverConfig>,
+}
+
+/// `VolumeOptions.DriverConfig`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct DockerDriverConfig {
+    pub name: String,
+    pub options: Option<BTreeMap<String, String>>,
+}
+
+/// `Mounts[].TmpfsOptions`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct DockerTmpfsOptions {
+    pub size_bytes: i64,
+    /// The file mode, as a number (`1023` is `01777`).
+    pub mode: u32,
+}
+
+impl DockerMount {
+    /// The typed mount, its options applied or refused by name.
+    fn into_spec(self) -> Result<MountSpec> {
+        let at = |what: &str| format!("Mounts[{}].{what}", self.target);
+        let mut options = Vec::new();
+        if self.read_only {
+            options.push("ro".to_string());
+        }
+        let kind = match self.kind.as_str() {
+            "bind" => MountKind::Bind,
+            "volume" => MountKind::Volume,
+            "tmpfs" => MountKind::Tmpfs,
+            other => {
+                return Err(bad(format!(
+                    "mount type {other:?} is not supported (supported: bind, volume, tmpfs)"
+                )))
+            }
+        };
+        if let Some(b) = &self.bind_options {
+            if kind != MountKind::Bind {
+                return Err(bad(format!("{} is for bind mounts", at("BindOptions"))));
+            }
+            match b.propagation.as_str() {
+                "" => {}
+                p @ ("private" | "rprivate" | "shared" | "rshared" | "slave" | "rslave") => {
+                    options.push(p.to_string())
+                }
+                other => {
+                    return Err(bad(format!(
+                        "invalid {} {other:?}",
+                        at("BindOptions.Propagation")
+                    )))
+                }
+            }
+            if b.non_recursive {
+                options.push("bind".to_string());
+            }
+            if b.create_mountpoint {
+                return Err(bad(format!(
+                    "{} is not supported by rpod yet: create the host path first",
+                    at("BindOptions.CreateMountpoint")
+                )));
+            }
+        }
+        if let Some(v) = &self.volume_options {
+            if kind != MountKind::Volume {
+                return Err(bad(format!("{} is for volume mounts", at("VolumeOptions"))));
+            }
+            if v.no_copy {
+                options.push("nocopy".to_string());
+            }
+            if v.labels.as_ref().is_some_and(|l| !l.is_empty()) {
+                return Err(bad(format!(
+                    "{} is not supported by rpod yet: create the volume with its labels first",
+                    at("VolumeOptions.Labels")
+                )));
+            }
+            if let Some(d) = &v.driver_config {
+                if !(d.name.is_empty() || d.name == "local")
+                    || d.options.as_ref().is_some_and(|o| !o.is_empty())
+                {
+                    return Err(bad(format!(
+                        "{} is not supported: rpod's volumes are local, made by volume create",
+                        at("VolumeOptions.DriverConfig")
+                    )));
+                }
+            }
+        }
+        if let Some(t) = &self.tmpfs_options {
+            if kind != MountKind::Tmpfs {
+                return Err(bad(format!("{} is for tmpfs mounts", at("TmpfsOptions"))));
+            }
+            if t.size_bytes > 0 {
+                options.push(format!("size={}", t.size_bytes));
+            }
+            if t.mode != 0 {
+                options.push(format!("mode={:o}", t.mode));
+            }
+        }
+        let source = (!self.source.is_empty()).then_some(self.source);
+        Ok(MountSpec::from_parts(kind, source, &self.target, options)?)
+    }
 }
 
 /// `HostConfig.Ulimits[]`.
@@ -448,19 +608,30 @@ fn network_request(
         }
     }
     for (port, bindings) in hc.port_bindings.iter().flatten() {
+        // The key is Docker's own `PORT[-END]/PROTO` text.
+        let pp = libpod::network::parse_expose(port).map_err(libpod::Error::from)?;
+        let mut add = |ip: &str, host_port: u16| -> Result<()> {
+            let m = libpod::network::port_mapping(ip, host_port, pp.port, pp.range, &pp.protocol)
+                .map_err(libpod::Error::from)?;
+            req.ports.extend(m);
+            Ok(())
+        };
         let bindings = bindings.as_deref().unwrap_or_default();
         if bindings.is_empty() {
-            req.publish.push(port.clone());
+            add("", 0)?;
         }
         for b in bindings {
-            let ip = b.host_ip.as_deref().unwrap_or("");
             let host = b.host_port.as_deref().unwrap_or("");
-            req.publish.push(match (ip, host) {
-                ("", "") => port.clone(),
-                ("", h) => format!("{h}:{port}"),
-                (ip, h) if ip.contains(':') => format!("[{ip}]:{h}:{port}"),
-                (ip, h) => format!("{ip}:{h}:{port}"),
-            });
+            let host_port = if host.is_empty() {
+                0
+            } else {
+                host.parse::<u16>().map_err(|_| {
+                    bad(format!(
+                        "invalid HostPort {host:?} for {port}: a port number (ranges are not supported yet)"
+                    ))
+                })?
+            };
+            add(b.host_ip.as_deref().unwrap_or(""), host_port)?;
         }
     }
     req.publish_all = hc.publish_all_ports;
@@ -488,7 +659,38 @@ impl CreateRequest {
         if self.image.is_empty() {
             return Err(bad("config.Image is required".into()));
         }
+        self.refuse_unapplied()?;
         let mut hc = self.host_config.unwrap_or_default();
+        // The domain name through its sysctl: runc 1.1 has no spec field for it.
+        if let Some(d) = self.domainname.as_deref().filter(|d| !d.is_empty()) {
+            hc.sysctls
+                .get_or_insert_with(BTreeMap::new)
+                .insert("kernel.domainname".into(), d.to_string());
+        }
+        match hc.runtime.as_deref() {
+            None | Some("") | Some("runc") => {}
+            Some(r) => {
+                return Err(bad(format!(
+                    "HostConfig.Runtime {r:?} is not supported: rpod's API service runs containers with runc"
+                )))
+            }
+        }
+        match hc.windows_isolation.as_deref() {
+            None | Some("") | Some("default") => {}
+            Some(i) => {
+                return Err(bad(format!(
+                    "HostConfig.Isolation {i:?} is not supported: Linux containers have the default isolation only"
+                )))
+            }
+        }
+        match hc.volume_driver.as_deref() {
+            None | Some("") | Some("local") => {}
+            Some(d) => {
+                return Err(bad(format!(
+                    "HostConfig.VolumeDriver {d:?} is not supported: rpod's volumes are local"
+                )))
+            }
+        }
         let isolation = hc.isolation()?;
         let userns = match hc.userns_mode.as_deref() {
             None | Some("") | Some("host") => Default::default(),
@@ -498,34 +700,27 @@ impl CreateRequest {
                 )))
             }
         };
-        let (network, net) = network_request(
+        let (mut network, mut net) = network_request(
             hc.network_mode.as_deref().unwrap_or(""),
             self.networking_config.unwrap_or_default(),
             &hc,
             self.exposed_ports.as_ref(),
         )?;
+        if self.network_disabled {
+            network = NetworkMode::None;
+            net = NetworkRequest::default();
+        }
+        if let Some(mac) = self.mac_address.filter(|m| !m.is_empty()) {
+            if net.mac.is_none() {
+                net.mac = Some(mac);
+            }
+        }
         let mut mounts = Vec::new();
         for b in hc.binds.unwrap_or_default() {
             mounts.push(MountSpec::parse_volume(&b)?);
         }
-        for m in hc.mounts.unwrap_or_default() {
-            let spec = match m.kind.as_str() {
-                "bind" => {
-                    let ro = if m.read_only { ":ro" } else { "" };
-                    MountSpec::parse_volume(&format!("{}:{}{ro}", m.source, m.target))?
-                }
-                "tmpfs" => MountSpec::parse_tmpfs(&m.target)?,
-                "volume" => {
-                    let ro = if m.read_only { ":ro" } else { "" };
-                    MountSpec::parse_volume(&format!("{}:{}{ro}", m.source, m.target))?
-                }
-                other => {
-                    return Err(bad(format!(
-                        "mount type {other:?} is not supported (supported: bind, volume, tmpfs)"
-                    )))
-                }
-            };
-            mounts.push(spec);
+        for m in hc.mounts.take().unwrap_or_default() {
+            mounts.push(m.into_spec()?);
         }
         for (path, opts) in hc.tmpfs.unwrap_or_default() {
             let text = if opts.is_empty() {
@@ -540,7 +735,7 @@ impl CreateRequest {
             .as_deref()
             .unwrap_or_default()
             .iter()
-            .map(|u| Ulimit::parse(&format!("{}={}:{}", u.name, u.soft, u.hard)))
+            .map(|u| Ulimit::from_signed(&u.name, u.soft, u.hard))
             .collect::<libpod::Result<Vec<_>>>()?;
         for path in self
             .volumes
@@ -554,15 +749,33 @@ impl CreateRequest {
             }
         }
         let restart_policy = match hc.restart_policy {
-            Some(p) if !p.name.is_empty() && p.name != "no" => {
-                let text = if p.name == "on-failure" && p.maximum_retry_count > 0 {
-                    format!("on-failure:{}", p.maximum_retry_count)
-                } else {
-                    p.name.clone()
+            Some(p) => {
+                use libpod::container::policy::{RestartPolicy, RestartPolicyName as N};
+                let name = match p.name.as_str() {
+                    "" | "no" => None,
+                    "always" => Some(N::Always),
+                    "unless-stopped" => Some(N::UnlessStopped),
+                    "on-failure" => Some(N::OnFailure),
+                    other => {
+                        return Err(bad(format!(
+                            "invalid RestartPolicy.Name {other:?}: use no, always, unless-stopped or on-failure"
+                        )))
+                    }
                 };
-                Some(text.parse()?)
+                let max_retries = u32::try_from(p.maximum_retry_count).map_err(|_| {
+                    bad(format!(
+                        "invalid RestartPolicy.MaximumRetryCount {}",
+                        p.maximum_retry_count
+                    ))
+                })?;
+                if max_retries > 0 && name != Some(N::OnFailure) {
+                    return Err(bad(
+                        "RestartPolicy.MaximumRetryCount applies to on-failure only".into(),
+                    ));
+                }
+                name.map(|name| RestartPolicy { name, max_retries })
             }
-            _ => None,
+            None => None,
         };
         if hc.auto_remove && restart_policy.is_some() {
             return Err(Error::Conflict(
@@ -631,6 +844,7 @@ impl CreateRequest {
             user: self.user.filter(|u| !u.is_empty()),
             hostname: self.hostname.filter(|h| !h.is_empty()),
             labels: self.labels.unwrap_or_default(),
+            annotations: hc.annotations.clone().unwrap_or_default(),
             stop_signal: self.stop_signal.filter(|s| !s.is_empty()),
             stop_timeout,
             read_only: hc.readonly_rootfs,
@@ -880,7 +1094,7 @@ pub fn inspect(c: &Container<'_>, size: bool) -> Result<Value> {
         })).collect::<Vec<_>>(),
         "Config": {
             "Hostname": i.config.hostname,
-            "Domainname": "",
+            "Domainname": hc.sysctls.get("kernel.domainname").cloned().unwrap_or_default(),
             "User": i.config.user,
             "AttachStdin": i.config.attach_stdin,
             "AttachStdout": true,
@@ -1037,8 +1251,22 @@ mod tests {
         assert!(o.net.aliases.is_empty());
         assert_eq!(o.net.network_options["proj_default"].aliases, vec!["web"]);
         assert!(!o.net.network_options.contains_key("other"));
-        assert!(o.net.publish.contains(&"127.0.0.1:8080:80/tcp".to_string()));
-        assert!(o.net.publish.contains(&"53/udp".to_string()));
+        let ports: Vec<String> = o
+            .net
+            .ports
+            .iter()
+            .map(|m| {
+                format!(
+                    "{}:{}:{}/{}",
+                    m.host_ip, m.host_port, m.container_port, m.protocol
+                )
+            })
+            .collect();
+        assert!(
+            ports.contains(&"127.0.0.1:8080:80/tcp".to_string()),
+            "{ports:?}"
+        );
+        assert!(ports.contains(&":0:53/udp".to_string()), "{ports:?}");
         assert_eq!(o.net.expose, vec!["80/tcp"]);
         assert_eq!(o.mounts.len(), 1);
     }

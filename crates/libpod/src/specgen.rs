@@ -330,25 +330,15 @@ impl SpecGenerator {
             } else {
                 &p.protocol
             };
-            let range = p.range.max(1);
-            let ctr = if range > 1 {
-                format!("{}-{}", p.container_port, p.container_port + range - 1)
-            } else {
-                p.container_port.to_string()
-            };
-            let host = match (p.host_port, range) {
-                (0, _) => String::new(),
-                (h, 1) => h.to_string(),
-                (h, r) => format!("{h}-{}", h + r - 1),
-            };
-            let text = match (p.host_ip.as_str(), host.as_str()) {
-                ("", "") => format!("{ctr}/{proto}"),
-                ("", h) => format!("{h}:{ctr}/{proto}"),
-                (ip, h) => format!("{ip}:{h}:{ctr}/{proto}"),
-            };
-            for proto_part in proto.split(',') {
-                net.publish
-                    .push(text.replace(&format!("/{proto}"), &format!("/{proto_part}")));
+            // Podman sends `tcp,udp` for both protocols.
+            for proto in proto.split(',') {
+                net.ports.extend(network::port_mapping(
+                    &p.host_ip,
+                    p.host_port,
+                    p.container_port,
+                    p.range,
+                    proto,
+                )?);
             }
         }
         net.publish_all = self.publish_image_ports;
@@ -363,18 +353,7 @@ impl SpecGenerator {
         net.add_hosts = self.hostadd;
         let mut mounts = Vec::new();
         for m in &self.mounts {
-            let ro = m.options.iter().any(|o| o == "ro");
-            let spec = match m.kind.as_str() {
-                "bind" => MountSpec::parse_volume(&format!(
-                    "{}:{}{}",
-                    m.source,
-                    m.destination,
-                    if ro { ":ro" } else { "" }
-                ))?,
-                "tmpfs" => MountSpec::parse_tmpfs(&m.destination)?,
-                other => return Err(bad(format!("mount type {other:?} is not supported"))),
-            };
-            mounts.push(spec);
+            mounts.push(spec_mount(m)?);
         }
         for v in &self.volumes {
             let opts = v.options.join(",");
@@ -397,24 +376,30 @@ impl SpecGenerator {
             .r_limits
             .iter()
             .map(|r| {
-                Ulimit::parse(&format!(
-                    "{}={}:{}",
-                    r.kind.trim_start_matches("RLIMIT_").to_ascii_lowercase(),
-                    r.soft,
-                    r.hard
-                ))
+                let name = r.kind.to_ascii_lowercase();
+                Ulimit::new(name.trim_start_matches("rlimit_"), r.soft, r.hard)
             })
             .collect::<crate::Result<Vec<_>>>()?;
-        let restart_policy = match self.restart_policy.as_str() {
-            "" | "no" => None,
-            "on-failure" => Some(
-                match self.restart_tries.filter(|t| *t > 0) {
-                    Some(t) => format!("on-failure:{t}"),
-                    None => "on-failure".into(),
+        let restart_policy = {
+            use crate::container::policy::{RestartPolicy, RestartPolicyName as N};
+            let name = match self.restart_policy.as_str() {
+                "" | "no" => None,
+                "on-failure" => Some(N::OnFailure),
+                "always" => Some(N::Always),
+                "unless-stopped" => Some(N::UnlessStopped),
+                other => {
+                    return Err(bad(format!(
+                        "invalid restart_policy {other:?}: use no, on-failure, always or unless-stopped"
+                    )))
                 }
-                .parse()?,
-            ),
-            other => Some(other.parse()?),
+            };
+            name.map(|name| RestartPolicy {
+                name,
+                max_retries: match name {
+                    N::OnFailure => self.restart_tries.unwrap_or(0),
+                    _ => 0,
+                },
+            })
         };
         let log_driver = self
             .log_configuration
@@ -560,6 +545,53 @@ impl SpecGenerator {
     }
 }
 
+/// Option words of a bind mount Podman sends (`-v` and `--mount` words;
+/// relabelling is dropped: rpod has no SELinux labels).
+const BIND_WORDS: &[&str] = &[
+    "ro", "rw", "rbind", "bind", "nosuid", "suid", "nodev", "dev", "noexec", "exec", "private",
+    "rprivate", "shared", "rshared", "slave", "rslave", "U",
+];
+
+/// `mounts[]` as a typed mount; an option rpod does not apply is refused.
+fn spec_mount(m: &SpecMount) -> Result<MountSpec> {
+    use crate::container::MountKind;
+    let kind = match m.kind.as_str() {
+        "bind" => MountKind::Bind,
+        "tmpfs" => MountKind::Tmpfs,
+        "devpts" => MountKind::Devpts,
+        "volume" => MountKind::Volume,
+        other => return Err(bad(format!("mount type {other:?} is not supported"))),
+    };
+    let mut options = Vec::new();
+    for o in &m.options {
+        let keep = match kind {
+            _ if o == "z" || o == "Z" => false,
+            MountKind::Bind | MountKind::Volume => {
+                if BIND_WORDS.contains(&o.as_str()) || (kind == MountKind::Volume && o == "nocopy")
+                {
+                    true
+                } else {
+                    return Err(bad(format!(
+                        "mount at {}: option {o:?} is not supported",
+                        m.destination
+                    )));
+                }
+            }
+            // tmpfs and devpts options go to the kernel as given.
+            MountKind::Tmpfs | MountKind::Devpts => true,
+        };
+        if keep {
+            options.push(o.clone());
+        }
+    }
+    // Podman names a tmpfs's source `tmpfs` (and a devpts's `devpts`).
+    let source = match kind {
+        MountKind::Bind | MountKind::Volume => Some(m.source.clone()),
+        MountKind::Tmpfs | MountKind::Devpts => None,
+    };
+    MountSpec::from_parts(kind, source, &m.destination, options)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -580,7 +612,16 @@ mod tests {
         assert_eq!(n1.aliases, vec!["a"]);
         assert_eq!(n1.ips[0].to_string(), "fd5a:1::9");
         assert_eq!(n1.mac.as_deref(), Some("92:d0:c6:0a:29:33"));
-        assert_eq!(o.net.publish, vec!["127.0.0.1:8080:80/tcp"]);
+        let m = &o.net.ports[0];
+        assert_eq!(
+            (
+                m.host_ip.as_str(),
+                m.host_port,
+                m.container_port,
+                m.protocol.as_str()
+            ),
+            ("127.0.0.1", 8080, 80, "tcp")
+        );
         assert_eq!(o.resources.memory, Some(1 << 20));
         assert_eq!(o.stop_signal.as_deref(), Some("15"));
         let s: SpecGenerator = serde_json::from_str(r#"{"command":["x"]}"#).unwrap();

@@ -35,7 +35,7 @@ pub use mode::{
 pub use netavark::Netavark;
 pub use ports::{
     assign_host_ports, conflicts, format_port, parse_expose, parse_publish, port_lines,
-    reserve_ports, PortProto,
+    port_mapping, reserve_ports, PortProto,
 };
 pub use resolv::{host_nameservers, host_search_domains, resolv_conf};
 pub use store::{

@@ -156,6 +156,9 @@ pub struct NetworkRequest {
     pub aliases: Vec<String>,
     /// `-p` values.
     pub publish: Vec<String>,
+    /// Published ports already typed (the APIs' form), checked with
+    /// [`crate::port_mapping`].
+    pub ports: Vec<PortMapping>,
     /// `-P`: publish the image's exposed ports on random host ports.
     pub publish_all: bool,
     /// `--expose` values, published by `-P` too.

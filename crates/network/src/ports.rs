@@ -111,6 +111,52 @@ pub fn parse_publish(text: &str) -> Result<Vec<PortMapping>> {
     }])
 }
 
+/// A published port from its parts (the APIs' form), checked as `-p`
+/// checks its text: a host IP (empty: every address), a host port (0: a
+/// random one), `range` ports from the container port, tcp, udp or sctp.
+pub fn port_mapping(
+    host_ip: &str,
+    host_port: u16,
+    container_port: u16,
+    range: u16,
+    protocol: &str,
+) -> Result<Vec<PortMapping>> {
+    let what = format!("{host_ip}:{host_port}:{container_port}/{protocol}");
+    let protocol = parse_proto(protocol, &what)?;
+    if !host_ip.is_empty() {
+        host_ip.parse::<IpAddr>().map_err(|_| {
+            Error::Invalid(format!("invalid port {what:?}: bad host IP {host_ip:?}"))
+        })?;
+    }
+    let range = range.max(1);
+    if container_port == 0
+        || u32::from(container_port) + u32::from(range) - 1 > u32::from(u16::MAX)
+        || (host_port != 0 && u32::from(host_port) + u32::from(range) - 1 > u32::from(u16::MAX))
+    {
+        return Err(Error::Invalid(format!(
+            "invalid port {what:?}: out of range"
+        )));
+    }
+    if host_port == 0 {
+        return Ok((0..range)
+            .map(|i| PortMapping {
+                host_ip: host_ip.to_string(),
+                container_port: container_port + i,
+                host_port: 0,
+                range: 1,
+                protocol: protocol.clone(),
+            })
+            .collect());
+    }
+    Ok(vec![PortMapping {
+        host_ip: host_ip.to_string(),
+        container_port,
+        host_port,
+        range,
+        protocol,
+    }])
+}
+
 /// Parses `--expose PORT[-END][/PROTO]` (and image ExposedPorts keys).
 pub fn parse_expose(text: &str) -> Result<PortProto> {
     let (body, proto) = match text.split_once('/') {

@@ -345,7 +345,7 @@ fn http_errors_and_headers() {
 
     let (status, _, _) = http(&sock, "GET", "/v1.99/info", None);
     assert_eq!(status, 400);
-    let (status, _, body) = http(&sock, "POST", "/build/prune", Some(b"{}"));
+    let (status, _, body) = http(&sock, "POST", "/libpod/manifests/create", Some(b"{}"));
     assert_eq!(status, 501);
     assert!(message(&body).contains("not implemented"));
     let (status, _, body) = http(&sock, "GET", "/images/get", None);

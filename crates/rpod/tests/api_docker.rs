@@ -909,3 +909,73 @@ print("ok")
     assert!(out.status.success(), "{}\n{}", describe(&out), svc.log());
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "ok");
 }
+
+/// Create fields docker-py sends are applied (Domainname — through the
+/// kernel.domainname sysctl —, MacAddress, NetworkDisabled, Runtime runc,
+/// Isolation default, typed mounts, restart policy, limits) or refused by
+/// name with the reason (Links, DeviceRequests, StorageOpt, another
+/// runtime, Windows isolation); nothing is dropped with a warning.
+#[test]
+fn docker_py_create_fields_applied_or_refused() {
+    assert!(have_python_module("docker"));
+    let e = Engine::with_image();
+    let svc = Service::start(&e);
+    let script = r#"
+import docker, sys
+api = docker.APIClient(base_url=sys.argv[1])
+c = api.create_container("busybox", ["sh", "-c", "cat /proc/sys/kernel/domainname; ip link show eth0 | grep -o 'link/ether [0-9a-f:]*' || echo no-eth0"],
+    domainname="example.test", mac_address="92:d0:c6:0a:29:33",
+    host_config=api.create_host_config(runtime="runc", isolation="default"))
+assert c["Warnings"] == [], c
+api.start(c); api.wait(c)
+out = api.logs(c).decode().split("\n")
+assert out[0] == "example.test", out
+assert out[1] == "link/ether 92:d0:c6:0a:29:33", out
+assert api.inspect_container(c)["Config"]["Domainname"] == "example.test"
+api.remove_container(c)
+off = api.create_container("busybox", ["sh", "-c", "ip -o link | grep -c -v ' lo:' || true"], network_disabled=True)
+api.start(off); api.wait(off)
+assert api.logs(off).decode().strip() == "0", api.logs(off)
+api.remove_container(off)
+for kwargs, field in [
+    (dict(links={"x": "y"}), "HostConfig.Links"),
+    (dict(device_requests=[docker.types.DeviceRequest(count=-1, capabilities=[["gpu"]])]), "HostConfig.DeviceRequests"),
+    (dict(storage_opt={"size": "1G"}), "HostConfig.StorageOpt"),
+    (dict(runtime="kata"), "HostConfig.Runtime"),
+    (dict(isolation="hyperv"), "HostConfig.Isolation"),
+]:
+    try:
+        api.create_container("busybox", ["true"], host_config=api.create_host_config(**kwargs))
+        raise SystemExit(f"{field} was accepted")
+    except docker.errors.APIError as err:
+        assert err.status_code == 400 and field in str(err), err
+assert api.containers(all=True) == []
+# Typed mounts, restart policy and limits.
+mounts = [
+    docker.types.Mount("/t", None, type="tmpfs", tmpfs_size=1048576, tmpfs_mode=0o1770),
+    docker.types.Mount("/b", "/tmp", type="bind", read_only=True, propagation="rslave"),
+]
+t = api.create_container("busybox", ["sh", "-c",
+    "df -k /t | tail -1 | awk '{print $2}'; stat -c %a /t; grep ' /b ' /proc/self/mountinfo | grep -c ' ro,'; ulimit -n"],
+    host_config=api.create_host_config(mounts=mounts,
+        restart_policy={"Name": "on-failure", "MaximumRetryCount": 2},
+        ulimits=[docker.types.Ulimit(name="nofile", soft=100, hard=200)]))
+api.start(t); api.wait(t)
+assert api.logs(t).decode().split() == ["1024", "1770", "1", "100"], api.logs(t)
+hc = api.inspect_container(t)["HostConfig"]
+assert hc["RestartPolicy"] == {"Name": "on-failure", "MaximumRetryCount": 2}, hc["RestartPolicy"]
+api.remove_container(t)
+for policy in [{"Name": "sometimes"}, {"Name": "always", "MaximumRetryCount": 3}]:
+    try:
+        api.create_container("busybox", ["true"], host_config=api.create_host_config(restart_policy=policy))
+        raise SystemExit(f"{policy} was accepted")
+    except docker.errors.APIError as err:
+        assert err.status_code == 400 and "RestartPolicy" in str(err), err
+print("ok")
+"#;
+    let mut c = Command::new("python3");
+    c.args(["-c", script, &svc.host()]);
+    let out = run_with_timeout(c, None, COMMAND_TIMEOUT);
+    assert!(out.status.success(), "{}\n{}", describe(&out), svc.log());
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "ok");
+}

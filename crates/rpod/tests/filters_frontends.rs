@@ -222,22 +222,10 @@ fn set(items: &[&str]) -> BTreeSet<String> {
     items.iter().map(|s| s.to_string()).collect()
 }
 
-/// rpod and podman side by side, podman's networks in its own directory
-/// (they are host-wide by default).
+/// rpod and podman side by side (podman's networks in its own directory,
+/// as `Podman` sets it up).
 fn both() -> Both {
-    let b = Both::new();
-    let dir = b.e.file("podman");
-    let conf = dir.join("containers.conf");
-    let text = std::fs::read_to_string(&conf).unwrap();
-    let nets = dir.join("networks");
-    std::fs::create_dir_all(&nets).unwrap();
-    let text = text.replace(
-        "[network]\n",
-        &format!("[network]\nnetwork_config_dir=\"{}\"\n", nets.display()),
-    );
-    assert!(text.contains("network_config_dir"), "{text}");
-    std::fs::write(&conf, text).unwrap();
-    b
+    Both::new()
 }
 
 /// The same containers in either engine (`run` is that engine's CLI).

@@ -90,14 +90,13 @@ pub async fn create(State(st): State<AppState>, q: RawQuery, body: Body) -> Resu
     let p = Params::from_raw(q)?;
     let req: Option<CreateRequest> = read_json(body).await?;
     let req = req.ok_or_else(|| Error::BadRequest("a JSON body is required".into()))?;
-    let warnings = req.warnings();
     let opts = req.into_options(p.get("name").map(str::to_string))?;
     let id = st
         .engine(move |rt| Ok(rt.create_container(opts)?.id().to_string()))
         .await?;
     Ok(json(
         StatusCode::CREATED,
-        &json!({ "Id": id, "Warnings": warnings }),
+        &json!({ "Id": id, "Warnings": Vec::<String>::new() }),
     ))
 }
 

@@ -165,31 +165,53 @@ impl MountSpec {
         }
         let kind = kind.ok_or_else(|| bad("type= is required".into()))?;
         let dest = dest.ok_or_else(|| bad("destination= (or target=) is required".into()))?;
+        Self::checked(kind, source, &dest, options).map_err(bad)
+    }
+
+    /// A mount from its parts (the APIs' form): the source is a host path
+    /// (bind), a volume name (none: an anonymous volume) or nothing (tmpfs,
+    /// devpts); the options are those `-v` and `--mount` produce (`ro`,
+    /// `rslave`, `nocopy`, `size=…`, `mode=…`, …).
+    pub fn from_parts(
+        kind: MountKind,
+        source: Option<String>,
+        destination: &str,
+        options: Vec<String>,
+    ) -> Result<Self> {
+        Self::checked(kind, source, destination, options).map_err(|why| {
+            Error::InvalidArgument(format!("invalid mount at {destination:?}: {why}"))
+        })
+    }
+
+    fn checked(
+        kind: MountKind,
+        source: Option<String>,
+        dest: &str,
+        options: Vec<String>,
+    ) -> std::result::Result<Self, String> {
         if !dest.starts_with('/') {
-            return Err(bad("the destination must be absolute".into()));
+            return Err("the destination must be absolute".into());
         }
-        let mut m = MountSpec::new(kind, &dest);
+        let mut m = MountSpec::new(kind, dest);
         m.options = options;
         match kind {
             MountKind::Bind => {
-                let s = source.ok_or_else(|| bad("a bind mount needs source=".into()))?;
+                let s = source.ok_or_else(|| "a bind mount needs a source".to_string())?;
                 if !s.starts_with('/') {
-                    return Err(bad(
-                        "the source of a bind mount must be an absolute path".into()
-                    ));
+                    return Err("the source of a bind mount must be an absolute path".into());
                 }
                 m.source = Some(PathBuf::from(s));
             }
-            MountKind::Volume => match source {
+            MountKind::Volume => match source.filter(|s| !s.is_empty()) {
                 Some(name) => {
-                    crate::volumes::validate_volume_name(&name)?;
+                    crate::volumes::validate_volume_name(&name).map_err(|e| e.to_string())?;
                     m.volume = Some(name);
                 }
                 None => m.anonymous = true,
             },
             MountKind::Tmpfs | MountKind::Devpts => {
-                if source.is_some() {
-                    return Err(bad(format!("{kind:?} mounts take no source").to_lowercase()));
+                if source.is_some_and(|s| !s.is_empty()) {
+                    return Err(format!("{kind:?} mounts take no source").to_lowercase());
                 }
             }
         }

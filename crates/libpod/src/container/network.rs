@@ -203,6 +203,15 @@ impl Runtime {
         for p in &req.publish {
             ports.extend(network::parse_publish(p)?);
         }
+        for m in &req.ports {
+            ports.extend(network::port_mapping(
+                &m.host_ip,
+                m.host_port,
+                m.container_port,
+                m.range,
+                &m.protocol,
+            )?);
+        }
         if req.publish_all {
             let mut exposed: Vec<String> = req.expose.clone();
             if let Some(reference) = image {

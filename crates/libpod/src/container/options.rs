@@ -314,10 +314,9 @@ impl Ulimit {
         let (name, values) = text
             .split_once('=')
             .ok_or_else(|| bad("expected name=soft[:hard]"))?;
-        ocirt::spec::parse_rlimit_type(name).map_err(|_| bad("unknown resource"))?;
-        let num = |v: &str| -> Result<u64> {
-            if v == "-1" || v == "unlimited" {
-                Ok(u64::MAX)
+        let num = |v: &str| -> Result<i64> {
+            if v == "unlimited" {
+                Ok(-1)
             } else {
                 v.parse().map_err(|_| bad("limits must be numbers"))
             }
@@ -326,8 +325,35 @@ impl Ulimit {
             Some((s, h)) => (num(s)?, num(h)?),
             None => (num(values)?, num(values)?),
         };
+        Self::from_signed(name, soft, hard).map_err(|e| match e {
+            Error::InvalidArgument(why) => bad(&why),
+            other => other,
+        })
+    }
+
+    /// A limit from Docker's numbers: `-1` is unlimited.
+    pub fn from_signed(name: &str, soft: i64, hard: i64) -> Result<Self> {
+        let value = |v: i64| -> Result<u64> {
+            match v {
+                -1 => Ok(u64::MAX),
+                v => u64::try_from(v).map_err(|_| {
+                    Error::InvalidArgument(format!(
+                        "limit {v} of {name} is not a number of at least -1"
+                    ))
+                }),
+            }
+        };
+        Self::new(name, value(soft)?, value(hard)?)
+    }
+
+    /// A limit from its parts (`u64::MAX` is unlimited).
+    pub fn new(name: &str, soft: u64, hard: u64) -> Result<Self> {
+        ocirt::spec::parse_rlimit_type(name)
+            .map_err(|_| Error::InvalidArgument(format!("unknown resource {name:?}")))?;
         if soft > hard {
-            return Err(bad("soft limit is above the hard limit"));
+            return Err(Error::InvalidArgument(
+                "soft limit is above the hard limit".into(),
+            ));
         }
         Ok(Ulimit {
             name: name

@@ -631,8 +631,7 @@ impl Runtime {
             made.push(Made::Secret(name.clone()));
             report.secrets.push(name.clone());
         }
-        for (index, (plan, (inits, ctrs, publish, files))) in plans.iter().zip(planned).enumerate()
-        {
+        for (index, (plan, (inits, ctrs, ports, files))) in plans.iter().zip(planned).enumerate() {
             if opts.replace {
                 if let Ok(old) = self.pod(&plan.name) {
                     self.kube_remove_pod(&old)?;
@@ -654,7 +653,9 @@ impl Runtime {
                 network,
                 net: network::NetworkRequest {
                     networks,
-                    publish,
+                    // `--publish`, for every pod.
+                    publish: opts.publish.clone(),
+                    ports,
                     ip: static_one(&opts.static_ips, index, "ips"),
                     mac: static_one(&opts.static_macs, index, "macs"),
                     ..Default::default()
@@ -798,10 +799,15 @@ impl Runtime {
                 plan.name
             )));
         }
+        use crate::container::policy::RestartPolicyName as N;
+        let policy = |name| RestartPolicy {
+            name,
+            max_retries: 0,
+        };
         let restart: RestartPolicy = match spec.restart_policy.as_deref() {
-            None | Some("Always") => "always".parse()?,
-            Some("OnFailure") => "on-failure".parse()?,
-            Some("Never") => "no".parse()?,
+            None | Some("Always") => policy(N::Always),
+            Some("OnFailure") => policy(N::OnFailure),
+            Some("Never") => policy(N::No),
             Some(other) => {
                 return Err(Error::InvalidArgument(format!(
                     "pod {:?}: invalid restartPolicy {other:?} (Always, OnFailure or Never)",
@@ -811,7 +817,7 @@ impl Runtime {
         };
         let (mounts, files) = self.plan_volumes(plan, values)?;
         let annotations = plan.meta.annotations.clone().unwrap_or_default();
-        let mut publish = Vec::new();
+        let mut ports = Vec::new();
         let mut names = BTreeSet::new();
         let mut one = |c: &core::Container, init: bool| -> Result<CreateOptions> {
             if !names.insert(c.name.clone()) {
@@ -827,12 +833,21 @@ impl Runtime {
             for p in c.ports.iter().flatten() {
                 let Some(host) = p.host_port else { continue };
                 let proto = p.protocol.as_deref().unwrap_or("TCP").to_ascii_lowercase();
-                let ip = p
-                    .host_ip
-                    .as_deref()
-                    .map(|ip| format!("{ip}:"))
-                    .unwrap_or_default();
-                publish.push(format!("{ip}{host}:{}/{proto}", p.container_port));
+                let port = |n: i32, what: &str| {
+                    u16::try_from(n).map_err(|_| {
+                        Error::InvalidArgument(format!(
+                            "pod {:?}: container {:?}: {what} {n} is not a port number",
+                            plan.name, c.name
+                        ))
+                    })
+                };
+                ports.extend(network::port_mapping(
+                    p.host_ip.as_deref().unwrap_or(""),
+                    port(host, "hostPort")?,
+                    port(p.container_port, "containerPort")?,
+                    1,
+                    &proto,
+                )?);
             }
             Ok(o)
         };
@@ -844,8 +859,7 @@ impl Runtime {
         for c in &spec.containers {
             ctrs.push(one(c, false)?);
         }
-        publish.extend(opts.publish.iter().cloned());
-        Ok((inits, ctrs, publish, files))
+        Ok((inits, ctrs, ports, files))
     }
 
     /// The pod's volumes by name, as mounts (without destination).
@@ -1203,11 +1217,12 @@ fn static_one(list: &[String], index: usize, what: &str) -> Option<String> {
     one
 }
 
-/// A pod's init containers, containers, published ports and file volumes.
+/// A pod's init containers, containers, published ports (the YAML's
+/// hostPorts) and file volumes.
 type PodParts = (
     Vec<CreateOptions>,
     Vec<CreateOptions>,
-    Vec<String>,
+    Vec<network::PortMapping>,
     Vec<FileVolume>,
 );
 

@@ -333,6 +333,7 @@ pub fn net_request(n: &crate::cli::network::NetFlags) -> libpod::NetworkRequest 
         ip: n.ip.clone(),
         ip6: n.ip6.clone(),
         network_options: Default::default(),
+        ports: Vec::new(),
         mac: n.mac_address.clone(),
         aliases: n.network_alias.clone(),
         publish: n.publish.clone(),

@@ -891,12 +891,20 @@ impl Podman {
     pub fn new(e: &Engine) -> Podman {
         let dir = e.file("podman");
         std::fs::create_dir_all(&dir).unwrap();
+        // Networks of its own (podman keeps them in /etc/containers/networks
+        // otherwise, where another test's `system prune` removes them), with
+        // automatic subnets from a pool of this process's own.
+        let pool = 64 + std::process::id() % 16;
         std::fs::write(
             dir.join("containers.conf"),
-            "[containers]\ndefault_ulimits=[\"nofile=1024:1024\",\"nproc=5000:5000\"]\n\
-             [network]\nnetwork_backend=\"netavark\"\n\
-             [engine]\nruntime=\"runc\"\ncgroup_manager=\"cgroupfs\"\nevents_logger=\"file\"\n\
-             helper_binaries_dir=[\"/usr/lib/podman\",\"/usr/libexec/podman\"]\n",
+            format!(
+                "[containers]\ndefault_ulimits=[\"nofile=1024:1024\",\"nproc=5000:5000\"]\n\
+                 [network]\nnetwork_backend=\"netavark\"\nnetwork_config_dir=\"{}\"\n\
+                 default_subnet_pools=[{{\"base\"=\"10.{pool}.0.0/16\",\"size\"=24}}]\n\
+                 [engine]\nruntime=\"runc\"\ncgroup_manager=\"cgroupfs\"\nevents_logger=\"file\"\n\
+                 helper_binaries_dir=[\"/usr/lib/podman\",\"/usr/libexec/podman\"]\n",
+                dir.join("networks").display()
+            ),
         )
         .unwrap();
         Podman { dir }
