@@ -84,12 +84,15 @@ const WITHOUT_EFFECT: &[&str] = &[
 /// Why rpod refuses some of Docker's create fields when they hold a value.
 fn refusal(field: &str) -> Option<&'static str> {
     Some(match field {
-        "HostConfig.Links" => "containers on a network reach each other by name and alias (aardvark-dns): put them on a network",
         "HostConfig.DeviceRequests" => "rpod has no GPU or other device-request drivers",
         "HostConfig.StorageOpt" => "rpod's overlay storage takes no per-container size options",
         "HostConfig.ContainerIDFile" => "the client writes the ID file",
-        "HostConfig.MaskedPaths" | "HostConfig.ReadonlyPaths" => "rpod's defaults apply; unmask paths with SecurityOpt unmask=",
-        "HostConfig.CpuCount" | "HostConfig.CpuPercent" | "HostConfig.IOMaximumIOps"
+        "HostConfig.MaskedPaths" | "HostConfig.ReadonlyPaths" => {
+            "rpod's defaults apply; unmask paths with SecurityOpt unmask="
+        }
+        "HostConfig.CpuCount"
+        | "HostConfig.CpuPercent"
+        | "HostConfig.IOMaximumIOps"
         | "HostConfig.IOMaximumBandwidth" => "the field is for Windows containers",
         "Shell" | "OnBuild" => "the field is for image builds, not containers",
         _ => return None,
@@ -146,19 +149,15 @@ pub struct EndpointConfig {
     #[serde(rename = "IPAMConfig")]
     pub ipam_config: Option<IpamConfig>,
     pub mac_address: Option<String>,
-    /// Refused when given (see [`EndpointConfig::refuse_unapplied`]).
+    /// `NAME[:ALIAS]`: other containers reached under an alias.
     pub links: Option<Vec<String>>,
+    /// Refused when given (see [`EndpointConfig::refuse_unapplied`]).
     pub driver_opts: Option<BTreeMap<String, String>>,
 }
 
 impl EndpointConfig {
     /// Refuses the endpoint settings rpod would otherwise drop.
     pub fn refuse_unapplied(&self, network: &str) -> Result<()> {
-        if self.links.as_ref().is_some_and(|l| !l.is_empty()) {
-            return Err(bad(format!(
-                "EndpointsConfig.{network}.Links is not supported: containers on a network reach each other by name and alias (aardvark-dns)"
-            )));
-        }
         if self.driver_opts.as_ref().is_some_and(|d| !d.is_empty()) {
             return Err(bad(format!(
                 "EndpointsConfig.{network}.DriverOpts is not supported: netavark takes no per-endpoint driver options"
@@ -227,6 +226,8 @@ pub struct Healthcheck {
 #[serde(rename_all = "PascalCase", default)]
 pub struct HostConfig {
     pub binds: Option<Vec<String>>,
+    /// `NAME[:ALIAS]`: other containers reached under an alias (legacy links).
+    pub links: Option<Vec<String>>,
     /// Containers whose volumes this one mounts too (`NAME[:ro|rw]`).
     pub volumes_from: Option<Vec<String>>,
     pub mounts: Option<Vec<DockerMount>>,
@@ -592,6 +593,11 @@ fn network_request(
         }
         if let Some(ep) = ep {
             ep.refuse_unapplied(&name)?;
+            for l in ep.links.iter().flatten() {
+                req.links.push(
+                    libpod::network::Link::parse(l, Some(&name)).map_err(libpod::Error::from)?,
+                );
+            }
             let ips = match &ep.ipam_config {
                 Some(c) => c.addresses()?,
                 None => Vec::new(),
@@ -633,6 +639,10 @@ fn network_request(
             };
             add(b.host_ip.as_deref().unwrap_or(""), host_port)?;
         }
+    }
+    for l in hc.links.iter().flatten() {
+        req.links
+            .push(libpod::network::Link::parse(l, None).map_err(libpod::Error::from)?);
     }
     req.publish_all = hc.publish_all_ports;
     req.expose = exposed

@@ -242,6 +242,7 @@ mod tests {
             labels: Default::default(),
             options: Default::default(),
             ipam_options: Default::default(),
+            attachable: false,
         }
     }
 

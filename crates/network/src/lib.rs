@@ -29,7 +29,7 @@ pub use hosts::{hosts_file, HostEntry, HostsBase};
 pub use ipam::Ipam;
 pub use ipnet::IpNet;
 pub use mode::{
-    parse_add_host, validate_mac, ContainerNetConfig, NetworkFlagOptions, NetworkMode,
+    parse_add_host, validate_mac, ContainerNetConfig, Link, NetworkFlagOptions, NetworkMode,
     NetworkRequest,
 };
 pub use netavark::Netavark;

@@ -168,6 +168,41 @@ pub struct NetworkRequest {
     pub dns_options: Vec<String>,
     /// `--add-host host:ip` values.
     pub add_hosts: Vec<String>,
+    /// Docker's links: names of other containers this one reaches under an
+    /// alias (container names or IDs, resolved at creation).
+    pub links: Vec<Link>,
+}
+
+/// A link to another container (Docker's `Links`): `alias` resolves to its
+/// address in this container's `/etc/hosts`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Link {
+    /// The other container (its ID once created).
+    pub container: String,
+    pub alias: String,
+    /// The network whose address is used (an endpoint's links); `None`:
+    /// the first network both containers are on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network: Option<String>,
+}
+
+impl Link {
+    /// Docker's `NAME[:ALIAS]` (a leading `/` allowed, as Docker writes names).
+    pub fn parse(text: &str, network: Option<&str>) -> Result<Link> {
+        let (name, alias) = text.split_once(':').unwrap_or((text, text));
+        let name = name.trim_start_matches('/');
+        let alias = alias.rsplit('/').next().unwrap_or(alias);
+        if name.is_empty() || alias.is_empty() {
+            return Err(Error::Invalid(format!(
+                "invalid link {text:?}: expected NAME[:ALIAS]"
+            )));
+        }
+        Ok(Link {
+            container: name.to_string(),
+            alias: alias.to_string(),
+            network: network.map(str::to_string),
+        })
+    }
 }
 
 /// Options given after a network's name: `--network NAME:alias=a,ip=…`.
@@ -352,6 +387,9 @@ pub struct ContainerNetConfig {
     /// `--add-host` entries, validated (`name:ip`).
     #[serde(default)]
     pub add_hosts: Vec<String>,
+    /// Links to other containers (Docker's `Links`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<Link>,
 }
 
 impl ContainerNetConfig {

@@ -44,6 +44,8 @@ pub struct CreateRequest {
     pub interface_name: Option<String>,
     /// `--ipam-driver`: only `host-local` (rpod assigns the addresses).
     pub ipam_driver: Option<String>,
+    /// Docker's `Attachable`: recorded and shown (no effect on a local network).
+    pub attachable: bool,
     /// `--ipv6`: a dual-stack network (a free IPv4 subnet and a random
     /// unique-local IPv6 /64 are added when not given).
     pub ipv6: bool,
@@ -191,6 +193,7 @@ impl NetworkStore {
             Ipv4Net::new(Ipv4Addr::new(10, 90, 0, 0), 16).unwrap_or_default(),
         ));
         Network {
+            attachable: false,
             name: DEFAULT_NETWORK.into(),
             id: hex_id(b"rpod default network"),
             driver: "bridge".into(),
@@ -359,6 +362,7 @@ impl NetworkStore {
             labels: req.labels.clone(),
             options: req.options.clone(),
             ipam_options: [("driver".to_string(), "host-local".to_string())].into(),
+            attachable: req.attachable,
         };
         let path = self.path(&name);
         let json = serde_json::to_vec_pretty(&net).map_err(|source| Error::Json {

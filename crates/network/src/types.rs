@@ -35,6 +35,10 @@ pub struct Network {
     pub options: BTreeMap<String, String>,
     #[serde(default)]
     pub ipam_options: BTreeMap<String, String>,
+    /// Docker's `Attachable`, recorded as asked (every local network takes
+    /// any container). rpod's own field: not sent to netavark.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub attachable: bool,
 }
 
 /// One subnet of a network.

@@ -686,6 +686,22 @@ try:
 except docker.errors.APIError as err:
     assert "already allocated" in str(err), err
 
+# inspect with verbose and scope; fields of swarm networks are refused.
+assert api.inspect_network(n.id, verbose=True, scope="local")["Name"] == n.name
+try:
+    api.inspect_network(n.id, scope="swarm")
+    raise SystemExit("a swarm-scope network was found")
+except docker.errors.NotFound:
+    pass
+try:
+    c.networks.create("swarmish" + pid, ingress=True)
+    raise SystemExit("Ingress was accepted")
+except docker.errors.APIError as err:
+    assert err.status_code == 400 and "Ingress" in str(err), err
+att = c.networks.create("att" + pid, attachable=True)
+assert att.attrs["Attachable"] is True, att.attrs
+att.remove()
+
 # connect with an IPv6 address to an IPv6-only network.
 n2 = c.networks.create("only6" + pid, ipam=docker.types.IPAMConfig(
     pool_configs=[docker.types.IPAMPool(subnet=v6b + "::/64")]))
@@ -699,10 +715,10 @@ assert c6.attrs["NetworkSettings"]["Networks"][n2.name]["GlobalIPv6Address"] == 
 # Endpoint settings rpod cannot apply are refused by name.
 try:
     api.create_container("busybox", ["true"], networking_config=api.create_networking_config(
-        {n.name: api.create_endpoint_config(links={"six": "alias"})}))
-    raise SystemExit("links were accepted")
+        {n.name: api.create_endpoint_config(driver_opt={"com.example": "1"})}))
+    raise SystemExit("driver options were accepted")
 except docker.errors.APIError as err:
-    assert err.status_code == 400 and "Links" in str(err), err
+    assert err.status_code == 400 and "DriverOpts" in str(err), err
 for x in c.containers.list(all=True):
     x.remove(force=True)
 n.remove(); n2.remove()
@@ -913,8 +929,8 @@ print("ok")
 /// Create fields docker-py sends are applied (Domainname — through the
 /// kernel.domainname sysctl —, MacAddress, NetworkDisabled, Runtime runc,
 /// Isolation default, typed mounts, restart policy, limits) or refused by
-/// name with the reason (Links, DeviceRequests, StorageOpt, another
-/// runtime, Windows isolation); nothing is dropped with a warning.
+/// name with the reason (DeviceRequests, StorageOpt, another runtime,
+/// Windows isolation); nothing is dropped with a warning.
 #[test]
 fn docker_py_create_fields_applied_or_refused() {
     assert!(have_python_module("docker"));
@@ -938,7 +954,6 @@ api.start(off); api.wait(off)
 assert api.logs(off).decode().strip() == "0", api.logs(off)
 api.remove_container(off)
 for kwargs, field in [
-    (dict(links={"x": "y"}), "HostConfig.Links"),
     (dict(device_requests=[docker.types.DeviceRequest(count=-1, capabilities=[["gpu"]])]), "HostConfig.DeviceRequests"),
     (dict(storage_opt={"size": "1G"}), "HostConfig.StorageOpt"),
     (dict(runtime="kata"), "HostConfig.Runtime"),
@@ -975,6 +990,66 @@ print("ok")
 "#;
     let mut c = Command::new("python3");
     c.args(["-c", script, &svc.host()]);
+    let out = run_with_timeout(c, None, COMMAND_TIMEOUT);
+    assert!(out.status.success(), "{}\n{}", describe(&out), svc.log());
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "ok");
+}
+
+/// Docker's links: `HostConfig.Links` and an endpoint's `Links` (at create
+/// and on connect) make the alias resolve to the linked container in this
+/// one's `/etc/hosts`; inspect shows them as Docker does; a stopped linked
+/// container fails the start, as with Docker.
+#[test]
+fn docker_py_links() {
+    assert!(have_python_module("docker"));
+    let e = Engine::with_image();
+    let svc = Service::start(&e);
+    let script = r#"
+import docker, sys
+c = docker.DockerClient(base_url=sys.argv[1]); api = c.api
+pid = sys.argv[2]
+web = c.containers.run("busybox", ["httpd", "-f", "-p", "80", "-h", "/etc"], detach=True,
+                       name="lweb" + pid, hostname="webhost")
+web.reload()
+ip = web.attrs["NetworkSettings"]["IPAddress"]
+assert ip, web.attrs["NetworkSettings"]
+def run(**kw):
+    ctr = api.create_container("busybox", ["sh", "-c", "grep -w db /etc/hosts; wget -qO- http://db/hostname"], **kw)
+    api.start(ctr); api.wait(ctr)
+    return ctr, api.logs(ctr).decode().split("\n")
+ctr, out = run(host_config=api.create_host_config(links={"lweb" + pid: "db"}))
+assert out[0].split() == [ip, "db", "lweb" + pid], out
+assert out[1] == "webhost", out
+name = api.inspect_container(ctr)["Name"]
+assert api.inspect_container(ctr)["HostConfig"]["Links"] == ["/lweb%s:%s/db" % (pid, name)]
+# An endpoint's links, at create and on connect.
+n = c.networks.create("lnet" + pid)
+n.connect(web)
+web.reload()
+nip = web.attrs["NetworkSettings"]["Networks"][n.name]["IPAddress"]
+ep = api.create_networking_config({n.name: api.create_endpoint_config(links={"lweb" + pid: "db"})})
+ctr2, out = run(networking_config=ep)
+assert out[0].split() == [nip, "db", "lweb" + pid], out
+ctr3 = api.create_container("busybox", ["sh", "-c", "grep -w db /etc/hosts"], network_disabled=False)
+api.connect_container_to_network(ctr3, n.id, links=[("lweb" + pid, "db")])
+api.start(ctr3); api.wait(ctr3)
+assert api.logs(ctr3).decode().split()[:2] == [nip, "db"], api.logs(ctr3)
+# A forced disconnect of a container not on the network succeeds.
+api.disconnect_container_from_network(ctr, n.id, force=True)
+# The linked container stopped: the start fails.
+web.stop(timeout=0)
+try:
+    api.start(ctr)
+    raise SystemExit("started with a stopped linked container")
+except docker.errors.APIError as err:
+    assert "cannot link to a non running container" in str(err), err
+for x in c.containers.list(all=True):
+    x.remove(force=True)
+n.remove()
+print("ok")
+"#;
+    let mut c = Command::new("python3");
+    c.args(["-c", script, &svc.host(), &std::process::id().to_string()]);
     let out = run_with_timeout(c, None, COMMAND_TIMEOUT);
     assert!(out.status.success(), "{}\n{}", describe(&out), svc.log());
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "ok");

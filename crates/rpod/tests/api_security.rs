@@ -345,9 +345,10 @@ fn docker_cli_security_and_isolation_fields_take_effect() {
 /// A create field rpod does not apply is named in `Warnings`, never
 /// dropped in silence; the fields a default `docker run` sends give none.
 #[test]
-fn unapplied_create_fields_come_back_as_warnings() {
+fn unapplied_create_fields_are_refused_by_name() {
     let e = Engine::with_image();
     let svc = Service::start(&e);
+    // What the docker CLI sends for a plain create passes.
     let out = svc.docker(&e, &["create", "--network", "none", "busybox", "true"]);
     assert!(out.status.success(), "{}", describe(&out));
     assert!(
@@ -355,31 +356,39 @@ fn unapplied_create_fields_come_back_as_warnings() {
         "{}",
         describe(&out)
     );
-    let body = r#"{"Image":"busybox","Cmd":["true"],"Domainname":"example.org","AttachStdout":true,
-        "HostConfig":{"NetworkMode":"none","CpuShares":512,"CpuCount":2,"MemorySwappiness":-1,"Isolation":""}}"#;
-    let (status, _, reply) = http(
-        &svc.socket,
-        "POST",
-        "/v1.44/containers/create",
-        JSON,
-        Some(body.as_bytes()),
+    let before = e.all_ids();
+    let create = |body: &str| {
+        let (status, _, reply) = http(
+            &svc.socket,
+            "POST",
+            "/v1.44/containers/create",
+            JSON,
+            Some(body.as_bytes()),
+        );
+        let v: serde_json::Value = serde_json::from_slice(&reply).unwrap();
+        (status, v)
+    };
+    // A field with no effect to give (CpuCount is for Windows) is refused
+    // by name, and nothing is created.
+    let (status, v) = create(
+        r#"{"Image":"busybox","Cmd":["true"],"HostConfig":{"NetworkMode":"none","CpuCount":2}}"#,
     );
-    assert_eq!(status, 201, "{}", String::from_utf8_lossy(&reply));
-    let v: serde_json::Value = serde_json::from_slice(&reply).unwrap();
-    let warnings: Vec<&str> = v["Warnings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|w| w.as_str().unwrap())
-        .collect();
+    assert_eq!(status, 400, "{v}");
     assert_eq!(
-        warnings,
-        vec![
-            "Domainname is not supported by rpod and was ignored",
-            "HostConfig.CpuCount is not supported by rpod and was ignored",
-        ]
+        v["message"],
+        "HostConfig.CpuCount is not supported by rpod: the field is for Windows containers"
     );
-    // CpuShares is applied, so it is no warning.
+    let (status, v) = create(r#"{"Image":"busybox","Cmd":["true"],"Bogus":{"a":1}}"#);
+    assert_eq!(status, 400, "{v}");
+    assert_eq!(v["message"], "Bogus is not supported by rpod yet");
+    assert_eq!(e.all_ids(), before);
+    // Values meaning "not set" and applied fields pass, with no warning.
+    let (status, v) = create(
+        r#"{"Image":"busybox","Cmd":["true"],"Domainname":"example.org","AttachStdout":true,
+        "HostConfig":{"NetworkMode":"none","CpuShares":512,"MemorySwappiness":-1,"Isolation":""}}"#,
+    );
+    assert_eq!(status, 201, "{v}");
+    assert_eq!(v["Warnings"], serde_json::json!([]));
     let id = v["Id"].as_str().unwrap();
     assert_eq!(e.inspect_fmt(id, "{{.HostConfig.CpuShares}}"), "512");
 }

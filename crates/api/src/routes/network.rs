@@ -117,7 +117,7 @@ fn doc(rt: &Runtime, n: &Network) -> Result<Value> {
         "EnableIPv6": n.ipv6_enabled,
         "IPAM": { "Driver": "default", "Options": n.ipam_options, "Config": config },
         "Internal": n.internal,
-        "Attachable": false,
+        "Attachable": n.attachable,
         "Ingress": false,
         "ConfigFrom": { "Network": "" },
         "ConfigOnly": false,
@@ -142,6 +142,7 @@ fn pseudo_network(name: &str, driver: &str) -> Network {
         labels: BTreeMap::new(),
         options: BTreeMap::new(),
         ipam_options: BTreeMap::new(),
+        attachable: false,
     }
 }
 
@@ -175,8 +176,24 @@ pub async fn list(State(st): State<AppState>, q: RawQuery) -> Result<Response> {
     Ok(json(StatusCode::OK, &docs))
 }
 
-/// `GET /networks/{id}`.
-pub async fn inspect(State(st): State<AppState>, Path(id): Path<String>) -> Result<Response> {
+/// `GET /networks/{id}?verbose=&scope=`: every network of a single host is
+/// `local` (another scope finds none, as with a Docker engine outside a
+/// swarm); `verbose` adds nothing for local networks, as in Docker.
+pub async fn inspect(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    q: RawQuery,
+) -> Result<Response> {
+    let p = Params::from_raw(q)?;
+    p.bool("verbose", false)?;
+    if let Some(scope) = p.get("scope").filter(|s| !s.is_empty() && *s != "local") {
+        if !matches!(scope, "swarm" | "global") {
+            return Err(Error::BadRequest(format!(
+                "invalid scope {scope:?}: use local, swarm or global"
+            )));
+        }
+        return Err(Error::NotFound(format!("network {id} not found")));
+    }
     if id == "host" || id == "none" {
         return Ok(json(
             StatusCode::OK,
@@ -207,6 +224,9 @@ pub struct NetworkCreate {
     #[serde(rename = "EnableIPv6")]
     pub enable_ipv6: Option<bool>,
     pub attachable: Option<bool>,
+    /// Any other field: refused by name when it holds a value.
+    #[serde(flatten)]
+    pub other: BTreeMap<String, Value>,
 }
 
 /// `IPAM` of a network create request.
@@ -240,6 +260,20 @@ pub async fn create(State(st): State<AppState>, body: Body) -> Result<Response> 
         return Err(Error::Conflict(format!(
             "{} is a pre-defined network and cannot be created",
             req.name
+        )));
+    }
+    // `Scope: local` is what every rpod network is.
+    let unapplied: Vec<&String> = req
+        .other
+        .iter()
+        .filter(|(k, v)| {
+            libpod::specgen::has_value(v) && !(k.as_str() == "Scope" && v.as_str() == Some("local"))
+        })
+        .map(|(k, _)| k)
+        .collect();
+    if let Some(k) = unapplied.first() {
+        return Err(Error::BadRequest(format!(
+            "{k} is not supported by rpod yet (network create)"
         )));
     }
     let ipam_driver = req.ipam.as_ref().and_then(|i| i.driver.clone());
@@ -276,6 +310,7 @@ pub async fn create(State(st): State<AppState>, body: Body) -> Result<Response> 
         // Docker's "default" IPAM driver is rpod's host-local.
         ipam_driver: ipam_driver.filter(|d| d != "default"),
         ipv6: req.enable_ipv6 == Some(true),
+        attachable: req.attachable == Some(true),
         ..Default::default()
     };
     let name = req.name.clone();
@@ -389,6 +424,7 @@ pub async fn libpod_create(State(st): State<AppState>, body: Body) -> Result<Res
         interface_name: (!req.network_interface.is_empty()).then_some(req.network_interface),
         ipam_driver,
         ipv6: req.ipv6_enabled,
+        attachable: false,
     };
     let n = st.engine(move |rt| Ok(rt.create_network(&create)?)).await?;
     Ok(json(StatusCode::OK, &n))
@@ -515,8 +551,15 @@ pub async fn connect(
     let req: Option<ConnectRequest> = read_json(body).await?;
     let req = req.ok_or_else(|| Error::BadRequest("a JSON body is required".into()))?;
     let mut per = PerNetworkOptions::default();
+    let mut links = Vec::new();
     if let Some(ep) = req.endpoint_config {
         ep.refuse_unapplied(&id)?;
+        for l in ep.links.iter().flatten() {
+            links.push(
+                libpod::network::Link::parse(l, Some(engine_name(&id)))
+                    .map_err(libpod::Error::from)?,
+            );
+        }
         if let Some(c) = &ep.ipam_config {
             per.static_ips = c.addresses()?;
         }
@@ -525,8 +568,19 @@ pub async fn connect(
     }
     st.engine(move |rt| {
         let n = rt.network(engine_name(&id))?;
-        rt.container(&req.container)?;
-        Ok(rt.connect_network(&n.name, &req.container, per)?)
+        let mut c = rt.container(&req.container)?;
+        if !links.is_empty() && c.status().is_active() {
+            return Err(Error::BadRequest(format!(
+                "container {} is running: links are given to a container before it starts",
+                c.name()
+            )));
+        }
+        rt.connect_network(&n.name, &req.container, per)?;
+        for l in &mut links {
+            l.network = Some(n.name.clone());
+        }
+        c = rt.container(&req.container)?;
+        Ok(c.add_links(&links)?)
     })
     .await?;
     Ok(json(StatusCode::OK, &Value::Null))
@@ -542,6 +596,15 @@ pub async fn disconnect(
     let req = req.ok_or_else(|| Error::BadRequest("a JSON body is required".into()))?;
     st.engine(move |rt| {
         let n = rt.network(engine_name(&id))?;
+        // Force: a container that is not (or no longer) on the network is
+        // taken as disconnected.
+        if req.force {
+            match rt.container(&req.container) {
+                Err(e) if e.is_not_found() => return Ok(()),
+                Ok(c) if !c.config().net.networks.contains_key(&n.name) => return Ok(()),
+                _ => {}
+            }
+        }
         Ok(rt.disconnect_network(&n.name, &req.container)?)
     })
     .await?;

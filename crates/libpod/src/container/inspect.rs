@@ -748,7 +748,21 @@ impl Container<'_> {
                 extra_hosts: c.net.add_hosts.clone(),
                 cgroup: String::new(),
                 cgroups: "default".into(),
-                links: None,
+                // Docker's form: `/OTHER:/THIS/ALIAS`.
+                links: (!c.net.links.is_empty()).then(|| {
+                    c.net
+                        .links
+                        .iter()
+                        .map(|l| {
+                            let other = self
+                                .rt
+                                .container(&l.container)
+                                .map(|o| o.name().to_string())
+                                .unwrap_or_else(|_| l.container.clone());
+                            format!("/{other}:/{}/{}", self.name(), l.alias)
+                        })
+                        .collect()
+                }),
                 security_opt: c.security.security_opt.clone(),
                 pid_mode: c.isolation.pid.display("private"),
                 ipc_mode: c.isolation.ipc.display("shareable"),

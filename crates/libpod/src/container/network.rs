@@ -244,6 +244,17 @@ impl Runtime {
             add_hosts: req.add_hosts.clone(),
             ..Default::default()
         };
+        for link in &req.links {
+            if !mode.is_bridge() {
+                return Err(Error::InvalidArgument(format!(
+                    "links need a bridge network, not --network {mode}"
+                )));
+            }
+            net.links.push(network::Link {
+                container: self.db.resolve(&link.container)?,
+                ..link.clone()
+            });
+        }
         let wants_bridge = !ports.is_empty()
             || req.ip.is_some()
             || req.ip6.is_some()
@@ -577,10 +588,12 @@ impl Container<'_> {
             let mut def = store.get(name)?;
             let mut per = per.clone();
             per.static_ips = ipam.allocate(&def, self.id(), &per.static_ips)?;
-            // Auxiliary addresses are rpod's own; netavark is not told.
+            // Auxiliary addresses and Attachable are rpod's own; netavark
+            // is not told.
             for s in &mut def.subnets {
                 s.aux_addresses.clear();
             }
+            def.attachable = false;
             opts.networks.insert(name.clone(), per);
             opts.network_info.insert(name.clone(), def);
         }
@@ -730,7 +743,11 @@ impl Container<'_> {
                     false,
                 ),
             ),
-            NetworkMode::Bridge => self.bridge_files(&host_resolv, extra),
+            NetworkMode::Bridge => {
+                let mut extra = extra;
+                extra.extend(self.link_entries()?);
+                self.bridge_files(&host_resolv, extra)
+            }
             NetworkMode::Pasta(_) => (
                 // pasta gives the container a copy of the host's address;
                 // the host is not reachable under a name of its own.
@@ -775,6 +792,48 @@ impl Container<'_> {
         } else {
             hostname.clone()
         }
+    }
+
+    /// The hosts-file lines of the container's links: each linked
+    /// container's address on the network they share, under the alias and
+    /// its name. The linked container must be running, as with Docker.
+    fn link_entries(&self) -> Result<Vec<network::HostEntry>> {
+        let mut out = Vec::new();
+        for link in &self.config.net.links {
+            let other = self.rt.container(&link.container).map_err(|e| match e {
+                Error::NoSuchContainer(_) => Error::InvalidArgument(format!(
+                    "cannot link to container {}: it no longer exists",
+                    link.container
+                )),
+                other => other,
+            })?;
+            if !other.state.status.is_active() {
+                return Err(Error::InvalidArgument(format!(
+                    "cannot link to a non running container: {} AS {}",
+                    other.name(),
+                    link.alias
+                )));
+            }
+            let status = other.net_status().unwrap_or_default();
+            let shared = status.results.iter().find(|(name, _)| match &link.network {
+                Some(n) => *name == n,
+                None => self.config.net.networks.contains_key(*name),
+            });
+            let Some(address) =
+                shared.and_then(|(_, b)| b.address(false).or_else(|| b.address(true)))
+            else {
+                return Err(Error::InvalidArgument(format!(
+                    "cannot link to container {}: it has no address on a network {} is on",
+                    other.name(),
+                    self.name()
+                )));
+            };
+            out.push(network::HostEntry {
+                ip: address.ip,
+                names: vec![link.alias.clone(), other.name().to_string()],
+            });
+        }
+        Ok(out)
     }
 
     fn bridge_files(&self, host_resolv: &str, extra: Vec<network::HostEntry>) -> (String, String) {
@@ -941,6 +1000,31 @@ impl Container<'_> {
             self.save_net_status(&status)?;
         }
         self.config.net.networks.insert(def.name.clone(), per);
+        self.rt.db.save_config(&self.config)?;
+        Ok(())
+    }
+
+    /// Adds links to other containers (Docker's `Links` of a `connect`),
+    /// in effect from the next start: a running container's hosts file is
+    /// not rewritten under it.
+    pub fn add_links(&mut self, links: &[network::Link]) -> Result<()> {
+        if links.is_empty() {
+            return Ok(());
+        }
+        let _guard = self.lock()?;
+        if self.state.status.is_active() {
+            return Err(Error::InvalidArgument(format!(
+                "container {} is running: links are added to a container before it starts",
+                self.name()
+            )));
+        }
+        for link in links {
+            let id = self.rt.db.resolve(&link.container)?;
+            self.config.net.links.push(network::Link {
+                container: id,
+                ..link.clone()
+            });
+        }
         self.rt.db.save_config(&self.config)?;
         Ok(())
     }

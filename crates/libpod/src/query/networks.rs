@@ -136,6 +136,7 @@ mod tests {
             labels: [("a".to_string(), "1".to_string())].into(),
             options: Default::default(),
             ipam_options: Default::default(),
+            attachable: false,
         }
     }
 

@@ -334,6 +334,8 @@ pub fn net_request(n: &crate::cli::network::NetFlags) -> libpod::NetworkRequest 
         ip6: n.ip6.clone(),
         network_options: Default::default(),
         ports: Vec::new(),
+        // Podman's command line has no links (Docker's API has).
+        links: Vec::new(),
         mac: n.mac_address.clone(),
         aliases: n.network_alias.clone(),
         publish: n.publish.clone(),

@@ -134,6 +134,7 @@ fn create(rt: &Runtime, a: NetworkCreateArgs) -> Result<u8> {
         interface_name: a.interface_name.clone(),
         ipam_driver: a.ipam_driver.clone(),
         ipv6: a.ipv6,
+        attachable: false,
     };
     let net = rt.create_network(&req)?;
     println!("{}", net.name);

@@ -30,6 +30,7 @@ import io
 import json
 import os
 import re
+import signal
 import socket as pysocket
 import sys
 import tarfile
@@ -90,6 +91,7 @@ else:
 REFERENCE = os.environ.get('DPY_REFERENCE') == '1'
 P = f'dpy{os.getpid()}'
 TMP = tempfile.mkdtemp(prefix=f'{P}-')
+CHECK_TIMEOUT = 60  # seconds a check may take
 MADE_IMAGES = set()  # image IDs the sweep made (removed at the end)
 
 
@@ -2026,6 +2028,9 @@ def main():
         trace_requests()
     api = docker.APIClient(base_url=URL, timeout=120)
     cli = docker.DockerClient(base_url=URL, timeout=120)
+    def on_alarm(*_):
+        raise TimeoutError(f'the check took more than {CHECK_TIMEOUT}s')
+    signal.signal(signal.SIGALRM, on_alarm)
     missing = sorted(public_members() - covered())
     only = set(filter(None, os.environ.get('DPY_ONLY', '').split(',')))
     failed, xpassed, xfailed, passed = [], [], [], 0
@@ -2038,6 +2043,7 @@ def main():
                 print(f'SKIP {name} (rpod refuses it on purpose)')
                 continue
             t = time.time()
+            signal.alarm(CHECK_TIMEOUT)
             try:
                 fn()
                 ok, why = True, ''
@@ -2046,6 +2052,8 @@ def main():
                 tb = traceback.extract_tb(err.__traceback__)
                 line = [f for f in tb if f.filename == __file__][-1].lineno
                 why = f'{type(err).__name__} at line {line}: {err}'
+            finally:
+                signal.alarm(0)
             dt = f'({time.time() - t:.1f}s)'
             known = name in KNOWN_FAILING and not REFERENCE
             if ok and known:
