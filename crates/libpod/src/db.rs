@@ -44,6 +44,11 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     CREATE INDEX container_deps_dep ON container_deps(dep);
     INSERT OR IGNORE INTO container_deps (id, dep)
         SELECT c.id, j.value FROM containers c, json_each(c.config, '$.dependencies') j;",
+    // Settings an engine keeps for its life (the volume path).
+    "CREATE TABLE settings (
+        key   TEXT PRIMARY KEY NOT NULL,
+        value TEXT NOT NULL
+    );",
 ];
 
 /// The schema version this build writes.
@@ -222,6 +227,29 @@ impl Db {
     }
 
     /// Adds a new container; fails with `NameInUse` if the name is taken.
+    /// The setting `key`, recorded as `value` if the database has none yet.
+    /// (A read only, once recorded: no write per command.)
+    pub fn setting_or_record(&self, key: &str, value: &str) -> Result<String> {
+        let get = || -> Result<Option<String>> {
+            Ok(self
+                .conn
+                .query_row(
+                    "SELECT value FROM settings WHERE key = ?1",
+                    params![key],
+                    |r| r.get(0),
+                )
+                .optional()?)
+        };
+        if let Some(v) = get()? {
+            return Ok(v);
+        }
+        self.conn.execute(
+            "INSERT OR IGNORE INTO settings (key, value) VALUES (?1, ?2)",
+            params![key, value],
+        )?;
+        Ok(get()?.unwrap_or_else(|| value.to_string()))
+    }
+
     pub fn add_container(&self, config: &ContainerConfig, state: &ContainerState) -> Result<()> {
         let tx = self.write_tx()?;
         let res = tx.execute(

@@ -16,7 +16,7 @@ use crate::runtime::Runtime;
 impl Runtime {
     /// The network definitions.
     pub fn network_store(&self) -> NetworkStore {
-        NetworkStore::new(self.paths.root.join("networks"))
+        NetworkStore::new(self.paths.network_configs())
     }
 
     /// Address allocations.

@@ -35,19 +35,52 @@ pub fn default_run_root() -> PathBuf {
 pub struct Paths {
     pub root: PathBuf,
     pub run_root: PathBuf,
+    /// `--volumepath`: where volume data lives (default `<root>/volumes`).
+    pub volume_path: Option<PathBuf>,
+    /// `--network-config-dir`: where network definitions live (default
+    /// `<root>/networks`).
+    pub network_config_dir: Option<PathBuf>,
 }
 
 impl Paths {
     pub fn new(root: PathBuf, run_root: PathBuf) -> Self {
-        Paths { root, run_root }
+        Paths {
+            root,
+            run_root,
+            volume_path: None,
+            network_config_dir: None,
+        }
     }
 
     /// The given roots, or the defaults for whoever runs rpod.
     pub fn or_defaults(root: Option<PathBuf>, run_root: Option<PathBuf>) -> Self {
+        Paths::new(
+            root.unwrap_or_else(default_root),
+            run_root.unwrap_or_else(default_run_root),
+        )
+    }
+
+    /// The engine's paths for `options` (the roots and their overrides).
+    pub fn of(options: &crate::RuntimeOptions) -> Self {
         Paths {
-            root: root.unwrap_or_else(default_root),
-            run_root: run_root.unwrap_or_else(default_run_root),
+            volume_path: options.volume_path.clone(),
+            network_config_dir: options.network_config_dir.clone(),
+            ..Paths::or_defaults(options.root.clone(), options.run_root.clone())
         }
+    }
+
+    /// The directory of the volumes' data.
+    pub fn volumes(&self) -> PathBuf {
+        self.volume_path
+            .clone()
+            .unwrap_or_else(|| self.root.join("volumes"))
+    }
+
+    /// The directory of the network definitions.
+    pub fn network_configs(&self) -> PathBuf {
+        self.network_config_dir
+            .clone()
+            .unwrap_or_else(|| self.root.join("networks"))
     }
 
     pub fn db(&self) -> PathBuf {

@@ -30,6 +30,10 @@ pub struct RuntimeOptions {
     pub hooks_dirs: Vec<PathBuf>,
     /// `--runtime-flag`: global flags for every OCI runtime call.
     pub runtime_flags: Vec<String>,
+    /// `--volumepath`: where volume data lives.
+    pub volume_path: Option<PathBuf>,
+    /// `--network-config-dir`: where network definitions live.
+    pub network_config_dir: Option<PathBuf>,
 }
 
 impl RuntimeOptions {
@@ -59,6 +63,12 @@ impl RuntimeOptions {
         }
         for f in &self.runtime_flags {
             args.extend(["--runtime-flag".to_string(), f.clone()]);
+        }
+        if let Some(v) = &paths.volume_path {
+            args.extend(["--volumepath".to_string(), v.display().to_string()]);
+        }
+        if let Some(n) = &paths.network_config_dir {
+            args.extend(["--network-config-dir".to_string(), n.display().to_string()]);
         }
         args
     }
@@ -121,7 +131,7 @@ impl Runtime {
                 None => EngineConfig::load(&default_config_path(), false)?,
             },
         };
-        let paths = Paths::or_defaults(options.root.clone(), options.run_root.clone());
+        let paths = Paths::of(&options);
         for dir in [
             &paths.root,
             &paths.run_root,
@@ -142,7 +152,7 @@ impl Runtime {
             (paths.storage_root().join("layers"), 0o700),
             (paths.storage_root().join("blobs"), 0o700),
             (paths.storage_root().join("images"), 0o700),
-            (paths.root.join("volumes"), 0o700),
+            (paths.volumes(), 0o700),
             (paths.root.join("containers"), 0o700),
         ] {
             crate::fsutil::ensure_private_dir(&dir, mode)?;
@@ -159,6 +169,15 @@ impl Runtime {
             paths.db().display()
         ));
         let db = Db::open(&paths.db())?;
+        // As Podman: an engine's volume path is the one its database was
+        // made with.
+        let volumes = paths.volumes().display().to_string();
+        let recorded = db.setting_or_record("volume_path", &volumes)?;
+        if recorded != volumes {
+            return Err(Error::InvalidArgument(format!(
+                "database volume path {recorded:?} does not match our volume path {volumes:?}: database configuration mismatch"
+            )));
+        }
         let backend = options
             .events_backend
             .clone()

@@ -436,7 +436,7 @@ impl Runtime {
                 graph_root_used: used,
                 graph_status: Default::default(),
                 image_copy_tmp_dir: self.paths.storage_root().join("tmp").display().to_string(),
-                volume_path: self.paths.root.join("volumes").display().to_string(),
+                volume_path: self.paths.volumes().display().to_string(),
                 config_file: self
                     .options
                     .config_path
@@ -702,8 +702,7 @@ impl Runtime {
     /// and processes are killed), everything mounted below the roots is
     /// unmounted, and both roots are emptied.
     pub fn reset_unopened(options: &crate::RuntimeOptions) -> Result<()> {
-        let paths =
-            crate::paths::Paths::or_defaults(options.root.clone(), options.run_root.clone());
+        let paths = crate::paths::Paths::of(options);
         let containers = paths.run_root.join("containers");
         for entry in std::fs::read_dir(&containers)
             .into_iter()
@@ -805,6 +804,16 @@ impl Runtime {
         if let Ok(store) = self.store() {
             for image in store.images()? {
                 store.remove_image(&image.id)?;
+            }
+        }
+        // Volumes and networks one by one: `--volumepath` and
+        // `--network-config-dir` may be outside the root.
+        for v in self.volumes()? {
+            self.remove_volume(v.name(), true)?;
+        }
+        for n in self.networks()? {
+            if n.name != network::DEFAULT_NETWORK {
+                self.remove_network(&n.name, true)?;
             }
         }
         let root = self.paths.root.clone();

@@ -109,7 +109,7 @@ impl Volume {
 
 impl Runtime {
     fn volume_dir(&self, name: &str) -> PathBuf {
-        self.paths.root.join("volumes").join(name)
+        self.paths.volumes().join(name)
     }
 
     fn volume_from(&self, config: VolumeConfig, state: VolumeState) -> Volume {

@@ -517,8 +517,13 @@ fn search_lists_the_catalog_as_podman_does() {
         vec!["--no-trunc", &none],
         vec!["--filter", "bogus=1", &all],
     ];
-    for case in cases {
-        let mut args = vec!["search", "--tls-verify=false"];
+    // `image search` is the same command.
+    for (i, case) in cases.iter().enumerate() {
+        let mut args = if i % 2 == 0 {
+            vec!["search", "--tls-verify=false"]
+        } else {
+            vec!["image", "search", "--tls-verify=false"]
+        };
         args.extend(case.iter().copied());
         let (ours, theirs) = (e.rpod(&args), p.run(&args));
         assert_eq!(

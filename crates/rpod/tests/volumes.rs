@@ -544,3 +544,84 @@ fn volume_mount_unmount_reload_and_system_renumber_as_podman() {
     assert_eq!(mine, theirs, "rpod (left) vs podman (right)");
     assert!(mine[1].ends_with("ROOT/volumes/vm/_data"), "{mine:?}");
 }
+
+/// `--volumepath` and `--network-config-dir` put volume data and network
+/// definitions where they say, for rpod as for podman, and `info` shows
+/// the volume path; an engine's volume path is the one its database was
+/// made with (the same refusal as podman's).
+#[test]
+fn volumepath_and_network_config_dir_as_podman() {
+    let b = Both::new();
+    let elsewhere = b.e.file("elsewhere");
+    let args = ["--volumepath", elsewhere.to_str().unwrap(), "volume", "ls"];
+    let (mine, theirs) = (b.e.rpod(&args), b.p.run(&args));
+    assert_eq!(
+        mine.status.code(),
+        theirs.status.code(),
+        "{}",
+        describe(&mine)
+    );
+    let msg = |o: &std::process::Output| {
+        let text = String::from_utf8_lossy(&o.stderr).into_owned();
+        text.replace(b.e.root().to_str().unwrap(), "ROOT")
+            .replace(b.e.file("podman/root").to_str().unwrap(), "ROOT")
+            .trim()
+            .to_string()
+    };
+    assert_eq!(msg(&mine), msg(&theirs));
+    // Fresh engines, with the paths given from their first command on.
+    let e = Engine::new();
+    let p = Podman::new(&e);
+    let tar = e.probe_tar();
+    let pid = std::process::id();
+    let net = format!("pn{pid}");
+    for (ours, base) in [(true, e.file("mine")), (false, e.file("theirs"))] {
+        let (vols, nets) = (base.join("vols"), base.join("nets"));
+        std::fs::create_dir_all(&vols).unwrap();
+        std::fs::create_dir_all(&nets).unwrap();
+        let run = |args: &[&str]| -> String {
+            let mut all = vec![
+                "--volumepath",
+                vols.to_str().unwrap(),
+                "--network-config-dir",
+                nets.to_str().unwrap(),
+            ];
+            all.extend_from_slice(args);
+            if ours {
+                e.ok(&all)
+            } else {
+                p.ok(&all)
+            }
+        };
+        run(&["import", "-q", tar.to_str().unwrap(), "probe"]);
+        run(&["volume", "create", "pv"]);
+        let mountpoint = run(&["volume", "inspect", "--format", "{{.Mountpoint}}", "pv"]);
+        assert_eq!(
+            mountpoint,
+            vols.join("pv/_data").display().to_string(),
+            "ours={ours}"
+        );
+        run(&[
+            "run",
+            "--rm",
+            "-v",
+            "pv:/d",
+            "probe",
+            "sh",
+            "-c",
+            "echo hi > /d/f",
+        ]);
+        assert_eq!(
+            std::fs::read_to_string(vols.join("pv/_data/f")).unwrap(),
+            "hi\n"
+        );
+        assert_eq!(
+            run(&["info", "--format", "{{.Store.VolumePath}}"]),
+            vols.display().to_string()
+        );
+        run(&["network", "create", &net]);
+        assert!(nets.join(format!("{net}.json")).exists(), "ours={ours}");
+        run(&["network", "rm", &net]);
+        run(&["volume", "rm", "pv"]);
+    }
+}

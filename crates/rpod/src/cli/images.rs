@@ -71,6 +71,8 @@ pub enum ImageGroup {
     Diff(ImageDiffArgs),
     /// Build an image using instructions from Containerfiles
     Build(Box<super::BuildArgs>),
+    /// Search a registry for images
+    Search(SearchArgs),
 }
 
 /// Flags shared by the commands that talk to registries.

@@ -55,6 +55,12 @@ pub struct GlobalArgs {
     /// Run-time state directory (exit files, locks, sockets)
     #[arg(long, global = true, value_name = "DIR")]
     pub runroot: Option<PathBuf>,
+    /// Directory of the volumes' data (default <root>/volumes)
+    #[arg(long, global = true, value_name = "DIR")]
+    pub volumepath: Option<PathBuf>,
+    /// Directory of the network definitions (default <root>/networks)
+    #[arg(long, global = true, value_name = "DIR")]
+    pub network_config_dir: Option<PathBuf>,
     /// Configuration file (default /etc/rpod/rpod.conf)
     #[arg(long, global = true, env = "RPOD_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,

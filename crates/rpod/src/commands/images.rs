@@ -63,6 +63,7 @@ pub fn run_group(rt: &Runtime, cmd: ImageGroup) -> Result<u8> {
             super::tools::print_changes(&rt.image_changes(&a.images[0])?, a.format.as_deref())
         }
         ImageGroup::Build(a) => super::build::run(rt, *a),
+        ImageGroup::Search(a) => transfer::search(rt, a),
     }
 }
 

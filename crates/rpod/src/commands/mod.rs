@@ -38,6 +38,8 @@ fn runtime_options(g: &GlobalArgs) -> RuntimeOptions {
         events_backend: g.events_backend.clone(),
         hooks_dirs: g.hooks_dirs.clone(),
         runtime_flags: g.runtime_flag.clone(),
+        volume_path: g.volumepath.clone(),
+        network_config_dir: g.network_config_dir.clone(),
     }
 }
 

@@ -24,6 +24,8 @@ pub fn run(g: &GlobalArgs, rt: &Runtime, a: ServiceArgs) -> Result<u8> {
         events_backend: g.events_backend.clone(),
         hooks_dirs: g.hooks_dirs.clone(),
         runtime_flags: g.runtime_flag.clone(),
+        volume_path: rt.paths().volume_path.clone(),
+        network_config_dir: rt.paths().network_config_dir.clone(),
     };
     api::run(api::ServiceOptions {
         runtime: options,
