@@ -32,6 +32,8 @@ pub struct RuntimeOptions {
     pub runtime_flags: Vec<String>,
     /// `--volumepath`: where volume data lives.
     pub volume_path: Option<PathBuf>,
+    /// `--storage-opt KEY=VALUE`: storage driver options over the configured ones.
+    pub storage_opts: Vec<String>,
     /// `--network-config-dir`: where network definitions live.
     pub network_config_dir: Option<PathBuf>,
 }
@@ -63,6 +65,9 @@ impl RuntimeOptions {
         }
         for f in &self.runtime_flags {
             args.extend(["--runtime-flag".to_string(), f.clone()]);
+        }
+        for o in &self.storage_opts {
+            args.extend(["--storage-opt".to_string(), o.clone()]);
         }
         if let Some(v) = &paths.volume_path {
             args.extend(["--volumepath".to_string(), v.display().to_string()]);
@@ -241,11 +246,24 @@ impl Runtime {
                 ))
             })?),
         };
+        let mut mount_program = self.config.storage.mount_program.clone();
+        for opt in self.options.storage_opts.iter().filter(|o| !o.is_empty()) {
+            match opt.split_once('=') {
+                Some(("overlay.mount_program" | "mount_program", p)) => {
+                    mount_program = (!p.is_empty()).then(|| PathBuf::from(p));
+                }
+                _ => {
+                    return Err(Error::InvalidArgument(format!(
+                        "storage option {opt:?} is not supported yet (supported: overlay.mount_program=PATH)"
+                    )))
+                }
+            }
+        }
         let store = Store::open(StoreOptions {
             root: self.paths.storage_root(),
             run_root: self.paths.storage_run_root(),
             driver,
-            mount_program: self.config.storage.mount_program.clone(),
+            mount_program,
         })?;
         Ok(self.store.get_or_init(|| store))
     }

@@ -790,3 +790,42 @@ fn log_opt_path_is_refused_clearly() {
     assert_eq!(code, 125);
     assert!(err.contains("path"), "{err}");
 }
+
+/// `--storage-opt overlay.mount_program=` mounts containers with that
+/// program (fuse-overlayfs); an option rpod does not apply is refused by name.
+#[test]
+fn storage_opt_mount_program_is_used() {
+    let e = Engine::with_image();
+    let opt = [
+        "--storage-opt",
+        "overlay.mount_program=/usr/bin/fuse-overlayfs",
+    ];
+    let mut args = opt.to_vec();
+    args.extend(["run", "-d", "busybox", "sleep", "100"]);
+    let id = e.ok(&args);
+    let root = e.root().display().to_string();
+    let mounts = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
+    assert!(
+        mounts
+            .lines()
+            .any(|l| l.contains(&root) && l.contains(" - fuse.fuse-overlayfs ")),
+        "no fuse-overlayfs mount under {root}"
+    );
+    let mut rm = opt.to_vec();
+    rm.extend(["rm", "-f", "-t", "0", &id]);
+    e.ok(&rm);
+    assert_eq!(e.leftover_mounts().len(), 0, "{:?}", e.leftover_mounts());
+    let (code, err) = e.fails(&[
+        "--storage-opt",
+        "overlay.size=1G",
+        "run",
+        "--rm",
+        "busybox",
+        "true",
+    ]);
+    assert_eq!(code, 125);
+    assert!(
+        err.contains("storage option \"overlay.size=1G\" is not supported yet"),
+        "{err}"
+    );
+}

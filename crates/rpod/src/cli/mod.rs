@@ -67,6 +67,9 @@ pub struct GlobalArgs {
     /// Storage driver: overlay or vfs
     #[arg(long, global = true, value_name = "NAME")]
     pub storage_driver: Option<String>,
+    /// Storage driver option KEY=VALUE (overlay.mount_program=PATH)
+    #[arg(long = "storage-opt", global = true, value_name = "KEY=VALUE")]
+    pub storage_opt: Vec<String>,
     /// OCI runtime name or path (runc, crun, youki)
     #[arg(long, global = true, value_name = "NAME")]
     pub runtime: Option<String>,

@@ -39,6 +39,7 @@ fn runtime_options(g: &GlobalArgs) -> RuntimeOptions {
         hooks_dirs: g.hooks_dirs.clone(),
         runtime_flags: g.runtime_flag.clone(),
         volume_path: g.volumepath.clone(),
+        storage_opts: g.storage_opt.clone(),
         network_config_dir: g.network_config_dir.clone(),
     }
 }
