@@ -115,8 +115,12 @@ pub struct PodCreateOptions {
     /// Namespaces to share; `None` for the default (net, ipc, uts).
     pub share: Option<Vec<String>>,
     pub infra: bool,
-    /// The infra container's command (default `/catatonit -P`).
+    /// The infra container's command (default `/catatonit -P`; with an
+    /// infra image, the image's).
     pub infra_command: Option<Vec<String>>,
+    /// `--infra-image`: the infra container runs this image instead of
+    /// rpod's built-in catatonit.
+    pub infra_image: Option<String>,
     pub network: network::NetworkMode,
     pub net: network::NetworkRequest,
     /// The infra container's `--security-opt`.
@@ -523,21 +527,37 @@ impl Runtime {
     }
 
     fn create_infra(&self, pod: &PodConfig, opts: &PodCreateOptions) -> Result<String> {
-        let init = PathBuf::from(&self.config.containers.init_path);
-        if !init.is_file() {
-            return Err(Error::InvalidArgument(format!(
-                "the pod's infra process {} is missing (install catatonit or set containers.init_path)",
-                init.display()
-            )));
-        }
-        let rootfs = self.pod_dir(&pod.id).join("infra-rootfs");
-        std::fs::create_dir_all(&rootfs).ctx(|| format!("creating {}", rootfs.display()))?;
-        let mut mount = MountSpec::parse_volume(&format!("{}:{INFRA_BINARY}:ro", init.display()))?;
-        mount.options.push("nosuid".into());
-        let entrypoint = opts
-            .infra_command
-            .clone()
-            .unwrap_or_else(|| vec![INFRA_BINARY.to_string(), "-P".to_string()]);
+        // The built-in infra: an empty root with catatonit bound in; or the
+        // image asked for, with its own command unless one is given.
+        let (image, rootfs, entrypoint, mut mounts) = match &opts.infra_image {
+            Some(image) => (
+                Some(image.clone()),
+                None,
+                opts.infra_command.clone(),
+                Vec::new(),
+            ),
+            None => {
+                let init = PathBuf::from(&self.config.containers.init_path);
+                if !init.is_file() {
+                    return Err(Error::InvalidArgument(format!(
+                        "the pod's infra process {} is missing (install catatonit or set containers.init_path)",
+                        init.display()
+                    )));
+                }
+                let rootfs = self.pod_dir(&pod.id).join("infra-rootfs");
+                std::fs::create_dir_all(&rootfs)
+                    .ctx(|| format!("creating {}", rootfs.display()))?;
+                let mut mount =
+                    MountSpec::parse_volume(&format!("{}:{INFRA_BINARY}:ro", init.display()))?;
+                mount.options.push("nosuid".into());
+                let entrypoint = opts
+                    .infra_command
+                    .clone()
+                    .unwrap_or_else(|| vec![INFRA_BINARY.to_string(), "-P".to_string()]);
+                (None, Some(rootfs), Some(entrypoint), vec![mount])
+            }
+        };
+        mounts.extend(opts.mounts.iter().cloned());
         let infra = self.create_container(CreateOptions {
             name: Some(
                 opts.infra_name
@@ -545,12 +565,11 @@ impl Runtime {
                     .unwrap_or_else(|| format!("{}-infra", &pod.id[..12])),
             ),
             conmon_pidfile: opts.infra_conmon_pidfile.clone(),
-            rootfs: Some(rootfs.clone()),
-            entrypoint: Some(entrypoint),
+            image,
+            rootfs: rootfs.clone(),
+            entrypoint,
             hostname: pod.shares("uts").then(|| pod.hostname.clone()),
-            mounts: std::iter::once(mount)
-                .chain(opts.mounts.iter().cloned())
-                .collect(),
+            mounts,
             volumes_from: opts.volumes_from.clone(),
             shm_size: opts.shm_size,
             no_hosts: opts.no_hosts,
@@ -568,11 +587,11 @@ impl Runtime {
             userns: opts.userns.clone(),
             ..Default::default()
         })?;
-        if infra.has_userns() {
+        if let (true, Some(rootfs)) = (infra.has_userns(), &rootfs) {
             // The empty root belongs to the namespace's root, so the runtime
             // can make its mount points there.
             let (uid, gid) = infra.mapped_root();
-            std::os::unix::fs::chown(&rootfs, Some(uid), Some(gid))
+            std::os::unix::fs::chown(rootfs, Some(uid), Some(gid))
                 .ctx(|| format!("changing the owner of {}", rootfs.display()))?;
         }
         let mut config = infra.config().clone();

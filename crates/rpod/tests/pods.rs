@@ -940,3 +940,52 @@ fn shm_is_shared_with_ipc_container_and_in_pods_as_podman() {
             .collect();
     assert!(left.is_empty(), "{left:?}");
 }
+
+/// `pod create --infra-image`: the infra container is made from that image
+/// (with `--infra-command`, or the image's own command), as in Podman; an
+/// image without a command is refused with Podman's words and no pod left.
+#[test]
+fn infra_image_makes_the_infra_container_from_an_image_as_podman() {
+    let b = Both::new();
+    let infra = |ours: bool| {
+        let out = if ours {
+            b.e.ok(&["ps", "-a", "--pod", "--format", "{{.Image}} {{.IsInfra}}"])
+        } else {
+            b.p.ok(&["ps", "-a", "--pod", "--format", "{{.Image}} {{.IsInfra}}"])
+        };
+        out.lines()
+            .filter(|l| l.ends_with(" true"))
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    let args = [
+        "pod",
+        "create",
+        "--name",
+        "ii",
+        "--infra-image",
+        "probe",
+        "--infra-command",
+        "/bin/sh",
+    ];
+    b.e.ok(&args);
+    b.p.ok(&args);
+    assert_eq!(infra(true), infra(false));
+    assert_eq!(infra(true), vec!["localhost/probe:latest true"]);
+    b.e.ok(&["pod", "rm", "-f", "ii"]);
+    b.p.ok(&["pod", "rm", "-f", "ii"]);
+    // probe has no command of its own.
+    let args = ["pod", "create", "--name", "nocmd", "--infra-image", "probe"];
+    let (mine, theirs) = (b.e.rpod(&args), b.p.run(&args));
+    assert_eq!(
+        mine.status.code(),
+        theirs.status.code(),
+        "{}",
+        describe(&mine)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&mine.stderr).trim(),
+        String::from_utf8_lossy(&theirs.stderr).trim()
+    );
+    assert_eq!(b.e.ok(&["pod", "ps", "-q"]), "");
+}

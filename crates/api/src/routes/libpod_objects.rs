@@ -260,6 +260,10 @@ pub struct PodSpec {
     pub volumes_from: Vec<String>,
     /// The client's command line (`CreateCommand` of `pod inspect`).
     pub pod_create_command: Vec<String>,
+    /// `--infra-image`.
+    pub infra_image: String,
+    /// `--infra-command`.
+    pub infra_command: Vec<String>,
     /// Every other field: refused by name when it holds a value.
     #[serde(flatten)]
     pub other: std::collections::BTreeMap<String, Value>,
@@ -292,6 +296,8 @@ pub async fn pod_create(State(st): State<AppState>, body: Body) -> Result<Respon
         hostname: Some(spec.hostname).filter(|h| !h.is_empty()),
         share: spec.shared_namespaces.filter(|s| !s.is_empty()),
         infra: !spec.no_infra,
+        infra_image: Some(spec.infra_image.clone()).filter(|i| !i.is_empty()),
+        infra_command: Some(spec.infra_command.clone()).filter(|c| !c.is_empty()),
         network,
         share_parent: spec.share_parent.unwrap_or(true),
         isolation: libpod::container::isolation::IsolationConfig {

@@ -127,7 +127,7 @@ impl Runtime {
         };
         if entrypoint.is_empty() && cmd.is_empty() {
             return Err(Error::InvalidArgument(
-                "no command or entrypoint provided, and no CMD or ENTRYPOINT from the image".into(),
+                "no command or entrypoint provided, and no CMD or ENTRYPOINT from image".into(),
             ));
         }
         // The built-in PATH and TERM stay unless the configuration's `env`

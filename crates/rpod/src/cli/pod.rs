@@ -152,6 +152,9 @@ pub struct PodCreateArgs {
     /// The infra container's command
     #[arg(long, value_name = "COMMAND")]
     pub infra_command: Option<String>,
+    /// Image of the infra container (instead of rpod's built-in catatonit)
+    #[arg(long, value_name = "IMAGE")]
+    pub infra_image: Option<String>,
     /// Security options of the infra container (as `run --security-opt`)
     #[arg(long, value_name = "OPTION")]
     pub security_opt: Vec<String>,

@@ -216,6 +216,7 @@ fn create(rt: &Runtime, a: PodCreateArgs) -> Result<u8> {
             .map(|v| v.into_iter().filter(|s| !s.is_empty()).collect()),
         infra: a.infra && !a.no_infra,
         infra_command,
+        infra_image: a.infra_image.clone(),
         network: libpod::NetworkMode::Bridge,
         net: super::create::net_request(&a.net),
         security_opts: a
