@@ -48,6 +48,7 @@ impl Runtime {
     /// Rootless: the network namespace of the user's bridge networks.
     pub(crate) fn rootless_netns(&self) -> network::rootless_netns::RootlessNetns {
         network::rootless_netns::RootlessNetns::new(&self.netns_dir())
+            .with_program(self.options.network_cmd_path.clone())
     }
 
     /// `network create`.

@@ -34,6 +34,8 @@ pub struct RuntimeOptions {
     pub volume_path: Option<PathBuf>,
     /// `--storage-opt KEY=VALUE`: storage driver options over the configured ones.
     pub storage_opts: Vec<String>,
+    /// `--network-cmd-path`: the slirp4netns binary.
+    pub network_cmd_path: Option<PathBuf>,
     /// `--network-config-dir`: where network definitions live.
     pub network_config_dir: Option<PathBuf>,
 }
@@ -68,6 +70,9 @@ impl RuntimeOptions {
         }
         for o in &self.storage_opts {
             args.extend(["--storage-opt".to_string(), o.clone()]);
+        }
+        if let Some(p) = &self.network_cmd_path {
+            args.extend(["--network-cmd-path".to_string(), p.display().to_string()]);
         }
         if let Some(v) = &paths.volume_path {
             args.extend(["--volumepath".to_string(), v.display().to_string()]);

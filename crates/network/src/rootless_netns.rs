@@ -20,6 +20,8 @@ const GUEST_ADDR: &str = "10.0.2.100";
 #[derive(Debug, Clone)]
 pub struct RootlessNetns {
     dir: PathBuf,
+    /// The slirp4netns binary (`--network-cmd-path`); default: found in PATH.
+    program: Option<PathBuf>,
 }
 
 impl RootlessNetns {
@@ -27,7 +29,14 @@ impl RootlessNetns {
     pub fn new(dir: &Path) -> RootlessNetns {
         RootlessNetns {
             dir: dir.to_path_buf(),
+            program: None,
         }
+    }
+
+    /// The same namespace, its slirp4netns started from `program`.
+    pub fn with_program(mut self, program: Option<PathBuf>) -> RootlessNetns {
+        self.program = program;
+        self
     }
 
     /// The pinned namespace.
@@ -90,7 +99,10 @@ impl RootlessNetns {
         crate::netns::create(&path)?;
         let started = spawn_slirp(
             &path,
-            &SlirpOptions::default(),
+            &SlirpOptions {
+                program: self.program.clone(),
+                ..Default::default()
+            },
             Some(&self.api()),
             &self.pid_file(),
             &self.dir.join("rootless-netns.log"),

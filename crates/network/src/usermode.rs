@@ -129,6 +129,8 @@ pub struct SlirpOptions {
     pub mtu: Option<u32>,
     pub cidr: Option<String>,
     pub enable_ipv6: bool,
+    /// The slirp4netns binary (`--network-cmd-path`); default: found in PATH.
+    pub program: Option<PathBuf>,
 }
 
 impl SlirpOptions {
@@ -268,7 +270,10 @@ pub(crate) fn spawn_slirp(
     pid_file: &Path,
     log: &Path,
 ) -> Result<()> {
-    let slirp = helper("slirp4netns")?;
+    let slirp = match &options.program {
+        Some(p) => p.clone(),
+        None => helper("slirp4netns")?,
+    };
     let (ready_r, ready_w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
         .map_err(|e| Error::Invalid(format!("making a pipe for slirp4netns: {e}")))?;
     let mut args = vec![

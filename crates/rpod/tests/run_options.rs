@@ -829,3 +829,46 @@ fn storage_opt_mount_program_is_used() {
         "{err}"
     );
 }
+
+/// `--network-cmd-path` is the slirp4netns that a slirp4netns network runs;
+/// `--conmon`, `--namespace` and `--tmpdir` are refused with their reason.
+#[test]
+fn network_cmd_path_and_refused_global_flags() {
+    let e = Engine::with_image();
+    let wrapper = e.file("slirp-wrapper");
+    let called = e.file("slirp-called");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\necho \"$@\" >> {}\nexec /usr/bin/slirp4netns \"$@\"\n",
+            called.display()
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = e.ok(&[
+        "--network-cmd-path",
+        wrapper.to_str().unwrap(),
+        "run",
+        "--rm",
+        "--network",
+        "slirp4netns",
+        "busybox",
+        "sh",
+        "-c",
+        "ip -4 addr show tap0 | grep -o 'inet [0-9.]*'",
+    ]);
+    assert_eq!(out, "inet 10.0.2.100");
+    let args = std::fs::read_to_string(&called).unwrap();
+    assert!(args.contains("--configure"), "{args}");
+    for (flag, value, why) in [
+        ("--conmon", "/usr/bin/conmon", "rpod runs its own monitor"),
+        ("--namespace", "ns1", "no libpod namespaces"),
+        ("--tmpdir", "/tmp", "under --runroot"),
+    ] {
+        let (code, err) = e.fails(&[flag, value, "ps"]);
+        assert_eq!(code, 125, "{flag}");
+        assert!(err.contains(flag) && err.contains(why), "{err}");
+    }
+}

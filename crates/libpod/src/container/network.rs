@@ -526,7 +526,10 @@ impl Container<'_> {
             }
             NetworkMode::Slirp4netns(options) => {
                 self.save_net_status(&NetStatus::default())?;
-                let options = network::usermode::SlirpOptions::parse(options)?;
+                let options = network::usermode::SlirpOptions {
+                    program: self.rt.options.network_cmd_path.clone(),
+                    ..network::usermode::SlirpOptions::parse(options)?
+                };
                 let base = self.rt.netns_dir().join(format!("rpod-{}", self.id()));
                 return network::usermode::start_slirp4netns(
                     netns,

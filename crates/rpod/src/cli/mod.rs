@@ -61,6 +61,18 @@ pub struct GlobalArgs {
     /// Directory of the network definitions (default <root>/networks)
     #[arg(long, global = true, value_name = "DIR")]
     pub network_config_dir: Option<PathBuf>,
+    /// The slirp4netns binary for slirp4netns networks (default: found in PATH)
+    #[arg(long, global = true, value_name = "PATH")]
+    pub network_cmd_path: Option<PathBuf>,
+    /// Refused: rpod runs its own monitor (rpod-monitor), never conmon
+    #[arg(long, global = true, value_name = "PATH")]
+    pub conmon: Option<PathBuf>,
+    /// Refused: no libpod namespaces; give each group of containers its own --root and --runroot
+    #[arg(long, global = true, value_name = "NAME")]
+    pub namespace: Option<String>,
+    /// Refused: rpod keeps its run-time files under --runroot
+    #[arg(long, global = true, value_name = "DIR")]
+    pub tmpdir: Option<PathBuf>,
     /// Configuration file (default /etc/rpod/rpod.conf)
     #[arg(long, global = true, env = "RPOD_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,

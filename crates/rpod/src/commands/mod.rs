@@ -40,12 +40,32 @@ fn runtime_options(g: &GlobalArgs) -> RuntimeOptions {
         runtime_flags: g.runtime_flag.clone(),
         volume_path: g.volumepath.clone(),
         storage_opts: g.storage_opt.clone(),
+        network_cmd_path: g.network_cmd_path.clone(),
         network_config_dir: g.network_config_dir.clone(),
     }
 }
 
+/// Refuses the global flags whose effect rpod cannot give, each with why.
+fn refuse_globals(g: &GlobalArgs) -> Result<()> {
+    let unsupported =
+        |why: &str| -> Result<()> { Err(libpod::Error::Unsupported(why.to_string()).into()) };
+    if g.conmon.is_some() {
+        return unsupported(
+            "--conmon is not supported: rpod runs its own monitor (rpod-monitor), never conmon",
+        );
+    }
+    if g.namespace.as_deref().is_some_and(|n| !n.is_empty()) {
+        return unsupported("--namespace is not supported: rpod has no libpod namespaces; give each group of containers its own --root and --runroot");
+    }
+    if g.tmpdir.is_some() {
+        return unsupported("--tmpdir is not supported: rpod keeps its run-time files under --runroot; give that instead");
+    }
+    Ok(())
+}
+
 /// Runs the command; returns the process exit code.
 pub fn dispatch(cli: Cli) -> Result<u8> {
+    refuse_globals(&cli.global)?;
     if let Command::Completion(args) = &cli.command {
         return system::completion(args.shell);
     }

@@ -26,6 +26,7 @@ pub fn run(g: &GlobalArgs, rt: &Runtime, a: ServiceArgs) -> Result<u8> {
         runtime_flags: g.runtime_flag.clone(),
         volume_path: rt.paths().volume_path.clone(),
         storage_opts: g.storage_opt.clone(),
+        network_cmd_path: g.network_cmd_path.clone(),
         network_config_dir: rt.paths().network_config_dir.clone(),
     };
     api::run(api::ServiceOptions {
