@@ -24,7 +24,7 @@ pub use archive::{ArchiveFormat, SaveTarget};
 pub use progress::{NoProgress, Progress};
 pub use registry::{Distribution, Platform, RegistryError, RegistryOptions};
 pub use runlabel::RunlabelOptions;
-pub use transfer::PullPolicy;
+pub use transfer::{ManifestFormat, PullPolicy};
 
 /// A row of `history`, newest first.
 #[derive(Debug, Clone, Serialize)]

@@ -17,9 +17,24 @@ fn push_then_pull_keeps_id_and_digest_and_policies_apply() {
     let reg = Registry::start(None);
     let e = Engine::with_image();
     let dest = format!("{}/test/busybox:1", reg.host());
-    e.ok(&["push", "-q", "--tls-verify=false", "busybox", &dest]);
+    // The digest of what was pushed: the layers went out compressed, as
+    // Podman pushes them, so it is not the local manifest's.
+    let file = e.file("pushed.digest");
+    e.ok(&[
+        "push",
+        "-q",
+        "--tls-verify=false",
+        "--digestfile",
+        file.to_str().unwrap(),
+        "busybox",
+        &dest,
+    ]);
     let id = id_of(&e, "busybox");
-    let digest = e.ok(&["image", "inspect", "busybox", "--format", "{{.Digest}}"]);
+    let digest = std::fs::read_to_string(&file).unwrap();
+    assert_ne!(
+        digest,
+        e.ok(&["image", "inspect", "busybox", "--format", "{{.Digest}}"])
+    );
 
     let other = Engine::new();
     let out = other.rpod(&["pull", "--tls-verify=false", &dest]);
@@ -232,14 +247,22 @@ fn manifest_list_picks_the_platform() {
     let reg = Registry::start(None);
     let e = Engine::with_image();
     let host = reg.host();
-    e.ok(&[
-        "push",
-        "-q",
-        "--tls-verify=false",
-        "busybox",
-        &format!("{host}/multi:amd"),
-    ]);
-    let manifest_digest = e.ok(&["image", "inspect", "busybox", "--format", "{{.Digest}}"]);
+    // The digests of what was pushed (layers go out compressed, so the
+    // registry's manifests are not the local ones).
+    let pushed = |image: &str, dest: String| {
+        let file = e.file(&format!("{image}.digest"));
+        e.ok(&[
+            "push",
+            "-q",
+            "--tls-verify=false",
+            "--digestfile",
+            file.to_str().unwrap(),
+            image,
+            &dest,
+        ]);
+        std::fs::read_to_string(&file).unwrap()
+    };
+    let manifest_digest = pushed("busybox", format!("{host}/multi:amd"));
     // A second "arm64" image: same layer, a different config.
     let tar = e.busybox_tar();
     e.ok(&[
@@ -249,14 +272,7 @@ fn manifest_list_picks_the_platform() {
         tar.to_str().unwrap(),
         "armish",
     ]);
-    e.ok(&[
-        "push",
-        "-q",
-        "--tls-verify=false",
-        "armish",
-        &format!("{host}/multi:arm"),
-    ]);
-    let arm_digest = e.ok(&["image", "inspect", "armish", "--format", "{{.Digest}}"]);
+    let arm_digest = pushed("armish", format!("{host}/multi:arm"));
     let size = |name: &str| {
         let out = std::process::Command::new("skopeo")
             .args([
@@ -666,4 +682,114 @@ fn cert_dir_and_certs_d_trust_a_registrys_ca_as_podman_does() {
     let (code, err) = e.fails(&["pull", "--cert-dir", client.to_str().unwrap(), &dest]);
     assert_eq!(code, 125);
     assert!(err.contains("client certificates"), "{err}");
+}
+
+/// The manifest a registry holds for `reference` (HOST/PATH:TAG), asked for
+/// in any format: its content type and the media types inside.
+fn manifest_types(host: &str, path: &str, tag: &str) -> (String, String, Vec<String>) {
+    let mut s = std::net::TcpStream::connect(host).unwrap();
+    write!(
+        s,
+        "GET /v2/{path}/manifests/{tag} HTTP/1.0\r\nHost: {host}\r\nAccept: application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json\r\n\r\n"
+    )
+    .unwrap();
+    let mut text = String::new();
+    s.read_to_string(&mut text).unwrap();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap();
+    let ct = head
+        .lines()
+        .find_map(|l| l.strip_prefix("Content-Type: "))
+        .unwrap_or("")
+        .to_string();
+    let m: serde_json::Value = serde_json::from_str(body).unwrap();
+    let layers = m["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["mediaType"].as_str().unwrap().to_string())
+        .collect();
+    (
+        ct,
+        m["config"]["mediaType"].as_str().unwrap().to_string(),
+        layers,
+    )
+}
+
+/// `push --format oci|v2s2` writes that manifest type, as podman's push
+/// does for the same image; signing and compression flags are refused by
+/// name, and an unknown format with Podman's words.
+#[test]
+fn push_format_writes_the_manifest_type_as_podman() {
+    let reg = Registry::start(None);
+    let b = Both::new();
+    for format in ["v2s2", "oci"] {
+        let mine = format!("{}/mine/{format}:1", reg.host());
+        let theirs = format!("{}/theirs/{format}:1", reg.host());
+        b.e.ok(&[
+            "push",
+            "-q",
+            "--tls-verify=false",
+            "--format",
+            format,
+            "probe",
+            &mine,
+        ]);
+        b.p.ok(&[
+            "push",
+            "-q",
+            "--tls-verify=false",
+            "--format",
+            format,
+            "probe",
+            &theirs,
+        ]);
+        let (a, p) = (
+            manifest_types(&reg.host(), &format!("mine/{format}"), "1"),
+            manifest_types(&reg.host(), &format!("theirs/{format}"), "1"),
+        );
+        assert_eq!(a, p, "{format}");
+        // What was pushed pulls and runs.
+        let other = Engine::new();
+        other.ok(&["pull", "-q", "--tls-verify=false", &mine]);
+        assert_eq!(other.ok(&["run", "--rm", &mine, "echo", "ok"]), "ok");
+    }
+    let dest = format!("{}/mine/x:1", reg.host());
+    let args = [
+        "push",
+        "--tls-verify=false",
+        "--format",
+        "bogus",
+        "probe",
+        &dest,
+    ];
+    let (mine, theirs) = (b.e.rpod(&args), b.p.run(&args));
+    assert_eq!(mine.status.code(), theirs.status.code());
+    assert_eq!(
+        String::from_utf8_lossy(&mine.stderr).trim(),
+        String::from_utf8_lossy(&theirs.stderr).trim()
+    );
+    for flags in [
+        &["--sign-by", "me@example.org"][..],
+        &["--compression-format", "zstd"],
+        &["--compress"],
+    ] {
+        let mut args = vec!["push", "--tls-verify=false"];
+        args.extend_from_slice(flags);
+        args.extend(["probe", &dest]);
+        let (code, err) = b.e.fails(&args);
+        assert_eq!(code, 125, "{flags:?}");
+        assert!(
+            err.contains(flags[0].trim_start_matches('-').split('-').next().unwrap()),
+            "{err}"
+        );
+    }
+    // --remove-signatures: rpod stores no signatures; the push goes on.
+    b.e.ok(&[
+        "push",
+        "-q",
+        "--tls-verify=false",
+        "--remove-signatures",
+        "probe",
+        &dest,
+    ]);
 }

@@ -255,7 +255,7 @@ pub async fn push(
         let repo = libpod::images::split_name(&reference).0;
         progress.send(json!({ "status": format!("The push refers to repository [{repo}]") }));
         let result = libpod::Runtime::new(options).and_then(|rt| {
-            let digest = rt.push_image(&reference, Some(&reference), &opts, &progress)?;
+            let digest = rt.push_image(&reference, Some(&reference), None, &opts, &progress)?;
             let size = rt
                 .inspect_image(&reference)
                 .map(|i| i.size)

@@ -7,7 +7,7 @@ use super::auth;
 use super::progress::{short_digest, Progress};
 use super::registries::has_registry;
 use super::registry::{parse_reference, Platform, RegistryOptions, Session};
-use crate::error::{Error, Result};
+use crate::error::{Error, IoContext, Result};
 use crate::runtime::Runtime;
 
 /// When `pull`, `create` and `run` fetch an image.
@@ -213,6 +213,7 @@ impl Runtime {
         &self,
         source: &str,
         destination: Option<&str>,
+        format: Option<ManifestFormat>,
         opts: &RegistryOptions,
         progress: &dyn Progress,
     ) -> Result<String> {
@@ -248,6 +249,18 @@ impl Runtime {
         }
         let config_digest = checked.manifest.config().digest().to_string();
         blobs.push((config_digest.clone(), store.blob_path(&config_digest)?));
+        // Uncompressed layers go out gzip-compressed, as Podman pushes them
+        // (the local image keeps its blobs; the compressed ones are made for
+        // this push only).
+        let staging = tempfile::Builder::new()
+            .prefix("push-")
+            .tempdir_in(self.paths.storage_root())
+            .ctx(|| "making a staging directory for the push".to_string())?;
+        let manifest = compress_layers(&manifest, &mut blobs, staging.path())?;
+        let manifest = match format {
+            Some(f) => f.convert(&manifest)?,
+            None => manifest,
+        };
         let conf = self.registries_conf()?;
         let reference = parse_reference(&dest)?;
         let session = Session::new(host_of(&dest), opts, &conf)?;
@@ -296,6 +309,169 @@ impl Runtime {
     pub fn logout(&self, host: Option<&str>, authfile: Option<PathBuf>) -> Result<bool> {
         let path = authfile.unwrap_or_else(auth::default_auth_file);
         auth::remove(&path, host.map(registry_host).as_deref())
+    }
+}
+
+/// Replaces the uncompressed layers of `manifest` by gzip-compressed copies
+/// written to `dir` (their entries of `blobs` too); the manifest is the
+/// same bytes when every layer was compressed already.
+fn compress_layers(
+    manifest: &[u8],
+    blobs: &mut [(String, PathBuf)],
+    dir: &std::path::Path,
+) -> Result<Vec<u8>> {
+    use sha2::Digest as _;
+    let mut m: serde_json::Value = serde_json::from_slice(manifest)
+        .map_err(|e| Error::InvalidArgument(format!("the image's manifest is not JSON: {e}")))?;
+    let mut changed = false;
+    for (i, layer) in m["layers"].as_array_mut().into_iter().flatten().enumerate() {
+        let media = layer["mediaType"].as_str().unwrap_or("").to_string();
+        let compressed = match media.as_str() {
+            "application/vnd.oci.image.layer.v1.tar" => {
+                "application/vnd.oci.image.layer.v1.tar+gzip"
+            }
+            "application/vnd.docker.image.rootfs.diff.tar" => {
+                "application/vnd.docker.image.rootfs.diff.tar.gzip"
+            }
+            _ => continue,
+        };
+        let Some((_, source)) = blobs.get(i) else {
+            continue;
+        };
+        let out_path = dir.join(format!("layer-{i}.tar.gz"));
+        struct Hashing<W> {
+            inner: W,
+            hash: sha2::Sha256,
+            len: u64,
+        }
+        impl<W: std::io::Write> std::io::Write for Hashing<W> {
+            fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+                let n = self.inner.write(b)?;
+                self.hash.update(&b[..n]);
+                self.len += n as u64;
+                Ok(n)
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                self.inner.flush()
+            }
+        }
+        let io = |what: &str| {
+            let what = format!("{what} {}", out_path.display());
+            move |source: std::io::Error| Error::Io {
+                context: what,
+                source,
+            }
+        };
+        let out = std::fs::File::create(&out_path).map_err(io("creating"))?;
+        let mut hashing = Hashing {
+            inner: std::io::BufWriter::new(out),
+            hash: sha2::Sha256::new(),
+            len: 0,
+        };
+        {
+            let mut enc =
+                flate2::write::GzEncoder::new(&mut hashing, flate2::Compression::default());
+            let mut input = std::fs::File::open(source).map_err(io("reading the layer for"))?;
+            std::io::copy(&mut input, &mut enc).map_err(io("compressing the layer into"))?;
+            enc.finish().map_err(io("compressing the layer into"))?;
+        }
+        std::io::Write::flush(&mut hashing).map_err(io("writing"))?;
+        let digest = format!("sha256:{}", hex::encode(hashing.hash.finalize()));
+        layer["mediaType"] = serde_json::Value::from(compressed);
+        layer["digest"] = serde_json::Value::from(digest.clone());
+        layer["size"] = serde_json::Value::from(hashing.len);
+        blobs[i] = (digest, out_path);
+        changed = true;
+    }
+    if !changed {
+        return Ok(manifest.to_vec());
+    }
+    serde_json::to_vec(&m).map_err(|e| Error::InvalidArgument(format!("writing the manifest: {e}")))
+}
+
+/// `push --format`: the manifest type written at the destination.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ManifestFormat {
+    /// `oci`: an OCI image manifest.
+    Oci,
+    /// `v2s2`: a Docker image manifest, schema 2.
+    DockerV2S2,
+}
+
+impl std::str::FromStr for ManifestFormat {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "oci" => Ok(ManifestFormat::Oci),
+            "v2s2" => Ok(ManifestFormat::DockerV2S2),
+            "v2s1" => Err(Error::Unsupported(
+                "the v2s1 manifest format is not supported: Docker's schema 1 is deprecated; use oci or v2s2".into(),
+            )),
+            other => Err(Error::InvalidArgument(format!(
+                "unknown format {other:?}. Choose on of the supported formats: 'oci', 'v2s1', or 'v2s2'"
+            ))),
+        }
+    }
+}
+
+impl ManifestFormat {
+    /// The manifest with this format's media types (the blobs stay the same).
+    pub fn convert(self, manifest: &[u8]) -> Result<Vec<u8>> {
+        const DOCKER: &str = "application/vnd.docker.distribution.manifest.v2+json";
+        const OCI: &str = "application/vnd.oci.image.manifest.v1+json";
+        let bad = |why: String| Error::InvalidArgument(format!("push --format: {why}"));
+        let mut m: serde_json::Value = serde_json::from_slice(manifest)
+            .map_err(|e| bad(format!("the image's manifest is not JSON: {e}")))?;
+        let current = m["mediaType"].as_str().unwrap_or(OCI).to_string();
+        let (want, config) = match self {
+            ManifestFormat::Oci => (OCI, "application/vnd.oci.image.config.v1+json"),
+            ManifestFormat::DockerV2S2 => {
+                (DOCKER, "application/vnd.docker.container.image.v1+json")
+            }
+        };
+        if current == want {
+            return Ok(manifest.to_vec());
+        }
+        let layer = |t: &str| -> Result<&'static str> {
+            Ok(match (self, t) {
+                (ManifestFormat::DockerV2S2, "application/vnd.oci.image.layer.v1.tar+gzip") => {
+                    "application/vnd.docker.image.rootfs.diff.tar.gzip"
+                }
+                (ManifestFormat::DockerV2S2, "application/vnd.oci.image.layer.v1.tar") => {
+                    "application/vnd.docker.image.rootfs.diff.tar"
+                }
+                (ManifestFormat::Oci, "application/vnd.docker.image.rootfs.diff.tar.gzip") => {
+                    "application/vnd.oci.image.layer.v1.tar+gzip"
+                }
+                (ManifestFormat::Oci, "application/vnd.docker.image.rootfs.diff.tar") => {
+                    "application/vnd.oci.image.layer.v1.tar"
+                }
+                (
+                    ManifestFormat::Oci,
+                    "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip",
+                ) => "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
+                (_, other) => {
+                    return Err(bad(format!(
+                        "a layer of type {other} has no {want} equivalent"
+                    )))
+                }
+            })
+        };
+        m["mediaType"] = serde_json::Value::from(want);
+        m["config"]["mediaType"] = serde_json::Value::from(config);
+        if let Some(layers) = m["layers"].as_array_mut() {
+            for l in layers {
+                let t = l["mediaType"].as_str().unwrap_or("").to_string();
+                l["mediaType"] = serde_json::Value::from(layer(&t)?);
+            }
+        }
+        if self == ManifestFormat::DockerV2S2 {
+            if let Some(o) = m.as_object_mut() {
+                // Docker's schema has no annotations.
+                o.remove("annotations");
+            }
+        }
+        serde_json::to_vec(&m).map_err(|e| bad(format!("writing the manifest: {e}")))
     }
 }
 

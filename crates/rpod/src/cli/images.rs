@@ -171,6 +171,27 @@ pub struct PushArgs {
     /// Docker's image verification switch: a no-op, as in Podman
     #[arg(long)]
     pub disable_content_trust: bool,
+    /// Manifest type at the destination: oci or v2s2 (default: the image's own)
+    #[arg(short = 'f', long, value_name = "FORMAT")]
+    pub format: Option<String>,
+    /// Refused: compression applies to the dir: transport, which rpod does not push to
+    #[arg(long)]
+    pub compress: bool,
+    /// Refused: rpod pushes layers as they are stored
+    #[arg(long, value_name = "FORMAT")]
+    pub compression_format: Option<String>,
+    /// Discard the image's signatures (rpod stores none: nothing is pushed but the image)
+    #[arg(long)]
+    pub remove_signatures: bool,
+    /// Refused: rpod does not sign images
+    #[arg(long, value_name = "KEY")]
+    pub sign_by: Option<String>,
+    /// Refused: rpod does not sign images
+    #[arg(long, value_name = "PATH")]
+    pub sign_by_sigstore_private_key: Option<std::path::PathBuf>,
+    /// Refused: rpod does not sign images
+    #[arg(long, value_name = "PATH")]
+    pub sign_passphrase_file: Option<std::path::PathBuf>,
     /// Local image
     pub image: String,
     /// Destination (default: the image name)

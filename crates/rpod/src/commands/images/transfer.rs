@@ -82,10 +82,32 @@ pub fn pull(rt: &Runtime, a: PullArgs) -> Result<u8> {
 }
 
 pub fn push(rt: &Runtime, a: PushArgs) -> Result<u8> {
+    if a.compress {
+        bail!("--compress is for the dir: transport, which rpod does not push to");
+    }
+    if let Some(f) = &a.compression_format {
+        bail!(
+            "--compression-format {f} is not supported yet: rpod pushes layers as they are stored"
+        );
+    }
+    if a.sign_by.is_some()
+        || a.sign_by_sigstore_private_key.is_some()
+        || a.sign_passphrase_file.is_some()
+    {
+        return Err(libpod::Error::Unsupported(
+            "signing images is not supported by rpod (--sign-by, --sign-by-sigstore-private-key, --sign-passphrase-file)".into(),
+        )
+        .into());
+    }
+    let format = a
+        .format
+        .as_deref()
+        .map(str::parse::<libpod::images::ManifestFormat>)
+        .transpose()?;
     let mut opts = registry_options(&a.registry);
     opts.cert_dir = a.cert_dir.clone();
     let progress = CliProgress::new(a.quiet);
-    let digest = rt.push_image(&a.image, a.destination.as_deref(), &opts, &progress)?;
+    let digest = rt.push_image(&a.image, a.destination.as_deref(), format, &opts, &progress)?;
     if let Some(path) = &a.digestfile {
         std::fs::write(path, &digest).with_context(|| format!("writing {}", path.display()))?;
     }
