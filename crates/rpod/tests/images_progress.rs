@@ -83,7 +83,27 @@ fn pull_shows_per_layer_bars_on_a_terminal_lines_otherwise_nothing_quiet() {
     e.ok(&["load", "-q", "-i", layout.to_str().unwrap()]);
     let dest = format!("{}/progress/two:1", reg.host());
     e.ok(&["push", "-q", "--tls-verify=false", "crafted", &dest]);
-    let short: Vec<String> = diff_ids.iter().map(|d| d[7..19].to_string()).collect();
+    // The registry's layers are the pushed, compressed blobs.
+    let manifest = {
+        use std::io::{Read, Write};
+        let mut s = std::net::TcpStream::connect(reg.host()).unwrap();
+        write!(
+            s,
+            "GET /v2/progress/two/manifests/1 HTTP/1.0\r\nHost: x\r\nAccept: application/vnd.oci.image.manifest.v1+json\r\n\r\n"
+        )
+        .unwrap();
+        let mut text = String::new();
+        s.read_to_string(&mut text).unwrap();
+        let body = text.split_once("\r\n\r\n").unwrap().1.to_string();
+        serde_json::from_str::<serde_json::Value>(&body).unwrap()
+    };
+    let short: Vec<String> = manifest["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["digest"].as_str().unwrap()[7..19].to_string())
+        .collect();
+    assert_eq!(short.len(), 2);
 
     // On a terminal: one bar per layer, drawn with indicatif.
     let tty = Engine::new();
