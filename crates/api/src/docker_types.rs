@@ -54,6 +54,9 @@ pub struct CreateRequest {
     pub labels: Option<BTreeMap<String, String>>,
     pub tty: bool,
     pub open_stdin: bool,
+    /// Recorded and shown back; closing stdin at the client's end of input
+    /// is what rpod does either way.
+    pub stdin_once: bool,
     pub stop_signal: Option<String>,
     pub stop_timeout: Option<i64>,
     pub healthcheck: Option<Healthcheck>,
@@ -70,15 +73,13 @@ pub struct CreateRequest {
 
 /// Fields that carry no meaning for a container rpod creates: attaching is
 /// chosen at attach time, ArgsEscaped is for Windows, the console size is
-/// set when a terminal attaches, and StdinOnce is what rpod always does
-/// (the container's stdin closes when the attached client's input ends).
+/// set when a terminal attaches.
 const WITHOUT_EFFECT: &[&str] = &[
     "AttachStdin",
     "AttachStdout",
     "AttachStderr",
     "ArgsEscaped",
     "ConsoleSize",
-    "StdinOnce",
 ];
 
 /// Why rpod refuses some of Docker's create fields when they hold a value.
@@ -894,6 +895,10 @@ impl CreateRequest {
             net,
             tty: self.tty,
             interactive: self.open_stdin,
+            stdin_once: self.stdin_once,
+            // A Docker engine creates only from a local image (404 "No
+            // such image" otherwise; clients pull and try again).
+            pull: libpod::images::PullPolicy::Never,
             log_driver,
             log_max_size,
             auto_remove: hc.auto_remove,
@@ -999,12 +1004,64 @@ fn ports_list(c: &Container<'_>) -> Value {
     json!(out)
 }
 
+/// `Config.ExposedPorts`: `{"80/tcp": {}}` of what the container exposes
+/// and publishes.
+fn exposed_ports(cfg: &libpod::container::ContainerConfig) -> Value {
+    let mut v: serde_json::Map<String, Value> = cfg
+        .net
+        .expose
+        .iter()
+        .map(|p| (p.clone(), json!({})))
+        .collect();
+    for m in &cfg.net.ports {
+        for i in 0..m.range.max(1) {
+            v.insert(
+                format!("{}/{}", m.container_port.saturating_add(i), m.protocol),
+                json!({}),
+            );
+        }
+    }
+    if v.is_empty() {
+        Value::Null
+    } else {
+        Value::Object(v)
+    }
+}
+
+/// `Config.Volumes`: `{"/data": {}}` of the container's anonymous volumes.
+fn anonymous_volumes(cfg: &libpod::container::ContainerConfig) -> Value {
+    let v: serde_json::Map<String, Value> = cfg
+        .mounts
+        .iter()
+        .filter(|m| m.kind == libpod::container::MountKind::Volume && m.anonymous)
+        .map(|m| (m.destination.clone(), json!({})))
+        .collect();
+    if v.is_empty() {
+        Value::Null
+    } else {
+        Value::Object(v)
+    }
+}
+
 /// The Docker inspect document of a container.
 pub fn inspect(c: &Container<'_>, size: bool) -> Result<Value> {
     let i = c.inspect(size)?;
     let cfg = c.config();
     let hc = &i.host_config;
-    let mode = hc.network_mode.clone();
+    // Docker names a container's user network as its mode (Podman says
+    // `bridge` for every bridge network).
+    let mode = match cfg.net.networks.keys().next() {
+        Some(first)
+            if hc.network_mode == "bridge"
+                && !cfg
+                    .net
+                    .networks
+                    .contains_key(libpod::network::DEFAULT_NETWORK) =>
+        {
+            first.clone()
+        }
+        _ => hc.network_mode.clone(),
+    };
     let (masked, readonly) = libpod::container::masked_and_readonly_paths(cfg);
     let mut doc = json!({
         "Id": i.id,
@@ -1023,11 +1080,6 @@ pub fn inspect(c: &Container<'_>, size: bool) -> Result<Value> {
             "Error": i.state.error,
             "StartedAt": i.state.started_at,
             "FinishedAt": i.state.finished_at,
-            "Health": c.state().health.as_ref().map(|_| json!({
-                "Status": i.state.health.status,
-                "FailingStreak": i.state.health.failing_streak,
-                "Log": i.state.health.log,
-            })),
         },
         "Image": image_id(&i.image),
         "ResolvConfPath": i.resolv_conf_path,
@@ -1057,10 +1109,10 @@ pub fn inspect(c: &Container<'_>, size: bool) -> Result<Value> {
             "VolumesFrom": null,
             "CapAdd": hc.cap_add,
             "CapDrop": hc.cap_drop,
-            "Dns": [],
-            "DnsOptions": [],
-            "DnsSearch": [],
-            "ExtraHosts": null,
+            "Dns": hc.dns,
+            "DnsOptions": hc.dns_options,
+            "DnsSearch": hc.dns_search,
+            "ExtraHosts": if hc.extra_hosts.is_empty() { Value::Null } else { json!(hc.extra_hosts) },
             "IpcMode": hc.ipc_mode,
             "PidMode": if hc.pid_mode == "private" { String::new() } else { hc.pid_mode.clone() },
             "CgroupnsMode": hc.cgroup_mode,
@@ -1111,11 +1163,12 @@ pub fn inspect(c: &Container<'_>, size: bool) -> Result<Value> {
             "AttachStderr": true,
             "Tty": i.config.tty,
             "OpenStdin": i.config.open_stdin,
-            "StdinOnce": false,
+            "StdinOnce": i.config.stdin_once,
             "Env": i.config.env,
             "Cmd": cfg.cmd,
             "Image": i.config.image,
-            "Volumes": null,
+            "Volumes": anonymous_volumes(cfg),
+            "ExposedPorts": exposed_ports(cfg),
             "WorkingDir": i.config.working_dir,
             "Entrypoint": if cfg.entrypoint.is_empty() { Value::Null } else { json!(cfg.entrypoint) },
             "OnBuild": null,
@@ -1132,6 +1185,15 @@ pub fn inspect(c: &Container<'_>, size: bool) -> Result<Value> {
         },
         "NetworkSettings": network_settings(c),
     });
+    // A container with a health check has `State.Health` from its creation
+    // on ("starting" until a check ran); others have none, as from Docker.
+    if cfg.health.is_some() {
+        doc["State"]["Health"] = json!({
+            "Status": if i.state.health.status.is_empty() { "starting".to_string() } else { i.state.health.status.clone() },
+            "FailingStreak": i.state.health.failing_streak,
+            "Log": i.state.health.log,
+        });
+    }
     // Resource and path settings, in a second document (one `json!` of
     // the whole would exceed the macro's recursion limit).
     let resources = json!({

@@ -65,7 +65,7 @@ impl Error {
 /// Maps libpod's errors to Docker's status codes.
 fn engine_status(e: &libpod::Error) -> StatusCode {
     use libpod::Error as E;
-    if e.is_not_found() {
+    if e.is_not_found() || e.is_unknown_in_registry() || matches!(e, E::NoSuchPath { .. }) {
         return StatusCode::NOT_FOUND;
     }
     if e.is_unauthorized() {
@@ -75,6 +75,7 @@ fn engine_status(e: &libpod::Error) -> StatusCode {
         E::NameInUse(_)
         | E::InvalidState { .. }
         | E::ImageInUse { .. }
+        | E::ImageHasNames { .. }
         | E::VolumeInUse { .. }
         | E::Network(
             libpod::network::Error::NetworkExists(_)
@@ -124,6 +125,13 @@ impl Error {
                 format!("No such image: {n}")
             }
             E::NoSuchVolume(n) => format!("get {n}: no such volume"),
+            E::NoSuchPath { path, container } => {
+                format!("Could not find the file {path} in container {container}")
+            }
+            E::ImageHasNames { id, .. } => format!(
+                "conflict: unable to delete {} (must be forced) - image is referenced in multiple repositories",
+                &id[..id.len().min(12)]
+            ),
             E::Network(libpod::network::Error::NoSuchNetwork(n)) => {
                 format!("network {n} not found")
             }

@@ -214,7 +214,16 @@ pub fn respond(
             tokio::spawn(async move {
                 let _guard = guard;
                 match on_upgrade.await {
-                    Ok(upgraded) => pump(TokioIo::new(upgraded), bridge).await,
+                    Ok(upgraded) => {
+                        // Output that is there at once (the logs of an attach)
+                        // waits a moment: a client reading the 101 response
+                        // through a buffered reader (docker-py) would lose
+                        // bytes that arrive with it.
+                        if !bridge.output.is_empty() {
+                            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                        }
+                        pump(TokioIo::new(upgraded), bridge).await
+                    }
                     Err(_) => (bridge.on_close)(),
                 }
             });

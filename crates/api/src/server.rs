@@ -531,8 +531,11 @@ async fn handle(
     let mut req = req.map(Body::new);
     let logged = log_requests().then(|| format!("{} {}", req.method(), req.uri()));
     let mut resp = match strip_version(req.uri()) {
-        Ok(Some(uri)) => {
+        Ok(Some((uri, minor))) => {
             *req.uri_mut() = uri;
+            if let Some(minor) = minor {
+                req.extensions_mut().insert(DockerMinor(minor));
+            }
             let docker = !req.uri().path().starts_with("/libpod/");
             docker_wording(route(app, req).await, docker)
         }
@@ -651,9 +654,21 @@ fn with_test_routes(app: Router) -> Router {
     app
 }
 
-/// Removes a `/v1.44` or `/v4.0.0` prefix; refuses Docker versions outside
-/// the supported range.
-fn strip_version(uri: &Uri) -> Result<Option<Uri>> {
+/// The minor number of the Docker API version a request named (`/v1.41/…`);
+/// a request without one gets the newest behaviour, as from Docker.
+#[derive(Debug, Clone, Copy)]
+pub struct DockerMinor(pub u32);
+
+impl DockerMinor {
+    /// The version of a request (the newest when it named none).
+    pub fn of(ext: Option<axum::Extension<DockerMinor>>) -> u32 {
+        ext.map(|e| e.0 .0).unwrap_or(MAX_MINOR)
+    }
+}
+
+/// Removes a `/v1.44` or `/v4.0.0` prefix (with the Docker minor version it
+/// named); refuses Docker versions outside the supported range.
+fn strip_version(uri: &Uri) -> Result<Option<(Uri, Option<u32>)>> {
     let path = uri.path();
     let Some(rest) = path.strip_prefix("/v") else {
         return Ok(None);
@@ -684,8 +699,9 @@ fn strip_version(uri: &Uri) -> Result<Option<Uri>> {
         Some(q) => format!("{tail}?{q}"),
         None => tail.to_string(),
     };
+    let docker_minor = (major == 1 && !tail.starts_with("/libpod/")).then_some(minor);
     new.parse::<Uri>()
-        .map(Some)
+        .map(|u| Some((u, docker_minor)))
         .map_err(|e| Error::BadRequest(format!("invalid request path: {e}")))
 }
 
@@ -697,11 +713,14 @@ mod tests {
     fn version_prefixes() {
         let u: Uri = "/v1.44/containers/json?all=1".parse().unwrap();
         assert_eq!(
-            strip_version(&u).unwrap().unwrap().to_string(),
+            strip_version(&u).unwrap().unwrap().0.to_string(),
             "/containers/json?all=1"
         );
         let u: Uri = "/v4.0.0/libpod/_ping".parse().unwrap();
-        assert_eq!(strip_version(&u).unwrap().unwrap().path(), "/libpod/_ping");
+        assert_eq!(
+            strip_version(&u).unwrap().unwrap().0.path(),
+            "/libpod/_ping"
+        );
         let u: Uri = "/volumes".parse().unwrap();
         assert!(strip_version(&u).unwrap().is_none());
         let u: Uri = "/v1.99/info".parse().unwrap();

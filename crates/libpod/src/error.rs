@@ -49,6 +49,13 @@ pub enum Error {
         image: String,
         containers: Vec<String>,
     },
+    /// A tar copied into a container path that does not exist (Podman's
+    /// words; the Docker API answers 404).
+    #[error("destination {path:?} must be a directory when copying from stdin")]
+    NoSuchPath { path: String, container: String },
+    /// `rmi ID` of an image with several names, without force.
+    #[error("unable to delete image {id:?} by ID with more than one tag ([{}]): please force removal", names.join(" "))]
+    ImageHasNames { id: String, names: Vec<String> },
     #[error("volume {volume} is being used by container(s) {}: remove them first or use --force: volume is being used", containers.join(", "))]
     VolumeInUse {
         volume: String,
@@ -97,7 +104,12 @@ pub enum Error {
     Monitor { id: String, message: String },
     /// A build step's command failed; the build exits with the command's code, as Podman's.
     #[error("{message}")]
-    BuildStepFailed { message: String, code: i32 },
+    BuildStepFailed {
+        message: String,
+        code: i32,
+        /// The command the step ran.
+        command: Vec<String>,
+    },
 }
 
 /// What a failing command was doing, as far as its exit code depends on
@@ -198,6 +210,29 @@ impl Error {
                 .iter()
                 .any(|e| e.code == OciErrorCode::Unauthorized),
             D::ServerError { code, .. } => *code == 401,
+            _ => false,
+        }
+    }
+
+    /// True when a registry has no such repository or manifest.
+    pub fn is_unknown_in_registry(&self) -> bool {
+        use oci_client::errors::{OciDistributionError as D, OciErrorCode};
+        let Error::Registry {
+            source: crate::images::RegistryError::Client(e),
+            ..
+        } = self
+        else {
+            return false;
+        };
+        match e {
+            D::RegistryError { envelope, .. } => envelope.errors.iter().any(|e| {
+                matches!(
+                    e.code,
+                    OciErrorCode::ManifestUnknown | OciErrorCode::NameUnknown
+                )
+            }),
+            D::ImageManifestNotFoundError(_) => true,
+            D::ServerError { code, .. } => *code == 404,
             _ => false,
         }
     }

@@ -96,12 +96,18 @@ impl ImageSummary {
 }
 
 /// `repository@digest` for each repository the image is named in.
+/// (and those it was pulled or pushed as).
 fn repo_digests(image: &storage::Image) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for n in &image.names {
         let d = format!("{}@{}", split_name(n).0, image.digest);
         if !out.contains(&d) {
             out.push(d);
+        }
+    }
+    for d in &image.repo_digests {
+        if !out.contains(d) {
+            out.push(d.clone());
         }
     }
     out
@@ -448,11 +454,10 @@ impl Runtime {
                 return Ok(vec![format!("Untagged: {name}")]);
             }
             if !force {
-                return Err(Error::InvalidArgument(format!(
-                    "unable to delete image {:?} by ID or digest with more than one tag ({}): please force removal",
-                    image.id,
-                    image.names.join(", ")
-                )));
+                return Err(Error::ImageHasNames {
+                    id: image.id.clone(),
+                    names: image.names.clone(),
+                });
             }
         }
         self.delete_image(&image, force)
@@ -595,6 +600,41 @@ impl Runtime {
             first.id = image.id.clone();
         }
         Ok(entries)
+    }
+
+    /// For each entry of `image_history` (newest first), the ID of another
+    /// local image that is exactly the image up to that entry (the same
+    /// layers and as many history entries), as Docker's history names the
+    /// images an image was built on; `None` where there is none.
+    pub fn history_base_images(&self, reference: &str) -> Result<Vec<Option<String>>> {
+        let image = self.image(reference)?;
+        let store = self.store()?;
+        let history_len = |img: &storage::Image| -> Result<usize> {
+            Ok(store.image_config(img)?.history().len())
+        };
+        let config = store.image_config(&image)?;
+        let others: Vec<storage::Image> = store
+            .images()?
+            .into_iter()
+            .filter(|o| o.id != image.id && image.layers.starts_with(&o.layers))
+            .collect();
+        let mut out = Vec::new();
+        let mut layers = 0usize;
+        for (j, h) in config.history().iter().enumerate() {
+            if !h.empty_layer().unwrap_or(false) {
+                layers += 1;
+            }
+            let mut found = None;
+            for o in others.iter().filter(|o| o.layers.len() == layers) {
+                if history_len(o)? == j + 1 {
+                    found = Some(o.id.clone());
+                    break;
+                }
+            }
+            out.push(found);
+        }
+        out.reverse();
+        Ok(out)
     }
 
     /// `image diff IMAGE`: what the image's top layer changed relative to its parent (the

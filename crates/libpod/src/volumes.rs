@@ -252,6 +252,7 @@ impl Runtime {
         let mut names = Vec::new();
         for v in self.volumes()? {
             if filters.matches(&v.config.labels, v.config.created_at)
+                && (!filters.anonymous_only || v.config.anonymous)
                 && self.volume_users(v.name())?.is_empty()
             {
                 names.push(v.config.name);

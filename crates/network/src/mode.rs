@@ -390,6 +390,10 @@ pub struct ContainerNetConfig {
     /// Links to other containers (Docker's `Links`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub links: Vec<Link>,
+    /// The ports the container exposes (`--expose` and the image's), as
+    /// `PORT/PROTO`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub expose: Vec<String>,
 }
 
 impl ContainerNetConfig {

@@ -26,6 +26,11 @@ pub struct Image {
     pub created: DateTime<Utc>,
     /// Sum of the layers' extracted sizes.
     pub size: u64,
+    /// `repository@sha256:…` of manifests the image was pulled as by digest
+    /// or pushed as (normalised), besides its names' repositories at
+    /// `digest`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub repo_digests: Vec<String>,
 }
 
 impl Image {
@@ -128,6 +133,13 @@ impl ImageStore {
         }
         if is_lower_hex(reference) {
             return self.lookup_id_prefix(reference, reference);
+        }
+        // `repository@digest` the image was pulled or pushed as.
+        if wanted.digest().is_some() {
+            let full = wanted.clone().normalized().to_string();
+            if let Some(image) = images.iter().find(|i| i.repo_digests.contains(&full)) {
+                return Ok(image.clone());
+            }
         }
         Err(not_found())
     }

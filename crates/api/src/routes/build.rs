@@ -162,6 +162,16 @@ async fn build(st: AppState, q: RawQuery, body: Body, libpod_api: bool) -> Resul
                     })));
                 }
             }
+            // A failing RUN in Docker's words, with its exit code.
+            Err(libpod::Error::BuildStepFailed { code, command, .. }) if !libpod_api => {
+                let m = format!(
+                    "The command '{}' returned a non-zero code: {code}",
+                    command.join(" ")
+                );
+                let _ = tx.blocking_send(line(
+                    &json!({ "errorDetail": { "code": code, "message": m }, "error": m }),
+                ));
+            }
             Err(e) => {
                 let _ = tx.blocking_send(error_line(&e.to_string()));
             }

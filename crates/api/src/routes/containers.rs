@@ -271,10 +271,7 @@ pub async fn top(
     q: RawQuery,
 ) -> Result<Response> {
     let p = Params::from_raw(q)?;
-    let args: Vec<String> = match p.get("ps_args").unwrap_or("") {
-        "" | "-ef" | "-e" | "aux" | "-aux" => Vec::new(),
-        other => other.split_whitespace().map(str::to_string).collect(),
-    };
+    let args = ps_args_descriptors(p.get("ps_args").unwrap_or(""));
     let rows = st
         .engine(move |rt| Ok(rt.container(&id)?.top(&args)?))
         .await?;
@@ -285,6 +282,41 @@ pub async fn top(
         StatusCode::OK,
         &json!({ "Titles": titles, "Processes": processes }),
     ))
+}
+
+/// Docker's `ps_args` (options of `ps`) as top's descriptors: `-o LIST`
+/// (also `-eo`, `o LIST`, `-o=LIST`) names the columns; the options that
+/// only select every process (`-e`, `-f`, `a`, `u`, `x`, …) select what top
+/// shows anyway; anything else is taken as descriptors, which top refuses
+/// by name when it knows none.
+fn ps_args_descriptors(ps_args: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut words = ps_args.split_whitespace().peekable();
+    while let Some(w) = words.next() {
+        let list = match w {
+            "-o" | "o" | "-eo" | "-Ao" | "--format" => words.next().map(str::to_string),
+            _ if w.starts_with("-o=") || w.starts_with("--format=") => {
+                w.split_once('=').map(|(_, l)| l.to_string())
+            }
+            _ if w
+                .trim_start_matches('-')
+                .chars()
+                .all(|c| "efAaux".contains(c)) =>
+            {
+                continue
+            }
+            _ => {
+                out.push(w.to_string());
+                continue;
+            }
+        };
+        for d in list.iter().flat_map(|l| l.split(',')) {
+            if !d.is_empty() {
+                out.push(d.to_string());
+            }
+        }
+    }
+    out
 }
 
 /// `POST /containers/{id}/resize?h=&w=`.
@@ -619,6 +651,8 @@ pub async fn attach(
     let want_stdout = p.bool("stdout", false)?;
     let want_stderr = p.bool("stderr", false)?;
     let with_logs = p.bool("logs", false)?;
+    // Without `stream` only the logs asked for are sent, then the end.
+    let live = p.bool("stream", false)?;
     let detach_keys = match p.get("detachKeys") {
         Some(k) => libpod::container::parse_detach_keys(k)?,
         None => vec![16, 17],
@@ -627,10 +661,10 @@ pub async fn attach(
         .engine(move |rt| {
             let mut c = rt.container(&id)?;
             sync(&mut c)?;
-            if c.status().can_init() {
+            if live && c.status().can_init() {
                 c.init()?;
             }
-            let client = c.attach_client()?;
+            let client = if live { Some(c.attach_client()?) } else { None };
             let tty = c.config().tty;
             let mut past = Vec::new();
             if with_logs {
@@ -643,14 +677,32 @@ pub async fn attach(
                     past.push(b);
                 }
             }
-            Ok((Arc::new(client), tty, c.config().interactive, past))
+            Ok((client.map(Arc::new), tty, c.config().interactive, past))
         })
         .await?;
     let content_type = stream::content_type(tty);
-    let (tx, rx) = mpsc::channel::<Bytes>(64);
+    let (tx, rx) = mpsc::channel::<Bytes>(past.len().max(64));
     for b in past {
         let _ = tx.send(b).await;
     }
+    let Some(client) = client else {
+        drop(tx);
+        let Some(how) = Hijack::of(&mut req) else {
+            let body = ChannelBody::from_receiver(rx);
+            return Ok(hijack::stream_response(content_type, body));
+        };
+        return hijack::respond(
+            how,
+            content_type,
+            hijack::Bridge {
+                output: rx,
+                input: None,
+                on_close: Box::new(|| {}),
+                detach_keys: Vec::new(),
+            },
+            st.tracker().begin(),
+        );
+    };
     let out_client = Arc::clone(&client);
     tokio::task::spawn_blocking(move || {
         hijack::pump_attach_output(&out_client, &tx, tty, want_stdout, want_stderr);

@@ -225,7 +225,9 @@ pub async fn start(
         workdir: cfg.working_dir.clone().filter(|w| !w.is_empty()),
         tty: cfg.tty,
         interactive: cfg.attach_stdin && !detach,
-        detach,
+        // A detached session runs to its end on a thread of the service,
+        // which records its exit code as for an attached one.
+        detach: false,
         privileged: cfg.privileged,
         // The service's own descriptors are not the client's.
         preserve_fds: 0,
@@ -233,19 +235,23 @@ pub async fn start(
 
     if detach {
         let (container, o) = (entry.container_id.clone(), opts);
-        let result = st
-            .engine(move |rt| {
-                let null = || std::fs::File::open("/dev/null").map(OwnedFd::from).ok();
-                let stdio = ExecStdio {
-                    stdin: null(),
-                    stdout: null(),
-                    stderr: null(),
-                };
-                Ok(rt.container(&container)?.exec_with(&o, stdio)?)
-            })
-            .await;
-        update(&st, &id, |e| e.running = false);
-        return result.map(|_| StatusCode::OK.into_response());
+        let (st2, id2, options) = (st.clone(), id.clone(), st.options().clone());
+        std::thread::spawn(move || {
+            let null = || std::fs::File::open("/dev/null").map(OwnedFd::from).ok();
+            let stdio = ExecStdio {
+                stdin: null(),
+                stdout: null(),
+                stderr: null(),
+            };
+            let code = libpod::Runtime::new(options)
+                .and_then(|rt| rt.container(&container)?.exec_with(&o, stdio))
+                .unwrap_or_else(|e| e.exit_code_for(libpod::Operation::Exec));
+            update(&st2, &id2, |e| {
+                e.running = false;
+                e.exit_code = Some(code);
+            });
+        });
+        return Ok(StatusCode::OK.into_response());
     }
     let Some(hijack) = hijack else {
         update(&st, &id, |e| e.running = false);

@@ -17,16 +17,15 @@ use crate::hijack;
 use crate::state::AppState;
 
 fn summary(i: &libpod::images::ImageSummary, labels: Value) -> Value {
+    // Docker lists an image's tags in lexical order.
     let tags: Vec<String> = if i.names.is_empty() {
         vec!["<none>:<none>".into()]
     } else {
-        i.names.clone()
+        let mut t = i.names.clone();
+        t.sort();
+        t
     };
-    let digests: Vec<String> = i
-        .names
-        .iter()
-        .map(|n| format!("{}@{}", libpod::images::split_name(n).0, i.digest))
-        .collect();
+    let digests = i.repo_digests.clone();
     json!({
         "Id": image_id(&i.id),
         "ParentId": "",
@@ -103,9 +102,12 @@ pub fn inspect_doc(rt: &libpod::Runtime, name: &str) -> Result<Value> {
         .store()
         .map(|s| s.driver().to_string())
         .unwrap_or_default();
+    // Docker lists an image's tags in lexical order.
+    let mut repo_tags = i.repo_tags.clone();
+    repo_tags.sort();
     Ok(json!({
         "Id": image_id(&i.id),
-        "RepoTags": i.repo_tags,
+        "RepoTags": repo_tags,
         "RepoDigests": i.repo_digests,
         "Parent": "",
         "Comment": i.comment,
@@ -128,32 +130,39 @@ pub fn inspect_doc(rt: &libpod::Runtime, name: &str) -> Result<Value> {
     }))
 }
 
+/// Docker's history: newest first, each entry with its layer's size and
+/// the local image it was built on where there is one (ID and tags).
 fn history_doc(rt: &libpod::Runtime, name: &str) -> Result<Value> {
-    let i = rt.inspect_image(name)?;
-    let entries = i.history.as_array().cloned().unwrap_or_default();
-    let n = entries.len();
-    let out: Vec<Value> = entries
-        .iter()
-        .enumerate()
-        .rev()
-        .map(|(idx, h)| {
-            let created = h
-                .get("created")
-                .and_then(Value::as_str)
-                .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-                .map(|t| t.timestamp())
-                .unwrap_or(0);
-            let top = idx + 1 == n;
-            json!({
-                "Id": if top { image_id(&i.id) } else { "<missing>".into() },
-                "Created": created,
-                "CreatedBy": h.get("created_by").cloned().unwrap_or(json!("")),
-                "Tags": if top { json!(i.repo_tags) } else { Value::Null },
-                "Size": if top { i.size } else { 0 },
-                "Comment": h.get("comment").cloned().unwrap_or(json!("")),
-            })
-        })
-        .collect();
+    let top = rt.image(name)?;
+    let entries = rt.image_history(name)?;
+    let bases = rt.history_base_images(name)?;
+    let mut out = Vec::new();
+    for (idx, h) in entries.iter().enumerate() {
+        let id = if idx == 0 {
+            Some(top.id.clone())
+        } else {
+            bases.get(idx).cloned().flatten()
+        };
+        let tags = match &id {
+            Some(id) => {
+                let img = rt.image(id)?;
+                if img.names.is_empty() {
+                    Value::Null
+                } else {
+                    json!(img.names)
+                }
+            }
+            None => Value::Null,
+        };
+        out.push(json!({
+            "Id": id.map(|id| image_id(&id)).unwrap_or_else(|| "<missing>".into()),
+            "Created": h.created.map(|t| t.timestamp()).unwrap_or(0),
+            "CreatedBy": h.created_by,
+            "Tags": tags,
+            "Size": h.size,
+            "Comment": h.comment,
+        }));
+    }
     Ok(json!(out))
 }
 
@@ -330,11 +339,16 @@ pub async fn create(
         .get("fromImage")
         .filter(|i| !i.is_empty())
         .ok_or_else(|| Error::BadRequest("fromImage or fromSrc is required".into()))?;
-    let reference = match p.get("tag").filter(|t| !t.is_empty()) {
-        Some(t) if !image.contains('@') => format!("{image}:{t}"),
-        _ => image.to_string(),
+    // A digest as the tag names the manifest (`repo@sha256:…`); no tag at
+    // all (and none in the name) pulls every tag, as from Docker.
+    let tagged = image.contains('@') || image.rsplit('/').next().is_some_and(|l| l.contains(':'));
+    let (reference, all_tags) = match p.get("tag").filter(|t| !t.is_empty()) {
+        Some(_) if image.contains('@') => (image.to_string(), false),
+        Some(t) if t.starts_with("sha256:") => (format!("{image}@{t}"), false),
+        Some(t) => (format!("{image}:{t}"), false),
+        None => (image.to_string(), !tagged),
     };
-    super::transfer::pull(st, headers, reference).await
+    super::transfer::pull(st, headers, reference, all_tags).await
 }
 
 /// `POST /commit?container=&repo=&tag=&comment=&author=&pause=&changes=`:

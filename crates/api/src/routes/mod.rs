@@ -164,7 +164,7 @@ pub fn router(state: AppState) -> Router {
             "/libpod/volumes/create",
             post(libpod_objects::volume_create),
         )
-        .route("/libpod/volumes/prune", post(volumes::prune))
+        .route("/libpod/volumes/prune", post(volumes::libpod_prune))
         .route("/libpod/volumes/{name}", delete(volumes::remove))
         .route(
             "/libpod/volumes/{name}/{action}",

@@ -122,9 +122,30 @@ fn doc(rt: &Runtime, n: &Network) -> Result<Value> {
         "ConfigFrom": { "Network": "" },
         "ConfigOnly": false,
         "Containers": containers,
-        "Options": n.options,
+        "Options": docker_options(n),
         "Labels": n.labels,
     }))
+}
+
+/// Docker's option naming a bridge's interface.
+const BRIDGE_NAME: &str = "com.docker.network.bridge.name";
+
+/// The network's options as Docker shows them: a bridge given its own
+/// interface name (not one rpod chose, `rpodN`) shows it as Docker's option.
+fn docker_options(n: &Network) -> BTreeMap<String, String> {
+    let mut o = n.options.clone();
+    let chosen = n
+        .network_interface
+        .strip_prefix("rpod")
+        .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()));
+    if n.driver == "bridge"
+        && !chosen
+        && !n.network_interface.is_empty()
+        && n.name != DEFAULT_NETWORK
+    {
+        o.insert(BRIDGE_NAME.into(), n.network_interface.clone());
+    }
+    o
 }
 
 /// `host` and `none` as networks, for the filters.
@@ -300,13 +321,17 @@ pub async fn create(State(st): State<AppState>, body: Body) -> Result<Response> 
             aux_addresses: p.auxiliary_addresses.unwrap_or_default(),
         })
         .collect();
+    let mut options = req.options.unwrap_or_default();
+    // Docker's name of the bridge interface is rpod's interface name.
+    let interface_name = options.remove(BRIDGE_NAME);
     let create = CreateRequest {
         name: Some(req.name.clone()),
         driver: req.driver.filter(|d| !d.is_empty()),
         subnets,
         internal: req.internal,
         labels: req.labels.unwrap_or_default(),
-        options: req.options.unwrap_or_default(),
+        options,
+        interface_name,
         // Docker's "default" IPAM driver is rpod's host-local.
         ipam_driver: ipam_driver.filter(|d| d != "default"),
         ipv6: req.enable_ipv6 == Some(true),

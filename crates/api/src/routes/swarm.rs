@@ -12,13 +12,13 @@ use super::json;
 
 /// Docker's answer to a manager-only request on a node outside a swarm.
 const NOT_A_MANAGER: &str = "This node is not a swarm manager. Use \"docker swarm init\" or \"docker swarm join\" to connect this node to swarm and try again.";
-/// Docker's answer to leaving (or unlocking) a swarm the node is not in.
+/// Docker's answer to leaving a swarm the node is not in.
 const NOT_IN_A_SWARM: &str = "This node is not part of a swarm";
 
 /// The message for one swarm-mode request.
 pub fn refusal(method: &Method, path: &str) -> &'static str {
     match (method, path.trim_end_matches('/')) {
-        (_, "/swarm/leave") | (_, "/swarm/unlock") => NOT_IN_A_SWARM,
+        (_, "/swarm/leave") => NOT_IN_A_SWARM,
         (&Method::POST, "/swarm/init") | (&Method::POST, "/swarm/join") => {
             "rpod does not run swarm mode: this node is not part of a swarm and cannot become one"
         }
@@ -39,9 +39,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn leave_and_unlock_say_not_part_of_a_swarm_the_rest_not_a_manager() {
+    fn leave_says_not_part_of_a_swarm_the_rest_not_a_manager() {
         assert_eq!(refusal(&Method::POST, "/swarm/leave"), NOT_IN_A_SWARM);
-        assert_eq!(refusal(&Method::POST, "/swarm/unlock"), NOT_IN_A_SWARM);
+        assert_eq!(refusal(&Method::POST, "/swarm/unlock"), NOT_A_MANAGER);
         assert_eq!(refusal(&Method::GET, "/swarm"), NOT_A_MANAGER);
         assert_eq!(refusal(&Method::GET, "/services/x"), NOT_A_MANAGER);
         assert!(refusal(&Method::POST, "/swarm/init").contains("swarm mode"));

@@ -197,8 +197,32 @@ pub async fn distribution(
 }
 
 /// `POST /images/create?fromImage=&tag=`: pulls, streaming progress.
-pub async fn pull(st: AppState, headers: HeaderMap, reference: String) -> Result<Response> {
+pub async fn pull(
+    st: AppState,
+    headers: HeaderMap,
+    reference: String,
+    all_tags: bool,
+) -> Result<Response> {
     let opts = registry_options(&headers, &reference)?;
+    // What the registry does not have is a 404 before any progress, as a
+    // Docker engine answers it (clients raise NotFound on it).
+    let (wanted, o) = (reference.clone(), opts.clone());
+    let missing = st
+        .engine(move |rt| {
+            if all_tags {
+                return Ok(None);
+            }
+            Ok(match rt.inspect_distribution(&wanted, &o) {
+                Err(e) if e.is_unknown_in_registry() => Some(e.to_string()),
+                _ => None,
+            })
+        })
+        .await?;
+    if let Some(why) = missing {
+        return Err(Error::NotFound(format!(
+            "manifest for {reference} not found: {why}"
+        )));
+    }
     let (progress, body) = JsonProgress::new("Downloading", "Pull complete");
     let options = st.options().clone();
     tokio::task::spawn_blocking(move || {
@@ -219,14 +243,38 @@ pub async fn pull(st: AppState, headers: HeaderMap, reference: String) -> Result
             "status": format!("Pulling from {}", name),
             "id": if tag.is_empty() { "latest" } else { tag },
         }));
-        let result = libpod::Runtime::new(options)
-            .and_then(|rt| rt.pull_image(&reference, &opts, &progress));
+        if all_tags {
+            let result = libpod::Runtime::new(options)
+                .and_then(|rt| rt.pull_all_tags(&reference, &opts, &progress));
+            let last = match result {
+                Ok(images) => {
+                    for image in images {
+                        progress.send(json!({ "status": format!("Digest: {}", image.digest) }));
+                    }
+                    line(&json!({
+                        "status": format!("Status: Downloaded newer image for {reference}")
+                    }))
+                }
+                Err(e) => error_line(&e.to_string()),
+            };
+            let _ = progress.tx.send(last);
+            return;
+        }
+        let result = libpod::Runtime::new(options).and_then(|rt| {
+            let before = rt.image(&reference).ok().map(|i| (i.id, i.digest));
+            let image = rt.pull_image(&reference, &opts, &progress)?;
+            let same = before.is_some_and(|(id, digest)| id == image.id && digest == image.digest);
+            Ok((image, same))
+        });
         let last = match result {
-            Ok(image) => {
+            Ok((image, up_to_date)) => {
                 progress.send(json!({ "status": format!("Digest: {}", image.digest) }));
-                line(&json!({
-                    "status": format!("Status: Downloaded newer image for {reference}")
-                }))
+                let status = if up_to_date {
+                    format!("Status: Image is up to date for {reference}")
+                } else {
+                    format!("Status: Downloaded newer image for {reference}")
+                };
+                line(&json!({ "status": status }))
             }
             Err(e) => error_line(&e.to_string()),
         };
@@ -248,7 +296,25 @@ pub async fn push(
     };
     let opts = registry_options(&headers, &reference)?;
     let wanted = reference.clone();
-    st.engine(move |rt| Ok(rt.image(&wanted)?)).await?;
+    let known = st
+        .engine(move |rt| match rt.image(&wanted) {
+            Ok(_) => Ok(true),
+            Err(e) if e.is_not_found() => Ok(false),
+            Err(e) => Err(e.into()),
+        })
+        .await?;
+    if !known {
+        // Docker answers 200 with the error as the stream's record.
+        let repo = libpod::images::split_name(&reference).0;
+        let text = error_line(&format!(
+            "An image does not exist locally with the tag: {repo}"
+        ));
+        return Ok(axum::response::IntoResponse::into_response((
+            StatusCode::OK,
+            [(axum::http::header::CONTENT_TYPE, "application/json")],
+            text,
+        )));
+    }
     let (progress, body) = JsonProgress::new("Pushing", "Pushed");
     let options = st.options().clone();
     tokio::task::spawn_blocking(move || {
@@ -256,9 +322,13 @@ pub async fn push(
         progress.send(json!({ "status": format!("The push refers to repository [{repo}]") }));
         let result = libpod::Runtime::new(options).and_then(|rt| {
             let digest = rt.push_image(&reference, Some(&reference), None, &opts, &progress)?;
+            // Docker reports the size of the manifest it pushed.
             let size = rt
-                .inspect_image(&reference)
-                .map(|i| i.size)
+                .inspect_distribution(
+                    &format!("{}@{digest}", libpod::images::split_name(&reference).0),
+                    &opts,
+                )
+                .map(|d| d.size)
                 .unwrap_or_default();
             Ok((digest, size))
         });
@@ -315,6 +385,9 @@ pub async fn save(st: AppState, names: Vec<String>) -> Result<Response> {
 /// `POST /images/load?quiet=`: loads a docker-archive or oci-archive tar
 /// (refused with 400 when it is malformed or hostile; nothing is stored
 /// then).
+/// A refused archive is answered as a Docker engine answers it: 200 with
+/// an error record in the stream (docker-py raises `ImageLoadError`), and
+/// nothing is stored.
 pub async fn load(st: AppState, body: Body) -> Result<Response> {
     let reader = BodyReader::spawn(body);
     let loaded = st
@@ -336,7 +409,20 @@ pub async fn load(st: AppState, body: Body) -> Result<Response> {
                     }
                 })
         })
-        .await?;
+        .await;
+    let loaded = match loaded {
+        Ok(l) => l,
+        Err(e) if e.status() == StatusCode::BAD_REQUEST => {
+            let m = e.to_string();
+            let record = json!({ "errorDetail": { "message": m }, "error": m }).to_string() + "\n";
+            return Ok(axum::response::IntoResponse::into_response((
+                StatusCode::OK,
+                [(axum::http::header::CONTENT_TYPE, "application/json")],
+                record,
+            )));
+        }
+        Err(e) => return Err(e),
+    };
     let lines: Vec<String> = loaded
         .iter()
         .map(|n| {

@@ -121,12 +121,46 @@ pub async fn remove(
 }
 
 /// `POST /volumes/prune?filters=` (`label`, `label!`, `until`).
-pub async fn prune(State(st): State<AppState>, q: RawQuery) -> Result<Response> {
+pub async fn prune(
+    State(st): State<AppState>,
+    version: Option<axum::Extension<crate::server::DockerMinor>>,
+    q: RawQuery,
+) -> Result<Response> {
+    let params = Params::from_raw(q)?;
+    let filters = libpod::query::PruneFilters::docker_volumes(
+        params.get("filters").unwrap_or(""),
+        crate::server::DockerMinor::of(version),
+    )?;
+    prune_selected(st, filters).await
+}
+
+/// `POST /libpod/volumes/prune?filters=`: Podman's filters, every unused
+/// volume.
+pub async fn libpod_prune(State(st): State<AppState>, q: RawQuery) -> Result<Response> {
     let filters = Params::from_raw(q)?.prune_filters(libpod::query::Resource::Volumes)?;
-    let removed = st.engine(move |rt| Ok(rt.prune_volumes(&filters)?)).await?;
+    prune_selected(st, filters).await
+}
+
+async fn prune_selected(st: AppState, filters: libpod::query::PruneFilters) -> Result<Response> {
+    let (removed, reclaimed) = st
+        .engine(move |rt| {
+            // What the volumes held, measured before they go.
+            let sizes: std::collections::BTreeMap<String, u64> = rt
+                .prunable_volumes(&filters)?
+                .into_iter()
+                .filter_map(|n| {
+                    let v = rt.volume(&n).ok()?;
+                    Some((n, dir_size(&v.mountpoint)))
+                })
+                .collect();
+            let removed = rt.prune_volumes(&filters)?;
+            let reclaimed: u64 = removed.iter().filter_map(|n| sizes.get(n)).sum();
+            Ok((removed, reclaimed))
+        })
+        .await?;
     Ok(json(
         StatusCode::OK,
-        &json!({ "VolumesDeleted": removed, "SpaceReclaimed": 0 }),
+        &json!({ "VolumesDeleted": removed, "SpaceReclaimed": reclaimed }),
     ))
 }
 

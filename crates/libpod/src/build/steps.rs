@@ -1039,6 +1039,7 @@ impl<'a, 'o> Builder<'a, 'o> {
         }
         let workdir = st.config_str("WorkingDir");
         let user = st.config_str("User");
+        let argv = cmd.clone();
         let opts = CreateOptions {
             image: Some(parent.clone()),
             pull: crate::images::PullPolicy::Never,
@@ -1155,6 +1156,7 @@ impl<'a, 'o> Builder<'a, 'o> {
                     self.df.file, ins.line, ins.original
                 ),
                 code,
+                command: argv,
             });
         }
         let id = ctr.id().to_string();

@@ -84,6 +84,10 @@ pub struct ContainerConfig {
     pub net: network::ContainerNetConfig,
     pub tty: bool,
     pub interactive: bool,
+    /// Docker's StdinOnce: recorded as asked (the container's stdin closes
+    /// when the attached client's input ends either way).
+    #[serde(default)]
+    pub stdin_once: bool,
     pub log_driver: String,
     pub log_path: Option<PathBuf>,
     pub log_max_size: Option<u64>,

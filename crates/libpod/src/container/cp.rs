@@ -111,6 +111,12 @@ impl Container<'_> {
             })?;
             match source {
                 CopySource::Tar(input) => {
+                    if !to.exists() {
+                        return Err(Error::NoSuchPath {
+                            path: dest.to_string(),
+                            container: name.clone(),
+                        });
+                    }
                     let dir = to.as_dir()?.ok_or_else(|| {
                         Error::InvalidArgument(format!(
                             "destination {dest:?} must be a directory when copying from stdin"

@@ -441,6 +441,7 @@ impl Runtime {
             net,
             tty: opts.tty,
             interactive: opts.interactive,
+            stdin_once: opts.stdin_once,
             log_driver,
             log_path: None,
             log_max_size,

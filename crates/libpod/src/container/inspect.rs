@@ -674,7 +674,7 @@ impl Container<'_> {
                 attach_stderr: true,
                 tty: c.tty,
                 open_stdin: c.interactive,
-                stdin_once: false,
+                stdin_once: c.stdin_once,
                 env: c.env.clone(),
                 cmd: c.cmd.clone(),
                 image: c.image_name.clone().unwrap_or_default(),

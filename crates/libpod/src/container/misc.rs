@@ -46,24 +46,24 @@ impl Container<'_> {
 
     /// Writes the container's file system as a tar stream.
     pub fn export(&mut self, out: &mut dyn Write) -> Result<()> {
-        let was_mounted;
-        let root = {
-            let _guard = self.lock()?;
-            was_mounted = self.state.mount_point.is_some();
-            self.mount_rootfs()?
-        };
+        // Under the container's lock throughout, as Podman exports: the
+        // clean-up of a container that just exited must not unmount the
+        // tree while it is read.
+        let _guard = self.lock()?;
+        let was_mounted = self.state.mount_point.is_some();
+        let root = self.mount_rootfs()?;
         let mut builder = tar::Builder::new(out);
         builder.follow_symlinks(false);
         let result = builder
             .append_dir_all(".", &root)
             .and_then(|_| builder.finish())
             .ctx(|| format!("exporting container {}", self.name()));
-        if !was_mounted {
-            let _guard = self.lock()?;
-            if !self.state.status.is_active() && self.state.status != ContainerStatus::Created {
-                self.unmount_rootfs();
-                self.save()?;
-            }
+        if !was_mounted
+            && !self.state.status.is_active()
+            && self.state.status != ContainerStatus::Created
+        {
+            self.unmount_rootfs();
+            self.save()?;
         }
         result
     }

@@ -212,11 +212,22 @@ impl Runtime {
                 &m.protocol,
             )?);
         }
-        if req.publish_all {
-            let mut exposed: Vec<String> = req.expose.clone();
-            if let Some(reference) = image {
-                exposed.extend(self.image_exposed_ports(reference)?);
+        // What the container exposes: `--expose` and the image's ports.
+        let mut exposed: Vec<String> = req.expose.clone();
+        if let Some(reference) = image {
+            exposed.extend(self.image_exposed_ports(reference)?);
+        }
+        let mut expose = Vec::new();
+        for e in &exposed {
+            let pp = network::parse_expose(e)?;
+            for i in 0..pp.range {
+                let port = format!("{}/{}", pp.port.saturating_add(i), pp.protocol);
+                if !expose.contains(&port) {
+                    expose.push(port);
+                }
             }
+        }
+        if req.publish_all {
             for e in exposed {
                 let pp = network::parse_expose(&e)?;
                 for i in 0..pp.range {
@@ -242,6 +253,7 @@ impl Runtime {
             dns_search: req.dns_search.clone(),
             dns_options: req.dns_options.clone(),
             add_hosts: req.add_hosts.clone(),
+            expose,
             ..Default::default()
         };
         for link in &req.links {

@@ -118,6 +118,8 @@ pub struct CreateOptions {
     pub net: network::NetworkRequest,
     pub tty: bool,
     pub interactive: bool,
+    /// Docker's StdinOnce (recorded; see `ContainerConfig::stdin_once`).
+    pub stdin_once: bool,
     pub log_driver: Option<String>,
     pub log_max_size: Option<u64>,
     /// `--rm`: remove the container when it exits.

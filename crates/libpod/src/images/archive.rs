@@ -128,9 +128,15 @@ impl Runtime {
                 layer.tar_size,
             ));
         }
-        // A reference naming the image (not by ID) is what the archive records.
+        // A reference naming the image (not by ID) is what the archive
+        // records; by ID it records no name, as Podman and Docker save it.
+        let hex = reference.strip_prefix("sha256:").unwrap_or(reference);
+        let by_id = !hex.is_empty()
+            && image.id.starts_with(hex)
+            && hex.bytes().all(|b| b.is_ascii_hexdigit());
         let names = match storage::normalize_name(reference) {
             Ok(n) if image.names.contains(&n) => vec![n],
+            _ if by_id => Vec::new(),
             _ => image.names.clone(),
         };
         Ok(SavedImage {

@@ -177,6 +177,10 @@ impl Runtime {
             &mut |_| crate::fault::point("pull.layer_stored"),
         )?;
         crate::fault::point("pull.image_stored");
+        if let Some(digest) = reference.digest() {
+            let repo = candidate.split_once('@').map_or(candidate, |(r, _)| r);
+            store.add_repo_digest(&image.id, repo, digest)?;
+        }
         drop(staging);
         self.image_event(&image.id, candidate, "pull");
         Ok(image)

@@ -139,6 +139,11 @@ impl FilterSet {
             .push(value.to_string());
     }
 
+    /// Takes `key` out of the set; returns its values.
+    pub fn remove(&mut self, key: &str) -> Vec<String> {
+        self.entries.remove(key).unwrap_or_default()
+    }
+
     /// The values of `key` (empty when absent).
     pub fn get(&self, key: &str) -> &[String] {
         self.entries.get(key).map(Vec::as_slice).unwrap_or(&[])

@@ -22,6 +22,9 @@ pub struct PruneFilters {
     pub until: Option<DateTime<Utc>>,
     /// Images: `dangling=false` prunes every unused image, as `--all`.
     pub dangling: Option<bool>,
+    /// Volumes: only anonymous ones (the Docker API's volume prune from
+    /// version 1.42 on, unless its `all` filter is true).
+    pub anonymous_only: bool,
 }
 
 impl PruneFilters {
@@ -53,7 +56,28 @@ impl PruneFilters {
             labels: LabelFilters::parse(set),
             until: parse_until(set)?,
             dangling,
+            anonymous_only: false,
         })
+    }
+
+    /// The Docker API's volume prune filters: Podman's, and `all` (API
+    /// 1.42 and later prune only anonymous volumes unless it is true).
+    pub fn docker_volumes(text: &str, api_minor: u32) -> Result<PruneFilters> {
+        let mut set = FilterSet::from_json(text)?;
+        let all = match set.remove("all").as_slice() {
+            [] => false,
+            [v] => parse_bool(v).ok_or_else(|| {
+                crate::Error::InvalidArgument(format!("invalid filter 'all={v}'"))
+            })?,
+            _ => {
+                return Err(crate::Error::InvalidArgument(
+                    "specify exactly one value for all".into(),
+                ))
+            }
+        };
+        let mut f = Self::parse(&set, Resource::Volumes)?;
+        f.anonymous_only = api_minor >= 42 && !all;
+        Ok(f)
     }
 
     /// Parses the CLI's `--filter` flags.

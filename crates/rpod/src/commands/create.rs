@@ -183,6 +183,7 @@ pub fn create_options(f: &CreateFlags) -> Result<CreateOptions> {
         net: net_request(&f.net),
         tty: f.tty,
         interactive: f.interactive,
+        stdin_once: false,
         log_driver: f.log_driver.clone(),
         log_max_size,
         auto_remove: f.rm,

@@ -895,6 +895,30 @@ impl Podman {
         // otherwise, where another test's `system prune` removes them), with
         // automatic subnets from a pool of this process's own.
         let pool = 64 + std::process::id() % 16;
+        // Its netavark calls take the host lock rpod's take
+        // (`rpod_network::netavark::HOST_LOCK`): netavark's
+        // firewall chains are the host's, and two netavarks creating them at
+        // once fail with "Chain already exists". The lock is not passed on to
+        // the aardvark-dns a setup may start.
+        let helpers = dir.join("helpers");
+        std::fs::create_dir_all(&helpers).unwrap();
+        let real = ["/usr/lib/podman/netavark", "/usr/libexec/podman/netavark"]
+            .into_iter()
+            .find(|p| Path::new(p).is_file())
+            .unwrap_or("/usr/lib/podman/netavark");
+        let wrapper = helpers.join("netavark");
+        std::fs::write(
+            &wrapper,
+            format!(
+                "#!/bin/sh\nexec 9>>/run/lock/rpod-netavark.lock\nflock 9\n{real} \"$@\" 9>&-\n"
+            ),
+        )
+        .unwrap();
+        std::fs::set_permissions(
+            &wrapper,
+            std::os::unix::fs::PermissionsExt::from_mode(0o755),
+        )
+        .unwrap();
         std::fs::write(
             dir.join("containers.conf"),
             format!(
@@ -902,8 +926,9 @@ impl Podman {
                  [network]\nnetwork_backend=\"netavark\"\nnetwork_config_dir=\"{}\"\n\
                  default_subnet_pools=[{{\"base\"=\"10.{pool}.0.0/16\",\"size\"=24}}]\n\
                  [engine]\nruntime=\"runc\"\ncgroup_manager=\"cgroupfs\"\nevents_logger=\"file\"\n\
-                 helper_binaries_dir=[\"/usr/lib/podman\",\"/usr/libexec/podman\"]\n",
-                dir.join("networks").display()
+                 helper_binaries_dir=[\"{}\",\"/usr/lib/podman\",\"/usr/libexec/podman\"]\n",
+                dir.join("networks").display(),
+                helpers.display()
             ),
         )
         .unwrap();

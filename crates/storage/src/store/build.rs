@@ -101,6 +101,7 @@ impl Store {
                 layers: Vec::new(),
                 created: Utc::now(),
                 size: 0,
+                repo_digests: Vec::new(),
             });
             self.write_layer_tar(&dir, lower, &mut file)?;
             file.seek(SeekFrom::Start(0)).at("seek", &tar_path)?;
@@ -172,6 +173,7 @@ impl Store {
                 layers: all_layers.iter().map(|l| l.chain_id.clone()).collect(),
                 created,
                 size: all_layers.iter().map(|l| l.size).sum(),
+                repo_digests: Vec::new(),
             },
         };
         self.assign_names(&mut image, &names)?;

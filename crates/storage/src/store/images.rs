@@ -52,6 +52,7 @@ impl Store {
                 layers: layers.iter().map(|l| l.chain_id.clone()).collect(),
                 created,
                 size: layers.iter().map(|l| l.size).sum(),
+                repo_digests: Vec::new(),
             },
         };
         // Layers and blobs exist now; the image record comes last.
@@ -103,6 +104,20 @@ impl Store {
         let mut image = self.images.lookup(id)?;
         self.assign_names(&mut image, &[name])?;
         self.images.save(&image)
+    }
+
+    /// Records that the image `id` is `repository@digest` in a registry (a
+    /// pull by digest, a push); a reference of that form finds it from then on.
+    pub fn add_repo_digest(&self, id: &str, repository: &str, digest: &str) -> Result<()> {
+        let repo = Reference::parse(repository)?.normalized().repository();
+        let entry = format!("{repo}@{digest}");
+        let _guard = self.lock.lock()?;
+        let mut image = self.images.lookup(id)?;
+        if !image.repo_digests.contains(&entry) {
+            image.repo_digests.push(entry);
+            self.images.save(&image)?;
+        }
+        Ok(())
     }
 
     /// Removes `name` from the image `id`. `name` is normalised; if the image has no such

@@ -255,6 +255,7 @@ impl Store {
                 layers: layers.iter().map(|l| l.chain_id.clone()).collect(),
                 created,
                 size: layers.iter().map(|l| l.size).sum(),
+                repo_digests: Vec::new(),
             },
         };
         image.digest = format!("{SHA256_PREFIX}{manifest_hex}");
