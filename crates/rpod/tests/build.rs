@@ -743,16 +743,18 @@ fn docker_cli_and_docker_py_build_through_the_api() {
         hc.contains("CMD-SHELL"),
         "Docker API builds keep HEALTHCHECK: {hc}"
     );
-    // A failing step: the CLI fails with the step's message; --force-rm (Docker's
-    // `forcerm`) removes the failed step's container, which Docker keeps by default.
+    // A failing step: the CLI fails with Docker's message and the step's exit
+    // code; --force-rm (Docker's `forcerm`) removes the failed step's
+    // container, which Docker keeps by default.
     let bad = e.file("bad");
     write_tree(&bad, &[("Dockerfile", "FROM busybox\nRUN exit 4\n")]);
     let mut cmd = svc.docker_cmd(&e, &["build", "--force-rm", bad.to_str().unwrap()]);
     cmd.env("DOCKER_BUILDKIT", "0");
     let out = run_with_timeout(cmd, None, COMMAND_TIMEOUT);
-    assert!(!out.status.success());
+    assert_eq!(out.status.code(), Some(4), "{}", describe(&out));
     assert!(
-        String::from_utf8_lossy(&out.stderr).contains("exit status 4"),
+        String::from_utf8_lossy(&out.stderr)
+            .contains("The command '/bin/sh -c exit 4' returned a non-zero code: 4"),
         "{}",
         describe(&out)
     );

@@ -9,10 +9,9 @@ pub mod events;
 pub mod exec;
 pub mod images;
 pub mod kube;
-pub mod libpod_api;
-pub mod libpod_objects;
 pub mod network;
 pub mod plugins;
+pub mod podman;
 pub mod secrets;
 pub mod stats;
 pub mod swarm;
@@ -119,14 +118,26 @@ pub fn router(state: AppState) -> Router {
         .route("/distribution/{*rest}", get(transfer::distribution))
         .route("/auth", post(system::auth))
         .route("/libpod/_ping", get(system::ping).head(system::ping))
-        .route("/libpod/info", get(libpod_api::info))
+        .route("/libpod/info", get(podman::system::info))
         .route("/libpod/version", get(system::version))
-        .route("/libpod/containers/json", get(libpod_api::containers))
-        .route("/libpod/containers/create", post(libpod_objects::create))
+        .route("/libpod/containers/json", get(podman::containers::list))
+        .route(
+            "/libpod/containers/create",
+            post(podman::containers::create),
+        )
         .route("/libpod/containers/prune", post(containers::prune))
-        .route("/libpod/containers/{id}", delete(libpod_objects::remove))
-        .route("/libpod/containers/{id}/json", get(libpod_api::inspect))
-        .route("/libpod/containers/{id}/exists", get(libpod_api::exists))
+        .route(
+            "/libpod/containers/{id}",
+            delete(podman::containers::remove),
+        )
+        .route(
+            "/libpod/containers/{id}/json",
+            get(podman::containers::inspect),
+        )
+        .route(
+            "/libpod/containers/{id}/exists",
+            get(podman::containers::exists),
+        )
         .route("/libpod/containers/{id}/start", post(containers::start))
         .route("/libpod/containers/{id}/stop", post(containers::stop))
         .route("/libpod/containers/{id}/restart", post(containers::restart))
@@ -134,7 +145,10 @@ pub fn router(state: AppState) -> Router {
         .route("/libpod/containers/{id}/pause", post(containers::pause))
         .route("/libpod/containers/{id}/unpause", post(containers::unpause))
         .route("/libpod/containers/{id}/rename", post(containers::rename))
-        .route("/libpod/containers/{id}/wait", post(libpod_api::wait))
+        .route(
+            "/libpod/containers/{id}/wait",
+            post(podman::containers::wait),
+        )
         .route("/libpod/containers/{id}/logs", get(containers::logs))
         .route("/libpod/containers/{id}/attach", post(containers::attach))
         .route("/libpod/containers/{id}/resize", post(containers::resize))
@@ -143,39 +157,36 @@ pub fn router(state: AppState) -> Router {
         .route("/libpod/exec/{id}/start", post(exec::start))
         .route("/libpod/exec/{id}/resize", post(exec::resize))
         .route("/libpod/exec/{id}/json", get(exec::inspect))
-        .route("/libpod/images/json", get(libpod_api::images))
-        .route("/libpod/images/pull", post(libpod_objects::pull))
+        .route("/libpod/images/json", get(podman::images::list))
+        .route("/libpod/images/pull", post(podman::images::pull))
         .route("/libpod/images/search", get(images::libpod_search))
         .route("/libpod/build", post(build::libpod))
         .route(
             "/libpod/images/{*rest}",
-            get(libpod_api::image_sub).delete(images::remove),
+            get(podman::images::named).delete(images::remove),
         )
-        .route("/libpod/networks/json", get(libpod_objects::networks))
+        .route("/libpod/networks/json", get(podman::networks::list))
         .route("/libpod/networks/create", post(network::libpod_create))
         .route("/libpod/networks/prune", post(network::libpod_prune))
         .route("/libpod/networks/{name}", delete(network::libpod_remove))
         .route(
             "/libpod/networks/{name}/{action}",
-            get(libpod_objects::network_sub).post(network::libpod_action),
+            get(podman::networks::named).post(network::libpod_action),
         )
-        .route("/libpod/volumes/json", get(libpod_objects::volumes))
-        .route(
-            "/libpod/volumes/create",
-            post(libpod_objects::volume_create),
-        )
+        .route("/libpod/volumes/json", get(podman::volumes::list))
+        .route("/libpod/volumes/create", post(podman::volumes::create))
         .route("/libpod/volumes/prune", post(volumes::libpod_prune))
         .route("/libpod/volumes/{name}", delete(volumes::remove))
         .route(
             "/libpod/volumes/{name}/{action}",
-            get(libpod_objects::volume_sub),
+            get(podman::volumes::named),
         )
-        .route("/libpod/pods/json", get(libpod_objects::pods))
-        .route("/libpod/pods/create", post(libpod_objects::pod_create))
-        .route("/libpod/pods/{name}", delete(libpod_objects::pod_remove))
+        .route("/libpod/pods/json", get(podman::pods::list))
+        .route("/libpod/pods/create", post(podman::pods::create))
+        .route("/libpod/pods/{name}", delete(podman::pods::remove))
         .route(
             "/libpod/pods/{name}/{action}",
-            get(libpod_objects::pod_action).post(libpod_objects::pod_action),
+            get(podman::pods::action).post(podman::pods::action),
         )
         .route("/libpod/secrets/json", get(secrets::list))
         .route("/libpod/secrets/create", post(secrets::create))

@@ -2,6 +2,8 @@
 //! follow Podman's.
 
 mod build;
+mod container_files;
+mod container_processes;
 mod generate;
 mod images;
 mod kube;
@@ -9,7 +11,6 @@ pub mod network;
 mod pod;
 mod secret;
 mod systemd;
-mod tools;
 mod volume;
 
 use std::path::PathBuf;
@@ -17,13 +18,14 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 pub use build::*;
+pub use container_files::*;
+pub use container_processes::*;
 pub use generate::*;
 pub use images::*;
 pub use kube::*;
 pub use pod::*;
 pub use secret::*;
 pub use systemd::*;
-pub use tools::*;
 pub use volume::*;
 
 /// rpod: manage OCI containers and images without a daemon.
@@ -252,8 +254,17 @@ pub enum ContainerCommand {
     Exec(ExecArgs),
     /// Change a container's resource limits or restart policy
     Update(UpdateArgs),
-    #[command(flatten)]
-    Tools(ToolsCommand),
+
+    /// Copy files between a container and the host
+    Cp(CpArgs),
+    /// Show files added (A), changed (C) and deleted (D) in a container
+    Diff(DiffArgs),
+    /// Make an image from a container's changes
+    Commit(CommitArgs),
+    /// Show the processes of a container
+    Top(TopArgs),
+    /// Show resource usage of containers
+    Stats(StatsArgs),
 }
 
 #[derive(Debug, Subcommand)]

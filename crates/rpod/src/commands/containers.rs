@@ -112,7 +112,11 @@ pub fn run_common(rt: &Runtime, cmd: ContainerCommand) -> Result<u8> {
             Ok(())
         }),
         ContainerCommand::Export(a) => export(rt, a),
-        ContainerCommand::Tools(t) => super::tools::run(rt, t),
+        ContainerCommand::Cp(a) => super::container_files::cp(rt, a),
+        ContainerCommand::Diff(a) => super::container_files::diff(rt, a),
+        ContainerCommand::Commit(a) => super::container_files::commit(rt, a),
+        ContainerCommand::Top(a) => super::container_processes::top(rt, a),
+        ContainerCommand::Stats(a) => super::container_processes::stats(rt, a),
         ContainerCommand::Port(a) => {
             let list = match &a.name {
                 _ if a.latest => vec![rt.latest_container()?],

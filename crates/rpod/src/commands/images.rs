@@ -60,7 +60,10 @@ pub fn run_group(rt: &Runtime, cmd: ImageGroup) -> Result<u8> {
                 )
                 .into());
             }
-            super::tools::print_changes(&rt.image_changes(&a.images[0])?, a.format.as_deref())
+            super::container_files::print_changes(
+                &rt.image_changes(&a.images[0])?,
+                a.format.as_deref(),
+            )
         }
         ImageGroup::Build(a) => super::build::run(rt, *a),
         ImageGroup::Search(a) => transfer::search(rt, a),

@@ -2,6 +2,8 @@
 //! calls and prints the result.
 
 mod build;
+mod container_files;
+mod container_processes;
 mod containers;
 mod create;
 mod generate;
@@ -13,7 +15,6 @@ mod secret;
 mod service;
 mod system;
 mod systemd;
-mod tools;
 mod volume;
 
 use anyhow::Result;
@@ -101,8 +102,8 @@ pub fn dispatch(cli: Cli) -> Result<u8> {
             ContainerGroup::Runlabel(a) => containers::runlabel(&rt, a),
             ContainerGroup::Prune(a) => containers::prune(&rt, &a),
             ContainerGroup::Cleanup(a) => containers::cleanup(&rt, a),
-            ContainerGroup::Checkpoint(a) => tools::checkpoint(&rt, a),
-            ContainerGroup::Restore(a) => tools::restore(&rt, a),
+            ContainerGroup::Checkpoint(a) => container_processes::checkpoint(&rt, a),
+            ContainerGroup::Restore(a) => container_processes::restore(&rt, a),
         },
         Command::Images(c) => images::run(&rt, c),
         Command::Build(a) => build::run(&rt, *a),

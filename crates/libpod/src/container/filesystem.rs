@@ -1,26 +1,13 @@
-//! Smaller operations: rename, mount/unmount for users, export, sizes.
+//! The container's file system as users reach it: `mount`/`umount`,
+//! `export`, and its sizes.
 
 use std::io::Write;
 use std::path::PathBuf;
 
 use super::{Container, ContainerStatus};
 use crate::error::{IoContext, Result};
-use crate::ids::validate_name;
 
 impl Container<'_> {
-    /// Gives the container a new name.
-    pub fn rename(&mut self, new_name: &str) -> Result<()> {
-        validate_name(new_name)?;
-        let _guard = self.lock()?;
-        let old = std::mem::replace(&mut self.config.name, new_name.to_string());
-        if let Err(e) = self.rt.db.save_config(&self.config) {
-            self.config.name = old;
-            return Err(e);
-        }
-        self.event("rename");
-        Ok(())
-    }
-
     /// Mounts the root file system for the user (`rpod mount`) and returns where.
     pub fn mount(&mut self) -> Result<PathBuf> {
         let _guard = self.lock()?;

@@ -1,25 +1,20 @@
-//! A first part of Podman's libpod API (`/vX.Y.Z/libpod/...`): enough for
-//! listing and inspecting containers and images, and basic lifecycle.
+//! Podman's container endpoints where its shapes differ from Docker's: listing, inspect, exists, wait, create (from a `SpecGenerator`) and remove.
 
+use crate::body::read_json;
+use crate::error::{Error, Result};
+use crate::routes::containers::{sync, ALL_STATUSES};
+use crate::routes::{json, no_content, Params};
+use crate::state::AppState;
+use axum::body::Body;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-
-use libpod::query::{ContainerFilters, ContainerListOptions, ImageFilters, ImageListOptions};
-
-use super::containers::{sync, ALL_STATUSES};
-use super::{json, no_content, Params};
-use crate::error::{Error, Result};
-use crate::state::AppState;
-
-/// `GET /libpod/info`: libpod's own info document.
-pub async fn info(State(st): State<AppState>) -> Result<Response> {
-    let info = st.engine(|rt| Ok(rt.info()?)).await?;
-    Ok(json(StatusCode::OK, &info))
-}
+use libpod::query::{ContainerFilters, ContainerListOptions};
+use libpod::specgen::SpecGenerator;
+use serde_json::json;
 
 /// `GET /libpod/containers/json?all=`: Podman's `ps --format json` rows.
-pub async fn containers(State(st): State<AppState>, q: RawQuery) -> Result<Response> {
+pub async fn list(State(st): State<AppState>, q: RawQuery) -> Result<Response> {
     let p = Params::from_raw(q)?;
     let size = p.bool("size", false)?;
     let opts = ContainerListOptions {
@@ -109,35 +104,37 @@ pub async fn wait(
     Ok(json(StatusCode::OK, &code))
 }
 
-/// `GET /libpod/images/json?all=&filters=`: libpod's `images --format
-/// json` documents.
-pub async fn images(State(st): State<AppState>, q: RawQuery) -> Result<Response> {
-    let p = Params::from_raw(q)?;
-    let opts = ImageListOptions {
-        all: p.bool("all", false)?,
-        filters: ImageFilters::from_json(p.get("filters").unwrap_or(""))?,
-    };
-    let list = st.engine(move |rt| Ok(rt.list_images(&opts)?)).await?;
-    Ok(json(StatusCode::OK, &list))
+/// `POST /libpod/containers/create`.
+pub async fn create(State(st): State<AppState>, body: Body) -> Result<Response> {
+    let spec: Option<SpecGenerator> = read_json(body).await?;
+    let spec = spec.ok_or_else(|| Error::BadRequest("a JSON body is required".into()))?;
+    let opts = spec.into_options()?;
+    let id = st
+        .engine(move |rt| Ok(rt.create_container(opts)?.id().to_string()))
+        .await?;
+    Ok(json(
+        StatusCode::CREATED,
+        &json!({ "Id": id, "Warnings": [] }),
+    ))
 }
 
-/// `GET /libpod/images/{name}/exists|json`.
-pub async fn image_sub(State(st): State<AppState>, Path(rest): Path<String>) -> Result<Response> {
-    let (name, action) = rest.rsplit_once('/').unwrap_or((&rest, ""));
-    let name = name.to_string();
-    match action {
-        "exists" => {
-            let found = st.engine(move |rt| Ok(rt.image_exists(&name)?)).await?;
-            if found {
-                Ok(no_content())
-            } else {
-                Err(Error::NotFound(format!("no such image: {rest}")))
-            }
-        }
-        "json" => {
-            let doc = st.engine(move |rt| Ok(rt.inspect_image(&name)?)).await?;
-            Ok(json(StatusCode::OK, &doc))
-        }
-        _ => Err(Error::NotFound("page not found".into())),
-    }
+/// `DELETE /libpod/containers/{id}?force=&v=&timeout=`: `[{Id, Err}]`.
+pub async fn remove(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    q: RawQuery,
+) -> Result<Response> {
+    let p = Params::from_raw(q)?;
+    let force = p.bool("force", false)?;
+    let volumes = p.bool("v", false)?;
+    let timeout = p.num::<u32>("timeout")?;
+    let full = st
+        .engine(move |rt| {
+            let mut c = rt.container(&id)?;
+            let full = c.id().to_string();
+            c.remove_with_volumes(force, timeout.or(force.then_some(0)), volumes)?;
+            Ok(full)
+        })
+        .await?;
+    Ok(json(StatusCode::OK, &json!([{ "Id": full, "Err": null }])))
 }

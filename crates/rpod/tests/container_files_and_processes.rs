@@ -1,4 +1,4 @@
-//! cp, diff, commit, top, stats, checkpoint.
+//! A container's files and processes: cp, diff, commit, top, stats, checkpoint.
 
 mod common;
 
