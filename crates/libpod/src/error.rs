@@ -193,23 +193,27 @@ impl Error {
         )
     }
 
+    /// The registry client's error, when this is one.
+    fn registry_client_error(&self) -> Option<&oci_client::errors::OciDistributionError> {
+        match self {
+            Error::Registry {
+                source: crate::images::RegistryError::Client(e),
+                ..
+            } => Some(e),
+            _ => None,
+        }
+    }
+
     /// True when a registry refused the credentials (or asked for some).
     pub fn is_unauthorized(&self) -> bool {
         use oci_client::errors::{OciDistributionError as D, OciErrorCode};
-        let Error::Registry {
-            source: crate::images::RegistryError::Client(e),
-            ..
-        } = self
-        else {
-            return false;
-        };
-        match e {
-            D::AuthenticationFailure(_) | D::UnauthorizedError { .. } => true,
-            D::RegistryError { envelope, .. } => envelope
+        match self.registry_client_error() {
+            Some(D::AuthenticationFailure(_) | D::UnauthorizedError { .. }) => true,
+            Some(D::RegistryError { envelope, .. }) => envelope
                 .errors
                 .iter()
                 .any(|e| e.code == OciErrorCode::Unauthorized),
-            D::ServerError { code, .. } => *code == 401,
+            Some(D::ServerError { code, .. }) => *code == 401,
             _ => false,
         }
     }
@@ -217,22 +221,15 @@ impl Error {
     /// True when a registry has no such repository or manifest.
     pub fn is_unknown_in_registry(&self) -> bool {
         use oci_client::errors::{OciDistributionError as D, OciErrorCode};
-        let Error::Registry {
-            source: crate::images::RegistryError::Client(e),
-            ..
-        } = self
-        else {
-            return false;
-        };
-        match e {
-            D::RegistryError { envelope, .. } => envelope.errors.iter().any(|e| {
+        match self.registry_client_error() {
+            Some(D::RegistryError { envelope, .. }) => envelope.errors.iter().any(|e| {
                 matches!(
                     e.code,
                     OciErrorCode::ManifestUnknown | OciErrorCode::NameUnknown
                 )
             }),
-            D::ImageManifestNotFoundError(_) => true,
-            D::ServerError { code, .. } => *code == 404,
+            Some(D::ImageManifestNotFoundError(_)) => true,
+            Some(D::ServerError { code, .. }) => *code == 404,
             _ => false,
         }
     }
