@@ -95,8 +95,8 @@ impl ImageSummary {
     }
 }
 
-/// `repository@digest` for each repository the image is named in.
-/// (and those it was pulled or pushed as).
+/// `repository@digest` for each repository the image is named in, and the
+/// ones it was pulled as by digest.
 fn repo_digests(image: &storage::Image) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for n in &image.names {

@@ -26,9 +26,8 @@ pub struct Image {
     pub created: DateTime<Utc>,
     /// Sum of the layers' extracted sizes.
     pub size: u64,
-    /// `repository@sha256:…` of manifests the image was pulled as by digest
-    /// or pushed as (normalised), besides its names' repositories at
-    /// `digest`.
+    /// `repository@sha256:…` the image was pulled as by digest
+    /// (normalised), besides its names' repositories at `digest`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub repo_digests: Vec<String>,
 }
@@ -134,7 +133,7 @@ impl ImageStore {
         if is_lower_hex(reference) {
             return self.lookup_id_prefix(reference, reference);
         }
-        // `repository@digest` the image was pulled or pushed as.
+        // `repository@digest` the image was pulled as.
         if wanted.digest().is_some() {
             let full = wanted.clone().normalized().to_string();
             if let Some(image) = images.iter().find(|i| i.repo_digests.contains(&full)) {

@@ -651,8 +651,9 @@ pub async fn attach(
     let want_stdout = p.bool("stdout", false)?;
     let want_stderr = p.bool("stderr", false)?;
     let with_logs = p.bool("logs", false)?;
-    // Without `stream` only the logs asked for are sent, then the end.
-    let live = p.bool("stream", false)?;
+    // Without `stream` only the logs asked for are sent, then the end
+    // (Docker's default; the libpod API's is to stream).
+    let live = p.bool("stream", req.uri().path().starts_with("/libpod/"))?;
     let detach_keys = match p.get("detachKeys") {
         Some(k) => libpod::container::parse_detach_keys(k)?,
         None => vec![16, 17],

@@ -2113,6 +2113,7 @@ def main():
     global api, cli, quick, qcli
     if sys.argv[1:2] == ['--table']:
         table()
+        os.rmdir(TMP)
         return 0
     if os.environ.get('DPY_TRACE') == '1':
         trace_requests()

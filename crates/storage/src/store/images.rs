@@ -106,8 +106,9 @@ impl Store {
         self.images.save(&image)
     }
 
-    /// Records that the image `id` is `repository@digest` in a registry (a
-    /// pull by digest, a push); a reference of that form finds it from then on.
+    /// Records that the image `id` is `repository@digest` in a registry (it
+    /// was pulled by that digest); a reference of that form finds it from
+    /// then on.
     pub fn add_repo_digest(&self, id: &str, repository: &str, digest: &str) -> Result<()> {
         let repo = Reference::parse(repository)?.normalized().repository();
         let entry = format!("{repo}@{digest}");
