@@ -254,8 +254,15 @@ pub fn run(opts: ServiceOptions) -> Result<()> {
             context: "starting the async runtime".into(),
             source,
         })?;
-    rt.block_on(serve(opts))
+    let result = rt.block_on(serve(opts));
+    // Streams still open (an events or logs follow on a blocking thread)
+    // get a moment to end; the service does not wait on them for ever.
+    rt.shutdown_timeout(SHUTDOWN_GRACE);
+    result
 }
+
+/// How long a stopping service waits for the work still running.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
 
 enum Listener {
     Unix(tokio::net::UnixListener, PathBuf),

@@ -507,3 +507,30 @@ fn cors_headers_are_podmans() {
     kill_pid(theirs.0.id() as i32, libc::SIGKILL);
     let _ = theirs.0.wait();
 }
+
+/// SIGTERM ends the service also while a client follows `/events` (a
+/// stream that never ends by itself): the socket file goes and the process
+/// exits.
+#[test]
+fn sigterm_ends_the_service_while_an_events_stream_is_open() {
+    let e = Engine::new();
+    let mut svc = Service::start(&e);
+    let mut follower = UnixStream::connect(&svc.socket).unwrap();
+    follower
+        .write_all(b"GET /events HTTP/1.1\r\nHost: d\r\n\r\n")
+        .unwrap();
+    follower
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut head = [0u8; 12];
+    follower.read_exact(&mut head).unwrap();
+    assert_eq!(&head, b"HTTP/1.1 200", "the stream is open");
+    // The follower stays connected while the service is told to stop.
+    svc.stop();
+    assert!(
+        svc.child.try_wait().unwrap().is_some(),
+        "the service exited"
+    );
+    assert!(!svc.socket.exists(), "its socket file is removed");
+    drop(follower);
+}
