@@ -534,3 +534,21 @@ fn sigterm_ends_the_service_while_an_events_stream_is_open() {
     assert!(!svc.socket.exists(), "its socket file is removed");
     drop(follower);
 }
+
+/// BuildKit's `/session` is a clear 501 naming the classic builder, as the
+/// Docker API issue asks (a Docker engine without BuildKit refuses it too).
+#[test]
+fn a_buildkit_session_is_refused_with_the_way_out() {
+    let e = Engine::new();
+    let svc = Service::start(&e);
+    let (status, _, body) = http(&svc.socket, "POST", "/v1.44/session", "", None);
+    let text = String::from_utf8_lossy(&body);
+    assert_eq!(status, 501, "{text}");
+    let v: serde_json::Value = serde_json::from_str(&text).expect("a JSON error");
+    assert!(
+        v["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("BuildKit") && m.contains("DOCKER_BUILDKIT=0")),
+        "{text}"
+    );
+}
