@@ -1004,23 +1004,9 @@ fn ports_list(c: &Container<'_>) -> Value {
     json!(out)
 }
 
-/// `Config.ExposedPorts`: `{"80/tcp": {}}` of what the container exposes
-/// and publishes.
-fn exposed_ports(cfg: &libpod::container::ContainerConfig) -> Value {
-    let mut v: serde_json::Map<String, Value> = cfg
-        .net
-        .expose
-        .iter()
-        .map(|p| (p.clone(), json!({})))
-        .collect();
-    for m in &cfg.net.ports {
-        for i in 0..m.range.max(1) {
-            v.insert(
-                format!("{}/{}", m.container_port.saturating_add(i), m.protocol),
-                json!({}),
-            );
-        }
-    }
+/// Docker's set form, `{"KEY": {}}`, or `null` when empty.
+fn set_of(keys: impl IntoIterator<Item = String>) -> Value {
+    let v: serde_json::Map<String, Value> = keys.into_iter().map(|k| (k, json!({}))).collect();
     if v.is_empty() {
         Value::Null
     } else {
@@ -1028,19 +1014,24 @@ fn exposed_ports(cfg: &libpod::container::ContainerConfig) -> Value {
     }
 }
 
+/// `Config.ExposedPorts`: `{"80/tcp": {}}` of what the container exposes
+/// and publishes.
+fn exposed_ports(cfg: &libpod::container::ContainerConfig) -> Value {
+    let published = cfg.net.ports.iter().flat_map(|m| {
+        (0..m.range.max(1))
+            .map(move |i| format!("{}/{}", m.container_port.saturating_add(i), m.protocol))
+    });
+    set_of(cfg.net.expose.iter().cloned().chain(published))
+}
+
 /// `Config.Volumes`: `{"/data": {}}` of the container's anonymous volumes.
 fn anonymous_volumes(cfg: &libpod::container::ContainerConfig) -> Value {
-    let v: serde_json::Map<String, Value> = cfg
-        .mounts
-        .iter()
-        .filter(|m| m.kind == libpod::container::MountKind::Volume && m.anonymous)
-        .map(|m| (m.destination.clone(), json!({})))
-        .collect();
-    if v.is_empty() {
-        Value::Null
-    } else {
-        Value::Object(v)
-    }
+    set_of(
+        cfg.mounts
+            .iter()
+            .filter(|m| m.kind == libpod::container::MountKind::Volume && m.anonymous)
+            .map(|m| m.destination.clone()),
+    )
 }
 
 /// The Docker inspect document of a container.

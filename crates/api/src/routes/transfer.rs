@@ -34,6 +34,16 @@ pub fn error_line(message: &str) -> Bytes {
     line(&json!({ "errorDetail": { "message": message }, "error": message }))
 }
 
+/// A 200 answer whose stream is only Docker's error record, as a Docker
+/// engine refuses a push or load it cannot start.
+fn error_record_response(message: &str) -> Response {
+    axum::response::IntoResponse::into_response((
+        StatusCode::OK,
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        error_line(message),
+    ))
+}
+
 /// Reports libpod's transfer progress as Docker's JSON lines.
 struct JsonProgress {
     /// Unbounded: libpod reports from inside its registry client's own
@@ -306,13 +316,8 @@ pub async fn push(
     if !known {
         // Docker answers 200 with the error as the stream's record.
         let repo = libpod::images::split_name(&reference).0;
-        let text = error_line(&format!(
+        return Ok(error_record_response(&format!(
             "An image does not exist locally with the tag: {repo}"
-        ));
-        return Ok(axum::response::IntoResponse::into_response((
-            StatusCode::OK,
-            [(axum::http::header::CONTENT_TYPE, "application/json")],
-            text,
         )));
     }
     let (progress, body) = JsonProgress::new("Pushing", "Pushed");
@@ -382,12 +387,10 @@ pub async fn save(st: AppState, names: Vec<String>) -> Result<Response> {
     Ok(hijack::stream_response("application/x-tar", body))
 }
 
-/// `POST /images/load?quiet=`: loads a docker-archive or oci-archive tar
-/// (refused with 400 when it is malformed or hostile; nothing is stored
-/// then).
-/// A refused archive is answered as a Docker engine answers it: 200 with
-/// an error record in the stream (docker-py raises `ImageLoadError`), and
-/// nothing is stored.
+/// `POST /images/load?quiet=`: loads a docker-archive or oci-archive tar.
+/// A malformed or hostile archive is answered as a Docker engine answers
+/// it: 200 with an error record in the stream (docker-py raises
+/// `ImageLoadError`), and nothing is stored.
 pub async fn load(st: AppState, body: Body) -> Result<Response> {
     let reader = BodyReader::spawn(body);
     let loaded = st
@@ -413,13 +416,7 @@ pub async fn load(st: AppState, body: Body) -> Result<Response> {
     let loaded = match loaded {
         Ok(l) => l,
         Err(e) if e.status() == StatusCode::BAD_REQUEST => {
-            let m = e.to_string();
-            let record = json!({ "errorDetail": { "message": m }, "error": m }).to_string() + "\n";
-            return Ok(axum::response::IntoResponse::into_response((
-                StatusCode::OK,
-                [(axum::http::header::CONTENT_TYPE, "application/json")],
-                record,
-            )));
+            return Ok(error_record_response(&e.to_string()))
         }
         Err(e) => return Err(e),
     };
