@@ -910,7 +910,7 @@ impl Podman {
         std::fs::write(
             &wrapper,
             format!(
-                "#!/bin/sh\nexec 9>>/run/lock/rpod-netavark.lock\nflock 9\n{real} \"$@\" 9>&-\n"
+                "#!/bin/sh\nmkdir -p /run/lock\nexec 9>>/run/lock/rpod-netavark.lock\nflock 9\n{real} \"$@\" 9>&-\n"
             ),
         )
         .unwrap();
